@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// What a <c>new ChildProcess(() =&gt; M(args))</c> runs: in IOperation the target argument is a
+/// conversion (lambda to <c>Expression&lt;…&gt;</c>) over an anonymous function whose body holds the
+/// invocation of <c>M</c>.
+/// </summary>
+internal static class ChildTargets
+{
+    /// <summary>The invocation of the target method inside a ChildProcess constructor call, or null.</summary>
+    public static IInvocationOperation? GetTargetInvocation(IObjectCreationOperation creation, MultiprocTypes types)
+    {
+        if (!types.IsChildProcess(creation.Type) || creation.Arguments.Length == 0) return null;
+        var arg = creation.Arguments[0].Value;
+        while (arg is IConversionOperation conv) arg = conv.Operand;
+        if (arg is IDelegateCreationOperation del) arg = del.Target;
+        if (arg is not IAnonymousFunctionOperation lambda) return null;
+        foreach (var op in lambda.Body.Operations)
+        {
+            var candidate = op switch
+            {
+                IReturnOperation { ReturnedValue: { } value } => value,
+                IExpressionStatementOperation stmt => stmt.Operation,
+                _ => op,
+            };
+            while (candidate is IConversionOperation c) candidate = c.Operand;
+            if (candidate is IInvocationOperation invocation) return invocation;
+        }
+        return null;
+    }
+
+    /// <summary>The ChildProcess creation that a local or field was initialized with, if the value is an object creation.</summary>
+    public static IObjectCreationOperation? AsChildProcessCreation(IOperation? value, MultiprocTypes types)
+    {
+        while (value is IConversionOperation c) value = c.Operand;
+        return value is IObjectCreationOperation creation && types.IsChildProcess(creation.Type) ? creation : null;
+    }
+}
+
+/// <summary>
+/// A per-compilation call graph among source methods, built from operation blocks, for rules that
+/// need "the target and the methods it calls within the compilation". Thread-safe: filled from
+/// concurrent operation-block actions, read in the compilation-end action.
+/// </summary>
+internal sealed class CallGraph
+{
+    private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentDictionary<IMethodSymbol, byte>> _callees =
+        new(SymbolEqualityComparer.Default);
+
+    /// <summary>Records every method invoked or referenced (method groups, lambdas' bodies included) in <paramref name="body"/>.</summary>
+    public void AddBody(IMethodSymbol method, IOperation body)
+    {
+        var set = _callees.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentDictionary<IMethodSymbol, byte>(SymbolEqualityComparer.Default));
+        foreach (var op in body.DescendantsAndSelf())
+        {
+            IMethodSymbol? callee = op switch
+            {
+                IInvocationOperation inv => inv.TargetMethod,
+                IMethodReferenceOperation mr => mr.Method,
+                IObjectCreationOperation oc => oc.Constructor,
+                IPropertyReferenceOperation pr => pr.Property.GetMethod ?? pr.Property.SetMethod,
+                _ => null,
+            };
+            if (callee is not null) set.TryAdd(callee.OriginalDefinition, 0);
+        }
+    }
+
+    /// <summary>Every method reachable from <paramref name="roots"/> (roots included).</summary>
+    public ImmutableHashSet<IMethodSymbol> ReachableFrom(IEnumerable<IMethodSymbol> roots)
+    {
+        var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var stack = new Stack<IMethodSymbol>();
+        foreach (var r in roots)
+            if (seen.Add(r.OriginalDefinition)) stack.Push(r.OriginalDefinition);
+        while (stack.Count > 0)
+        {
+            var m = stack.Pop();
+            if (!_callees.TryGetValue(m, out var callees)) continue;
+            foreach (var c in callees.Keys)
+                if (seen.Add(c)) stack.Push(c);
+        }
+        return seen.ToImmutableHashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+    }
+}

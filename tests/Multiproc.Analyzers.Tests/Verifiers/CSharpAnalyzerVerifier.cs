@@ -1,0 +1,42 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace Multiproc.Analyzers.Tests.Verifiers;
+
+/// <summary>Runs one analyzer over markup source; locations come only from markup.</summary>
+public static class CSharpAnalyzerVerifier<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new(descriptor);
+
+    public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected) =>
+        VerifyAnalyzerAsync(source, editorConfig: null, expected);
+
+    public static async Task VerifyAnalyzerAsync(string source, string? editorConfig, params DiagnosticResult[] expected)
+    {
+        var test = new Test { TestCode = source };
+        if (editorConfig is not null)
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\n" + editorConfig));
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+    {
+        public Test()
+        {
+            ReferenceAssemblies = TestReferences.Assemblies;
+            TestState.AdditionalReferences.AddRange(TestReferences.All);
+            TestState.OutputKind = OutputKind.DynamicallyLinkedLibrary;
+        }
+
+        protected override ParseOptions CreateParseOptions() =>
+            ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.CSharp12);
+
+        protected override CompilationOptions CreateCompilationOptions() =>
+            ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+    }
+}

@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace Multiproc.Analyzers.Tests.Verifiers;
+
+/// <summary>
+/// The references test code compiles against: the .NET reference pack of the SDK that runs the tests
+/// (found next to the running runtime, so nothing is downloaded) and Multiproc.dll itself.
+/// </summary>
+internal static class TestReferences
+{
+    public static readonly ReferenceAssemblies Assemblies = new ReferenceAssemblies("net10.0");
+
+    public static readonly ImmutableArray<MetadataReference> All = Load();
+
+    private static ImmutableArray<MetadataReference> Load()
+    {
+        var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;            // …/shared/Microsoft.NETCore.App/10.0.x
+        var dotnetRoot = Path.GetFullPath(Path.Combine(runtimeDir, "..", "..", ".."));
+        var packs = Path.Combine(dotnetRoot, "packs", "Microsoft.NETCore.App.Ref");
+        var refDir = Directory.Exists(packs)
+            ? Directory.GetDirectories(packs)
+                .Select(v => Path.Combine(v, "ref", "net" + Environment.Version.ToString(2)))
+                .Where(Directory.Exists)
+                .OrderBy(d => d, StringComparer.Ordinal)
+                .LastOrDefault()
+            : null;
+        var dlls = refDir is not null
+            ? Directory.GetFiles(refDir, "*.dll")
+            : Directory.GetFiles(runtimeDir, "*.dll").Where(f => Path.GetFileName(f).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(f) is "mscorlib.dll" or "netstandard.dll");
+        return dlls.Select(f => (MetadataReference)MetadataReference.CreateFromFile(f))
+            .Append(MetadataReference.CreateFromFile(typeof(Multiproc.ChildProcess).Assembly.Location))
+            .ToImmutableArray();
+    }
+}
