@@ -1,62 +1,298 @@
 using System.Linq.Expressions;
+using Multiproc.Internal;
+using Multiproc.Platform;
 
 namespace Multiproc;
 
-/// <summary>A child OS process running one method call.</summary>
+/// <summary>
+/// A child OS process that runs one method call, like Python's <c>multiprocessing.Process</c>.
+/// </summary>
+/// <remarks>
+/// <para>The target is an expression, <c>new ChildProcess(() =&gt; Worker(x, lk))</c>: a call to a static
+/// method (or to an instance method of an object that can be sent). Its arguments are evaluated in the
+/// parent when <see cref="Start"/> is called, sent to the child as JSON (Multiproc primitives such as
+/// <see cref="ProcessLock"/> travel as handles) and bound to the method's parameters there.</para>
+/// <para>The child is a real process with its own memory: a static field it writes is not seen by the
+/// parent. Its stdout and stderr are the parent's; its stdin is /dev/null.</para>
+/// <para>When the parent exits normally it terminates its daemon children and joins the others.
+/// Daemon children also end, within a second, when the parent is killed outright.</para>
+/// </remarks>
 public sealed class ChildProcess : IDisposable
 {
-    /// <summary>Creates a process for a synchronous target.</summary>
-    public ChildProcess(Expression<Action> target, string? name = null) => throw new NotImplementedException();
-    /// <summary>Creates a process for an asynchronous target.</summary>
-    public ChildProcess(Expression<Func<Task>> target, string? name = null) => throw new NotImplementedException();
-    /// <summary>Name.</summary>
-    public string Name { get; set; } = "";
-    /// <summary>Daemon.</summary>
-    public bool Daemon { get; set; }
-    /// <summary>Pid.</summary>
-    public int? Pid => throw new NotImplementedException();
-    /// <summary>Exit code.</summary>
-    public int? ExitCode => throw new NotImplementedException();
-    /// <summary>Alive.</summary>
-    public bool IsAlive => throw new NotImplementedException();
-    /// <summary>Start.</summary>
-    public void Start() => throw new NotImplementedException();
-    /// <summary>Join.</summary>
-    public void Join() => throw new NotImplementedException();
-    /// <summary>Join.</summary>
-    public bool Join(TimeSpan timeout) => throw new NotImplementedException();
-    /// <summary>Join.</summary>
-    public Task JoinAsync(CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    /// <summary>SIGTERM.</summary>
-    public void Terminate() => throw new NotImplementedException();
-    /// <summary>SIGKILL.</summary>
-    public void Kill() => throw new NotImplementedException();
-    /// <summary>Current.</summary>
-    public static ChildProcess? Current => throw new NotImplementedException();
-    /// <summary>Dispose.</summary>
-    public void Dispose() => throw new NotImplementedException();
-}
+    private static int _counter;
+    private static ChildProcess? _current;
 
-/// <summary>A lock shared between processes.</summary>
-public sealed class ProcessLock : IDisposable
-{
-    /// <summary>Acquire.</summary>
-    public void Acquire() => throw new NotImplementedException();
-    /// <summary>TryAcquire.</summary>
-    public bool TryAcquire(TimeSpan timeout) => throw new NotImplementedException();
-    /// <summary>Release.</summary>
-    public void Release() => throw new NotImplementedException();
-    /// <summary>Hold.</summary>
-    public LockScope Hold() => throw new NotImplementedException();
-    /// <summary>Dispose.</summary>
-    public void Dispose() => throw new NotImplementedException();
-}
+    private readonly object _gate = new();
+    private readonly MethodCallExpression? _call;
+    private string _name;
+    private bool _daemon;
+    private SpawnedChild? _os;
+    private int? _exitCode;
+    private bool _isSelf;
 
-/// <summary>Scope.</summary>
-public readonly struct LockScope : IDisposable
-{
-    /// <summary>Whether the previous holder died holding the lock.</summary>
-    public bool Abandoned => false;
-    /// <summary>Release.</summary>
-    public void Dispose() { }
+    /// <summary>Creates a process that will run <paramref name="target"/>, a call like <c>() =&gt; Worker(x)</c>.</summary>
+    /// <param name="target">One method call whose arguments can be sent to another process.</param>
+    /// <param name="name">The process name; <c>ChildProcess-N</c> when null.</param>
+    /// <exception cref="ArgumentException">The target is not a single call to a named, non-generic method.</exception>
+    public ChildProcess(Expression<Action> target, string? name = null)
+        : this((LambdaExpression)target, name)
+    {
+    }
+
+    /// <summary>Creates a process that will run an asynchronous <paramref name="target"/>; the child awaits the task.</summary>
+    /// <param name="target">One call to a <see cref="Task"/>-returning method whose arguments can be sent to another process.</param>
+    /// <param name="name">The process name; <c>ChildProcess-N</c> when null.</param>
+    /// <exception cref="ArgumentException">The target is not a single call to a named, non-generic method.</exception>
+    public ChildProcess(Expression<Func<Task>> target, string? name = null)
+        : this((LambdaExpression)target, name)
+    {
+    }
+
+    private ChildProcess(LambdaExpression target, string? name)
+    {
+        _call = TargetCall.Parse(target, nameof(target));
+        _name = name ?? "ChildProcess-" + Interlocked.Increment(ref _counter);
+    }
+
+    private ChildProcess(string name, bool daemon)
+    {
+        _name = name;
+        _daemon = daemon;
+        _isSelf = true;
+    }
+
+    /// <summary>The process name, for messages and logs. Defaults to <c>ChildProcess-N</c>, N counting up in the creating process.</summary>
+    public string Name
+    {
+        get => _name;
+        set => _name = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>
+    /// Whether the child is a daemon: terminated when the parent exits (or dies) instead of joined.
+    /// A daemon cannot start children of its own.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set after <see cref="Start"/>.</exception>
+    public bool Daemon
+    {
+        get => _daemon;
+        set
+        {
+            lock (_gate)
+            {
+                if (_os is not null || _isSelf)
+                    throw new InvalidOperationException($"Daemon cannot be set on process '{_name}' after Start(); set it before starting the process.");
+                _daemon = value;
+            }
+        }
+    }
+
+    /// <summary>The child's OS process id; null before <see cref="Start"/>.</summary>
+    public int? Pid => _isSelf ? Environment.ProcessId : _os?.Pid;
+
+    /// <summary>
+    /// Null while the child runs (or before it started); 0 after the target returned; 1 when the target
+    /// threw (the exception is printed on the child's stderr); the value passed to <c>Environment.Exit</c>;
+    /// −N when the child was killed by signal N (−15 after <see cref="Terminate"/>, −9 after <see cref="Kill"/>).
+    /// </summary>
+    public int? ExitCode
+    {
+        get
+        {
+            if (_os is not null && _exitCode is null) TryReap(0);
+            return _exitCode;
+        }
+    }
+
+    /// <summary>True from <see cref="Start"/> until the child has ended.</summary>
+    public bool IsAlive
+    {
+        get
+        {
+            if (_isSelf) return true;
+            if (_os is null) return false;
+            return _exitCode is null && !TryReap(0);
+        }
+    }
+
+    /// <summary>
+    /// Inside a child started by Multiproc: that child (its <see cref="Name"/>, <see cref="Pid"/>,
+    /// <see cref="Daemon"/>); null in a process Multiproc did not start.
+    /// </summary>
+    public static ChildProcess? Current => _current;
+
+    internal static void SetCurrent(string name, bool daemon) => _current = new ChildProcess(name, daemon);
+
+    /// <summary>
+    /// Evaluates the target's arguments, checks that each can be sent, and starts the child process.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The process was started already, or this process is a daemon.</exception>
+    /// <exception cref="ArgumentException">An argument cannot be sent to another process; the message names it. No process is started.</exception>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_isSelf)
+                throw new InvalidOperationException("ChildProcess.Current describes this process; it cannot be started.");
+            if (_os is not null)
+                throw new InvalidOperationException($"Start() was called twice on process '{_name}'; a process can only be started once.");
+            if (_current is { Daemon: true })
+                throw new InvalidOperationException("daemon processes are not allowed to have children");
+
+            var message = TargetCall.BuildMessage(_call!);
+            message.Name = _name;
+            message.Daemon = _daemon;
+            message.WorkingDirectory = Environment.CurrentDirectory;
+            var frame = Wire.Frame(message);
+
+            while (true)
+            {
+                var os = SparePool.Take();
+                try
+                {
+                    LinuxNative.WriteAll(os.ControlFd, frame);
+                }
+                catch (IOException)
+                {
+                    // The pre-started child died before it got its target: discard it and take another.
+                    LinuxNative.close(os.ControlFd);
+                    LinuxNative.close(os.Pidfd);
+                    continue;
+                }
+                _os = os;
+                break;
+            }
+            Children.Add(this);
+        }
+        SparePool.Refill();
+    }
+
+    /// <summary>Waits until the child has ended. Returns at once if it has already.</summary>
+    /// <exception cref="InvalidOperationException">The process was not started.</exception>
+    public void Join() => Join(Timeout.InfiniteTimeSpan);
+
+    /// <summary>Waits at most <paramref name="timeout"/> for the child to end.</summary>
+    /// <returns>True when the child has ended; false when it is still running.</returns>
+    /// <exception cref="InvalidOperationException">The process was not started.</exception>
+    public bool Join(TimeSpan timeout)
+    {
+        EnsureStarted(nameof(Join));
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
+        if (_exitCode is not null) return true;
+        var ms = timeout == Timeout.InfiniteTimeSpan ? -1 : (int)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalMilliseconds));
+        return TryReap(ms);
+    }
+
+    /// <summary>Waits asynchronously until the child has ended.</summary>
+    /// <exception cref="InvalidOperationException">The process was not started.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public Task JoinAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureStarted(nameof(JoinAsync));
+        if (_exitCode is not null || TryReap(0)) return Task.CompletedTask;
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        return Task.Factory.StartNew(() => WaitCancellable(cancellationToken), cancellationToken,
+            TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+    }
+
+    private unsafe void WaitCancellable(CancellationToken token)
+    {
+        int* pipe = stackalloc int[2];
+        if (LinuxNative.pipe2(pipe, LinuxNative.O_CLOEXEC) != 0) throw LinuxNative.Error("pipe2");
+        var wakeRead = pipe[0];
+        var wakeWrite = pipe[1];
+        try
+        {
+            using var reg = token.Register(() =>
+            {
+                byte b = 1;
+                LinuxNative.write(wakeWrite, &b, 1);
+            });
+            var fds = stackalloc LinuxNative.PollFd[2];
+            while (true)
+            {
+                if (_exitCode is not null || TryReap(0)) return;
+                token.ThrowIfCancellationRequested();
+                fds[0] = new LinuxNative.PollFd { Fd = _os!.Pidfd, Events = LinuxNative.POLLIN };
+                fds[1] = new LinuxNative.PollFd { Fd = wakeRead, Events = LinuxNative.POLLIN };
+                LinuxNative.poll(fds, 2, -1);
+            }
+        }
+        finally
+        {
+            LinuxNative.close(wakeRead);
+            LinuxNative.close(wakeWrite);
+        }
+    }
+
+    /// <summary>Asks the child to end (SIGTERM); its <see cref="ExitCode"/> becomes −15. Does nothing once it has ended. Follow with <see cref="Join()"/>.</summary>
+    /// <exception cref="InvalidOperationException">The process was not started.</exception>
+    public void Terminate() => Signal(LinuxNative.SIGTERM, nameof(Terminate));
+
+    /// <summary>Kills the child (SIGKILL); its <see cref="ExitCode"/> becomes −9. Does nothing once it has ended. Follow with <see cref="Join()"/>.</summary>
+    /// <exception cref="InvalidOperationException">The process was not started.</exception>
+    public void Kill() => Signal(LinuxNative.SIGKILL, nameof(Kill));
+
+    private void Signal(int signal, string what)
+    {
+        EnsureStarted(what);
+        lock (_gate)
+        {
+            if (_exitCode is not null) return;
+            LinuxNative.PidfdSendSignal(_os!.Pidfd, signal); // a pidfd cannot hit a recycled pid
+        }
+    }
+
+    private void EnsureStarted(string what)
+    {
+        if (_isSelf)
+            throw new InvalidOperationException($"{what}() cannot be called on ChildProcess.Current (the process itself).");
+        if (_os is null)
+            throw new InvalidOperationException($"{what}() was called on process '{_name}' before Start(); start the process first.");
+    }
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> (−1: forever) for the child to end and reaps it.</summary>
+    private unsafe bool TryReap(int timeoutMs)
+    {
+        var os = _os!;
+        if (_exitCode is not null) return true;
+        var pfd = new LinuxNative.PollFd { Fd = os.Pidfd, Events = LinuxNative.POLLIN };
+        var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        while (true)
+        {
+            var left = timeoutMs < 0 ? -1 : (int)Math.Max(0, deadline - Environment.TickCount64);
+            var r = LinuxNative.poll(&pfd, 1, left);
+            if (r > 0) break;
+            if (r == 0) return false;
+            if (LinuxNative.Errno != LinuxNative.EINTR) throw LinuxNative.Error("poll");
+        }
+        lock (_gate)
+        {
+            if (_exitCode is not null) return true;
+            int status;
+            int rc;
+            do rc = LinuxNative.waitpid(os.Pid, &status, 0);
+            while (rc < 0 && LinuxNative.Errno == LinuxNative.EINTR);
+            if (rc < 0) throw LinuxNative.Error("waitpid");
+            var termSignal = status & 0x7f;
+            _exitCode = termSignal == 0 ? (status >> 8) & 0xff : -termSignal;
+            LinuxNative.close(os.ControlFd);
+        }
+        Children.Remove(this);
+        return true;
+    }
+
+    /// <summary>
+    /// Releases the handles of an ended child. A child that is still running is left running and is
+    /// still joined (or, if a daemon, terminated) when this process exits.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_os is not null && _exitCode is null) TryReap(0);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"<ChildProcess name='{_name}' {(_os is null ? "initial" : _exitCode is { } c ? $"stopped exitcode={c}" : $"started pid={_os.Pid}")}{(_daemon ? " daemon" : "")}>";
 }

@@ -1,0 +1,126 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Multiproc.Platform;
+
+namespace Multiproc.Internal;
+
+/// <summary>What a child process does, from the startup hook to its exit.</summary>
+internal static class ChildMain
+{
+    public static void RunIfChild()
+    {
+        var fdText = Environment.GetEnvironmentVariable(ProcessSpawner.ChildFdVariable);
+        if (string.IsNullOrEmpty(fdText) || !int.TryParse(fdText, out var fd)) return;
+        // What this child starts itself (a tool, another app) must not take the hook for its own.
+        Environment.SetEnvironmentVariable(ProcessSpawner.ChildFdVariable, null);
+        var ownHook = typeof(ChildMain).Assembly.Location;
+        var hooks = (Environment.GetEnvironmentVariable(ProcessSpawner.StartupHooksVariable) ?? "")
+            .Split(Path.PathSeparator).Where(h => h.Length > 0 && h != ownHook);
+        Environment.SetEnvironmentVariable(ProcessSpawner.StartupHooksVariable, string.Join(Path.PathSeparator, hooks) is { Length: > 0 } rest ? rest : null);
+        Environment.Exit(Run(fd));
+    }
+
+    private static int Run(int fd)
+    {
+        StartMessage? message;
+        try
+        {
+            message = Wire.ReadFrame(fd);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine("Multiproc child: cannot read its target: " + e.Message);
+            return 1;
+        }
+        if (message is null)
+        {
+            // A pre-started child whose parent ended without needing it.
+            LinuxNative._exit(0);
+            return 0;
+        }
+
+        ChildProcess.SetCurrent(message.Name, message.Daemon);
+        WatchLifeline(fd, message.Daemon);
+        HandleTerminate();
+        try
+        {
+            if (message.WorkingDirectory.Length > 0 && Directory.Exists(message.WorkingDirectory))
+                Directory.SetCurrentDirectory(message.WorkingDirectory);
+        }
+        catch (IOException) { }
+
+        var code = 0;
+        try
+        {
+            var (method, instance, args) = TargetCall.Bind(message);
+            object? result;
+            try
+            {
+                result = method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, args, null);
+            }
+            catch (TargetInvocationException e) when (e.InnerException is not null)
+            {
+                throw e.InnerException;
+            }
+            if (result is Task task) task.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Console.Out.Flush();
+            Console.Error.WriteLine($"Process {message.Name}:");
+            Console.Error.WriteLine(e.ToString());
+            code = 1;
+        }
+        Children.OnExit();
+        Console.Out.Flush();
+        Console.Error.Flush();
+        return code;
+    }
+
+    /// <summary>The control pipe reads end-of-file when the parent dies; a daemon dies with it.</summary>
+    private static void WatchLifeline(int fd, bool daemon)
+    {
+        var t = new Thread(() =>
+        {
+            Span<byte> buf = stackalloc byte[64];
+            try
+            {
+                while (LinuxNative.ReadExactly(fd, buf[..1])) { }
+            }
+            catch (IOException) { }
+            if (daemon)
+            {
+                try { Console.Out.Flush(); } catch (IOException) { }
+                LinuxNative.kill(Environment.ProcessId, LinuxNative.SIGKILL);
+            }
+        })
+        { IsBackground = true, Name = "Multiproc lifeline" };
+        t.Start();
+    }
+
+    private static PosixSignalRegistration? _sigterm;
+
+    /// <summary>
+    /// SIGTERM ends a child the way it ends a Python child: at once, reported as killed by signal 15
+    /// (not as .NET's graceful shutdown with exit code 143).
+    /// </summary>
+    private static void HandleTerminate()
+    {
+        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            try { Console.Out.Flush(); } catch (IOException) { }
+            ResetAndRaise(LinuxNative.SIGTERM);
+        });
+    }
+
+    [DllImport("libc")]
+    private static extern IntPtr signal(int sig, IntPtr handler);
+
+    private static void ResetAndRaise(int sig)
+    {
+        signal(sig, IntPtr.Zero); // SIG_DFL
+        LinuxNative.kill(Environment.ProcessId, sig);
+        Thread.Sleep(Timeout.Infinite);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using Multiproc.Platform;
+
+namespace Multiproc.Internal;
+
+/// <summary>
+/// The children this process started, and what happens to them when it exits normally (CPython's
+/// <c>util._exit_function</c>): daemon children are terminated, then every child is joined. After
+/// that, unused pre-started children are released and, in the root process, the run directory is removed.
+/// </summary>
+internal static class Children
+{
+    private static readonly ConcurrentDictionary<ChildProcess, byte> Active = new();
+    private static int _hooked;
+    private static int _exited;
+
+    public static void Add(ChildProcess child)
+    {
+        Active.TryAdd(child, 0);
+        EnsureExitHook();
+    }
+
+    public static void Remove(ChildProcess child) => Active.TryRemove(child, out _);
+
+    public static void EnsureExitHook()
+    {
+        if (Interlocked.Exchange(ref _hooked, 1) == 0)
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => OnExit();
+    }
+
+    /// <summary>Runs once, at normal exit (of the parent, or of a child after its target).</summary>
+    public static void OnExit()
+    {
+        if (Interlocked.Exchange(ref _exited, 1) != 0) return;
+        var snapshot = Active.Keys.ToArray();
+        foreach (var c in snapshot)
+            if (c.Daemon && c.IsAlive) c.Terminate();
+        foreach (var c in snapshot)
+            c.Join();
+        SparePool.Release();
+        RunDirectory.RemoveIfRoot();
+    }
+}
+
+/// <summary>
+/// Children started ahead of need (CPython's forkserver idea): each has loaded the runtime and is
+/// blocked reading its control pipe, so <see cref="ChildProcess.Start"/> only writes the target.
+/// Every child is still a fresh process that runs one target. The pool size comes from the
+/// <c>MULTIPROC_PRESTART</c> environment variable (default 2; 0 turns it off).
+/// </summary>
+internal static class SparePool
+{
+    private static readonly ConcurrentQueue<SpawnedChild> Spares = new();
+    private static readonly int Target = ReadTarget();
+    private static int _released;
+
+    private static int ReadTarget() =>
+        int.TryParse(Environment.GetEnvironmentVariable("MULTIPROC_PRESTART"), out var n) && n >= 0 ? Math.Min(n, 64) : 2;
+
+    /// <summary>A pre-started child that is still alive, or a new one.</summary>
+    public static SpawnedChild Take()
+    {
+        while (Spares.TryDequeue(out var spare))
+        {
+            if (IsRunning(spare)) return spare;
+            Discard(spare);
+        }
+        return ProcessSpawner.Spawn(RunDirectory.Current);
+    }
+
+    /// <summary>Starts children until <see cref="Target"/> wait in the pool.</summary>
+    public static void Refill()
+    {
+        if (Volatile.Read(ref _released) != 0) return;
+        while (Spares.Count < Target)
+        {
+            SpawnedChild spare;
+            try { spare = ProcessSpawner.Spawn(RunDirectory.Current); }
+            catch (IOException) { return; }
+            Spares.Enqueue(spare);
+        }
+    }
+
+    /// <summary>Closes the spares' control pipes: each reads end-of-file and exits.</summary>
+    public static void Release()
+    {
+        Volatile.Write(ref _released, 1);
+        while (Spares.TryDequeue(out var spare)) Discard(spare);
+    }
+
+    private static unsafe bool IsRunning(SpawnedChild c)
+    {
+        var pfd = new LinuxNative.PollFd { Fd = c.Pidfd, Events = LinuxNative.POLLIN };
+        return LinuxNative.poll(&pfd, 1, 0) == 0;
+    }
+
+    private static unsafe void Discard(SpawnedChild c)
+    {
+        LinuxNative.close(c.ControlFd);
+        int status;
+        LinuxNative.waitpid(c.Pid, &status, LinuxNative.WNOHANG);
+        LinuxNative.close(c.Pidfd);
+    }
+}

@@ -1,0 +1,162 @@
+using System.IO.Pipes;
+using System.Linq.Expressions;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text.Json;
+
+namespace Multiproc.Internal;
+
+/// <summary>
+/// Turns a target expression (<c>() =&gt; M(a, b)</c>) into a method and argument values evaluated
+/// in the parent, checks that each value can be sent, and serializes it against the parameter's
+/// declared type.
+/// </summary>
+internal static class TargetCall
+{
+    /// <summary>Finds the called method; throws <see cref="ArgumentException"/> for anything but one method call.</summary>
+    public static MethodCallExpression Parse(LambdaExpression target, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(target, paramName);
+        var body = target.Body;
+        while (body is UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked } u) body = u.Operand;
+        if (body is not MethodCallExpression call)
+            throw new ArgumentException($"A ChildProcess target must be one method call, like () => Worker(x, y); got '{target.Body}'.", paramName);
+        var m = call.Method;
+        if (m.IsGenericMethod || m.DeclaringType is null || m.DeclaringType.ContainsGenericParameters || m.DeclaringType.IsGenericType)
+            throw new ArgumentException($"The target '{m.Name}' is generic or declared in a generic type; call it through a non-generic method.", paramName);
+        if (m.DeclaringType.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)) || m.Name.Contains('<'))
+            throw new ArgumentException($"The target '{m.Name}' is compiler-generated (a lambda or local function); make it a named method.", paramName);
+        return call;
+    }
+
+    /// <summary>Evaluates the target's instance and arguments now and serializes them.</summary>
+    public static StartMessage BuildMessage(MethodCallExpression call)
+    {
+        var method = call.Method;
+        var parameters = method.GetParameters();
+        var args = new string?[parameters.Length];
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var p = parameters[i];
+            if (p.ParameterType.IsByRef || p.IsOut)
+                throw new ArgumentException($"Parameter '{p.Name}' of {Describe(method)} is passed by reference; a child process cannot write back to the parent.", p.Name);
+            var value = Evaluate(call.Arguments[i]);
+            args[i] = Serialize(value, p.ParameterType, $"argument '{p.Name}' of {Describe(method)}", p.Name);
+        }
+        string? instance = null;
+        if (!method.IsStatic)
+        {
+            var self = Evaluate(call.Object!);
+            instance = Serialize(self, method.DeclaringType!, $"the instance of {method.DeclaringType!.Name} that {Describe(method)} is called on", "target");
+        }
+        return new StartMessage
+        {
+            Assembly = method.Module.Assembly.FullName!,
+            MethodToken = method.MetadataToken,
+            Instance = instance,
+            Arguments = args,
+        };
+    }
+
+    private static string Describe(MethodInfo m) => $"{m.DeclaringType?.Name}.{m.Name}";
+
+    private static object? Evaluate(Expression e)
+    {
+        switch (e)
+        {
+            case ConstantExpression c:
+                return c.Value;
+            case MemberExpression { Member: FieldInfo f, Expression: null }:
+                return f.GetValue(null);
+            case MemberExpression { Member: FieldInfo f, Expression: ConstantExpression closure }:
+                return f.GetValue(closure.Value);
+            case UnaryExpression { NodeType: ExpressionType.Convert, Operand: var operand } when !e.Type.IsValueType && !operand.Type.IsValueType:
+                return Evaluate(operand);
+            default:
+                var lambda = Expression.Lambda<Func<object?>>(Expression.Convert(e, typeof(object)));
+                return lambda.Compile(preferInterpretation: true)();
+        }
+    }
+
+    /// <summary>Serializes <paramref name="value"/> as <paramref name="declared"/>, after checking that it can travel and comes back equal.</summary>
+    internal static string? Serialize(object? value, Type declared, string what, string? paramName)
+    {
+        if (Unsendable(declared) is { } whyDeclared)
+            throw new ArgumentException($"Cannot send {what} to a child process: {declared.Name} {whyDeclared}.", paramName);
+        if (value is null) return null;
+        var actual = value.GetType();
+        if (Unsendable(actual) is { } whyActual)
+            throw new ArgumentException($"Cannot send {what} to a child process: {actual.Name} {whyActual}.", paramName);
+        if (actual == typeof(object))
+            throw new ArgumentException($"Cannot send {what} to a child process: a bare object (such as one used with 'lock') would be a separate copy in the child, so it excludes nothing across processes; use a ProcessLock.", paramName);
+        if (value is ISharedObject shared) return JsonSerializer.Serialize(shared.Handle);
+
+        string json;
+        try
+        {
+            json = JsonSerializer.Serialize(value, declared, Wire.Options);
+            var back = JsonSerializer.Deserialize(json, declared, Wire.Options);
+            var again = JsonSerializer.Serialize(back, declared, Wire.Options);
+            if (again != json)
+                throw new ArgumentException(
+                    $"Cannot send {what} to a child process: {actual.Name} does not round-trip through System.Text.Json (sent {Truncate(json)}, the child would get {Truncate(again)}); give it settable properties or a constructor whose parameters match them.",
+                    paramName);
+        }
+        catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
+        {
+            throw new ArgumentException($"Cannot send {what} to a child process: {actual.Name} cannot be serialized with System.Text.Json ({e.Message}).", paramName, e);
+        }
+        return json;
+    }
+
+    private static string Truncate(string s) => s.Length <= 200 ? s : s[..200] + "…";
+
+    /// <summary>Why values of <paramref name="t"/> can never reach another process, or null.</summary>
+    internal static string? Unsendable(Type t)
+    {
+        if (typeof(ISharedObject).IsAssignableFrom(t)) return null;
+        if (typeof(Delegate).IsAssignableFrom(t)) return "is a delegate (code and captured state stay in this process)";
+        if (t.IsPointer || t == typeof(IntPtr) || t == typeof(UIntPtr)) return "is a pointer into this process's memory";
+        if (t.IsByRefLike) return "is a ref struct";
+        if (typeof(Stream).IsAssignableFrom(t) || typeof(TextReader).IsAssignableFrom(t) || typeof(TextWriter).IsAssignableFrom(t))
+            return "is an open stream of this process";
+        if (typeof(Task).IsAssignableFrom(t) || t == typeof(ValueTask) || (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(ValueTask<>)))
+            return "is a task of this process";
+        if (t == typeof(CancellationToken) || t == typeof(CancellationTokenSource)) return "is a cancellation token of this process";
+        if (typeof(WaitHandle).IsAssignableFrom(t) || t == typeof(SemaphoreSlim) || t == typeof(ReaderWriterLockSlim)
+            || t.FullName == "System.Threading.Lock" || t == typeof(SpinLock) || t == typeof(Barrier) || t == typeof(CountdownEvent) || t == typeof(ManualResetEventSlim))
+            return "only synchronizes threads of one process (each child would get its own copy); use a ProcessLock";
+        if (typeof(Thread).IsAssignableFrom(t) || typeof(System.Diagnostics.Process).IsAssignableFrom(t) || typeof(Socket).IsAssignableFrom(t)
+            || typeof(PipeStream).IsAssignableFrom(t) || typeof(ChildProcess).IsAssignableFrom(t) || typeof(MemberInfo).IsAssignableFrom(t)
+            || typeof(Assembly).IsAssignableFrom(t) || typeof(System.Runtime.InteropServices.SafeHandle).IsAssignableFrom(t))
+            return "is bound to this process";
+        return null;
+    }
+
+    /// <summary>In the child: binds the message to its method, instance and argument values.</summary>
+    public static (MethodInfo Method, object? Instance, object?[] Args) Bind(StartMessage message)
+    {
+        var assembly = System.Reflection.Assembly.Load(new AssemblyName(message.Assembly));
+        MethodBase? found = null;
+        foreach (var module in assembly.GetModules())
+        {
+            try { found = module.ResolveMethod(message.MethodToken); break; }
+            catch (ArgumentException) { }
+        }
+        if (found is not MethodInfo method)
+            throw new InvalidOperationException($"The target method (token 0x{message.MethodToken:x8}) was not found in {message.Assembly}.");
+        var parameters = method.GetParameters();
+        if (parameters.Length != message.Arguments.Length)
+            throw new InvalidOperationException($"The target {method.Name} takes {parameters.Length} arguments, {message.Arguments.Length} were sent.");
+        var args = new object?[parameters.Length];
+        for (var i = 0; i < parameters.Length; i++)
+            args[i] = message.Arguments[i] is { } json ? JsonSerializer.Deserialize(json, parameters[i].ParameterType, Wire.Options) : null;
+        object? instance = null;
+        if (!method.IsStatic)
+        {
+            instance = message.Instance is { } json ? JsonSerializer.Deserialize(json, method.DeclaringType!, Wire.Options) : null;
+            if (instance is null) throw new InvalidOperationException($"The instance for {method.Name} was not sent.");
+        }
+        return (method, instance, args);
+    }
+}

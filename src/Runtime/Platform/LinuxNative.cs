@@ -1,0 +1,172 @@
+using System.Runtime.InteropServices;
+
+namespace Multiproc.Platform;
+
+/// <summary>
+/// The raw Linux calls the runtime needs. Everything platform-specific goes through this class and
+/// <see cref="Futex"/>, <see cref="ProcessSpawner"/> and <see cref="ProcessLiveness"/>; another platform
+/// would replace these files.
+/// </summary>
+internal static unsafe partial class LinuxNative
+{
+    private const string Libc = "libc";
+
+    public const int SYS_futex = 202;
+    public const int SYS_pidfd_send_signal = 424;
+    public const int SYS_pidfd_open = 434;
+
+    public const int FUTEX_WAIT = 0;
+    public const int FUTEX_WAKE = 1;
+
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+    public const int ESRCH = 3;
+    public const int ETIMEDOUT = 110;
+    public const int ECHILD = 10;
+
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+
+    public const int O_RDONLY = 0;
+    public const int O_RDWR = 2;
+    public const int O_CREAT = 0x40;
+    public const int O_CLOEXEC = 0x80000;
+
+    public const int LOCK_SH = 1;
+    public const int LOCK_EX = 2;
+    public const int LOCK_NB = 4;
+
+    public const short POLLIN = 0x1;
+    public const int WNOHANG = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+
+        public static Timespec From(TimeSpan t)
+        {
+            var ticks = Math.Max(0, t.Ticks);
+            return new Timespec { Seconds = ticks / TimeSpan.TicksPerSecond, Nanoseconds = ticks % TimeSpan.TicksPerSecond * 100 };
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern long syscall(long number, int* uaddr, int op, int val, Timespec* timeout, IntPtr uaddr2, int val3);
+
+    [DllImport(Libc, SetLastError = true, EntryPoint = "syscall")]
+    public static extern long syscall3(long number, long a1, long a2, long a3, long a4);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int kill(int pid, int sig);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int poll(PollFd* fds, ulong nfds, int timeoutMs);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int waitpid(int pid, int* status, int options);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int pipe2(int* fds, int flags);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int close(int fd);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern nint read(int fd, byte* buf, nint count);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern nint write(int fd, byte* buf, nint count);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int flock(int fd, int operation);
+
+    [DllImport(Libc)]
+    public static extern uint getuid();
+
+    [DllImport(Libc)]
+    public static extern int getpid();
+
+    [DllImport(Libc)]
+    public static extern void _exit(int status);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int posix_spawn(int* pid, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, void* fileActions, void* attr, byte** argv, byte** envp);
+
+    [DllImport(Libc)]
+    public static extern int posix_spawn_file_actions_init(void* fileActions);
+
+    [DllImport(Libc)]
+    public static extern int posix_spawn_file_actions_destroy(void* fileActions);
+
+    [DllImport(Libc)]
+    public static extern int posix_spawn_file_actions_adddup2(void* fileActions, int fd, int newFd);
+
+    [DllImport(Libc)]
+    public static extern int posix_spawn_file_actions_addopen(void* fileActions, int fd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int oflag, int mode);
+
+    public static int PidfdOpen(int pid) => (int)syscall3(SYS_pidfd_open, pid, 0, 0, 0);
+
+    public static int PidfdSendSignal(int pidfd, int sig) => (int)syscall3(SYS_pidfd_send_signal, pidfd, sig, 0, 0);
+
+    public static int Errno => Marshal.GetLastPInvokeError();
+
+    public static Exception Error(string what) =>
+        new IOException($"{what} failed: {Marshal.GetPInvokeErrorMessage(Errno)} (errno {Errno})");
+
+    /// <summary>Writes all of <paramref name="data"/> to <paramref name="fd"/>, retrying on EINTR and partial writes.</summary>
+    public static void WriteAll(int fd, ReadOnlySpan<byte> data)
+    {
+        fixed (byte* p = data)
+        {
+            var done = 0;
+            while (done < data.Length)
+            {
+                var n = write(fd, p + done, data.Length - done);
+                if (n < 0)
+                {
+                    if (Errno == EINTR) continue;
+                    throw Error("write");
+                }
+                done += (int)n;
+            }
+        }
+    }
+
+    /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes; false on end of file before any byte.</summary>
+    public static bool ReadExactly(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            var done = 0;
+            while (done < buffer.Length)
+            {
+                var n = read(fd, p + done, buffer.Length - done);
+                if (n < 0)
+                {
+                    if (Errno == EINTR) continue;
+                    throw Error("read");
+                }
+                if (n == 0)
+                {
+                    if (done == 0) return false;
+                    throw new EndOfStreamException("The control pipe closed in the middle of a message.");
+                }
+                done += (int)n;
+            }
+        }
+        return true;
+    }
+}

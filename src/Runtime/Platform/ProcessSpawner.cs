@@ -1,0 +1,126 @@
+using System.Collections;
+using System.Text;
+
+namespace Multiproc.Platform;
+
+/// <summary>A spawned child: its pid, a pidfd to wait on, and the write end of its control pipe.</summary>
+internal sealed class SpawnedChild
+{
+    public required int Pid { get; init; }
+    public required int Pidfd { get; init; }
+    public required int ControlFd { get; init; }
+}
+
+/// <summary>
+/// Starts a child .NET process that runs the parent's own command line with Multiproc.dll as a
+/// startup hook. The hook runs before the app's Main, reads its target from the control pipe (fd 3)
+/// and exits when the target is done, so Main never runs in the child. This works the same for an
+/// apphost, <c>dotnet app.dll</c>, <c>dotnet run</c> and a test host (the test host is not the
+/// app's entry point, but the hook runs before it, too). The child's stdin is /dev/null; stdout and
+/// stderr are the parent's. The control pipe doubles as a lifeline: it reads end-of-file when the
+/// parent dies, however it dies.
+/// </summary>
+internal static unsafe class ProcessSpawner
+{
+    public const int ControlFd = 3;
+    public const string ChildFdVariable = "MULTIPROC_CHILD_FD";
+    public const string StartupHooksVariable = "DOTNET_STARTUP_HOOKS";
+
+    private static readonly Lazy<(string Path, string[] Argv)> CommandLine = new(ReadCommandLine);
+
+    public static SpawnedChild Spawn(string runDirectory)
+    {
+        var (path, argv) = CommandLine.Value;
+        var env = BuildEnvironment(runDirectory);
+
+        int* fds = stackalloc int[2];
+        if (LinuxNative.pipe2(fds, LinuxNative.O_CLOEXEC) != 0) throw LinuxNative.Error("pipe2");
+        var readEnd = fds[0];
+        var writeEnd = fds[1];
+
+        byte* actions = stackalloc byte[256];
+        LinuxNative.posix_spawn_file_actions_init(actions);
+        try
+        {
+            LinuxNative.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", LinuxNative.O_RDONLY, 0);
+            LinuxNative.posix_spawn_file_actions_adddup2(actions, readEnd, ControlFd);
+            int pid;
+            var rc = SpawnWith(path, argv, env, actions, &pid);
+            if (rc != 0)
+                throw new IOException($"Starting a child process ({path}) failed: errno {rc}.");
+            var pidfd = LinuxNative.PidfdOpen(pid);
+            if (pidfd < 0) throw LinuxNative.Error("pidfd_open");
+            return new SpawnedChild { Pid = pid, Pidfd = pidfd, ControlFd = writeEnd };
+        }
+        catch
+        {
+            LinuxNative.close(writeEnd);
+            throw;
+        }
+        finally
+        {
+            LinuxNative.posix_spawn_file_actions_destroy(actions);
+            LinuxNative.close(readEnd);
+        }
+    }
+
+    private static int SpawnWith(string path, string[] argv, string[] env, void* actions, int* pid)
+    {
+        var strings = new List<IntPtr>();
+        try
+        {
+            byte** argvPtr = (byte**)Alloc(strings, (argv.Length + 1) * sizeof(IntPtr));
+            for (var i = 0; i < argv.Length; i++) argvPtr[i] = AllocString(strings, argv[i]);
+            argvPtr[argv.Length] = null;
+            byte** envPtr = (byte**)Alloc(strings, (env.Length + 1) * sizeof(IntPtr));
+            for (var i = 0; i < env.Length; i++) envPtr[i] = AllocString(strings, env[i]);
+            envPtr[env.Length] = null;
+            return LinuxNative.posix_spawn(pid, path, actions, null, argvPtr, envPtr);
+        }
+        finally
+        {
+            foreach (var p in strings) System.Runtime.InteropServices.NativeMemory.Free((void*)p);
+        }
+    }
+
+    private static void* Alloc(List<IntPtr> owned, int bytes)
+    {
+        var p = System.Runtime.InteropServices.NativeMemory.Alloc((nuint)bytes);
+        owned.Add((IntPtr)p);
+        return p;
+    }
+
+    private static byte* AllocString(List<IntPtr> owned, string s)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(s);
+        var p = (byte*)Alloc(owned, bytes + 1);
+        fixed (char* c = s) Encoding.UTF8.GetBytes(c, s.Length, p, bytes);
+        p[bytes] = 0;
+        return p;
+    }
+
+    private static string[] BuildEnvironment(string runDirectory)
+    {
+        var hook = typeof(ProcessSpawner).Assembly.Location;
+        if (string.IsNullOrEmpty(hook))
+            throw new PlatformNotSupportedException("Multiproc cannot start child processes from a single-file app: Multiproc.dll must be a file on disk.");
+        var vars = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
+            vars[(string)e.Key] = (string?)e.Value ?? "";
+        var hooks = vars.TryGetValue(StartupHooksVariable, out var existing) && existing.Length > 0 ? existing + Path.PathSeparator + hook : hook;
+        vars[StartupHooksVariable] = hooks;
+        vars[ChildFdVariable] = ControlFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        vars[Internal.RunDirectory.EnvVar] = runDirectory;
+        return vars.Select(kv => kv.Key + "=" + kv.Value).ToArray();
+    }
+
+    private static (string, string[]) ReadCommandLine()
+    {
+        var path = Environment.ProcessPath ?? throw new PlatformNotSupportedException("The path of the current executable is unknown.");
+        var raw = File.ReadAllBytes("/proc/self/cmdline");
+        var args = Encoding.UTF8.GetString(raw).Split('\0');
+        if (args.Length > 0 && args[^1].Length == 0) args = args[..^1];
+        if (args.Length == 0) args = [path];
+        return (path, args);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using Multiproc.Internal;
+using Multiproc.Platform;
+
+namespace Multiproc;
+
+/// <summary>
+/// A non-recursive lock shared between processes, like Python's <c>multiprocessing.Lock</c>.
+/// Create it in the parent and pass it to child processes as a target argument; it travels as a
+/// handle and every process locks the same word in shared memory.
+/// </summary>
+/// <remarks>
+/// The lock word lives in a memory-mapped file of the run and holds the pid of the holding process.
+/// Acquire is one compare-and-swap when the lock is free, then a short bounded spin, then a futex
+/// wait in the kernel. A waiter that has slept for a while checks that the holder is still alive; if
+/// it died, the waiter takes the lock over and is told (<see cref="AbandonedLockException"/>,
+/// <see cref="LockScope.Abandoned"/>). Like Python's lock, any thread or process may release it, and
+/// a thread that acquires it twice without releasing waits for itself.
+/// </remarks>
+public sealed unsafe class ProcessLock : IDisposable, ISharedObject
+{
+    private const int Waiters = unchecked((int)0x80000000);
+    private const int OwnerMask = 0x3FFFFFFF;
+    private const int SpinCount = 100;
+    private static readonly TimeSpan LivenessCheckInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly SharedSegment _segment;
+    private readonly int* _word;
+    private readonly int _me = Environment.ProcessId;
+
+    /// <summary>Creates a new, unlocked lock.</summary>
+    public ProcessLock()
+        : this(SharedSegment.Create("lock", 64))
+    {
+    }
+
+    private ProcessLock(SharedSegment segment)
+    {
+        _segment = segment;
+        _word = (int*)segment.Pointer;
+    }
+
+    string ISharedObject.Handle => _segment.Name;
+
+    internal static ProcessLock Attach(string handle) => new(SharedSegment.Open(handle));
+
+    /// <summary>Waits until the lock is free and takes it.</summary>
+    /// <exception cref="AbandonedLockException">The previous holder died holding the lock; the caller now holds it.</exception>
+    public void Acquire()
+    {
+        if (Interlocked.CompareExchange(ref *_word, _me, 0) == 0) return;
+        AcquireSlow(null, out var abandonedBy);
+        if (abandonedBy != 0) throw new AbandonedLockException(abandonedBy);
+    }
+
+    /// <summary>
+    /// Takes the lock if it becomes free within <paramref name="timeout"/>; <see cref="TimeSpan.Zero"/> only tries,
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.
+    /// </summary>
+    /// <returns>True when the lock was taken.</returns>
+    /// <exception cref="AbandonedLockException">The previous holder died holding the lock; the caller now holds it.</exception>
+    public bool TryAcquire(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
+        if (Interlocked.CompareExchange(ref *_word, _me, 0) == 0) return true;
+        if (timeout == TimeSpan.Zero)
+        {
+            if (!TakeOverIfOwnerDead(Volatile.Read(ref *_word), out var dead)) return false;
+            throw new AbandonedLockException(dead);
+        }
+        var taken = AcquireSlow(timeout == Timeout.InfiniteTimeSpan ? null : timeout, out var abandonedBy);
+        if (abandonedBy != 0) throw new AbandonedLockException(abandonedBy);
+        return taken;
+    }
+
+    /// <summary>Releases the lock.</summary>
+    /// <exception cref="InvalidOperationException">The lock is not held.</exception>
+    public void Release()
+    {
+        var v = Volatile.Read(ref *_word);
+        while (true)
+        {
+            if (v == 0) throw new InvalidOperationException("Release() was called on a ProcessLock that is not held.");
+            var seen = Interlocked.CompareExchange(ref *_word, 0, v);
+            if (seen == v) break;
+            v = seen;
+        }
+        if ((v & Waiters) != 0) Futex.Wake(_word, 1);
+    }
+
+    /// <summary>
+    /// Acquires the lock and returns a scope whose <c>Dispose</c> releases it:
+    /// <c>using (mutex.Hold()) { … }</c>, Python's <c>with lock:</c>. When the previous holder died
+    /// holding the lock, the scope holds it all the same and <see cref="LockScope.Abandoned"/> is true.
+    /// </summary>
+    public LockScope Hold()
+    {
+        if (Interlocked.CompareExchange(ref *_word, _me, 0) == 0) return new LockScope(this, false);
+        AcquireSlow(null, out var abandonedBy);
+        return new LockScope(this, abandonedBy != 0);
+    }
+
+    /// <summary>Whether some process holds the lock right now (a snapshot).</summary>
+    internal bool IsHeld => Volatile.Read(ref *_word) != 0;
+
+    private bool AcquireSlow(TimeSpan? timeout, out int abandonedBy)
+    {
+        abandonedBy = 0;
+        var spinner = new SpinWait();
+        for (var i = 0; i < SpinCount; i++)
+        {
+            var cur = Volatile.Read(ref *_word);
+            if (cur == 0 && Interlocked.CompareExchange(ref *_word, _me, 0) == 0) return true;
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        var stopwatch = timeout is null ? null : Stopwatch.StartNew();
+        var checkOwner = true;
+        while (true)
+        {
+            var v = Volatile.Read(ref *_word);
+            if (v == 0)
+            {
+                // Others may still be asleep: keep the waiters bit so that our release wakes one.
+                if (Interlocked.CompareExchange(ref *_word, _me | Waiters, 0) == 0) return true;
+                continue;
+            }
+            if (checkOwner && TakeOverIfOwnerDead(v, out abandonedBy)) return true;
+            if ((v & Waiters) == 0)
+            {
+                if (Interlocked.CompareExchange(ref *_word, v | Waiters, v) != v) continue;
+                v |= Waiters;
+            }
+
+            var wait = LivenessCheckInterval;
+            if (stopwatch is not null)
+            {
+                var left = timeout!.Value - stopwatch.Elapsed;
+                if (left <= TimeSpan.Zero) return false;
+                if (left < wait) wait = left;
+            }
+            checkOwner = !Futex.Wait(_word, v, wait); // timed out: the owner may have died
+        }
+    }
+
+    private bool TakeOverIfOwnerDead(int v, out int deadOwner)
+    {
+        deadOwner = v & OwnerMask;
+        if (v == 0 || ProcessLiveness.IsAlive(deadOwner)) return false;
+        // Keep the waiters bit: other processes may sleep on the word.
+        if (Interlocked.CompareExchange(ref *_word, _me | (v & Waiters), v) != v) return false;
+        return true;
+    }
+
+    /// <summary>Unmaps the lock in this process. The lock itself lives until the run ends.</summary>
+    public void Dispose() => _segment.Dispose();
+}

@@ -1,0 +1,96 @@
+using Multiproc;
+
+// A root process for tests that need one of their own (the test host is itself a run):
+// exit behaviour, a parent killed outright, run-directory cleanup.
+// Usage: Multiproc.TestApp <scenario> [args]
+return args.Length == 0 ? 2 : Scenarios.Run(args[0], args[1..]);
+
+public static class Scenarios
+{
+    public static int Run(string name, string[] args)
+    {
+        switch (name)
+        {
+            case "hello":
+            {
+                var p = new ChildProcess(() => Hello("world"));
+                p.Start();
+                p.Join();
+                Console.WriteLine($"parent: exit={p.ExitCode} pid={p.Pid}");
+                return 0;
+            }
+            case "term":
+            {
+                var p = new ChildProcess(() => Sleep(10_000));
+                p.Start();
+                Thread.Sleep(300);
+                p.Terminate();
+                p.Join();
+                Console.WriteLine($"term exit={p.ExitCode}");
+                var k = new ChildProcess(() => Sleep(10_000));
+                k.Start();
+                k.Kill();
+                k.Join();
+                Console.WriteLine($"kill exit={k.ExitCode}");
+                var t = new ChildProcess(() => Throw());
+                t.Start();
+                t.Join();
+                Console.WriteLine($"throw exit={t.ExitCode}");
+                return 0;
+            }
+            case "exit-joins":
+            {
+                // Returns from Main with a non-daemon child running (it must be joined) and a daemon (it must be terminated).
+                var file = args[0];
+                var nd = new ChildProcess(() => WriteAfter(file, 500, "non-daemon done"));
+                nd.Start();
+                var d = new ChildProcess(() => WriteAfter(file + ".daemon", 5_000, "daemon done")) { Daemon = true };
+                d.Start();
+                Console.WriteLine($"children {nd.Pid} {d.Pid}");
+                return 0;
+            }
+            case "daemon-then-wait":
+            {
+                // Prints the daemon's pid, then waits to be killed.
+                var d = new ChildProcess(() => Sleep(60_000)) { Daemon = true };
+                d.Start();
+                Console.WriteLine($"daemon {d.Pid}");
+                Console.Out.Flush();
+                Thread.Sleep(60_000);
+                return 0;
+            }
+            case "lock-then-wait":
+            {
+                var lk = new ProcessLock();
+                lk.Acquire();
+                Console.WriteLine($"run {Environment.GetEnvironmentVariable("MULTIPROC_SHM_ROOT")}");
+                Console.Out.Flush();
+                Thread.Sleep(60_000);
+                return 0;
+            }
+            case "run-dir":
+            {
+                using var lk = new ProcessLock();
+                var p = new ChildProcess(() => Hello("run-dir"));
+                p.Start();
+                p.Join();
+                return 0;
+            }
+            default:
+                Console.Error.WriteLine("unknown scenario " + name);
+                return 2;
+        }
+    }
+
+    public static void Hello(string who) => Console.WriteLine($"child {Environment.ProcessId} says hello {who}, current={ChildProcess.Current?.Name}");
+
+    public static void Sleep(int ms) => Thread.Sleep(ms);
+
+    public static void Throw() => throw new InvalidOperationException("boom in child");
+
+    public static void WriteAfter(string file, int ms, string text)
+    {
+        Thread.Sleep(ms);
+        File.WriteAllText(file, text);
+    }
+}
