@@ -146,10 +146,12 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
 
     private bool TakeOverIfOwnerDead(int v, out int deadOwner)
     {
-        deadOwner = v & OwnerMask;
-        if (v == 0 || ProcessLiveness.IsAlive(deadOwner)) return false;
+        deadOwner = 0;
+        var owner = v & OwnerMask;
+        if (v == 0 || ProcessLiveness.IsAlive(owner)) return false;
         // Keep the waiters bit: other processes may sleep on the word.
         if (Interlocked.CompareExchange(ref *_word, _me | (v & Waiters), v) != v) return false;
+        deadOwner = owner;
         return true;
     }
 

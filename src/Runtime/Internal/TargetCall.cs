@@ -104,7 +104,7 @@ internal static class TargetCall
         }
         catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
         {
-            throw new ArgumentException($"Cannot send {what} to a child process: {actual.Name} cannot be serialized with System.Text.Json ({e.Message}).", paramName, e);
+            throw new ArgumentException($"Cannot send {what} to a child process: {actual.Name} does not round-trip through System.Text.Json ({e.Message}).", paramName, e);
         }
         return json;
     }
