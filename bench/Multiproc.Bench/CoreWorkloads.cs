@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.IO.MemoryMappedFiles;
+using System.Text.Json;
+using Multiproc;
+
+namespace Multiproc.Bench;
+
+/// <summary>
+/// The foundation workloads of ../shared/bench/python_baseline.py, with the same names and sizes:
+/// lock_uncontended, lock_contended_2p, process_start_join, ticket_50.
+/// </summary>
+public static class CoreWorkloads
+{
+    public static void LockUncontended(bool quick)
+    {
+        var n = quick ? 100_000 : 1_000_000;
+        using var lk = new ProcessLock();
+        for (var i = 0; i < 10_000; i++) { lk.Acquire(); lk.Release(); } // JIT warm-up
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+        {
+            lk.Acquire();
+            lk.Release();
+        }
+        Report.Emit("lock_uncontended", n, sw.Elapsed.TotalSeconds);
+    }
+
+    public static void LockContended2p(bool quick)
+    {
+        var n = (quick ? 100_000 : 1_000_000) / 10;
+        using var lk = new ProcessLock();
+        var counterFile = Path.Combine(Path.GetTempPath(), "multiproc-bench-counter-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllBytes(counterFile, new byte[8]);
+        try
+        {
+            var ps = Enumerable.Range(0, 2).Select(_ => new ChildProcess(() => Increment(lk, counterFile, n))).ToList();
+            var sw = Stopwatch.StartNew();
+            foreach (var p in ps) p.Start();
+            foreach (var p in ps) p.Join();
+            var dt = sw.Elapsed.TotalSeconds;
+            var value = BitConverter.ToInt64(File.ReadAllBytes(counterFile));
+            Report.Emit("lock_contended_2p", 2 * n, dt, ("correct", value == 2 * n));
+        }
+        finally
+        {
+            File.Delete(counterFile);
+        }
+    }
+
+    /// <summary>Like Python's <c>with lock: v.value += 1</c> on a shared Value: a counter in a shared mapping.</summary>
+    public static unsafe void Increment(ProcessLock lk, string counterFile, int n)
+    {
+        using var mmf = MemoryMappedFile.CreateFromFile(counterFile, FileMode.Open, null, 8);
+        using var view = mmf.CreateViewAccessor(0, 8);
+        byte* p = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+        var counter = (long*)(p + view.PointerOffset);
+        for (var i = 0; i < n; i++)
+        {
+            lk.Acquire();
+            *counter += 1;
+            lk.Release();
+        }
+        view.SafeMemoryMappedViewHandle.ReleasePointer();
+    }
+
+    public static void Noop() { }
+
+    public static void ProcessStartJoin(bool quick)
+    {
+        var n = quick ? 5 : 20;
+        // Warm up: the first Start() starts the pre-started pool, as CPython's forkserver starts its server.
+        var warm = new ChildProcess(() => Noop());
+        warm.Start();
+        warm.Join();
+        Thread.Sleep(300);
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+        {
+            var p = new ChildProcess(() => Noop());
+            p.Start();
+            p.Join();
+        }
+        Report.Emit("process_start_join", n, sw.Elapsed.TotalSeconds);
+    }
+
+    public sealed record Tickets(int count);
+
+    public static void Buy(ProcessLock lk, string path)
+    {
+        using (lk.Hold())
+        {
+            var d = JsonSerializer.Deserialize<Tickets>(File.ReadAllText(path))!;
+            if (d.count > 0)
+                File.WriteAllText(path, JsonSerializer.Serialize(d with { count = d.count - 1 }));
+        }
+    }
+
+    public static void Ticket50(bool quick)
+    {
+        const int buyers = 50;
+        var dir = Directory.CreateTempSubdirectory("multiproc-bench-ticket-").FullName;
+        var path = Path.Combine(dir, "ticket.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(new Tickets(10)));
+        using var lk = new ProcessLock();
+        var ps = Enumerable.Range(0, buyers).Select(_ => new ChildProcess(() => Buy(lk, path))).ToList();
+        var sw = Stopwatch.StartNew();
+        foreach (var p in ps) p.Start();
+        foreach (var p in ps) p.Join();
+        var dt = sw.Elapsed.TotalSeconds;
+        var left = JsonSerializer.Deserialize<Tickets>(File.ReadAllText(path))!.count;
+        Directory.Delete(dir, recursive: true);
+        Report.Emit("ticket_50", buyers, dt, ("tickets_left", left), ("correct", left == 0));
+    }
+}
+
+/// <summary>One JSON line per workload, in the shape python_baseline.py prints.</summary>
+public static class Report
+{
+    public static void Emit(string workload, long items, double seconds, params (string Key, object Value)[] extra)
+    {
+        var row = new Dictionary<string, object?>
+        {
+            ["workload"] = workload,
+            ["items"] = items,
+            ["seconds"] = Math.Round(seconds, 4),
+            ["per_second"] = seconds > 0 ? Math.Round(items / seconds, 1) : null,
+        };
+        foreach (var (k, v) in extra) row[k] = v;
+        Console.WriteLine(JsonSerializer.Serialize(row));
+        Console.Out.Flush();
+    }
+}
