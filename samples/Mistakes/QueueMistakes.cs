@@ -1,0 +1,43 @@
+using Multiproc;
+
+public static class QueueMistakes
+{
+    // MP0005: IsEmpty is stale at once; another consumer can empty the queue before Get().
+    public static void CheckThenGet(ProcessQueue<string> q)
+    {
+        if (!q.IsEmpty)
+        {
+            var item = q.Get();
+            Console.WriteLine(item);
+        }
+    }
+
+    // MP0006: no TaskDone() when Process throws: the producer's Join() hangs.
+    public static void ConsumeWithoutTaskDone(JoinableQueue<string> q)
+    {
+        while (true)
+        {
+            var item = q.Get();
+            Process(item);
+            q.TaskDone();
+        }
+    }
+
+    private static void Process(string item) => Console.WriteLine(item);
+
+    // MP0011: an endless consumer run by a non-daemon child: the program never ends.
+    public static void EndlessConsumer(ProcessQueue<string> q)
+    {
+        while (true)
+        {
+            Console.WriteLine(q.Get());
+        }
+    }
+
+    public static void StartConsumer(ProcessQueue<string> q)
+    {
+        var c = new ChildProcess(() => EndlessConsumer(q));
+        c.Start();
+        c.Join();
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.RegularExpressions;
+
+namespace Multiproc.Package.Tests;
+
+[Collection(nameof(PackageCollection))]
+public class PackageTests(PackageFixture package)
+{
+    [Fact]
+    public void One_nupkg_with_the_runtime_in_lib_and_both_analyzer_assemblies()
+    {
+        var entries = package.Entries();
+        Assert.Contains(entries, e => Regex.IsMatch(e, @"^lib/net8\.0/Multiproc\.dll$"));
+        Assert.Contains(entries, e => Regex.IsMatch(e, @"^lib/net8\.0/Multiproc\.xml$"));
+        Assert.Contains("analyzers/dotnet/cs/Multiproc.Analyzers.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/Multiproc.CodeFixes.dll", entries);
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Analyzers", StringComparison.Ordinal));
+        Assert.Single(Directory.GetFiles(package.Feed, "*.nupkg"));
+    }
+
+    [Fact]
+    public void A_fresh_project_gets_the_warnings_and_runs_child_processes()
+    {
+        var dir = package.NewConsoleProject("FreshApp", new Dictionary<string, string>
+        {
+            ["Program.cs"] = """
+                using Multiproc;
+
+                var p = new ChildProcess(() => Work.Hello("from the package"));
+                p.Start();
+                p.Daemon = true;          // MP0004 (and an InvalidOperationException at run time)
+
+                public static class Work
+                {
+                    public static void Hello(string text) => Console.WriteLine("child says " + text);
+
+                    public static void NotJoined()
+                    {
+                        var q = new ChildProcess(() => Hello("again"));
+                        q.Start();        // MP0003
+                    }
+                }
+                """,
+        });
+        var (code, output) = PackageFixture.Run(dir, "dotnet", "build", "-c", "Release", "--nologo");
+        Assert.True(code == 0, output);
+        Assert.Contains("warning MP0004", output);
+        Assert.Contains("warning MP0003", output);
+    }
+
+    [Fact]
+    public void Dotnet_format_fixes_the_mistakes_sample()
+    {
+        var mistakes = Path.Combine(package.RepoRoot, "samples", "Mistakes");
+        var sources = Directory.GetFiles(mistakes, "*.cs").ToDictionary(Path.GetFileName, File.ReadAllText)!;
+        var dir = package.NewConsoleProject("MistakesCopy", sources!);
+        var (code, before) = PackageFixture.Run(dir, "dotnet", "build", "-c", "Release", "--nologo");
+        Assert.True(code == 0, before);
+        foreach (var id in new[] { "MP0002", "MP0003", "MP0004" })
+            Assert.Contains("warning " + id, before);
+
+        var (fmt, fmtOut) = PackageFixture.Run(dir, "dotnet", "format", "analyzers", "--diagnostics", "MP0002", "MP0003", "MP0004", "--severity", "warn", "--no-restore");
+        Assert.True(fmt == 0, fmtOut);
+
+        var (rebuilt, after) = PackageFixture.Run(dir, "dotnet", "build", "-c", "Release", "--nologo", "--no-incremental");
+        Assert.True(rebuilt == 0, after);
+        foreach (var id in new[] { "MP0002", "MP0003", "MP0004" })
+            Assert.DoesNotContain("warning " + id, after);
+    }
+}
