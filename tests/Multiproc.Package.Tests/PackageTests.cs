@@ -51,8 +51,8 @@ public class PackageTests(PackageFixture package)
     public void Dotnet_format_fixes_the_mistakes_sample()
     {
         var mistakes = Path.Combine(package.RepoRoot, "samples", "Mistakes");
-        var sources = Directory.GetFiles(mistakes, "*.cs").ToDictionary(Path.GetFileName, File.ReadAllText)!;
-        var dir = package.NewConsoleProject("MistakesCopy", sources!);
+        var sources = Directory.GetFiles(mistakes, "*.cs").ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
+        var dir = package.NewConsoleProject("MistakesCopy", sources);
         var (code, before) = PackageFixture.Run(dir, "dotnet", "build", "-c", "Release", "--nologo");
         Assert.True(code == 0, before);
         foreach (var id in new[] { "MP0002", "MP0003", "MP0004" })
