@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -19,11 +18,11 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
 {
     /// <summary>Property: how the fixer makes the process a daemon.</summary>
     public const string FixKindProperty = "FixKind";
-    /// <summary>Add <c>Daemon = true</c> to the object initializer (additional location 0: the creation).</summary>
+    /// <summary>Add <c>Daemon = true</c> to the object initializer of the creation at the edit span.</summary>
     public const string FixAddToInitializer = "Initializer";
-    /// <summary>Replace the constant false (additional location 0) with true.</summary>
+    /// <summary>Replace the constant false (the edit span) with true.</summary>
     public const string FixReplaceFalse = "ReplaceFalse";
-    /// <summary>Insert <c>local.Daemon = true;</c> after the statement at additional location 0.</summary>
+    /// <summary>Insert <c>local.Daemon = true;</c> after the statement at the edit span.</summary>
     public const string FixInsertStatement = "InsertStatement";
     /// <summary>Property: the local that holds the process (for <see cref="FixInsertStatement"/>).</summary>
     public const string LocalProperty = "Local";
@@ -40,15 +39,19 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc || types.ProcessQueue is null) return;
 
+            // Targets in other files: their CFG is only available from their own operation blocks, and
+            // the diagnostic is reported at compilation end (non-local, so without a code fix).
             var endless = new ConcurrentDictionary<IMethodSymbol, byte>(SymbolEqualityComparer.Default);
-            var sites = new ConcurrentBag<ChildProcessSite>();
+            var pending = new ConcurrentBag<ChildProcessSite>();
+            // Targets in the creation's own file are analysed on demand, so the diagnostic is local and fixable.
+            var cache = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
             start.RegisterOperationBlockAction(block =>
             {
                 if (block.OwningSymbol is not IMethodSymbol method) return;
                 foreach (var body in block.OperationBlocks)
                 {
-                    if (body is not (IMethodBodyOperation or IBlockOperation)) continue;
+                    if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, types)) continue;
                     if (IsEndlessConsumer(block.GetControlFlowGraph(body), types))
                         endless.TryAdd(method.OriginalDefinition, 0);
                 }
@@ -57,20 +60,42 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationAction(ctx =>
             {
                 var site = ChildProcessSites.Analyze((IObjectCreationOperation)ctx.Operation, types);
-                if (site is { Daemon: DaemonState.NotDaemon }) sites.Add(site);
+                if (site is not { Daemon: DaemonState.NotDaemon }) return;
+                var target = site.TargetMethod.OriginalDefinition;
+                var tree = ctx.Operation.Syntax.SyntaxTree;
+                SyntaxNode? declaration = null;
+                foreach (var reference in target.DeclaringSyntaxReferences)
+                {
+                    if (reference.SyntaxTree == tree) { declaration = reference.GetSyntax(ctx.CancellationToken); break; }
+                }
+                if (declaration is null)
+                {
+                    if (!target.DeclaringSyntaxReferences.IsEmpty) pending.Add(site);
+                    return;
+                }
+                var model = ctx.Operation.SemanticModel;
+                if (model is null) return;
+                var isEndless = cache.GetOrAdd(target, _ =>
+                    model.GetOperation(declaration, ctx.CancellationToken) is IMethodBodyOperation body
+                    && TakesItem(body, types)
+                    && IsEndlessConsumer(ControlFlowGraph.Create(body, ctx.CancellationToken), types));
+                if (!isEndless) return;
+                ctx.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.MP0011_EndlessConsumerNotDaemon,
+                    site.Creation.Syntax.GetLocation(),
+                    FixData(site),
+                    site.DisplayName,
+                    site.TargetMethod.Name));
             }, OperationKind.ObjectCreation);
 
             start.RegisterCompilationEndAction(end =>
             {
-                foreach (var site in sites)
+                foreach (var site in pending)
                 {
                     if (!endless.ContainsKey(site.TargetMethod.OriginalDefinition)) continue;
-                    var (properties, locations) = FixData(site);
                     end.ReportDiagnostic(Diagnostic.Create(
                         Descriptors.MP0011_EndlessConsumerNotDaemon,
                         site.Creation.Syntax.GetLocation(),
-                        locations,
-                        properties,
                         site.DisplayName,
                         site.TargetMethod.Name));
                 }
@@ -111,18 +136,18 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static (ImmutableDictionary<string, string?>, IEnumerable<Location>) FixData(ChildProcessSite site)
+    private static ImmutableDictionary<string, string?> FixData(ChildProcessSite site)
     {
         var props = ImmutableDictionary.CreateBuilder<string, string?>();
         if (site.ExplicitFalse is { } falseValue)
         {
             props[FixKindProperty] = FixReplaceFalse;
-            return (props.ToImmutable(), new[] { falseValue.Syntax.GetLocation() });
+            return Done(props, falseValue.Syntax.Span);
         }
         if (site.Creation.Initializer is not null || site.Local is null)
         {
             props[FixKindProperty] = FixAddToInitializer;
-            return (props.ToImmutable(), new[] { site.Creation.Syntax.GetLocation() });
+            return Done(props, site.Creation.Syntax.Span);
         }
         // var p = new ChildProcess(…);  or  p = new ChildProcess(…);  as a whole statement
         var statement = site.Creation.Syntax.Parent;
@@ -137,9 +162,15 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
         {
             props[FixKindProperty] = FixInsertStatement;
             props[LocalProperty] = site.Local.Name;
-            return (props.ToImmutable(), new[] { statement.GetLocation() });
+            return Done(props, statement.Span);
         }
         props[FixKindProperty] = FixAddToInitializer;
-        return (props.ToImmutable(), new[] { site.Creation.Syntax.GetLocation() });
+        return Done(props, site.Creation.Syntax.Span);
+    }
+
+    private static ImmutableDictionary<string, string?> Done(ImmutableDictionary<string, string?>.Builder props, Microsoft.CodeAnalysis.Text.TextSpan span)
+    {
+        props[FixEdits.Property] = FixEdits.Encode(new[] { ('S', span) });
+        return props.ToImmutable();
     }
 }

@@ -30,7 +30,7 @@ public sealed class EndlessConsumerFixer : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             if (!diagnostic.Properties.TryGetValue(EndlessConsumerAnalyzer.FixKindProperty, out var kind) || kind is null) continue;
-            if (diagnostic.AdditionalLocations.Count == 0) continue;
+            if (FixEdits.Decode(diagnostic.Properties.TryGetValue(FixEdits.Property, out var e) ? e : null).Count != 1) continue;
             context.RegisterCodeFix(
                 CodeAction.Create(
                     "Make the process a daemon (Daemon = true before Start())",
@@ -45,7 +45,7 @@ public sealed class EndlessConsumerFixer : CodeFixProvider
     {
         var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
         if (root is null) return document;
-        var span = diagnostic.AdditionalLocations[0].SourceSpan;
+        var span = FixEdits.Decode(diagnostic.Properties[FixEdits.Property])[0].Span;
         var node = root.FindNode(span, getInnermostNodeForTie: false);
         SyntaxNode newRoot;
         switch (kind)
