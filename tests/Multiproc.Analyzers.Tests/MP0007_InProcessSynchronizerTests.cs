@@ -389,4 +389,34 @@ public class MP0007_InProcessSynchronizerTests
             """;
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task TargetInAnotherFileLocksItsParameter_IsFlaggedAtCompilationEnd()
+    {
+        var test = new Verifiers.CSharpAnalyzerVerifier<InProcessSynchronizerAnalyzer>.Test();
+        test.TestState.Sources.Add(("/0/Workers.cs", """
+            using System;
+
+            public static class Workers
+            {
+                public static void Work(object gate) { lock (gate) { Console.WriteLine("in"); } }
+            }
+            """));
+        test.TestState.Sources.Add(("/0/Program.cs", """
+            using Multiproc;
+
+            public static class Program
+            {
+                public static void Main()
+                {
+                    var gate = new object();
+                    var p = new ChildProcess(() => Workers.Work({|#0:gate|}));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Expected(0, "gate", "an object used in a lock statement"));
+        await test.RunAsync(CancellationToken.None);
+    }
 }

@@ -249,4 +249,37 @@ public class MP0011_EndlessConsumerTests
             """, consumer);
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task TargetInAnotherFile_IsFlaggedAtCompilationEnd()
+    {
+        var test = new Verifiers.CSharpAnalyzerVerifier<EndlessConsumerAnalyzer>.Test();
+        test.TestState.Sources.Add(("/0/Consumers.cs", """
+            using System;
+            using Multiproc;
+
+            public static class Consumers
+            {
+                public static void Consume(ProcessQueue<string> q)
+                {
+                    while (true) Console.WriteLine(q.Get());
+                }
+            }
+            """));
+        test.TestState.Sources.Add(("/0/Program.cs", """
+            using Multiproc;
+
+            public static class Program
+            {
+                public static void Main()
+                {
+                    var q = new ProcessQueue<string>();
+                    var c = {|#0:new ChildProcess(() => Consumers.Consume(q))|};
+                    c.Start();
+                }
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(Descriptors.MP0011_EndlessConsumerNotDaemon).WithLocation(0).WithArguments("c", "Consume"));
+        await test.RunAsync(CancellationToken.None);
+    }
 }
