@@ -173,10 +173,13 @@ internal sealed class PathFlowGraph
     /// <summary>The control flow graphs of an operation block action: each executable root and everything nested in it.</summary>
     public static IEnumerable<ControlFlowGraph> GraphsOf(OperationBlockAnalysisContext context)
     {
+        var roots = new HashSet<IOperation>();
         foreach (var block in context.OperationBlocks)
         {
-            if (block.Parent is not null) continue;
-            if (block is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
+            var root = block;
+            while (root.Parent is not null) root = root.Parent;
+            if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
+            if (!roots.Add(root)) continue;
             foreach (var g in WithNestedGraphs(context.GetControlFlowGraph(block)))
                 yield return g;
         }

@@ -184,7 +184,7 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
                         if ((s & NotStarted) != 0)
                             report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, inv.Syntax.GetLocation(),
                                 process.Name, inv.TargetMethod.Name, "on a path where it was not started"));
-                        if (s != 0) state[process] = (s & ~NotStarted) == 0 ? Started : s & ~NotStarted;
+                        if (s != 0) state[process] = s & ~NotStarted; // a Join before Start throws: that path does not go on
                     }
                     return;
                 case ILocalReferenceOperation or IParameterReferenceOperation when Tracked(op) is { } used:
