@@ -230,13 +230,14 @@ internal readonly struct FlowKey : IEquatable<FlowKey>
     public override int GetHashCode() => SymbolEqualityComparer.Default.GetHashCode(Symbol) * 2 + (Element ? 1 : 0);
 
     /// <summary>The key of a receiver expression, or null when it is not a plain variable.</summary>
-    public static FlowKey? Of(IOperation? operation, bool allowElements)
+    public static FlowKey? Of(IOperation? operation, bool allowElements, IReadOnlyDictionary<ILocalSymbol, ISymbol>? forEachCollections = null)
     {
         while (operation is IConversionOperation c) operation = c.Operand;
         switch (operation)
         {
             case ILocalReferenceOperation local:
-                if (allowElements && ForEachCollection(local) is { } coll) return new FlowKey(coll, element: true);
+                if (allowElements && forEachCollections is not null && forEachCollections.TryGetValue(local.Local, out var coll))
+                    return new FlowKey(coll, element: true);
                 return new FlowKey(local.Local, element: false);
             case IParameterReferenceOperation p:
                 return new FlowKey(p.Parameter, element: false);
@@ -253,13 +254,16 @@ internal readonly struct FlowKey : IEquatable<FlowKey>
         }
     }
 
-    private static ISymbol? ForEachCollection(ILocalReferenceOperation local)
+    /// <summary>The iteration variables of the foreach loops in <paramref name="root"/> mapped to the variable holding the collection.</summary>
+    public static IReadOnlyDictionary<ILocalSymbol, ISymbol> ForEachCollections(IOperation root)
     {
-        var syntax = local.Local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
-        if (syntax is not ForEachStatementSyntax forEach || local.SemanticModel is null) return null;
-        if (local.SemanticModel.SyntaxTree != forEach.SyntaxTree) return null;
-        var op = local.SemanticModel.GetOperation(forEach.Expression);
-        return Of(op, allowElements: false) is { Element: false } k ? k.Symbol : null;
+        var map = new Dictionary<ILocalSymbol, ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var loop in root.DescendantsAndSelf().OfType<IForEachLoopOperation>())
+        {
+            if (Of(loop.Collection, allowElements: false) is not { Element: false } key) continue;
+            foreach (var local in loop.Locals) map[local] = key.Symbol;
+        }
+        return map;
     }
 
     /// <summary>

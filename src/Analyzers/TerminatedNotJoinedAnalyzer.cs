@@ -44,6 +44,7 @@ public sealed class TerminatedNotJoinedAnalyzer : DiagnosticAnalyzer
     {
         PathFlowGraph? graph = null;
         var handedOn = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+        var forEach = FlowKey.ForEachCollections(cfg.OriginalOperation);
 
         foreach (var block in cfg.Blocks)
         {
@@ -54,11 +55,11 @@ public sealed class TerminatedNotJoinedAnalyzer : DiagnosticAnalyzer
                 foreach (var inv in steps[i].DescendantsAndSelf().OfType<IInvocationOperation>())
                 {
                     if (inv.TargetMethod.Name is not ("Terminate" or "Kill") || !types.IsChildProcess(inv.TargetMethod.ContainingType)) continue;
-                    if (FlowKey.Of(inv.Instance, allowElements: true) is not { } key) continue;
+                    if (FlowKey.Of(inv.Instance, allowElements: true, forEach) is not { } key) continue;
 
                     bool Satisfies(IOperation op) => op.DescendantsAndSelf().OfType<IInvocationOperation>().Any(j =>
                         j.TargetMethod.Name is "Join" or "JoinAsync" && types.IsChildProcess(j.TargetMethod.ContainingType)
-                        && FlowKey.Of(j.Instance, allowElements: true) is { } k && k.Equals(key));
+                        && FlowKey.Of(j.Instance, allowElements: true, forEach) is { } k && k.Equals(key));
 
                     graph ??= new PathFlowGraph(cfg);
                     bool missing;
