@@ -24,6 +24,10 @@ public sealed class QueueSizeCheckAnalyzer : DiagnosticAnalyzer
     public const string ShapeProperty = "Shape";
     public const string ShapeGuard = "Guard";
     public const string ShapeEarlyExit = "EarlyExit";
+    /// <summary>Property: "start:length" of the if/while statement the fix rewrites.</summary>
+    public const string StatementSpanProperty = "StatementSpan";
+    /// <summary>Property: "start:length" of the Get/Put statement the fix folds into the condition.</summary>
+    public const string CallSpanProperty = "CallSpan";
     /// <summary>Property: the queue expression as written.</summary>
     public const string QueueProperty = "Queue";
 
@@ -86,17 +90,31 @@ public sealed class QueueSizeCheckAnalyzer : DiagnosticAnalyzer
                 var call = decided.TargetMethod.Name;
                 var replacement = IsGet(call) ? "TryGet" : "TryPut";
                 var properties = ImmutableDictionary<string, string?>.Empty.Add(QueueProperty, queueText);
-                var additional = new List<Location>();
                 if (FixShape(prop, queueText, IsGet(call)) is { } shape)
                 {
-                    properties = properties.Add(ShapeProperty, shape.Shape);
-                    additional.Add(shape.Statement.GetLocation());
-                    additional.Add(shape.Call.GetLocation());
+                    properties = properties
+                        .Add(ShapeProperty, shape.Shape)
+                        .Add(StatementSpanProperty, SpanText(shape.Statement))
+                        .Add(CallSpanProperty, SpanText(shape.Call));
                 }
-                report(Diagnostic.Create(Descriptors.MP0005_QueueSizeCheckDecides, prop.Syntax.GetLocation(), additional, properties,
+                report(Diagnostic.Create(Descriptors.MP0005_QueueSizeCheckDecides, prop.Syntax.GetLocation(), properties,
                     queueText, name, call, replacement));
             }
         }
+    }
+
+    private static string SpanText(SyntaxNode node) =>
+        node.Span.Start.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + node.Span.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Parses a span written by the analyzer.</summary>
+    internal static Microsoft.CodeAnalysis.Text.TextSpan? ParseSpan(string? text)
+    {
+        var parts = text?.Split(':');
+        if (parts is null || parts.Length != 2) return null;
+        return int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var start)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+            ? new Microsoft.CodeAnalysis.Text.TextSpan(start, length)
+            : null;
     }
 
     private static HashSet<int> Reachable(PathFlowGraph graph, int from, int barrier)
