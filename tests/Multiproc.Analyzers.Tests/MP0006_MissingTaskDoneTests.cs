@@ -265,6 +265,56 @@ public static class Consumer
     }
 
     [Fact]
+    public async Task NegatedTryGetWithoutTaskDoneIsFlaggedAndFixed()
+    {
+        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            if (!{|#0:q.TryGet(out var item)|})
+                continue;
+            Work(item);
+        }
+    }
+"), Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            if (!q.TryGet(out var item))
+                continue;
+            try
+            {
+                Work(item);
+            }
+            finally
+            {
+                q.TaskDone();
+            }
+        }
+    }
+"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+    }
+
+    [Fact]
+    public async Task TakeAsLastStatementGetsTaskDoneAfterIt()
+    {
+        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public static void Skip(JoinableQueue<int> q)
+    {
+        {|#0:q.Get()|};
+    }
+"), Wrap(@"
+    public static void Skip(JoinableQueue<int> q)
+    {
+        q.Get();
+        q.TaskDone();
+    }
+"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+    }
+
+    [Fact]
     public async Task TaskDoneInFinallyIsNotFlagged()
     {
         await Verify.VerifyAnalyzerAsync(Wrap(@"
