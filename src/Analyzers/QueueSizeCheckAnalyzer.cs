@@ -181,7 +181,11 @@ public sealed class QueueSizeCheckAnalyzer : DiagnosticAnalyzer
         switch (condition.Parent)
         {
             case IfStatementSyntax ifStatement when hasItems && ifStatement.Condition == condition:
-                return FirstStatement(ifStatement.Statement) is { } c1 && IsCallStatement(c1, queueText, get) ? (ShapeGuard, ifStatement, c1) : null;
+                // `out var x` in an if condition is in scope in the enclosing block: no fix when that clashes.
+                return FirstStatement(ifStatement.Statement) is { } c1 && IsCallStatement(c1, queueText, get)
+                       && (c1 is not LocalDeclarationStatementSyntax d || NameFreeAround(ifStatement, d.Declaration.Variables[0].Identifier.ValueText))
+                    ? (ShapeGuard, ifStatement, c1)
+                    : null;
             case WhileStatementSyntax whileStatement when hasItems && whileStatement.Condition == condition:
                 return FirstStatement(whileStatement.Statement) is { } c2 && IsCallStatement(c2, queueText, get) ? (ShapeGuard, whileStatement, c2) : null;
             case IfStatementSyntax ifExit when !hasItems && ifExit.Condition == condition && ifExit.Else is null && IsJump(ifExit.Statement)
@@ -193,6 +197,21 @@ public sealed class QueueSizeCheckAnalyzer : DiagnosticAnalyzer
             default:
                 return null;
         }
+    }
+
+    private static bool NameFreeAround(IfStatementSyntax ifStatement, string name)
+    {
+        var scope = ifStatement.Parent;
+        if (scope is null) return false;
+        return !scope.DescendantNodes().Where(n => !ifStatement.Span.Contains(n.Span)).Any(n => n switch
+        {
+            VariableDeclaratorSyntax v => v.Identifier.ValueText == name,
+            SingleVariableDesignationSyntax d => d.Identifier.ValueText == name,
+            ForEachStatementSyntax f => f.Identifier.ValueText == name,
+            ParameterSyntax p => p.Identifier.ValueText == name,
+            LocalFunctionStatementSyntax l => l.Identifier.ValueText == name,
+            _ => false,
+        });
     }
 
     private static StatementSyntax? FirstStatement(StatementSyntax body) =>

@@ -176,6 +176,25 @@ public class C
     }
 
     [Fact]
+    public async Task NoFixWhenTheVariableWouldClash()
+    {
+        var source = Wrap(@"
+    public void M(ProcessQueue<string> q)
+    {
+        if (!{|#0:q.IsEmpty|})
+        {
+            var item = q.Get();
+            Work(item);
+        }
+        var other = new[] { ""a"" };
+        foreach (var item in other)
+            Work(item);
+    }
+");
+        await Verify.VerifyCodeFixAsync(source, source, QueueSizeCheckFixer.EquivalenceKey, Expected(0, "q", "IsEmpty", "Get", "TryGet"));
+    }
+
+    [Fact]
     public async Task LoggingTheSizeIsNotFlagged()
     {
         await Verify.VerifyAnalyzerAsync(Wrap(@"
