@@ -65,6 +65,13 @@ internal sealed unsafe class SharedRing : IDisposable
     private SharedSegment? _readSeg;
     private long _readGen;
 
+    /// <summary>
+    /// Tests only: called at the points where a killed process must leave the queue consistent
+    /// ("put-copied", "put-journaled", "get-copied", "get-journaled"), holding the lock; a test's child
+    /// blocks there and is killed.
+    /// </summary>
+    internal static Action<string>? CrashPoint;
+
     private SharedRing(SharedSegment header)
     {
         _header = header;
@@ -234,6 +241,7 @@ internal sealed unsafe class SharedRing : IDisposable
             *(int*)(data + at) = record.Length;
             *(int*)(data + at + 4) = flags;
             CopyIn(data, cap, (at + 8) & mask, record);
+            CrashPoint?.Invoke("put-copied");
 
             // Commit.
             var j = _h + OffPutJournal;
@@ -241,6 +249,7 @@ internal sealed unsafe class SharedRing : IDisposable
             *(long*)(j + 16) = tail + need;
             *(long*)(j + 24) = puts + 1;
             Volatile.Write(ref *(int*)j, 1);
+            CrashPoint?.Invoke("put-journaled");
             Volatile.Write(ref *(long*)(r + RTail), tail + need);
             Volatile.Write(ref Long(OffPuts), puts + 1);
             Volatile.Write(ref *(int*)j, 0);
@@ -420,6 +429,8 @@ internal sealed unsafe class SharedRing : IDisposable
                 failure = e;
             }
 
+            CrashPoint?.Invoke("get-copied");
+
             // Commit.
             var gets = Long(OffGets);
             var j = _h + OffGetJournal;
@@ -427,6 +438,7 @@ internal sealed unsafe class SharedRing : IDisposable
             *(long*)(j + 16) = head + need;
             *(long*)(j + 24) = gets + 1;
             Volatile.Write(ref *(int*)j, 1);
+            CrashPoint?.Invoke("get-journaled");
             Volatile.Write(ref *(long*)(r + RHead), head + need);
             Volatile.Write(ref Long(OffGets), gets + 1);
             Volatile.Write(ref *(int*)j, 0);
