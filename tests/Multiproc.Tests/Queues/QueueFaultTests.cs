@@ -22,6 +22,7 @@ public class QueueFaultTests
         SharedRing.CrashPoint = s =>
         {
             if (s != stage) return;
+            SharedRing.CrashPoint = null; // the hook fires for every queue: not again for this one
             ready.Put(1);
             Thread.Sleep(Timeout.Infinite);
         };
@@ -136,11 +137,10 @@ public class QueueFaultTests
         using var acks = new ProcessQueue<int>();
         var victim = new ChildProcess(() => StreamBig(q, acks));
         victim.Start();
-        acks.Get(W); // it is streaming
+        var acked = new List<int> { acks.Get(W) }; // it is streaming
         Thread.Sleep(150);
         Bounded.KillAndReap(victim);
 
-        var acked = new List<int>();
         while (acks.TryGet(out var a)) acked.Add(a);
         var received = new List<int>();
         while (q.TryGet(out var item))
