@@ -40,8 +40,10 @@ internal sealed unsafe class SharedRing : IDisposable
     private const int RingHeaderSize = 4096;
     private const long InitialCapacity = 1 << 22;   // 4 MiB, sparse until written
     private const long MaxCapacity = 1L << 30;
+    private const long BigItemCapacity = 1L << 26; // 64 MiB
     /// <summary>Payloads above this go through a file of their own.</summary>
     public const int InlineLimit = (1 << 20) + 4096;
+    private static readonly TimeSpan GrowAfter = TimeSpan.FromMilliseconds(10);
     private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
 
     // Header offsets: each hot word on its own cache line.
@@ -162,11 +164,13 @@ internal sealed unsafe class SharedRing : IDisposable
         {
             var record = nameBytes is null ? payload : nameBytes;
             long start = 0;
+            var allowGrow = false;
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
                 var observedGets = Volatile.Read(ref Long(OffGets));
-                if (TryPutRecord(record, flags))
+                var outcome = TryPutRecord(record, flags, allowGrow);
+                if (outcome == PutOutcome.Done)
                 {
                     committed = true;
                     // The lock release was a full fence: a consumer that registered before our tail was visible is seen here.
@@ -174,8 +178,13 @@ internal sealed unsafe class SharedRing : IDisposable
                     return true;
                 }
 
-                // Full: wait for a get.
-                if (timeout == TimeSpan.Zero) return false;
+                var ringFull = outcome == PutOutcome.RingFull;
+                if (ringFull && timeout == TimeSpan.Zero)
+                {
+                    allowGrow = true; // a put that must not wait grows the ring at once
+                    continue;
+                }
+                if (timeout == TimeSpan.Zero && !ringFull) return false;
                 if (start == 0)
                 {
                     start = Stopwatch.GetTimestamp();
@@ -185,14 +194,25 @@ internal sealed unsafe class SharedRing : IDisposable
                 if (timeout is { } t)
                 {
                     left = t - Stopwatch.GetElapsedTime(start);
-                    if (left <= TimeSpan.Zero) return false;
+                    if (left <= TimeSpan.Zero && !ringFull) return false;
+                }
+                if (ringFull)
+                {
+                    // The ring is full but the queue is not: wait a little for the consumers to make room (back
+                    // pressure, like a pipe), and grow the ring when they make no progress. An unbounded queue
+                    // therefore never blocks a put for long, with or without consumers.
+                    var spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+                    while (Volatile.Read(ref Long(OffGets)) == observedGets && Stopwatch.GetTimestamp() < spinUntil) Thread.SpinWait(8);
+                    if (Volatile.Read(ref Long(OffGets)) != observedGets) continue;
+                    left = GrowAfter;
                 }
                 Interlocked.Increment(ref Word(OffPutWaiters));
                 try
                 {
                     var s = Volatile.Read(ref Word(OffSpaceSignal));
                     if (Volatile.Read(ref Long(OffGets)) != observedGets || ct.IsCancellationRequested) continue;
-                    Futex.Wait((int*)(_h + OffSpaceSignal), s, left);
+                    if (!Futex.Wait((int*)(_h + OffSpaceSignal), s, left) && ringFull)
+                        allowGrow = Volatile.Read(ref Long(OffGets)) == observedGets;
                 }
                 finally
                 {
@@ -207,7 +227,9 @@ internal sealed unsafe class SharedRing : IDisposable
         }
     }
 
-    private bool TryPutRecord(ReadOnlySpan<byte> record, int flags)
+    private enum PutOutcome { Done, QueueFull, RingFull }
+
+    private PutOutcome TryPutRecord(ReadOnlySpan<byte> record, int flags, bool allowGrow)
     {
         var lockWord = (int*)(_h + OffPutLock);
         OwnerLock.Acquire(lockWord);
@@ -215,7 +237,7 @@ internal sealed unsafe class SharedRing : IDisposable
         {
             RedoJournal(OffPutJournal);
             var puts = Long(OffPuts);
-            if (_maxSize > 0 && puts - Volatile.Read(ref Long(OffGets)) >= _maxSize) return false;
+            if (_maxSize > 0 && puts - Volatile.Read(ref Long(OffGets)) >= _maxSize) return PutOutcome.QueueFull;
 
             var need = Align8(8 + (long)record.Length);
             var ring = WriteRing();
@@ -225,7 +247,11 @@ internal sealed unsafe class SharedRing : IDisposable
             var head = Volatile.Read(ref *(long*)(r + RHead));
             if (cap - (tail - head) < need)
             {
-                if (cap >= MaxCapacity && need <= cap) return false; // at its largest: wait for the readers
+                // Grow when the record could never fit, when records are so large that the ring holds too few of
+                // them to keep producer and consumers from waking each other per item, or when the consumers
+                // made no room for a while.
+                var tooFewRecords = need > cap / 16 && cap < BigItemCapacity;
+                if (need <= cap && !tooFewRecords && (!allowGrow || cap >= MaxCapacity)) return PutOutcome.RingFull;
                 var newCap = cap * 2;
                 while (newCap < need) newCap *= 2;
                 ring = Grow(ring, newCap);
@@ -253,7 +279,7 @@ internal sealed unsafe class SharedRing : IDisposable
             Volatile.Write(ref *(long*)(r + RTail), tail + need);
             Volatile.Write(ref Long(OffPuts), puts + 1);
             Volatile.Write(ref *(int*)j, 0);
-            return true;
+            return PutOutcome.Done;
         }
         finally
         {
