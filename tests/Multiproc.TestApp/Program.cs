@@ -11,8 +11,6 @@ public static class Scenarios
     {
         switch (name)
         {
-            case "queueprobe":
-                return QueueProbe.Run();
             case "hello":
             {
                 var p = new ChildProcess(() => Hello("world"));
