@@ -48,16 +48,15 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types)
     {
-        foreach (var body in context.OperationBlocks)
+        var seen = new HashSet<IOperation>();
+        foreach (var block in context.OperationBlocks)
         {
-            if (body is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
-            if (body.Parent is not null && body is IBlockOperation) continue;
+            var body = block;
+            while (body.Parent is not null) body = body.Parent;
+            if (body is not (IMethodBodyOperation or IConstructorBodyOperation) || !seen.Add(body)) continue;
             var info = Prepass(body, types, context);
             if (info.Tracked.Count == 0) continue;
-            ControlFlowGraph? cfg;
-            try { cfg = context.GetControlFlowGraph(body); }
-            catch (System.ArgumentException) { continue; }
-            if (cfg is null) continue;
+            var cfg = context.GetControlFlowGraph(block);
             AnalyzeGraph(cfg, info, context);
         }
     }
@@ -65,6 +64,7 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
     private sealed class PrepassInfo
     {
         public readonly HashSet<ILocalSymbol> Tracked = new(SymbolEqualityComparer.Default);
+        public readonly HashSet<ILocalSymbol> UsingLocals = new(SymbolEqualityComparer.Default);
     }
 
     /// <summary>
@@ -82,6 +82,10 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
             {
                 case IVariableDeclaratorOperation declarator when types.IsChildProcess(declarator.Symbol.Type):
                 {
+                    if (declarator.Parent is not IVariableDeclarationOperation declaration) { rejected.Add(declarator.Symbol); break; }
+                    if (declaration.Parent is IVariableDeclarationGroupOperation { Parent: IUsingOperation or IUsingDeclarationOperation }
+                        || declaration.Parent is IUsingOperation or IUsingDeclarationOperation)
+                        info.UsingLocals.Add(declarator.Symbol);
                     var init = declarator.Initializer?.Value ?? declarator.GetVariableInitializer()?.Value;
                     if (init is null || IsFreshNonDaemonCreation(init, types)) info.Tracked.Add(declarator.Symbol);
                     else rejected.Add(declarator.Symbol);
@@ -146,7 +150,7 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
     {
         var blocks = cfg.Blocks;
         var n = blocks.Length;
-        var inStates = new HashSet<IInvocationOperation>?[n];
+        var inStates = new HashSet<object>?[n];
         var reported = new HashSet<IInvocationOperation>();
         var startLocal = new Dictionary<IInvocationOperation, ILocalSymbol>();
 
@@ -171,11 +175,11 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
 
         var worklist = new Queue<int>();
         var queued = new bool[n];
-        void Flow(int ordinal, HashSet<IInvocationOperation> state)
+        void Flow(int ordinal, HashSet<object> state)
         {
             var current = inStates[ordinal];
             var changed = false;
-            if (current is null) { inStates[ordinal] = current = new HashSet<IInvocationOperation>(state); changed = true; }
+            if (current is null) { inStates[ordinal] = current = new HashSet<object>(state); changed = true; }
             else
             {
                 foreach (var s in state)
@@ -185,18 +189,18 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
             {
                 if (!queued[ordinal]) { queued[ordinal] = true; worklist.Enqueue(ordinal); }
                 if (handlerEntries.TryGetValue(ordinal, out var handlers))
-                    foreach (var h in handlers) Flow(h, new HashSet<IInvocationOperation>(current));
+                    foreach (var h in handlers) Flow(h, new HashSet<object>(current));
             }
         }
-        void FlowToRegion(ControlFlowRegion region, HashSet<IInvocationOperation> state) => Flow(region.FirstBlockOrdinal, state);
+        void FlowToRegion(ControlFlowRegion region, HashSet<object> state) => Flow(region.FirstBlockOrdinal, state);
 
-        Flow(0, new HashSet<IInvocationOperation>());
+        Flow(0, new HashSet<object>());
         while (worklist.Count > 0)
         {
             var ordinal = worklist.Dequeue();
             queued[ordinal] = false;
             var block = blocks[ordinal];
-            var state = new HashSet<IInvocationOperation>(inStates[ordinal]!);
+            var state = new HashSet<object>(inStates[ordinal]!);
             if (block.Kind == BasicBlockKind.Exit) continue;
             foreach (var op in block.Operations) Transfer(op, state, info, startLocal, reported, context);
             if (block.BranchValue is not null) Transfer(block.BranchValue, state, info, startLocal, reported, context);
@@ -227,7 +231,7 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
 
         var exit = inStates[n - 1];
         if (exit is not null)
-            foreach (var start in exit) Report(start, startLocal[start], reported, context);
+            foreach (var start in exit.OfType<IInvocationOperation>()) Report(start, startLocal[start], reported, context);
     }
 
     private static void CollectHandlers(ControlFlowRegion region, Dictionary<int, List<int>> handlerEntries)
@@ -251,7 +255,7 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
         if (block.ConditionalSuccessor is not null) yield return block.ConditionalSuccessor;
     }
 
-    private static void Transfer(IOperation root, HashSet<IInvocationOperation> state, PrepassInfo info,
+    private static void Transfer(IOperation root, HashSet<object> state, PrepassInfo info,
         Dictionary<IInvocationOperation, ILocalSymbol> startLocal, HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
     {
         foreach (var op in root.DescendantsAndSelf())
@@ -259,17 +263,20 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
             if (op is not ILocalReferenceOperation reference || !info.Tracked.Contains(reference.Local)) continue;
             var local = reference.Local;
             IOperation? parent = reference.Parent;
+            var disposeOnly = false;
             while (parent is IConversionOperation { IsImplicit: true } conversion)
             {
-                if (conversion.Parent is IInvocationOperation { TargetMethod.Name: "Dispose" }) { parent = null; break; }
+                if (conversion.Parent is IInvocationOperation { TargetMethod.Name: "Dispose" }) disposeOnly = true;
                 parent = conversion.Parent;
             }
-            if (parent is null) continue;
+            // The capture a using statement/declaration makes to dispose the process is no hand-off.
+            if (disposeOnly || parent is IIsNullOperation || (parent is IFlowCaptureOperation && info.UsingLocals.Contains(local))) continue;
             switch (parent)
             {
                 case ISimpleAssignmentOperation assign when assign.Target == reference:
                     // A new process replaces one still running un-joined: that one is lost.
-                    foreach (var s in state.Where(s => SymbolEqualityComparer.Default.Equals(startLocal[s], local)).ToList())
+                    state.Remove(local);
+                    foreach (var s in state.OfType<IInvocationOperation>().Where(s => SymbolEqualityComparer.Default.Equals(startLocal[s], local)).ToList())
                     {
                         Report(s, local, reported, context);
                         state.Remove(s);
@@ -280,7 +287,7 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
                     {
                         case "Start":
                             startLocal[invocation] = local;
-                            state.Add(invocation);
+                            if (!state.Contains(local)) state.Add(invocation);
                             break;
                         case "Join":
                         case "JoinAsync":
@@ -298,14 +305,21 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
                     break;
                 default:
                     // Returned, stored, passed on, added to a collection, aliased: handed on.
-                    Kill(state, local, startLocal);
+                    Escape(state, local, startLocal);
                     break;
             }
         }
     }
 
-    private static void Kill(HashSet<IInvocationOperation> state, ILocalSymbol local, Dictionary<IInvocationOperation, ILocalSymbol> startLocal) =>
-        state.RemoveWhere(s => SymbolEqualityComparer.Default.Equals(startLocal[s], local));
+    private static void Kill(HashSet<object> state, ILocalSymbol local, Dictionary<IInvocationOperation, ILocalSymbol> startLocal) =>
+        state.RemoveWhere(s => s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local));
+
+    /// <summary>Handed on: the facts die, and later Start() calls on the same value are someone else's to join.</summary>
+    private static void Escape(HashSet<object> state, ILocalSymbol local, Dictionary<IInvocationOperation, ILocalSymbol> startLocal)
+    {
+        Kill(state, local, startLocal);
+        state.Add(local);
+    }
 
     private static void Report(IInvocationOperation start, ILocalSymbol local, HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
     {

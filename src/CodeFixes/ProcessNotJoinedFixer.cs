@@ -90,9 +90,18 @@ public sealed class ProcessNotJoinedFixer : CodeFixProvider
         var editor = await DocumentEditor.CreateAsync(document, ct).ConfigureAwait(false);
         var root = editor.OriginalRoot;
         var model = editor.SemanticModel;
+        var eolTrivia = root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var eol = eolTrivia.IsKind(SyntaxKind.EndOfLineTrivia) ? eolTrivia : ElasticCarriageReturnLineFeed;
         var usedNames = new Dictionary<SyntaxNode, HashSet<string>>();
         var needsCollectionsUsing = false;
         var joinedEnds = new HashSet<(SyntaxNode, string)>();
+        var before = new Dictionary<StatementSyntax, List<StatementSyntax>>();
+        var after = new Dictionary<StatementSyntax, List<StatementSyntax>>();
+        void Add(Dictionary<StatementSyntax, List<StatementSyntax>> map, StatementSyntax anchor, StatementSyntax inserted)
+        {
+            if (!map.TryGetValue(anchor, out var list)) map[anchor] = list = new List<StatementSyntax>();
+            list.Add(inserted);
+        }
 
         foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
         {
@@ -115,16 +124,16 @@ public sealed class ProcessNotJoinedFixer : CodeFixProvider
                 var typeName = processType?.ToMinimalDisplayString(model, loop.SpanStart) ?? "ChildProcess";
                 if (!IsListInScope(model, loop.SpanStart)) needsCollectionsUsing = true;
 
-                var declaration = ParseStatement($"var {listName} = new List<{typeName}>();").WithAdditionalAnnotations(Formatter.Annotation);
-                var add = ParseStatement($"{listName}.Add({name});").WithAdditionalAnnotations(Formatter.Annotation);
-                var join = ParseStatement($"foreach (var {itemName} in {listName})\n{{\n{itemName}.Join();\n}}").WithAdditionalAnnotations(Formatter.Annotation);
-                editor.InsertBefore(loop, declaration);
-                editor.InsertAfter(statement, add);
-                editor.InsertAfter(loop, join);
+                var declaration = ParseStatement($"var {listName} = new List<{typeName}>();").WithTrailingTrivia(eol).WithAdditionalAnnotations(Formatter.Annotation);
+                var add = ParseStatement($"{listName}.Add({name});").WithTrailingTrivia(eol).WithAdditionalAnnotations(Formatter.Annotation);
+                var join = ParseStatement($"foreach (var {itemName} in {listName}){eol}{{{eol}{itemName}.Join();{eol}}}").WithTrailingTrivia(eol).WithAdditionalAnnotations(Formatter.Annotation);
+                Add(before, loop, declaration);
+                Add(after, statement, add);
+                Add(after, loop, join);
             }
             else
             {
-                var joinStatement = ParseStatement($"{name}.Join();").WithAdditionalAnnotations(Formatter.Annotation);
+                var joinStatement = ParseStatement($"{name}.Join();").WithTrailingTrivia(eol).WithAdditionalAnnotations(Formatter.Annotation);
                 var index = block.Statements.IndexOf(statement);
                 // Before each later return that does not hand the process on and is not just after a Join.
                 foreach (var ret in block.Statements.Skip(index + 1).SelectMany(s => s.DescendantNodesAndSelf(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))).OfType<ReturnStatementSyntax>())
@@ -134,28 +143,39 @@ public sealed class ProcessNotJoinedFixer : CodeFixProvider
                     {
                         var i = retBlock.Statements.IndexOf(ret);
                         if (i > 0 && IsJoinOf(retBlock.Statements[i - 1], name)) continue;
-                        editor.InsertBefore(ret, joinStatement);
                     }
-                    else if (ret.Parent is not null && ret.Parent is not BlockSyntax)
-                    {
-                        editor.ReplaceNode(ret, Block(joinStatement, ret.WithoutTrivia()).WithTriviaFrom(ret).WithAdditionalAnnotations(Formatter.Annotation));
-                    }
+                    Add(before, ret, joinStatement);
                 }
                 var last = block.Statements.Last();
                 if (!IsJoinOf(last, name) && last is not (ReturnStatementSyntax or ThrowStatementSyntax) && joinedEnds.Add((block, name)))
                 {
                     var flow = model.AnalyzeControlFlow(statement, last);
                     if (flow is null || !flow.Succeeded || flow.EndPointIsReachable)
-                        editor.InsertAfter(last, joinStatement);
+                        Add(after, last, joinStatement);
                 }
             }
         }
+
+        foreach (var pair in before)
+        {
+            if (pair.Key.Parent is BlockSyntax)
+            {
+                // The anchor's leading blank lines and comments go before the inserted statements.
+                var leading = pair.Key.GetLeadingTrivia();
+                var indentation = leading.Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse();
+                pair.Value[0] = pair.Value[0].WithLeadingTrivia(leading);
+                editor.ReplaceNode(pair.Key, (node, _) => node.WithLeadingTrivia(indentation));
+                editor.InsertBefore(pair.Key, pair.Value);
+            }
+            else editor.ReplaceNode(pair.Key, Block(pair.Value.Append(pair.Key.WithoutTrivia())).WithTriviaFrom(pair.Key).WithAdditionalAnnotations(Formatter.Annotation));
+        }
+        foreach (var pair in after) editor.InsertAfter(pair.Key, pair.Value);
 
         var newRoot = editor.GetChangedRoot();
         if (needsCollectionsUsing && newRoot is CompilationUnitSyntax unit
             && !unit.Usings.Any(u => u.Name?.ToString() == "System.Collections.Generic"))
         {
-            newRoot = unit.AddUsings(UsingDirective(ParseName("System.Collections.Generic")).WithAdditionalAnnotations(Formatter.Annotation));
+            newRoot = unit.AddUsings(UsingDirective(ParseName("System.Collections.Generic")).WithTrailingTrivia(eol).WithAdditionalAnnotations(Formatter.Annotation));
         }
         return document.WithSyntaxRoot(newRoot);
     }

@@ -181,7 +181,6 @@ void M() { var p = new ChildProcess(() => Work(1)) { Daemon = false }; {|#0:p.St
             p.Join();
             return 1;
         }
-
         Work(2);
         p.Join();
         return 0;
@@ -222,7 +221,6 @@ class C
             p.Start();
             processes.Add(p);
         }
-
         foreach (var process in processes)
         {
             process.Join();
@@ -306,7 +304,6 @@ class C
             p.Start();
             processes.Add(p);
         }
-
         foreach (var process in processes)
         {
             process.Join();
@@ -319,7 +316,6 @@ class C
             q.Start();
             processes2.Add(q);
         }
-
         foreach (var process2 in processes2)
         {
             process2.Join();
