@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis.Testing;
 using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
     Multiproc.Analyzers.UnlockedFileReadModifyWriteAnalyzer,
@@ -33,24 +34,24 @@ using Multiproc;
 ";
 
     private static DiagnosticResult Unlocked(int location, string file) =>
-        Verify.Diagnostic(Descriptors.MP0001_UnlockedReadModifyWrite).WithLocation(location).WithArguments(file);
+        Verify.Diagnostic(Descriptors.MP0001_UnlockedReadModifyWrite).WithLocation(location).WithLocation(location + 1).WithArguments(file);
 
     private static DiagnosticResult LockOnly(int location, string file) =>
-        Verify.Diagnostic(Descriptors.MP0001_CSharpLockOnly).WithLocation(location).WithArguments(file);
+        Verify.Diagnostic(Descriptors.MP0001_CSharpLockOnly).WithLocation(location).WithLocation(location + 1).WithArguments(file);
 
     [Fact]
     public Task ReadAllTextThenWriteAllText() => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(@"
     static void Buy(string path, ProcessLock lk)
     {
         var count = int.Parse({|#0:File.ReadAllText(path)|});
-        File.WriteAllText(path, (count - 1).ToString());
+        {|#1:File.WriteAllText(path, (count - 1).ToString())|};
     }"), Unlocked(0, "path"));
 
     [Fact]
     public Task InOneExpression() => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(@"
     static void Buy(string path, ProcessLock lk)
     {
-        File.WriteAllText(path, (int.Parse({|#0:File.ReadAllText(path)|}) - 1).ToString());
+        {|#1:File.WriteAllText(path, (int.Parse({|#0:File.ReadAllText(path)|}) - 1).ToString())|};
     }"), Unlocked(0, "path"));
 
     [Fact]
@@ -59,7 +60,7 @@ using Multiproc;
     {
         var bytes = {|#0:File.ReadAllBytes(""tickets.json"")|};
         bytes[0]--;
-        File.WriteAllBytes(""tickets.json"", bytes);
+        {|#1:File.WriteAllBytes(""tickets.json"", bytes)|};
     }"), Unlocked(0, "tickets.json"));
 
     [Fact]
@@ -68,7 +69,7 @@ using Multiproc;
     static void Buy(string path, ProcessLock lk)
     {
         var lines = {|#0:File.ReadAllLines(File1)|};
-        File.WriteAllLines(File1, lines);
+        {|#1:File.WriteAllLines(File1, lines)|};
     }"), Unlocked(0, "File1"));
 
     [Fact]
@@ -78,7 +79,7 @@ using Multiproc;
     {
         var stock = JsonSerializer.Deserialize<Stock>({|#0:File.ReadAllText(path)|})!;
         stock.Count--;
-        File.WriteAllText(path, JsonSerializer.Serialize(stock));
+        {|#1:File.WriteAllText(path, JsonSerializer.Serialize(stock))|};
     }"), Unlocked(0, "path"));
 
     [Fact]
@@ -89,7 +90,7 @@ using Multiproc;
         Stock stock;
         using (var input = {|#0:File.OpenRead(path)|}) stock = JsonSerializer.Deserialize<Stock>(input)!;
         stock.Count--;
-        using var output = File.Create(path);
+        using var output = {|#1:File.Create(path)|};
         JsonSerializer.Serialize(output, stock);
     }"), Unlocked(0, "path"));
 
@@ -99,7 +100,7 @@ using Multiproc;
     {
         string text;
         using (var r = {|#0:new StreamReader(path)|}) text = r.ReadToEnd();
-        using (var w = new StreamWriter(path)) w.Write(text + ""!"");
+        using (var w = {|#1:new StreamWriter(path)|}) w.Write(text + ""!"");
     }"), Unlocked(0, "path"));
 
     [Fact]
@@ -108,7 +109,7 @@ using Multiproc;
     {
         int b;
         using (var r = {|#0:new FileStream(path, FileMode.Open, FileAccess.Read)|}) b = r.ReadByte();
-        using (var w = new FileStream(path, FileMode.Truncate)) w.WriteByte((byte)(b - 1));
+        using (var w = {|#1:new FileStream(path, FileMode.Truncate)|}) w.WriteByte((byte)(b - 1));
     }"), Unlocked(0, "path"));
 
     [Fact]
@@ -117,7 +118,7 @@ using Multiproc;
     static void Decrement(string file)
     {
         var n = int.Parse({|#0:File.ReadAllText(file)|});
-        File.WriteAllText(file, (n - 1).ToString());
+        {|#1:File.WriteAllText(file, (n - 1).ToString())|};
     }"), Unlocked(0, "file"));
 
     [Fact]
@@ -127,7 +128,7 @@ using Multiproc;
         lock (Gate)
         {
             var n = int.Parse({|#0:File.ReadAllText(path)|});
-            File.WriteAllText(path, (n - 1).ToString());
+            {|#1:File.WriteAllText(path, (n - 1).ToString())|};
         }
     }"), LockOnly(0, "path"));
 
@@ -139,7 +140,7 @@ using Multiproc;
         var n = int.Parse({|#0:File.ReadAllText(path)|});
         lk.Release();
         lk.Acquire();
-        File.WriteAllText(path, (n - 1).ToString());
+        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
         lk.Release();
     }"), Unlocked(0, "path"));
 
@@ -149,7 +150,7 @@ using Multiproc;
     {
         int n;
         using (lk.Hold()) n = int.Parse({|#0:File.ReadAllText(path)|});
-        File.WriteAllText(path, (n - 1).ToString());
+        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
     }"), Unlocked(0, "path"));
 
     [Fact]
@@ -158,7 +159,7 @@ using Multiproc;
     {
         if (path.Length > 3) lk.Acquire();
         var n = int.Parse({|#0:File.ReadAllText(path)|});
-        File.WriteAllText(path, (n - 1).ToString());
+        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
         lk.Release();
     }"), Unlocked(0, "path"));
 
@@ -168,7 +169,7 @@ using Multiproc;
     static void Update(string path)
     {
         var n = int.Parse({|#0:File.ReadAllText(path)|});
-        File.WriteAllText(path, (n + 1).ToString());
+        {|#1:File.WriteAllText(path, (n + 1).ToString())|};
     }
 }", "multiproc.MP0001.scope = all", Unlocked(0, "path"));
 
@@ -307,14 +308,45 @@ using Multiproc;
 }", "multiproc.MP0001.scope = child_processes");
 
     // ---- fix ----
+    // MP0001 is reported from a compilation-end action (only then is it known which methods run in
+    // children), so its diagnostics are non-local; the testing library must be told that fixing them is intended.
+
+    private static async Task VerifyCodeFixAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected)
+    {
+        var test = new Verify.Test
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            CodeActionEquivalenceKey = equivalenceKey,
+            CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck,
+        };
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    private static async Task VerifyFixAllAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected)
+    {
+        var test = new Verify.Test
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            CodeActionEquivalenceKey = equivalenceKey,
+            NumberOfFixAllIterations = 1,
+            NumberOfFixAllInDocumentIterations = 1,
+            NumberOfFixAllInProjectIterations = 1,
+            CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck,
+        };
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
 
     [Fact]
-    public Task FixWrapsReadToWriteInHoldOfParameter() => Verify.VerifyCodeFixAsync(InChild(@"
+    public Task FixWrapsReadToWriteInHoldOfParameter() => VerifyCodeFixAsync(InChild(@"
     static void Buy(string path, ProcessLock lk)
     {
         Console.WriteLine(""buying"");
         var n = int.Parse({|#0:File.ReadAllText(path)|});
-        File.WriteAllText(path, (n - 1).ToString());
+        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
         Console.WriteLine(""done"");
     }"), InChild(@"
     static void Buy(string path, ProcessLock lk)
@@ -330,11 +362,11 @@ using Multiproc;
     }"), UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"));
 
     [Fact]
-    public Task FixTakesInLaterUsesOfDeclaredVariables() => Verify.VerifyCodeFixAsync(InChild(@"
+    public Task FixTakesInLaterUsesOfDeclaredVariables() => VerifyCodeFixAsync(InChild(@"
     static void Buy(string path, ProcessLock lk)
     {
         var n = int.Parse({|#0:File.ReadAllText(path)|});
-        File.WriteAllText(path, (n - 1).ToString());
+        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
         Console.WriteLine(n);
     }"), InChild(@"
     static void Buy(string path, ProcessLock lk)
@@ -348,7 +380,7 @@ using Multiproc;
     }"), UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"));
 
     [Fact]
-    public Task FixUsesFieldLockAndReplacesCSharpLockMessage() => Verify.VerifyCodeFixAsync(Header + @"class Shop
+    public Task FixUsesStaticFieldLock() => VerifyCodeFixAsync(Header + @"class Shop
 {
     static readonly ProcessLock Door = new ProcessLock();
     static void Main()
@@ -361,7 +393,7 @@ using Multiproc;
     static void Sell(string path)
     {
         var n = int.Parse({|#0:File.ReadAllText(path)|});
-        File.WriteAllText(path, (n - 1).ToString());
+        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
     }
 }", Header + @"class Shop
 {
@@ -398,27 +430,27 @@ using Multiproc;
     static void Sell(string path)
     {
         var n = int.Parse({|#0:File.ReadAllText(path)|});
-        File.WriteAllText(path, (n - 1).ToString());
+        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
     }
 }";
-        var test = new Verify.Test { TestCode = source, FixedCode = source };
+        var test = new Verify.Test { TestCode = source, FixedCode = source, CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck };
         test.ExpectedDiagnostics.Add(Unlocked(0, "path"));
         await test.RunAsync(CancellationToken.None);
     }
 
     [Fact]
-    public Task FixAll() => Verify.VerifyFixAllAsync(InChild(@"
+    public Task FixAll() => VerifyFixAllAsync(InChild(@"
     static void Buy(string path, ProcessLock lk)
     {
         var n = int.Parse({|#0:File.ReadAllText(path)|});
-        File.WriteAllText(path, (n - 1).ToString());
+        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
         Refund(path, lk);
     }
 
     static void Refund(string file, ProcessLock gate)
     {
-        var text = {|#1:File.ReadAllText(file)|};
-        File.WriteAllText(file, text + ""+1"");
+        var text = {|#2:File.ReadAllText(file)|};
+        {|#3:File.WriteAllText(file, text + ""+1"")|};
     }"), InChild(@"
     static void Buy(string path, ProcessLock lk)
     {
@@ -438,5 +470,5 @@ using Multiproc;
             var text = File.ReadAllText(file);
             File.WriteAllText(file, text + ""+1"");
         }
-    }"), UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"), Unlocked(1, "file"));
+    }"), UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"), Unlocked(2, "file"));
 }
