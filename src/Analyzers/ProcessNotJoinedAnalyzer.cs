@@ -56,8 +56,26 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
             if (body is not (IMethodBodyOperation or IConstructorBodyOperation) || !seen.Add(body)) continue;
             var info = Prepass(body, types, context);
             if (info.Tracked.Count == 0) continue;
-            var cfg = context.GetControlFlowGraph(block);
-            AnalyzeGraph(cfg, info, context);
+            foreach (var cfg in WithNestedGraphs(context.GetControlFlowGraph(block)))
+                AnalyzeGraph(cfg, info, context);
+        }
+    }
+
+    /// <summary>The graph and those of the local functions and lambdas in it, recursively.</summary>
+    internal static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph cfg)
+    {
+        yield return cfg;
+        foreach (var localFunction in cfg.LocalFunctions)
+            foreach (var nested in WithNestedGraphs(cfg.GetLocalFunctionControlFlowGraph(localFunction)))
+                yield return nested;
+        foreach (var block in cfg.Blocks)
+        {
+            var lambdas = block.Operations.SelectMany(o => o.DescendantsAndSelf())
+                .Concat(block.BranchValue?.DescendantsAndSelf() ?? Enumerable.Empty<IOperation>())
+                .OfType<IFlowAnonymousFunctionOperation>();
+            foreach (var lambda in lambdas)
+                foreach (var nested in WithNestedGraphs(cfg.GetAnonymousFunctionControlFlowGraph(lambda)))
+                    yield return nested;
         }
     }
 

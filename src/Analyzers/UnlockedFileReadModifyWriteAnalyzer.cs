@@ -67,6 +67,12 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
                     if (body is not (IMethodBodyOperation or IConstructorBodyOperation)) continue;
                     var cfg = block.GetControlFlowGraph(op);
                     AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, block.CancellationToken);
+                    foreach (var nested in ProcessNotJoinedAnalyzer.WithNestedGraphs(cfg).Skip(1))
+                    {
+                        // A local function is a method of its own in the call graph; a lambda runs where its container runs.
+                        var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;
+                        AnalyzeGraph(nested, body, owner, fileTypes, types, candidates, block.CancellationToken);
+                    }
                 }
             });
 

@@ -416,6 +416,97 @@ using Multiproc;
 }", UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"));
 
     [Fact]
+    public Task InLocalFunctionOfTarget() => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(@"
+    static void Buy(string path, ProcessLock lk)
+    {
+        Decrement();
+        void Decrement()
+        {
+            var n = int.Parse({|#0:File.ReadAllText(path)|});
+            {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+        }
+    }"), Unlocked(0, "path"));
+
+    [Fact]
+    public Task InLambdaOfTarget() => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(@"
+    static void Buy(string path, ProcessLock lk)
+    {
+        Action decrement = () =>
+        {
+            var n = int.Parse({|#0:File.ReadAllText(path)|});
+            {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+        };
+        decrement();
+    }"), Unlocked(0, "path"));
+
+    [Fact]
+    public Task ReadInLoopWrittenAfter() => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(@"
+    static void Buy(string path, ProcessLock lk)
+    {
+        var total = 0;
+        for (var i = 0; i < 3; i++) total += int.Parse({|#0:File.ReadAllText(path)|});
+        {|#1:File.WriteAllText(path, total.ToString())|};
+    }"), Unlocked(0, "path"));
+
+    [Fact]
+    public Task FixInsideCSharpLock() => VerifyCodeFixAsync(InChild(@"
+    static void Buy(string path, ProcessLock lk)
+    {
+        lock (Gate)
+        {
+            var n = int.Parse({|#0:File.ReadAllText(path)|});
+            {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+        }
+    }"), InChild(@"
+    static void Buy(string path, ProcessLock lk)
+    {
+        lock (Gate)
+        {
+            using (lk.Hold())
+            {
+                var n = int.Parse(File.ReadAllText(path));
+                File.WriteAllText(path, (n - 1).ToString());
+            }
+        }
+    }"), UnlockedFileReadModifyWriteFixer.EquivalenceKey, LockOnly(0, "path"));
+
+    [Fact]
+    public Task FixUsesLocalLockDeclaredBefore() => VerifyCodeFixAsync(Header + @"class Shop
+{
+    static void Main()
+    {
+        var p = new ChildProcess(() => Sell(""stock.txt""));
+        p.Start();
+        p.Join();
+    }
+
+    static void Sell(string path)
+    {
+        using var door = new ProcessLock();
+        var n = int.Parse({|#0:File.ReadAllText(path)|});
+        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+    }
+}", Header + @"class Shop
+{
+    static void Main()
+    {
+        var p = new ChildProcess(() => Sell(""stock.txt""));
+        p.Start();
+        p.Join();
+    }
+
+    static void Sell(string path)
+    {
+        using var door = new ProcessLock();
+        using (door.Hold())
+        {
+            var n = int.Parse(File.ReadAllText(path));
+            File.WriteAllText(path, (n - 1).ToString());
+        }
+    }
+}", UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"));
+
+    [Fact]
     public async Task NoFixWithoutProcessLockInScope()
     {
         var source = Header + @"class Shop

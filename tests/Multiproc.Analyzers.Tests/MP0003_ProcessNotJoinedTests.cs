@@ -128,6 +128,33 @@ void M() { var p = new ChildProcess(() => Work(1)) { Daemon = false }; {|#0:p.St
     public Task TerminatedIsLeftToMP0010() => Clean(@"void M() { var p = new ChildProcess(() => Work(1)); p.Start(); p.Terminate(); }");
 
     [Fact]
+    public Task CatchThatReturnsSkipsJoin() => Flagged(@"
+void M() { var p = new ChildProcess(() => Work(1)); {|#0:p.Start()|}; try { Work(2); } catch (InvalidOperationException) { return; } p.Join(); }", "p");
+
+    [Fact]
+    public Task StartedInLocalFunction() => Flagged(@"
+void M() { Run(); void Run() { var p = new ChildProcess(() => Work(1)); {|#0:p.Start()|}; } }", "p");
+
+    [Fact]
+    public Task StartedInLambda() => Flagged(@"
+void M() { Action a = () => { var p = new ChildProcess(() => Work(1)); {|#0:p.Start()|}; }; a(); }", "p");
+
+    [Fact]
+    public Task JoinedInLocalFunctionBody() => Clean(@"void M() { Run(); void Run() { var p = new ChildProcess(() => Work(1)); p.Start(); p.Join(); } }");
+
+    [Fact]
+    public Task JoinedInNestedFinally() => Clean(@"void M() { var p = new ChildProcess(() => Work(1)); try { try { p.Start(); if (Cond()) return; } finally { Work(3); } } finally { p.Join(); } }");
+
+    [Fact]
+    public Task CatchAfterJoinIsFine() => Clean(@"void M() { try { var p = new ChildProcess(() => Work(1)); p.Start(); p.Join(); } catch (InvalidOperationException) { return; } }");
+
+    [Fact]
+    public Task WhileLoopWaitingThenJoin() => Clean(@"void M() { var p = new ChildProcess(() => Work(1)); p.Start(); while (p.IsAlive) { Thread.Sleep(10); } p.Join(); }");
+
+    [Fact]
+    public Task ProcessesJoinedInSecondLoopOverArray() => Clean(@"void M() { var ps = new ChildProcess[3]; for (int i = 0; i < 3; i++) { ps[i] = new ChildProcess(() => Work(i)); ps[i].Start(); } for (int i = 0; i < 3; i++) ps[i].Join(); }");
+
+    [Fact]
     public Task FixInsertsJoinAtEndOfScope() => Verify.VerifyCodeFixAsync(
         Header + @"class C
 {
