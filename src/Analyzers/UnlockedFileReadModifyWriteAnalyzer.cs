@@ -65,6 +65,9 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
                     if (!seen.Add(body) || block.OwningSymbol is not IMethodSymbol method) continue;
                     graph.AddBody(method, body);
                     if (body is not (IMethodBodyOperation or IConstructorBodyOperation)) continue;
+                    // Cheap reject before building graphs: the body must read some file.
+                    if (!body.Descendants().Any(d => (d.Kind is OperationKind.Invocation or OperationKind.ObjectCreation) && Classify(d, fileTypes) is { Read: true }))
+                        continue;
                     var cfg = block.GetControlFlowGraph(op);
                     AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, block.CancellationToken);
                     foreach (var nested in ProcessNotJoinedAnalyzer.WithNestedGraphs(cfg).Skip(1))
@@ -348,7 +351,7 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
             foreach (var member in type.GetMembers())
             {
                 if (member is IFieldSymbol f && IsLock(f.Type) && (f.IsStatic || !method.IsStatic) && !f.IsImplicitlyDeclared) return f.Name;
-                if (member is IFieldSymbol { AssociatedSymbol: IPropertySymbol prop } bf && IsLock(bf.Type) && (bf.IsStatic || !method.IsStatic)) return prop.Name;
+                if (member is IPropertySymbol prop && IsLock(prop.Type) && prop.GetMethod is not null && prop.Parameters.IsEmpty && (prop.IsStatic || !method.IsStatic)) return prop.Name;
             }
             if (!method.IsStatic) break; // nested type instance members are not reachable
         }

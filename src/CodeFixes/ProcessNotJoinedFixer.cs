@@ -121,7 +121,7 @@ public sealed class ProcessNotJoinedFixer : CodeFixProvider
                 var itemName = Unique("process", names);
 
                 var processType = model.GetTypeInfo(((MemberAccessExpressionSyntax)((InvocationExpressionSyntax)statement.Expression).Expression).Expression, ct).Type;
-                var typeName = processType?.ToMinimalDisplayString(model, loop.SpanStart) ?? "ChildProcess";
+                var typeName = processType?.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToMinimalDisplayString(model, loop.SpanStart) ?? "ChildProcess";
                 if (!IsListInScope(model, loop.SpanStart)) needsCollectionsUsing = true;
 
                 var declaration = ParseStatement($"var {listName} = new List<{typeName}>();").WithTrailingTrivia(eol).WithAdditionalAnnotations(Formatter.Annotation);

@@ -257,6 +257,82 @@ class C
         Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(0).WithArguments("p"));
 
     [Fact]
+    public Task FixCollectsWhenOnlyTheLastIsJoined() => Verify.VerifyCodeFixAsync(
+        Header + @"class C
+{
+    static void Buy(int i) { }
+    void M()
+    {
+        ChildProcess? p = null;
+        for (int i = 0; i < 50; i++)
+        {
+            p = new ChildProcess(() => Buy(i));
+            {|#0:p.Start()|};
+        }
+        p?.Join();
+    }
+}",
+        Header + @"class C
+{
+    static void Buy(int i) { }
+    void M()
+    {
+        ChildProcess? p = null;
+        var processes = new List<ChildProcess>();
+        for (int i = 0; i < 50; i++)
+        {
+            p = new ChildProcess(() => Buy(i));
+            p.Start();
+            processes.Add(p);
+        }
+        foreach (var process in processes)
+        {
+            process.Join();
+        }
+        p?.Join();
+    }
+}", ProcessNotJoinedFixer.EquivalenceKeyCollect,
+        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(0).WithArguments("p"));
+
+    [Fact]
+    public Task FixInWhileLoopWithoutBlockIsStillOffered() => Verify.VerifyCodeFixAsync(
+        Header + @"class C
+{
+    static void Buy(int i) { }
+    void M(int n)
+    {
+        var i = 0;
+        while (i < n)
+        {
+            var p = new ChildProcess(() => Buy(i));
+            {|#0:p.Start()|};
+            i++;
+        }
+    }
+}",
+        Header + @"class C
+{
+    static void Buy(int i) { }
+    void M(int n)
+    {
+        var i = 0;
+        var processes = new List<ChildProcess>();
+        while (i < n)
+        {
+            var p = new ChildProcess(() => Buy(i));
+            p.Start();
+            processes.Add(p);
+            i++;
+        }
+        foreach (var process in processes)
+        {
+            process.Join();
+        }
+    }
+}", ProcessNotJoinedFixer.EquivalenceKeyCollect,
+        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(0).WithArguments("p"));
+
+    [Fact]
     public Task FixAllInsertsJoins() => Verify.VerifyFixAllAsync(
         Header + @"class C
 {
