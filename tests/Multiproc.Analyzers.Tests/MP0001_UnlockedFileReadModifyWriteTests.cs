@@ -154,6 +154,15 @@ using Multiproc;
     }"), Unlocked(0, "path"));
 
     [Fact]
+    public Task TwoSeparateHolds() => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(@"
+    static void Buy(string path, ProcessLock lk)
+    {
+        int n;
+        using (var held = lk.Hold()) n = int.Parse({|#0:File.ReadAllText(path)|});
+        using (lk.Hold()) {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+    }"), Unlocked(0, "path"));
+
+    [Fact]
     public Task LockedOnOneBranchOnly() => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(@"
     static void Buy(string path, ProcessLock lk)
     {
