@@ -342,30 +342,33 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
     private static void Report(IInvocationOperation start, ILocalSymbol local, HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
     {
         if (!reported.Add(start)) return;
-        var inLoop = IsInLoopDeclaringOrAssigning(start, local);
+        var inLoop = IsInLoop(start);
         var props = ImmutableDictionary<string, string?>.Empty
             .Add(FixKindProperty, inLoop ? FixKindLoop : FixKindScope)
             .Add(VariableProperty, local.Name);
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, start.Syntax.GetLocation(), props, local.Name));
     }
 
-    /// <summary>Whether the Start() sits in a loop body, under the syntax tree of the original operation.</summary>
-    private static bool IsInLoopDeclaringOrAssigning(IInvocationOperation start, ILocalSymbol local)
+    /// <summary>
+    /// Whether the Start() sits in a loop of its own method body (then the fix collects the
+    /// processes). CFG operations have no loop parents, so this looks at the syntax the fixer edits.
+    /// </summary>
+    private static bool IsInLoop(IInvocationOperation start)
     {
-        // CFG operations have no loop parents; walk the syntax, which the fixer uses as well.
         for (var node = start.Syntax.Parent; node is not null; node = node.Parent)
         {
-            var kind = node.RawKind;
-            if (node is Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax
-                or Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax
-                or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax)
-                return false;
-            if (node is Microsoft.CodeAnalysis.CSharp.Syntax.ForStatementSyntax
-                or Microsoft.CodeAnalysis.CSharp.Syntax.ForEachStatementSyntax
-                or Microsoft.CodeAnalysis.CSharp.Syntax.WhileStatementSyntax
-                or Microsoft.CodeAnalysis.CSharp.Syntax.DoStatementSyntax)
-                return true;
-            _ = kind;
+            switch (node)
+            {
+                case Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax:
+                case Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax:
+                case Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax:
+                    return false;
+                case Microsoft.CodeAnalysis.CSharp.Syntax.ForStatementSyntax:
+                case Microsoft.CodeAnalysis.CSharp.Syntax.ForEachStatementSyntax:
+                case Microsoft.CodeAnalysis.CSharp.Syntax.WhileStatementSyntax:
+                case Microsoft.CodeAnalysis.CSharp.Syntax.DoStatementSyntax:
+                    return true;
+            }
         }
         return false;
     }
