@@ -1,4 +1,7 @@
 using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 
 namespace Multiproc.Analyzers;
@@ -67,6 +70,25 @@ internal sealed class FlowSuccessors
     }
 
     public IReadOnlyList<int> Of(int ordinal) => _successors[ordinal];
+
+    /// <summary>The graph and those of the local functions and lambdas in it, recursively.</summary>
+    internal static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph cfg)
+    {
+        yield return cfg;
+        foreach (var localFunction in cfg.LocalFunctions)
+            foreach (var nested in WithNestedGraphs(cfg.GetLocalFunctionControlFlowGraph(localFunction)))
+                yield return nested;
+        foreach (var block in cfg.Blocks)
+        {
+            var lambdas = block.Operations.SelectMany(o => o.DescendantsAndSelf())
+                .Concat(block.BranchValue?.DescendantsAndSelf() ?? Enumerable.Empty<IOperation>())
+                .OfType<IFlowAnonymousFunctionOperation>();
+            foreach (var lambda in lambdas)
+                foreach (var nested in WithNestedGraphs(cfg.GetAnonymousFunctionControlFlowGraph(lambda)))
+                    yield return nested;
+        }
+    }
+
 
     private static void AddEdge(List<int> list, int target, Dictionary<int, List<int>> handlerEntries)
     {

@@ -56,26 +56,8 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
             if (body is not (IMethodBodyOperation or IConstructorBodyOperation) || !seen.Add(body)) continue;
             var info = Prepass(body, types, context);
             if (info.Tracked.Count == 0) continue;
-            foreach (var cfg in WithNestedGraphs(context.GetControlFlowGraph(block)))
+            foreach (var cfg in FlowSuccessors.WithNestedGraphs(context.GetControlFlowGraph(block)))
                 AnalyzeGraph(cfg, info, context);
-        }
-    }
-
-    /// <summary>The graph and those of the local functions and lambdas in it, recursively.</summary>
-    internal static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph cfg)
-    {
-        yield return cfg;
-        foreach (var localFunction in cfg.LocalFunctions)
-            foreach (var nested in WithNestedGraphs(cfg.GetLocalFunctionControlFlowGraph(localFunction)))
-                yield return nested;
-        foreach (var block in cfg.Blocks)
-        {
-            var lambdas = block.Operations.SelectMany(o => o.DescendantsAndSelf())
-                .Concat(block.BranchValue?.DescendantsAndSelf() ?? Enumerable.Empty<IOperation>())
-                .OfType<IFlowAnonymousFunctionOperation>();
-            foreach (var lambda in lambdas)
-                foreach (var nested in WithNestedGraphs(cfg.GetAnonymousFunctionControlFlowGraph(lambda)))
-                    yield return nested;
         }
     }
 
@@ -320,6 +302,9 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
                 case IMemberReferenceOperation member when member.Instance == reference:
                     break;
                 case INameOfOperation:
+                case IBinaryOperation:          // p != null, p == q: a comparison hands nothing on
+                case IIsPatternOperation:       // p is not null
+                case IIsTypeOperation:
                     break;
                 default:
                     // Returned, stored, passed on, added to a collection, aliased: handed on.

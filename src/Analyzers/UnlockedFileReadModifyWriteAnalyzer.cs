@@ -70,7 +70,7 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
                         continue;
                     var cfg = block.GetControlFlowGraph(op);
                     AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, block.CancellationToken);
-                    foreach (var nested in ProcessNotJoinedAnalyzer.WithNestedGraphs(cfg).Skip(1))
+                    foreach (var nested in FlowSuccessors.WithNestedGraphs(cfg).Skip(1))
                     {
                         // A local function is a method of its own in the call graph; a lambda runs where its container runs.
                         var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;

@@ -68,6 +68,10 @@ void M() { {|#0:new ChildProcess(() => Work(1)).Start()|}; }", "new ChildProcess
 void M() { var p = new ChildProcess(() => Work(1)) { Daemon = false }; {|#0:p.Start()|}; }", "p");
 
     [Fact]
+    public Task NullChecksAreNotHandOffs() => Flagged(@"
+void M() { var p = new ChildProcess(() => Work(1)); if (p != null && p is not null) {|#0:p.Start()|}; }", "p");
+
+    [Fact]
     public Task Joined() => Clean(@"void M() { var p = new ChildProcess(() => Work(1)); p.Start(); p.Join(); }");
 
     [Fact]
