@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -10,7 +11,8 @@ namespace Multiproc.Analyzers;
 
 /// <summary>
 /// MP0004: <c>p.Daemon = …</c> reachable from <c>p.Start()</c> on some path, with no new process
-/// assigned to <c>p</c> in between. Runs on <c>Start()</c> invocations of ChildProcess only.
+/// assigned to <c>p</c> in between. Runs on assignments to <c>ChildProcess.Daemon</c> only and walks
+/// the control flow graph backwards from them.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DaemonSetAfterStartAnalyzer : DiagnosticAnalyzer
@@ -29,87 +31,83 @@ public sealed class DaemonSetAfterStartAnalyzer : DiagnosticAnalyzer
         {
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc) return;
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
+            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.SimpleAssignment, OperationKind.CompoundAssignment);
         });
     }
 
     private static void Analyze(OperationAnalysisContext context, MultiprocTypes types)
     {
-        var start = (IInvocationOperation)context.Operation;
-        if (start.TargetMethod.Name != "Start" || start.TargetMethod.Parameters.Length != 0
-            || !types.IsChildProcess(start.TargetMethod.ContainingType)) return;
-        if (SymbolKey.From(start.Instance) is not { } key) return;
+        var assignment = (IAssignmentOperation)context.Operation;
+        if (assignment.Target is not IPropertyReferenceOperation { Property.Name: "Daemon" } daemon
+            || !types.IsChildProcess(daemon.Property.ContainingType)) return;
+        if (SymbolKey.From(daemon.Instance) is not { } key) return;
 
         ControlFlowGraph? cfg;
         try
         {
-            cfg = FlowHelpers.GraphFor(start, context.GetControlFlowGraph());
+            cfg = FlowHelpers.GraphFor(assignment, context.GetControlFlowGraph());
         }
         catch (System.ArgumentException)
         {
             return;
         }
-        if (cfg is null || FlowHelpers.Find<IInvocationOperation>(cfg, start.Syntax) is not { } found || found.Index < 0) return;
+        if (cfg is null || FlowHelpers.Find<IAssignmentOperation>(cfg, assignment.Syntax) is not { } found || found.Index < 0) return;
 
-        var assignments = new List<IOperation>();
-        var blocks = cfg.Blocks;
-        var seen = new bool[blocks.Length];
-        var work = new Stack<(BasicBlock Block, int From)>();
-        work.Push((found.Block, found.Index + 1));
+        // Backwards from the assignment: a Start() on the same process, with no new process assigned in between.
+        var start = FindStartBefore(cfg, found.Block, found.Index, key);
+        if (start is null) return;
+
+        var properties = ImmutableDictionary<string, string?>.Empty;
+        if (start.Syntax.Parent is ExpressionStatementSyntax startStatement && CanMove(assignment, startStatement))
+            properties = properties.Add(StartStatementProperty, startStatement.SpanStart.ToString(CultureInfo.InvariantCulture));
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0004_DaemonSetAfterStart, assignment.Syntax.GetLocation(), properties,
+            daemon.Instance!.Syntax.ToString()));
+    }
+
+    private static IInvocationOperation? FindStartBefore(ControlFlowGraph cfg, BasicBlock block, int index, SymbolKey key)
+    {
+        var seen = new bool[cfg.Blocks.Length];
+        var work = new Stack<(BasicBlock Block, int Before, bool IncludeBranch)>();
+        work.Push((block, index, false));
         while (work.Count > 0)
         {
-            var (block, from) = work.Pop();
-            var killed = false;
-            for (var i = from; i < block.Operations.Length && !killed; i++)
-                killed = Scan(block.Operations[i], key, assignments);
-            if (!killed && block.BranchValue is { } bv) killed = Scan(bv, key, assignments);
-            if (killed) continue;
-            foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+            var (b, before, includeBranch) = work.Pop();
+            var verdict = 0; // 0 continue, 1 found, 2 killed
+            IInvocationOperation? start = null;
+            if (includeBranch && b.BranchValue is { } bv) verdict = Scan(bv, key, out start);
+            for (var i = before - 1; i >= 0 && verdict == 0; i--) verdict = Scan(b.Operations[i], key, out start);
+            if (verdict == 1) return start;
+            if (verdict == 2) continue;
+            foreach (var predecessor in b.Predecessors)
             {
-                if (branch?.Destination is not { } dest || seen[dest.Ordinal]) continue;
-                seen[dest.Ordinal] = true;
-                work.Push((dest, 0));
+                var source = predecessor.Source;
+                if (seen[source.Ordinal]) continue;
+                seen[source.Ordinal] = true;
+                work.Push((source, source.Operations.Length, true));
             }
         }
-
-        if (assignments.Count == 0) return;
-        var startStatement = StartStatement(start);
-        var reported = new HashSet<SyntaxNode>();
-        foreach (var assignment in assignments)
-        {
-            if (!reported.Add(assignment.Syntax)) continue;
-            var properties = ImmutableDictionary<string, string?>.Empty;
-            if (startStatement is not null && CanMove(assignment, startStatement))
-                properties = properties.Add(StartStatementProperty, startStatement.Syntax.SpanStart.ToString(CultureInfo.InvariantCulture));
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0004_DaemonSetAfterStart, assignment.Syntax.GetLocation(), properties,
-                start.Instance!.Syntax.ToString()));
-        }
+        return null;
     }
 
-    /// <summary>Collects <c>key.Daemon = …</c> in <paramref name="operation"/>; true when it assigns a new process to the key.</summary>
-    private static bool Scan(IOperation operation, SymbolKey key, List<IOperation> assignments)
+    /// <summary>1 when <paramref name="operation"/> starts the process, 2 when it assigns a new process to the key, else 0.</summary>
+    private static int Scan(IOperation operation, SymbolKey key, out IInvocationOperation? start)
     {
+        start = null;
         foreach (var d in operation.DescendantsAndSelf())
         {
-            if (d is not IAssignmentOperation assignment) continue;
-            if (assignment.Target is IPropertyReferenceOperation { Property.Name: "Daemon" } daemon
-                && SymbolKey.From(daemon.Instance) is { } k && k.Equals(key))
+            if (d is IInvocationOperation { TargetMethod.Name: "Start", TargetMethod.Parameters.Length: 0 } inv
+                && SymbolKey.From(inv.Instance) is { } k && k.Equals(key))
             {
-                assignments.Add(assignment);
+                start = inv;
+                return 1;
             }
-            else if (key.IsAssignedBy(assignment))
-            {
-                return true;
-            }
+            if (d is IAssignmentOperation a && key.IsAssignedBy(a)) return 2;
         }
-        return false;
+        return 0;
     }
 
-    private static IExpressionStatementOperation? StartStatement(IInvocationOperation start) =>
-        start.Parent as IExpressionStatementOperation;
-
     /// <summary>The assignment is a statement of its own, and what it assigns can be evaluated before Start().</summary>
-    private static bool CanMove(IOperation assignment, IOperation startStatement)
+    private static bool CanMove(IOperation assignment, SyntaxNode startStatement)
     {
         // Only a statement of its own in a block is moved; `if (c) p.Daemon = true;` keeps its condition and gets no fix.
         if (assignment.Parent is not IExpressionStatementOperation { Parent: IBlockOperation }) return false;
@@ -119,7 +117,7 @@ public sealed class DaemonSetAfterStartAnalyzer : DiagnosticAnalyzer
             if (d is ILocalReferenceOperation local)
             {
                 foreach (var r in local.Local.DeclaringSyntaxReferences)
-                    if (r.Span.Start > startStatement.Syntax.SpanStart) return false;
+                    if (r.Span.Start > startStatement.SpanStart) return false;
             }
             else if (d is IInvocationOperation or IObjectCreationOperation or IAwaitOperation)
             {

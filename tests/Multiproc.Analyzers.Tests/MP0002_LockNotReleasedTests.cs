@@ -453,6 +453,125 @@ public class MP0002_LockNotReleasedTests
         }
         """, Leak("a"));
 
+    [Fact]
+    public Task TypedCatchLetsOtherExceptionsThrough() => Flagged("""
+        static void M(ProcessLock lk)
+        {
+            {|#0:lk.Acquire()|};
+            try
+            {
+                Console.WriteLine("work");
+            }
+            catch (InvalidOperationException)
+            {
+                Console.WriteLine("handled");
+            }
+            lk.Release();
+        }
+        """, LeakOnException("lk"));
+
+    [Fact]
+    public Task CatchThatReturnsWithoutRelease() => Flagged("""
+        static void M(ProcessLock lk)
+        {
+            {|#0:lk.Acquire()|};
+            try
+            {
+                Console.WriteLine("work");
+            }
+            catch (Exception)
+            {
+                return;
+            }
+            lk.Release();
+        }
+        """, Leak("lk"));
+
+    [Fact]
+    public Task AcquireInLocalFunction() => Flagged("""
+        static void M(ProcessLock lk)
+        {
+            Inner();
+            void Inner()
+            {
+                {|#0:lk.Acquire()|};
+            }
+        }
+        """, Leak("lk"));
+
+    [Fact]
+    public Task AcquireInNestedTypeReportedOnce() => Flagged("""
+        class Inner
+        {
+            static void M(ProcessLock lk) => {|#0:lk.Acquire()|};
+        }
+        """, Leak("lk"));
+
+    [Fact]
+    public Task MonitorTryEnterRefTakenWithFinally() => NotFlagged("""
+        static readonly object Sync = new object();
+        static void M()
+        {
+            bool taken = false;
+            try
+            {
+                Monitor.TryEnter(Sync, TimeSpan.FromSeconds(1), ref taken);
+                if (!taken) return;
+                Console.WriteLine("in");
+            }
+            finally
+            {
+                if (taken) Monitor.Exit(Sync);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AcquireInsideTryWithFinallyRelease() => NotFlagged("""
+        static void M(ProcessLock lk)
+        {
+            try
+            {
+                lk.Acquire();
+                Console.WriteLine("in");
+            }
+            finally
+            {
+                lk.Release();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseInLoopFinally() => NotFlagged("""
+        static void M(ProcessLock lk, int[] items)
+        {
+            foreach (var i in items)
+            {
+                lk.Acquire();
+                try
+                {
+                    if (i < 0) break;
+                    if (i == 0) continue;
+                    Console.WriteLine(i);
+                }
+                finally
+                {
+                    lk.Release();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NoLockTypesReferencedNoWork() => NotFlagged("""
+        static void M(System.Collections.Generic.List<int> list)
+        {
+            list.Add(1);
+            Console.WriteLine(list.Count);
+        }
+        """);
+
     // ---------------------------------------------------------------- fixes
 
     [Fact]
@@ -644,6 +763,36 @@ public class MP0002_LockNotReleasedTests
             }
         }
         """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("gate"));
+
+    [Fact]
+    public Task FixFieldLockNeverReleasedInType() => Verify.VerifyCodeFixAsync(Usings + """
+        class C
+        {
+            private readonly object _sync = new object();
+            void M()
+            {
+                {|#0:Monitor.Enter(_sync)|};
+                Console.WriteLine("in");
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            private readonly object _sync = new object();
+            void M()
+            {
+                Monitor.Enter(_sync);
+                try
+                {
+                    Console.WriteLine("in");
+                }
+                finally
+                {
+                    Monitor.Exit(_sync);
+                }
+            }
+        }
+        """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("_sync"));
 
     [Fact]
     public Task NoFixWhenReleaseIsOnlyInABranch()
