@@ -86,6 +86,9 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // The common compliant shapes need no control flow graph.
+        if (ReleasedByFinally(invocation, call, key, api)) return;
+
         var root = FlowHelpers.Root(invocation);
         if (Escapes(root, invocation, key, api)) return;
 
@@ -117,6 +120,61 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
     }
 
     private enum Verdict { Ok, Leak, LeakOnException }
+
+    /// <summary>
+    /// Fast path, on the operation tree: the acquire is in the body of a <c>try</c> whose <c>finally</c>
+    /// releases the lock; or it is a statement directly followed by such a <c>try</c>; or it is
+    /// <c>if (X.TryAcquire(…)) { try … finally release }</c>; or <c>if (!X.TryAcquire(…)) return;</c>
+    /// directly followed by such a <c>try</c>. Every path out of that region runs the release.
+    /// </summary>
+    private static bool ReleasedByFinally(IInvocationOperation invocation, LockCall call, SymbolKey key, LockApi api)
+    {
+        IOperation child = invocation;
+        for (var p = invocation.Parent; p is not null; child = p, p = p.Parent)
+        {
+            if (p is IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation) break;
+            if (p is ITryOperation { Finally: { } fin } t && child == t.Body && ContainsRelease(fin, api, call, key)) return true;
+        }
+
+        // The expression the acquire's value is: the call, its await, or await of ConfigureAwait.
+        IOperation value = invocation;
+        while (value.Parent is IConversionOperation or IAwaitOperation or IParenthesizedOperation
+            || value.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } cfg && cfg.Instance == value)
+        {
+            value = value.Parent;
+        }
+
+        switch (value.Parent)
+        {
+            case IExpressionStatementOperation statement when call.Condition != AcquireCondition.RefArgument:
+                return NextIsReleasingTry(statement, call, key, api);
+            case IConditionalOperation conditional when call.Condition == AcquireCondition.Result && conditional.Condition == value:
+                return IsReleasingTry(conditional.WhenTrue, call, key, api)
+                    || conditional.WhenTrue is IBlockOperation { Operations.Length: > 0 } whenTrue && IsReleasingTry(whenTrue.Operations[0], call, key, api);
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, Parent: IConditionalOperation conditional } when call.Condition == AcquireCondition.Result
+                && conditional.WhenFalse is null && IsExit(conditional.WhenTrue):
+                return NextIsReleasingTry(conditional, call, key, api);
+        }
+        return false;
+    }
+
+    private static bool IsExit(IOperation operation) => operation switch
+    {
+        IReturnOperation or IThrowOperation => true,
+        IExpressionStatementOperation { Operation: IThrowOperation } => true,
+        IBlockOperation { Operations.Length: 1 } block => IsExit(block.Operations[0]),
+        _ => false,
+    };
+
+    private static bool NextIsReleasingTry(IOperation statement, LockCall call, SymbolKey key, LockApi api)
+    {
+        if (statement.Parent is not IBlockOperation block) return false;
+        var index = block.Operations.IndexOf(statement);
+        return index >= 0 && index + 1 < block.Operations.Length && IsReleasingTry(block.Operations[index + 1], call, key, api);
+    }
+
+    private static bool IsReleasingTry(IOperation operation, LockCall call, SymbolKey key, LockApi api) =>
+        operation is ITryOperation { Finally: { } fin } && ContainsRelease(fin, api, call, key);
 
     /// <summary>
     /// The lock object is handed on: returned, stored, passed to a method that is not a lock API,
