@@ -572,6 +572,64 @@ public class MP0002_LockNotReleasedTests
         }
         """);
 
+    [Fact]
+    public Task ReleaseInFinallyAfterBranchingCode() => NotFlagged("""
+        static void M(ProcessLock lk, int n)
+        {
+            lk.Acquire();
+            if (n > 0) n--;
+            try
+            {
+                Console.WriteLine(n);
+            }
+            finally
+            {
+                lk.Release();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReleasedByCapturingLocalFunction() => NotFlagged("""
+        static void M(ProcessLock lk)
+        {
+            lk.Acquire();
+            Done();
+            void Done() => lk.Release();
+        }
+        """);
+
+    [Fact]
+    public Task MonitorOnThisReleasedInAnotherMember() => NotFlagged("""
+        public void Enter() => Monitor.Enter(this);
+        public void Exit() => Monitor.Exit(this);
+        """);
+
+    [Fact]
+    public Task TryEnterReleasedInElseOfNegation() => NotFlagged("""
+        static readonly object Sync = new object();
+        static void M()
+        {
+            bool entered = Monitor.TryEnter(Sync);
+            if (entered)
+            {
+                try { Console.WriteLine("in"); }
+                finally { Monitor.Exit(Sync); }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TryEnterRefStoredButNeverExited() => Flagged("""
+        static readonly object Sync = new object();
+        static void M()
+        {
+            bool taken = false;
+            {|#0:Monitor.TryEnter(Sync, 10, ref taken)|};
+            if (taken) Console.WriteLine("in");
+        }
+        """, Leak("Sync"));
+
     // ---------------------------------------------------------------- fixes
 
     [Fact]
