@@ -47,7 +47,7 @@ public sealed class DaemonSetAfterStartAnalyzer : DiagnosticAnalyzer
         {
             cfg = FlowHelpers.GraphFor(assignment, context.GetControlFlowGraph());
         }
-        catch (System.ArgumentException)
+        catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
         {
             return;
         }

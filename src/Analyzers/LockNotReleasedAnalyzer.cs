@@ -97,7 +97,7 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
         {
             cfg = FlowHelpers.GraphFor(invocation, context.GetControlFlowGraph());
         }
-        catch (System.ArgumentException)
+        catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
         {
             return;
         }
@@ -526,7 +526,8 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
         while (statement.Parent is IConversionOperation or IAwaitOperation or IParenthesizedOperation) statement = statement.Parent;
         if (statement.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure && configure.Parent is IAwaitOperation aw)
             statement = aw;
-        if (statement.Parent is not IExpressionStatementOperation expressionStatement || expressionStatement.Parent is not IBlockOperation block)
+        if (statement.Parent is not IExpressionStatementOperation expressionStatement
+            || expressionStatement.Parent is not IBlockOperation { Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax } block)
             return none;
 
         var ops = block.Operations;
@@ -548,7 +549,8 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
         for (var i = start + 1; i < end; i++)
         {
             if (ContainsRelease(ops[i], api, call, key)) return none;
-            if (ops[i] is IVariableDeclarationGroupOperation group)
+            var group = ops[i] as IVariableDeclarationGroupOperation ?? (ops[i] as IUsingDeclarationOperation)?.DeclarationGroup;
+            if (group is not null)
                 foreach (var decl in group.Declarations)
                     foreach (var d in decl.Declarators)
                         declared.Add(d.Symbol);

@@ -853,6 +853,25 @@ public class MP0002_LockNotReleasedTests
         """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("_sync"));
 
     [Fact]
+    public Task NoFixWhenRegionLocalIsUsedAfterRelease()
+    {
+        var source = Usings + """
+            class C
+            {
+                static void M(ProcessLock lk)
+                {
+                    {|#0:lk.Acquire()|};
+                    var value = Environment.TickCount;
+                    Console.WriteLine(value);
+                    lk.Release();
+                    Console.WriteLine(value);
+                }
+            }
+            """;
+        return Verify.VerifyCodeFixAsync(source, source, LockNotReleasedFixer.HoldEquivalenceKey, LeakOnException("lk"));
+    }
+
+    [Fact]
     public Task NoFixWhenReleaseIsOnlyInABranch()
     {
         var source = Usings + """
