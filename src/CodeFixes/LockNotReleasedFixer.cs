@@ -1,0 +1,142 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Multiproc.Analyzers;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace Multiproc.CodeFixes;
+
+/// <summary>
+/// MP0002: scopes the region from the acquire to its release (or to the end of the block) so that the
+/// lock is released on every path: <c>using (lk.Hold())</c> for a ProcessLock, <c>lock (obj)</c> for a
+/// <c>Monitor.Enter/Exit</c> pair, and otherwise <c>try { … } finally { release; }</c>.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LockNotReleasedFixer))]
+[Shared]
+public sealed class LockNotReleasedFixer : CodeFixProvider
+{
+    public const string HoldEquivalenceKey = "MP0002.UseHold";
+    public const string LockEquivalenceKey = "MP0002.UseLockStatement";
+    public const string TryFinallyEquivalenceKey = "MP0002.UseTryFinally";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockNotReleased);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null) return;
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (!diagnostic.Properties.TryGetValue(LockNotReleasedAnalyzer.FixKindProperty, out var kind) || kind is null) continue;
+            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node) continue;
+            var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
+            if (invocation?.Expression is not MemberAccessExpressionSyntax access) continue;
+            var lockText = kind == LockNotReleasedAnalyzer.FixLock
+                ? invocation.ArgumentList.Arguments.FirstOrDefault()?.Expression.ToString()
+                : access.Expression.ToString();
+            if (lockText is null) continue;
+
+            var (title, key) = kind switch
+            {
+                LockNotReleasedAnalyzer.FixHold => ($"Hold '{lockText}' with 'using ({lockText}.Hold())'", HoldEquivalenceKey),
+                LockNotReleasedAnalyzer.FixLock => ($"Use a 'lock ({lockText})' statement", LockEquivalenceKey),
+                _ => ($"Release '{lockText}' in a 'finally' block", TryFinallyEquivalenceKey),
+            };
+            context.RegisterCodeFix(
+                CodeAction.Create(title, ct => FixAsync(context.Document, diagnostic, ct), key),
+                diagnostic);
+        }
+    }
+
+    private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null) return document;
+        var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+        var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
+        if (invocation?.Expression is not MemberAccessExpressionSyntax access) return document;
+        var acquireStatement = invocation.FirstAncestorOrSelf<ExpressionStatementSyntax>();
+        if (acquireStatement?.Parent is not BlockSyntax block) return document;
+
+        var props = diagnostic.Properties;
+        var kind = props[LockNotReleasedAnalyzer.FixKindProperty];
+        var statements = block.Statements;
+        var start = statements.IndexOf(acquireStatement);
+        var end = statements.Count;
+        StatementSyntax? releaseStatement = null;
+        if (props.TryGetValue(LockNotReleasedAnalyzer.ReleaseStartProperty, out var releaseStart) && releaseStart is not null)
+        {
+            var position = int.Parse(releaseStart, CultureInfo.InvariantCulture);
+            for (var i = start + 1; i < statements.Count; i++)
+            {
+                if (statements[i].SpanStart == position)
+                {
+                    end = i;
+                    releaseStatement = statements[i];
+                    break;
+                }
+            }
+        }
+
+        var region = new List<StatementSyntax>();
+        for (var i = start + 1; i < end; i++) region.Add(statements[i]);
+        var body = Block(region);
+
+        var replacement = new List<StatementSyntax>();
+        switch (kind)
+        {
+            case LockNotReleasedAnalyzer.FixHold:
+                replacement.Add(UsingStatement(
+                    declaration: null,
+                    expression: InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
+                        access.Expression.WithoutTrivia(), IdentifierName("Hold"))),
+                    statement: body));
+                break;
+            case LockNotReleasedAnalyzer.FixLock:
+                replacement.Add(LockStatement(invocation.ArgumentList.Arguments[0].Expression.WithoutTrivia(), body));
+                break;
+            default:
+                replacement.Add(acquireStatement);
+                var release = releaseStatement?.WithoutTrivia() ?? SynthesizeRelease(invocation, access, props);
+                replacement.Add(TryStatement(body, default, FinallyClause(Block(release))));
+                break;
+        }
+
+        replacement[0] = replacement[0].WithLeadingTrivia(acquireStatement.GetLeadingTrivia());
+        var last = releaseStatement ?? (end > start + 1 ? statements[end - 1] : acquireStatement);
+        replacement[replacement.Count - 1] = replacement[replacement.Count - 1].WithTrailingTrivia(last.GetTrailingTrivia());
+        for (var i = 0; i < replacement.Count; i++) replacement[i] = replacement[i].WithAdditionalAnnotations(Formatter.Annotation);
+
+        var newStatements = new List<StatementSyntax>();
+        for (var i = 0; i < start; i++) newStatements.Add(statements[i]);
+        newStatements.AddRange(replacement);
+        for (var i = releaseStatement is null ? end : end + 1; i < statements.Count; i++) newStatements.Add(statements[i]);
+
+        var newBlock = block.WithStatements(List(newStatements));
+        return document.WithSyntaxRoot(root.ReplaceNode(block, newBlock));
+    }
+
+    private static StatementSyntax SynthesizeRelease(InvocationExpressionSyntax acquire, MemberAccessExpressionSyntax access,
+        ImmutableDictionary<string, string?> props)
+    {
+        var releaseName = props[LockNotReleasedAnalyzer.ReleaseNameProperty] ?? "Release";
+        var takesLock = props.TryGetValue(LockNotReleasedAnalyzer.ReleaseTakesLockArgumentProperty, out var t) && t == "true";
+        var arguments = takesLock
+            ? ArgumentList(SingletonSeparatedList(Argument(acquire.ArgumentList.Arguments[0].Expression.WithoutTrivia())))
+            : ArgumentList();
+        return ExpressionStatement(InvocationExpression(
+            access.WithName(IdentifierName(releaseName)).WithoutTrivia(), arguments));
+    }
+}
