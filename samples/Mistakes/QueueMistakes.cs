@@ -12,12 +12,13 @@ public static class QueueMistakes
         }
     }
 
-    // MP0006: no TaskDone() when Process throws: the producer's Join() hangs.
+    // MP0006: an empty item is skipped without TaskDone(): the producer's Join() hangs.
     public static void ConsumeWithoutTaskDone(JoinableQueue<string> q)
     {
         while (true)
         {
             var item = q.Get();
+            if (item.Length == 0) continue;
             Process(item);
             q.TaskDone();
         }
