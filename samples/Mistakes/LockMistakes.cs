@@ -9,15 +9,13 @@ public static class LockMistakes
         Console.WriteLine("inside");
     }
 
-    // MP0002: released only on one path; an exception in between also skips it.
-    public static void ReleasedOnOneBranch(ProcessLock mutex, bool ok)
+    // MP0002: the early return skips the release (and so would an exception).
+    public static void EarlyReturnSkipsRelease(ProcessLock mutex, bool ok)
     {
         mutex.Acquire();
-        if (ok)
-        {
-            Console.WriteLine("inside");
-            mutex.Release();
-        }
+        if (!ok) return;
+        Console.WriteLine("inside");
+        mutex.Release();
     }
 
     // MP0002: Monitor.Enter without Exit in a finally.

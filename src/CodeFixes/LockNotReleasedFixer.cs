@@ -31,7 +31,31 @@ public sealed class LockNotReleasedFixer : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockNotReleased);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    /// <summary>
+    /// Fix All gives every MP0002 diagnostic the fix it needs (Hold(), lock, or try/finally),
+    /// whichever of them it was invoked from: a tool such as <c>dotnet format analyzers</c> invokes
+    /// it once per rule, with one equivalence key. Fixes are applied from the end of the document
+    /// backwards, so positions still to be fixed do not move; a fix whose region contains one
+    /// already applied is left for the next pass.
+    /// </summary>
+    public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
+
+    private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
+    {
+        var appliedFrom = int.MaxValue;
+        foreach (var diagnostic in diagnostics.OrderByDescending(d => d.Location.SourceSpan.Start))
+        {
+            if (!diagnostic.Properties.TryGetValue(LockNotReleasedAnalyzer.FixKindProperty, out var kind) || kind is null) continue;
+            var regionEnd = diagnostic.Properties.TryGetValue(LockNotReleasedAnalyzer.ReleaseStartProperty, out var releaseStart) && releaseStart is not null
+                ? int.Parse(releaseStart, CultureInfo.InvariantCulture)
+                : diagnostic.Location.SourceSpan.End;
+            if (regionEnd >= appliedFrom) continue;
+            var fixedDocument = await FixAsync(document, diagnostic, context.CancellationToken).ConfigureAwait(false);
+            if (fixedDocument != document) appliedFrom = diagnostic.Location.SourceSpan.Start;
+            document = fixedDocument;
+        }
+        return document;
+    }
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

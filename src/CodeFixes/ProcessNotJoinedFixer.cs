@@ -62,12 +62,13 @@ public sealed class ProcessNotJoinedFixer : CodeFixProvider
         }
     }
 
-    private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-    {
-        var wanted = context.CodeActionEquivalenceKey == EquivalenceKeyCollect ? ProcessNotJoinedAnalyzer.FixKindLoop : ProcessNotJoinedAnalyzer.FixKindScope;
-        var selected = diagnostics.Where(d => d.Properties.TryGetValue(ProcessNotJoinedAnalyzer.FixKindProperty, out var k) && k == wanted).ToImmutableArray();
-        return selected.IsEmpty ? document : await ApplyAsync(document, selected, context.CancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>
+    /// Fix All gives every MP0003 diagnostic the fix it needs (a Join() at the end of its scope, or
+    /// collect-and-join for a loop), whichever of the two it was invoked from: a tool such as
+    /// <c>dotnet format analyzers</c> invokes it once per rule, with one equivalence key.
+    /// </summary>
+    private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics) =>
+        diagnostics.IsEmpty ? document : await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
 
     private static ExpressionStatementSyntax? StartStatement(SyntaxNode root, Diagnostic diagnostic)
     {
