@@ -74,40 +74,7 @@ internal static class Program
             }
         }
 
-        // Warm-up: JIT the emitter on a few trees.
-        {
-            using var warm = new MemoryStream();
-            _ = CSharpCompilation.Create("Warm", trees.Take(6), references, compilationOptions).Emit(warm);
-        }
-
-        // --- The compilation's own time: parse + bind + emit to memory, on one thread. ---
-        var parseRuns = new List<double>();
-        var emitRuns = new List<double>();
-        var compileRuns = new List<double>();
-        for (var r = 0; r < options.Runs; r++)
-        {
-            Collect();
-            var t0 = Stopwatch.GetTimestamp();
-            var freshTrees = Parse(files, parseOptions);
-            var t1 = Stopwatch.GetTimestamp();
-            var compilation = CSharpCompilation.Create("Corpus", freshTrees, references, compilationOptions);
-            using var pe = new MemoryStream();
-            var result = compilation.Emit(pe);
-            var t2 = Stopwatch.GetTimestamp();
-            if (!result.Success)
-            {
-                Log("emit failed");
-                return 1;
-            }
-            parseRuns.Add(Ms(t0, t1));
-            emitRuns.Add(Ms(t1, t2));
-            compileRuns.Add(Ms(t0, t2));
-            Log($"compilation run {r + 1}: parse {Ms(t0, t1):F0} ms, bind+emit {Ms(t1, t2):F0} ms");
-        }
-        var compilationMs = Median(compileRuns);
-        Emit(new { what = "compilation", ms = Round(compilationMs), parse_ms = Round(Median(parseRuns)), bind_emit_ms = Round(Median(emitRuns)), runs = compileRuns.Select(Round) });
-
-        // --- Multiproc analyzers, found by reflection. ---
+        // --- Analyzers: Multiproc's found by reflection; Sonar's loaded from the NuGet package. ---
         // --mp-analyzers: another build of the assembly, in its own load context (the default one
         // already has the project-referenced copy under the same name); Roslyn comes from the default context.
         var mpAssembly = options.MpAnalyzersPath is null
@@ -119,38 +86,20 @@ internal static class Program
         {
             Log("no DiagnosticAnalyzer in Multiproc.Analyzers.dll (no rule has landed yet?)");
         }
-
-        var mpSuite = mpAnalyzers.Length == 0
-            ? AnalyzerRun.Empty
-            : await RunAnalyzers("multiproc", mpAnalyzers, () => NewCompilation(), options, trees);
-        foreach (var analyzer in mpAnalyzers)
-        {
-            var ids = analyzer.SupportedDiagnostics.Select(d => d.Id).Distinct().OrderBy(i => i, StringComparer.Ordinal).ToList();
-            Emit(new
-            {
-                analyzer = analyzer.GetType().Name,
-                rules = string.Join(",", ids),
-                ms = Round(mpSuite.MedianMs(analyzer)),
-                diagnostics = ids.ToDictionary(id => id, id => mpSuite.Count(id)),
-                runs = mpSuite.Runs(analyzer).Select(Round),
-            });
-        }
-        var mpTotalMs = mpSuite.MedianTotalMs();
-        var percent = compilationMs > 0 ? 100.0 * mpTotalMs / compilationMs : 0;
-        Emit(new { what = "multiproc_total", ms = Round(mpTotalMs), percent_of_compilation = Math.Round(percent, 3), analyzers = mpAnalyzers.Length, wall_ms = Round(mpSuite.MedianWallMs()) });
-
-        // MP0002's analyzer on its own (its own control-flow graphs, nothing shared with the other rules).
         var mp0002 = mpAnalyzers.FirstOrDefault(a => a.SupportedDiagnostics.Any(d => d.Id == MP0002));
-        double? mp0002AloneMs = null;
+
+        var phases = new List<Phase>();
+        Phase? mpSuite = null, mp0002Alone = null, sonarSuite = null, s2222Alone = null;
+        DiagnosticAnalyzer? s2222Analyzer = null;
+        if (mpAnalyzers.Length > 0)
+        {
+            phases.Add(mpSuite = new Phase("multiproc", mpAnalyzers, () => NewCompilation()));
+        }
         if (mp0002 is not null)
         {
-            var alone = await RunAnalyzers("MP0002 alone", [mp0002], () => NewCompilation(), options, trees);
-            mp0002AloneMs = alone.MedianMs(mp0002);
-            Emit(new { what = "mp0002_alone", analyzer = mp0002.GetType().Name, ms = Round(mp0002AloneMs.Value), in_suite_ms = Round(mpSuite.MedianMs(mp0002)), diagnostics = alone.Count(MP0002) });
+            // MP0002's analyzer on its own: its own control-flow graphs, nothing shared with the other rules.
+            phases.Add(mp0002Alone = new Phase("MP0002 alone", [mp0002], () => NewCompilation()));
         }
-
-        // --- SonarAnalyzer.CSharp on the same corpus. ---
-        double? s2222AloneMs = null;
         if (!options.SkipSonar)
         {
             var sonarDir = options.SonarDir ?? typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
@@ -165,12 +114,11 @@ internal static class Program
             Log($"Sonar analyzers in {sonarDir}: {sonarAnalyzers.Length}; S2222 enabled by default: {s2222Descriptor?.IsEnabledByDefault}");
 
             // S2222 is forced on whatever the default profile says.
-            var sonarCompilationOptions = compilationOptions.WithSpecificDiagnosticOptions(
+            var sonarOptions = compilationOptions.WithSpecificDiagnosticOptions(
                 compilationOptions.SpecificDiagnosticOptions.SetItem(S2222, ReportDiagnostic.Warn));
-            var sonarSuite = await RunAnalyzers("sonar", sonarAnalyzers, () => NewCompilation(sonarCompilationOptions), options, trees);
-            Emit(new { what = "sonar_total", ms = Round(sonarSuite.MedianTotalMs()), analyzers = sonarAnalyzers.Length, diagnostics = sonarSuite.TotalCount(), wall_ms = Round(sonarSuite.MedianWallMs()) });
+            phases.Add(sonarSuite = new Phase("sonar", sonarAnalyzers, () => NewCompilation(sonarOptions)));
 
-            var s2222Analyzer = sonarAnalyzers.FirstOrDefault(a => a.SupportedDiagnostics.Any(d => d.Id == S2222));
+            s2222Analyzer = sonarAnalyzers.FirstOrDefault(a => a.SupportedDiagnostics.Any(d => d.Id == S2222));
             if (s2222Analyzer is null)
             {
                 Log("no Sonar analyzer reports S2222");
@@ -179,21 +127,120 @@ internal static class Program
             {
                 // On its own, with every other rule of that analyzer suppressed, so that only the S2222 check runs.
                 var others = s2222Analyzer.SupportedDiagnostics.Select(d => d.Id).Where(id => id != S2222).Distinct();
-                var aloneOptions = sonarCompilationOptions.WithSpecificDiagnosticOptions(
-                    sonarCompilationOptions.SpecificDiagnosticOptions.SetItems(others.Select(id => KeyValuePair.Create(id, ReportDiagnostic.Suppress))));
-                var alone = await RunAnalyzers("S2222 alone", [s2222Analyzer], () => NewCompilation(aloneOptions), options, trees);
-                s2222AloneMs = alone.MedianMs(s2222Analyzer);
-                Emit(new
-                {
-                    what = "sonar_S2222",
-                    analyzer = s2222Analyzer.GetType().FullName,
-                    ms = Round(sonarSuite.MedianMs(s2222Analyzer)),
-                    alone_ms = Round(s2222AloneMs.Value),
-                    diagnostics = sonarSuite.Count(S2222),
-                    alone_diagnostics = alone.Count(S2222),
-                    rules_of_that_analyzer = s2222Analyzer.SupportedDiagnostics.Select(d => d.Id).Distinct().Count(),
-                });
+                var aloneOptions = sonarOptions.WithSpecificDiagnosticOptions(
+                    sonarOptions.SpecificDiagnosticOptions.SetItems(others.Select(id => KeyValuePair.Create(id, ReportDiagnostic.Suppress))));
+                phases.Add(s2222Alone = new Phase("S2222 alone", [s2222Analyzer], () => NewCompilation(aloneOptions)));
             }
+        }
+
+        // Warm-up: JIT the emitter and every analyzer on a few trees, so that no run pays for it.
+        {
+            using var warm = new MemoryStream();
+            _ = CSharpCompilation.Create("Warm", trees.Take(6), references, compilationOptions).Emit(warm);
+            foreach (var phase in phases)
+            {
+                await WarmUp(phase, trees);
+            }
+        }
+
+        // --- Runs, interleaved: each run times the compilation and then every analyzer set, so that
+        // a change in the load of a shared machine falls on all figures of that run alike. ---
+        var parseRuns = new List<double>();
+        var emitRuns = new List<double>();
+        var compileRuns = new List<double>();
+        var compileCpuRuns = new List<double>();
+        var percentRuns = new List<double>();
+        for (var r = 0; r < options.Runs; r++)
+        {
+            Collect();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var t0 = Stopwatch.GetTimestamp();
+            var freshTrees = Parse(files, parseOptions);
+            var t1 = Stopwatch.GetTimestamp();
+            var compilation = CSharpCompilation.Create("Corpus", freshTrees, references, compilationOptions);
+            using (var pe = new MemoryStream())
+            {
+                if (!compilation.Emit(pe).Success)
+                {
+                    Log("emit failed");
+                    return 1;
+                }
+            }
+            var t2 = Stopwatch.GetTimestamp();
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
+            parseRuns.Add(Ms(t0, t1));
+            emitRuns.Add(Ms(t1, t2));
+            compileRuns.Add(Ms(t0, t2));
+            compileCpuRuns.Add(cpu);
+            Log($"run {r + 1}: compilation: parse {Ms(t0, t1):F0} ms, bind+emit {Ms(t1, t2):F0} ms (process CPU {cpu:F0} ms)");
+            compilation = null;
+            freshTrees = null;
+
+            foreach (var phase in phases)
+            {
+                await RunOnce(phase, r);
+            }
+            if (mpSuite is not null)
+            {
+                percentRuns.Add(100.0 * mpSuite.Run.TotalMs(r) / Ms(t0, t2));
+            }
+        }
+
+        var compilationMs = Median(compileRuns);
+        Emit(new { what = "compilation", ms = Round(compilationMs), parse_ms = Round(Median(parseRuns)), bind_emit_ms = Round(Median(emitRuns)), cpu_ms = Round(Median(compileCpuRuns)), runs = compileRuns.Select(Round) });
+
+        foreach (var analyzer in mpAnalyzers)
+        {
+            var ids = analyzer.SupportedDiagnostics.Select(d => d.Id).Distinct().OrderBy(i => i, StringComparer.Ordinal).ToList();
+            Emit(new
+            {
+                analyzer = analyzer.GetType().Name,
+                rules = string.Join(",", ids),
+                ms = Round(mpSuite!.Run.MedianMs(analyzer)),
+                diagnostics = ids.ToDictionary(id => id, id => mpSuite.Run.Count(id)),
+                runs = mpSuite.Run.Runs(analyzer).Select(Round),
+            });
+        }
+        var mpTotalMs = mpSuite?.Run.MedianTotalMs() ?? 0;
+        var percent = Median(percentRuns);
+        Emit(new
+        {
+            what = "multiproc_total",
+            ms = Round(mpTotalMs),
+            // Median over runs of (this run's analyzer total / this run's compilation).
+            percent_of_compilation = Math.Round(percent, 3),
+            analyzers = mpAnalyzers.Length,
+            wall_ms = Round(mpSuite?.Run.MedianWallMs() ?? 0),
+            percent_runs = percentRuns.Select(p => Math.Round(p, 3)),
+            analyzer_exceptions = Exceptions(mpAnalyzers),
+        });
+
+        double? mp0002AloneMs = null;
+        if (mp0002Alone is not null)
+        {
+            mp0002AloneMs = mp0002Alone.Run.MedianMs(mp0002!);
+            Emit(new { what = "mp0002_alone", analyzer = mp0002!.GetType().Name, ms = Round(mp0002AloneMs.Value), in_suite_ms = Round(mpSuite!.Run.MedianMs(mp0002)), diagnostics = mp0002Alone.Run.Count(MP0002), runs = mp0002Alone.Run.Runs(mp0002).Select(Round) });
+        }
+
+        double? s2222AloneMs = null;
+        if (sonarSuite is not null)
+        {
+            Emit(new { what = "sonar_total", ms = Round(sonarSuite.Run.MedianTotalMs()), analyzers = sonarSuite.Analyzers.Length, diagnostics = sonarSuite.Run.TotalCount(), wall_ms = Round(sonarSuite.Run.MedianWallMs()), analyzer_exceptions = Exceptions(sonarSuite.Analyzers) });
+        }
+        if (sonarSuite is not null && s2222Alone is not null && s2222Analyzer is not null)
+        {
+            s2222AloneMs = s2222Alone.Run.MedianMs(s2222Analyzer);
+            Emit(new
+            {
+                what = "sonar_S2222",
+                analyzer = s2222Analyzer.GetType().FullName,
+                ms = Round(sonarSuite.Run.MedianMs(s2222Analyzer)),
+                alone_ms = Round(s2222AloneMs.Value),
+                diagnostics = sonarSuite.Run.Count(S2222),
+                alone_diagnostics = s2222Alone.Run.Count(S2222),
+                rules_of_that_analyzer = s2222Analyzer.SupportedDiagnostics.Select(d => d.Id).Distinct().Count(),
+                alone_runs = s2222Alone.Run.Runs(s2222Analyzer).Select(Round),
+            });
         }
 
         Emit(new
@@ -210,53 +257,57 @@ internal static class Program
         return 0;
     }
 
-    /// <summary>
-    /// Runs <paramref name="analyzers"/> over a fresh compilation <c>options.Runs</c> times (after
-    /// one warm-up over a few trees, so that JIT time is not charged to the first run) and keeps
-    /// each analyzer's execution time per run and the diagnostics of the last run.
-    /// </summary>
-    private static async Task<AnalyzerRun> RunAnalyzers(
-        string label,
-        ImmutableArray<DiagnosticAnalyzer> analyzers,
-        Func<CSharpCompilation> newCompilation,
-        Options options,
-        IReadOnlyList<SyntaxTree> trees)
+    private static Dictionary<string, int> Exceptions(ImmutableArray<DiagnosticAnalyzer> analyzers)
     {
-        var run = new AnalyzerRun(analyzers);
-        var analyzerOptions = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
-        CompilationWithAnalyzersOptions CwaOptions() => new(
-            analyzerOptions,
-            onAnalyzerException: OnAnalyzerException,
-            concurrentAnalysis: false,
-            logAnalyzerExecutionTime: true,
-            reportSuppressedDiagnostics: false);
-
-        // Warm-up: JIT the analyzers on a handful of trees.
+        var names = analyzers.Select(a => a.GetType().Name + ": ").ToList();
+        lock (AnalyzerExceptions)
         {
-            var full = newCompilation();
-            var small = full.RemoveAllSyntaxTrees().AddSyntaxTrees(trees.Take(Math.Min(6, trees.Count)));
-            var warm = small.WithAnalyzers(analyzers, CwaOptions());
-            _ = await warm.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+            return AnalyzerExceptions.Where(kv => names.Any(n => kv.Key.StartsWith(n, StringComparison.Ordinal)))
+                .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         }
+    }
 
-        for (var r = 0; r < options.Runs; r++)
+    private sealed class Phase(string label, ImmutableArray<DiagnosticAnalyzer> analyzers, Func<CSharpCompilation> newCompilation)
+    {
+        public string Label { get; } = label;
+
+        public ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = analyzers;
+
+        public Func<CSharpCompilation> NewCompilation { get; } = newCompilation;
+
+        public AnalyzerRun Run { get; } = new(analyzers);
+    }
+
+    private static CompilationWithAnalyzersOptions CwaOptions() => new(
+        new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+        onAnalyzerException: OnAnalyzerException,
+        concurrentAnalysis: false,
+        logAnalyzerExecutionTime: true,
+        reportSuppressedDiagnostics: false);
+
+    /// <summary>JITs a phase's analyzers on a handful of trees.</summary>
+    private static async Task WarmUp(Phase phase, IReadOnlyList<SyntaxTree> trees)
+    {
+        var small = phase.NewCompilation().RemoveAllSyntaxTrees().AddSyntaxTrees(trees.Take(Math.Min(6, trees.Count)));
+        _ = await small.WithAnalyzers(phase.Analyzers, CwaOptions()).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+    }
+
+    /// <summary>Runs a phase's analyzers over a fresh compilation and records each analyzer's execution time.</summary>
+    private static async Task RunOnce(Phase phase, int r)
+    {
+        Collect();
+        var cwa = phase.NewCompilation().WithAnalyzers(phase.Analyzers, CwaOptions());
+        var t0 = Stopwatch.GetTimestamp();
+        var diagnostics = await cwa.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+        var wall = Ms(t0, Stopwatch.GetTimestamp());
+        var times = new Dictionary<DiagnosticAnalyzer, double>();
+        foreach (var analyzer in phase.Analyzers)
         {
-            Collect();
-            var compilation = newCompilation();
-            var cwa = compilation.WithAnalyzers(analyzers, CwaOptions());
-            var t0 = Stopwatch.GetTimestamp();
-            var diagnostics = await cwa.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
-            var wall = Ms(t0, Stopwatch.GetTimestamp());
-            var times = new Dictionary<DiagnosticAnalyzer, double>();
-            foreach (var analyzer in analyzers)
-            {
-                var info = await cwa.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None);
-                times[analyzer] = info.ExecutionTime.TotalMilliseconds;
-            }
-            run.Add(times, diagnostics, wall);
-            Log($"{label} run {r + 1}: analyzers {times.Values.Sum():F0} ms (wall {wall:F0} ms, incl. binding), {diagnostics.Length} diagnostics");
+            var info = await cwa.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None);
+            times[analyzer] = info.ExecutionTime.TotalMilliseconds;
         }
-        return run;
+        phase.Run.Add(times, diagnostics, wall);
+        Log($"run {r + 1}: {phase.Label}: analyzers {times.Values.Sum():F0} ms (wall {wall:F0} ms, incl. binding), {diagnostics.Length} diagnostics");
     }
 
     private static readonly Dictionary<string, int> AnalyzerExceptions = new(StringComparer.Ordinal);
@@ -409,8 +460,6 @@ internal sealed class EmptySyntaxTreeOptionsProvider : SyntaxTreeOptionsProvider
 /// <summary>Execution times per analyzer per run, and the diagnostics of the last run.</summary>
 internal sealed class AnalyzerRun
 {
-    public static readonly AnalyzerRun Empty = new([]);
-
     private readonly ImmutableArray<DiagnosticAnalyzer> _analyzers;
     private readonly List<Dictionary<DiagnosticAnalyzer, double>> _times = new();
     private readonly List<double> _wall = new();
@@ -430,6 +479,8 @@ internal sealed class AnalyzerRun
     public double MedianMs(DiagnosticAnalyzer analyzer) => Program.Median(Runs(analyzer).ToList());
 
     /// <summary>The median over runs of the sum over analyzers.</summary>
+    public double TotalMs(int run) => _times[run].Values.Sum();
+
     public double MedianTotalMs() => Program.Median(_times.Select(t => t.Values.Sum()).ToList());
 
     public double MedianWallMs() => Program.Median(_wall);
