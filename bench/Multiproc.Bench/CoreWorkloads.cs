@@ -22,7 +22,7 @@ public static class CoreWorkloads
             lk.Acquire();
             lk.Release();
         }
-        Report.Emit("lock_uncontended", n, sw.Elapsed.TotalSeconds);
+        global::Bench.Emit("lock_uncontended", n, sw.Elapsed.TotalSeconds);
     }
 
     public static void LockContended2p(bool quick)
@@ -39,7 +39,7 @@ public static class CoreWorkloads
             foreach (var p in ps) p.Join();
             var dt = sw.Elapsed.TotalSeconds;
             var value = BitConverter.ToInt64(File.ReadAllBytes(counterFile));
-            Report.Emit("lock_contended_2p", 2 * n, dt, ("correct", value == 2 * n));
+            global::Bench.Emit("lock_contended_2p", 2 * n, dt, ("correct", value == 2 * n));
         }
         finally
         {
@@ -81,7 +81,7 @@ public static class CoreWorkloads
             p.Start();
             p.Join();
         }
-        Report.Emit("process_start_join", n, sw.Elapsed.TotalSeconds);
+        global::Bench.Emit("process_start_join", n, sw.Elapsed.TotalSeconds);
     }
 
     public sealed record Tickets(int count);
@@ -110,24 +110,6 @@ public static class CoreWorkloads
         var dt = sw.Elapsed.TotalSeconds;
         var left = JsonSerializer.Deserialize<Tickets>(File.ReadAllText(path))!.count;
         Directory.Delete(dir, recursive: true);
-        Report.Emit("ticket_50", buyers, dt, ("tickets_left", left), ("correct", left == 0));
-    }
-}
-
-/// <summary>One JSON line per workload, in the shape python_baseline.py prints.</summary>
-public static class Report
-{
-    public static void Emit(string workload, long items, double seconds, params (string Key, object Value)[] extra)
-    {
-        var row = new Dictionary<string, object?>
-        {
-            ["workload"] = workload,
-            ["items"] = items,
-            ["seconds"] = Math.Round(seconds, 4),
-            ["per_second"] = seconds > 0 ? Math.Round(items / seconds, 1) : null,
-        };
-        foreach (var (k, v) in extra) row[k] = v;
-        Console.WriteLine(JsonSerializer.Serialize(row));
-        Console.Out.Flush();
+        global::Bench.Emit("ticket_50", buyers, dt, ("tickets_left", left), ("correct", left == 0));
     }
 }

@@ -12,14 +12,19 @@ internal static class Descriptors
         DiagnosticSeverity severity = DiagnosticSeverity.Warning) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, description, RuleIdentifiers.HelpLink(id));
 
-    public static readonly DiagnosticDescriptor MP0001_UnlockedReadModifyWrite = Rule(
+    /// <summary>A descriptor reported from a compilation-end action (tagged so that IDEs know it needs the whole compilation).</summary>
+    private static DiagnosticDescriptor CompilationEndRule(string id, string title, string message, string category, string description) =>
+        new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description, RuleIdentifiers.HelpLink(id),
+            WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor MP0001_UnlockedReadModifyWrite = CompilationEndRule(
         RuleIdentifiers.UnlockedFileReadModifyWrite,
         "Shared file read, modified and written back without a process lock",
         "File '{0}' is read and written back without a ProcessLock held around both; concurrent processes lose updates",
         Concurrency,
         "Code that runs in child processes reads a file, changes the data and writes it back. Without a cross-process lock held from the read to the write, two processes can read the same value and one update is lost (the tutorial's oversold tickets).");
 
-    public static readonly DiagnosticDescriptor MP0001_CSharpLockOnly = Rule(
+    public static readonly DiagnosticDescriptor MP0001_CSharpLockOnly = CompilationEndRule(
         RuleIdentifiers.UnlockedFileReadModifyWrite,
         "Shared file read, modified and written back without a process lock",
         "File '{0}' is read and written back under a C# 'lock', which only excludes threads of one process; hold a ProcessLock instead",

@@ -1,69 +1,181 @@
+using Multiproc.Internal;
+
 namespace Multiproc;
 
 /// <summary>
-/// A FIFO queue shared between processes, like Python's <c>multiprocessing.Queue</c>.
+/// A FIFO queue shared between processes, like Python's <c>multiprocessing.Queue</c>. Create it in the
+/// parent and pass it to child processes as a target argument: it travels as a handle and every process
+/// (children, grandchildren) puts to and gets from the same queue in shared memory.
 /// </summary>
-public class ProcessQueue<T> : IDisposable
+/// <typeparam name="T">
+/// The item type. <c>byte[]</c>, <c>string</c> and types without references (numbers, enums, unmanaged
+/// structs) travel as raw bytes; other types as JSON (System.Text.Json: public properties and fields, no type
+/// names on the wire, Multiproc primitives as handles). Null items are allowed (the tutorial's sentinel).
+/// Every process must use the same <typeparamref name="T"/> for one queue.
+/// </typeparam>
+/// <remarks>
+/// <para>Items live in a ring in memory-mapped files of the run directory (0600, removed when the run
+/// ends); there is no broker process. An empty queue makes <see cref="Get()"/> spin for a few microseconds
+/// and then sleep in the kernel (a futex) until an item is put; puts and gets that find work to do make no
+/// system call. The ring grows when items outpace the consumers, and an item above about 1 MiB is carried
+/// in a file of its own, so items of any size (64 MiB and more) go through.</para>
+/// <para>Any number of processes and threads may put and get; every item is delivered exactly once, in the
+/// order the puts completed. A process killed in the middle of a put or a get (even by SIGKILL) leaves
+/// the queue usable: its operation either happened whole or not at all.</para>
+/// </remarks>
+public class ProcessQueue<T> : IDisposable, ISharedObject
 {
-    /// <summary>Creates a queue; <paramref name="maxSize"/> 0 means unbounded.</summary>
-    public ProcessQueue(int maxSize = 0) => throw new NotImplementedException();
-    /// <summary>Puts an item, blocking while the queue is full.</summary>
-    public void Put(T item) => throw new NotImplementedException();
-    /// <summary>Puts an item, waiting at most <paramref name="timeout"/>.</summary>
-    public void Put(T item, TimeSpan timeout) => throw new NotImplementedException();
-    /// <summary>Puts an item without waiting.</summary>
-    public void PutNowait(T item) => throw new NotImplementedException();
-    /// <summary>Tries to put an item.</summary>
-    public bool TryPut(T item, TimeSpan timeout = default) => throw new NotImplementedException();
-    /// <summary>Gets an item, blocking while empty.</summary>
-    public T Get() => throw new NotImplementedException();
-    /// <summary>Gets an item, waiting at most <paramref name="timeout"/>.</summary>
-    public T Get(TimeSpan timeout) => throw new NotImplementedException();
-    /// <summary>Gets an item without waiting.</summary>
-    public T GetNowait() => throw new NotImplementedException();
-    /// <summary>Tries to get an item.</summary>
-    public bool TryGet(out T item, TimeSpan timeout = default) => throw new NotImplementedException();
-    /// <summary>Puts an item asynchronously.</summary>
-    public ValueTask PutAsync(T item, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    /// <summary>Gets an item asynchronously.</summary>
-    public ValueTask<T> GetAsync(CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    /// <summary>Approximate number of items.</summary>
-    public int Count => throw new NotImplementedException();
-    /// <summary>Whether the queue looked empty.</summary>
-    public bool IsEmpty => throw new NotImplementedException();
-    /// <summary>Whether the queue looked full.</summary>
-    public bool IsFull => throw new NotImplementedException();
-    /// <summary>Releases this process's mapping.</summary>
-    public void Dispose() => throw new NotImplementedException();
-}
+    private protected readonly SharedRing Ring;
 
-/// <summary>A queue whose items are marked done; like Python's <c>JoinableQueue</c>.</summary>
-public sealed class JoinableQueue<T> : ProcessQueue<T>
-{
-    /// <summary>Creates a joinable queue.</summary>
-    public JoinableQueue(int maxSize = 0) : base(maxSize) { }
-    /// <summary>Marks one item done.</summary>
-    public void TaskDone() => throw new NotImplementedException();
-    /// <summary>Waits until all items are done.</summary>
-    public void Join() => throw new NotImplementedException();
-    /// <summary>Waits at most <paramref name="timeout"/>.</summary>
-    public bool Join(TimeSpan timeout) => throw new NotImplementedException();
-}
+    /// <summary>Creates an empty queue.</summary>
+    /// <param name="maxSize">The most items the queue holds; <see cref="Put(T)"/> waits while it is full. 0 (or less) means unbounded, as in Python.</param>
+    public ProcessQueue(int maxSize = 0)
+        : this(SharedRing.Create(maxSize, joinable: false))
+    {
+    }
 
-/// <summary>Thrown when a queue is empty.</summary>
-public sealed class QueueEmptyException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public QueueEmptyException() : base("The queue is empty.") { }
-    /// <summary>Creates the exception with a message.</summary>
-    public QueueEmptyException(string message) : base(message) { }
-}
+    private protected ProcessQueue(SharedRing ring) => Ring = ring;
 
-/// <summary>Thrown when a queue is full.</summary>
-public sealed class QueueFullException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public QueueFullException() : base("The queue is full.") { }
-    /// <summary>Creates the exception with a message.</summary>
-    public QueueFullException(string message) : base(message) { }
+    string ISharedObject.Handle => Ring.Handle;
+
+    internal static ProcessQueue<T> Attach(string handle) => new(SharedRing.Attach(handle));
+
+    /// <summary>The most items the queue holds; 0 when unbounded.</summary>
+    public int MaxSize => Ring.MaxSize;
+
+    /// <summary>Puts an item at the end of the queue, waiting as long as needed while the queue is full.</summary>
+    /// <param name="item">The item; null is allowed.</param>
+    /// <exception cref="ArgumentException">The item cannot be sent to another process (the message names its type); nothing was enqueued.</exception>
+    public void Put(T item) => PutCore(item, null, default);
+
+    /// <summary>Puts an item, waiting at most <paramref name="timeout"/> while the queue is full.</summary>
+    /// <param name="item">The item; null is allowed.</param>
+    /// <param name="timeout">How long to wait for room; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
+    /// <exception cref="QueueFullException">The queue was still full after <paramref name="timeout"/>.</exception>
+    /// <exception cref="ArgumentException">The item cannot be sent to another process; nothing was enqueued.</exception>
+    public void Put(T item, TimeSpan timeout)
+    {
+        if (!PutCore(item, CheckTimeout(timeout), default)) throw new QueueFullException();
+    }
+
+    /// <summary>Puts an item if the queue has room right now (Python's <c>put_nowait</c>).</summary>
+    /// <param name="item">The item; null is allowed.</param>
+    /// <exception cref="QueueFullException">The queue is full.</exception>
+    /// <exception cref="ArgumentException">The item cannot be sent to another process; nothing was enqueued.</exception>
+    public void PutNowait(T item)
+    {
+        if (!PutCore(item, TimeSpan.Zero, default)) throw new QueueFullException();
+    }
+
+    /// <summary>Puts an item if the queue has room within <paramref name="timeout"/> (default: only tries).</summary>
+    /// <param name="item">The item; null is allowed.</param>
+    /// <param name="timeout">How long to wait for room; <see cref="TimeSpan.Zero"/> only tries, <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
+    /// <returns>True when the item was put; false when the queue stayed full.</returns>
+    /// <exception cref="ArgumentException">The item cannot be sent to another process; nothing was enqueued.</exception>
+    public bool TryPut(T item, TimeSpan timeout = default) => PutCore(item, CheckTimeout(timeout), default);
+
+    /// <summary>Removes and returns the item at the front of the queue, waiting as long as needed while it is empty.</summary>
+    /// <returns>The item (null when a null was put).</returns>
+    public T Get()
+    {
+        Ring.Dequeue(ItemCodec<T>.Decoder, null, default, out var item);
+        return item;
+    }
+
+    /// <summary>Removes and returns the item at the front, waiting at most <paramref name="timeout"/> while the queue is empty.</summary>
+    /// <param name="timeout">How long to wait for an item; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
+    /// <returns>The item.</returns>
+    /// <exception cref="QueueEmptyException">The queue was still empty after <paramref name="timeout"/>.</exception>
+    public T Get(TimeSpan timeout)
+    {
+        if (!Ring.Dequeue(ItemCodec<T>.Decoder, CheckTimeout(timeout), default, out var item)) throw new QueueEmptyException();
+        return item;
+    }
+
+    /// <summary>Removes and returns the item at the front if there is one right now (Python's <c>get_nowait</c>).</summary>
+    /// <returns>The item.</returns>
+    /// <exception cref="QueueEmptyException">The queue is empty.</exception>
+    public T GetNowait()
+    {
+        if (!Ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item)) throw new QueueEmptyException();
+        return item;
+    }
+
+    /// <summary>Removes the item at the front if one is there within <paramref name="timeout"/> (default: only tries).</summary>
+    /// <param name="item">The item taken, or default when none was.</param>
+    /// <param name="timeout">How long to wait; <see cref="TimeSpan.Zero"/> only tries, <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
+    /// <returns>True when an item was taken.</returns>
+    public bool TryGet(out T item, TimeSpan timeout = default) => Ring.Dequeue(ItemCodec<T>.Decoder, CheckTimeout(timeout), default, out item);
+
+    /// <summary>
+    /// Puts an item without blocking the calling thread: when the queue is full, a dedicated thread waits
+    /// for room. The item is serialized before this method returns.
+    /// </summary>
+    /// <param name="item">The item; null is allowed.</param>
+    /// <param name="cancellationToken">Cancels the wait for room; a cancelled put enqueues nothing.</param>
+    /// <returns>A task that completes once the item is in the queue.</returns>
+    /// <exception cref="ArgumentException">The item cannot be sent to another process; nothing was enqueued.</exception>
+    public ValueTask PutAsync(T item, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        var payload = ItemCodec<T>.Encode(item, out var flags);
+        if (Ring.Enqueue(payload, flags, TimeSpan.Zero, default)) return ValueTask.CompletedTask;
+        var copy = payload.ToArray();
+        return new ValueTask(Task.Factory.StartNew(
+            () => { Ring.Enqueue(copy, flags, null, cancellationToken); },
+            cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
+    }
+
+    /// <summary>
+    /// Gets an item without blocking the calling thread: when the queue is empty, a dedicated thread waits
+    /// in the kernel for one. Cancellation loses no item: an item is either returned or left in the queue.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The item.</returns>
+    public ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
+        if (Ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item)) return new ValueTask<T>(item);
+        return new ValueTask<T>(Task.Factory.StartNew(
+            () =>
+            {
+                Ring.Dequeue(ItemCodec<T>.Decoder, null, cancellationToken, out var got);
+                return got;
+            },
+            cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
+    }
+
+    /// <summary>
+    /// The number of items in the queue (Python's <c>qsize()</c>). A snapshot: other processes may put or
+    /// get at any moment, so it can be stale as soon as it is read. It is exact right after a
+    /// <see cref="Put(T)"/> in this process while no other process uses the queue. Do not use it to decide
+    /// whether to get or put; use <see cref="TryGet"/> and <see cref="TryPut"/>.
+    /// </summary>
+    public int Count => Ring.Count;
+
+    /// <summary>Whether the queue held no item when looked at (Python's <c>empty()</c>): a snapshot, stale at once like <see cref="Count"/>.</summary>
+    public bool IsEmpty => Ring.Count == 0;
+
+    /// <summary>Whether the queue held <see cref="MaxSize"/> items when looked at (Python's <c>full()</c>): a snapshot, stale at once like <see cref="Count"/>. Always false for an unbounded queue.</summary>
+    public bool IsFull => Ring.MaxSize > 0 && Ring.Count >= Ring.MaxSize;
+
+    /// <summary>Unmaps the queue in this process. The queue itself, and the items in it, live until the run ends.</summary>
+    public void Dispose()
+    {
+        Ring.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private bool PutCore(T item, TimeSpan? timeout, CancellationToken ct)
+    {
+        var payload = ItemCodec<T>.Encode(item, out var flags);
+        return Ring.Enqueue(payload, flags, timeout, ct);
+    }
+
+    private static TimeSpan? CheckTimeout(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan) return null;
+        if (timeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
+        return timeout;
+    }
 }

@@ -48,6 +48,34 @@ internal sealed unsafe class SharedSegment : IDisposable
         return new SharedSegment(name, stream, length);
     }
 
+    /// <summary>
+    /// Creates a zero-filled segment under an exact <paramref name="name"/> (a queue's ring generations are
+    /// named after the queue). A leftover file of that name, never published by a process that died, is replaced.
+    /// </summary>
+    public static SharedSegment CreateExact(string name, long length)
+    {
+        var path = Path.Combine(RunDirectory.Current, name);
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.ReadWrite,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, options);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(path);
+            stream = new FileStream(path, options);
+        }
+        stream.SetLength(length);
+        return new SharedSegment(name, stream, length);
+    }
+
     /// <summary>Opens a segment another process of this run created.</summary>
     public static SharedSegment Open(string name)
     {

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Multiproc;
+using Multiproc.Bench;
+
+// Multiproc benchmarks: one JSON line per workload, with the workload names of
+// ../shared/bench/python_baseline.py so the two can be compared in one run.
+//
+//   dotnet run -c Release --project bench/Multiproc.Bench -- [--quick] [workload ...]
+//
+// With no workload named, all run. To add one: a static method taking no argument
+// and calling Emit, registered in Bench.Workloads.
+return Bench.Run(args);
+
+public static class Bench
+{
+    public static bool Quick;
+    private static int NQueue => Quick ? 20_000 : 200_000;
+    private static int N1MiB => Quick ? 200 : 2_000;
+
+    private static readonly (string Name, Action Run)[] Workloads =
+    [
+        ("lock_uncontended", () => CoreWorkloads.LockUncontended(Quick)),
+        ("lock_contended_2p", () => CoreWorkloads.LockContended2p(Quick)),
+        ("process_start_join", () => CoreWorkloads.ProcessStartJoin(Quick)),
+        ("ticket_50", () => CoreWorkloads.Ticket50(Quick)),
+        ("queue_1p1c", Queue1P1C),
+        ("joinable_1p1c", Joinable1P1C),
+        ("queue_1mib", Queue1MiB),
+    ];
+
+    public static int Run(string[] args)
+    {
+        Quick = args.Contains("--quick");
+        var wanted = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToHashSet();
+        var unknown = wanted.Except(Workloads.Select(w => w.Name)).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"unknown workload(s): {string.Join(", ", unknown)}; known: {string.Join(", ", Workloads.Select(w => w.Name))}");
+            return 2;
+        }
+        foreach (var (name, run) in Workloads)
+            if (wanted.Count == 0 || wanted.Contains(name)) run();
+        return 0;
+    }
+
+    public static void Emit(string workload, long items, double seconds, params (string Key, object Value)[] extra)
+    {
+        var o = new Dictionary<string, object>
+        {
+            ["workload"] = workload,
+            ["items"] = items,
+            ["seconds"] = Math.Round(seconds, 4),
+            ["per_second"] = Math.Round(items / seconds, 1),
+        };
+        foreach (var (k, v) in extra) o[k] = v;
+        Console.WriteLine(JsonSerializer.Serialize(o));
+    }
+
+    // ---------------------------------------------------------------- queue_1p1c
+
+    public static void Producer(ProcessQueue<string?> q, int n, string payload)
+    {
+        for (var i = 0; i < n; i++) q.Put(payload);
+        q.Put(null);
+    }
+
+    public static void Consumer(ProcessQueue<string?> q)
+    {
+        while (q.Get() is not null) { }
+    }
+
+    private static void Queue1P1C()
+    {
+        var payload = new string('x', 32);
+        using var q = new ProcessQueue<string?>();
+        var n = NQueue;
+        var c = new ChildProcess(() => Consumer(q));
+        var p = new ChildProcess(() => Producer(q, n, payload));
+        c.Start();
+        var sw = Stopwatch.StartNew();
+        p.Start();
+        p.Join();
+        c.Join();
+        Emit("queue_1p1c", n, sw.Elapsed.TotalSeconds, ("payload_bytes", 32));
+    }
+
+    // ---------------------------------------------------------------- joinable_1p1c
+
+    public static void JoinableConsumer(JoinableQueue<string?> q)
+    {
+        while (true)
+        {
+            q.Get();
+            q.TaskDone();
+        }
+    }
+
+    private static void Joinable1P1C()
+    {
+        var payload = new string('x', 32);
+        using var q = new JoinableQueue<string?>();
+        var n = NQueue / 4;
+        var c = new ChildProcess(() => JoinableConsumer(q)) { Daemon = true };
+        c.Start();
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++) q.Put(payload);
+        q.Join();
+        Emit("joinable_1p1c", n, sw.Elapsed.TotalSeconds, ("payload_bytes", 32));
+        c.Terminate();
+        c.Join();
+    }
+
+    // ---------------------------------------------------------------- queue_1mib
+
+    public static void BytesProducer(ProcessQueue<byte[]?> q, int n, int size)
+    {
+        var item = new byte[size];
+        Random.Shared.NextBytes(item);
+        for (var i = 0; i < n; i++) q.Put(item);
+        q.Put(null);
+    }
+
+    public static void BytesConsumer(ProcessQueue<byte[]?> q)
+    {
+        while (q.Get() is not null) { }
+    }
+
+    private static void Queue1MiB()
+    {
+        const int size = 1 << 20;
+        using var q = new ProcessQueue<byte[]?>();
+        var n = N1MiB;
+        var c = new ChildProcess(() => BytesConsumer(q));
+        var p = new ChildProcess(() => BytesProducer(q, n, size));
+        c.Start();
+        var sw = Stopwatch.StartNew();
+        p.Start();
+        p.Join();
+        c.Join();
+        var s = sw.Elapsed.TotalSeconds;
+        Emit("queue_1mib", n, s, ("payload_bytes", size), ("mb_per_second", Math.Round(n * (double)size / (1 << 20) / s, 1)));
+    }
+}

@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0013: a daemon ChildProcess whose target (or a method it calls within the compilation) starts a
+/// ChildProcess. A daemon may not have children: Start() inside it throws.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class DaemonStartsChildrenAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.MP0013_DaemonStartsChildren);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = new MultiprocTypes(start.Compilation);
+            if (!types.HasMultiproc) return;
+
+            var graph = new CallGraph();
+            var starters = new ConcurrentDictionary<IMethodSymbol, byte>(SymbolEqualityComparer.Default);
+            var daemons = new ConcurrentBag<ChildProcessSite>();
+
+            start.RegisterOperationBlockAction(block =>
+            {
+                if (block.OwningSymbol is not IMethodSymbol method) return;
+                foreach (var body in block.OperationBlocks)
+                {
+                    graph.AddBody(method, body);
+                    foreach (var op in body.DescendantsAndSelf())
+                    {
+                        if (op is IInvocationOperation invocation && ChildProcessSites.IsStart(invocation, types))
+                            starters.TryAdd(method.OriginalDefinition, 0);
+                    }
+                }
+            });
+
+            start.RegisterOperationAction(ctx =>
+            {
+                var site = ChildProcessSites.Analyze((IObjectCreationOperation)ctx.Operation, types);
+                if (site is { Daemon: DaemonState.Daemon }) daemons.Add(site);
+            }, OperationKind.ObjectCreation);
+
+            start.RegisterCompilationEndAction(end =>
+            {
+                foreach (var site in daemons)
+                {
+                    var reachable = graph.ReachableFrom(new[] { site.TargetMethod });
+                    if (!reachable.Any(starters.ContainsKey)) continue;
+                    end.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.MP0013_DaemonStartsChildren,
+                        site.Creation.Syntax.GetLocation(),
+                        site.DisplayName,
+                        site.TargetMethod.Name));
+                }
+            });
+        });
+    }
+}

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0011: a child target that takes items from a queue in a loop with no way out (no break, return or
+/// throw reachable: the method's exit is unreachable in its control-flow graph), run by a ChildProcess
+/// that is not a daemon. The parent joins non-daemon children when it exits, so the program never ends.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Property: how the fixer makes the process a daemon.</summary>
+    public const string FixKindProperty = "FixKind";
+    /// <summary>Add <c>Daemon = true</c> to the object initializer of the creation at the edit span.</summary>
+    public const string FixAddToInitializer = "Initializer";
+    /// <summary>Replace the constant false (the edit span) with true.</summary>
+    public const string FixReplaceFalse = "ReplaceFalse";
+    /// <summary>Insert <c>local.Daemon = true;</c> after the statement at the edit span.</summary>
+    public const string FixInsertStatement = "InsertStatement";
+    /// <summary>Property: the local that holds the process (for <see cref="FixInsertStatement"/>).</summary>
+    public const string LocalProperty = "Local";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.MP0011_EndlessConsumerNotDaemon);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = new MultiprocTypes(start.Compilation);
+            if (!types.HasMultiproc || types.ProcessQueue is null) return;
+
+            // Targets in other files: their CFG is only available from their own operation blocks, and
+            // the diagnostic is reported at compilation end (non-local, so without a code fix).
+            var endless = new ConcurrentDictionary<IMethodSymbol, byte>(SymbolEqualityComparer.Default);
+            var pending = new ConcurrentBag<ChildProcessSite>();
+            // Targets in the creation's own file are analysed on demand, so the diagnostic is local and fixable.
+            var cache = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+
+            start.RegisterOperationBlockAction(block =>
+            {
+                if (block.OwningSymbol is not IMethodSymbol method) return;
+                foreach (var body in block.OperationBlocks)
+                {
+                    if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, types)) continue;
+                    if (IsEndlessConsumer(block.GetControlFlowGraph(body), types))
+                        endless.TryAdd(method.OriginalDefinition, 0);
+                }
+            });
+
+            start.RegisterOperationAction(ctx =>
+            {
+                var site = ChildProcessSites.Analyze((IObjectCreationOperation)ctx.Operation, types);
+                if (site is not { Daemon: DaemonState.NotDaemon }) return;
+                var target = site.TargetMethod.OriginalDefinition;
+                var tree = ctx.Operation.Syntax.SyntaxTree;
+                SyntaxNode? declaration = null;
+                foreach (var reference in target.DeclaringSyntaxReferences)
+                {
+                    if (reference.SyntaxTree == tree) { declaration = reference.GetSyntax(ctx.CancellationToken); break; }
+                }
+                if (declaration is null)
+                {
+                    if (!target.DeclaringSyntaxReferences.IsEmpty) pending.Add(site);
+                    return;
+                }
+                var model = ctx.Operation.SemanticModel;
+                if (model is null) return;
+                var isEndless = cache.GetOrAdd(target, _ =>
+                    model.GetOperation(declaration, ctx.CancellationToken) is IMethodBodyOperation body
+                    && TakesItem(body, types)
+                    && IsEndlessConsumer(ControlFlowGraph.Create(body, ctx.CancellationToken), types));
+                if (!isEndless) return;
+                ctx.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.MP0011_EndlessConsumerNotDaemon,
+                    site.Creation.Syntax.GetLocation(),
+                    FixData(site),
+                    site.DisplayName,
+                    site.TargetMethod.Name));
+            }, OperationKind.ObjectCreation);
+
+            start.RegisterCompilationEndAction(end =>
+            {
+                foreach (var site in pending)
+                {
+                    if (!endless.ContainsKey(site.TargetMethod.OriginalDefinition)) continue;
+                    end.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.MP0011_EndlessConsumerNotDaemon,
+                        site.Creation.Syntax.GetLocation(),
+                        site.DisplayName,
+                        site.TargetMethod.Name));
+                }
+            });
+        });
+    }
+
+    /// <summary>
+    /// The method never completes normally (its exit block is unreachable), cannot leave through a throw,
+    /// and takes items from a ProcessQueue in a reachable block: an endless consumer loop.
+    /// </summary>
+    private static bool IsEndlessConsumer(ControlFlowGraph cfg, MultiprocTypes types)
+    {
+        var exit = cfg.Blocks[cfg.Blocks.Length - 1];
+        if (exit.IsReachable) return false;
+        var takes = false;
+        foreach (var block in cfg.Blocks)
+        {
+            if (!block.IsReachable) continue;
+            if (block.FallThroughSuccessor?.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow)
+                return false;
+            if (takes) continue;
+            foreach (var root in block.Operations)
+                if (TakesItem(root, types)) { takes = true; break; }
+            if (!takes && block.BranchValue is { } branch && TakesItem(branch, types)) takes = true;
+        }
+        return takes;
+    }
+
+    private static bool TakesItem(IOperation root, MultiprocTypes types)
+    {
+        foreach (var op in root.DescendantsAndSelf())
+        {
+            if (op is IInvocationOperation { TargetMethod.Name: "Get" or "GetNowait" or "GetAsync" or "TryGet" } inv
+                && types.IsProcessQueue(inv.TargetMethod.ContainingType))
+                return true;
+        }
+        return false;
+    }
+
+    private static ImmutableDictionary<string, string?> FixData(ChildProcessSite site)
+    {
+        var props = ImmutableDictionary.CreateBuilder<string, string?>();
+        if (site.ExplicitFalse is { } falseValue)
+        {
+            props[FixKindProperty] = FixReplaceFalse;
+            return Done(props, falseValue.Syntax.Span);
+        }
+        if (site.Creation.Initializer is not null || site.Local is null)
+        {
+            props[FixKindProperty] = FixAddToInitializer;
+            return Done(props, site.Creation.Syntax.Span);
+        }
+        // var p = new ChildProcess(…);  or  p = new ChildProcess(…);  as a whole statement
+        var statement = site.Creation.Syntax.Parent;
+        while (statement is not null and not StatementSyntax) statement = statement.Parent;
+        var isWholeStatement = statement switch
+        {
+            LocalDeclarationStatementSyntax decl => decl.Declaration.Variables.Count == 1,
+            ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assign } => assign.Right.Contains(site.Creation.Syntax),
+            _ => false,
+        };
+        if (isWholeStatement && statement!.Parent is BlockSyntax)
+        {
+            props[FixKindProperty] = FixInsertStatement;
+            props[LocalProperty] = site.Local.Name;
+            return Done(props, statement.Span);
+        }
+        props[FixKindProperty] = FixAddToInitializer;
+        return Done(props, site.Creation.Syntax.Span);
+    }
+
+    private static ImmutableDictionary<string, string?> Done(ImmutableDictionary<string, string?>.Builder props, Microsoft.CodeAnalysis.Text.TextSpan span)
+    {
+        props[FixEdits.Property] = FixEdits.Encode(new[] { ('S', span) });
+        return props.ToImmutable();
+    }
+}

@@ -1,0 +1,117 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0006: an item taken from a <c>JoinableQueue</c> (<c>Get</c>, <c>GetNowait</c>, <c>GetAsync</c>, or <c>TryGet</c>
+/// when it returns true) with a path after it, in the same method, that reaches the end of the method, a
+/// <c>throw</c>, a catch handler or the next take without <c>TaskDone()</c> on the same queue.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class MissingTaskDoneAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Property: the queue expression as written.</summary>
+    public const string QueueProperty = "Queue";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.MP0006_MissingTaskDone);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = new MultiprocTypes(start.Compilation);
+            if (types.JoinableQueue is null) return;
+            start.RegisterOperationBlockAction(ctx =>
+            {
+                foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
+                    AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
+            });
+        });
+    }
+
+    private static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
+    {
+        PathFlowGraph? graph = null;
+        var handedOn = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+
+        bool IsHandedOn(ISymbol symbol)
+        {
+            if (!handedOn.TryGetValue(symbol, out var value))
+                handedOn[symbol] = value = FlowKey.IsHandedOn(cfg.OriginalOperation, symbol, types.IsProcessQueue);
+            return value;
+        }
+
+        foreach (var block in cfg.Blocks)
+        {
+            if (!block.IsReachable) continue;
+            var steps = PathFlowGraph.Steps(block);
+            for (var i = 0; i < steps.Count; i++)
+            {
+                var step = steps[i];
+                foreach (var inv in step.DescendantsAndSelf().OfType<IInvocationOperation>())
+                {
+                    var name = inv.TargetMethod.Name;
+                    var isTake = name is "Get" or "GetNowait" or "GetAsync";
+                    var isTryGet = name == "TryGet";
+                    if (!isTake && !isTryGet) continue;
+                    if (!types.IsJoinableQueue(inv.Instance?.Type) || !types.IsProcessQueue(inv.TargetMethod.ContainingType)) continue;
+                    if (FlowKey.Of(inv.Instance, allowElements: false) is not { } key || IsHandedOn(key.Symbol)) continue;
+
+                    bool Satisfies(IOperation op) => op.DescendantsAndSelf().OfType<IInvocationOperation>().Any(t =>
+                        t.TargetMethod.Name == "TaskDone" && types.IsJoinableQueue(t.TargetMethod.ContainingType)
+                        && FlowKey.Of(t.Instance, allowElements: false) is { } k && k.Equals(key));
+
+                    graph ??= new PathFlowGraph(cfg);
+                    bool missing;
+                    if (isTake)
+                    {
+                        if (IsReturned(block, step, inv)) continue;
+                        missing = PathSearch.HasUnsatisfiedPath(graph, block.Ordinal, i, Satisfies,
+                            PathSearch.RestOfStepMayThrow(step, inv), revisit: (block.Ordinal, i));
+                    }
+                    else
+                    {
+                        // TryGet counts only where it decides a branch directly (if/while condition, possibly negated).
+                        if (step != block.BranchValue) continue;
+                        var value = true;
+                        IOperation cond = step;
+                        while (cond is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+                        {
+                            value = !value;
+                            cond = not.Operand;
+                        }
+                        if (cond != inv) continue;
+                        var whenTrue = PathSearch.SuccessorWhen(block, value);
+                        if (whenTrue is null) continue;
+                        missing = PathSearch.HasUnsatisfiedPath(graph, whenTrue.Ordinal, -1, Satisfies,
+                            startStepMayThrow: false, revisit: (block.Ordinal, i));
+                    }
+                    if (!missing) continue;
+
+                    var queueText = inv.Instance!.Syntax.ToString();
+                    var properties = ImmutableDictionary<string, string?>.Empty.Add(QueueProperty, queueText);
+                    report(Diagnostic.Create(Descriptors.MP0006_MissingTaskDone, inv.Syntax.GetLocation(), properties, key.Symbol.Name));
+                }
+            }
+        }
+    }
+
+    /// <summary><c>return q.Get();</c> hands the item, and its TaskDone, to the caller.</summary>
+    private static bool IsReturned(BasicBlock block, IOperation step, IInvocationOperation take)
+    {
+        if (step != block.BranchValue || block.ConditionKind != ControlFlowConditionKind.None) return false;
+        if (block.FallThroughSuccessor?.Semantics != ControlFlowBranchSemantics.Return) return false;
+        IOperation op = take;
+        while (op.Parent is IConversionOperation or IAwaitOperation) op = op.Parent;
+        return op == step;
+    }
+}

@@ -1,0 +1,360 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0003: a <c>ChildProcess</c> created in a method, started there and not joined (nor handed on)
+/// on some normal path to the end of the method, or overwritten (a loop iteration, a reassignment)
+/// while still running un-joined.
+/// </summary>
+/// <remarks>
+/// Forward "may" dataflow over the ControlFlowGraph. A fact is a <c>Start()</c> call on a tracked
+/// local; <c>Join</c>/<c>JoinAsync</c> (and <c>Terminate</c>/<c>Kill</c>, which MP0010 follows up)
+/// kill the facts of their local, and so does any use that hands the process on (returned, stored,
+/// passed as an argument, added to a collection, aliased). A fact alive at the exit block, or alive
+/// when its local is assigned again, is reported. Exceptional paths are not paths for this rule:
+/// catch handlers start from the state at the entry of their try block, and finally blocks run on
+/// the normal paths that go through them.
+/// </remarks>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Property: "Scope" (insert Join at the end of the scope) or "Loop" (collect and join after the loop).</summary>
+    public const string FixKindProperty = "FixKind";
+    public const string FixKindScope = "Scope";
+    public const string FixKindLoop = "Loop";
+    public const string VariableProperty = "Variable";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.MP0003_ProcessNotJoined);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = new MultiprocTypes(start.Compilation);
+            if (!types.HasMultiproc) return;
+            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, types));
+        });
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types)
+    {
+        var seen = new HashSet<IOperation>();
+        foreach (var block in context.OperationBlocks)
+        {
+            var body = block;
+            while (body.Parent is not null) body = body.Parent;
+            if (body is not (IMethodBodyOperation or IConstructorBodyOperation) || !seen.Add(body)) continue;
+            var info = Prepass(body, types, context);
+            if (info.Tracked.Count == 0) continue;
+            foreach (var cfg in FlowSuccessors.WithNestedGraphs(context.GetControlFlowGraph(block)))
+                AnalyzeGraph(cfg, info, context);
+        }
+    }
+
+    private sealed class PrepassInfo
+    {
+        public readonly HashSet<ILocalSymbol> Tracked = new(SymbolEqualityComparer.Default);
+        public readonly HashSet<ILocalSymbol> UsingLocals = new(SymbolEqualityComparer.Default);
+    }
+
+    /// <summary>
+    /// Decides which locals to track: ChildProcess locals declared with a declarator whose every
+    /// write is a (non-daemon) <c>new ChildProcess(…)</c> or null, not captured by a lambda or local
+    /// function, and never made a daemon. Reports <c>new ChildProcess(…).Start()</c> directly.
+    /// </summary>
+    private static PrepassInfo Prepass(IOperation body, MultiprocTypes types, OperationBlockAnalysisContext context)
+    {
+        var info = new PrepassInfo();
+        var rejected = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        foreach (var op in body.DescendantsAndSelf())
+        {
+            switch (op)
+            {
+                case IVariableDeclaratorOperation declarator when types.IsChildProcess(declarator.Symbol.Type):
+                {
+                    if (declarator.Parent is not IVariableDeclarationOperation declaration) { rejected.Add(declarator.Symbol); break; }
+                    if (declaration.Parent is IVariableDeclarationGroupOperation { Parent: IUsingOperation or IUsingDeclarationOperation }
+                        || declaration.Parent is IUsingOperation or IUsingDeclarationOperation)
+                        info.UsingLocals.Add(declarator.Symbol);
+                    var init = declarator.Initializer?.Value ?? declarator.GetVariableInitializer()?.Value;
+                    if (init is null || IsFreshNonDaemonCreation(init, types)) info.Tracked.Add(declarator.Symbol);
+                    else rejected.Add(declarator.Symbol);
+                    break;
+                }
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assign when types.IsChildProcess(target.Local.Type):
+                    if (!IsFreshNonDaemonCreation(assign.Value, types)) rejected.Add(target.Local);
+                    break;
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Daemon", Instance: ILocalReferenceOperation daemonOwner } } daemonAssign
+                    when types.IsChildProcess(daemonOwner.Local.Type) && daemonAssign.Value.ConstantValue is not { HasValue: true, Value: false }:
+                    rejected.Add(daemonOwner.Local);
+                    break;
+                case ILocalReferenceOperation reference when types.IsChildProcess(reference.Local.Type):
+                    if (IsCapturedReference(reference)) rejected.Add(reference.Local);
+                    if (reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }) rejected.Add(reference.Local);
+                    break;
+                case IInvocationOperation { TargetMethod.Name: "Start" } start when types.IsChildProcess(start.TargetMethod.ContainingType):
+                {
+                    var creation = ChildTargets.AsChildProcessCreation(start.Instance, types);
+                    if (creation is not null && IsFreshNonDaemonCreation(creation, types))
+                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, start.Syntax.GetLocation(), "new ChildProcess(...)"));
+                    break;
+                }
+            }
+        }
+        info.Tracked.ExceptWith(rejected);
+        return info;
+    }
+
+    private static bool IsCapturedReference(ILocalReferenceOperation reference)
+    {
+        for (var p = reference.Parent; p is not null; p = p.Parent)
+        {
+            if (p is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                // Captured unless the local is declared inside this function.
+                return !p.Descendants().OfType<IVariableDeclaratorOperation>().Any(d => SymbolEqualityComparer.Default.Equals(d.Symbol, reference.Local));
+            }
+        }
+        return false;
+    }
+
+    private static bool IsFreshNonDaemonCreation(IOperation value, MultiprocTypes types)
+    {
+        while (value is IConversionOperation c) value = c.Operand;
+        if (value.ConstantValue is { HasValue: true, Value: null }) return true;
+        if (value is IDefaultValueOperation) return true;
+        if (value is not IObjectCreationOperation creation || !types.IsChildProcess(creation.Type)) return false;
+        if (creation.Initializer is { } init)
+        {
+            foreach (var member in init.Initializers)
+            {
+                if (member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Daemon" } } a
+                    && a.Value.ConstantValue is not { HasValue: true, Value: false })
+                    return false;
+            }
+        }
+        return true;
+    }
+
+    private static void AnalyzeGraph(ControlFlowGraph cfg, PrepassInfo info, OperationBlockAnalysisContext context)
+    {
+        var blocks = cfg.Blocks;
+        var n = blocks.Length;
+        var inStates = new HashSet<object>?[n];
+        var reported = new HashSet<IInvocationOperation>();
+        var startLocal = new Dictionary<IInvocationOperation, ILocalSymbol>();
+
+        // Static routing: finally continuations and catch entries.
+        var finallyContinuations = new Dictionary<ControlFlowRegion, HashSet<object>>();
+        var handlerEntries = new Dictionary<int, List<int>>();
+        CollectHandlers(cfg.Root, handlerEntries);
+        foreach (var b in blocks)
+        {
+            foreach (var branch in Branches(b))
+            {
+                if (branch.FinallyRegions.IsEmpty) continue;
+                for (var i = 0; i < branch.FinallyRegions.Length; i++)
+                {
+                    var f = branch.FinallyRegions[i];
+                    if (!finallyContinuations.TryGetValue(f, out var set)) finallyContinuations[f] = set = new HashSet<object>();
+                    if (i + 1 < branch.FinallyRegions.Length) set.Add(branch.FinallyRegions[i + 1]);
+                    else if (branch.Destination is not null) set.Add(branch.Destination.Ordinal);
+                }
+            }
+        }
+
+        var worklist = new Queue<int>();
+        var queued = new bool[n];
+        void Flow(int ordinal, HashSet<object> state)
+        {
+            var current = inStates[ordinal];
+            var changed = false;
+            if (current is null) { inStates[ordinal] = current = new HashSet<object>(state); changed = true; }
+            else
+            {
+                foreach (var s in state)
+                    if (current.Add(s)) changed = true;
+            }
+            if (changed)
+            {
+                if (!queued[ordinal]) { queued[ordinal] = true; worklist.Enqueue(ordinal); }
+                if (handlerEntries.TryGetValue(ordinal, out var handlers))
+                    foreach (var h in handlers) Flow(h, new HashSet<object>(current));
+            }
+        }
+        void FlowToRegion(ControlFlowRegion region, HashSet<object> state) => Flow(region.FirstBlockOrdinal, state);
+
+        Flow(0, new HashSet<object>());
+        while (worklist.Count > 0)
+        {
+            var ordinal = worklist.Dequeue();
+            queued[ordinal] = false;
+            var block = blocks[ordinal];
+            var state = new HashSet<object>(inStates[ordinal]!);
+            if (block.Kind == BasicBlockKind.Exit) continue;
+            foreach (var op in block.Operations) Transfer(op, state, info, startLocal, reported, context);
+            if (block.BranchValue is not null) Transfer(block.BranchValue, state, info, startLocal, reported, context);
+
+            foreach (var branch in Branches(block))
+            {
+                if (branch.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow or ControlFlowBranchSemantics.Error)
+                    continue;
+                if (branch.Semantics == ControlFlowBranchSemantics.StructuredExceptionHandling)
+                {
+                    // End of a finally (or filter/catch) region: continue to where the branches that entered it were going.
+                    var region = block.EnclosingRegion;
+                    while (region is not null && region.Kind != ControlFlowRegionKind.Finally) region = region.EnclosingRegion;
+                    if (region is not null && finallyContinuations.TryGetValue(region, out var conts))
+                    {
+                        foreach (var c in conts)
+                        {
+                            if (c is ControlFlowRegion next) FlowToRegion(next, state);
+                            else Flow((int)c, state);
+                        }
+                    }
+                    continue;
+                }
+                if (!branch.FinallyRegions.IsEmpty) { FlowToRegion(branch.FinallyRegions[0], state); continue; }
+                if (branch.Destination is not null) Flow(branch.Destination.Ordinal, state);
+            }
+        }
+
+        var exit = inStates[n - 1];
+        if (exit is not null)
+            foreach (var start in exit.OfType<IInvocationOperation>()) Report(start, startLocal[start], reported, context);
+    }
+
+    private static void CollectHandlers(ControlFlowRegion region, Dictionary<int, List<int>> handlerEntries)
+    {
+        if (region.Kind == ControlFlowRegionKind.TryAndCatch && region.NestedRegions.Length > 1)
+        {
+            var tryRegion = region.NestedRegions[0];
+            for (var i = 1; i < region.NestedRegions.Length; i++)
+            {
+                if (!handlerEntries.TryGetValue(tryRegion.FirstBlockOrdinal, out var list))
+                    handlerEntries[tryRegion.FirstBlockOrdinal] = list = new List<int>();
+                list.Add(region.NestedRegions[i].FirstBlockOrdinal);
+            }
+        }
+        foreach (var nested in region.NestedRegions) CollectHandlers(nested, handlerEntries);
+    }
+
+    private static IEnumerable<ControlFlowBranch> Branches(BasicBlock block)
+    {
+        if (block.FallThroughSuccessor is not null) yield return block.FallThroughSuccessor;
+        if (block.ConditionalSuccessor is not null) yield return block.ConditionalSuccessor;
+    }
+
+    private static void Transfer(IOperation root, HashSet<object> state, PrepassInfo info,
+        Dictionary<IInvocationOperation, ILocalSymbol> startLocal, HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
+    {
+        foreach (var op in root.DescendantsAndSelf())
+        {
+            if (op is not ILocalReferenceOperation reference || !info.Tracked.Contains(reference.Local)) continue;
+            var local = reference.Local;
+            IOperation? parent = reference.Parent;
+            var disposeOnly = false;
+            while (parent is IConversionOperation { IsImplicit: true } conversion)
+            {
+                if (conversion.Parent is IInvocationOperation { TargetMethod.Name: "Dispose" }) disposeOnly = true;
+                parent = conversion.Parent;
+            }
+            // The capture a using statement/declaration makes to dispose the process is no hand-off.
+            if (disposeOnly || parent is IIsNullOperation || (parent is IFlowCaptureOperation && info.UsingLocals.Contains(local))) continue;
+            switch (parent)
+            {
+                case ISimpleAssignmentOperation assign when assign.Target == reference:
+                    // A new process replaces one still running un-joined: that one is lost.
+                    state.Remove(local);
+                    foreach (var s in state.OfType<IInvocationOperation>().Where(s => SymbolEqualityComparer.Default.Equals(startLocal[s], local)).ToList())
+                    {
+                        Report(s, local, reported, context);
+                        state.Remove(s);
+                    }
+                    break;
+                case IInvocationOperation invocation when invocation.Instance == reference:
+                    switch (invocation.TargetMethod.Name)
+                    {
+                        case "Start":
+                            startLocal[invocation] = local;
+                            if (!state.Contains(local)) state.Add(invocation);
+                            break;
+                        case "Join":
+                        case "JoinAsync":
+                        case "Terminate":
+                        case "Kill":
+                            Kill(state, local, startLocal);
+                            break;
+                    }
+                    break;
+                case IPropertyReferenceOperation property when property.Instance == reference:
+                    break;
+                case IMemberReferenceOperation member when member.Instance == reference:
+                    break;
+                case INameOfOperation:
+                case IBinaryOperation:          // p != null, p == q: a comparison hands nothing on
+                case IIsPatternOperation:       // p is not null
+                case IIsTypeOperation:
+                    break;
+                default:
+                    // Returned, stored, passed on, added to a collection, aliased: handed on.
+                    Escape(state, local, startLocal);
+                    break;
+            }
+        }
+    }
+
+    private static void Kill(HashSet<object> state, ILocalSymbol local, Dictionary<IInvocationOperation, ILocalSymbol> startLocal) =>
+        state.RemoveWhere(s => s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local));
+
+    /// <summary>Handed on: the facts die, and later Start() calls on the same value are someone else's to join.</summary>
+    private static void Escape(HashSet<object> state, ILocalSymbol local, Dictionary<IInvocationOperation, ILocalSymbol> startLocal)
+    {
+        Kill(state, local, startLocal);
+        state.Add(local);
+    }
+
+    private static void Report(IInvocationOperation start, ILocalSymbol local, HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
+    {
+        if (!reported.Add(start)) return;
+        var inLoop = IsInLoop(start);
+        var props = ImmutableDictionary<string, string?>.Empty
+            .Add(FixKindProperty, inLoop ? FixKindLoop : FixKindScope)
+            .Add(VariableProperty, local.Name);
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, start.Syntax.GetLocation(), props, local.Name));
+    }
+
+    /// <summary>
+    /// Whether the Start() sits in a loop of its own method body (then the fix collects the
+    /// processes). CFG operations have no loop parents, so this looks at the syntax the fixer edits.
+    /// </summary>
+    private static bool IsInLoop(IInvocationOperation start)
+    {
+        for (var node = start.Syntax.Parent; node is not null; node = node.Parent)
+        {
+            switch (node)
+            {
+                case Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax:
+                case Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax:
+                case Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax:
+                    return false;
+                case Microsoft.CodeAnalysis.CSharp.Syntax.ForStatementSyntax:
+                case Microsoft.CodeAnalysis.CSharp.Syntax.ForEachStatementSyntax:
+                case Microsoft.CodeAnalysis.CSharp.Syntax.WhileStatementSyntax:
+                case Microsoft.CodeAnalysis.CSharp.Syntax.DoStatementSyntax:
+                    return true;
+            }
+        }
+        return false;
+    }
+}

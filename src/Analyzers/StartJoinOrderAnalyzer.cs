@@ -1,0 +1,225 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0012: <c>Start()</c> on a <c>ChildProcess</c> that may already be started, or <c>Join</c> on one that may
+/// not be started yet, on some path. A forward may-analysis over the control flow graph tracks, for each local
+/// and parameter of type <c>ChildProcess</c>, whether it can be not-started (assigned a <c>new ChildProcess(…)</c>),
+/// started, or unknown (a parameter, assigned something else, or handed on). Variables captured by a lambda or
+/// local function are not tracked.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
+{
+    private const int NotStarted = 1;
+    private const int Started = 2;
+    private const int Unknown = 4;
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = new MultiprocTypes(start.Compilation);
+            if (!types.HasMultiproc) return;
+            start.RegisterOperationBlockAction(ctx =>
+            {
+                foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
+                    new Analysis(cfg, types).Run(ctx.ReportDiagnostic);
+            });
+        });
+    }
+
+    private sealed class Analysis
+    {
+        private readonly ControlFlowGraph _cfg;
+        private readonly MultiprocTypes _types;
+        private readonly HashSet<ISymbol> _untracked = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<CaptureId, bool> _captureIsCreation = new();
+
+        public Analysis(ControlFlowGraph cfg, MultiprocTypes types)
+        {
+            _cfg = cfg;
+            _types = types;
+            // Variables used inside nested functions may be started or joined there: not tracked.
+            foreach (var op in cfg.OriginalOperation.Descendants())
+            {
+                if (op is not (ILocalReferenceOperation or IParameterReferenceOperation)) continue;
+                for (var p = op.Parent; p is not null && p != cfg.OriginalOperation; p = p.Parent)
+                {
+                    if (p is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                    {
+                        _untracked.Add(op is ILocalReferenceOperation l ? l.Local : ((IParameterReferenceOperation)op).Parameter);
+                        break;
+                    }
+                }
+            }
+        }
+
+        public void Run(System.Action<Diagnostic> report)
+        {
+            if (!_cfg.OriginalOperation.Descendants().OfType<IInvocationOperation>().Any(IsStartOrJoin)) return;
+            var graph = new PathFlowGraph(_cfg);
+            var n = _cfg.Blocks.Length;
+            var input = new Dictionary<ISymbol, int>?[n];
+            input[0] = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+            var work = new Queue<int>();
+            var queued = new bool[n];
+            work.Enqueue(0);
+            queued[0] = true;
+            while (work.Count > 0)
+            {
+                var b = work.Dequeue();
+                queued[b] = false;
+                var state = new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default);
+                var before = new Dictionary<ISymbol, int>(state, SymbolEqualityComparer.Default);
+                Transfer(_cfg.Blocks[b], state, report: null);
+                void Flow(int target, Dictionary<ISymbol, int> s)
+                {
+                    if (target < 0) return;
+                    if (Merge(ref input[target], s) && !queued[target])
+                    {
+                        queued[target] = true;
+                        work.Enqueue(target);
+                    }
+                }
+                foreach (var s in graph.NormalSuccessors(b)) Flow(s, state);
+                if (graph.ExceptionSuccessors(b).Count > 0)
+                {
+                    foreach (var kv in before)
+                        state[kv.Key] = state.TryGetValue(kv.Key, out var v) ? v | kv.Value : kv.Value;
+                    foreach (var s in graph.ExceptionSuccessors(b)) Flow(s, state);
+                }
+            }
+
+            var reported = new HashSet<SyntaxNode>();
+            for (var b = 0; b < n; b++)
+            {
+                if (input[b] is null) continue;
+                Transfer(_cfg.Blocks[b], new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default), d =>
+                {
+                    if (reported.Add(d.Location.SourceTree!.GetRoot().FindNode(d.Location.SourceSpan))) report(d);
+                });
+            }
+        }
+
+        private static bool Merge(ref Dictionary<ISymbol, int>? target, Dictionary<ISymbol, int> incoming)
+        {
+            if (target is null)
+            {
+                target = new Dictionary<ISymbol, int>(incoming, SymbolEqualityComparer.Default);
+                return true;
+            }
+            var changed = false;
+            foreach (var kv in incoming)
+            {
+                var old = target.TryGetValue(kv.Key, out var v) ? v : 0;
+                if ((old | kv.Value) != old)
+                {
+                    target[kv.Key] = old | kv.Value;
+                    changed = true;
+                }
+            }
+            return changed;
+        }
+
+        private bool IsStartOrJoin(IInvocationOperation inv) =>
+            inv.TargetMethod.Name is "Start" or "Join" or "JoinAsync" && _types.IsChildProcess(inv.TargetMethod.ContainingType);
+
+        private ISymbol? Tracked(IOperation? op)
+        {
+            while (op is IConversionOperation c) op = c.Operand;
+            ISymbol? symbol = op switch
+            {
+                ILocalReferenceOperation l => l.Local,
+                IParameterReferenceOperation p => p.Parameter,
+                _ => null,
+            };
+            if (symbol is null || _untracked.Contains(symbol)) return null;
+            var type = symbol is ILocalSymbol ls ? ls.Type : ((IParameterSymbol)symbol).Type;
+            return _types.IsChildProcess(type) ? symbol : null;
+        }
+
+        private void Transfer(BasicBlock block, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
+        {
+            foreach (var step in PathFlowGraph.Steps(block))
+                Visit(step, state, report);
+        }
+
+        private void Visit(IOperation op, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
+        {
+            switch (op)
+            {
+                case IFlowCaptureOperation capture:
+                    Visit(capture.Value, state, report);
+                    _captureIsCreation[capture.Id] = ChildTargets.AsChildProcessCreation(capture.Value, _types) is not null;
+                    return;
+                case ISimpleAssignmentOperation assign when Tracked(assign.Target) is { } target:
+                    Visit(assign.Value, state, report);
+                    state[target] = IsCreation(assign.Value) ? NotStarted : Unknown;
+                    return;
+                case IInvocationOperation inv when IsStartOrJoin(inv) && Tracked(inv.Instance) is { } process:
+                    foreach (var a in inv.Arguments) Visit(a, state, report);
+                    var s = state.TryGetValue(process, out var v) ? v : (process is IParameterSymbol ? Unknown : 0);
+                    if (inv.TargetMethod.Name == "Start")
+                    {
+                        if ((s & Started) != 0)
+                            report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, inv.Syntax.GetLocation(),
+                                process.Name, "Start", "again on a path where it was already started"));
+                        state[process] = Started;
+                    }
+                    else
+                    {
+                        if ((s & NotStarted) != 0)
+                            report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, inv.Syntax.GetLocation(),
+                                process.Name, inv.TargetMethod.Name, "on a path where it was not started"));
+                        if (s != 0) state[process] = s & ~NotStarted; // a Join before Start throws: that path does not go on
+                    }
+                    return;
+                case ILocalReferenceOperation or IParameterReferenceOperation when Tracked(op) is { } used:
+                    if (!IsMemberReceiver(op)) state[used] = Unknown;
+                    return;
+            }
+            foreach (var child in op.ChildOperations)
+                Visit(child, state, report);
+        }
+
+        private bool IsCreation(IOperation value)
+        {
+            while (value is IConversionOperation c) value = c.Operand;
+            if (value is IFlowCaptureReferenceOperation r) return _captureIsCreation.TryGetValue(r.Id, out var yes) && yes;
+            return ChildTargets.AsChildProcessCreation(value, _types) is not null;
+        }
+
+        private static bool IsMemberReceiver(IOperation reference)
+        {
+            var parent = reference.Parent;
+            while (parent is IConversionOperation) parent = parent.Parent;
+            return parent switch
+            {
+                IInvocationOperation inv => inv.Instance is not null && Unwrap(inv.Instance) == reference,
+                IPropertyReferenceOperation prop => prop.Instance is not null && Unwrap(prop.Instance) == reference,
+                IEventReferenceOperation ev => ev.Instance is not null && Unwrap(ev.Instance) == reference,
+                INameOfOperation => true,
+                _ => false,
+            };
+        }
+
+        private static IOperation Unwrap(IOperation op)
+        {
+            while (op is IConversionOperation c) op = c.Operand;
+            return op;
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0009: a child target, or a method it calls within the compilation, writes a static field or
+/// property of this compilation that the parent reads after joining a child: each process has its own
+/// statics, so the parent reads its own, unchanged value. Reported at the parent's read.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class StaticStateInChildAnalyzer : DiagnosticAnalyzer
+{
+    private static readonly string[] MutatorPrefixes = { "Add", "Insert", "Remove", "Clear", "Enqueue", "Push", "TryAdd", "Set", "Append" };
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.MP0009_StaticStateWrittenInChild);
+
+    private sealed class Parent
+    {
+        public Parent(ImmutableArray<IMethodSymbol> targets, List<(ISymbol Member, Location Location)> reads)
+        {
+            Targets = targets;
+            Reads = reads;
+        }
+
+        public ImmutableArray<IMethodSymbol> Targets { get; }
+        public List<(ISymbol Member, Location Location)> Reads { get; }
+    }
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = new MultiprocTypes(start.Compilation);
+            if (!types.HasMultiproc) return;
+            var assembly = start.Compilation.Assembly;
+
+            var graph = new CallGraph();
+            var writes = new ConcurrentDictionary<IMethodSymbol, ImmutableHashSet<ISymbol>>(SymbolEqualityComparer.Default);
+            var parents = new ConcurrentBag<Parent>();
+
+            start.RegisterOperationBlockAction(block =>
+            {
+                if (block.OwningSymbol is not IMethodSymbol method) return;
+                foreach (var body in block.OperationBlocks)
+                {
+                    graph.AddBody(method, body);
+
+                    // Static constructors initialise statics (readonly ones included) in every process alike.
+                    if (method.MethodKind != MethodKind.StaticConstructor)
+                    {
+                        var written = StaticWrites(body, assembly);
+                        if (!written.IsEmpty)
+                            writes.AddOrUpdate(method.OriginalDefinition, written, (_, old) => old.Union(written));
+                    }
+
+                    if (body is not (IMethodBodyOperation or IBlockOperation)) continue;
+                    var targets = body.Descendants()
+                        .OfType<IObjectCreationOperation>()
+                        .Select(c => ChildTargets.GetTargetInvocation(c, types)?.TargetMethod.OriginalDefinition)
+                        .Where(m => m is not null)
+                        .Select(m => m!)
+                        .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default)
+                        .ToImmutableArray();
+                    if (targets.IsEmpty) continue;
+                    var reads = ReadsAfterJoin(block.GetControlFlowGraph(body), types, assembly);
+                    if (reads.Count > 0) parents.Add(new Parent(targets, reads));
+                }
+            });
+
+            start.RegisterCompilationEndAction(end =>
+            {
+                foreach (var parent in parents)
+                {
+                    var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+                    foreach (var target in parent.Targets)
+                    {
+                        var writtenInChild = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+                        foreach (var m in graph.ReachableFrom(new[] { target }))
+                            if (writes.TryGetValue(m, out var w)) writtenInChild.UnionWith(w);
+                        foreach (var (member, location) in parent.Reads)
+                        {
+                            if (!writtenInChild.Contains(member) || !reported.Add(member)) continue;
+                            end.ReportDiagnostic(Diagnostic.Create(
+                                Descriptors.MP0009_StaticStateWrittenInChild,
+                                location,
+                                member.ContainingType.Name + "." + member.Name,
+                                target.Name));
+                        }
+                    }
+                }
+            });
+        });
+    }
+
+    /// <summary>Static fields and properties declared in this compilation that <paramref name="body"/> assigns or mutates.</summary>
+    private static ImmutableHashSet<ISymbol> StaticWrites(IOperation body, IAssemblySymbol assembly)
+    {
+        var result = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var op in body.Descendants())
+        {
+            var member = StaticMember(op, assembly);
+            if (member is null) continue;
+            if (IsWritten(op) || IsMutatedThrough(op)) result.Add(member);
+        }
+        return result.ToImmutable();
+    }
+
+    private static ISymbol? StaticMember(IOperation op, IAssemblySymbol assembly)
+    {
+        ISymbol? member = op switch
+        {
+            IFieldReferenceOperation { Field: { IsStatic: true, IsConst: false } f } => f.OriginalDefinition,
+            IPropertyReferenceOperation { Property.IsStatic: true } p => p.Property.OriginalDefinition,
+            _ => null,
+        };
+        return member is not null && SymbolEqualityComparer.Default.Equals(member.ContainingAssembly, assembly) ? member : null;
+    }
+
+    /// <summary>Assigned, compound-assigned, incremented, or passed by ref/out.</summary>
+    private static bool IsWritten(IOperation op)
+    {
+        var parent = op.Parent;
+        return parent switch
+        {
+            IAssignmentOperation a => a.Target == op,
+            IIncrementOrDecrementOperation => true,
+            IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } => true,
+            ITupleOperation { Parent: IDeconstructionAssignmentOperation d } t => d.Target == t,
+            _ => false,
+        };
+    }
+
+    /// <summary><c>Items.Add(x)</c>, <c>Cache[k] = v</c>, <c>Array[i] = v</c> on a static collection.</summary>
+    private static bool IsMutatedThrough(IOperation op)
+    {
+        switch (op.Parent)
+        {
+            case IInvocationOperation invocation when invocation.Instance == op:
+                var name = invocation.TargetMethod.Name;
+                return MutatorPrefixes.Any(p => name.StartsWith(p, System.StringComparison.Ordinal));
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when indexer.Instance == op:
+                return IsWritten(indexer);
+            case IArrayElementReferenceOperation element when element.ArrayReference == op:
+                return IsWritten(element);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Reads of this compilation's statics on a path after a ChildProcess Join()/JoinAsync().</summary>
+    private static List<(ISymbol, Location)> ReadsAfterJoin(ControlFlowGraph cfg, MultiprocTypes types, IAssemblySymbol assembly)
+    {
+        // First operation index in each block that runs after some Join (int.MaxValue: none).
+        var startIndex = new int[cfg.Blocks.Length];
+        for (var i = 0; i < startIndex.Length; i++) startIndex[i] = int.MaxValue;
+
+        var worklist = new Stack<BasicBlock>();
+        foreach (var block in cfg.Blocks)
+        {
+            if (!block.IsReachable) continue;
+            var roots = Roots(block);
+            for (var i = 0; i < roots.Count; i++)
+            {
+                if (!roots[i].DescendantsAndSelf().OfType<IInvocationOperation>().Any(inv => ChildProcessSites.IsJoin(inv, types))) continue;
+                if (i + 1 < startIndex[block.Ordinal]) startIndex[block.Ordinal] = i + 1;
+                foreach (var successor in Successors(block)) worklist.Push(successor);
+                break;
+            }
+        }
+        while (worklist.Count > 0)
+        {
+            var block = worklist.Pop();
+            if (startIndex[block.Ordinal] == 0) continue;
+            startIndex[block.Ordinal] = 0;
+            foreach (var successor in Successors(block)) worklist.Push(successor);
+        }
+
+        var reads = new List<(ISymbol, Location)>();
+        foreach (var block in cfg.Blocks)
+        {
+            var roots = Roots(block);
+            for (var i = startIndex[block.Ordinal]; i < roots.Count; i++)
+            {
+                foreach (var op in roots[i].DescendantsAndSelf())
+                {
+                    var member = StaticMember(op, assembly);
+                    if (member is null || op.Parent is ISimpleAssignmentOperation s && s.Target == op) continue;
+                    reads.Add((member, op.Syntax.GetLocation()));
+                }
+            }
+        }
+        return reads;
+    }
+
+    private static List<IOperation> Roots(BasicBlock block)
+    {
+        var roots = new List<IOperation>(block.Operations);
+        if (block.BranchValue is { } branch) roots.Add(branch);
+        return roots;
+    }
+
+    private static IEnumerable<BasicBlock> Successors(BasicBlock block)
+    {
+        if (block.FallThroughSuccessor?.Destination is { } fall) yield return fall;
+        if (block.ConditionalSuccessor?.Destination is { } cond) yield return cond;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Multiproc.Analyzers;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace Multiproc.CodeFixes;
+
+/// <summary>MP0011: makes the process running an endless consumer a daemon, before it starts.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(EndlessConsumerFixer))]
+[Shared]
+public sealed class EndlessConsumerFixer : CodeFixProvider
+{
+    public const string EquivalenceKey = "MP0011_SetDaemon";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } =
+        ImmutableArray.Create(RuleIdentifiers.EndlessConsumerNotDaemon);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (!diagnostic.Properties.TryGetValue(EndlessConsumerAnalyzer.FixKindProperty, out var kind) || kind is null) continue;
+            if (FixEdits.Decode(diagnostic.Properties.TryGetValue(FixEdits.Property, out var e) ? e : null).Count != 1) continue;
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Make the process a daemon (Daemon = true before Start())",
+                    ct => FixAsync(context.Document, diagnostic, kind, ct),
+                    EquivalenceKey),
+                diagnostic);
+        }
+        return Task.CompletedTask;
+    }
+
+    private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, string kind, CancellationToken ct)
+    {
+        var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+        if (root is null) return document;
+        var span = FixEdits.Decode(diagnostic.Properties[FixEdits.Property])[0].Span;
+        var node = root.FindNode(span, getInnermostNodeForTie: false);
+        SyntaxNode newRoot;
+        switch (kind)
+        {
+            case EndlessConsumerAnalyzer.FixReplaceFalse:
+            {
+                var value = root.FindNode(span, getInnermostNodeForTie: true) as ExpressionSyntax;
+                if (value is null) return document;
+                newRoot = root.ReplaceNode(value, LiteralExpression(SyntaxKind.TrueLiteralExpression).WithTriviaFrom(value));
+                break;
+            }
+            case EndlessConsumerAnalyzer.FixAddToInitializer:
+            {
+                var creation = node.DescendantNodesAndSelf().OfType<ObjectCreationExpressionSyntax>().FirstOrDefault();
+                if (creation is null) return document;
+                var assignment = AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName("Daemon"), LiteralExpression(SyntaxKind.TrueLiteralExpression));
+                ObjectCreationExpressionSyntax newCreation;
+                if (creation.Initializer is { } init)
+                {
+                    newCreation = creation.WithInitializer(init.WithExpressions(init.Expressions.Add(assignment)));
+                }
+                else
+                {
+                    var trailing = creation.GetTrailingTrivia();
+                    var withoutTrailing = creation.WithoutTrailingTrivia();
+                    if (withoutTrailing.ArgumentList is { } args)
+                        withoutTrailing = withoutTrailing.WithArgumentList(args.WithCloseParenToken(args.CloseParenToken.WithTrailingTrivia(Space)));
+                    newCreation = withoutTrailing
+                        .WithInitializer(InitializerExpression(SyntaxKind.ObjectInitializerExpression, SingletonSeparatedList<ExpressionSyntax>(assignment))
+                            .WithOpenBraceToken(Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(Space))
+                            .WithCloseBraceToken(Token(SyntaxKind.CloseBraceToken).WithLeadingTrivia(Space)))
+                        .WithTrailingTrivia(trailing);
+                }
+                newRoot = root.ReplaceNode(creation, newCreation);
+                break;
+            }
+            case EndlessConsumerAnalyzer.FixInsertStatement:
+            {
+                if (!diagnostic.Properties.TryGetValue(EndlessConsumerAnalyzer.LocalProperty, out var local) || local is null) return document;
+                if (node is not StatementSyntax statement || statement.Parent is not BlockSyntax block) return document;
+                var insert = ExpressionStatement(AssignmentExpression(
+                        SyntaxKind.SimpleAssignmentExpression,
+                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(local), IdentifierName("Daemon")),
+                        LiteralExpression(SyntaxKind.TrueLiteralExpression)))
+                    .WithLeadingTrivia(statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)))
+                    .WithTrailingTrivia(statement.GetTrailingTrivia());
+                newRoot = root.ReplaceNode(block, block.WithStatements(block.Statements.Insert(block.Statements.IndexOf(statement) + 1, insert)));
+                break;
+            }
+            default:
+                return document;
+        }
+        return document.WithSyntaxRoot(newRoot);
+    }
+}

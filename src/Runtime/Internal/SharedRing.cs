@@ -1,0 +1,618 @@
+using System.Diagnostics;
+using System.Text;
+using Multiproc.Platform;
+
+namespace Multiproc.Internal;
+
+/// <summary>Turns the bytes of one item back into a value. <paramref name="owner"/> is a whole array holding exactly <paramref name="data"/>, when there is one.</summary>
+internal delegate T ItemDecoder<out T>(ReadOnlySpan<byte> data, byte[]? owner, int flags);
+
+/// <summary>
+/// The shared-memory machinery behind <see cref="ProcessQueue{T}"/>: a multi-producer, multi-consumer
+/// FIFO of byte records in memory-mapped files of the run directory.
+/// </summary>
+/// <remarks>
+/// <para><b>Layout.</b> A header segment (the queue's handle) holds two owner-pid locks (put side, get
+/// side), the monotonic counters <c>puts</c>, <c>gets</c> and <c>done</c>, the futex words consumers and
+/// producers sleep on with their waiter counts, two one-entry journals, and the generations of the read
+/// ring and the write ring. Each ring is its own segment (<c>&lt;handle&gt;-r&lt;gen&gt;</c>): monotonic byte
+/// positions <c>head</c>/<c>tail</c>, a power-of-two capacity, and <c>next</c>, the generation that
+/// follows it. A record is <c>[int length][int flags][payload]</c>, padded to 8 bytes, wrapping around.</para>
+/// <para><b>Growth and large items.</b> When a record does not fit, the writer creates a ring twice as
+/// large and links it (<c>next</c>); readers drain the old ring, move on and delete it. A payload larger
+/// than <see cref="InlineLimit"/> is written to its own 0600 file beforehand and the record carries its name.</para>
+/// <para><b>Crash safety.</b> Producers copy a record past <c>tail</c> (invisible), then write the new
+/// <c>tail</c>/<c>puts</c> to the journal, mark it valid, apply it and clear it; consumers do the same with
+/// <c>head</c>/<c>gets</c> after copying the record out. Whoever takes a lock (a dead owner's included)
+/// first redoes a valid journal, so a process killed anywhere leaves either the whole operation or none.</para>
+/// <para><b>Waiting.</b> A consumer that finds the queue empty spins briefly, then registers in
+/// <c>getWaiters</c> and sleeps on the <c>itemSignal</c> futex word; producers bump and wake only when
+/// that count is non-zero, so a steady stream costs no system call. Producers blocked on
+/// <c>maxSize</c> do the same with <c>spaceSignal</c>/<c>putWaiters</c>.</para>
+/// </remarks>
+internal sealed unsafe class SharedRing : IDisposable
+{
+    public const int FlagNull = 1;
+    public const int FlagOverflow = 2;
+
+    private const long Magic = 0x31_51_50_4D_51_50_4D_21; // "!MPQMPQ1"
+    private const int HeaderSize = 4096;
+    private const int RingHeaderSize = 4096;
+    private const long InitialCapacity = 1 << 22;   // 4 MiB, sparse until written
+    private const long MaxCapacity = 1L << 30;
+    private const long BigItemCapacity = 1L << 26; // 64 MiB
+    /// <summary>Payloads above this go through a file of their own.</summary>
+    public const int InlineLimit = (1 << 20) + 4096;
+    private static readonly TimeSpan GrowAfter = TimeSpan.FromMilliseconds(10);
+    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
+
+    // Header offsets: each hot word on its own cache line.
+    private const int OffPutLock = 0, OffGetLock = 64, OffPuts = 128, OffGets = 192;
+    private const int OffItemSignal = 256, OffGetWaiters = 320, OffSpaceSignal = 384, OffPutWaiters = 448;
+    private const int OffDone = 512, OffJoinWaiters = 576, OffWriteGen = 640, OffReadGen = 704;
+    private const int OffPutJournal = 768, OffGetJournal = 832, OffConfig = 896;
+    // Journal: int valid @0, long gen @8, long pos @16, long total @24.
+    // Ring offsets.
+    private const int RHead = 0, RTail = 64, RNext = 128, RCapacity = 192;
+
+    private readonly SharedSegment _header;
+    private readonly byte* _h;
+    private readonly string _name;
+    private readonly int _maxSize;
+    private int _disposed;
+
+    // Mapped rings, used only while holding the corresponding lock.
+    private SharedSegment? _writeSeg;
+    private long _writeGen;
+    private SharedSegment? _readSeg;
+    private long _readGen;
+
+    /// <summary>
+    /// Tests only: called at the points where a killed process must leave the queue consistent
+    /// ("put-copied", "put-journaled", "get-copied", "get-journaled"), holding the lock; a test's child
+    /// blocks there and is killed.
+    /// </summary>
+    internal static Action<string>? CrashPoint;
+
+    private SharedRing(SharedSegment header)
+    {
+        _header = header;
+        _h = header.Pointer;
+        _name = header.Name;
+        _maxSize = *(int*)(_h + OffConfig + 8);
+    }
+
+    public string Handle => _name;
+    public int MaxSize => _maxSize;
+    public bool Joinable => *(int*)(_h + OffConfig + 12) != 0;
+
+    public static SharedRing Create(int maxSize, bool joinable)
+    {
+        var header = SharedSegment.Create("queue", HeaderSize);
+        var h = header.Pointer;
+        *(int*)(h + OffConfig + 8) = Math.Max(0, maxSize);
+        *(int*)(h + OffConfig + 12) = joinable ? 1 : 0;
+        var ring = SharedSegment.CreateExact(RingName(header.Name, 1), RingHeaderSize + InitialCapacity);
+        *(long*)(ring.Pointer + RCapacity) = InitialCapacity;
+        *(long*)(h + OffWriteGen) = 1;
+        *(long*)(h + OffReadGen) = 1;
+        Volatile.Write(ref *(long*)(h + OffConfig), Magic);
+        var r = new SharedRing(header) { _writeSeg = ring, _writeGen = 1 };
+        return r;
+    }
+
+    public static SharedRing Attach(string handle)
+    {
+        var header = SharedSegment.Open(handle);
+        if (header.Length < HeaderSize || Volatile.Read(ref *(long*)(header.Pointer + OffConfig)) != Magic)
+        {
+            header.Dispose();
+            throw new InvalidOperationException($"'{handle}' is not a Multiproc queue.");
+        }
+        return new SharedRing(header);
+    }
+
+    private static string RingName(string queue, long gen) => queue + "-r" + gen.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private ref int Word(int offset) => ref *(int*)(_h + offset);
+    private ref long Long(int offset) => ref *(long*)(_h + offset);
+
+    /// <summary>Items in the queue right now (a snapshot).</summary>
+    public int Count
+    {
+        get
+        {
+            var gets = Volatile.Read(ref Long(OffGets));
+            var puts = Volatile.Read(ref Long(OffPuts));
+            var n = puts - gets;
+            return n <= 0 ? 0 : n >= int.MaxValue ? int.MaxValue : (int)n;
+        }
+    }
+
+    // ---------------------------------------------------------------- put
+
+    /// <summary>
+    /// Appends one record. Waits while the queue holds <c>maxSize</c> items, up to <paramref name="timeout"/>
+    /// (null: forever). Returns false on timeout; throws <see cref="OperationCanceledException"/> on cancellation
+    /// (nothing enqueued in both cases).
+    /// </summary>
+    public bool Enqueue(ReadOnlySpan<byte> payload, int flags, TimeSpan? timeout, CancellationToken ct)
+    {
+        string? overflowPath = null;
+        byte[]? nameBytes = null;
+        if (payload.Length > InlineLimit)
+        {
+            var fileName = _name + "-i" + RunDirectory.RandomToken();
+            overflowPath = Path.Combine(RunDirectory.Current, fileName);
+            using (var fs = new FileStream(overflowPath, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                PreallocationSize = payload.Length,
+            }))
+            {
+                fs.Write(payload);
+            }
+            nameBytes = Encoding.ASCII.GetBytes(fileName);
+            flags |= FlagOverflow;
+        }
+
+        var committed = false;
+        CancellationTokenRegistration reg = default;
+        try
+        {
+            var record = nameBytes is null ? payload : nameBytes;
+            long start = 0;
+            var allowGrow = false;
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                var observedGets = Volatile.Read(ref Long(OffGets));
+                var outcome = TryPutRecord(record, flags, allowGrow);
+                if (outcome == PutOutcome.Done)
+                {
+                    committed = true;
+                    // The lock release was a full fence: a consumer that registered before our tail was visible is seen here.
+                    if (Volatile.Read(ref Word(OffGetWaiters)) > 0) Signal(OffItemSignal, 1);
+                    return true;
+                }
+
+                var ringFull = outcome == PutOutcome.RingFull;
+                if (ringFull && timeout == TimeSpan.Zero)
+                {
+                    allowGrow = true; // a put that must not wait grows the ring at once
+                    continue;
+                }
+                if (timeout == TimeSpan.Zero && !ringFull) return false;
+                if (start == 0)
+                {
+                    start = Stopwatch.GetTimestamp();
+                    if (ct.CanBeCanceled) reg = ct.Register(static s => ((SharedRing)s!).Signal(OffSpaceSignal, int.MaxValue), this);
+                }
+                TimeSpan? left = null;
+                if (timeout is { } t)
+                {
+                    left = t - Stopwatch.GetElapsedTime(start);
+                    if (left <= TimeSpan.Zero && !ringFull) return false;
+                }
+                if (ringFull)
+                {
+                    // The ring is full but the queue is not: wait a little for the consumers to make room (back
+                    // pressure, like a pipe), and grow the ring when they make no progress. An unbounded queue
+                    // therefore never blocks a put for long, with or without consumers.
+                    var spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+                    while (Volatile.Read(ref Long(OffGets)) == observedGets && Stopwatch.GetTimestamp() < spinUntil) Thread.SpinWait(8);
+                    if (Volatile.Read(ref Long(OffGets)) != observedGets) continue;
+                    left = GrowAfter;
+                }
+                Interlocked.Increment(ref Word(OffPutWaiters));
+                try
+                {
+                    var s = Volatile.Read(ref Word(OffSpaceSignal));
+                    if (Volatile.Read(ref Long(OffGets)) != observedGets || ct.IsCancellationRequested) continue;
+                    if (!Futex.Wait((int*)(_h + OffSpaceSignal), s, left) && ringFull)
+                        allowGrow = Volatile.Read(ref Long(OffGets)) == observedGets;
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref Word(OffPutWaiters));
+                }
+            }
+        }
+        finally
+        {
+            reg.Dispose();
+            if (!committed && overflowPath is not null) TryDelete(overflowPath);
+        }
+    }
+
+    private enum PutOutcome { Done, QueueFull, RingFull }
+
+    private PutOutcome TryPutRecord(ReadOnlySpan<byte> record, int flags, bool allowGrow)
+    {
+        var lockWord = (int*)(_h + OffPutLock);
+        OwnerLock.Acquire(lockWord);
+        try
+        {
+            RedoJournal(OffPutJournal);
+            var puts = Long(OffPuts);
+            if (_maxSize > 0 && puts - Volatile.Read(ref Long(OffGets)) >= _maxSize) return PutOutcome.QueueFull;
+
+            var need = Align8(8 + (long)record.Length);
+            var ring = WriteRing();
+            var r = ring.Pointer;
+            var cap = *(long*)(r + RCapacity);
+            var tail = *(long*)(r + RTail);
+            var head = Volatile.Read(ref *(long*)(r + RHead));
+            if (cap - (tail - head) < need)
+            {
+                // Grow when the record could never fit, when records are so large that the ring holds too few of
+                // them to keep producer and consumers from waking each other per item, or when the consumers
+                // made no room for a while.
+                var tooFewRecords = need > cap / 16 && cap < BigItemCapacity;
+                if (need <= cap && !tooFewRecords && (!allowGrow || cap >= MaxCapacity)) return PutOutcome.RingFull;
+                var newCap = cap * 2;
+                while (newCap < need) newCap *= 2;
+                ring = Grow(ring, newCap);
+                r = ring.Pointer;
+                cap = newCap;
+                tail = 0;
+            }
+
+            // Copy the record past tail: invisible until the journal is applied.
+            var data = r + RingHeaderSize;
+            var mask = cap - 1;
+            var at = tail & mask;
+            *(int*)(data + at) = record.Length;
+            *(int*)(data + at + 4) = flags;
+            CopyIn(data, cap, (at + 8) & mask, record);
+            CrashPoint?.Invoke("put-copied");
+
+            // Commit.
+            var j = _h + OffPutJournal;
+            *(long*)(j + 8) = _writeGen;
+            *(long*)(j + 16) = tail + need;
+            *(long*)(j + 24) = puts + 1;
+            Volatile.Write(ref *(int*)j, 1);
+            CrashPoint?.Invoke("put-journaled");
+            Volatile.Write(ref *(long*)(r + RTail), tail + need);
+            Volatile.Write(ref Long(OffPuts), puts + 1);
+            Volatile.Write(ref *(int*)j, 0);
+            return PutOutcome.Done;
+        }
+        finally
+        {
+            OwnerLock.Release(lockWord);
+        }
+    }
+
+    /// <summary>The ring being written (under the put lock), following links made by writers that died before updating the header.</summary>
+    private SharedSegment WriteRing()
+    {
+        var gen = Volatile.Read(ref Long(OffWriteGen));
+        if (gen < _writeGen) gen = _writeGen;
+        var failures = 0;
+        while (true)
+        {
+            if (_writeSeg is null || _writeGen != gen)
+            {
+                SharedSegment seg;
+                try
+                {
+                    seg = SharedSegment.Open(RingName(_name, gen));
+                }
+                catch (InvalidOperationException) when (failures++ < 3)
+                {
+                    // Readers moved past it and deleted it: they fixed the header first.
+                    gen = Math.Max(gen + 1, Math.Max(Volatile.Read(ref Long(OffWriteGen)), Volatile.Read(ref Long(OffReadGen))));
+                    continue;
+                }
+                _writeSeg?.Dispose();
+                _writeSeg = seg;
+                _writeGen = gen;
+            }
+            var next = Volatile.Read(ref *(long*)(_writeSeg.Pointer + RNext));
+            if (next == 0) break;
+            gen = next;
+        }
+        if (Volatile.Read(ref Long(OffWriteGen)) < gen) Volatile.Write(ref Long(OffWriteGen), gen);
+        return _writeSeg;
+    }
+
+    private SharedSegment Grow(SharedSegment current, long capacity)
+    {
+        var gen = _writeGen + 1;
+        var seg = SharedSegment.CreateExact(RingName(_name, gen), RingHeaderSize + capacity);
+        *(long*)(seg.Pointer + RCapacity) = capacity;
+        Volatile.Write(ref *(long*)(current.Pointer + RNext), gen); // the link is the commit point
+        Volatile.Write(ref Long(OffWriteGen), gen);
+        current.Dispose();
+        _writeSeg = seg;
+        _writeGen = gen;
+        return seg;
+    }
+
+    // ---------------------------------------------------------------- get
+
+    /// <summary>
+    /// Removes the oldest record and decodes it, waiting up to <paramref name="timeout"/> (null: forever) while
+    /// the queue is empty. Returns false on timeout; throws <see cref="OperationCanceledException"/> when
+    /// cancelled before an item was taken (an item once taken is always returned).
+    /// </summary>
+    public bool Dequeue<T>(ItemDecoder<T> decode, TimeSpan? timeout, CancellationToken ct, out T item)
+    {
+        long start = 0;
+        var spun = false;
+        CancellationTokenRegistration reg = default;
+        try
+        {
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                var observedPuts = Volatile.Read(ref Long(OffPuts));
+                if (TryTakeRecord(decode, out item, out var more)) return true;
+
+                if (timeout == TimeSpan.Zero) return false;
+                if (start == 0)
+                {
+                    start = Stopwatch.GetTimestamp();
+                    if (ct.CanBeCanceled) reg = ct.Register(static s => ((SharedRing)s!).Signal(OffItemSignal, int.MaxValue), this);
+                }
+                TimeSpan? left = null;
+                if (timeout is { } t)
+                {
+                    left = t - Stopwatch.GetElapsedTime(start);
+                    if (left <= TimeSpan.Zero) return false;
+                }
+                if (!spun)
+                {
+                    // A short bounded spin: in a steady stream the next item is a fraction of a microsecond away.
+                    spun = true;
+                    var spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+                    while (Volatile.Read(ref Long(OffPuts)) == observedPuts && Stopwatch.GetTimestamp() < spinUntil && !ct.IsCancellationRequested)
+                        Thread.SpinWait(8);
+                    if (Volatile.Read(ref Long(OffPuts)) != observedPuts) continue;
+                }
+                Interlocked.Increment(ref Word(OffGetWaiters));
+                try
+                {
+                    var s = Volatile.Read(ref Word(OffItemSignal));
+                    if (Volatile.Read(ref Long(OffPuts)) != observedPuts || ct.IsCancellationRequested) continue;
+                    Futex.Wait((int*)(_h + OffItemSignal), s, left);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref Word(OffGetWaiters));
+                }
+                spun = false;
+            }
+        }
+        finally
+        {
+            reg.Dispose();
+        }
+    }
+
+    private bool TryTakeRecord<T>(ItemDecoder<T> decode, out T item, out bool more)
+    {
+        var lockWord = (int*)(_h + OffGetLock);
+        Exception? failure = null;
+        string? overflowPath = null;
+        item = default!;
+        more = false;
+        OwnerLock.Acquire(lockWord);
+        try
+        {
+            RedoJournal(OffGetJournal);
+            SharedSegment ring;
+            byte* r;
+            long head, tail;
+            while (true)
+            {
+                ring = ReadRing();
+                r = ring.Pointer;
+                var next = Volatile.Read(ref *(long*)(r + RNext)); // before tail: a linked ring gets no more records
+                tail = Volatile.Read(ref *(long*)(r + RTail));
+                head = *(long*)(r + RHead);
+                if (head != tail) break;
+                if (next == 0) return false;
+                MoveToNextRing(next);
+            }
+
+            var cap = *(long*)(r + RCapacity);
+            var mask = cap - 1;
+            var data = r + RingHeaderSize;
+            var at = head & mask;
+            var length = *(int*)(data + at);
+            var flags = *(int*)(data + at + 4);
+            var need = Align8(8 + (long)length);
+            var payloadAt = (at + 8) & mask;
+            try
+            {
+                if ((flags & FlagOverflow) != 0)
+                {
+                    var name = Encoding.ASCII.GetString(CopyOut(data, cap, payloadAt, length));
+                    if (!name.StartsWith(_name + "-i", StringComparison.Ordinal) || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-')))
+                        throw new InvalidDataException("A queue record names a file that is not one of its items.");
+                    overflowPath = Path.Combine(RunDirectory.Current, name);
+                    var bytes = File.ReadAllBytes(overflowPath);
+                    item = decode(bytes, bytes, flags & ~FlagOverflow);
+                }
+                else if (payloadAt + length <= cap)
+                {
+                    item = decode(new ReadOnlySpan<byte>(data + payloadAt, length), null, flags);
+                }
+                else
+                {
+                    var bytes = CopyOut(data, cap, payloadAt, length);
+                    item = decode(bytes, bytes, flags);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The record is consumed all the same: a record this process cannot read must not wedge the queue.
+                failure = e;
+            }
+
+            CrashPoint?.Invoke("get-copied");
+
+            // Commit.
+            var gets = Long(OffGets);
+            var j = _h + OffGetJournal;
+            *(long*)(j + 8) = _readGen;
+            *(long*)(j + 16) = head + need;
+            *(long*)(j + 24) = gets + 1;
+            Volatile.Write(ref *(int*)j, 1);
+            CrashPoint?.Invoke("get-journaled");
+            Volatile.Write(ref *(long*)(r + RHead), head + need);
+            Volatile.Write(ref Long(OffGets), gets + 1);
+            Volatile.Write(ref *(int*)j, 0);
+            more = Volatile.Read(ref Long(OffPuts)) > gets + 1;
+        }
+        finally
+        {
+            OwnerLock.Release(lockWord);
+        }
+
+        if (overflowPath is not null) TryDelete(overflowPath);
+        if (Volatile.Read(ref Word(OffPutWaiters)) > 0) Signal(OffSpaceSignal, int.MaxValue);
+        if (more && Volatile.Read(ref Word(OffGetWaiters)) > 0) Signal(OffItemSignal, 1);
+        if (failure is not null) throw new InvalidDataException($"A queue item could not be read as {typeof(T).Name}: {failure.Message}", failure);
+        return true;
+    }
+
+    private SharedSegment ReadRing()
+    {
+        var gen = Volatile.Read(ref Long(OffReadGen));
+        if (_readSeg is null || _readGen != gen)
+        {
+            var seg = SharedSegment.Open(RingName(_name, gen));
+            _readSeg?.Dispose();
+            _readSeg = seg;
+            _readGen = gen;
+        }
+        return _readSeg;
+    }
+
+    private void MoveToNextRing(long next)
+    {
+        var old = _readGen;
+        // Writers that died before updating the header would still look for the old ring.
+        Interlocked.CompareExchange(ref Long(OffWriteGen), next, old);
+        Volatile.Write(ref Long(OffReadGen), next);
+        _readSeg?.Dispose();
+        _readSeg = null;
+        _readGen = 0;
+        TryDelete(Path.Combine(RunDirectory.Current, RingName(_name, old)));
+    }
+
+    // ---------------------------------------------------------------- joinable
+
+    /// <summary>Counts one item done; throws when more items were done than put.</summary>
+    public void TaskDone()
+    {
+        ref var done = ref Long(OffDone);
+        while (true)
+        {
+            var d = Volatile.Read(ref done);
+            var p = Volatile.Read(ref Long(OffPuts));
+            if (d >= p) throw new InvalidOperationException("TaskDone() called too many times");
+            if (Interlocked.CompareExchange(ref done, d + 1, d) != d) continue;
+            if (d + 1 == Volatile.Read(ref Long(OffPuts)) && Volatile.Read(ref Word(OffJoinWaiters)) > 0)
+                Futex.Wake((int*)(_h + OffDone), int.MaxValue);
+            return;
+        }
+    }
+
+    /// <summary>Waits until every item put has been counted done; false after <paramref name="timeout"/> (null: forever).</summary>
+    public bool Join(TimeSpan? timeout)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            if (Volatile.Read(ref Long(OffDone)) >= Volatile.Read(ref Long(OffPuts))) return true;
+            TimeSpan? left = null;
+            if (timeout is { } t)
+            {
+                left = t - Stopwatch.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero) return false;
+            }
+            Interlocked.Increment(ref Word(OffJoinWaiters));
+            try
+            {
+                var d = Volatile.Read(ref Long(OffDone));
+                if (d >= Volatile.Read(ref Long(OffPuts))) return true;
+                Futex.Wait((int*)(_h + OffDone), (int)d, left);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref Word(OffJoinWaiters));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void RedoJournal(int offset)
+    {
+        var j = _h + offset;
+        if (Volatile.Read(ref *(int*)j) == 0) return;
+        // The previous holder died between marking its step valid and finishing it: finish it (idempotent).
+        var gen = *(long*)(j + 8);
+        var pos = *(long*)(j + 16);
+        var total = *(long*)(j + 24);
+        var isPut = offset == OffPutJournal;
+        var cached = isPut ? (_writeGen == gen ? _writeSeg : null) : (_readGen == gen ? _readSeg : null);
+        var seg = cached ?? SharedSegment.Open(RingName(_name, gen));
+        try
+        {
+            Volatile.Write(ref *(long*)(seg.Pointer + (isPut ? RTail : RHead)), pos);
+            Volatile.Write(ref Long(isPut ? OffPuts : OffGets), total);
+            Volatile.Write(ref *(int*)j, 0);
+        }
+        finally
+        {
+            if (cached is null) seg.Dispose();
+        }
+    }
+
+    private void Signal(int offset, int count)
+    {
+        Interlocked.Increment(ref Word(offset));
+        Futex.Wake((int*)(_h + offset), count);
+    }
+
+    private static long Align8(long n) => (n + 7) & ~7L;
+
+    private static void CopyIn(byte* data, long cap, long at, ReadOnlySpan<byte> src)
+    {
+        var first = (int)Math.Min(src.Length, cap - at);
+        src[..first].CopyTo(new Span<byte>(data + at, first));
+        if (first < src.Length) src[first..].CopyTo(new Span<byte>(data, src.Length - first));
+    }
+
+    private static byte[] CopyOut(byte* data, long cap, long at, int length)
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(length);
+        var first = (int)Math.Min(length, cap - at);
+        new ReadOnlySpan<byte>(data + at, first).CopyTo(bytes);
+        if (first < length) new ReadOnlySpan<byte>(data, length - first).CopyTo(bytes.AsSpan(first));
+        return bytes;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _writeSeg?.Dispose();
+        _readSeg?.Dispose();
+        _header.Dispose();
+    }
+}

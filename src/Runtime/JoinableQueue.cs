@@ -1,0 +1,53 @@
+using Multiproc.Internal;
+
+namespace Multiproc;
+
+/// <summary>
+/// A <see cref="ProcessQueue{T}"/> that counts unfinished items, like Python's <c>multiprocessing.JoinableQueue</c>:
+/// every <see cref="ProcessQueue{T}.Put(T)"/> adds one, every <see cref="TaskDone"/> removes one, and
+/// <see cref="Join()"/> waits until the count is zero. The count lives in shared memory, so producers,
+/// consumers and joiners may be in different processes.
+/// </summary>
+/// <typeparam name="T">The item type, as for <see cref="ProcessQueue{T}"/>.</typeparam>
+public sealed class JoinableQueue<T> : ProcessQueue<T>
+{
+    /// <summary>Creates an empty joinable queue.</summary>
+    /// <param name="maxSize">The most items the queue holds; 0 (or less) means unbounded.</param>
+    public JoinableQueue(int maxSize = 0)
+        : base(SharedRing.Create(maxSize, joinable: true))
+    {
+    }
+
+    private JoinableQueue(SharedRing ring)
+        : base(ring)
+    {
+    }
+
+    internal static new JoinableQueue<T> Attach(string handle)
+    {
+        var ring = SharedRing.Attach(handle);
+        if (!ring.Joinable)
+        {
+            ring.Dispose();
+            throw new InvalidOperationException("The queue sent is a ProcessQueue, not a JoinableQueue.");
+        }
+        return new JoinableQueue<T>(ring);
+    }
+
+    /// <summary>Marks one item taken from the queue as processed (Python's <c>task_done()</c>).</summary>
+    /// <exception cref="InvalidOperationException">Called more times than items were put: "TaskDone() called too many times".</exception>
+    public void TaskDone() => Ring.TaskDone();
+
+    /// <summary>Waits, in the kernel, until every item put so far has been marked done with <see cref="TaskDone"/>.</summary>
+    public void Join() => Ring.Join(null);
+
+    /// <summary>Waits at most <paramref name="timeout"/> until every item put has been marked done.</summary>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
+    /// <returns>True when no unfinished item remains; false when some still did after <paramref name="timeout"/>.</returns>
+    public bool Join(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan) return Ring.Join(null);
+        if (timeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
+        return Ring.Join(timeout);
+    }
+}

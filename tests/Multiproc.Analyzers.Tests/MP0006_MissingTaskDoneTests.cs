@@ -1,0 +1,444 @@
+using Microsoft.CodeAnalysis.Testing;
+using Multiproc.CodeFixes;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MissingTaskDoneAnalyzer, Multiproc.CodeFixes.MissingTaskDoneFixer>;
+
+namespace Multiproc.Analyzers.Tests;
+
+public class MP0006_MissingTaskDoneTests
+{
+    private const string Head = @"using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Multiproc;
+
+public static class Consumer
+{
+    private static void Work(int item) { }
+
+    private static void Handle(JoinableQueue<int> q, int item) { q.TaskDone(); }
+";
+
+    private static string Wrap(string members) => Head + members + "}\n";
+
+    private static DiagnosticResult Expected(int location, string queue = "q") =>
+        Verify.Diagnostic(Descriptors.MP0006_MissingTaskDone).WithLocation(location).WithArguments(queue);
+
+    [Fact]
+    public async Task ConsumerWithoutTaskDoneIsFlaggedAndFixed()
+    {
+        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = {|#0:q.Get()|};
+            Work(item);
+            Console.WriteLine(item);
+        }
+    }
+"), Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = q.Get();
+            try
+            {
+                Work(item);
+                Console.WriteLine(item);
+            }
+            finally
+            {
+                q.TaskDone();
+            }
+        }
+    }
+"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+    }
+
+    [Fact]
+    public async Task SentinelBreakBeforeTaskDoneIsFlaggedAndFixed()
+    {
+        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = {|#0:q.Get()|};
+            if (item < 0)
+                break;
+            Work(item);
+            q.TaskDone();
+        }
+    }
+"), Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = q.Get();
+            try
+            {
+                if (item < 0)
+                    break;
+                Work(item);
+            }
+            finally
+            {
+                q.TaskDone();
+            }
+        }
+    }
+"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+    }
+
+    [Fact]
+    public async Task ContinueBeforeTaskDoneIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = {|#0:q.GetNowait()|};
+            if (item == 0)
+                continue;
+            Work(item);
+            q.TaskDone();
+        }
+    }
+"), Expected(0));
+    }
+
+    [Fact]
+    public async Task CaughtExceptionSkippingTaskDoneIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = {|#0:q.Get()|};
+            try
+            {
+                Work(item);
+                q.TaskDone();
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine(e);
+            }
+        }
+    }
+"), Expected(0));
+    }
+
+    [Fact]
+    public async Task ThrowBeforeTaskDoneIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    private static readonly JoinableQueue<int> Jobs = new JoinableQueue<int>();
+
+    public static void Run()
+    {
+        var item = {|#0:Jobs.Get(TimeSpan.FromSeconds(1))|};
+        if (item < 0)
+            throw new ArgumentOutOfRangeException(nameof(item));
+        Work(item);
+        Jobs.TaskDone();
+    }
+"), Expected(0, "Jobs"));
+    }
+
+    [Fact]
+    public async Task TryGetWithoutTaskDoneIsFlaggedAndFixed()
+    {
+        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while ({|#0:q.TryGet(out var item, TimeSpan.FromSeconds(1))|})
+        {
+            Work(item);
+        }
+    }
+"), Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (q.TryGet(out var item, TimeSpan.FromSeconds(1)))
+        {
+            try
+            {
+                Work(item);
+            }
+            finally
+            {
+                q.TaskDone();
+            }
+        }
+    }
+"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+    }
+
+    [Fact]
+    public async Task GetAsyncWithoutTaskDoneIsFlaggedAndFixed()
+    {
+        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public static async Task RunAsync(JoinableQueue<int> q, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var item = await {|#0:q.GetAsync(ct)|};
+            Work(item);
+        }
+    }
+"), Wrap(@"
+    public static async Task RunAsync(JoinableQueue<int> q, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var item = await q.GetAsync(ct);
+            try
+            {
+                Work(item);
+            }
+            finally
+            {
+                q.TaskDone();
+            }
+        }
+    }
+"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+    }
+
+    [Fact]
+    public async Task FixAllFixesEveryConsumer()
+    {
+        await Verify.VerifyFixAllAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = {|#0:q.Get()|};
+            Work(item);
+        }
+    }
+
+    public static void Drain(JoinableQueue<int> jobs)
+    {
+        while ({|#1:jobs.TryGet(out var item)|})
+        {
+            Work(item);
+        }
+    }
+"), Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = q.Get();
+            try
+            {
+                Work(item);
+            }
+            finally
+            {
+                q.TaskDone();
+            }
+        }
+    }
+
+    public static void Drain(JoinableQueue<int> jobs)
+    {
+        while (jobs.TryGet(out var item))
+        {
+            try
+            {
+                Work(item);
+            }
+            finally
+            {
+                jobs.TaskDone();
+            }
+        }
+    }
+"), MissingTaskDoneFixer.EquivalenceKey, Expected(0), Expected(1, "jobs"));
+    }
+
+    [Fact]
+    public async Task NegatedTryGetWithoutTaskDoneIsFlaggedAndFixed()
+    {
+        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            if (!{|#0:q.TryGet(out var item)|})
+                continue;
+            Work(item);
+        }
+    }
+"), Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            if (!q.TryGet(out var item))
+                continue;
+            try
+            {
+                Work(item);
+            }
+            finally
+            {
+                q.TaskDone();
+            }
+        }
+    }
+"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+    }
+
+    [Fact]
+    public async Task TakeAsLastStatementGetsTaskDoneAfterIt()
+    {
+        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public static void Skip(JoinableQueue<int> q)
+    {
+        {|#0:q.Get()|};
+    }
+"), Wrap(@"
+    public static void Skip(JoinableQueue<int> q)
+    {
+        q.Get();
+        q.TaskDone();
+    }
+"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+    }
+
+    [Fact]
+    public async Task TaskDoneInFinallyIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = q.Get();
+            try
+            {
+                if (item < 0)
+                    break;
+                Work(item);
+            }
+            finally
+            {
+                q.TaskDone();
+            }
+        }
+    }
+"));
+    }
+
+    [Fact]
+    public async Task TaskDoneAfterProcessingOnEveryPathIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = q.Get();
+            if (item < 0)
+            {
+                q.TaskDone();
+                break;
+            }
+            Work(item);
+            q.TaskDone();
+        }
+    }
+"));
+    }
+
+    [Fact]
+    public async Task TaskDoneAfterTryCatchIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = q.Get();
+            try
+            {
+                Work(item);
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine(e);
+            }
+            q.TaskDone();
+        }
+    }
+"));
+    }
+
+    [Fact]
+    public async Task TryGetFalseBranchIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            if (!q.TryGet(out var item))
+                return;
+            Work(item);
+            q.TaskDone();
+        }
+    }
+"));
+    }
+
+    [Fact]
+    public async Task QueuePassedOnIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        while (true)
+        {
+            var item = q.Get();
+            Handle(q, item);
+        }
+    }
+"));
+    }
+
+    [Fact]
+    public async Task ItemReturnedToCallerIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public static int Next(JoinableQueue<int> q) => q.Get();
+
+    public static async Task<int> NextAsync(JoinableQueue<int> q)
+    {
+        return await q.GetAsync();
+    }
+"));
+    }
+
+    [Fact]
+    public async Task PlainProcessQueueIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public static void Run(ProcessQueue<int> q)
+    {
+        while (true)
+        {
+            var item = q.Get();
+            Work(item);
+        }
+    }
+"));
+    }
+}

@@ -1,0 +1,422 @@
+using Multiproc.CodeFixes;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    Multiproc.Analyzers.InProcessSynchronizerAnalyzer,
+    Multiproc.CodeFixes.InProcessSynchronizerFixer>;
+
+namespace Multiproc.Analyzers.Tests;
+
+public class MP0007_InProcessSynchronizerTests
+{
+    private const string Usings = """
+        using System;
+        using System.Threading;
+        using Multiproc;
+
+        """;
+
+    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Expected(int location, string name, string kind) =>
+        Verify.Diagnostic(Descriptors.MP0007_InProcessSynchronizerSentToChild).WithLocation(location).WithArguments(name, kind);
+
+    [Fact]
+    public async Task LockObjectUsedByTarget_IsFlagged_FixUsesProcessLockOnBothSides()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static void Worker(object gate, int id)
+                {
+                    lock (gate)
+                    {
+                        Console.WriteLine(id);
+                    }
+                }
+
+                public static void Main()
+                {
+                    var gate = new object();
+                    var p = new ChildProcess(() => Worker({|#0:gate|}, 1));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        var fixedSource = Usings + """
+            public static class Program
+            {
+                static void Worker(ProcessLock gate, int id)
+                {
+                    using (gate.Hold())
+                    {
+                        Console.WriteLine(id);
+                    }
+                }
+
+                public static void Main()
+                {
+                    var gate = new ProcessLock();
+                    var p = new ChildProcess(() => Worker(gate, 1));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, InProcessSynchronizerFixer.EquivalenceKey,
+            Expected(0, "gate", "an object used in a lock statement"));
+    }
+
+    [Fact]
+    public async Task LockObjectLockedByParent_IsFlagged_FixChangesLocalAndLocks()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static void Worker(object token) => Console.WriteLine(token);
+
+                public static void Main()
+                {
+                    object sync = new object();
+                    var p = new ChildProcess(() => Worker({|#0:sync|}));
+                    p.Start();
+                    lock (sync)
+                    {
+                        Console.WriteLine("parent");
+                    }
+                    p.Join();
+                }
+            }
+            """;
+        var fixedSource = Usings + """
+            public static class Program
+            {
+                static void Worker(object token) => Console.WriteLine(token);
+
+                public static void Main()
+                {
+                    ProcessLock sync = new ProcessLock();
+                    var p = new ChildProcess(() => Worker(sync));
+                    p.Start();
+                    using (sync.Hold())
+                    {
+                        Console.WriteLine("parent");
+                    }
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, InProcessSynchronizerFixer.EquivalenceKey,
+            Expected(0, "sync", "an object used in a lock statement"));
+    }
+
+    [Fact]
+    public async Task FixAll_SharedLockPassedToSeveralChildren()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static void Worker(object gate, int id)
+                {
+                    lock (gate) { Console.WriteLine(id); }
+                }
+
+                public static void Main()
+                {
+                    var gate = new object();
+                    var a = new ChildProcess(() => Worker({|#0:gate|}, 1));
+                    var b = new ChildProcess(() => Worker({|#1:gate|}, 2));
+                    a.Start(); b.Start();
+                    a.Join(); b.Join();
+                }
+            }
+            """;
+        var fixedSource = Usings + """
+            public static class Program
+            {
+                static void Worker(ProcessLock gate, int id)
+                {
+                    using (gate.Hold()) { Console.WriteLine(id); }
+                }
+
+                public static void Main()
+                {
+                    var gate = new ProcessLock();
+                    var a = new ChildProcess(() => Worker(gate, 1));
+                    var b = new ChildProcess(() => Worker(gate, 2));
+                    a.Start(); b.Start();
+                    a.Join(); b.Join();
+                }
+            }
+            """;
+        await Verify.VerifyFixAllAsync(source, fixedSource, InProcessSynchronizerFixer.EquivalenceKey,
+            Expected(0, "gate", "an object used in a lock statement"),
+            Expected(1, "gate", "an object used in a lock statement"));
+    }
+
+    [Fact]
+    public async Task ThreadingLock_IsFlagged_FixUsesProcessLock()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static void Worker(Lock gate)
+                {
+                    lock (gate) { Console.WriteLine("child"); }
+                }
+
+                public static void Main()
+                {
+                    Lock gate = new();
+                    var p = new ChildProcess(() => Worker({|#0:gate|}));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        var fixedSource = Usings + """
+            public static class Program
+            {
+                static void Worker(ProcessLock gate)
+                {
+                    using (gate.Hold()) { Console.WriteLine("child"); }
+                }
+
+                public static void Main()
+                {
+                    ProcessLock gate = new ProcessLock();
+                    var p = new ChildProcess(() => Worker(gate));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, InProcessSynchronizerFixer.EquivalenceKey,
+            Expected(0, "gate", "System.Threading.Lock"));
+    }
+
+    [Fact]
+    public async Task PublicTarget_ParameterCannotChange_NoFix()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                public static void Worker(object gate) { lock (gate) { } }
+
+                public static void Main()
+                {
+                    var gate = new object();
+                    var p = new ChildProcess(() => Worker({|#0:gate|}));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source, InProcessSynchronizerFixer.EquivalenceKey,
+            Expected(0, "gate", "an object used in a lock statement"));
+    }
+
+    [Theory]
+    [InlineData("SemaphoreSlim", "new SemaphoreSlim(1, 1)", "SemaphoreSlim")]
+    [InlineData("ReaderWriterLockSlim", "new ReaderWriterLockSlim()", "ReaderWriterLockSlim")]
+    [InlineData("Lock", "new Lock()", "System.Threading.Lock")]
+    [InlineData("Mutex", "new Mutex()", "an unnamed Mutex")]
+    [InlineData("Mutex", "new Mutex(false, null)", "an unnamed Mutex")]
+    public async Task InProcessSynchronizerTypes_AreFlagged(string type, string creation, string kind)
+    {
+        var source = Usings + $$"""
+            public static class Program
+            {
+                static void Worker({{type}} sync) { }
+
+                public static void Main()
+                {
+                    var sync = {{creation}};
+                    var p = new ChildProcess(() => Worker({|#0:sync|}));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(0, "sync", kind));
+    }
+
+    [Fact]
+    public async Task MonitorLockedField_IsFlagged_WithoutFix()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static readonly object Sync = new();
+
+                static void Worker(object sync)
+                {
+                    Monitor.Enter(sync);
+                    try { Console.WriteLine("x"); } finally { Monitor.Exit(sync); }
+                }
+
+                public static void Main()
+                {
+                    var p = new ChildProcess(() => Worker({|#0:Sync|}));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source, InProcessSynchronizerFixer.EquivalenceKey,
+            Expected(0, "Sync", "an object locked with Monitor"));
+    }
+
+    [Fact]
+    public async Task LockedStaticField_IsFlagged()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static readonly object Gate = new();
+
+                static void Worker(object gate) => Console.WriteLine(gate);
+
+                static void Touch() { lock (Gate) { } }
+
+                public static void Main()
+                {
+                    var p = new ChildProcess(() => Worker({|#0:Gate|}));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(0, "Gate", "an object used in a lock statement"));
+    }
+
+    [Fact]
+    public async Task LockObjectAlsoUsedOtherwise_IsFlagged_WithoutFix()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static void Worker(object gate) { lock (gate) { } }
+
+                public static void Main()
+                {
+                    var gate = new object();
+                    Console.WriteLine(gate.GetHashCode());
+                    var p = new ChildProcess(() => Worker({|#0:gate|}));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source, InProcessSynchronizerFixer.EquivalenceKey,
+            Expected(0, "gate", "an object used in a lock statement"));
+    }
+
+    [Fact]
+    public async Task ProcessLock_IsNotFlagged()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static void Worker(ProcessLock gate) { using (gate.Hold()) { } }
+
+                public static void Main()
+                {
+                    var gate = new ProcessLock();
+                    var p = new ChildProcess(() => Worker(gate));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task NamedMutex_IsNotFlagged()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static void Worker(string name) { using var m = Mutex.OpenExisting(name); }
+
+                public static void Main()
+                {
+                    var mutex = new Mutex(false, "Global\\tickets");
+                    var p = new ChildProcess(() => Worker("Global\\tickets"));
+                    p.Start();
+                    p.Join();
+                    mutex.Dispose();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task PlainObjectNeverLocked_IsNotFlagged()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static void Worker(object payload) => Console.WriteLine(payload);
+
+                public static void Main()
+                {
+                    var payload = new object();
+                    var p = new ChildProcess(() => Worker(payload));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task LockUsedOnlyInsideParent_NotPassed_IsNotFlagged()
+    {
+        var source = Usings + """
+            public static class Program
+            {
+                static void Worker(int id) => Console.WriteLine(id);
+
+                public static void Main()
+                {
+                    var gate = new object();
+                    var p = new ChildProcess(() => Worker(1));
+                    lock (gate) { p.Start(); }
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task TargetInAnotherFileLocksItsParameter_IsFlaggedAtCompilationEnd()
+    {
+        var test = new Verifiers.CSharpAnalyzerVerifier<InProcessSynchronizerAnalyzer>.Test();
+        test.TestState.Sources.Add(("/0/Workers.cs", """
+            using System;
+
+            public static class Workers
+            {
+                public static void Work(object gate) { lock (gate) { Console.WriteLine("in"); } }
+            }
+            """));
+        test.TestState.Sources.Add(("/0/Program.cs", """
+            using Multiproc;
+
+            public static class Program
+            {
+                public static void Main()
+                {
+                    var gate = new object();
+                    var p = new ChildProcess(() => Workers.Work({|#0:gate|}));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Expected(0, "gate", "an object used in a lock statement"));
+        await test.RunAsync(CancellationToken.None);
+    }
+}

@@ -1,0 +1,180 @@
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.StartJoinOrderAnalyzer>;
+
+namespace Multiproc.Analyzers.Tests;
+
+public class MP0012_StartJoinOrderTests
+{
+    private const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\nusing System.Collections.Generic;\nusing Multiproc;\n";
+
+    private static string Wrap(string body) => Usings + @"
+public static class Work { public static void Run(int n) { } }
+
+public class C
+{
+    public void M(bool flag)
+    {
+" + body + @"
+    }
+}";
+
+    [Fact]
+    public async Task StartTwiceIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        var p = new ChildProcess(() => Work.Run(1));
+        p.Start();
+        {|#0:p.Start()|};
+        p.Join();"),
+            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
+                .WithArguments("p", "Start", "again on a path where it was already started"));
+    }
+
+    [Fact]
+    public async Task StartInLoopOnSameProcessIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        var p = new ChildProcess(() => Work.Run(1));
+        for (var i = 0; i < 3; i++)
+        {
+            {|#0:p.Start()|};
+        }"),
+            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
+                .WithArguments("p", "Start", "again on a path where it was already started"));
+    }
+
+    [Fact]
+    public async Task StartOnOnePathThenAgainIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        var p = new ChildProcess(() => Work.Run(1)) { Daemon = true };
+        if (flag)
+            p.Start();
+        {|#0:p.Start()|};
+        p.Join();"),
+            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
+                .WithArguments("p", "Start", "again on a path where it was already started"));
+    }
+
+    [Fact]
+    public async Task JoinBeforeStartIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        var p = new ChildProcess(() => Work.Run(1));
+        {|#0:p.Join()|};
+        p.Start();"),
+            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
+                .WithArguments("p", "Join", "on a path where it was not started"));
+    }
+
+    [Fact]
+    public async Task JoinWhenStartIsConditionalIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        using var p = new ChildProcess(() => Work.Run(1));
+        if (flag)
+            p.Start();
+        {|#0:p.Join(TimeSpan.FromSeconds(1))|};"),
+            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
+                .WithArguments("p", "Join", "on a path where it was not started"));
+    }
+
+    [Fact]
+    public async Task StartTwiceOnParameterIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Usings + @"
+public class C
+{
+    public void M(ChildProcess p)
+    {
+        p.Start();
+        {|#0:p.Start()|};
+    }
+}",
+            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
+                .WithArguments("p", "Start", "again on a path where it was already started"));
+    }
+
+    [Fact]
+    public async Task StartThenJoinIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        var p = new ChildProcess(() => Work.Run(1));
+        p.Start();
+        p.Join();
+        p.Join();"));
+    }
+
+    [Fact]
+    public async Task NewProcessEachIterationIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        var list = new List<ChildProcess>();
+        for (var i = 0; i < 3; i++)
+        {
+            var p = new ChildProcess(() => Work.Run(i));
+            p.Start();
+            list.Add(p);
+        }
+        foreach (var p in list)
+            p.Join();"));
+    }
+
+    [Fact]
+    public async Task ReassignedProcessIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        var p = new ChildProcess(() => Work.Run(1));
+        p.Start();
+        p.Join();
+        p = new ChildProcess(() => Work.Run(2));
+        p.Start();
+        p.Join();"));
+    }
+
+    [Fact]
+    public async Task StartAndJoinOnSameBranchIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        var p = new ChildProcess(() => Work.Run(1));
+        if (flag)
+        {
+            p.Start();
+            p.Join();
+        }"));
+    }
+
+    [Fact]
+    public async Task StartedElsewhereIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        var p = new ChildProcess(() => Work.Run(1));
+        Launch(p);
+        p.Join();
+    }
+
+    private static void Launch(ChildProcess p) => p.Start();
+
+    public void N()
+    {
+        var p = new ChildProcess(() => Work.Run(1));
+        Action start = () => p.Start();
+        start();
+        p.Join();"));
+    }
+
+    [Fact]
+    public async Task StartInTryThenJoinIsNotFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        var p = new ChildProcess(() => Work.Run(1));
+        try
+        {
+            p.Start();
+        }
+        finally
+        {
+            Console.WriteLine(""started"");
+        }
+        p.Join();"));
+    }
+}

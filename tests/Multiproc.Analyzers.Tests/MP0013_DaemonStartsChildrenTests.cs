@@ -1,0 +1,107 @@
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.DaemonStartsChildrenAnalyzer>;
+
+namespace Multiproc.Analyzers.Tests;
+
+public class MP0013_DaemonStartsChildrenTests
+{
+    private static string Program(string main) => $$"""
+        using System;
+        using Multiproc;
+
+        public static class Program
+        {
+            static void Leaf() => Console.WriteLine("leaf");
+
+            static void Spawner()
+            {
+                var child = new ChildProcess(() => Leaf());
+                child.Start();
+                child.Join();
+            }
+
+            static void Indirect() => Helper();
+
+            static void Helper() => Spawner();
+
+            static void Quiet() => Console.WriteLine("quiet");
+
+            public static void Main()
+            {
+        {{main}}
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task DaemonWhoseTargetStartsChild_IsFlagged()
+    {
+        var source = Program("""
+                    var d = {|#0:new ChildProcess(() => Spawner()) { Daemon = true }|};
+                    d.Start();
+                    d.Join();
+            """);
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(Descriptors.MP0013_DaemonStartsChildren).WithLocation(0).WithArguments("d", "Spawner"));
+    }
+
+    [Fact]
+    public async Task DaemonSetByAssignment_ThroughCallees_IsFlagged()
+    {
+        var source = Program("""
+                    var d = {|#0:new ChildProcess(() => Indirect())|};
+                    d.Daemon = true;
+                    d.Start();
+                    d.Join();
+            """);
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(Descriptors.MP0013_DaemonStartsChildren).WithLocation(0).WithArguments("d", "Indirect"));
+    }
+
+    [Fact]
+    public async Task NonDaemonWhoseTargetStartsChild_IsNotFlagged()
+    {
+        var source = Program("""
+                    var p = new ChildProcess(() => Spawner());
+                    p.Start();
+                    p.Join();
+            """);
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task DaemonFalse_IsNotFlagged()
+    {
+        var source = Program("""
+                    var p = new ChildProcess(() => Spawner()) { Daemon = false };
+                    p.Start();
+                    p.Join();
+            """);
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task DaemonWhoseTargetStartsNothing_IsNotFlagged()
+    {
+        var source = Program("""
+                    var d = new ChildProcess(() => Quiet()) { Daemon = true };
+                    d.Start();
+                    d.Join();
+            """);
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task ParentThatStartsDaemonItself_IsNotConfusedWithTheTarget()
+    {
+        // Main starts children, but the daemon's target (Leaf) does not.
+        var source = Program("""
+                    var d = new ChildProcess(() => Leaf()) { Daemon = true };
+                    d.Start();
+                    var p = new ChildProcess(() => Spawner());
+                    p.Start();
+                    p.Join();
+                    d.Join();
+            """);
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+}
