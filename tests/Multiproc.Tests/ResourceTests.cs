@@ -22,7 +22,7 @@ public class ResourceTests
         foreach (var f in segments)
         {
             Assert.Equal(File0600, File.GetUnixFileMode(f));
-            Assert.Matches(@"^[a-z]+-[0-9a-f]{32}$", Path.GetFileName(f));
+            Assert.Matches(@"^[a-z]+-[0-9a-f]{32}(-[a-z0-9]+)?$", Path.GetFileName(f)); // kind-random[-part]
         }
     }
 

@@ -22,6 +22,11 @@ internal static class ChildMain
 
     private static int Run(int fd)
     {
+        // A pre-started child does here, while it waits, what every child needs anyway.
+        HandleTerminate();
+        _ = Console.Out;
+        _ = Console.Error;
+
         StartMessage? message;
         try
         {
@@ -41,7 +46,6 @@ internal static class ChildMain
 
         ChildProcess.SetCurrent(message.Name, message.Daemon);
         WatchLifeline(fd, message.Daemon);
-        HandleTerminate();
         try
         {
             if (message.WorkingDirectory.Length > 0 && Directory.Exists(message.WorkingDirectory))

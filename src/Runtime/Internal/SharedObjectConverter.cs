@@ -25,22 +25,24 @@ internal sealed class SharedObjectConverterFactory : JsonConverterFactory
 
     private sealed class Converter<T> : JsonConverter<T> where T : class, ISharedObject
     {
-        private static readonly Func<string, T> Attach = FindAttach();
-
-        private static Func<string, T> FindAttach()
-        {
-            var m = typeof(T).GetMethod("Attach", BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public, [typeof(string)])
-                ?? throw new NotSupportedException($"{typeof(T)} cannot be sent to another process.");
-            return m.CreateDelegate<Func<string, T>>();
-        }
-
         public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             if (reader.TokenType == JsonTokenType.Null) return null!;
             var handle = reader.GetString() ?? throw new JsonException($"Expected a handle for {typeof(T).Name}.");
-            return Attach(handle);
+            return (T)SharedObjects.Attach(typeof(T), handle);
         }
 
         public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(value.Handle);
+    }
+}
+
+/// <summary>Attaches to a primitive by handle through the type's non-public static <c>Attach(string)</c>.</summary>
+internal static class SharedObjects
+{
+    public static object Attach(Type type, string handle)
+    {
+        var m = type.GetMethod("Attach", BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public, [typeof(string)])
+            ?? throw new NotSupportedException($"{type} cannot be sent to another process.");
+        return m.Invoke(null, [handle])!;
     }
 }

@@ -89,7 +89,8 @@ internal static class TargetCall
             throw new ArgumentException($"Cannot send {what} to a child process: {actual.Name} {whyActual}.", paramName);
         if (actual == typeof(object))
             throw new ArgumentException($"Cannot send {what} to a child process: a bare object (such as one used with 'lock') would be a separate copy in the child, so it excludes nothing across processes; use a ProcessLock.", paramName);
-        if (value is ISharedObject shared) return JsonSerializer.Serialize(shared.Handle);
+        if (value is ISharedObject shared) return RawTag + shared.Handle;
+        if (IsRaw(declared) && actual == declared) return RawTag + FormatRaw(value);
 
         string json;
         try
@@ -106,7 +107,40 @@ internal static class TargetCall
         {
             throw new ArgumentException($"Cannot send {what} to a child process: {actual.Name} does not round-trip through System.Text.Json ({e.Message}).", paramName, e);
         }
-        return json;
+        return JsonTag + json;
+    }
+
+    // Each argument is tagged: 'r' raw text for strings, primitives and Multiproc handles (decoded
+    // without System.Text.Json, so a child that needs no JSON never pays for its start-up), 'j' JSON.
+    private const char RawTag = 'r';
+    private const char JsonTag = 'j';
+
+    private static bool IsRaw(Type t) =>
+        t == typeof(string) || t == typeof(int) || t == typeof(long) || t == typeof(bool) || t == typeof(double) || typeof(ISharedObject).IsAssignableFrom(t);
+
+    private static string FormatRaw(object value) => value switch
+    {
+        string s => s,
+        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        bool b => b ? "1" : "0",
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new InvalidOperationException(),
+    };
+
+    private static object? Decode(string? encoded, Type type)
+    {
+        if (encoded is null || encoded.Length == 0) return null;
+        var body = encoded[1..];
+        if (encoded[0] == JsonTag) return JsonSerializer.Deserialize(body, type, Wire.Options);
+        if (encoded[0] != RawTag) throw new InvalidDataException("Bad argument encoding.");
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (typeof(ISharedObject).IsAssignableFrom(type)) return SharedObjects.Attach(type, body);
+        if (type == typeof(string)) return body;
+        if (type == typeof(int)) return int.Parse(body, inv);
+        if (type == typeof(long)) return long.Parse(body, inv);
+        if (type == typeof(bool)) return body == "1";
+        if (type == typeof(double)) return double.Parse(body, inv);
+        throw new InvalidDataException($"{type} is not sent as raw text.");
     }
 
     private static string Truncate(string s) => s.Length <= 200 ? s : s[..200] + "…";
@@ -150,11 +184,11 @@ internal static class TargetCall
             throw new InvalidOperationException($"The target {method.Name} takes {parameters.Length} arguments, {message.Arguments.Length} were sent.");
         var args = new object?[parameters.Length];
         for (var i = 0; i < parameters.Length; i++)
-            args[i] = message.Arguments[i] is { } json ? JsonSerializer.Deserialize(json, parameters[i].ParameterType, Wire.Options) : null;
+            args[i] = Decode(message.Arguments[i], parameters[i].ParameterType);
         object? instance = null;
         if (!method.IsStatic)
         {
-            instance = message.Instance is { } json ? JsonSerializer.Deserialize(json, method.DeclaringType!, Wire.Options) : null;
+            instance = Decode(message.Instance, method.DeclaringType!);
             if (instance is null) throw new InvalidOperationException($"The instance for {method.Name} was not sent.");
         }
         return (method, instance, args);

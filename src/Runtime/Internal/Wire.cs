@@ -42,15 +42,29 @@ internal static class Wire
         return o;
     }
 
-    private static readonly JsonSerializerOptions MessageOptions = new();
-
+    /// <summary>
+    /// The start message as a length-prefixed binary frame (BinaryWriter strings and ints). The child
+    /// decodes it without System.Text.Json, whose first use would add its start-up cost to every child.
+    /// </summary>
     public static byte[] Frame(StartMessage message)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(message, MessageOptions);
-        var framed = new byte[4 + json.Length];
-        BitConverter.TryWriteBytes(framed, json.Length);
-        json.CopyTo(framed, 4);
-        return framed;
+        using var body = new MemoryStream();
+        using (var w = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(0); // length, patched below
+            w.Write(message.Version);
+            w.Write(message.Name);
+            w.Write(message.Daemon);
+            w.Write(message.WorkingDirectory);
+            w.Write(message.Assembly);
+            w.Write(message.MethodToken);
+            WriteNullable(w, message.Instance);
+            w.Write(message.Arguments.Length);
+            foreach (var a in message.Arguments) WriteNullable(w, a);
+        }
+        var frame = body.ToArray();
+        BitConverter.TryWriteBytes(frame, frame.Length - 4);
+        return frame;
     }
 
     public static StartMessage? ReadFrame(int fd)
@@ -61,6 +75,27 @@ internal static class Wire
         if (n <= 0 || n > 1 << 30) throw new InvalidDataException($"Bad control message length {n}.");
         var body = new byte[n];
         if (!Platform.LinuxNative.ReadExactly(fd, body)) throw new EndOfStreamException("The control pipe closed in the middle of a message.");
-        return JsonSerializer.Deserialize<StartMessage>(body, MessageOptions);
+        using var r = new BinaryReader(new MemoryStream(body), System.Text.Encoding.UTF8);
+        var m = new StartMessage { Version = r.ReadInt32() };
+        if (m.Version != 1) throw new InvalidDataException($"Unknown control message version {m.Version}.");
+        m.Name = r.ReadString();
+        m.Daemon = r.ReadBoolean();
+        m.WorkingDirectory = r.ReadString();
+        m.Assembly = r.ReadString();
+        m.MethodToken = r.ReadInt32();
+        m.Instance = ReadNullable(r);
+        var count = r.ReadInt32();
+        if (count < 0 || count > 4096) throw new InvalidDataException($"Bad argument count {count}.");
+        m.Arguments = new string?[count];
+        for (var i = 0; i < count; i++) m.Arguments[i] = ReadNullable(r);
+        return m;
     }
+
+    private static void WriteNullable(BinaryWriter w, string? s)
+    {
+        w.Write(s is not null);
+        if (s is not null) w.Write(s);
+    }
+
+    private static string? ReadNullable(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
 }
