@@ -30,13 +30,20 @@ public sealed class MissingTaskDoneAnalyzer : DiagnosticAnalyzer
         {
             var types = new MultiprocTypes(start.Compilation);
             if (types.JoinableQueue is null) return;
-            start.RegisterOperationBlockAction(ctx =>
+            // Only blocks that take from a JoinableQueue build and walk a control flow graph.
+            BlockGate.Register(start, op => IsTake((IInvocationOperation)op, types) ? 1 : 0, 1, ctx =>
             {
                 foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
                     AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
-            });
+            }, OperationKind.Invocation);
         });
     }
+
+    private static bool IsTakeName(string name) => name is "Get" or "GetNowait" or "GetAsync" or "TryGet";
+
+    /// <summary>Get, GetNowait, GetAsync or TryGet of a JoinableQueue: the calls the analysis starts from.</summary>
+    private static bool IsTake(IInvocationOperation inv, MultiprocTypes types) =>
+        IsTakeName(inv.TargetMethod.Name) && types.IsJoinableQueue(inv.Instance?.Type) && types.IsProcessQueue(inv.TargetMethod.ContainingType);
 
     private static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {

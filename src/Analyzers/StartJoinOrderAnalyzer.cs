@@ -33,13 +33,17 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
         {
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc) return;
-            start.RegisterOperationBlockAction(ctx =>
+            // Only blocks that start or join a ChildProcess build and walk a control flow graph.
+            BlockGate.Register(start, op => IsStartOrJoin((IInvocationOperation)op, types) ? 1 : 0, 1, ctx =>
             {
                 foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
                     new Analysis(cfg, types).Run(ctx.ReportDiagnostic);
-            });
+            }, OperationKind.Invocation);
         });
     }
+
+    private static bool IsStartOrJoin(IInvocationOperation inv, MultiprocTypes types) =>
+        inv.TargetMethod.Name is "Start" or "Join" or "JoinAsync" && types.IsChildProcess(inv.TargetMethod.ContainingType);
 
     private sealed class Analysis
     {
@@ -52,6 +56,11 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
         {
             _cfg = cfg;
             _types = types;
+        }
+
+        private void FindUntracked()
+        {
+            var cfg = _cfg;
             // Variables used inside nested functions may be started or joined there: not tracked.
             foreach (var op in cfg.OriginalOperation.Descendants())
             {
@@ -69,7 +78,8 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
 
         public void Run(System.Action<Diagnostic> report)
         {
-            if (!_cfg.OriginalOperation.Descendants().OfType<IInvocationOperation>().Any(IsStartOrJoin)) return;
+            if (!HasStartOrJoin(_cfg.OriginalOperation)) return;
+            FindUntracked();
             var graph = new PathFlowGraph(_cfg);
             var n = _cfg.Blocks.Length;
             var input = new Dictionary<ISymbol, int>?[n];
@@ -134,8 +144,14 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
             return changed;
         }
 
-        private bool IsStartOrJoin(IInvocationOperation inv) =>
-            inv.TargetMethod.Name is "Start" or "Join" or "JoinAsync" && _types.IsChildProcess(inv.TargetMethod.ContainingType);
+        private bool IsStartOrJoin(IInvocationOperation inv) => StartJoinOrderAnalyzer.IsStartOrJoin(inv, _types);
+
+        private bool HasStartOrJoin(IOperation root)
+        {
+            foreach (var op in root.Descendants())
+                if (op is IInvocationOperation inv && IsStartOrJoin(inv)) return true;
+            return false;
+        }
 
         private ISymbol? Tracked(IOperation? op)
         {
