@@ -24,19 +24,29 @@ public sealed class MissingTaskDoneAnalyzer : DiagnosticAnalyzer
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
+        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
+        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
             var types = new MultiprocTypes(start.Compilation);
             if (types.JoinableQueue is null) return;
-            start.RegisterOperationBlockAction(ctx =>
+            // Only blocks that take from a JoinableQueue build and walk a control flow graph.
+            BlockGate.Register(start, op => IsTake((IInvocationOperation)op, types) ? 1 : 0, 1, ctx =>
             {
                 foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
                     AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
-            });
+            }, OperationKind.Invocation);
         });
     }
+
+    private static bool IsTakeName(string name) => name is "Get" or "GetNowait" or "GetAsync" or "TryGet";
+
+    /// <summary>Get, GetNowait, GetAsync or TryGet of a JoinableQueue: the calls the analysis starts from.</summary>
+    private static bool IsTake(IInvocationOperation inv, MultiprocTypes types) =>
+        IsTakeName(inv.TargetMethod.Name) && types.IsJoinableQueue(inv.Instance?.Type) && types.IsProcessQueue(inv.TargetMethod.ContainingType);
 
     private static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {

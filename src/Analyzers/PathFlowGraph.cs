@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -426,5 +427,49 @@ internal static class PathSearch
         if (block.ConditionKind == ControlFlowConditionKind.None) return null;
         var conditionalTakenWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
         return (conditionalTakenWhen == value ? block.ConditionalSuccessor : block.FallThroughSuccessor)?.Destination;
+    }
+}
+
+/// <summary>
+/// Runs an operation-block analysis only in the blocks that need it: an operation action, registered in an
+/// operation-block start action, raises flags when a cheap filter recognizes a relevant operation (a method
+/// name first, then a type compared with the ones resolved for the compilation), and the analysis runs in the
+/// block-end action only when every required flag was raised. Blocks that are not executable code
+/// (field initializers, attribute arguments, parameter defaults) are skipped, as <see cref="PathFlowGraph.GraphsOf"/> does.
+/// </summary>
+internal static class BlockGate
+{
+    public static void Register(CompilationStartAnalysisContext start, Func<IOperation, int> flagsOf, int required,
+        Action<OperationBlockAnalysisContext> analyze, params OperationKind[] kinds)
+    {
+        start.RegisterOperationBlockStartAction(blockStart =>
+        {
+            if (!HasExecutableRoot(blockStart.OperationBlocks)) return;
+            var gate = new Flags();
+            blockStart.RegisterOperationAction(c =>
+            {
+                if ((gate.Value & required) != required) gate.Value |= flagsOf(c.Operation);
+            }, kinds);
+            blockStart.RegisterOperationBlockEndAction(c =>
+            {
+                if ((gate.Value & required) == required) analyze(c);
+            });
+        });
+    }
+
+    private static bool HasExecutableRoot(ImmutableArray<IOperation> blocks)
+    {
+        foreach (var block in blocks)
+        {
+            var root = block;
+            while (root.Parent is not null) root = root.Parent;
+            if (root is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation) return true;
+        }
+        return false;
+    }
+
+    private sealed class Flags
+    {
+        public int Value;
     }
 }

@@ -36,19 +36,40 @@ public sealed class QueueSizeCheckAnalyzer : DiagnosticAnalyzer
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
+        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
+        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
             var types = new MultiprocTypes(start.Compilation);
             if (types.ProcessQueue is null) return;
-            start.RegisterOperationBlockAction(ctx =>
+            // Only blocks that read IsEmpty/IsFull/Count of a ProcessQueue and call Get/Put on one build and walk a
+            // control flow graph.
+            BlockGate.Register(start, op => FlagsOf(op, types), SizeRead | QueueCall, ctx =>
             {
                 foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
                     AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
-            });
+            }, OperationKind.PropertyReference, OperationKind.Invocation);
         });
     }
+
+    private const int SizeRead = 1;
+    private const int QueueCall = 2;
+
+    private static int FlagsOf(IOperation op, MultiprocTypes types)
+    {
+        if (op is IInvocationOperation inv)
+        {
+            var m = inv.TargetMethod;
+            return (IsGet(m.Name) || IsPut(m.Name)) && types.IsProcessQueue(m.ContainingType) ? QueueCall : 0;
+        }
+        var p = ((IPropertyReferenceOperation)op).Property;
+        return IsSizeName(p.Name) && types.IsProcessQueue(p.ContainingType) ? SizeRead : 0;
+    }
+
+    private static bool IsSizeName(string name) => name is "IsEmpty" or "IsFull" or "Count";
 
     private static bool IsGet(string name) => name is "Get" or "GetNowait" or "GetAsync";
 
@@ -63,7 +84,7 @@ public sealed class QueueSizeCheckAnalyzer : DiagnosticAnalyzer
             foreach (var prop in block.BranchValue.DescendantsAndSelf().OfType<IPropertyReferenceOperation>())
             {
                 var name = prop.Property.Name;
-                if (name is not ("IsEmpty" or "IsFull" or "Count") || !types.IsProcessQueue(prop.Property.ContainingType)) continue;
+                if (!IsSizeName(name) || !types.IsProcessQueue(prop.Property.ContainingType)) continue;
                 if (FlowKey.Of(prop.Instance, allowElements: false) is not { } key) continue;
                 var whenTrue = PathSearch.SuccessorWhen(block, true);
                 var whenFalse = PathSearch.SuccessorWhen(block, false);

@@ -27,19 +27,26 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
+        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
+        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc) return;
-            start.RegisterOperationBlockAction(ctx =>
+            // Only blocks that start or join a ChildProcess build and walk a control flow graph.
+            BlockGate.Register(start, op => IsStartOrJoin((IInvocationOperation)op, types) ? 1 : 0, 1, ctx =>
             {
                 foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
                     new Analysis(cfg, types).Run(ctx.ReportDiagnostic);
-            });
+            }, OperationKind.Invocation);
         });
     }
+
+    private static bool IsStartOrJoin(IInvocationOperation inv, MultiprocTypes types) =>
+        inv.TargetMethod.Name is "Start" or "Join" or "JoinAsync" && types.IsChildProcess(inv.TargetMethod.ContainingType);
 
     private sealed class Analysis
     {
@@ -52,6 +59,11 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
         {
             _cfg = cfg;
             _types = types;
+        }
+
+        private void FindUntracked()
+        {
+            var cfg = _cfg;
             // Variables used inside nested functions may be started or joined there: not tracked.
             foreach (var op in cfg.OriginalOperation.Descendants())
             {
@@ -69,7 +81,8 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
 
         public void Run(System.Action<Diagnostic> report)
         {
-            if (!_cfg.OriginalOperation.Descendants().OfType<IInvocationOperation>().Any(IsStartOrJoin)) return;
+            if (!HasStartOrJoin(_cfg.OriginalOperation)) return;
+            FindUntracked();
             var graph = new PathFlowGraph(_cfg);
             var n = _cfg.Blocks.Length;
             var input = new Dictionary<ISymbol, int>?[n];
@@ -134,8 +147,14 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
             return changed;
         }
 
-        private bool IsStartOrJoin(IInvocationOperation inv) =>
-            inv.TargetMethod.Name is "Start" or "Join" or "JoinAsync" && _types.IsChildProcess(inv.TargetMethod.ContainingType);
+        private bool IsStartOrJoin(IInvocationOperation inv) => StartJoinOrderAnalyzer.IsStartOrJoin(inv, _types);
+
+        private bool HasStartOrJoin(IOperation root)
+        {
+            foreach (var op in root.Descendants())
+                if (op is IInvocationOperation inv && IsStartOrJoin(inv)) return true;
+            return false;
+        }
 
         private ISymbol? Tracked(IOperation? op)
         {

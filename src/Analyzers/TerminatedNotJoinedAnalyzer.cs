@@ -26,19 +26,26 @@ public sealed class TerminatedNotJoinedAnalyzer : DiagnosticAnalyzer
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
+        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
+        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc) return;
-            start.RegisterOperationBlockAction(ctx =>
+            // Only blocks that terminate or kill a ChildProcess build and walk a control flow graph.
+            BlockGate.Register(start, op => IsTerminate((IInvocationOperation)op, types) ? 1 : 0, 1, ctx =>
             {
                 foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
                     AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
-            });
+            }, OperationKind.Invocation);
         });
     }
+
+    private static bool IsTerminate(IInvocationOperation inv, MultiprocTypes types) =>
+        inv.TargetMethod.Name is "Terminate" or "Kill" && types.IsChildProcess(inv.TargetMethod.ContainingType);
 
     private static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {
@@ -54,7 +61,7 @@ public sealed class TerminatedNotJoinedAnalyzer : DiagnosticAnalyzer
             {
                 foreach (var inv in steps[i].DescendantsAndSelf().OfType<IInvocationOperation>())
                 {
-                    if (inv.TargetMethod.Name is not ("Terminate" or "Kill") || !types.IsChildProcess(inv.TargetMethod.ContainingType)) continue;
+                    if (!IsTerminate(inv, types)) continue;
                     if (FlowKey.Of(inv.Instance, allowElements: true, forEach) is not { } key) continue;
 
                     bool Satisfies(IOperation op) => op.DescendantsAndSelf().OfType<IInvocationOperation>().Any(j =>
