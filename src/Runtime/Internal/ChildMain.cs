@@ -14,9 +14,10 @@ internal static class ChildMain
         // What this child starts itself (a tool, another app) must not take the hook for its own.
         Environment.SetEnvironmentVariable(ProcessSpawner.ChildFdVariable, null);
         var ownHook = typeof(ChildMain).Assembly.Location;
-        var hooks = (Environment.GetEnvironmentVariable(ProcessSpawner.StartupHooksVariable) ?? "")
-            .Split(Path.PathSeparator).Where(h => h.Length > 0 && h != ownHook);
-        Environment.SetEnvironmentVariable(ProcessSpawner.StartupHooksVariable, string.Join(Path.PathSeparator, hooks) is { Length: > 0 } rest ? rest : null);
+        var rest = new List<string>();
+        foreach (var h in (Environment.GetEnvironmentVariable(ProcessSpawner.StartupHooksVariable) ?? "").Split(Path.PathSeparator))
+            if (h.Length > 0 && h != ownHook) rest.Add(h);
+        Environment.SetEnvironmentVariable(ProcessSpawner.StartupHooksVariable, rest.Count > 0 ? string.Join(Path.PathSeparator, rest) : null);
         Environment.Exit(Run(fd));
     }
 

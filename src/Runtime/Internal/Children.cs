@@ -32,6 +32,12 @@ internal static class Children
     public static void OnExit()
     {
         if (Interlocked.Exchange(ref _exited, 1) != 0) return;
+        if (Volatile.Read(ref _hooked) == 0)
+        {
+            // This process never started a child: nothing to join and no pool to release.
+            RunDirectory.RemoveIfRoot();
+            return;
+        }
         var snapshot = Active.Keys.ToArray();
         foreach (var c in snapshot)
             if (c.Daemon && c.IsAlive) c.Terminate();

@@ -10,7 +10,7 @@ namespace Multiproc.Internal;
 /// <summary>
 /// How items of <typeparamref name="T"/> become queue records: <c>byte[]</c> as is, <c>string</c> as UTF-8,
 /// types without references (int, double, enums, unmanaged structs) as their raw bytes, everything
-/// else as JSON with <see cref="Wire.Options"/> (no type names; Multiproc primitives as handles).
+/// else as JSON with <see cref="WireJson.Options"/> (no type names; Multiproc primitives as handles).
 /// A null item is a flag with no payload.
 /// </summary>
 internal static class ItemCodec<T>
@@ -30,7 +30,7 @@ internal static class ItemCodec<T>
     [ThreadStatic] private static ArrayBufferWriter<byte>? _jsonBuffer;
     [ThreadStatic] private static Utf8JsonWriter? _jsonWriter;
 
-    private static JsonTypeInfo<T> TypeInfo => _typeInfo ??= (JsonTypeInfo<T>)Wire.Options.GetTypeInfo(typeof(T));
+    private static JsonTypeInfo<T> TypeInfo => _typeInfo ??= (JsonTypeInfo<T>)WireJson.Options.GetTypeInfo(typeof(T));
 
     public static readonly ItemDecoder<T> Decoder = Decode;
 
@@ -76,7 +76,7 @@ internal static class ItemCodec<T>
         if (buffer.Capacity > 1 << 20) buffer = _jsonBuffer = new ArrayBufferWriter<byte>(256);
         buffer.ResetWrittenCount();
         var writer = _jsonWriter;
-        if (writer is null) writer = _jsonWriter = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, MaxDepth = Wire.Options.MaxDepth });
+        if (writer is null) writer = _jsonWriter = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, MaxDepth = WireJson.Options.MaxDepth });
         else writer.Reset(buffer);
         try
         {

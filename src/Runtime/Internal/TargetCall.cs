@@ -95,9 +95,9 @@ internal static class TargetCall
         string json;
         try
         {
-            json = JsonSerializer.Serialize(value, declared, Wire.Options);
-            var back = JsonSerializer.Deserialize(json, declared, Wire.Options);
-            var again = JsonSerializer.Serialize(back, declared, Wire.Options);
+            json = JsonSerializer.Serialize(value, declared, WireJson.Options);
+            var back = JsonSerializer.Deserialize(json, declared, WireJson.Options);
+            var again = JsonSerializer.Serialize(back, declared, WireJson.Options);
             if (again != json)
                 throw new ArgumentException(
                     $"Cannot send {what} to a child process: {actual.Name} does not round-trip through System.Text.Json (sent {Truncate(json)}, the child would get {Truncate(again)}); give it settable properties or a constructor whose parameters match them.",
@@ -131,7 +131,7 @@ internal static class TargetCall
     {
         if (encoded is null || encoded.Length == 0) return null;
         var body = encoded[1..];
-        if (encoded[0] == JsonTag) return JsonSerializer.Deserialize(body, type, Wire.Options);
+        if (encoded[0] == JsonTag) return JsonSerializer.Deserialize(body, type, WireJson.Options);
         if (encoded[0] != RawTag) throw new InvalidDataException("Bad argument encoding.");
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         if (typeof(ISharedObject).IsAssignableFrom(type)) return SharedObjects.Attach(type, body);

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Multiproc.Internal;
 
-/// <summary>What the parent sends a child through its control pipe: one length-prefixed JSON message.</summary>
+/// <summary>What the parent sends a child through its control pipe: one length-prefixed binary frame.</summary>
 internal sealed class StartMessage
 {
     public int Version { get; set; } = 1;
@@ -15,12 +15,13 @@ internal sealed class StartMessage
     public int MethodToken { get; set; }
     /// <summary>The instance for an instance-method target, as JSON of the declaring type; null for static targets.</summary>
     public string? Instance { get; set; }
-    /// <summary>Each argument as JSON of its parameter's declared type.</summary>
+    /// <summary>Each argument, tagged: raw text (strings, primitives, handles) or JSON of its parameter's declared type.</summary>
     public string?[] Arguments { get; set; } = [];
 }
 
 /// <summary>Serialization settings shared by arguments and queue items.</summary>
-internal static class Wire
+/// <remarks>Kept apart from <see cref="Wire"/> so that a child that needs no JSON never initializes System.Text.Json.</remarks>
+internal static class WireJson
 {
     /// <summary>
     /// Options for user data: public properties and fields, Multiproc primitives as handles, no
@@ -42,6 +43,11 @@ internal static class Wire
         return o;
     }
 
+}
+
+/// <summary>The control-pipe framing between parent and child.</summary>
+internal static class Wire
+{
     /// <summary>
     /// The start message as a length-prefixed binary frame (BinaryWriter strings and ints). The child
     /// decodes it without System.Text.Json, whose first use would add its start-up cost to every child.
