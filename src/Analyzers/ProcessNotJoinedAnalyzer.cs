@@ -42,8 +42,28 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
         {
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc) return;
-            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, types));
+            // Only bodies that call ChildProcess.Start() can leave a process un-joined: the graphs are built for those alone.
+            start.RegisterOperationBlockStartAction(blockStart =>
+            {
+                var startsProcess = false;
+                blockStart.RegisterOperationAction(op =>
+                {
+                    if (!startsProcess && MayStart((IInvocationOperation)op.Operation, types)) startsProcess = true;
+                }, OperationKind.Invocation);
+                blockStart.RegisterOperationBlockEndAction(block =>
+                {
+                    if (startsProcess) AnalyzeBlock(block, types);
+                });
+            });
         });
+    }
+
+    /// <summary>A <c>Start()</c> call on a ChildProcess (by its declaring type or its receiver's type).</summary>
+    private static bool MayStart(IInvocationOperation invocation, MultiprocTypes types)
+    {
+        var method = invocation.TargetMethod;
+        return method.Name == "Start"
+            && (types.IsChildProcess(method.ContainingType) || types.IsChildProcess(invocation.Instance?.Type));
     }
 
     private static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types)
