@@ -170,6 +170,21 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
     {
         var blocks = cfg.Blocks;
         var n = blocks.Length;
+
+        // The references to tracked locals of each block, in evaluation order: the only operations the
+        // transfer function looks at, collected once instead of walking every operation on each visit.
+        var references = new List<ILocalReferenceOperation>?[n];
+        var anyStart = false;
+        foreach (var b in blocks)
+        {
+            List<ILocalReferenceOperation>? list = null;
+            foreach (var op in b.Operations) CollectTrackedReferences(op, info, ref list, ref anyStart);
+            if (b.BranchValue is not null) CollectTrackedReferences(b.BranchValue, info, ref list, ref anyStart);
+            references[b.Ordinal] = list;
+        }
+        // No Start() on a tracked local in this graph: no fact is ever made, nothing to report.
+        if (!anyStart) return;
+
         var inStates = new HashSet<object>?[n];
         var reported = new HashSet<IInvocationOperation>();
         var startLocal = new Dictionary<IInvocationOperation, ILocalSymbol>();
@@ -222,8 +237,8 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
             var block = blocks[ordinal];
             var state = new HashSet<object>(inStates[ordinal]!);
             if (block.Kind == BasicBlockKind.Exit) continue;
-            foreach (var op in block.Operations) Transfer(op, state, info, startLocal, reported, context);
-            if (block.BranchValue is not null) Transfer(block.BranchValue, state, info, startLocal, reported, context);
+            if (references[ordinal] is { } blockReferences)
+                foreach (var reference in blockReferences) Transfer(reference, state, info, startLocal, reported, context);
 
             foreach (var branch in Branches(block))
             {
@@ -275,12 +290,22 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
         if (block.ConditionalSuccessor is not null) yield return block.ConditionalSuccessor;
     }
 
-    private static void Transfer(IOperation root, HashSet<object> state, PrepassInfo info,
+    /// <summary>Pre-order (the order of <c>DescendantsAndSelf</c>) collection of the references to tracked locals.</summary>
+    private static void CollectTrackedReferences(IOperation operation, PrepassInfo info, ref List<ILocalReferenceOperation>? list, ref bool anyStart)
+    {
+        if (operation is ILocalReferenceOperation reference && info.Tracked.Contains(reference.Local))
+        {
+            (list ??= new List<ILocalReferenceOperation>()).Add(reference);
+            if (reference.Parent is IInvocationOperation { TargetMethod.Name: "Start" } invocation && invocation.Instance == reference) anyStart = true;
+        }
+        foreach (var child in operation.ChildOperations) CollectTrackedReferences(child, info, ref list, ref anyStart);
+    }
+
+    /// <summary>The transfer function for one reference to a tracked local.</summary>
+    private static void Transfer(ILocalReferenceOperation reference, HashSet<object> state, PrepassInfo info,
         Dictionary<IInvocationOperation, ILocalSymbol> startLocal, HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
     {
-        foreach (var op in root.DescendantsAndSelf())
         {
-            if (op is not ILocalReferenceOperation reference || !info.Tracked.Contains(reference.Local)) continue;
             var local = reference.Local;
             IOperation? parent = reference.Parent;
             var disposeOnly = false;
@@ -290,7 +315,7 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
                 parent = conversion.Parent;
             }
             // The capture a using statement/declaration makes to dispose the process is no hand-off.
-            if (disposeOnly || parent is IIsNullOperation || (parent is IFlowCaptureOperation && info.UsingLocals.Contains(local))) continue;
+            if (disposeOnly || parent is IIsNullOperation || (parent is IFlowCaptureOperation && info.UsingLocals.Contains(local))) return;
             switch (parent)
             {
                 case ISimpleAssignmentOperation assign when assign.Target == reference:
