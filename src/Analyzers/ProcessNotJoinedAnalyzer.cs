@@ -76,7 +76,10 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
             if (body is not (IMethodBodyOperation or IConstructorBodyOperation) || !seen.Add(body)) continue;
             var info = Prepass(body, types, context);
             if (info.Tracked.Count == 0) continue;
-            foreach (var cfg in FlowSuccessors.WithNestedGraphs(context.GetControlFlowGraph(block)))
+            var graph = context.GetControlFlowGraph(block);
+            // Nested graphs (lambdas, local functions) only matter where a tracked local is started.
+            var startSpans = info.StartSpans;
+            foreach (var cfg in FlowSuccessors.WithNestedGraphs(graph, span => ContainsAny(span, startSpans)))
                 AnalyzeGraph(cfg, info, context);
         }
     }
@@ -85,6 +88,8 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
     {
         public readonly HashSet<ILocalSymbol> Tracked = new(SymbolEqualityComparer.Default);
         public readonly HashSet<ILocalSymbol> UsingLocals = new(SymbolEqualityComparer.Default);
+        /// <summary>Spans of the <c>local.Start()</c> calls on ChildProcess locals.</summary>
+        public readonly List<Microsoft.CodeAnalysis.Text.TextSpan> StartSpans = new();
     }
 
     /// <summary>
@@ -122,8 +127,10 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
                     if (IsCapturedReference(reference)) rejected.Add(reference.Local);
                     if (reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }) rejected.Add(reference.Local);
                     break;
-                case IInvocationOperation { TargetMethod.Name: "Start" } start when types.IsChildProcess(start.TargetMethod.ContainingType):
+                case IInvocationOperation { TargetMethod.Name: "Start" } start when types.IsChildProcess(start.TargetMethod.ContainingType) || types.IsChildProcess(start.Instance?.Type):
                 {
+                    if (start.Instance is ILocalReferenceOperation) info.StartSpans.Add(start.Syntax.Span);
+                    if (!types.IsChildProcess(start.TargetMethod.ContainingType)) break;
                     var creation = ChildTargets.AsChildProcessCreation(start.Instance, types);
                     if (creation is not null && IsFreshNonDaemonCreation(creation, types))
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, start.Syntax.GetLocation(), "new ChildProcess(...)"));
@@ -133,6 +140,13 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
         }
         info.Tracked.ExceptWith(rejected);
         return info;
+    }
+
+    private static bool ContainsAny(Microsoft.CodeAnalysis.Text.TextSpan outer, List<Microsoft.CodeAnalysis.Text.TextSpan> spans)
+    {
+        foreach (var span in spans)
+            if (outer.Contains(span)) return true;
+        return false;
     }
 
     private static bool IsCapturedReference(ILocalReferenceOperation reference)

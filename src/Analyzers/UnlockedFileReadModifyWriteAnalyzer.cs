@@ -144,17 +144,33 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
             if (!seen.Add(body) || block.OwningSymbol is not IMethodSymbol method) continue;
             if (body is not (IMethodBodyOperation or IConstructorBodyOperation)) continue;
             // Cheap reject before building graphs: the body must read some file.
-            if (!body.Descendants().Any(d => (d.Kind is OperationKind.Invocation or OperationKind.ObjectCreation) && Classify(d, fileTypes) is { Read: true }))
-                continue;
+            var readSpans = new List<TextSpan>();
+            var writeSpans = new List<TextSpan>();
+            foreach (var d in body.Descendants())
+            {
+                if (d.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation) || Classify(d, fileTypes) is not { } access) continue;
+                if (access.Read) readSpans.Add(d.Syntax.Span);
+                if (access.Write) writeSpans.Add(d.Syntax.Span);
+            }
+            if (readSpans.Count == 0) continue;
             var cfg = block.GetControlFlowGraph(op);
             AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, block.CancellationToken);
-            foreach (var nested in FlowSuccessors.WithNestedGraphs(cfg).Skip(1))
+            // A lambda or local function can only hold a read-modify-write if it holds a read and a write.
+            bool WorthEntering(TextSpan span) => ContainsAny(span, readSpans) && ContainsAny(span, writeSpans);
+            foreach (var nested in FlowSuccessors.WithNestedGraphs(cfg, WorthEntering).Skip(1))
             {
                 // A local function is a method of its own in the call graph; a lambda runs where its container runs.
                 var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;
                 AnalyzeGraph(nested, body, owner, fileTypes, types, candidates, block.CancellationToken);
             }
         }
+    }
+
+    private static bool ContainsAny(TextSpan outer, List<TextSpan> spans)
+    {
+        foreach (var span in spans)
+            if (outer.Contains(span)) return true;
+        return false;
     }
 
     private sealed class FileTypes
