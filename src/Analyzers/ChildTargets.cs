@@ -50,8 +50,64 @@ internal static class ChildTargets
 /// </summary>
 internal sealed class CallGraph
 {
+    /// <summary>The operation kinds <see cref="Record"/> looks at: register an operation action for them.</summary>
+    public static readonly ImmutableArray<OperationKind> CalleeKinds = ImmutableArray.Create(
+        OperationKind.Invocation, OperationKind.MethodReference, OperationKind.ObjectCreation, OperationKind.PropertyReference);
+
     private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentDictionary<IMethodSymbol, byte>> _callees =
         new(SymbolEqualityComparer.Default);
+
+    private readonly IAssemblySymbol? _assembly;
+    private readonly ConcurrentQueue<(IMethodSymbol Caller, IMethodSymbol Callee)> _edges = new();
+    private readonly object _buildLock = new();
+    private bool _built;
+
+    public CallGraph() { }
+
+    /// <summary>
+    /// A call graph filled through <see cref="Record"/> from operation actions (no walk of its own):
+    /// only callees declared in <paramref name="assembly"/> are kept, since only they have bodies that
+    /// can lead further (and only they are asked about).
+    /// </summary>
+    public CallGraph(IAssemblySymbol assembly) => _assembly = assembly;
+
+    /// <summary>
+    /// Records the method <paramref name="operation"/> (one of <see cref="CalleeKinds"/>) invokes or
+    /// references as a callee of <paramref name="containingSymbol"/> (the owner of its operation block:
+    /// lambdas and local functions count for their containing method, as in <see cref="AddBody"/>).
+    /// Cheap: no allocation unless the callee is a method of this compilation.
+    /// </summary>
+    public void Record(ISymbol containingSymbol, IOperation operation)
+    {
+        if (containingSymbol is not IMethodSymbol caller) return;
+        IMethodSymbol? callee;
+        switch (operation)
+        {
+            case IInvocationOperation inv: callee = inv.TargetMethod; break;
+            case IMethodReferenceOperation mr: callee = mr.Method; break;
+            case IObjectCreationOperation oc: callee = oc.Constructor; break;
+            case IPropertyReferenceOperation pr: callee = pr.Property.GetMethod ?? pr.Property.SetMethod; break;
+            default: return;
+        }
+        if (callee is null || !SymbolEqualityComparer.Default.Equals(callee.ContainingAssembly, _assembly)) return;
+        _edges.Enqueue((caller.OriginalDefinition, callee.OriginalDefinition));
+    }
+
+    /// <summary>Moves the recorded edges into the adjacency sets (once, before the first query).</summary>
+    private void Build()
+    {
+        if (_assembly is null) return;
+        lock (_buildLock)
+        {
+            if (_built && _edges.IsEmpty) return;
+            while (_edges.TryDequeue(out var edge))
+            {
+                var set = _callees.GetOrAdd(edge.Caller, _ => new ConcurrentDictionary<IMethodSymbol, byte>(SymbolEqualityComparer.Default));
+                set.TryAdd(edge.Callee, 0);
+            }
+            _built = true;
+        }
+    }
 
     /// <summary>Records every method invoked or referenced (method groups, lambdas' bodies included) in <paramref name="body"/>.</summary>
     public void AddBody(IMethodSymbol method, IOperation body)
@@ -74,6 +130,7 @@ internal sealed class CallGraph
     /// <summary>Every method reachable from <paramref name="roots"/> (roots included).</summary>
     public ImmutableHashSet<IMethodSymbol> ReachableFrom(IEnumerable<IMethodSymbol> roots)
     {
+        Build();
         var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         var stack = new Stack<IMethodSymbol>();
         foreach (var r in roots)

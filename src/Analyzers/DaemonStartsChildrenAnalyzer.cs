@@ -26,32 +26,32 @@ public sealed class DaemonStartsChildrenAnalyzer : DiagnosticAnalyzer
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc) return;
 
-            var graph = new CallGraph();
+            var graph = new CallGraph(start.Compilation.Assembly);
             var starters = new ConcurrentDictionary<IMethodSymbol, byte>(SymbolEqualityComparer.Default);
             var daemons = new ConcurrentBag<ChildProcessSite>();
 
-            start.RegisterOperationBlockAction(block =>
-            {
-                if (block.OwningSymbol is not IMethodSymbol method) return;
-                foreach (var body in block.OperationBlocks)
-                {
-                    graph.AddBody(method, body);
-                    foreach (var op in body.DescendantsAndSelf())
-                    {
-                        if (op is IInvocationOperation invocation && ChildProcessSites.IsStart(invocation, types))
-                            starters.TryAdd(method.OriginalDefinition, 0);
-                    }
-                }
-            });
-
+            // One cheap callback per call-like operation: the call graph edge, ChildProcess.Start() calls
+            // (their method starts children) and daemon ChildProcess creations.
             start.RegisterOperationAction(ctx =>
             {
-                var site = ChildProcessSites.Analyze((IObjectCreationOperation)ctx.Operation, types);
-                if (site is { Daemon: DaemonState.Daemon }) daemons.Add(site);
-            }, OperationKind.ObjectCreation);
+                var operation = ctx.Operation;
+                graph.Record(ctx.ContainingSymbol, operation);
+                switch (operation)
+                {
+                    case IInvocationOperation invocation:
+                        if (ctx.ContainingSymbol is IMethodSymbol method && ChildProcessSites.IsStart(invocation, types))
+                            starters.TryAdd(method.OriginalDefinition, 0);
+                        break;
+                    case IObjectCreationOperation creation when types.IsChildProcess(creation.Type):
+                        var site = ChildProcessSites.Analyze(creation, types);
+                        if (site is { Daemon: DaemonState.Daemon }) daemons.Add(site);
+                        break;
+                }
+            }, CallGraph.CalleeKinds);
 
             start.RegisterCompilationEndAction(end =>
             {
+                if (daemons.IsEmpty || starters.IsEmpty) return;
                 foreach (var site in daemons)
                 {
                     var reachable = graph.ReachableFrom(new[] { site.TargetMethod });

@@ -42,26 +42,38 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
             // Targets in other files: their CFG is only available from their own operation blocks, and
             // the diagnostic is reported at compilation end (non-local, so without a code fix).
             var endless = new ConcurrentDictionary<IMethodSymbol, byte>(SymbolEqualityComparer.Default);
-            var pending = new ConcurrentBag<ChildProcessSite>();
+            var pending = new ConcurrentBag<IObjectCreationOperation>();
             // Targets in the creation's own file are analysed on demand, so the diagnostic is local and fixable.
             var cache = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
-            start.RegisterOperationBlockAction(block =>
+            // Only bodies that take items from a queue can be endless consumers: the graphs are built for those alone.
+            start.RegisterOperationBlockStartAction(blockStart =>
             {
-                if (block.OwningSymbol is not IMethodSymbol method) return;
-                foreach (var body in block.OperationBlocks)
+                if (blockStart.OwningSymbol is not IMethodSymbol) return;
+                var takes = false;
+                blockStart.RegisterOperationAction(op =>
                 {
-                    if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, types)) continue;
-                    if (IsEndlessConsumer(block.GetControlFlowGraph(body), types))
-                        endless.TryAdd(method.OriginalDefinition, 0);
-                }
+                    if (!takes && IsTake((IInvocationOperation)op.Operation, types)) takes = true;
+                }, OperationKind.Invocation);
+                blockStart.RegisterOperationBlockEndAction(block =>
+                {
+                    if (!takes || block.OwningSymbol is not IMethodSymbol method) return;
+                    foreach (var body in block.OperationBlocks)
+                    {
+                        if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, types)) continue;
+                        if (IsEndlessConsumer(block.GetControlFlowGraph(body), types))
+                            endless.TryAdd(method.OriginalDefinition, 0);
+                    }
+                });
             });
 
             start.RegisterOperationAction(ctx =>
             {
-                var site = ChildProcessSites.Analyze((IObjectCreationOperation)ctx.Operation, types);
-                if (site is not { Daemon: DaemonState.NotDaemon }) return;
-                var target = site.TargetMethod.OriginalDefinition;
+                var creation = (IObjectCreationOperation)ctx.Operation;
+                if (!types.IsChildProcess(creation.Type)) return;
+                var targetInvocation = ChildTargets.GetTargetInvocation(creation, types);
+                if (targetInvocation is null) return;
+                var target = targetInvocation.TargetMethod.OriginalDefinition;
                 var tree = ctx.Operation.Syntax.SyntaxTree;
                 SyntaxNode? declaration = null;
                 foreach (var reference in target.DeclaringSyntaxReferences)
@@ -70,7 +82,8 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
                 }
                 if (declaration is null)
                 {
-                    if (!target.DeclaringSyntaxReferences.IsEmpty) pending.Add(site);
+                    // Whether the process is a daemon is only worked out if the target turns out endless.
+                    if (!target.DeclaringSyntaxReferences.IsEmpty) pending.Add(creation);
                     return;
                 }
                 var model = ctx.Operation.SemanticModel;
@@ -80,6 +93,8 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
                     && TakesItem(body, types)
                     && IsEndlessConsumer(ControlFlowGraph.Create(body, ctx.CancellationToken), types));
                 if (!isEndless) return;
+                var site = ChildProcessSites.Analyze(creation, types);
+                if (site is not { Daemon: DaemonState.NotDaemon }) return;
                 ctx.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.MP0011_EndlessConsumerNotDaemon,
                     site.Creation.Syntax.GetLocation(),
@@ -90,8 +105,11 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
 
             start.RegisterCompilationEndAction(end =>
             {
-                foreach (var site in pending)
+                if (endless.IsEmpty) return;
+                foreach (var creation in pending)
                 {
+                    var site = ChildProcessSites.Analyze(creation, types);
+                    if (site is not { Daemon: DaemonState.NotDaemon }) continue;
                     if (!endless.ContainsKey(site.TargetMethod.OriginalDefinition)) continue;
                     end.ReportDiagnostic(Diagnostic.Create(
                         Descriptors.MP0011_EndlessConsumerNotDaemon,
@@ -129,12 +147,14 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
     {
         foreach (var op in root.DescendantsAndSelf())
         {
-            if (op is IInvocationOperation { TargetMethod.Name: "Get" or "GetNowait" or "GetAsync" or "TryGet" } inv
-                && types.IsProcessQueue(inv.TargetMethod.ContainingType))
-                return true;
+            if (op is IInvocationOperation inv && IsTake(inv, types)) return true;
         }
         return false;
     }
+
+    private static bool IsTake(IInvocationOperation invocation, MultiprocTypes types) =>
+        invocation.TargetMethod.Name is "Get" or "GetNowait" or "GetAsync" or "TryGet"
+        && types.IsProcessQueue(invocation.TargetMethod.ContainingType);
 
     private static ImmutableDictionary<string, string?> FixData(ChildProcessSite site)
     {

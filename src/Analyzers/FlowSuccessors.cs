@@ -90,6 +90,45 @@ internal sealed class FlowSuccessors
     }
 
 
+    /// <summary>
+    /// Like <see cref="WithNestedGraphs(ControlFlowGraph)"/>, but the graph of a local function or
+    /// lambda (and of those nested in it) is only built when <paramref name="worthEntering"/> accepts
+    /// the span of its syntax: building graphs for every LINQ lambda of a method is most of the cost.
+    /// Same graphs, same order, for the functions accepted.
+    /// </summary>
+    internal static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph cfg, System.Func<Microsoft.CodeAnalysis.Text.TextSpan, bool> worthEntering)
+    {
+        yield return cfg;
+        foreach (var localFunction in cfg.LocalFunctions)
+        {
+            var entered = false;
+            foreach (var reference in localFunction.DeclaringSyntaxReferences)
+                if (worthEntering(reference.Span)) { entered = true; break; }
+            if (!entered) continue;
+            foreach (var nested in WithNestedGraphs(cfg.GetLocalFunctionControlFlowGraph(localFunction), worthEntering))
+                yield return nested;
+        }
+        List<IFlowAnonymousFunctionOperation>? lambdas = null;
+        foreach (var block in cfg.Blocks)
+        {
+            foreach (var op in block.Operations) CollectLambdas(op, ref lambdas);
+            if (block.BranchValue is not null) CollectLambdas(block.BranchValue, ref lambdas);
+        }
+        if (lambdas is null) yield break;
+        foreach (var lambda in lambdas)
+        {
+            if (!worthEntering(lambda.Syntax.Span)) continue;
+            foreach (var nested in WithNestedGraphs(cfg.GetAnonymousFunctionControlFlowGraph(lambda), worthEntering))
+                yield return nested;
+        }
+    }
+
+    private static void CollectLambdas(IOperation operation, ref List<IFlowAnonymousFunctionOperation>? lambdas)
+    {
+        if (operation is IFlowAnonymousFunctionOperation lambda) (lambdas ??= new List<IFlowAnonymousFunctionOperation>()).Add(lambda);
+        foreach (var child in operation.ChildOperations) CollectLambdas(child, ref lambdas);
+    }
+
     private static void AddEdge(List<int> list, int target, Dictionary<int, List<int>> handlerEntries)
     {
         if (!list.Contains(target)) list.Add(target);

@@ -74,8 +74,7 @@ public sealed class InProcessSynchronizerAnalyzer : DiagnosticAnalyzer
 
             start.RegisterOperationAction(ctx =>
             {
-                foreach (var (symbol, kind) in LockUses(ctx.Operation, types))
-                    lockTargets.TryAdd(symbol, kind);
+                if (LockUse(ctx.Operation, types, out var kind) is { } symbol) lockTargets.TryAdd(symbol, kind);
             }, OperationKind.Lock, OperationKind.Invocation);
 
             start.RegisterOperationAction(ctx =>
@@ -155,22 +154,25 @@ public sealed class InProcessSynchronizerAnalyzer : DiagnosticAnalyzer
     private static bool Is(ITypeSymbol type, INamedTypeSymbol? expected) =>
         expected is not null && SymbolEqualityComparer.Default.Equals(type, expected);
 
-    /// <summary>The symbols locked by a lock statement or passed to Monitor.Enter/TryEnter/Exit/Wait/Pulse.</summary>
-    private static IEnumerable<(ISymbol Symbol, string Kind)> LockUses(IOperation operation, MultiprocTypes types)
+    /// <summary>The symbol locked by a lock statement or passed to Monitor.Enter/TryEnter/Exit/Wait/Pulse, if any (no allocation).</summary>
+    private static ISymbol? LockUse(IOperation operation, MultiprocTypes types, out string kind)
     {
         switch (operation)
         {
             case ILockOperation lockOperation when ChildProcessSites.ReferencedSymbol(lockOperation.LockedValue) is { } locked:
-                yield return (locked, LockStatementKind);
-                break;
+                kind = LockStatementKind;
+                return locked;
             case IInvocationOperation invocation
-                when invocation.Arguments.Length > 0
-                     && MonitorMethods.Contains(invocation.TargetMethod.Name)
-                     && types.Monitor is not null
+                when types.Monitor is not null
                      && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, types.Monitor)
+                     && invocation.Arguments.Length > 0
+                     && MonitorMethods.Contains(invocation.TargetMethod.Name)
                      && ChildProcessSites.ReferencedSymbol(invocation.Arguments[0].Value) is { } monitored:
-                yield return (monitored, MonitorKind);
-                break;
+                kind = MonitorKind;
+                return monitored;
+            default:
+                kind = "";
+                return null;
         }
     }
 
@@ -181,12 +183,10 @@ public sealed class InProcessSynchronizerAnalyzer : DiagnosticAnalyzer
         foreach (var op in root.DescendantsAndSelf())
         {
             if (op is not (ILockOperation or IInvocationOperation)) continue;
-            foreach (var (locked, k) in LockUses(op, types))
-            {
-                if (!SymbolEqualityComparer.Default.Equals(locked, symbol)) continue;
-                if (k == LockStatementKind) return k;
-                kind = k;
-            }
+            var locked = LockUse(op, types, out var k);
+            if (locked is null || !SymbolEqualityComparer.Default.Equals(locked, symbol)) continue;
+            if (k == LockStatementKind) return k;
+            kind = k;
         }
         return kind;
     }

@@ -42,8 +42,28 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
         {
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc) return;
-            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, types));
+            // Only bodies that call ChildProcess.Start() can leave a process un-joined: the graphs are built for those alone.
+            start.RegisterOperationBlockStartAction(blockStart =>
+            {
+                var startsProcess = false;
+                blockStart.RegisterOperationAction(op =>
+                {
+                    if (!startsProcess && MayStart((IInvocationOperation)op.Operation, types)) startsProcess = true;
+                }, OperationKind.Invocation);
+                blockStart.RegisterOperationBlockEndAction(block =>
+                {
+                    if (startsProcess) AnalyzeBlock(block, types);
+                });
+            });
         });
+    }
+
+    /// <summary>A <c>Start()</c> call on a ChildProcess (by its declaring type or its receiver's type).</summary>
+    private static bool MayStart(IInvocationOperation invocation, MultiprocTypes types)
+    {
+        var method = invocation.TargetMethod;
+        return method.Name == "Start"
+            && (types.IsChildProcess(method.ContainingType) || types.IsChildProcess(invocation.Instance?.Type));
     }
 
     private static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types)
@@ -56,7 +76,10 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
             if (body is not (IMethodBodyOperation or IConstructorBodyOperation) || !seen.Add(body)) continue;
             var info = Prepass(body, types, context);
             if (info.Tracked.Count == 0) continue;
-            foreach (var cfg in FlowSuccessors.WithNestedGraphs(context.GetControlFlowGraph(block)))
+            var graph = context.GetControlFlowGraph(block);
+            // Nested graphs (lambdas, local functions) only matter where a tracked local is started.
+            var startSpans = info.StartSpans;
+            foreach (var cfg in FlowSuccessors.WithNestedGraphs(graph, span => ContainsAny(span, startSpans)))
                 AnalyzeGraph(cfg, info, context);
         }
     }
@@ -65,6 +88,8 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
     {
         public readonly HashSet<ILocalSymbol> Tracked = new(SymbolEqualityComparer.Default);
         public readonly HashSet<ILocalSymbol> UsingLocals = new(SymbolEqualityComparer.Default);
+        /// <summary>Spans of the <c>local.Start()</c> calls on ChildProcess locals.</summary>
+        public readonly List<Microsoft.CodeAnalysis.Text.TextSpan> StartSpans = new();
     }
 
     /// <summary>
@@ -102,8 +127,10 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
                     if (IsCapturedReference(reference)) rejected.Add(reference.Local);
                     if (reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }) rejected.Add(reference.Local);
                     break;
-                case IInvocationOperation { TargetMethod.Name: "Start" } start when types.IsChildProcess(start.TargetMethod.ContainingType):
+                case IInvocationOperation { TargetMethod.Name: "Start" } start when types.IsChildProcess(start.TargetMethod.ContainingType) || types.IsChildProcess(start.Instance?.Type):
                 {
+                    if (start.Instance is ILocalReferenceOperation) info.StartSpans.Add(start.Syntax.Span);
+                    if (!types.IsChildProcess(start.TargetMethod.ContainingType)) break;
                     var creation = ChildTargets.AsChildProcessCreation(start.Instance, types);
                     if (creation is not null && IsFreshNonDaemonCreation(creation, types))
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, start.Syntax.GetLocation(), "new ChildProcess(...)"));
@@ -113,6 +140,13 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
         }
         info.Tracked.ExceptWith(rejected);
         return info;
+    }
+
+    private static bool ContainsAny(Microsoft.CodeAnalysis.Text.TextSpan outer, List<Microsoft.CodeAnalysis.Text.TextSpan> spans)
+    {
+        foreach (var span in spans)
+            if (outer.Contains(span)) return true;
+        return false;
     }
 
     private static bool IsCapturedReference(ILocalReferenceOperation reference)
@@ -150,6 +184,21 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
     {
         var blocks = cfg.Blocks;
         var n = blocks.Length;
+
+        // The references to tracked locals of each block, in evaluation order: the only operations the
+        // transfer function looks at, collected once instead of walking every operation on each visit.
+        var references = new List<ILocalReferenceOperation>?[n];
+        var anyStart = false;
+        foreach (var b in blocks)
+        {
+            List<ILocalReferenceOperation>? list = null;
+            foreach (var op in b.Operations) CollectTrackedReferences(op, info, ref list, ref anyStart);
+            if (b.BranchValue is not null) CollectTrackedReferences(b.BranchValue, info, ref list, ref anyStart);
+            references[b.Ordinal] = list;
+        }
+        // No Start() on a tracked local in this graph: no fact is ever made, nothing to report.
+        if (!anyStart) return;
+
         var inStates = new HashSet<object>?[n];
         var reported = new HashSet<IInvocationOperation>();
         var startLocal = new Dictionary<IInvocationOperation, ILocalSymbol>();
@@ -202,8 +251,8 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
             var block = blocks[ordinal];
             var state = new HashSet<object>(inStates[ordinal]!);
             if (block.Kind == BasicBlockKind.Exit) continue;
-            foreach (var op in block.Operations) Transfer(op, state, info, startLocal, reported, context);
-            if (block.BranchValue is not null) Transfer(block.BranchValue, state, info, startLocal, reported, context);
+            if (references[ordinal] is { } blockReferences)
+                foreach (var reference in blockReferences) Transfer(reference, state, info, startLocal, reported, context);
 
             foreach (var branch in Branches(block))
             {
@@ -255,12 +304,22 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
         if (block.ConditionalSuccessor is not null) yield return block.ConditionalSuccessor;
     }
 
-    private static void Transfer(IOperation root, HashSet<object> state, PrepassInfo info,
+    /// <summary>Pre-order (the order of <c>DescendantsAndSelf</c>) collection of the references to tracked locals.</summary>
+    private static void CollectTrackedReferences(IOperation operation, PrepassInfo info, ref List<ILocalReferenceOperation>? list, ref bool anyStart)
+    {
+        if (operation is ILocalReferenceOperation reference && info.Tracked.Contains(reference.Local))
+        {
+            (list ??= new List<ILocalReferenceOperation>()).Add(reference);
+            if (reference.Parent is IInvocationOperation { TargetMethod.Name: "Start" } invocation && invocation.Instance == reference) anyStart = true;
+        }
+        foreach (var child in operation.ChildOperations) CollectTrackedReferences(child, info, ref list, ref anyStart);
+    }
+
+    /// <summary>The transfer function for one reference to a tracked local.</summary>
+    private static void Transfer(ILocalReferenceOperation reference, HashSet<object> state, PrepassInfo info,
         Dictionary<IInvocationOperation, ILocalSymbol> startLocal, HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
     {
-        foreach (var op in root.DescendantsAndSelf())
         {
-            if (op is not ILocalReferenceOperation reference || !info.Tracked.Contains(reference.Local)) continue;
             var local = reference.Local;
             IOperation? parent = reference.Parent;
             var disposeOnly = false;
@@ -270,7 +329,7 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
                 parent = conversion.Parent;
             }
             // The capture a using statement/declaration makes to dispose the process is no hand-off.
-            if (disposeOnly || parent is IIsNullOperation || (parent is IFlowCaptureOperation && info.UsingLocals.Contains(local))) continue;
+            if (disposeOnly || parent is IIsNullOperation || (parent is IFlowCaptureOperation && info.UsingLocals.Contains(local))) return;
             switch (parent)
             {
                 case ISimpleAssignmentOperation assign when assign.Target == reference:

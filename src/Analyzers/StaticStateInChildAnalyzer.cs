@@ -19,6 +19,8 @@ public sealed class StaticStateInChildAnalyzer : DiagnosticAnalyzer
 {
     private static readonly string[] MutatorPrefixes = { "Add", "Insert", "Remove", "Clear", "Enqueue", "Push", "TryAdd", "Set", "Append" };
 
+    private static readonly ImmutableArray<OperationKind> WatchedKinds = CallGraph.CalleeKinds.Add(OperationKind.FieldReference);
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.MP0009_StaticStateWrittenInChild);
 
@@ -44,41 +46,56 @@ public sealed class StaticStateInChildAnalyzer : DiagnosticAnalyzer
             if (!types.HasMultiproc) return;
             var assembly = start.Compilation.Assembly;
 
-            var graph = new CallGraph();
-            var writes = new ConcurrentDictionary<IMethodSymbol, ImmutableHashSet<ISymbol>>(SymbolEqualityComparer.Default);
+            var graph = new CallGraph(assembly);
+            var writes = new ConcurrentDictionary<IMethodSymbol, ConcurrentDictionary<ISymbol, byte>>(SymbolEqualityComparer.Default);
             var parents = new ConcurrentBag<Parent>();
 
-            start.RegisterOperationBlockAction(block =>
+            // One cheap callback per call-like or member operation: the call graph edge, and the statics written.
+            start.RegisterOperationAction(ctx =>
             {
-                if (block.OwningSymbol is not IMethodSymbol method) return;
-                foreach (var body in block.OperationBlocks)
+                var operation = ctx.Operation;
+                if (operation.Kind != OperationKind.FieldReference) graph.Record(ctx.ContainingSymbol, operation);
+                if (operation.Kind is not (OperationKind.FieldReference or OperationKind.PropertyReference)) return;
+                // Static constructors initialise statics (readonly ones included) in every process alike.
+                if (ctx.ContainingSymbol is not IMethodSymbol { MethodKind: not MethodKind.StaticConstructor } method) return;
+                var member = StaticMember(operation, assembly);
+                if (member is null || !(IsWritten(operation) || IsMutatedThrough(operation))) return;
+                writes.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentDictionary<ISymbol, byte>(SymbolEqualityComparer.Default))
+                    .TryAdd(member, 0);
+            }, WatchedKinds);
+
+            // Parents: only bodies that create a ChildProcess get their graph built.
+            start.RegisterOperationBlockStartAction(blockStart =>
+            {
+                if (blockStart.OwningSymbol is not IMethodSymbol) return;
+                var createsProcess = false;
+                blockStart.RegisterOperationAction(op =>
                 {
-                    graph.AddBody(method, body);
-
-                    // Static constructors initialise statics (readonly ones included) in every process alike.
-                    if (method.MethodKind != MethodKind.StaticConstructor)
+                    if (!createsProcess && types.IsChildProcess(op.Operation.Type)) createsProcess = true;
+                }, OperationKind.ObjectCreation);
+                blockStart.RegisterOperationBlockEndAction(block =>
+                {
+                    if (!createsProcess) return;
+                    foreach (var body in block.OperationBlocks)
                     {
-                        var written = StaticWrites(body, assembly);
-                        if (!written.IsEmpty)
-                            writes.AddOrUpdate(method.OriginalDefinition, written, (_, old) => old.Union(written));
+                        if (body is not (IMethodBodyOperation or IBlockOperation)) continue;
+                        var targets = body.Descendants()
+                            .OfType<IObjectCreationOperation>()
+                            .Select(c => ChildTargets.GetTargetInvocation(c, types)?.TargetMethod.OriginalDefinition)
+                            .Where(m => m is not null)
+                            .Select(m => m!)
+                            .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default)
+                            .ToImmutableArray();
+                        if (targets.IsEmpty) continue;
+                        var reads = ReadsAfterJoin(block.GetControlFlowGraph(body), types, assembly);
+                        if (reads.Count > 0) parents.Add(new Parent(targets, reads));
                     }
-
-                    if (body is not (IMethodBodyOperation or IBlockOperation)) continue;
-                    var targets = body.Descendants()
-                        .OfType<IObjectCreationOperation>()
-                        .Select(c => ChildTargets.GetTargetInvocation(c, types)?.TargetMethod.OriginalDefinition)
-                        .Where(m => m is not null)
-                        .Select(m => m!)
-                        .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default)
-                        .ToImmutableArray();
-                    if (targets.IsEmpty) continue;
-                    var reads = ReadsAfterJoin(block.GetControlFlowGraph(body), types, assembly);
-                    if (reads.Count > 0) parents.Add(new Parent(targets, reads));
-                }
+                });
             });
 
             start.RegisterCompilationEndAction(end =>
             {
+                if (parents.IsEmpty || writes.IsEmpty) return;
                 foreach (var parent in parents)
                 {
                     var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
@@ -86,7 +103,7 @@ public sealed class StaticStateInChildAnalyzer : DiagnosticAnalyzer
                     {
                         var writtenInChild = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
                         foreach (var m in graph.ReachableFrom(new[] { target }))
-                            if (writes.TryGetValue(m, out var w)) writtenInChild.UnionWith(w);
+                            if (writes.TryGetValue(m, out var w)) writtenInChild.UnionWith(w.Keys);
                         foreach (var (member, location) in parent.Reads)
                         {
                             if (!writtenInChild.Contains(member) || !reported.Add(member)) continue;
@@ -100,19 +117,6 @@ public sealed class StaticStateInChildAnalyzer : DiagnosticAnalyzer
                 }
             });
         });
-    }
-
-    /// <summary>Static fields and properties declared in this compilation that <paramref name="body"/> assigns or mutates.</summary>
-    private static ImmutableHashSet<ISymbol> StaticWrites(IOperation body, IAssemblySymbol assembly)
-    {
-        var result = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
-        foreach (var op in body.Descendants())
-        {
-            var member = StaticMember(op, assembly);
-            if (member is null) continue;
-            if (IsWritten(op) || IsMutatedThrough(op)) result.Add(member);
-        }
-        return result.ToImmutable();
     }
 
     private static ISymbol? StaticMember(IOperation op, IAssemblySymbol assembly)
@@ -147,7 +151,9 @@ public sealed class StaticStateInChildAnalyzer : DiagnosticAnalyzer
         {
             case IInvocationOperation invocation when invocation.Instance == op:
                 var name = invocation.TargetMethod.Name;
-                return MutatorPrefixes.Any(p => name.StartsWith(p, System.StringComparison.Ordinal));
+                foreach (var prefix in MutatorPrefixes)
+                    if (name.StartsWith(prefix, System.StringComparison.Ordinal)) return true;
+                return false;
             case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when indexer.Instance == op:
                 return IsWritten(indexer);
             case IArrayElementReferenceOperation element when element.ArrayReference == op:

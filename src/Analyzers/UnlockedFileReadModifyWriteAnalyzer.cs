@@ -45,38 +45,33 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc || types.File is null) return;
             var fileTypes = new FileTypes(start.Compilation, types);
-            var graph = new CallGraph();
+            var graph = new CallGraph(start.Compilation.Assembly);
             var targets = new ConcurrentBag<IMethodSymbol>();
             var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
 
             start.RegisterOperationAction(op =>
             {
-                var target = ChildTargets.GetTargetInvocation((IObjectCreationOperation)op.Operation, types);
-                if (target is not null) targets.Add(target.TargetMethod);
-            }, OperationKind.ObjectCreation);
-
-            start.RegisterOperationBlockAction(block =>
-            {
-                var seen = new HashSet<IOperation>();
-                foreach (var op in block.OperationBlocks)
+                graph.Record(op.ContainingSymbol, op.Operation);
+                if (op.Operation is IObjectCreationOperation creation && types.IsChildProcess(creation.Type))
                 {
-                    var body = op;
-                    while (body.Parent is not null) body = body.Parent;
-                    if (!seen.Add(body) || block.OwningSymbol is not IMethodSymbol method) continue;
-                    graph.AddBody(method, body);
-                    if (body is not (IMethodBodyOperation or IConstructorBodyOperation)) continue;
-                    // Cheap reject before building graphs: the body must read some file.
-                    if (!body.Descendants().Any(d => (d.Kind is OperationKind.Invocation or OperationKind.ObjectCreation) && Classify(d, fileTypes) is { Read: true }))
-                        continue;
-                    var cfg = block.GetControlFlowGraph(op);
-                    AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, block.CancellationToken);
-                    foreach (var nested in FlowSuccessors.WithNestedGraphs(cfg).Skip(1))
-                    {
-                        // A local function is a method of its own in the call graph; a lambda runs where its container runs.
-                        var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;
-                        AnalyzeGraph(nested, body, owner, fileTypes, types, candidates, block.CancellationToken);
-                    }
+                    var target = ChildTargets.GetTargetInvocation(creation, types);
+                    if (target is not null) targets.Add(target.TargetMethod);
                 }
+            }, CallGraph.CalleeKinds);
+
+            // Graphs are only built for bodies that may both read and write a file.
+            start.RegisterOperationBlockStartAction(blockStart =>
+            {
+                if (blockStart.OwningSymbol is not IMethodSymbol) return;
+                var seen = FileCalls.None;
+                blockStart.RegisterOperationAction(op =>
+                {
+                    if (seen != FileCalls.Both) seen |= MayAccessFile(op.Operation, fileTypes);
+                }, OperationKind.Invocation, OperationKind.ObjectCreation);
+                blockStart.RegisterOperationBlockEndAction(block =>
+                {
+                    if (seen == FileCalls.Both) AnalyzeBlock(block, fileTypes, types, candidates);
+                });
             });
 
             start.RegisterCompilationEndAction(end =>
@@ -93,6 +88,89 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
                 }
             });
         });
+    }
+
+    [Flags]
+    private enum FileCalls { None = 0, Read = 1, Write = 2, Both = Read | Write }
+
+    /// <summary>
+    /// Whether <paramref name="operation"/> may read and/or write a file: a superset of what
+    /// <see cref="Classify"/> accepts (no argument is looked at), with no allocation.
+    /// </summary>
+    private static FileCalls MayAccessFile(IOperation operation, FileTypes ft)
+    {
+        switch (operation)
+        {
+            case IInvocationOperation inv:
+            {
+                var method = inv.TargetMethod;
+                if (!SymbolEqualityComparer.Default.Equals(method.ContainingType, ft.File)) return FileCalls.None;
+                switch (method.Name)
+                {
+                    case "ReadAllText": case "ReadAllTextAsync": case "ReadAllBytes": case "ReadAllBytesAsync":
+                    case "ReadAllLines": case "ReadAllLinesAsync": case "ReadLines": case "ReadLinesAsync": case "OpenRead": case "OpenText":
+                        return FileCalls.Read;
+                    case "WriteAllText": case "WriteAllTextAsync": case "WriteAllBytes": case "WriteAllBytesAsync":
+                    case "WriteAllLines": case "WriteAllLinesAsync": case "Create": case "CreateText": case "OpenWrite":
+                        return FileCalls.Write;
+                    case "Open":
+                        return FileCalls.Both;
+                    default:
+                        return FileCalls.None;
+                }
+            }
+            case IObjectCreationOperation creation:
+            {
+                var type = creation.Type;
+                if (type is null) return FileCalls.None;
+                if (SymbolEqualityComparer.Default.Equals(type, ft.StreamReader)) return FileCalls.Read;
+                if (SymbolEqualityComparer.Default.Equals(type, ft.StreamWriter)) return FileCalls.Write;
+                if (SymbolEqualityComparer.Default.Equals(type, ft.FileStream)) return FileCalls.Both;
+                return FileCalls.None;
+            }
+            default:
+                return FileCalls.None;
+        }
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext block, FileTypes fileTypes, MultiprocTypes types,
+        ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)> candidates)
+    {
+        var seen = new HashSet<IOperation>();
+        foreach (var op in block.OperationBlocks)
+        {
+            var body = op;
+            while (body.Parent is not null) body = body.Parent;
+            if (!seen.Add(body) || block.OwningSymbol is not IMethodSymbol method) continue;
+            if (body is not (IMethodBodyOperation or IConstructorBodyOperation)) continue;
+            // Cheap reject before building graphs: the body must read some file.
+            var readSpans = new List<TextSpan>();
+            var writeSpans = new List<TextSpan>();
+            foreach (var d in body.Descendants())
+            {
+                if (d.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation) || Classify(d, fileTypes) is not { } access) continue;
+                if (access.Read) readSpans.Add(d.Syntax.Span);
+                if (access.Write) writeSpans.Add(d.Syntax.Span);
+            }
+            if (readSpans.Count == 0) continue;
+            var cfg = block.GetControlFlowGraph(op);
+            AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, block.CancellationToken);
+            // A lambda or local function can only hold a read-modify-write if it holds a read and a write.
+            bool WorthEntering(TextSpan span) => ContainsAny(span, readSpans) && ContainsAny(span, writeSpans);
+            foreach (var nested in FlowSuccessors.WithNestedGraphs(cfg, WorthEntering).Skip(1))
+            {
+                // A local function is a method of its own in the call graph; a lambda runs where its container runs.
+                var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;
+                AnalyzeGraph(nested, body, owner, fileTypes, types, candidates, block.CancellationToken);
+            }
+        }
+    }
+
+    private static bool ContainsAny(TextSpan outer, List<TextSpan> spans)
+    {
+        foreach (var span in spans)
+            if (outer.Contains(span)) return true;
+        return false;
     }
 
     private sealed class FileTypes
