@@ -55,4 +55,14 @@ using Multiproc;
     public Task MP0012() => VerifySkipsGeneratedCode<StartJoinOrderAnalyzer>(
         "public void M() { var p = new ChildProcess(() => Work.Run(1)); p.Start(); {|MP0012:p.Start()|}; p.Join(); }",
         "public void M() { var p = new ChildProcess(() => Work.Run(1)); p.Start(); p.Start(); p.Join(); }");
+
+    [Fact]
+    public Task MP0003() => VerifySkipsGeneratedCode<ProcessNotJoinedAnalyzer>(
+        "public void M() { var p = new ChildProcess(() => Work.Run(1)); {|MP0003:p.Start()|}; }",
+        "public void M() { var p = new ChildProcess(() => Work.Run(1)); p.Start(); }");
+
+    [Fact]
+    public Task MP0008() => VerifySkipsGeneratedCode<UnsendableArgumentAnalyzer>(
+        "public void M(Action a) { var p = new ChildProcess(() => System.Threading.Tasks.Task.Run({|MP0008:a|})); p.Start(); p.Join(); }",
+        "public void M(Action a) { var p = new ChildProcess(() => System.Threading.Tasks.Task.Run(a)); p.Start(); p.Join(); }");
 }
