@@ -9,7 +9,7 @@ namespace Multiproc.Bench;
 /// The foundation workloads of ../shared/bench/python_baseline.py, with the same names and sizes:
 /// lock_uncontended, lock_contended_2p, process_start_join, ticket_50.
 /// </summary>
-public static class CoreWorkloads
+public static partial class CoreWorkloads
 {
     public static void LockUncontended(bool quick)
     {
@@ -90,9 +90,9 @@ public static class CoreWorkloads
     {
         using (lk.Hold())
         {
-            var d = JsonSerializer.Deserialize<Tickets>(File.ReadAllText(path))!;
+            var d = JsonSerializer.Deserialize(File.ReadAllText(path), TicketJson.Default.Tickets)!;
             if (d.count > 0)
-                File.WriteAllText(path, JsonSerializer.Serialize(d with { count = d.count - 1 }));
+                File.WriteAllText(path, JsonSerializer.Serialize(d with { count = d.count - 1 }, TicketJson.Default.Tickets));
         }
     }
 
@@ -113,3 +113,10 @@ public static class CoreWorkloads
         global::Bench.Emit("ticket_50", buyers, dt, ("tickets_left", left), ("correct", left == 0));
     }
 }
+
+/// <summary>
+/// Source-generated JSON for the ticket file: what .NET recommends for start-up-sensitive code, and the
+/// counterpart of Python's json module, which needs no warm-up in a fresh process.
+/// </summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(CoreWorkloads.Tickets))]
+public sealed partial class TicketJson : System.Text.Json.Serialization.JsonSerializerContext;
