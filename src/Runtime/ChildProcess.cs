@@ -29,6 +29,7 @@ public sealed class ChildProcess : IDisposable
     private SpawnedChild? _os;
     private int? _exitCode;
     private bool _isSelf;
+    private bool _pidfdClosed;
 
     /// <summary>Creates a process that will run <paramref name="target"/>, a call like <c>() =&gt; Worker(x)</c>.</summary>
     /// <param name="target">One method call whose arguments can be sent to another process.</param>
@@ -289,7 +290,14 @@ public sealed class ChildProcess : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (_os is not null && _exitCode is null) TryReap(0);
+        if (_os is null || (_exitCode is null && !TryReap(0))) return;
+        lock (_gate)
+        {
+            // Every other use of the pidfd checks _exitCode first, so once reaped it is no longer needed.
+            if (_pidfdClosed) return;
+            _pidfdClosed = true;
+            LinuxNative.close(_os.Pidfd);
+        }
     }
 
     /// <inheritdoc />

@@ -208,6 +208,31 @@ public class ChildProcessTests
     }
 
     [Fact]
+    public void Dispose_of_an_ended_child_keeps_its_state_and_a_running_child_running()
+    {
+        var ended = new ChildProcess(() => Targets.Noop());
+        ended.Start();
+        Wait.Joined(ended);
+        ended.Dispose();
+        ended.Dispose();
+        Assert.Equal(0, ended.ExitCode);
+        Assert.False(ended.IsAlive);
+        Assert.True(ended.Join(TimeSpan.Zero));
+
+        var running = new ChildProcess(() => Targets.Sleep(60_000));
+        try
+        {
+            running.Start();
+            running.Dispose();
+            Assert.True(running.IsAlive);
+            running.Kill();
+            Wait.Joined(running);
+            Assert.Equal(-9, running.ExitCode);
+        }
+        finally { Wait.Cleanup(running); }
+    }
+
+    [Fact]
     public async Task JoinAsync_completes_and_honours_cancellation()
     {
         var slow = new ChildProcess(() => Targets.Sleep(60_000));
