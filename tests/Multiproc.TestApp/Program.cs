@@ -76,16 +76,6 @@ public static class Scenarios
                 p.Join();
                 return 0;
             }
-            case "lockdebug":
-            {
-                var lk = new ProcessLock();
-                var p = new ChildProcess(() => HoldLock(lk));
-                p.Start();
-                Thread.Sleep(1000);
-                Console.WriteLine($"parent sees child pid {p.Pid}, alive={Multiproc.Platform.ProcessLiveness.IsAlive(p.Pid!.Value)} try={lk.TryAcquire(TimeSpan.Zero)}");
-                p.Join();
-                return 0;
-            }
             default:
                 Console.Error.WriteLine("unknown scenario " + name);
                 return 2;
@@ -93,14 +83,6 @@ public static class Scenarios
     }
 
     public static void Hello(string who) => Console.WriteLine($"child {Environment.ProcessId} says hello {who}, current={ChildProcess.Current?.Name}");
-
-    public static void HoldLock(ProcessLock lk)
-    {
-        lk.Acquire();
-        Console.WriteLine($"child {Environment.ProcessId} holds");
-        Thread.Sleep(2000);
-        lk.Release();
-    }
 
     public static void Sleep(int ms) => Thread.Sleep(ms);
 

@@ -22,7 +22,6 @@ internal static unsafe partial class LinuxNative
     public const int EAGAIN = 11;
     public const int ESRCH = 3;
     public const int ETIMEDOUT = 110;
-    public const int ECHILD = 10;
 
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
@@ -95,9 +94,6 @@ internal static unsafe partial class LinuxNative
 
     [DllImport(Libc)]
     public static extern uint getuid();
-
-    [DllImport(Libc)]
-    public static extern int getpid();
 
     [DllImport(Libc)]
     public static extern void _exit(int status);
