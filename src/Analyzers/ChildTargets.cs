@@ -44,9 +44,9 @@ internal static class ChildTargets
 }
 
 /// <summary>
-/// A per-compilation call graph among source methods, built from operation blocks, for rules that
+/// A per-compilation call graph among source methods, recorded from operation actions, for rules that
 /// need "the target and the methods it calls within the compilation". Thread-safe: filled from
-/// concurrent operation-block actions, read in the compilation-end action.
+/// concurrent operation actions, read in the compilation-end action.
 /// </summary>
 internal sealed class CallGraph
 {
@@ -57,12 +57,10 @@ internal sealed class CallGraph
     private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentDictionary<IMethodSymbol, byte>> _callees =
         new(SymbolEqualityComparer.Default);
 
-    private readonly IAssemblySymbol? _assembly;
+    private readonly IAssemblySymbol _assembly;
     private readonly ConcurrentQueue<(IMethodSymbol Caller, IMethodSymbol Callee)> _edges = new();
     private readonly object _buildLock = new();
     private bool _built;
-
-    public CallGraph() { }
 
     /// <summary>
     /// A call graph filled through <see cref="Record"/> from operation actions (no walk of its own):
@@ -74,7 +72,7 @@ internal sealed class CallGraph
     /// <summary>
     /// Records the method <paramref name="operation"/> (one of <see cref="CalleeKinds"/>) invokes or
     /// references as a callee of <paramref name="containingSymbol"/> (the owner of its operation block:
-    /// lambdas and local functions count for their containing method, as in <see cref="AddBody"/>).
+    /// lambdas and local functions count for their containing method).
     /// Cheap: no allocation unless the callee is a method of this compilation.
     /// </summary>
     public void Record(ISymbol containingSymbol, IOperation operation)
@@ -96,7 +94,6 @@ internal sealed class CallGraph
     /// <summary>Moves the recorded edges into the adjacency sets (once, before the first query).</summary>
     private void Build()
     {
-        if (_assembly is null) return;
         lock (_buildLock)
         {
             if (_built && _edges.IsEmpty) return;
@@ -106,24 +103,6 @@ internal sealed class CallGraph
                 set.TryAdd(edge.Callee, 0);
             }
             _built = true;
-        }
-    }
-
-    /// <summary>Records every method invoked or referenced (method groups, lambdas' bodies included) in <paramref name="body"/>.</summary>
-    public void AddBody(IMethodSymbol method, IOperation body)
-    {
-        var set = _callees.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentDictionary<IMethodSymbol, byte>(SymbolEqualityComparer.Default));
-        foreach (var op in body.DescendantsAndSelf())
-        {
-            IMethodSymbol? callee = op switch
-            {
-                IInvocationOperation inv => inv.TargetMethod,
-                IMethodReferenceOperation mr => mr.Method,
-                IObjectCreationOperation oc => oc.Constructor,
-                IPropertyReferenceOperation pr => pr.Property.GetMethod ?? pr.Property.SetMethod,
-                _ => null,
-            };
-            if (callee is not null) set.TryAdd(callee.OriginalDefinition, 0);
         }
     }
 
