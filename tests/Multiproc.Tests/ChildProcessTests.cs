@@ -110,6 +110,26 @@ public class ChildProcessTests
     }
 
     [Fact]
+    public void Terminate_gives_minus_15_after_the_child_started_dotnet_signal_handling()
+    {
+        var ready = Path.Combine(Path.GetTempPath(), "multiproc-ready-" + Guid.NewGuid().ToString("N"));
+        var t = new ChildProcess(() => Targets.SleepAfterSignalHandlingStarted(ready, 60_000));
+        try
+        {
+            t.Start();
+            Assert.True(SpinWait.SpinUntil(() => File.Exists(ready), TimeSpan.FromSeconds(20)), "the child never got ready");
+            t.Terminate();
+            Wait.Joined(t);
+            Assert.Equal(-15, t.ExitCode);
+        }
+        finally
+        {
+            Wait.Cleanup(t);
+            File.Delete(ready);
+        }
+    }
+
+    [Fact]
     public void Terminate_right_after_Start_still_ends_the_child()
     {
         var t = new ChildProcess(() => Targets.Sleep(60_000));

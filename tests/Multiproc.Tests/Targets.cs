@@ -11,6 +11,21 @@ public static class Targets
 
     public static void Sleep(int ms) => Thread.Sleep(ms);
 
+    /// <summary>
+    /// Uses what starts .NET's own signal handling in a process (the console, a child process, a
+    /// signal registration for another signal), writes <paramref name="readyPath"/>, then sleeps.
+    /// </summary>
+    public static void SleepAfterSignalHandlingStarted(string readyPath, int ms)
+    {
+        Console.WriteLine("ready");
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGINT, _ => { });
+        using (var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false }))
+            p?.WaitForExit(10_000);
+        File.WriteAllText(readyPath, "ready");
+        Thread.Sleep(ms);
+    }
+
     public static void WriteText(string path, string text) => File.WriteAllText(path, text);
 
     public static void Throw(string message) => throw new InvalidOperationException(message);

@@ -23,10 +23,7 @@ internal static class ChildMain
 
     private static int Run(int fd)
     {
-        // A pre-started child does here, while it waits, what every child needs anyway.
         HandleTerminate();
-        _ = Console.Out;
-        _ = Console.Error;
 
         StartMessage? message;
         try
@@ -77,8 +74,8 @@ internal static class ChildMain
             code = 1;
         }
         Children.OnExit();
-        Console.Out.Flush();
-        Console.Error.Flush();
+        // Console.Out and Console.Error write through (AutoFlush), so nothing is pending here; touching
+        // them would only initialize the console in a child that never printed.
         return code;
     }
 
@@ -103,29 +100,12 @@ internal static class ChildMain
         t.Start();
     }
 
-    private static PosixSignalRegistration? _sigterm;
-
     /// <summary>
     /// SIGTERM ends a child the way it ends a Python child: at once, reported as killed by signal 15
-    /// (not as .NET's graceful shutdown with exit code 143).
+    /// (not as .NET's graceful shutdown with exit code 143). The runtime installs its own SIGTERM
+    /// handler at start-up; putting back the default disposition costs one system call, where a
+    /// <see cref="PosixSignalRegistration"/> would start the runtime's signal-handling thread in
+    /// every child. Console output needs no flush on the way: .NET's console writers write through.
     /// </summary>
-    private static void HandleTerminate()
-    {
-        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
-        {
-            ctx.Cancel = true;
-            try { Console.Out.Flush(); } catch (IOException) { }
-            ResetAndRaise(LinuxNative.SIGTERM);
-        });
-    }
-
-    [DllImport("libc")]
-    private static extern IntPtr signal(int sig, IntPtr handler);
-
-    private static void ResetAndRaise(int sig)
-    {
-        signal(sig, IntPtr.Zero); // SIG_DFL
-        LinuxNative.kill(Environment.ProcessId, sig);
-        Thread.Sleep(Timeout.Infinite);
-    }
+    private static void HandleTerminate() => LinuxNative.signal(LinuxNative.SIGTERM, IntPtr.Zero);
 }

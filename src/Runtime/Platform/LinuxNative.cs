@@ -59,6 +59,10 @@ internal static unsafe partial class LinuxNative
         public short Revents;
     }
 
+    /// <summary>signal(2); <see cref="IntPtr.Zero"/> is SIG_DFL.</summary>
+    [DllImport(Libc)]
+    public static extern IntPtr signal(int sig, IntPtr handler);
+
     [DllImport(Libc, SetLastError = true)]
     public static extern long syscall(long number, int* uaddr, int op, int val, Timespec* timeout, IntPtr uaddr2, int val3);
 
