@@ -39,10 +39,21 @@ internal sealed class SharedObjectConverterFactory : JsonConverterFactory
 /// <summary>Attaches to a primitive by handle through the type's non-public static <c>Attach(string)</c>.</summary>
 internal static class SharedObjects
 {
+    private static readonly Dictionary<Type, MethodInfo> AttachMethods = new();
+
     public static object Attach(Type type, string handle)
     {
-        var m = type.GetMethod("Attach", BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public, [typeof(string)])
-            ?? throw new NotSupportedException($"{type} cannot be sent to another process.");
+        if (type == typeof(ProcessLock)) return ProcessLock.Attach(handle); // the common case, without reflection
+        MethodInfo? m;
+        lock (AttachMethods)
+        {
+            if (!AttachMethods.TryGetValue(type, out m))
+            {
+                m = type.GetMethod("Attach", BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public, [typeof(string)])
+                    ?? throw new NotSupportedException($"{type} cannot be sent to another process.");
+                AttachMethods[type] = m;
+            }
+        }
         return m.Invoke(null, [handle])!;
     }
 }

@@ -1,4 +1,4 @@
-using System.IO.MemoryMappedFiles;
+using Multiproc.Platform;
 
 namespace Multiproc.Internal;
 
@@ -8,8 +8,6 @@ namespace Multiproc.Internal;
 /// </summary>
 internal sealed unsafe class SharedSegment : IDisposable
 {
-    private readonly MemoryMappedFile _file;
-    private readonly MemoryMappedViewAccessor _view;
     private int _disposed;
 
     /// <summary>The segment's file name inside the run directory: its handle for other processes.</summary>
@@ -21,31 +19,29 @@ internal sealed unsafe class SharedSegment : IDisposable
     /// <summary>Size of the mapping in bytes.</summary>
     public long Length { get; }
 
-    private SharedSegment(string name, FileStream stream, long length)
+    // open(2) + mmap(2) directly: FileStream and MemoryMappedFile would cost every child process their
+    // own start-up (several milliseconds of type loading for one mapping), for nothing they add here.
+    private SharedSegment(string name, int fd, long length)
     {
         Name = name;
         Length = length;
-        _file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
-        _view = _file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
-        byte* p = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-        Pointer = p + _view.PointerOffset;
+        try
+        {
+            var p = LinuxNative.mmap(null, (nuint)length, LinuxNative.PROT_READ | LinuxNative.PROT_WRITE, LinuxNative.MAP_SHARED, fd, 0);
+            if (p == (void*)-1) throw LinuxNative.Error($"mmap of {name}");
+            Pointer = (byte*)p;
+        }
+        finally
+        {
+            LinuxNative.close(fd); // the mapping keeps the file
+        }
     }
 
     /// <summary>Creates a zero-filled segment of <paramref name="length"/> bytes named <c>kind-random</c>.</summary>
     public static SharedSegment Create(string kind, long length)
     {
         var name = kind + "-" + RunDirectory.RandomToken();
-        var path = Path.Combine(RunDirectory.Current, name);
-        var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.ReadWrite,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
-        stream.SetLength(length);
-        return new SharedSegment(name, stream, length);
+        return new SharedSegment(name, CreateFile(Path.Combine(RunDirectory.Current, name), length), length);
     }
 
     /// <summary>
@@ -55,50 +51,68 @@ internal sealed unsafe class SharedSegment : IDisposable
     public static SharedSegment CreateExact(string name, long length)
     {
         var path = Path.Combine(RunDirectory.Current, name);
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.ReadWrite,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
-        FileStream stream;
+        int fd;
         try
         {
-            stream = new FileStream(path, options);
+            fd = CreateFile(path, length);
         }
         catch (IOException) when (File.Exists(path))
         {
             File.Delete(path);
-            stream = new FileStream(path, options);
+            fd = CreateFile(path, length);
         }
-        stream.SetLength(length);
-        return new SharedSegment(name, stream, length);
+        return new SharedSegment(name, fd, length);
+    }
+
+    /// <summary>O_CREAT|O_EXCL, mode 0600, sized to <paramref name="length"/> (zero-filled by the kernel).</summary>
+    private static int CreateFile(string path, long length)
+    {
+        var fd = LinuxNative.open(path, LinuxNative.O_RDWR | LinuxNative.O_CREAT | LinuxNative.O_EXCL | LinuxNative.O_CLOEXEC, 0x180 /* 0600 */);
+        if (fd < 0) throw LinuxNative.Error($"create {path}");
+        if (LinuxNative.ftruncate(fd, length) != 0)
+        {
+            var e = LinuxNative.Error($"ftruncate {path}");
+            LinuxNative.close(fd);
+            File.Delete(path);
+            throw e;
+        }
+        return fd;
     }
 
     /// <summary>Opens a segment another process of this run created.</summary>
     public static SharedSegment Open(string name)
     {
-        if (string.IsNullOrEmpty(name) || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-')))
+        if (!IsSegmentName(name))
             throw new ArgumentException($"'{name}' is not a Multiproc segment name.", nameof(name));
         var path = Path.Combine(RunDirectory.Current, name);
-        FileStream stream;
-        try
+        var fd = LinuxNative.open(path, LinuxNative.O_RDWR | LinuxNative.O_CLOEXEC, 0);
+        if (fd < 0)
         {
-            stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite });
+            if (LinuxNative.Errno == LinuxNative.ENOENT)
+                throw new InvalidOperationException($"The shared object '{name}' no longer exists in this run (was its run ended?).", LinuxNative.Error($"open {path}"));
+            throw LinuxNative.Error($"open {path}");
         }
-        catch (FileNotFoundException e)
+        var length = LinuxNative.lseek(fd, 0, LinuxNative.SEEK_END);
+        if (length <= 0)
         {
-            throw new InvalidOperationException($"The shared object '{name}' no longer exists in this run (was its run ended?).", e);
+            var e = LinuxNative.Error($"size of {path}");
+            LinuxNative.close(fd);
+            throw e;
         }
-        return new SharedSegment(name, stream, stream.Length);
+        return new SharedSegment(name, fd, length);
+    }
+
+    private static bool IsSegmentName(string name)
+    {
+        if (string.IsNullOrEmpty(name)) return false;
+        foreach (var c in name)
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '-')) return false;
+        return true;
     }
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _file.Dispose();
+        LinuxNative.munmap(Pointer, (nuint)Length);
     }
 }

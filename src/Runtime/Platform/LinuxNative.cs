@@ -18,7 +18,9 @@ internal static unsafe partial class LinuxNative
     public const int FUTEX_WAIT = 0;
     public const int FUTEX_WAKE = 1;
 
+    public const int ENOENT = 2;
     public const int EINTR = 4;
+    public const int EEXIST = 17;
     public const int EAGAIN = 11;
     public const int ESRCH = 3;
     public const int ETIMEDOUT = 110;
@@ -29,6 +31,7 @@ internal static unsafe partial class LinuxNative
     public const int O_RDONLY = 0;
     public const int O_RDWR = 2;
     public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
     public const int O_CLOEXEC = 0x80000;
 
     public const int LOCK_SH = 1;
@@ -95,6 +98,23 @@ internal static unsafe partial class LinuxNative
 
     [DllImport(Libc, SetLastError = true)]
     public static extern int flock(int fd, int operation);
+
+    public const int PROT_READ = 1;
+    public const int PROT_WRITE = 2;
+    public const int MAP_SHARED = 1;
+    public const int SEEK_END = 2;
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern void* mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int munmap(void* addr, nuint length);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int ftruncate(int fd, long length);
+
+    [DllImport(Libc, SetLastError = true)]
+    public static extern long lseek(int fd, long offset, int whence);
 
     [DllImport(Libc)]
     public static extern uint getuid();
