@@ -10,7 +10,7 @@ internal static class ChildMain
     public static void RunIfChild()
     {
         var fdText = Environment.GetEnvironmentVariable(ProcessSpawner.ChildFdVariable);
-        if (string.IsNullOrEmpty(fdText) || !int.TryParse(fdText, out var fd)) return;
+        if (ParseFd(fdText) is not { } fd) return;
         // What this child starts itself (a tool, another app) must not take the hook for its own.
         Environment.SetEnvironmentVariable(ProcessSpawner.ChildFdVariable, null);
         var ownHook = typeof(ChildMain).Assembly.Location;
@@ -19,6 +19,22 @@ internal static class ChildMain
             if (h.Length > 0 && h != ownHook) rest.Add(h);
         Environment.SetEnvironmentVariable(ProcessSpawner.StartupHooksVariable, rest.Count > 0 ? string.Join(Path.PathSeparator, rest) : null);
         Environment.Exit(Run(fd));
+    }
+
+    /// <summary>
+    /// The descriptor number, parsed by hand: int.Parse would initialize globalization (loading ICU,
+    /// milliseconds of CPU) in every child, before any user code asked for it.
+    /// </summary>
+    private static int? ParseFd(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || text.Length > 9) return null;
+        var fd = 0;
+        foreach (var c in text)
+        {
+            if (c is < '0' or > '9') return null;
+            fd = fd * 10 + (c - '0');
+        }
+        return fd;
     }
 
     private static int Run(int fd)

@@ -51,7 +51,7 @@ internal static class TargetCall
         }
         return new StartMessage
         {
-            Assembly = method.Module.Assembly.FullName!,
+            Assembly = method.Module.Assembly.GetName().Name!,
             MethodToken = method.MetadataToken,
             Instance = instance,
             Arguments = args,
@@ -133,14 +133,34 @@ internal static class TargetCall
         var body = encoded[1..];
         if (encoded[0] == JsonTag) return JsonSerializer.Deserialize(body, type, WireJson.Options);
         if (encoded[0] != RawTag) throw new InvalidDataException("Bad argument encoding.");
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
         if (typeof(ISharedObject).IsAssignableFrom(type)) return SharedObjects.Attach(type, body);
         if (type == typeof(string)) return body;
-        if (type == typeof(int)) return int.Parse(body, inv);
-        if (type == typeof(long)) return long.Parse(body, inv);
+        if (type == typeof(int)) return checked((int)ParseInteger(body));
+        if (type == typeof(long)) return ParseInteger(body);
         if (type == typeof(bool)) return body == "1";
-        if (type == typeof(double)) return double.Parse(body, inv);
+        if (type == typeof(double)) return double.Parse(body, System.Globalization.CultureInfo.InvariantCulture);
         throw new InvalidDataException($"{type} is not sent as raw text.");
+    }
+
+    /// <summary>
+    /// What <c>long.ToString(InvariantCulture)</c> wrote, read back by hand: long.Parse would initialize
+    /// globalization (loading ICU) in a child that may never need it.
+    /// </summary>
+    internal static long ParseInteger(string s)
+    {
+        var negative = s.Length > 0 && s[0] == '-';
+        var start = negative ? 1 : 0;
+        if (s.Length == start || s.Length - start > 19) throw new InvalidDataException($"Bad integer argument '{s}'.");
+        ulong value = 0;
+        for (var i = start; i < s.Length; i++)
+        {
+            var d = s[i] - '0';
+            if ((uint)d > 9) throw new InvalidDataException($"Bad integer argument '{s}'.");
+            value = checked(value * 10 + (ulong)d);
+        }
+        return negative
+            ? value <= 9223372036854775808UL ? (long)(0UL - value) : throw new InvalidDataException($"Bad integer argument '{s}'.")
+            : checked((long)value);
     }
 
     private static string Truncate(string s) => s.Length <= 200 ? s : s[..200] + "…";
@@ -170,7 +190,8 @@ internal static class TargetCall
     /// <summary>In the child: binds the message to its method, instance and argument values.</summary>
     public static (MethodInfo Method, object? Instance, object?[] Args) Bind(StartMessage message)
     {
-        var assembly = System.Reflection.Assembly.Load(new AssemblyName(message.Assembly));
+        // By simple name: parsing a full display name would initialize globalization (ICU) in every child.
+        var assembly = System.Reflection.Assembly.Load(new AssemblyName { Name = message.Assembly });
         MethodBase? found = null;
         foreach (var module in assembly.GetModules())
         {

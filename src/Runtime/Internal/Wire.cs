@@ -10,7 +10,7 @@ internal sealed class StartMessage
     public string Name { get; set; } = "";
     public bool Daemon { get; set; }
     public string WorkingDirectory { get; set; } = "";
-    /// <summary>The target's assembly (loaded by name from the app's own dependency set) and method token.</summary>
+    /// <summary>The target's assembly (its simple name, loaded from the app's own dependency set) and method token.</summary>
     public string Assembly { get; set; } = "";
     public int MethodToken { get; set; }
     /// <summary>The instance for an instance-method target, as JSON of the declaring type; null for static targets.</summary>
@@ -81,7 +81,9 @@ internal static class Wire
         if (n <= 0 || n > 1 << 30) throw new InvalidDataException($"Bad control message length {n}.");
         var body = new byte[n];
         if (!Platform.LinuxNative.ReadExactly(fd, body)) throw new EndOfStreamException("The control pipe closed in the middle of a message.");
-        using var r = new BinaryReader(new MemoryStream(body), System.Text.Encoding.UTF8);
+        // Decoded by hand over the bytes (the BinaryWriter format: little-endian ints, 7-bit-length-prefixed
+        // UTF-8 strings): a BinaryReader would cost a fresh child milliseconds of start-up for a few fields.
+        var r = new FrameReader(body);
         var m = new StartMessage { Version = r.ReadInt32() };
         if (m.Version != 1) throw new InvalidDataException($"Unknown control message version {m.Version}.");
         m.Name = r.ReadString();
@@ -89,12 +91,44 @@ internal static class Wire
         m.WorkingDirectory = r.ReadString();
         m.Assembly = r.ReadString();
         m.MethodToken = r.ReadInt32();
-        m.Instance = ReadNullable(r);
+        m.Instance = r.ReadBoolean() ? r.ReadString() : null;
         var count = r.ReadInt32();
         if (count < 0 || count > 4096) throw new InvalidDataException($"Bad argument count {count}.");
         m.Arguments = new string?[count];
-        for (var i = 0; i < count; i++) m.Arguments[i] = ReadNullable(r);
+        for (var i = 0; i < count; i++) m.Arguments[i] = r.ReadBoolean() ? r.ReadString() : null;
         return m;
+    }
+
+    /// <summary>Reads what <see cref="BinaryWriter"/> wrote, from a byte array.</summary>
+    private ref struct FrameReader(byte[] data)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _pos;
+
+        private ReadOnlySpan<byte> Take(int n)
+        {
+            if (n < 0 || n > _data.Length - _pos) throw new InvalidDataException("The control message is truncated.");
+            var s = _data.Slice(_pos, n);
+            _pos += n;
+            return s;
+        }
+
+        public int ReadInt32() => System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+        public bool ReadBoolean() => Take(1)[0] != 0;
+
+        public string ReadString()
+        {
+            var length = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                if (shift > 28) throw new InvalidDataException("Bad string length in the control message.");
+                var b = Take(1)[0];
+                length |= (b & 0x7f) << shift;
+                if (b < 0x80) break;
+            }
+            return System.Text.Encoding.UTF8.GetString(Take(length));
+        }
     }
 
     private static void WriteNullable(BinaryWriter w, string? s)
@@ -103,5 +137,4 @@ internal static class Wire
         if (s is not null) w.Write(s);
     }
 
-    private static string? ReadNullable(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
 }
