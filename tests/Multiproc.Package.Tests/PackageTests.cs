@@ -18,6 +18,19 @@ public class PackageTests(PackageFixture package)
     }
 
     [Fact]
+    public void The_runtime_in_the_package_is_precompiled_ReadyToRun()
+    {
+        // Every child is a fresh runtime: Multiproc.dll ships precompiled so that children do not JIT it again.
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package.Nupkg);
+        var entry = zip.Entries.Single(e => e.FullName == "lib/net8.0/Multiproc.dll");
+        using var copy = new MemoryStream();
+        using (var s = entry.Open()) s.CopyTo(copy);
+        copy.Position = 0;
+        using var pe = new System.Reflection.PortableExecutable.PEReader(copy);
+        Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, "lib/net8.0/Multiproc.dll has no ReadyToRun header");
+    }
+
+    [Fact]
     public void A_fresh_project_gets_the_warnings_and_runs_child_processes()
     {
         var dir = package.NewConsoleProject("FreshApp", new Dictionary<string, string>

@@ -85,3 +85,17 @@ public sealed unsafe class WireTests
     public void Malformed_or_out_of_range_integers_are_rejected(string text) =>
         Assert.ThrowsAny<Exception>(() => TargetCall.ParseInteger(text));
 }
+
+/// <summary>The build the tests run against is what children load.</summary>
+public sealed class BuildTests
+{
+#if RELEASE
+    [Fact]
+    public void A_Release_build_of_Multiproc_dll_is_precompiled_ReadyToRun()
+    {
+        using var file = File.OpenRead(typeof(ProcessLock).Assembly.Location);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(file);
+        Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, "Multiproc.dll has no ReadyToRun header");
+    }
+#endif
+}
