@@ -36,7 +36,7 @@ internal static class ItemCodec<T>
 
     /// <summary>Encodes <paramref name="item"/>; the span is valid until the next call on this thread.</summary>
     /// <exception cref="ArgumentException">The item cannot be sent to another process; the message names its type.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     public static ReadOnlySpan<byte> Encode(T item, out int flags)
     {
         flags = 0;
@@ -104,7 +104,7 @@ internal static class ItemCodec<T>
         return buf;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     private static T Decode(ReadOnlySpan<byte> data, byte[]? owner, int flags)
     {
         if ((flags & SharedRing.FlagNull) != 0) return default!;

@@ -19,7 +19,7 @@ internal static unsafe class OwnerLock
     private static readonly int Me = Environment.ProcessId;
 
     /// <summary>Takes the lock. Returns true when it was taken over from a process that died holding it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     public static bool Acquire(int* word)
     {
         if (Interlocked.CompareExchange(ref *word, Me, 0) == 0) return false;
@@ -27,7 +27,7 @@ internal static unsafe class OwnerLock
     }
 
     /// <summary>Releases the lock, waking one waiter if any sleeps.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     public static void Release(int* word)
     {
         var v = Interlocked.Exchange(ref *word, 0);

@@ -137,7 +137,7 @@ internal sealed unsafe class SharedRing : IDisposable
     /// (null: forever). Returns false on timeout; throws <see cref="OperationCanceledException"/> on cancellation
     /// (nothing enqueued in both cases).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     public bool Enqueue(ReadOnlySpan<byte> payload, int flags, TimeSpan? timeout, CancellationToken ct)
     {
         string? overflowPath = null;
@@ -231,7 +231,7 @@ internal sealed unsafe class SharedRing : IDisposable
 
     private enum PutOutcome { Done, QueueFull, RingFull }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     private PutOutcome TryPutRecord(ReadOnlySpan<byte> record, int flags, bool allowGrow)
     {
         var lockWord = (int*)(_h + OffPutLock);
@@ -343,7 +343,7 @@ internal sealed unsafe class SharedRing : IDisposable
     /// the queue is empty. Returns false on timeout; throws <see cref="OperationCanceledException"/> when
     /// cancelled before an item was taken (an item once taken is always returned).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     public bool Dequeue<T>(ItemDecoder<T> decode, TimeSpan? timeout, CancellationToken ct, out T item)
     {
         long start = 0;
@@ -398,7 +398,7 @@ internal sealed unsafe class SharedRing : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     private bool TryTakeRecord<T>(ItemDecoder<T> decode, out T item, out bool more)
     {
         var lockWord = (int*)(_h + OffGetLock);
@@ -515,7 +515,7 @@ internal sealed unsafe class SharedRing : IDisposable
     // ---------------------------------------------------------------- joinable
 
     /// <summary>Counts one item done; throws when more items were done than put.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     public void TaskDone()
     {
         ref var done = ref Long(OffDone);
@@ -591,7 +591,7 @@ internal sealed unsafe class SharedRing : IDisposable
 
     private static long Align8(long n) => (n + 7) & ~7L;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     private static void CopyIn(byte* data, long cap, long at, ReadOnlySpan<byte> src)
     {
         var first = (int)Math.Min(src.Length, cap - at);
@@ -599,7 +599,7 @@ internal sealed unsafe class SharedRing : IDisposable
         if (first < src.Length) src[first..].CopyTo(new Span<byte>(data, src.Length - first));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot in fresh child processes: skip tier-0 code
+    [MethodImpl(Jit.HotPath)]
     private static byte[] CopyOut(byte* data, long cap, long at, int length)
     {
         var bytes = GC.AllocateUninitializedArray<byte>(length);
