@@ -67,6 +67,11 @@ internal sealed unsafe class SharedRing : IDisposable
     private long _writeGen;
     private SharedSegment? _readSeg;
     private long _readGen;
+    // The head of write ring _headGen as last read (under the put lock); see TryPutRecord.
+    private long _head;
+    private long _headGen;
+    // A number of puts known to have happened (puts only grow); see TaskDone.
+    private long _knownPuts;
 
     /// <summary>
     /// Tests only: called at the points where a killed process must leave the queue consistent
@@ -170,8 +175,7 @@ internal sealed unsafe class SharedRing : IDisposable
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
-                var observedGets = Volatile.Read(ref Long(OffGets));
-                var outcome = TryPutRecord(record, flags, allowGrow);
+                var outcome = TryPutRecord(record, flags, allowGrow, out var observedGets);
                 if (outcome == PutOutcome.Done)
                 {
                     committed = true;
@@ -232,22 +236,37 @@ internal sealed unsafe class SharedRing : IDisposable
     private enum PutOutcome { Done, QueueFull, RingFull }
 
     [MethodImpl(Jit.HotPath)]
-    private PutOutcome TryPutRecord(ReadOnlySpan<byte> record, int flags, bool allowGrow)
+    private PutOutcome TryPutRecord(ReadOnlySpan<byte> record, int flags, bool allowGrow, out long observedGets)
     {
+        // observedGets: the consumers' progress as of the check that failed (QueueFull, RingFull), read
+        // before that check so that a wait on it cannot miss the get that made room. A put that succeeds
+        // reads nothing the consumers write: the head of the ring is re-read only when the cached one says full.
+        observedGets = 0;
         var lockWord = (int*)(_h + OffPutLock);
         OwnerLock.Acquire(lockWord);
         try
         {
             RedoJournal(OffPutJournal);
             var puts = Long(OffPuts);
-            if (_maxSize > 0 && puts - Volatile.Read(ref Long(OffGets)) >= _maxSize) return PutOutcome.QueueFull;
+            if (_maxSize > 0)
+            {
+                observedGets = Volatile.Read(ref Long(OffGets));
+                if (puts - observedGets >= _maxSize) return PutOutcome.QueueFull;
+            }
 
             var need = Align8(8 + (long)record.Length);
             var ring = WriteRing();
             var r = ring.Pointer;
             var cap = *(long*)(r + RCapacity);
             var tail = *(long*)(r + RTail);
-            var head = Volatile.Read(ref *(long*)(r + RHead));
+            // Positions only grow, so a head read earlier can only understate the free space.
+            if (_headGen != _writeGen) { _headGen = _writeGen; _head = 0; }
+            var head = _head;
+            if (cap - (tail - head) < need)
+            {
+                if (_maxSize == 0) observedGets = Volatile.Read(ref Long(OffGets));
+                head = _head = Volatile.Read(ref *(long*)(r + RHead));
+            }
             if (cap - (tail - head) < need)
             {
                 // Grow when the record could never fit, when records are so large that the ring holds too few of
@@ -354,8 +373,7 @@ internal sealed unsafe class SharedRing : IDisposable
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
-                var observedPuts = Volatile.Read(ref Long(OffPuts));
-                if (TryTakeRecord(decode, out item, out var more)) return true;
+                if (TryTakeRecord(decode, out item, out var observedPuts)) return true;
 
                 if (timeout == TimeSpan.Zero) return false;
                 if (start == 0)
@@ -399,13 +417,17 @@ internal sealed unsafe class SharedRing : IDisposable
     }
 
     [MethodImpl(Jit.HotPath)]
-    private bool TryTakeRecord<T>(ItemDecoder<T> decode, out T item, out bool more)
+    private bool TryTakeRecord<T>(ItemDecoder<T> decode, out T item, out long observedPuts)
     {
+        // On failure observedPuts is the puts count the empty ring stood for (every record seen was taken); a
+        // put after that check changes puts, which the waiter re-checks before sleeping. A successful take
+        // reads the producers' counter only when another consumer sleeps and may need waking.
+        observedPuts = 0;
+        var more = false;
         var lockWord = (int*)(_h + OffGetLock);
         Exception? failure = null;
         string? overflowPath = null;
         item = default!;
-        more = false;
         OwnerLock.Acquire(lockWord);
         try
         {
@@ -421,7 +443,14 @@ internal sealed unsafe class SharedRing : IDisposable
                 tail = Volatile.Read(ref *(long*)(r + RTail));
                 head = *(long*)(r + RHead);
                 if (head != tail) break;
-                if (next == 0) return false;
+                if (next == 0)
+                {
+                    // Not above gets (a put published after the tail read must count as a change), and not above
+                    // puts either: a producer that died between publishing its record and counting it leaves puts
+                    // behind gets until its journal is redone, and a waiter must sleep, not spin, meanwhile.
+                    observedPuts = Math.Min(Long(OffGets), Volatile.Read(ref Long(OffPuts)));
+                    return false;
+                }
                 MoveToNextRing(next);
             }
 
@@ -473,7 +502,7 @@ internal sealed unsafe class SharedRing : IDisposable
             Volatile.Write(ref *(long*)(r + RHead), head + need);
             Volatile.Write(ref Long(OffGets), gets + 1);
             Volatile.Write(ref *(int*)j, 0);
-            more = Volatile.Read(ref Long(OffPuts)) > gets + 1;
+            more = Volatile.Read(ref Word(OffGetWaiters)) > 0 && Volatile.Read(ref Long(OffPuts)) > gets + 1;
         }
         finally
         {
@@ -482,7 +511,7 @@ internal sealed unsafe class SharedRing : IDisposable
 
         if (overflowPath is not null) TryDelete(overflowPath);
         if (Volatile.Read(ref Word(OffPutWaiters)) > 0) Signal(OffSpaceSignal, int.MaxValue);
-        if (more && Volatile.Read(ref Word(OffGetWaiters)) > 0) Signal(OffItemSignal, 1);
+        if (more) Signal(OffItemSignal, 1);
         if (failure is not null) throw new InvalidDataException($"A queue item could not be read as {typeof(T).Name}: {failure.Message}", failure);
         return true;
     }
@@ -522,10 +551,14 @@ internal sealed unsafe class SharedRing : IDisposable
         while (true)
         {
             var d = Volatile.Read(ref done);
-            var p = Volatile.Read(ref Long(OffPuts));
-            if (d >= p) throw new InvalidOperationException("TaskDone() called too many times");
+            if (d >= _knownPuts)
+            {
+                // Only when the puts known here do not cover d: puts only grow, so a larger known count stays true.
+                _knownPuts = Volatile.Read(ref Long(OffPuts));
+                if (d >= _knownPuts) throw new InvalidOperationException("TaskDone() called too many times");
+            }
             if (Interlocked.CompareExchange(ref done, d + 1, d) != d) continue;
-            if (d + 1 == Volatile.Read(ref Long(OffPuts)) && Volatile.Read(ref Word(OffJoinWaiters)) > 0)
+            if (Volatile.Read(ref Word(OffJoinWaiters)) > 0 && d + 1 == Volatile.Read(ref Long(OffPuts)))
                 Futex.Wake((int*)(_h + OffDone), int.MaxValue);
             return;
         }
