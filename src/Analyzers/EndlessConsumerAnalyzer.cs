@@ -63,9 +63,13 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
                     if (!takes || block.OwningSymbol is not IMethodSymbol method) return;
                     foreach (var body in block.OperationBlocks)
                     {
-                        if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, types)) continue;
-                        if (IsEndlessConsumer(block.GetControlFlowGraph(body), types))
-                            endless.TryAdd(method.OriginalDefinition, 0);
+                        if (body is not (IMethodBodyOperation or IBlockOperation)) continue;
+                        bool Compute() => TakesItem(body, types) && MayNeverEnd(body) && IsEndlessConsumer(block.GetControlFlowGraph(body), types);
+                        // A method body's verdict is shared with the creation path below (same body, same graph).
+                        var isEndless = body is IMethodBodyOperation
+                            ? cache.GetOrAdd(method.OriginalDefinition, _ => Compute())
+                            : Compute();
+                        if (isEndless) endless.TryAdd(method.OriginalDefinition, 0);
                     }
                 });
             });
@@ -94,6 +98,7 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
                 var isEndless = cache.GetOrAdd(target, _ =>
                     model.GetOperation(declaration, ctx.CancellationToken) is IMethodBodyOperation body
                     && TakesItem(body, types)
+                    && MayNeverEnd(body)
                     && IsEndlessConsumer(ControlFlowGraph.Create(body, ctx.CancellationToken), types));
                 if (!isEndless) return;
                 var site = ChildProcessSites.Analyze(creation, types);
@@ -144,6 +149,35 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
             if (!takes && block.BranchValue is { } branch && TakesItem(branch, types)) takes = true;
         }
         return takes;
+    }
+
+    /// <summary>
+    /// A cheap necessary condition for an unreachable exit, checked before any graph is built: without a loop whose
+    /// condition is missing or involves a boolean constant (<c>while (true)</c>, <c>for (;;)</c>, <c>while (x || true)</c>),
+    /// a <c>goto</c> or invalid code, every cycle of the graph has a way out, so every path reaches the exit or a
+    /// <c>throw</c> — and either makes <see cref="IsEndlessConsumer"/> false.
+    /// </summary>
+    private static bool MayNeverEnd(IOperation body)
+    {
+        foreach (var op in body.Descendants())
+        {
+            switch (op)
+            {
+                case IWhileLoopOperation w when w.Condition is null || HasBooleanConstant(w.Condition):
+                case IForLoopOperation f when f.Condition is null || HasBooleanConstant(f.Condition):
+                case IBranchOperation { BranchKind: BranchKind.GoTo }:
+                case IInvalidOperation:
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool HasBooleanConstant(IOperation condition)
+    {
+        foreach (var op in condition.DescendantsAndSelf())
+            if (op.ConstantValue is { HasValue: true, Value: bool }) return true;
+        return false;
     }
 
     private static bool TakesItem(IOperation root, MultiprocTypes types)

@@ -149,13 +149,17 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
             // Cheap reject before building graphs: the body must read some file.
             var readSpans = new List<TextSpan>();
             var writeSpans = new List<TextSpan>();
+            var accesses = new List<Access>();
             foreach (var d in body.Descendants())
             {
                 if (d.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation) || Classify(d, fileTypes) is not { } access) continue;
                 if (access.Read) readSpans.Add(d.Syntax.Span);
                 if (access.Write) writeSpans.Add(d.Syntax.Span);
+                accesses.Add(access);
             }
-            if (readSpans.Count == 0) continue;
+            // Only a read and a write of the same path can make a read-modify-write (the graph holds the same
+            // calls, or flow captures of their arguments that have no path key): else no graph is built.
+            if (readSpans.Count == 0 || !HasSamePathReadAndWrite(accesses)) continue;
             var cfg = block.GetControlFlowGraph(op);
             AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, block.CancellationToken);
             // A lambda or local function can only hold a read-modify-write if it holds a read and a write.
@@ -167,6 +171,17 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
                 AnalyzeGraph(nested, body, owner, fileTypes, types, candidates, block.CancellationToken);
             }
         }
+    }
+
+    private static bool HasSamePathReadAndWrite(List<Access> accesses)
+    {
+        foreach (var read in accesses)
+        {
+            if (!read.Read) continue;
+            foreach (var write in accesses)
+                if (write.Write && write != read && write.Key.Equals(read.Key)) return true;
+        }
+        return false;
     }
 
     private static bool ContainsAny(TextSpan outer, List<TextSpan> spans)
