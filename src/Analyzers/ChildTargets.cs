@@ -79,12 +79,16 @@ internal sealed class CallGraph
     {
         if (containingSymbol is not IMethodSymbol caller) return;
         IMethodSymbol? callee;
-        switch (operation)
+        // By kind: one virtual call instead of a chain of interface type tests.
+        switch (operation.Kind)
         {
-            case IInvocationOperation inv: callee = inv.TargetMethod; break;
-            case IMethodReferenceOperation mr: callee = mr.Method; break;
-            case IObjectCreationOperation oc: callee = oc.Constructor; break;
-            case IPropertyReferenceOperation pr: callee = pr.Property.GetMethod ?? pr.Property.SetMethod; break;
+            case OperationKind.Invocation: callee = ((IInvocationOperation)operation).TargetMethod; break;
+            case OperationKind.MethodReference: callee = ((IMethodReferenceOperation)operation).Method; break;
+            case OperationKind.ObjectCreation: callee = ((IObjectCreationOperation)operation).Constructor; break;
+            case OperationKind.PropertyReference:
+                var property = ((IPropertyReferenceOperation)operation).Property;
+                callee = property.GetMethod ?? property.SetMethod;
+                break;
             default: return;
         }
         if (callee is null || !SymbolEqualityComparer.Default.Equals(callee.ContainingAssembly, _assembly)) return;

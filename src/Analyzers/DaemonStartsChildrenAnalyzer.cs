@@ -39,14 +39,14 @@ public sealed class DaemonStartsChildrenAnalyzer : DiagnosticAnalyzer
             {
                 var operation = ctx.Operation;
                 graph.Record(ctx.ContainingSymbol, operation);
-                switch (operation)
+                switch (operation.Kind)
                 {
-                    case IInvocationOperation invocation:
-                        if (ctx.ContainingSymbol is IMethodSymbol method && ChildProcessSites.IsStart(invocation, types))
+                    case OperationKind.Invocation:
+                        if (ctx.ContainingSymbol is IMethodSymbol method && ChildProcessSites.IsStart((IInvocationOperation)operation, types))
                             starters.TryAdd(method.OriginalDefinition, 0);
                         break;
-                    case IObjectCreationOperation creation when types.IsChildProcess(creation.Type):
-                        var site = ChildProcessSites.Analyze(creation, types);
+                    case OperationKind.ObjectCreation when types.IsChildProcess(operation.Type):
+                        var site = ChildProcessSites.Analyze((IObjectCreationOperation)operation, types);
                         if (site is { Daemon: DaemonState.Daemon }) daemons.Add(site);
                         break;
                 }
