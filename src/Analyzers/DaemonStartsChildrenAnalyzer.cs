@@ -57,7 +57,7 @@ public sealed class DaemonStartsChildrenAnalyzer : DiagnosticAnalyzer
                 if (daemons.IsEmpty || starters.IsEmpty) return;
                 foreach (var site in daemons)
                 {
-                    var reachable = graph.ReachableFrom(new[] { site.TargetMethod });
+                    var reachable = graph.ReachableFrom(site.TargetMethod);
                     if (!reachable.Any(starters.ContainsKey)) continue;
                     end.ReportDiagnostic(Diagnostic.Create(
                         Descriptors.MP0013_DaemonStartsChildren,

@@ -122,7 +122,7 @@ public sealed class StaticStateInChildAnalyzer : DiagnosticAnalyzer
                     foreach (var target in parent.Targets)
                     {
                         var writtenInChild = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-                        foreach (var m in graph.ReachableFrom(new[] { target }))
+                        foreach (var m in graph.ReachableFrom(target))
                             if (writes.TryGetValue(m, out var w)) writtenInChild.UnionWith(w.Keys);
                         foreach (var (member, location) in parent.Reads)
                         {
