@@ -133,13 +133,17 @@ internal static class Program
             }
         }
 
-        // Warm-up: JIT the emitter and every analyzer on a few trees, so that no run pays for it.
+        // Warm-up: JIT the emitter and every analyzer set, so that no run pays for it. By default over the whole
+        // corpus (--warmup-trees N: the first N trees only): a few trees leave much of the compiler and of the
+        // analyzers in tier-0 code, and the first timed run then measures the JIT (the same for every set).
         {
+            var warmTrees = options.WarmupTrees is int n ? trees.Take(Math.Min(n, trees.Count)).ToList() : trees;
+            Log($"warm-up over {warmTrees.Count} of {trees.Count} trees");
             using var warm = new MemoryStream();
-            _ = CSharpCompilation.Create("Warm", trees.Take(6), references, compilationOptions).Emit(warm);
+            _ = CSharpCompilation.Create("Warm", warmTrees, references, compilationOptions).Emit(warm);
             foreach (var phase in phases)
             {
-                await WarmUp(phase, trees);
+                await WarmUp(phase, warmTrees);
             }
         }
 
@@ -285,10 +289,10 @@ internal static class Program
         logAnalyzerExecutionTime: true,
         reportSuppressedDiagnostics: false);
 
-    /// <summary>JITs a phase's analyzers on a handful of trees.</summary>
+    /// <summary>JITs a phase's analyzers on the warm-up trees.</summary>
     private static async Task WarmUp(Phase phase, IReadOnlyList<SyntaxTree> trees)
     {
-        var small = phase.NewCompilation().RemoveAllSyntaxTrees().AddSyntaxTrees(trees.Take(Math.Min(6, trees.Count)));
+        var small = phase.NewCompilation().RemoveAllSyntaxTrees().AddSyntaxTrees(trees);
         _ = await small.WithAnalyzers(phase.Analyzers, CwaOptions()).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
     }
 
@@ -490,7 +494,7 @@ internal sealed class AnalyzerRun
     public int TotalCount() => _counts.Values.Sum();
 }
 
-internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzersPath, string? SonarDir, bool SkipSonar, string? DumpDir)
+internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzersPath, string? SonarDir, bool SkipSonar, string? DumpDir, int? WarmupTrees)
 {
     public static Options? Parse(string[] args)
     {
@@ -498,6 +502,7 @@ internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzer
         var runs = 3;
         var seed = 20240611;
         string? mp = null, sonar = null, dump = null;
+        int? warmupTrees = null;
         var skipSonar = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -511,19 +516,20 @@ internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzer
                 case "--sonar-dir": sonar = Next(); break;
                 case "--no-sonar": skipSonar = true; break;
                 case "--dump": dump = Next(); break;
+                case "--warmup-trees": warmupTrees = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "-h" or "--help":
-                    Console.Error.WriteLine("usage: AnalyzerCost [--lines N (120000)] [--runs N (3)] [--seed N] [--no-sonar] [--mp-analyzers path.dll] [--sonar-dir dir] [--dump dir]");
+                    Console.Error.WriteLine("usage: AnalyzerCost [--lines N (120000)] [--runs N (3)] [--seed N] [--no-sonar] [--mp-analyzers path.dll] [--sonar-dir dir] [--dump dir] [--warmup-trees N (all)]");
                     return null;
                 default:
                     Console.Error.WriteLine($"unknown argument {args[i]} (try --help)");
                     return null;
             }
         }
-        if (lines < 1 || runs < 1)
+        if (lines < 1 || runs < 1 || warmupTrees < 1)
         {
-            Console.Error.WriteLine("--lines and --runs must be positive");
+            Console.Error.WriteLine("--lines, --runs and --warmup-trees must be positive");
             return null;
         }
-        return new Options(lines, runs, seed, mp, sonar, skipSonar, dump);
+        return new Options(lines, runs, seed, mp, sonar, skipSonar, dump, warmupTrees);
     }
 }

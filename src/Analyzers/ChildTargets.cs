@@ -54,13 +54,14 @@ internal sealed class CallGraph
     public static readonly ImmutableArray<OperationKind> CalleeKinds = ImmutableArray.Create(
         OperationKind.Invocation, OperationKind.MethodReference, OperationKind.ObjectCreation, OperationKind.PropertyReference);
 
-    private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentDictionary<IMethodSymbol, byte>> _callees =
-        new(SymbolEqualityComparer.Default);
+    // Adjacency lists, filled from _edges under _buildLock and only read under it: plain collections, no
+    // per-caller concurrent dictionary. Duplicate edges are harmless (the walk keeps a seen set).
+    private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _callees = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<IMethodSymbol, HashSet<IMethodSymbol>> _reachableFromOne = new(SymbolEqualityComparer.Default);
 
     private readonly IAssemblySymbol _assembly;
     private readonly ConcurrentQueue<(IMethodSymbol Caller, IMethodSymbol Callee)> _edges = new();
     private readonly object _buildLock = new();
-    private bool _built;
 
     /// <summary>
     /// A call graph filled through <see cref="Record"/> from operation actions (no walk of its own):
@@ -79,37 +80,58 @@ internal sealed class CallGraph
     {
         if (containingSymbol is not IMethodSymbol caller) return;
         IMethodSymbol? callee;
-        switch (operation)
+        // By kind: one virtual call instead of a chain of interface type tests.
+        switch (operation.Kind)
         {
-            case IInvocationOperation inv: callee = inv.TargetMethod; break;
-            case IMethodReferenceOperation mr: callee = mr.Method; break;
-            case IObjectCreationOperation oc: callee = oc.Constructor; break;
-            case IPropertyReferenceOperation pr: callee = pr.Property.GetMethod ?? pr.Property.SetMethod; break;
+            case OperationKind.Invocation: callee = ((IInvocationOperation)operation).TargetMethod; break;
+            case OperationKind.MethodReference: callee = ((IMethodReferenceOperation)operation).Method; break;
+            case OperationKind.ObjectCreation: callee = ((IObjectCreationOperation)operation).Constructor; break;
+            case OperationKind.PropertyReference:
+                var property = ((IPropertyReferenceOperation)operation).Property;
+                callee = property.GetMethod ?? property.SetMethod;
+                break;
             default: return;
         }
         if (callee is null || !SymbolEqualityComparer.Default.Equals(callee.ContainingAssembly, _assembly)) return;
         _edges.Enqueue((caller.OriginalDefinition, callee.OriginalDefinition));
     }
 
-    /// <summary>Moves the recorded edges into the adjacency sets (once, before the first query).</summary>
+    /// <summary>Moves the recorded edges into the adjacency lists (before a query; call with <see cref="_buildLock"/> held).</summary>
     private void Build()
+    {
+        if (_edges.IsEmpty) return;
+        while (_edges.TryDequeue(out var edge))
+        {
+            if (!_callees.TryGetValue(edge.Caller, out var list)) _callees[edge.Caller] = list = new List<IMethodSymbol>();
+            list.Add(edge.Callee);
+        }
+        _reachableFromOne.Clear();   // new edges: earlier answers may have grown
+    }
+
+    /// <summary>Every method reachable from <paramref name="roots"/> (roots included), in a set of its own.</summary>
+    public HashSet<IMethodSymbol> ReachableFrom(IEnumerable<IMethodSymbol> roots)
     {
         lock (_buildLock)
         {
-            if (_built && _edges.IsEmpty) return;
-            while (_edges.TryDequeue(out var edge))
-            {
-                var set = _callees.GetOrAdd(edge.Caller, _ => new ConcurrentDictionary<IMethodSymbol, byte>(SymbolEqualityComparer.Default));
-                set.TryAdd(edge.Callee, 0);
-            }
-            _built = true;
+            Build();
+            return Walk(roots);
         }
     }
 
-    /// <summary>Every method reachable from <paramref name="roots"/> (roots included).</summary>
-    public ImmutableHashSet<IMethodSymbol> ReachableFrom(IEnumerable<IMethodSymbol> roots)
+    /// <summary>Every method reachable from <paramref name="root"/> (included), remembered per root. The set must not be modified.</summary>
+    public IReadOnlyCollection<IMethodSymbol> ReachableFrom(IMethodSymbol root)
     {
-        Build();
+        lock (_buildLock)
+        {
+            Build();
+            var key = root.OriginalDefinition;
+            if (!_reachableFromOne.TryGetValue(key, out var set)) _reachableFromOne[key] = set = Walk(new[] { key });
+            return set;
+        }
+    }
+
+    private HashSet<IMethodSymbol> Walk(IEnumerable<IMethodSymbol> roots)
+    {
         var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         var stack = new Stack<IMethodSymbol>();
         foreach (var r in roots)
@@ -118,9 +140,9 @@ internal sealed class CallGraph
         {
             var m = stack.Pop();
             if (!_callees.TryGetValue(m, out var callees)) continue;
-            foreach (var c in callees.Keys)
+            foreach (var c in callees)
                 if (seen.Add(c)) stack.Push(c);
         }
-        return seen.ToImmutableHashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        return seen;
     }
 }

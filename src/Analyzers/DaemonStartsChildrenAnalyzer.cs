@@ -39,14 +39,14 @@ public sealed class DaemonStartsChildrenAnalyzer : DiagnosticAnalyzer
             {
                 var operation = ctx.Operation;
                 graph.Record(ctx.ContainingSymbol, operation);
-                switch (operation)
+                switch (operation.Kind)
                 {
-                    case IInvocationOperation invocation:
-                        if (ctx.ContainingSymbol is IMethodSymbol method && ChildProcessSites.IsStart(invocation, types))
+                    case OperationKind.Invocation:
+                        if (ctx.ContainingSymbol is IMethodSymbol method && ChildProcessSites.IsStart((IInvocationOperation)operation, types))
                             starters.TryAdd(method.OriginalDefinition, 0);
                         break;
-                    case IObjectCreationOperation creation when types.IsChildProcess(creation.Type):
-                        var site = ChildProcessSites.Analyze(creation, types);
+                    case OperationKind.ObjectCreation when types.IsChildProcess(operation.Type):
+                        var site = ChildProcessSites.Analyze((IObjectCreationOperation)operation, types);
                         if (site is { Daemon: DaemonState.Daemon }) daemons.Add(site);
                         break;
                 }
@@ -57,7 +57,7 @@ public sealed class DaemonStartsChildrenAnalyzer : DiagnosticAnalyzer
                 if (daemons.IsEmpty || starters.IsEmpty) return;
                 foreach (var site in daemons)
                 {
-                    var reachable = graph.ReachableFrom(new[] { site.TargetMethod });
+                    var reachable = graph.ReachableFrom(site.TargetMethod);
                     if (!reachable.Any(starters.ContainsKey)) continue;
                     end.ReportDiagnostic(Diagnostic.Create(
                         Descriptors.MP0013_DaemonStartsChildren,

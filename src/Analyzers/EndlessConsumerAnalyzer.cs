@@ -42,14 +42,16 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc || types.ProcessQueue is null) return;
 
-            // Targets in other files: their CFG is only available from their own operation blocks, and
-            // the diagnostic is reported at compilation end (non-local, so without a code fix).
-            var endless = new ConcurrentDictionary<IMethodSymbol, byte>(SymbolEqualityComparer.Default);
+            // Targets in other files: the diagnostic is reported at compilation end (non-local, so without a code fix).
+            // Their bodies are kept from their own operation blocks when they may be endless consumers (they take
+            // items and may never end), and the graph is built at compilation end only for those that some
+            // non-daemon process runs.
+            var candidates = new ConcurrentDictionary<IMethodSymbol, ConcurrentBag<IOperation>>(SymbolEqualityComparer.Default);
             var pending = new ConcurrentBag<IObjectCreationOperation>();
             // Targets in the creation's own file are analysed on demand, so the diagnostic is local and fixable.
             var cache = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
-            // Only bodies that take items from a queue can be endless consumers: the graphs are built for those alone.
+            // Only bodies that take items from a queue can be endless consumers.
             start.RegisterOperationBlockStartAction(blockStart =>
             {
                 if (blockStart.OwningSymbol is not IMethodSymbol) return;
@@ -63,9 +65,10 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
                     if (!takes || block.OwningSymbol is not IMethodSymbol method) return;
                     foreach (var body in block.OperationBlocks)
                     {
-                        if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, types)) continue;
-                        if (IsEndlessConsumer(block.GetControlFlowGraph(body), types))
-                            endless.TryAdd(method.OriginalDefinition, 0);
+                        if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, types) || !MayNeverEnd(body)) continue;
+                        var root = body;
+                        while (root.Parent is not null) root = root.Parent;
+                        candidates.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentBag<IOperation>()).Add(root);
                     }
                 });
             });
@@ -94,6 +97,7 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
                 var isEndless = cache.GetOrAdd(target, _ =>
                     model.GetOperation(declaration, ctx.CancellationToken) is IMethodBodyOperation body
                     && TakesItem(body, types)
+                    && MayNeverEnd(body)
                     && IsEndlessConsumer(ControlFlowGraph.Create(body, ctx.CancellationToken), types));
                 if (!isEndless) return;
                 var site = ChildProcessSites.Analyze(creation, types);
@@ -108,12 +112,21 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
 
             start.RegisterCompilationEndAction(end =>
             {
-                if (endless.IsEmpty) return;
+                if (candidates.IsEmpty) return;
                 foreach (var creation in pending)
                 {
+                    var target = ChildTargets.GetTargetInvocation(creation, types)?.TargetMethod.OriginalDefinition;
+                    if (target is null || !candidates.TryGetValue(target, out var bodies)) continue;
                     var site = ChildProcessSites.Analyze(creation, types);
                     if (site is not { Daemon: DaemonState.NotDaemon }) continue;
-                    if (!endless.ContainsKey(site.TargetMethod.OriginalDefinition)) continue;
+                    // The graph of the body, as its operation block would have had it (the graph of its root).
+                    var isEndless = cache.GetOrAdd(target, _ =>
+                    {
+                        foreach (var body in bodies)
+                            if (GraphOfRoot(body, end.CancellationToken) is { } cfg && IsEndlessConsumer(cfg, types)) return true;
+                        return false;
+                    });
+                    if (!isEndless) continue;
                     end.ReportDiagnostic(Diagnostic.Create(
                         Descriptors.MP0011_EndlessConsumerNotDaemon,
                         site.Creation.Syntax.GetLocation(),
@@ -145,6 +158,44 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
         }
         return takes;
     }
+
+    /// <summary>
+    /// A cheap necessary condition for an unreachable exit, checked before any graph is built: without a loop whose
+    /// condition is missing or involves a boolean constant (<c>while (true)</c>, <c>for (;;)</c>, <c>while (x || true)</c>),
+    /// a <c>goto</c> or invalid code, every cycle of the graph has a way out, so every path reaches the exit or a
+    /// <c>throw</c> — and either makes <see cref="IsEndlessConsumer"/> false.
+    /// </summary>
+    private static bool MayNeverEnd(IOperation body)
+    {
+        foreach (var op in body.Descendants())
+        {
+            switch (op)
+            {
+                case IWhileLoopOperation w when w.Condition is null || HasBooleanConstant(w.Condition):
+                case IForLoopOperation f when f.Condition is null || HasBooleanConstant(f.Condition):
+                case IBranchOperation { BranchKind: BranchKind.GoTo }:
+                case IInvalidOperation:
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool HasBooleanConstant(IOperation condition)
+    {
+        foreach (var op in condition.DescendantsAndSelf())
+            if (op.ConstantValue is { HasValue: true, Value: bool }) return true;
+        return false;
+    }
+
+    /// <summary>The graph of a root operation, as the analyzer driver builds it for an operation block.</summary>
+    private static ControlFlowGraph? GraphOfRoot(IOperation root, System.Threading.CancellationToken ct) => root switch
+    {
+        IMethodBodyOperation method => ControlFlowGraph.Create(method, ct),
+        IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor, ct),
+        IBlockOperation block => ControlFlowGraph.Create(block, ct),
+        _ => null,
+    };
 
     private static bool TakesItem(IOperation root, MultiprocTypes types)
     {

@@ -34,9 +34,9 @@ public sealed class MissingTaskDoneAnalyzer : DiagnosticAnalyzer
             var types = new MultiprocTypes(start.Compilation);
             if (types.JoinableQueue is null) return;
             // Only blocks that take from a JoinableQueue build and walk a control flow graph.
-            BlockGate.Register(start, op => IsTake((IInvocationOperation)op, types) ? 1 : 0, 1, ctx =>
+            BlockGate.Register(start, op => IsTake((IInvocationOperation)op, types) ? 1 : 0, 1, (ctx, lambdas) =>
             {
-                foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
+                foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
                     AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
             }, OperationKind.Invocation);
         });

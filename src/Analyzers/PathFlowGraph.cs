@@ -59,8 +59,9 @@ internal sealed class PathFlowGraph
         // Pass 2: the last block of a finally region continues to what was recorded for it.
         foreach (var block in cfg.Blocks)
         {
-            foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+            for (var k = 0; k < 2; k++)
             {
+                var branch = k == 0 ? block.FallThroughSuccessor : block.ConditionalSuccessor;
                 if (branch is null || branch.Semantics != ControlFlowBranchSemantics.StructuredExceptionHandling) continue;
                 var finallyRegion = EnclosingFinally(block.EnclosingRegion);
                 if (finallyRegion is null || finallyRegion.LastBlockOrdinal != block.Ordinal) continue;
@@ -161,17 +162,16 @@ internal sealed class PathFlowGraph
         || (type.Name == "Exception" && type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true });
 
     /// <summary>The operations of a block followed by its branch value (so a condition counts as the last step).</summary>
-    public static IReadOnlyList<IOperation> Steps(BasicBlock block)
-    {
-        if (block.BranchValue is null) return block.Operations;
-        var list = new List<IOperation>(block.Operations.Length + 1);
-        list.AddRange(block.Operations);
-        list.Add(block.BranchValue);
-        return list;
-    }
+    public static StepList Steps(BasicBlock block) => new(block.Operations, block.BranchValue);
 
     /// <summary>The control flow graphs of an operation block action: each executable root and everything nested in it.</summary>
-    public static IEnumerable<ControlFlowGraph> GraphsOf(OperationBlockAnalysisContext context)
+    public static IEnumerable<ControlFlowGraph> GraphsOf(OperationBlockAnalysisContext context) => GraphsOf(context, anonymousFunctions: true);
+
+    /// <summary>
+    /// As <see cref="GraphsOf(OperationBlockAnalysisContext)"/>; <paramref name="anonymousFunctions"/> false says the blocks
+    /// hold no lambda or anonymous method (<see cref="BlockGate"/> knows), so no graph is scanned for them.
+    /// </summary>
+    public static IEnumerable<ControlFlowGraph> GraphsOf(OperationBlockAnalysisContext context, bool anonymousFunctions)
     {
         var roots = new HashSet<IOperation>();
         foreach (var block in context.OperationBlocks)
@@ -180,13 +180,15 @@ internal sealed class PathFlowGraph
             while (root.Parent is not null) root = root.Parent;
             if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
             if (!roots.Add(root)) continue;
-            foreach (var g in WithNestedGraphs(context.GetControlFlowGraph(block)))
+            foreach (var g in WithNestedGraphs(context.GetControlFlowGraph(block), anonymousFunctions))
                 yield return g;
         }
     }
 
     /// <summary>This graph and the graphs of every local function and lambda nested in it.</summary>
-    public static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph root)
+    public static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph root) => WithNestedGraphs(root, anonymousFunctions: true);
+
+    private static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph root, bool anonymousFunctions)
     {
         var stack = new Stack<ControlFlowGraph>();
         stack.Push(root);
@@ -196,6 +198,7 @@ internal sealed class PathFlowGraph
             yield return cfg;
             foreach (var lf in cfg.LocalFunctions)
                 stack.Push(cfg.GetLocalFunctionControlFlowGraph(lf));
+            if (!anonymousFunctions) continue;
             foreach (var block in cfg.Blocks)
                 foreach (var step in Steps(block))
                     foreach (var fn in step.DescendantsAndSelf().OfType<IFlowAnonymousFunctionOperation>())
@@ -207,6 +210,51 @@ internal sealed class PathFlowGraph
     public static bool IsThrowingKind(IOperation op) => op.Kind is OperationKind.Invocation or OperationKind.ObjectCreation
         or OperationKind.Await or OperationKind.Throw or OperationKind.DynamicInvocation or OperationKind.DynamicMemberReference
         or OperationKind.DynamicObjectCreation or OperationKind.PropertyReference or OperationKind.ArrayElementReference;
+}
+
+/// <summary>
+/// The steps of a block (<see cref="PathFlowGraph.Steps"/>): its operations, then its branch value if any. A struct, so
+/// that asking for them allocates nothing (the path searches ask once per block visited).
+/// </summary>
+internal readonly struct StepList : IReadOnlyList<IOperation>
+{
+    private readonly ImmutableArray<IOperation> _operations;
+    private readonly IOperation? _branch;
+
+    public StepList(ImmutableArray<IOperation> operations, IOperation? branch)
+    {
+        _operations = operations;
+        _branch = branch;
+    }
+
+    public int Count => _operations.Length + (_branch is null ? 0 : 1);
+
+    public IOperation this[int index] => index < _operations.Length ? _operations[index] : _branch ?? throw new ArgumentOutOfRangeException(nameof(index));
+
+    public Enumerator GetEnumerator() => new(this);
+
+    IEnumerator<IOperation> IEnumerable<IOperation>.GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++) yield return this[i];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<IOperation>)this).GetEnumerator();
+
+    public struct Enumerator
+    {
+        private readonly StepList _list;
+        private int _index;
+
+        public Enumerator(StepList list)
+        {
+            _list = list;
+            _index = -1;
+        }
+
+        public IOperation Current => _list[_index];
+
+        public bool MoveNext() => ++_index < _list.Count;
+    }
 }
 
 /// <summary>A variable a rule follows: a local, parameter, field or property (of <c>this</c> or static), or the elements of one.</summary>
@@ -439,20 +487,29 @@ internal static class PathSearch
 /// </summary>
 internal static class BlockGate
 {
+    /// <summary>
+    /// <paramref name="analyze"/> gets the block and whether it holds a lambda or anonymous method (the operation action
+    /// also watches <see cref="OperationKind.AnonymousFunction"/>), so that <see cref="PathFlowGraph.GraphsOf(OperationBlockAnalysisContext, bool)"/>
+    /// need not scan every graph for them.
+    /// </summary>
     public static void Register(CompilationStartAnalysisContext start, Func<IOperation, int> flagsOf, int required,
-        Action<OperationBlockAnalysisContext> analyze, params OperationKind[] kinds)
+        Action<OperationBlockAnalysisContext, bool> analyze, params OperationKind[] kinds)
     {
+        var watched = new OperationKind[kinds.Length + 1];
+        kinds.CopyTo(watched, 0);
+        watched[kinds.Length] = OperationKind.AnonymousFunction;
         start.RegisterOperationBlockStartAction(blockStart =>
         {
             if (!HasExecutableRoot(blockStart.OperationBlocks)) return;
             var gate = new Flags();
             blockStart.RegisterOperationAction(c =>
             {
-                if ((gate.Value & required) != required) gate.Value |= flagsOf(c.Operation);
-            }, kinds);
+                if (c.Operation.Kind == OperationKind.AnonymousFunction) gate.AnonymousFunctions = true;
+                else if ((gate.Value & required) != required) gate.Value |= flagsOf(c.Operation);
+            }, watched);
             blockStart.RegisterOperationBlockEndAction(c =>
             {
-                if ((gate.Value & required) == required) analyze(c);
+                if ((gate.Value & required) == required) analyze(c, gate.AnonymousFunctions);
             });
         });
     }
@@ -471,5 +528,6 @@ internal static class BlockGate
     private sealed class Flags
     {
         public int Value;
+        public bool AnonymousFunctions;
     }
 }

@@ -47,9 +47,9 @@ public sealed class QueueSizeCheckAnalyzer : DiagnosticAnalyzer
             if (types.ProcessQueue is null) return;
             // Only blocks that read IsEmpty/IsFull/Count of a ProcessQueue and call Get/Put on one build and walk a
             // control flow graph.
-            BlockGate.Register(start, op => FlagsOf(op, types), SizeRead | QueueCall, ctx =>
+            BlockGate.Register(start, op => FlagsOf(op, types), SizeRead | QueueCall, (ctx, lambdas) =>
             {
-                foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
+                foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
                     AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
             }, OperationKind.PropertyReference, OperationKind.Invocation);
         });

@@ -37,9 +37,9 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc) return;
             // Only blocks that start or join a ChildProcess build and walk a control flow graph.
-            BlockGate.Register(start, op => IsStartOrJoin((IInvocationOperation)op, types) ? 1 : 0, 1, ctx =>
+            BlockGate.Register(start, op => IsStartOrJoin((IInvocationOperation)op, types) ? 1 : 0, 1, (ctx, lambdas) =>
             {
-                foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
+                foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
                     new Analysis(cfg, types).Run(ctx.ReportDiagnostic);
             }, OperationKind.Invocation);
         });

@@ -82,16 +82,33 @@ public sealed class StaticStateInChildAnalyzer : DiagnosticAnalyzer
                     foreach (var body in block.OperationBlocks)
                     {
                         if (body is not (IMethodBodyOperation or IBlockOperation)) continue;
-                        var targets = body.Descendants()
-                            .OfType<IObjectCreationOperation>()
-                            .Select(c => ChildTargets.GetTargetInvocation(c, types)?.TargetMethod.OriginalDefinition)
-                            .Where(m => m is not null)
-                            .Select(m => m!)
-                            .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default)
-                            .ToImmutableArray();
-                        if (targets.IsEmpty) continue;
+                        // One walk: the targets, and whether there is a Join and a read of this compilation's statics
+                        // at all (ReadsAfterJoin finds nothing without both, so no graph is built then).
+                        List<IMethodSymbol>? targetList = null;
+                        bool joins = false, readsStatic = false;
+                        foreach (var op in body.Descendants())
+                        {
+                            switch (op.Kind)
+                            {
+                                case OperationKind.ObjectCreation:
+                                    if (ChildTargets.GetTargetInvocation((IObjectCreationOperation)op, types)?.TargetMethod.OriginalDefinition is { } t)
+                                    {
+                                        targetList ??= new List<IMethodSymbol>();
+                                        if (!targetList.Contains(t, SymbolEqualityComparer.Default)) targetList.Add(t);
+                                    }
+                                    break;
+                                case OperationKind.Invocation:
+                                    if (!joins && ChildProcessSites.IsJoin((IInvocationOperation)op, types)) joins = true;
+                                    break;
+                                case OperationKind.FieldReference:
+                                case OperationKind.PropertyReference:
+                                    if (!readsStatic && StaticMember(op, assembly) is not null) readsStatic = true;
+                                    break;
+                            }
+                        }
+                        if (targetList is null || !joins || !readsStatic) continue;
                         var reads = ReadsAfterJoin(block.GetControlFlowGraph(body), types, assembly);
-                        if (reads.Count > 0) parents.Add(new Parent(targets, reads));
+                        if (reads.Count > 0) parents.Add(new Parent(targetList.ToImmutableArray(), reads));
                     }
                 });
             });
@@ -105,7 +122,7 @@ public sealed class StaticStateInChildAnalyzer : DiagnosticAnalyzer
                     foreach (var target in parent.Targets)
                     {
                         var writtenInChild = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-                        foreach (var m in graph.ReachableFrom(new[] { target }))
+                        foreach (var m in graph.ReachableFrom(target))
                             if (writes.TryGetValue(m, out var w)) writtenInChild.UnionWith(w.Keys);
                         foreach (var (member, location) in parent.Reads)
                         {

@@ -36,9 +36,9 @@ public sealed class TerminatedNotJoinedAnalyzer : DiagnosticAnalyzer
             var types = new MultiprocTypes(start.Compilation);
             if (!types.HasMultiproc) return;
             // Only blocks that terminate or kill a ChildProcess build and walk a control flow graph.
-            BlockGate.Register(start, op => IsTerminate((IInvocationOperation)op, types) ? 1 : 0, 1, ctx =>
+            BlockGate.Register(start, op => IsTerminate((IInvocationOperation)op, types) ? 1 : 0, 1, (ctx, lambdas) =>
             {
-                foreach (var cfg in PathFlowGraph.GraphsOf(ctx))
+                foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
                     AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
             }, OperationKind.Invocation);
         });

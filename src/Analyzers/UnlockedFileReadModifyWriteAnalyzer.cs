@@ -50,7 +50,7 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
             var fileTypes = new FileTypes(start.Compilation, types);
             var graph = new CallGraph(start.Compilation.Assembly);
             var targets = new ConcurrentBag<IMethodSymbol>();
-            var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
+            var deferred = new ConcurrentBag<Deferred>();
 
             start.RegisterOperationAction(op =>
             {
@@ -73,14 +73,29 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
                 }, OperationKind.Invocation, OperationKind.ObjectCreation);
                 blockStart.RegisterOperationBlockEndAction(block =>
                 {
-                    if (seen == FileCalls.Both) AnalyzeBlock(block, fileTypes, types, candidates);
+                    if (seen == FileCalls.Both) CollectBodies(block, fileTypes, deferred);
                 });
             });
 
             start.RegisterCompilationEndAction(end =>
             {
-                if (candidates.IsEmpty) return;
+                if (deferred.IsEmpty) return;
                 var reachable = graph.ReachableFrom(targets);
+                bool AllScope(SyntaxTree? tree) => tree is not null
+                    && end.Options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeOption, out var scope)
+                    && string.Equals(scope?.Trim(), "all", StringComparison.OrdinalIgnoreCase);
+
+                // Which methods run in children is known now: only bodies where some diagnostic could be reported
+                // (scope all, or the method or one of its local functions reachable from a target) get their graphs.
+                var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
+                foreach (var body in deferred)
+                {
+                    if (!AllScope(body.Body.Syntax.SyntaxTree) && !reachable.Contains(body.Method.OriginalDefinition)
+                        && !body.LocalFunctions.Exists(lf => reachable.Contains(lf.OriginalDefinition)))
+                        continue;
+                    AnalyzeBody(body, fileTypes, types, candidates, end.CancellationToken);
+                }
+
                 foreach (var (method, diagnostic) in candidates)
                 {
                     var tree = diagnostic.Location.SourceTree;
@@ -136,8 +151,26 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext block, FileTypes fileTypes, MultiprocTypes types,
-        ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)> candidates)
+    /// <summary>A method body that may hold a read-modify-write, kept for the compilation-end action.</summary>
+    private sealed class Deferred
+    {
+        public Deferred(IMethodSymbol method, IOperation body, List<TextSpan> readSpans, List<TextSpan> writeSpans, List<IMethodSymbol> localFunctions)
+        {
+            Method = method;
+            Body = body;
+            ReadSpans = readSpans;
+            WriteSpans = writeSpans;
+            LocalFunctions = localFunctions;
+        }
+
+        public IMethodSymbol Method { get; }
+        public IOperation Body { get; }
+        public List<TextSpan> ReadSpans { get; }
+        public List<TextSpan> WriteSpans { get; }
+        public List<IMethodSymbol> LocalFunctions { get; }
+    }
+
+    private static void CollectBodies(OperationBlockAnalysisContext block, FileTypes fileTypes, ConcurrentBag<Deferred> deferred)
     {
         var seen = new HashSet<IOperation>();
         foreach (var op in block.OperationBlocks)
@@ -149,24 +182,60 @@ public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
             // Cheap reject before building graphs: the body must read some file.
             var readSpans = new List<TextSpan>();
             var writeSpans = new List<TextSpan>();
+            var accesses = new List<Access>();
+            var localFunctions = new List<IMethodSymbol>();
             foreach (var d in body.Descendants())
             {
+                if (d.Kind == OperationKind.LocalFunction)
+                {
+                    localFunctions.Add(((ILocalFunctionOperation)d).Symbol);
+                    continue;
+                }
                 if (d.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation) || Classify(d, fileTypes) is not { } access) continue;
                 if (access.Read) readSpans.Add(d.Syntax.Span);
                 if (access.Write) writeSpans.Add(d.Syntax.Span);
+                accesses.Add(access);
             }
-            if (readSpans.Count == 0) continue;
-            var cfg = block.GetControlFlowGraph(op);
-            AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, block.CancellationToken);
-            // A lambda or local function can only hold a read-modify-write if it holds a read and a write.
-            bool WorthEntering(TextSpan span) => ContainsAny(span, readSpans) && ContainsAny(span, writeSpans);
-            foreach (var nested in FlowSuccessors.WithNestedGraphs(cfg, WorthEntering).Skip(1))
-            {
-                // A local function is a method of its own in the call graph; a lambda runs where its container runs.
-                var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;
-                AnalyzeGraph(nested, body, owner, fileTypes, types, candidates, block.CancellationToken);
-            }
+            // Only a read and a write of the same path can make a read-modify-write (the graph holds the same
+            // calls, or flow captures of their arguments that have no path key): else no graph is built.
+            if (readSpans.Count == 0 || !HasSamePathReadAndWrite(accesses)) continue;
+            deferred.Add(new Deferred(method, body, readSpans, writeSpans, localFunctions));
         }
+    }
+
+    private static void AnalyzeBody(Deferred deferred, FileTypes fileTypes, MultiprocTypes types,
+        ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)> candidates, System.Threading.CancellationToken ct)
+    {
+        var body = deferred.Body;
+        var method = deferred.Method;
+        // The graph of the body, as its operation block would have had it.
+        var cfg = body switch
+        {
+            IMethodBodyOperation m => ControlFlowGraph.Create(m, ct),
+            IConstructorBodyOperation c => ControlFlowGraph.Create(c, ct),
+            _ => null,
+        };
+        if (cfg is null) return;
+        AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, ct);
+        // A lambda or local function can only hold a read-modify-write if it holds a read and a write.
+        bool WorthEntering(TextSpan span) => ContainsAny(span, deferred.ReadSpans) && ContainsAny(span, deferred.WriteSpans);
+        foreach (var nested in FlowSuccessors.WithNestedGraphs(cfg, WorthEntering).Skip(1))
+        {
+            // A local function is a method of its own in the call graph; a lambda runs where its container runs.
+            var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;
+            AnalyzeGraph(nested, body, owner, fileTypes, types, candidates, ct);
+        }
+    }
+
+    private static bool HasSamePathReadAndWrite(List<Access> accesses)
+    {
+        foreach (var read in accesses)
+        {
+            if (!read.Read) continue;
+            foreach (var write in accesses)
+                if (write.Write && write != read && write.Key.Equals(read.Key)) return true;
+        }
+        return false;
     }
 
     private static bool ContainsAny(TextSpan outer, List<TextSpan> spans)
