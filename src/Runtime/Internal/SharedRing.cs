@@ -47,14 +47,16 @@ internal sealed unsafe class SharedRing : IDisposable
     private static readonly TimeSpan GrowAfter = TimeSpan.FromMilliseconds(10);
     private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
 
-    // Header offsets: each hot word on its own cache line.
-    private const int OffPutLock = 0, OffGetLock = 64, OffPuts = 128, OffGets = 192;
-    private const int OffItemSignal = 256, OffGetWaiters = 320, OffSpaceSignal = 384, OffPutWaiters = 448;
-    private const int OffDone = 512, OffJoinWaiters = 576, OffWriteGen = 640, OffReadGen = 704;
-    private const int OffPutJournal = 768, OffGetJournal = 832, OffConfig = 896;
+    // Header offsets: each hot word in its own 128-byte block. Producers and consumers write different words
+    // at every operation; x64 prefetchers move cache lines in aligned pairs, so two words 64 bytes apart would
+    // still bounce between the two sides' cores.
+    private const int OffPutLock = 0, OffGetLock = 128, OffPuts = 256, OffGets = 384;
+    private const int OffItemSignal = 512, OffGetWaiters = 640, OffSpaceSignal = 768, OffPutWaiters = 896;
+    private const int OffDone = 1024, OffJoinWaiters = 1152, OffWriteGen = 1280, OffReadGen = 1408;
+    private const int OffPutJournal = 1536, OffGetJournal = 1664, OffConfig = 1792;
     // Journal: int valid @0, long gen @8, long pos @16, long total @24.
     // Ring offsets.
-    private const int RHead = 0, RTail = 64, RNext = 128, RCapacity = 192;
+    private const int RHead = 0, RTail = 128, RNext = 256, RCapacity = 384;
 
     private readonly SharedSegment _header;
     private readonly byte* _h;
@@ -70,12 +72,12 @@ internal sealed unsafe class SharedRing : IDisposable
     // The head of write ring _headGen as last read (under the put lock); see TryPutRecord.
     private long _head;
     private long _headGen;
-    // A number of puts known to have happened (puts only grow); see TaskDone.
-    private long _knownPuts;
+    // A number of items known to have been put (it only grows); see TaskDone.
+    private long _knownItems;
 
     /// <summary>
     /// Tests only: called at the points where a killed process must leave the queue consistent
-    /// ("put-copied", "put-journaled", "get-copied", "get-journaled"), holding the lock; a test's child
+    /// ("put-copied", "put-journaled", "put-published", "get-copied", "get-journaled"), holding the lock; a test's child
     /// blocks there and is killed.
     /// </summary>
     internal static Action<string>? CrashPoint;
@@ -299,6 +301,7 @@ internal sealed unsafe class SharedRing : IDisposable
             Volatile.Write(ref *(int*)j, 1);
             CrashPoint?.Invoke("put-journaled");
             Volatile.Write(ref *(long*)(r + RTail), tail + need);
+            CrashPoint?.Invoke("put-published"); // visible to consumers, not yet counted in puts
             Volatile.Write(ref Long(OffPuts), puts + 1);
             Volatile.Write(ref *(int*)j, 0);
             return PutOutcome.Done;
@@ -551,14 +554,16 @@ internal sealed unsafe class SharedRing : IDisposable
         while (true)
         {
             var d = Volatile.Read(ref done);
-            if (d >= _knownPuts)
+            if (d >= _knownItems)
             {
-                // Only when the puts known here do not cover d: puts only grow, so a larger known count stays true.
-                _knownPuts = Volatile.Read(ref Long(OffPuts));
-                if (d >= _knownPuts) throw new InvalidOperationException("TaskDone() called too many times");
+                // Items put: puts, or gets when higher. A producer publishes a record before it counts it in puts
+                // (and one that died in between is counted when its journal is redone), so the item a consumer
+                // just took may not be in puts yet. Either count only grows, so a count known here stays true.
+                _knownItems = Math.Max(Volatile.Read(ref Long(OffPuts)), Volatile.Read(ref Long(OffGets)));
+                if (d >= _knownItems) throw new InvalidOperationException("TaskDone() called too many times");
             }
             if (Interlocked.CompareExchange(ref done, d + 1, d) != d) continue;
-            if (Volatile.Read(ref Word(OffJoinWaiters)) > 0 && d + 1 == Volatile.Read(ref Long(OffPuts)))
+            if (Volatile.Read(ref Word(OffJoinWaiters)) > 0 && d + 1 >= Volatile.Read(ref Long(OffPuts)))
                 Futex.Wake((int*)(_h + OffDone), int.MaxValue);
             return;
         }

@@ -44,6 +44,25 @@ public class QueueFaultTests
     }
 
     [Fact]
+    public void An_item_taken_before_its_put_was_counted_can_be_marked_done()
+    {
+        using var q = new JoinableQueue<string?>();
+        using var ready = new ProcessQueue<int>();
+        var victim = new ChildProcess(() => StopAt("put-published", q, ready, true));
+        victim.Start();
+        ready.Get(W);
+        // The producer stopped between publishing its record and counting it: the item is there to take.
+        Assert.Equal("from the killed producer", q.Get(W));
+        q.TaskDone(); // this item was put: not "too many times"
+        Bounded.KillAndReap(victim);
+        q.Put("after", W); // takes the dead producer's lock over and finishes its count
+        Assert.Equal("after", q.Get(W));
+        q.TaskDone();
+        Assert.True(q.Join(W));
+        Assert.Throws<InvalidOperationException>(() => q.TaskDone());
+    }
+
+    [Fact]
     public void A_consumer_killed_while_blocked_in_Get_leaves_the_queue_usable()
     {
         using var q = new ProcessQueue<string?>();
