@@ -131,6 +131,7 @@ public sealed class ChildProcess : IDisposable
     /// <exception cref="ArgumentException">An argument cannot be sent to another process; the message names it. No process is started.</exception>
     public void Start()
     {
+        bool spawned;
         lock (_gate)
         {
             if (_isSelf)
@@ -148,7 +149,7 @@ public sealed class ChildProcess : IDisposable
 
             while (true)
             {
-                var os = SparePool.Take();
+                var os = SparePool.Take(out spawned);
                 try
                 {
                     LinuxNative.WriteAll(os.ControlFd, frame);
@@ -165,7 +166,7 @@ public sealed class ChildProcess : IDisposable
             }
             Children.Add(this);
         }
-        SparePool.Refill();
+        SparePool.AfterStart(foundEmpty: spawned);
     }
 
     /// <summary>Waits until the child has ended. Returns at once if it has already.</summary>
@@ -182,6 +183,7 @@ public sealed class ChildProcess : IDisposable
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
         if (_exitCode is not null) return true;
         var ms = timeout == Timeout.InfiniteTimeSpan ? -1 : (int)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalMilliseconds));
+        if (ms != 0 && !TryReap(0)) SparePool.Refill(); // the parent is about to wait: a good time to pre-start
         return TryReap(ms);
     }
 
@@ -193,6 +195,7 @@ public sealed class ChildProcess : IDisposable
         EnsureStarted(nameof(JoinAsync));
         if (_exitCode is not null || TryReap(0)) return Task.CompletedTask;
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        SparePool.Refill();
         return Task.Factory.StartNew(() => WaitCancellable(cancellationToken), cancellationToken,
             TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
     }

@@ -38,12 +38,13 @@ internal static class Children
             RunDirectory.RemoveIfRoot();
             return;
         }
+        // Spares first: joining the children below must not pre-start new ones.
+        SparePool.Release();
         var snapshot = Active.Keys.ToArray();
         foreach (var c in snapshot)
             if (c.Daemon && c.IsAlive) c.Terminate();
         foreach (var c in snapshot)
             c.Join();
-        SparePool.Release();
         RunDirectory.RemoveIfRoot();
     }
 }
@@ -54,43 +55,79 @@ internal static class Children
 /// Every child is still a fresh process that runs one target. The pool size comes from the
 /// <c>MULTIPROC_PRESTART</c> environment variable (default 2; 0 turns it off).
 /// </summary>
+/// <remarks>
+/// When a <see cref="ChildProcess.Start"/> found a spare, the pool is topped up a moment later (or as
+/// soon as the parent waits in <see cref="ChildProcess.Join()"/>), not at once: starting a runtime takes
+/// a core for tens of milliseconds, which the parent and the child it just started need first. A start
+/// that found the pool empty (a burst) tops it up at once.
+/// </remarks>
 internal static class SparePool
 {
     private static readonly ConcurrentQueue<SpawnedChild> Spares = new();
     private static readonly int Target = ReadTarget();
+    private static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly object RefillGate = new();
+    private static Timer? _refillTimer;
     private static int _released;
 
     private static int ReadTarget() =>
         int.TryParse(Environment.GetEnvironmentVariable("MULTIPROC_PRESTART"), out var n) && n >= 0 ? Math.Min(n, 64) : 2;
 
-    /// <summary>A pre-started child that is still alive, or a new one.</summary>
-    public static SpawnedChild Take()
+    /// <summary>A pre-started child that is still alive (<paramref name="spawned"/> false), or a new one.</summary>
+    public static SpawnedChild Take(out bool spawned)
     {
+        spawned = false;
         while (Spares.TryDequeue(out var spare))
         {
             if (IsRunning(spare)) return spare;
             Discard(spare);
         }
+        spawned = true;
         return ProcessSpawner.Spawn(RunDirectory.Current);
+    }
+
+    /// <summary>After a start: tops the pool up at once after a start that found it empty, else a moment later.</summary>
+    public static void AfterStart(bool foundEmpty)
+    {
+        if (Target == 0) return;
+        if (foundEmpty)
+        {
+            Refill();
+            return;
+        }
+        lock (RefillGate)
+        {
+            if (Volatile.Read(ref _released) != 0) return;
+            _refillTimer ??= new Timer(static _ => Refill(), null, Timeout.Infinite, Timeout.Infinite);
+            _refillTimer.Change(RefillDelay, Timeout.InfiniteTimeSpan);
+        }
     }
 
     /// <summary>Starts children until <see cref="Target"/> wait in the pool.</summary>
     public static void Refill()
     {
-        if (Volatile.Read(ref _released) != 0) return;
-        while (Spares.Count < Target)
+        if (Target == 0 || Spares.Count >= Target) return;
+        lock (RefillGate)
         {
-            SpawnedChild spare;
-            try { spare = ProcessSpawner.Spawn(RunDirectory.Current); }
-            catch (IOException) { return; }
-            Spares.Enqueue(spare);
+            if (Volatile.Read(ref _released) != 0) return;
+            while (Spares.Count < Target)
+            {
+                SpawnedChild spare;
+                try { spare = ProcessSpawner.Spawn(RunDirectory.Current); }
+                catch (IOException) { return; }
+                Spares.Enqueue(spare);
+            }
         }
     }
 
     /// <summary>Closes the spares' control pipes: each reads end-of-file and exits.</summary>
     public static void Release()
     {
-        Volatile.Write(ref _released, 1);
+        lock (RefillGate)
+        {
+            Volatile.Write(ref _released, 1);
+            _refillTimer?.Dispose();
+        }
         while (Spares.TryDequeue(out var spare)) Discard(spare);
     }
 
