@@ -74,6 +74,7 @@ public sealed class ChildCodeAnalyzer : DiagnosticAnalyzer
                     case OperationKind.PropertyReference:
                         graph.Record(ctx.ContainingSymbol, operation);
                         mp0009?.MemberReferenced(ctx.ContainingSymbol, operation);
+                        mp0013?.PropertyReferenced((IPropertyReferenceOperation)operation);
                         break;
                     case OperationKind.FieldReference:
                         mp0009?.MemberReferenced(ctx.ContainingSymbol, operation);
