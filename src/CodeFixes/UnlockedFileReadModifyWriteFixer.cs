@@ -36,7 +36,7 @@ public sealed class UnlockedFileReadModifyWriteFixer : CodeFixProvider
         if (root is null) return;
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(UnlockedFileReadModifyWriteAnalyzer.LockProperty, out var lockName) || lockName is null) continue;
+            if (!diagnostic.Properties.TryGetValue(UnlockedFileReadModifyWrite.LockProperty, out var lockName) || lockName is null) continue;
             if (Range(root, diagnostic) is null) continue;
             context.RegisterCodeFix(CodeAction.Create(
                 $"Hold '{lockName}' around the read and the write",

@@ -1,9 +1,10 @@
 using Microsoft.CodeAnalysis.Testing;
 using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.UnlockedFileReadModifyWriteAnalyzer,
+    Multiproc.Analyzers.ChildCodeAnalyzer,
+    Multiproc.Analyzers.Tests.Verifiers.MP0001Rule,
     Multiproc.CodeFixes.UnlockedFileReadModifyWriteFixer>;
-using VerifyAnalyzer = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.UnlockedFileReadModifyWriteAnalyzer>;
+using VerifyAnalyzer = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.ChildCodeAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0001Rule>;
 
 namespace Multiproc.Analyzers.Tests;
 

@@ -1,4 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.DaemonStartsChildrenAnalyzer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.ChildCodeAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0013Rule>;
 
 namespace Multiproc.Analyzers.Tests;
 
@@ -103,5 +103,60 @@ public class MP0013_DaemonStartsChildrenTests
                     d.Join();
             """);
         await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task SameLocalNameInAnotherMethod_IsNotConfused()
+    {
+        // Helper's d is a daemon that starts nothing; Main's d starts children but is not a daemon.
+        var source = """
+            using System;
+            using Multiproc;
+
+            public static class Program
+            {
+                static void Leaf() => Console.WriteLine("leaf");
+
+                static void Spawner()
+                {
+                    var child = new ChildProcess(() => Leaf());
+                    child.Start();
+                    child.Join();
+                }
+
+                static void Quiet() => Console.WriteLine("quiet");
+
+                static void Helper()
+                {
+                    var d = new ChildProcess(() => Quiet());
+                    d.Daemon = true;
+                    d.Start();
+                    d.Join();
+                }
+
+                public static void Main()
+                {
+                    var d = new ChildProcess(() => Spawner());
+                    d.Start();
+                    d.Join();
+                    Helper();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task DaemonSetInsideLambdaOnTheLocal_IsFlagged()
+    {
+        var source = Program("""
+                    var d = {|#0:new ChildProcess(() => Spawner())|};
+                    Action configure = () => { d.Daemon = false; d.Daemon = true; };
+                    configure();
+                    d.Start();
+                    d.Join();
+            """);
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(Descriptors.MP0013_DaemonStartsChildren).WithLocation(0).WithArguments("d", "Spawner"));
     }
 }

@@ -24,92 +24,73 @@ namespace Multiproc.Analyzers;
 /// both. Which methods run in children is only known once every body has been seen, so candidates
 /// are reported from a compilation-end action: the targets of <c>new ChildProcess(() =&gt; M(…))</c>
 /// and the methods they reach through <see cref="CallGraph"/>; option
-/// <c>multiproc.MP0001.scope = all</c> reports them wherever they are.
+/// <c>multiproc.MP0001.scope = all</c> reports them wherever they are. The rule's state for one
+/// compilation, fed by <see cref="ChildCodeAnalyzer"/> (which records the call graph once for MP0001,
+/// MP0009 and MP0013).
 /// </remarks>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UnlockedFileReadModifyWriteAnalyzer : DiagnosticAnalyzer
+internal sealed class UnlockedFileReadModifyWrite
 {
     public const string ScopeOption = "multiproc.MP0001.scope";
     /// <summary>Property: name of a ProcessLock parameter, field or local in scope at the read, when there is one.</summary>
     public const string LockProperty = "Lock";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.MP0001_UnlockedReadModifyWrite, Descriptors.MP0001_CSharpLockOnly);
+    private readonly MultiprocTypes _types;
+    private readonly FileTypes _fileTypes;
+    private readonly ConcurrentBag<IMethodSymbol> _targets = new();
+    private readonly ConcurrentBag<Deferred> _deferred = new();
 
-    public override void Initialize(AnalysisContext context)
+    private UnlockedFileReadModifyWrite(Compilation compilation, MultiprocTypes types)
     {
-        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
-        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
-        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
+        _types = types;
+        _fileTypes = new FileTypes(compilation, types);
+    }
+
+    /// <summary>The rule's state for one compilation, or null when the compilation cannot read files through System.IO.File.</summary>
+    public static UnlockedFileReadModifyWrite? Create(Compilation compilation, MultiprocTypes types) =>
+        types.File is null ? null : new UnlockedFileReadModifyWrite(compilation, types);
+
+    /// <summary>A ChildProcess creation (any operation block): its target method runs in a child.</summary>
+    public void ChildProcessCreated(IObjectCreationOperation creation)
+    {
+        var target = ChildTargets.GetTargetInvocation(creation, _types);
+        if (target is not null) _targets.Add(target.TargetMethod);
+    }
+
+    /// <summary>For a per-block operation action on invocations and object creations: what file access the operation may make.</summary>
+    public FileCalls MayAccessFile(IOperation operation) => MayAccessFile(operation, _fileTypes);
+
+    /// <summary>At the end of a method's operation block in which <see cref="MayAccessFile(IOperation)"/> saw both a read and a write.</summary>
+    public void BlockEnded(OperationBlockAnalysisContext block) => CollectBodies(block, _fileTypes, _deferred);
+
+    /// <summary>
+    /// Which methods run in children is known now: only bodies where some diagnostic could be reported
+    /// (scope all, or the method or one of its local functions reachable from a target) get their graphs.
+    /// </summary>
+    public void CompilationEnded(CompilationAnalysisContext end, CallGraph graph)
+    {
+        if (_deferred.IsEmpty) return;
+        var reachable = graph.ReachableFrom(_targets);
+        bool AllScope(SyntaxTree? tree) => tree is not null
+            && end.Options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeOption, out var scope)
+            && string.Equals(scope?.Trim(), "all", StringComparison.OrdinalIgnoreCase);
+
+        var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
+        foreach (var body in _deferred)
         {
-            var types = new MultiprocTypes(start.Compilation);
-            if (!types.HasMultiproc || types.File is null) return;
-            var fileTypes = new FileTypes(start.Compilation, types);
-            var graph = new CallGraph(start.Compilation.Assembly);
-            var targets = new ConcurrentBag<IMethodSymbol>();
-            var deferred = new ConcurrentBag<Deferred>();
+            if (!AllScope(body.Body.Syntax.SyntaxTree) && !reachable.Contains(body.Method.OriginalDefinition)
+                && !body.LocalFunctions.Exists(lf => reachable.Contains(lf.OriginalDefinition)))
+                continue;
+            AnalyzeBody(body, _fileTypes, _types, candidates, end.CancellationToken);
+        }
 
-            start.RegisterOperationAction(op =>
-            {
-                graph.Record(op.ContainingSymbol, op.Operation);
-                if (op.Operation is IObjectCreationOperation creation && types.IsChildProcess(creation.Type))
-                {
-                    var target = ChildTargets.GetTargetInvocation(creation, types);
-                    if (target is not null) targets.Add(target.TargetMethod);
-                }
-            }, CallGraph.CalleeKinds);
-
-            // Graphs are only built for bodies that may both read and write a file.
-            start.RegisterOperationBlockStartAction(blockStart =>
-            {
-                if (blockStart.OwningSymbol is not IMethodSymbol) return;
-                var seen = FileCalls.None;
-                blockStart.RegisterOperationAction(op =>
-                {
-                    if (seen != FileCalls.Both) seen |= MayAccessFile(op.Operation, fileTypes);
-                }, OperationKind.Invocation, OperationKind.ObjectCreation);
-                blockStart.RegisterOperationBlockEndAction(block =>
-                {
-                    if (seen == FileCalls.Both) CollectBodies(block, fileTypes, deferred);
-                });
-            });
-
-            start.RegisterCompilationEndAction(end =>
-            {
-                if (deferred.IsEmpty) return;
-                var reachable = graph.ReachableFrom(targets);
-                bool AllScope(SyntaxTree? tree) => tree is not null
-                    && end.Options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeOption, out var scope)
-                    && string.Equals(scope?.Trim(), "all", StringComparison.OrdinalIgnoreCase);
-
-                // Which methods run in children is known now: only bodies where some diagnostic could be reported
-                // (scope all, or the method or one of its local functions reachable from a target) get their graphs.
-                var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
-                foreach (var body in deferred)
-                {
-                    if (!AllScope(body.Body.Syntax.SyntaxTree) && !reachable.Contains(body.Method.OriginalDefinition)
-                        && !body.LocalFunctions.Exists(lf => reachable.Contains(lf.OriginalDefinition)))
-                        continue;
-                    AnalyzeBody(body, fileTypes, types, candidates, end.CancellationToken);
-                }
-
-                foreach (var (method, diagnostic) in candidates)
-                {
-                    var tree = diagnostic.Location.SourceTree;
-                    var all = tree is not null
-                        && end.Options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeOption, out var scope)
-                        && string.Equals(scope?.Trim(), "all", StringComparison.OrdinalIgnoreCase);
-                    if (all || reachable.Contains(method.OriginalDefinition)) end.ReportDiagnostic(diagnostic);
-                }
-            });
-        });
+        foreach (var (method, diagnostic) in candidates)
+        {
+            if (AllScope(diagnostic.Location.SourceTree) || reachable.Contains(method.OriginalDefinition)) end.ReportDiagnostic(diagnostic);
+        }
     }
 
     [Flags]
-    private enum FileCalls { None = 0, Read = 1, Write = 2, Both = Read | Write }
+    internal enum FileCalls { None = 0, Read = 1, Write = 2, Both = Read | Write }
 
     /// <summary>
     /// Whether <paramref name="operation"/> may read and/or write a file: a superset of what

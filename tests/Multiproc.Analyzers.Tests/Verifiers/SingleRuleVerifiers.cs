@@ -1,0 +1,125 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace Multiproc.Analyzers.Tests.Verifiers;
+
+/// <summary>
+/// The one rule a test file checks, of an analyzer that runs several (<see cref="ChildCodeAnalyzer"/>: MP0001, MP0009,
+/// MP0013). The verifiers below disable the analyzer's other rules (<c>DisabledDiagnostics</c>, i.e.
+/// <see cref="ReportDiagnostic.Suppress"/> in the compilation options), so a test sees exactly its own rule's
+/// diagnostics, and the rule is checked running alone.
+/// </summary>
+public interface IRuleUnderTest
+{
+    static abstract string Id { get; }
+}
+
+public sealed class MP0001Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.UnlockedFileReadModifyWrite; }
+public sealed class MP0009Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.StaticStateWrittenInChild; }
+public sealed class MP0013Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.DaemonStartsChildren; }
+
+internal static class OtherRules
+{
+    /// <summary>The ids <typeparamref name="TAnalyzer"/> supports other than <paramref name="id"/> (which it must support).</summary>
+    public static IEnumerable<string> Of<TAnalyzer>(string id) where TAnalyzer : DiagnosticAnalyzer, new()
+    {
+        var ids = new TAnalyzer().SupportedDiagnostics.Select(d => d.Id).Distinct().ToList();
+        if (!ids.Contains(id)) throw new InvalidOperationException($"{typeof(TAnalyzer).Name} does not support {id}");
+        return ids.Where(i => i != id);
+    }
+}
+
+/// <summary>Like <see cref="CSharpAnalyzerVerifier{TAnalyzer}"/>, with only <typeparamref name="TRule"/> of the analyzer's rules enabled.</summary>
+public static class CSharpAnalyzerVerifier<TAnalyzer, TRule>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TRule : IRuleUnderTest
+{
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new(descriptor);
+
+    public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected) =>
+        VerifyAnalyzerAsync(source, editorConfig: null, expected);
+
+    public static async Task VerifyAnalyzerAsync(string source, string? editorConfig, params DiagnosticResult[] expected)
+    {
+        var test = new Test { TestCode = source };
+        if (editorConfig is not null)
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\n" + editorConfig));
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+    {
+        public Test()
+        {
+            ReferenceAssemblies = TestReferences.Assemblies;
+            TestState.AdditionalReferences.AddRange(TestReferences.All);
+            TestState.OutputKind = OutputKind.DynamicallyLinkedLibrary;
+            DisabledDiagnostics.AddRange(OtherRules.Of<TAnalyzer>(TRule.Id));
+        }
+
+        protected override ParseOptions CreateParseOptions() =>
+            ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.CSharp12);
+
+        protected override CompilationOptions CreateCompilationOptions() =>
+            ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+    }
+}
+
+/// <summary>Like <see cref="CSharpCodeFixVerifier{TAnalyzer, TCodeFix}"/>, with only <typeparamref name="TRule"/> of the analyzer's rules enabled.</summary>
+public static class CSharpCodeFixVerifier<TAnalyzer, TRule, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TRule : IRuleUnderTest
+    where TCodeFix : CodeFixProvider, new()
+{
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new(descriptor);
+
+    public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected) =>
+        CSharpAnalyzerVerifier<TAnalyzer, TRule>.VerifyAnalyzerAsync(source, expected);
+
+    /// <summary>Applies the fix once per diagnostic (the default iteration) and compares with <paramref name="fixedSource"/>.</summary>
+    public static async Task VerifyCodeFixAsync(string source, string fixedSource, string? equivalenceKey = null, params DiagnosticResult[] expected)
+    {
+        var test = new Test { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey };
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    /// <summary>Fix All in document, project and solution must each give <paramref name="fixedSource"/> in one pass.</summary>
+    public static async Task VerifyFixAllAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected)
+    {
+        var test = new Test
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            CodeActionEquivalenceKey = equivalenceKey,
+            NumberOfFixAllIterations = 1,
+            NumberOfFixAllInDocumentIterations = 1,
+            NumberOfFixAllInProjectIterations = 1,
+        };
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    public sealed class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+    {
+        public Test()
+        {
+            ReferenceAssemblies = TestReferences.Assemblies;
+            TestState.AdditionalReferences.AddRange(TestReferences.All);
+            FixedState.AdditionalReferences.AddRange(TestReferences.All);
+            TestState.OutputKind = OutputKind.DynamicallyLinkedLibrary;
+            DisabledDiagnostics.AddRange(OtherRules.Of<TAnalyzer>(TRule.Id));
+        }
+
+        protected override ParseOptions CreateParseOptions() =>
+            ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.CSharp12);
+
+        protected override CompilationOptions CreateCompilationOptions() =>
+            ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+    }
+}
