@@ -59,10 +59,12 @@ internal static class ChildMain
         }
 
         ChildProcess.SetCurrent(message.Name, message.Daemon);
-        WatchLifeline(fd, message.Daemon);
+        // Only a daemon acts when its parent dies; a non-daemon child carries on, as in Python.
+        if (message.Daemon) WatchLifeline(fd);
         try
         {
-            if (message.WorkingDirectory.Length > 0 && Directory.Exists(message.WorkingDirectory))
+            if (message.WorkingDirectory.Length > 0 && message.WorkingDirectory != Environment.CurrentDirectory
+                && Directory.Exists(message.WorkingDirectory))
                 Directory.SetCurrentDirectory(message.WorkingDirectory);
         }
         catch (IOException) { }
@@ -96,7 +98,7 @@ internal static class ChildMain
     }
 
     /// <summary>The control pipe reads end-of-file when the parent dies; a daemon dies with it.</summary>
-    private static void WatchLifeline(int fd, bool daemon)
+    private static void WatchLifeline(int fd)
     {
         var t = new Thread(() =>
         {
@@ -106,11 +108,8 @@ internal static class ChildMain
                 while (LinuxNative.ReadExactly(fd, buf[..1])) { }
             }
             catch (IOException) { }
-            if (daemon)
-            {
-                try { Console.Out.Flush(); } catch (IOException) { }
-                LinuxNative.kill(Environment.ProcessId, LinuxNative.SIGKILL);
-            }
+            try { Console.Out.Flush(); } catch (IOException) { }
+            LinuxNative.kill(Environment.ProcessId, LinuxNative.SIGKILL);
         })
         { IsBackground = true, Name = "Multiproc lifeline" };
         t.Start();
