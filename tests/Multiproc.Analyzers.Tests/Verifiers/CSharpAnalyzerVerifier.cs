@@ -15,16 +15,21 @@ public static class CSharpAnalyzerVerifier<TAnalyzer>
     public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected) =>
         VerifyAnalyzerAsync(source, editorConfig: null, expected);
 
-    public static async Task VerifyAnalyzerAsync(string source, string? editorConfig, params DiagnosticResult[] expected)
+    public static Task VerifyAnalyzerAsync(string source, string? editorConfig, params DiagnosticResult[] expected) =>
+        RunAsync(source, editorConfig, disabled: [], expected);
+
+    /// <summary>As <see cref="VerifyAnalyzerAsync(string, string?, DiagnosticResult[])"/>, with the rules <paramref name="disabled"/> turned off.</summary>
+    internal static async Task RunAsync(string source, string? editorConfig, IEnumerable<string> disabled, DiagnosticResult[] expected)
     {
         var test = new Test { TestCode = source };
+        test.DisabledDiagnostics.AddRange(disabled);
         if (editorConfig is not null)
             test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\n" + editorConfig));
         test.ExpectedDiagnostics.AddRange(expected);
         await test.RunAsync(CancellationToken.None);
     }
 
-    public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+    public class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
     {
         public Test()
         {

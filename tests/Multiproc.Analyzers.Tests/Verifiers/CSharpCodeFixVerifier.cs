@@ -21,15 +21,22 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
         CSharpAnalyzerVerifier<TAnalyzer>.VerifyAnalyzerAsync(source, expected);
 
     /// <summary>Applies the fix once per diagnostic (the default iteration) and compares with <paramref name="fixedSource"/>.</summary>
-    public static async Task VerifyCodeFixAsync(string source, string fixedSource, string? equivalenceKey = null, params DiagnosticResult[] expected)
+    public static Task VerifyCodeFixAsync(string source, string fixedSource, string? equivalenceKey = null, params DiagnosticResult[] expected) =>
+        RunCodeFixAsync(source, fixedSource, equivalenceKey, disabled: [], expected);
+
+    internal static async Task RunCodeFixAsync(string source, string fixedSource, string? equivalenceKey, IEnumerable<string> disabled, DiagnosticResult[] expected)
     {
         var test = new Test { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey };
+        test.DisabledDiagnostics.AddRange(disabled);
         test.ExpectedDiagnostics.AddRange(expected);
         await test.RunAsync(CancellationToken.None);
     }
 
     /// <summary>Fix All in document, project and solution must each give <paramref name="fixedSource"/> in one pass.</summary>
-    public static async Task VerifyFixAllAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected)
+    public static Task VerifyFixAllAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected) =>
+        RunFixAllAsync(source, fixedSource, equivalenceKey, disabled: [], expected);
+
+    internal static async Task RunFixAllAsync(string source, string fixedSource, string equivalenceKey, IEnumerable<string> disabled, DiagnosticResult[] expected)
     {
         var test = new Test
         {
@@ -40,11 +47,12 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
             NumberOfFixAllInDocumentIterations = 1,
             NumberOfFixAllInProjectIterations = 1,
         };
+        test.DisabledDiagnostics.AddRange(disabled);
         test.ExpectedDiagnostics.AddRange(expected);
         await test.RunAsync(CancellationToken.None);
     }
 
-    public sealed class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+    public class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
     {
         public Test()
         {

@@ -43,30 +43,12 @@ public static class CSharpAnalyzerVerifier<TAnalyzer, TRule>
     public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected) =>
         VerifyAnalyzerAsync(source, editorConfig: null, expected);
 
-    public static async Task VerifyAnalyzerAsync(string source, string? editorConfig, params DiagnosticResult[] expected)
+    public static Task VerifyAnalyzerAsync(string source, string? editorConfig, params DiagnosticResult[] expected) =>
+        CSharpAnalyzerVerifier<TAnalyzer>.RunAsync(source, editorConfig, OtherRules.Of<TAnalyzer>(TRule.Id), expected);
+
+    public sealed class Test : CSharpAnalyzerVerifier<TAnalyzer>.Test
     {
-        var test = new Test { TestCode = source };
-        if (editorConfig is not null)
-            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\n" + editorConfig));
-        test.ExpectedDiagnostics.AddRange(expected);
-        await test.RunAsync(CancellationToken.None);
-    }
-
-    public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
-    {
-        public Test()
-        {
-            ReferenceAssemblies = TestReferences.Assemblies;
-            TestState.AdditionalReferences.AddRange(TestReferences.All);
-            TestState.OutputKind = OutputKind.DynamicallyLinkedLibrary;
-            DisabledDiagnostics.AddRange(OtherRules.Of<TAnalyzer>(TRule.Id));
-        }
-
-        protected override ParseOptions CreateParseOptions() =>
-            ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.CSharp12);
-
-        protected override CompilationOptions CreateCompilationOptions() =>
-            ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+        public Test() => DisabledDiagnostics.AddRange(OtherRules.Of<TAnalyzer>(TRule.Id));
     }
 }
 
@@ -82,44 +64,15 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TRule, TCodeFix>
         CSharpAnalyzerVerifier<TAnalyzer, TRule>.VerifyAnalyzerAsync(source, expected);
 
     /// <summary>Applies the fix once per diagnostic (the default iteration) and compares with <paramref name="fixedSource"/>.</summary>
-    public static async Task VerifyCodeFixAsync(string source, string fixedSource, string? equivalenceKey = null, params DiagnosticResult[] expected)
-    {
-        var test = new Test { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey };
-        test.ExpectedDiagnostics.AddRange(expected);
-        await test.RunAsync(CancellationToken.None);
-    }
+    public static Task VerifyCodeFixAsync(string source, string fixedSource, string? equivalenceKey = null, params DiagnosticResult[] expected) =>
+        CSharpCodeFixVerifier<TAnalyzer, TCodeFix>.RunCodeFixAsync(source, fixedSource, equivalenceKey, OtherRules.Of<TAnalyzer>(TRule.Id), expected);
 
     /// <summary>Fix All in document, project and solution must each give <paramref name="fixedSource"/> in one pass.</summary>
-    public static async Task VerifyFixAllAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected)
+    public static Task VerifyFixAllAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected) =>
+        CSharpCodeFixVerifier<TAnalyzer, TCodeFix>.RunFixAllAsync(source, fixedSource, equivalenceKey, OtherRules.Of<TAnalyzer>(TRule.Id), expected);
+
+    public sealed class Test : CSharpCodeFixVerifier<TAnalyzer, TCodeFix>.Test
     {
-        var test = new Test
-        {
-            TestCode = source,
-            FixedCode = fixedSource,
-            CodeActionEquivalenceKey = equivalenceKey,
-            NumberOfFixAllIterations = 1,
-            NumberOfFixAllInDocumentIterations = 1,
-            NumberOfFixAllInProjectIterations = 1,
-        };
-        test.ExpectedDiagnostics.AddRange(expected);
-        await test.RunAsync(CancellationToken.None);
-    }
-
-    public sealed class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
-    {
-        public Test()
-        {
-            ReferenceAssemblies = TestReferences.Assemblies;
-            TestState.AdditionalReferences.AddRange(TestReferences.All);
-            FixedState.AdditionalReferences.AddRange(TestReferences.All);
-            TestState.OutputKind = OutputKind.DynamicallyLinkedLibrary;
-            DisabledDiagnostics.AddRange(OtherRules.Of<TAnalyzer>(TRule.Id));
-        }
-
-        protected override ParseOptions CreateParseOptions() =>
-            ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.CSharp12);
-
-        protected override CompilationOptions CreateCompilationOptions() =>
-            ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+        public Test() => DisabledDiagnostics.AddRange(OtherRules.Of<TAnalyzer>(TRule.Id));
     }
 }
