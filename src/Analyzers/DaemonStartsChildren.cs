@@ -12,7 +12,7 @@ namespace Multiproc.Analyzers;
 /// ChildProcess. A daemon may not have children: Start() inside it throws.
 /// </summary>
 /// <remarks>
-/// The rule's state for one compilation, fed by <see cref="ChildCodeAnalyzer"/> (which records the call
+/// The rule's state for one compilation, fed by <see cref="MultiprocAnalyzer"/> (which records the call
 /// graph once for MP0001, MP0009 and MP0013).
 /// </remarks>
 internal sealed class DaemonStartsChildren

@@ -479,42 +479,12 @@ internal static class PathSearch
 }
 
 /// <summary>
-/// Runs an operation-block analysis only in the blocks that need it: an operation action, registered in an
-/// operation-block start action, raises flags when a cheap filter recognizes a relevant operation (a method
-/// name first, then a type compared with the ones resolved for the compilation), and the analysis runs in the
-/// block-end action only when every required flag was raised. Blocks that are not executable code
-/// (field initializers, attribute arguments, parameter defaults) are skipped, as <see cref="PathFlowGraph.GraphsOf"/> does.
+/// The per-body gate of the graph rules: blocks that are not executable code (field initializers, attribute
+/// arguments, parameter defaults) are skipped, as <see cref="PathFlowGraph.GraphsOf"/> does.
 /// </summary>
 internal static class BlockGate
 {
-    /// <summary>
-    /// <paramref name="analyze"/> gets the block and whether it holds a lambda or anonymous method (the operation action
-    /// also watches <see cref="OperationKind.AnonymousFunction"/>), so that <see cref="PathFlowGraph.GraphsOf(OperationBlockAnalysisContext, bool)"/>
-    /// need not scan every graph for them.
-    /// </summary>
-    public static void Register(CompilationStartAnalysisContext start, Func<IOperation, int> flagsOf, int required,
-        Action<OperationBlockAnalysisContext, bool> analyze, params OperationKind[] kinds)
-    {
-        var watched = new OperationKind[kinds.Length + 1];
-        kinds.CopyTo(watched, 0);
-        watched[kinds.Length] = OperationKind.AnonymousFunction;
-        start.RegisterOperationBlockStartAction(blockStart =>
-        {
-            if (!HasExecutableRoot(blockStart.OperationBlocks)) return;
-            var gate = new Flags();
-            blockStart.RegisterOperationAction(c =>
-            {
-                if (c.Operation.Kind == OperationKind.AnonymousFunction) gate.AnonymousFunctions = true;
-                else if ((gate.Value & required) != required) gate.Value |= flagsOf(c.Operation);
-            }, watched);
-            blockStart.RegisterOperationBlockEndAction(c =>
-            {
-                if ((gate.Value & required) == required) analyze(c, gate.AnonymousFunctions);
-            });
-        });
-    }
-
-    private static bool HasExecutableRoot(ImmutableArray<IOperation> blocks)
+    public static bool HasExecutableRoot(ImmutableArray<IOperation> blocks)
     {
         foreach (var block in blocks)
         {
@@ -523,11 +493,5 @@ internal static class BlockGate
             if (root is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation) return true;
         }
         return false;
-    }
-
-    private sealed class Flags
-    {
-        public int Value;
-        public bool AnonymousFunctions;
     }
 }

@@ -15,7 +15,7 @@ namespace Multiproc.Analyzers;
 /// statics, so the parent reads its own, unchanged value. Reported at the parent's read.
 /// </summary>
 /// <remarks>
-/// The rule's state for one compilation, fed by <see cref="ChildCodeAnalyzer"/> (which records the call
+/// The rule's state for one compilation, fed by <see cref="MultiprocAnalyzer"/> (which records the call
 /// graph once for MP0001, MP0009 and MP0013).
 /// </remarks>
 internal sealed class StaticStateInChild

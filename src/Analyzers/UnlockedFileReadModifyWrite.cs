@@ -25,7 +25,7 @@ namespace Multiproc.Analyzers;
 /// are reported from a compilation-end action: the targets of <c>new ChildProcess(() =&gt; M(…))</c>
 /// and the methods they reach through <see cref="CallGraph"/>; option
 /// <c>multiproc.MP0001.scope = all</c> reports them wherever they are. The rule's state for one
-/// compilation, fed by <see cref="ChildCodeAnalyzer"/> (which records the call graph once for MP0001,
+/// compilation, fed by <see cref="MultiprocAnalyzer"/> (which records the call graph once for MP0001,
 /// MP0009 and MP0013).
 /// </remarks>
 internal sealed class UnlockedFileReadModifyWrite

@@ -30,7 +30,7 @@ public sealed class DaemonSetAfterStartFixer : CodeFixProvider
     {
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.ContainsKey(DaemonSetAfterStartAnalyzer.StartStatementProperty)) continue;
+            if (!diagnostic.Properties.ContainsKey(DaemonSetAfterStart.StartStatementProperty)) continue;
             context.RegisterCodeFix(
                 CodeAction.Create("Move the Daemon assignment before Start()", ct => FixAsync(context.Document, diagnostic, ct), EquivalenceKey),
                 diagnostic);
@@ -44,7 +44,7 @@ public sealed class DaemonSetAfterStartFixer : CodeFixProvider
         if (root is null) return document;
         var assignmentStatement = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
             .FirstAncestorOrSelf<ExpressionStatementSyntax>();
-        var position = int.Parse(diagnostic.Properties[DaemonSetAfterStartAnalyzer.StartStatementProperty]!, CultureInfo.InvariantCulture);
+        var position = int.Parse(diagnostic.Properties[DaemonSetAfterStart.StartStatementProperty]!, CultureInfo.InvariantCulture);
         var startStatement = root.FindToken(position).Parent?.AncestorsAndSelf().OfType<ExpressionStatementSyntax>()
             .FirstOrDefault(s => s.SpanStart == position);
         if (assignmentStatement is null || startStatement is null || assignmentStatement.Parent is not BlockSyntax) return document;

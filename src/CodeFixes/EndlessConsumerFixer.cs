@@ -29,7 +29,7 @@ public sealed class EndlessConsumerFixer : CodeFixProvider
     {
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(EndlessConsumerAnalyzer.FixKindProperty, out var kind) || kind is null) continue;
+            if (!diagnostic.Properties.TryGetValue(EndlessConsumer.FixKindProperty, out var kind) || kind is null) continue;
             if (FixEdits.Decode(diagnostic.Properties.TryGetValue(FixEdits.Property, out var e) ? e : null).Count != 1) continue;
             context.RegisterCodeFix(
                 CodeAction.Create(
@@ -50,14 +50,14 @@ public sealed class EndlessConsumerFixer : CodeFixProvider
         SyntaxNode newRoot;
         switch (kind)
         {
-            case EndlessConsumerAnalyzer.FixReplaceFalse:
+            case EndlessConsumer.FixReplaceFalse:
             {
                 var value = root.FindNode(span, getInnermostNodeForTie: true) as ExpressionSyntax;
                 if (value is null) return document;
                 newRoot = root.ReplaceNode(value, LiteralExpression(SyntaxKind.TrueLiteralExpression).WithTriviaFrom(value));
                 break;
             }
-            case EndlessConsumerAnalyzer.FixAddToInitializer:
+            case EndlessConsumer.FixAddToInitializer:
             {
                 var creation = node.DescendantNodesAndSelf().OfType<ObjectCreationExpressionSyntax>().FirstOrDefault();
                 if (creation is null) return document;
@@ -82,9 +82,9 @@ public sealed class EndlessConsumerFixer : CodeFixProvider
                 newRoot = root.ReplaceNode(creation, newCreation);
                 break;
             }
-            case EndlessConsumerAnalyzer.FixInsertStatement:
+            case EndlessConsumer.FixInsertStatement:
             {
-                if (!diagnostic.Properties.TryGetValue(EndlessConsumerAnalyzer.LocalProperty, out var local) || local is null) return document;
+                if (!diagnostic.Properties.TryGetValue(EndlessConsumer.LocalProperty, out var local) || local is null) return document;
                 if (node is not StatementSyntax statement || statement.Parent is not BlockSyntax block) return document;
                 var insert = ExpressionStatement(AssignmentExpression(
                         SyntaxKind.SimpleAssignmentExpression,

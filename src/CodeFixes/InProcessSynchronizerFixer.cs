@@ -61,9 +61,9 @@ public sealed class InProcessSynchronizerFixer : CodeFixProvider
         {
             SyntaxNode? node = kind switch
             {
-                InProcessSynchronizerAnalyzer.EditCreation => root.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>(),
-                InProcessSynchronizerAnalyzer.EditType => root.FindNode(span, getInnermostNodeForTie: false).FirstAncestorOrSelf<TypeSyntax>(),
-                InProcessSynchronizerAnalyzer.EditLock => root.FindNode(span, getInnermostNodeForTie: false).FirstAncestorOrSelf<LockStatementSyntax>(),
+                InProcessSynchronizer.EditCreation => root.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>(),
+                InProcessSynchronizer.EditType => root.FindNode(span, getInnermostNodeForTie: false).FirstAncestorOrSelf<TypeSyntax>(),
+                InProcessSynchronizer.EditLock => root.FindNode(span, getInnermostNodeForTie: false).FirstAncestorOrSelf<LockStatementSyntax>(),
                 _ => null,
             };
             if (node is null || node.Span != span) continue;
@@ -73,11 +73,11 @@ public sealed class InProcessSynchronizerFixer : CodeFixProvider
 
         var newRoot = root.ReplaceNodes(edits.Keys, (original, rewritten) => edits[original] switch
         {
-            InProcessSynchronizerAnalyzer.EditCreation =>
+            InProcessSynchronizer.EditCreation =>
                 ObjectCreationExpression(ProcessLockType(), ArgumentList(), null).WithTriviaFrom(rewritten),
-            InProcessSynchronizerAnalyzer.EditType =>
+            InProcessSynchronizer.EditType =>
                 ProcessLockType().WithTriviaFrom(rewritten),
-            InProcessSynchronizerAnalyzer.EditLock => ToUsing((LockStatementSyntax)rewritten),
+            InProcessSynchronizer.EditLock => ToUsing((LockStatementSyntax)rewritten),
             _ => rewritten,
         });
         return document.WithSyntaxRoot(newRoot);

@@ -36,7 +36,7 @@ public sealed class MissingTaskDoneFixer : CodeFixProvider
         var targets = new List<(InvocationExpressionSyntax Take, string Queue)>();
         foreach (var d in diagnostics)
         {
-            if (!d.Properties.TryGetValue(MissingTaskDoneAnalyzer.QueueProperty, out var queue) || queue is null) continue;
+            if (!d.Properties.TryGetValue(MissingTaskDone.QueueProperty, out var queue) || queue is null) continue;
             if (root.FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is { } take)
                 targets.Add((take, queue));
         }
@@ -55,7 +55,7 @@ public sealed class MissingTaskDoneFixer : CodeFixProvider
         if (root is null) return;
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(MissingTaskDoneAnalyzer.QueueProperty, out var queue) || queue is null) continue;
+            if (!diagnostic.Properties.TryGetValue(MissingTaskDone.QueueProperty, out var queue) || queue is null) continue;
             if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } take) continue;
             if (Apply(root, take, queue) is null) continue;
             context.RegisterCodeFix(

@@ -39,12 +39,12 @@ public sealed class ProcessNotJoinedFixer : CodeFixProvider
         if (root is null) return;
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(ProcessNotJoinedAnalyzer.FixKindProperty, out var kind)
-                || !diagnostic.Properties.TryGetValue(ProcessNotJoinedAnalyzer.VariableProperty, out var name) || name is null)
+            if (!diagnostic.Properties.TryGetValue(ProcessNotJoined.FixKindProperty, out var kind)
+                || !diagnostic.Properties.TryGetValue(ProcessNotJoined.VariableProperty, out var name) || name is null)
                 continue;
             var statement = StartStatement(root, diagnostic);
             if (statement?.Parent is not BlockSyntax) continue;
-            if (kind == ProcessNotJoinedAnalyzer.FixKindLoop)
+            if (kind == ProcessNotJoined.FixKindLoop)
             {
                 if (EnclosingLoop(statement) is not { Parent: BlockSyntax }) continue;
                 context.RegisterCodeFix(CodeAction.Create(
@@ -106,13 +106,13 @@ public sealed class ProcessNotJoinedFixer : CodeFixProvider
 
         foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
         {
-            if (!diagnostic.Properties.TryGetValue(ProcessNotJoinedAnalyzer.FixKindProperty, out var kind)
-                || !diagnostic.Properties.TryGetValue(ProcessNotJoinedAnalyzer.VariableProperty, out var name) || name is null)
+            if (!diagnostic.Properties.TryGetValue(ProcessNotJoined.FixKindProperty, out var kind)
+                || !diagnostic.Properties.TryGetValue(ProcessNotJoined.VariableProperty, out var name) || name is null)
                 continue;
             var statement = StartStatement(root, diagnostic);
             if (statement?.Parent is not BlockSyntax block) continue;
 
-            if (kind == ProcessNotJoinedAnalyzer.FixKindLoop)
+            if (kind == ProcessNotJoined.FixKindLoop)
             {
                 if (EnclosingLoop(statement) is not { Parent: BlockSyntax loopBlock } loop) continue;
                 var member = (SyntaxNode?)loop.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? loopBlock;

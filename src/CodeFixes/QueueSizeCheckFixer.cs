@@ -64,22 +64,22 @@ public sealed class QueueSizeCheckFixer : CodeFixProvider
 
     private static (StatementSyntax Statement, StatementSyntax Call, string Shape, string Queue, bool Get)? Target(SyntaxNode root, Diagnostic diagnostic)
     {
-        if (!diagnostic.Properties.TryGetValue(QueueSizeCheckAnalyzer.ShapeProperty, out var shape) || shape is null) return null;
-        if (!diagnostic.Properties.TryGetValue(QueueSizeCheckAnalyzer.QueueProperty, out var queue) || queue is null) return null;
-        diagnostic.Properties.TryGetValue(QueueSizeCheckAnalyzer.StatementSpanProperty, out var statementSpan);
-        diagnostic.Properties.TryGetValue(QueueSizeCheckAnalyzer.CallSpanProperty, out var callSpan);
-        if (QueueSizeCheckAnalyzer.ParseSpan(statementSpan) is not { } s1 || QueueSizeCheckAnalyzer.ParseSpan(callSpan) is not { } s2) return null;
+        if (!diagnostic.Properties.TryGetValue(QueueSizeCheck.ShapeProperty, out var shape) || shape is null) return null;
+        if (!diagnostic.Properties.TryGetValue(QueueSizeCheck.QueueProperty, out var queue) || queue is null) return null;
+        diagnostic.Properties.TryGetValue(QueueSizeCheck.StatementSpanProperty, out var statementSpan);
+        diagnostic.Properties.TryGetValue(QueueSizeCheck.CallSpanProperty, out var callSpan);
+        if (QueueSizeCheck.ParseSpan(statementSpan) is not { } s1 || QueueSizeCheck.ParseSpan(callSpan) is not { } s2) return null;
         if (s1.End > root.FullSpan.End || s2.End > root.FullSpan.End) return null;
         if (root.FindNode(s1) is not StatementSyntax statement || statement.Span != s1) return null;
         if (root.FindNode(s2) is not StatementSyntax call || call.Span != s2) return null;
-        var get = QueueSizeCheckAnalyzer.IsCallStatement(call, queue, get: true);
-        if (!get && !QueueSizeCheckAnalyzer.IsCallStatement(call, queue, get: false)) return null;
+        var get = QueueSizeCheck.IsCallStatement(call, queue, get: true);
+        if (!get && !QueueSizeCheck.IsCallStatement(call, queue, get: false)) return null;
         return (statement, call, shape, queue, get);
     }
 
     private static SyntaxNode? Apply(SyntaxNode root, StatementSyntax statement, StatementSyntax callStatement, string shape, string queue, bool get)
     {
-        if (QueueSizeCheckAnalyzer.CallOf(callStatement, get) is not { } call) return null;
+        if (QueueSizeCheck.CallOf(callStatement, get) is not { } call) return null;
         var args = call.ArgumentList.Arguments.Select(a => a.ToString()).ToList();
         if (get)
         {
@@ -93,7 +93,7 @@ public sealed class QueueSizeCheckFixer : CodeFixProvider
         }
         var tryCall = SyntaxFactory.ParseExpression(queue + (get ? ".TryGet(" : ".TryPut(") + string.Join(", ", args) + ")");
 
-        if (shape == QueueSizeCheckAnalyzer.ShapeGuard)
+        if (shape == QueueSizeCheck.ShapeGuard)
         {
             var body = statement switch
             {
@@ -114,7 +114,7 @@ public sealed class QueueSizeCheckFixer : CodeFixProvider
             return root.ReplaceNode(statement, newStatement);
         }
 
-        if (shape == QueueSizeCheckAnalyzer.ShapeEarlyExit && statement is IfStatementSyntax ifExit && ifExit.Parent is BlockSyntax parent)
+        if (shape == QueueSizeCheck.ShapeEarlyExit && statement is IfStatementSyntax ifExit && ifExit.Parent is BlockSyntax parent)
         {
             var negated = SyntaxFactory.PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, tryCall).WithTriviaFrom(ifExit.Condition);
             var newParent = parent.ReplaceNode(ifExit, ifExit.WithCondition(negated));

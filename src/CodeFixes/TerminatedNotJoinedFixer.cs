@@ -29,7 +29,7 @@ public sealed class TerminatedNotJoinedFixer : CodeFixProvider
         if (root is null) return;
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(TerminatedNotJoinedAnalyzer.ProcessProperty, out var process) || process is null) continue;
+            if (!diagnostic.Properties.TryGetValue(TerminatedNotJoined.ProcessProperty, out var process) || process is null) continue;
             var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
             if (node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { Parent: ExpressionStatementSyntax statement }) continue;
             if (statement.Parent is not (BlockSyntax or SwitchSectionSyntax or IfStatementSyntax or ElseClauseSyntax

@@ -1,10 +1,10 @@
 using Microsoft.CodeAnalysis.Testing;
 using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.ChildCodeAnalyzer,
+    Multiproc.Analyzers.MultiprocAnalyzer,
     Multiproc.Analyzers.Tests.Verifiers.MP0001Rule,
     Multiproc.CodeFixes.UnlockedFileReadModifyWriteFixer>;
-using VerifyAnalyzer = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.ChildCodeAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0001Rule>;
+using VerifyAnalyzer = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0001Rule>;
 
 namespace Multiproc.Analyzers.Tests;
 

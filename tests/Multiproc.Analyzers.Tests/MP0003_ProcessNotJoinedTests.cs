@@ -1,6 +1,7 @@
 using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.ProcessNotJoinedAnalyzer,
+    Multiproc.Analyzers.MultiprocAnalyzer,
+    Multiproc.Analyzers.Tests.Verifiers.MP0003Rule,
     Multiproc.CodeFixes.ProcessNotJoinedFixer>;
 
 namespace Multiproc.Analyzers.Tests;

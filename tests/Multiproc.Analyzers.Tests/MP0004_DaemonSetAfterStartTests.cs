@@ -1,6 +1,7 @@
 using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.DaemonSetAfterStartAnalyzer,
+    Multiproc.Analyzers.MultiprocAnalyzer,
+    Multiproc.Analyzers.Tests.Verifiers.MP0004Rule,
     Multiproc.CodeFixes.DaemonSetAfterStartFixer>;
 
 namespace Multiproc.Analyzers.Tests;

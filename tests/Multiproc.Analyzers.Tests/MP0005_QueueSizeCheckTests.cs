@@ -1,6 +1,6 @@
 using Microsoft.CodeAnalysis.Testing;
 using Multiproc.CodeFixes;
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.QueueSizeCheckAnalyzer, Multiproc.CodeFixes.QueueSizeCheckFixer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer,Multiproc.Analyzers.Tests.Verifiers.MP0005Rule, Multiproc.CodeFixes.QueueSizeCheckFixer>;
 
 namespace Multiproc.Analyzers.Tests;
 

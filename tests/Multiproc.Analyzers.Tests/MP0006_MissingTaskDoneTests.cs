@@ -1,6 +1,6 @@
 using Microsoft.CodeAnalysis.Testing;
 using Multiproc.CodeFixes;
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MissingTaskDoneAnalyzer, Multiproc.CodeFixes.MissingTaskDoneFixer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer,Multiproc.Analyzers.Tests.Verifiers.MP0006Rule, Multiproc.CodeFixes.MissingTaskDoneFixer>;
 
 namespace Multiproc.Analyzers.Tests;
 

@@ -1,6 +1,7 @@
 using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.InProcessSynchronizerAnalyzer,
+    Multiproc.Analyzers.MultiprocAnalyzer,
+    Multiproc.Analyzers.Tests.Verifiers.MP0007Rule,
     Multiproc.CodeFixes.InProcessSynchronizerFixer>;
 
 namespace Multiproc.Analyzers.Tests;
@@ -393,7 +394,7 @@ public class MP0007_InProcessSynchronizerTests
     [Fact]
     public async Task TargetInAnotherFileLocksItsParameter_IsFlaggedAtCompilationEnd()
     {
-        var test = new Verifiers.CSharpAnalyzerVerifier<InProcessSynchronizerAnalyzer>.Test();
+        var test = new Verifiers.CSharpAnalyzerVerifier<MultiprocAnalyzer, Verifiers.MP0007Rule>.Test();
         test.TestState.Sources.Add(("/0/Workers.cs", """
             using System;
 

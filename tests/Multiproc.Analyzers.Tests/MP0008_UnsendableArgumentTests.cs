@@ -1,4 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.UnsendableArgumentAnalyzer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0008Rule>;
 
 namespace Multiproc.Analyzers.Tests;
 

@@ -1,4 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.ChildCodeAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0009Rule>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0009Rule>;
 
 namespace Multiproc.Analyzers.Tests;
 

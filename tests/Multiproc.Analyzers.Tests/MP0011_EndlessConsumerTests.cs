@@ -1,6 +1,7 @@
 using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.EndlessConsumerAnalyzer,
+    Multiproc.Analyzers.MultiprocAnalyzer,
+    Multiproc.Analyzers.Tests.Verifiers.MP0011Rule,
     Multiproc.CodeFixes.EndlessConsumerFixer>;
 
 namespace Multiproc.Analyzers.Tests;
@@ -253,7 +254,7 @@ public class MP0011_EndlessConsumerTests
     [Fact]
     public async Task TargetInAnotherFile_IsFlaggedAtCompilationEnd()
     {
-        var test = new Verifiers.CSharpAnalyzerVerifier<EndlessConsumerAnalyzer>.Test();
+        var test = new Verifiers.CSharpAnalyzerVerifier<MultiprocAnalyzer, Verifiers.MP0011Rule>.Test();
         test.TestState.Sources.Add(("/0/Consumers.cs", """
             using System;
             using Multiproc;

@@ -1,4 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.StartJoinOrderAnalyzer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0012Rule>;
 
 namespace Multiproc.Analyzers.Tests;
 

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace Multiproc.Analyzers.Tests;
 
-/// <summary>When ChildCodeAnalyzer may skip a rule's work: only when the rule is off in every tree.</summary>
+/// <summary>When MultiprocAnalyzer may skip a rule's work: only when the rule is off in every tree.</summary>
 public class RuleConfigurationTests
 {
     private static readonly DiagnosticDescriptor Rule = Descriptors.MP0013_DaemonStartsChildren;

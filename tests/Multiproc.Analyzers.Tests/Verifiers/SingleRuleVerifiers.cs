@@ -8,8 +8,8 @@ using Microsoft.CodeAnalysis.Testing;
 namespace Multiproc.Analyzers.Tests.Verifiers;
 
 /// <summary>
-/// The one rule a test file checks, of an analyzer that runs several (<see cref="ChildCodeAnalyzer"/>: MP0001, MP0009,
-/// MP0013). The verifiers below disable the analyzer's other rules (<c>DisabledDiagnostics</c>, i.e.
+/// The one rule a test file checks, of an analyzer that runs several (<see cref="MultiprocAnalyzer"/>: every rule but
+/// MP0002). The verifiers below disable the analyzer's other rules (<c>DisabledDiagnostics</c>, i.e.
 /// <see cref="ReportDiagnostic.Suppress"/> in the compilation options), so a test sees exactly its own rule's
 /// diagnostics, and the rule is checked running alone.
 /// </summary>
@@ -19,7 +19,17 @@ public interface IRuleUnderTest
 }
 
 public sealed class MP0001Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.UnlockedFileReadModifyWrite; }
+public sealed class MP0002Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.LockNotReleased; }
+public sealed class MP0003Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.ProcessNotJoined; }
+public sealed class MP0004Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.DaemonSetAfterStart; }
+public sealed class MP0005Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.QueueSizeCheckDecides; }
+public sealed class MP0006Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.MissingTaskDone; }
+public sealed class MP0007Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.InProcessSynchronizerSentToChild; }
+public sealed class MP0008Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.UnsendableArgument; }
 public sealed class MP0009Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.StaticStateWrittenInChild; }
+public sealed class MP0010Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.TerminatedNotJoined; }
+public sealed class MP0011Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.EndlessConsumerNotDaemon; }
+public sealed class MP0012Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.StartTwiceOrJoinBeforeStart; }
 public sealed class MP0013Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.DaemonStartsChildren; }
 
 internal static class OtherRules

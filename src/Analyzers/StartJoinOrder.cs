@@ -15,37 +15,19 @@ namespace Multiproc.Analyzers;
 /// started, or unknown (a parameter, assigned something else, or handed on). Variables captured by a lambda or
 /// local function are not tracked.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
+internal static class StartJoinOrder
 {
     private const int NotStarted = 1;
     private const int Started = 2;
     private const int Unknown = 4;
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart);
-
-    public override void Initialize(AnalysisContext context)
+    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, bool lambdas, MultiprocTypes types)
     {
-        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
-        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
-        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = new MultiprocTypes(start.Compilation);
-            if (!types.HasMultiproc) return;
-            // Only blocks that start or join a ChildProcess build and walk a control flow graph.
-            BlockGate.Register(start, op => IsStartOrJoin((IInvocationOperation)op, types) ? 1 : 0, 1, (ctx, lambdas) =>
-            {
-                foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
-                    new Analysis(cfg, types).Run(ctx.ReportDiagnostic);
-            }, OperationKind.Invocation);
-        });
+        foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
+            new Analysis(cfg, types).Run(ctx.ReportDiagnostic);
     }
 
-    private static bool IsStartOrJoin(IInvocationOperation inv, MultiprocTypes types) =>
+    internal static bool IsStartOrJoin(IInvocationOperation inv, MultiprocTypes types) =>
         inv.TargetMethod.Name is "Start" or "Join" or "JoinAsync" && types.IsChildProcess(inv.TargetMethod.ContainingType);
 
     private sealed class Analysis
@@ -147,7 +129,7 @@ public sealed class StartJoinOrderAnalyzer : DiagnosticAnalyzer
             return changed;
         }
 
-        private bool IsStartOrJoin(IInvocationOperation inv) => StartJoinOrderAnalyzer.IsStartOrJoin(inv, _types);
+        private bool IsStartOrJoin(IInvocationOperation inv) => StartJoinOrder.IsStartOrJoin(inv, _types);
 
         private bool HasStartOrJoin(IOperation root)
         {

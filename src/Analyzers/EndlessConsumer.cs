@@ -13,8 +13,7 @@ namespace Multiproc.Analyzers;
 /// throw reachable: the method's exit is unreachable in its control-flow graph), run by a ChildProcess
 /// that is not a daemon. The parent joins non-daemon children when it exits, so the program never ends.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
+internal sealed class EndlessConsumer
 {
     /// <summary>Property: how the fixer makes the process a daemon.</summary>
     public const string FixKindProperty = "FixKind";
@@ -27,114 +26,95 @@ public sealed class EndlessConsumerAnalyzer : DiagnosticAnalyzer
     /// <summary>Property: the local that holds the process (for <see cref="FixInsertStatement"/>).</summary>
     public const string LocalProperty = "Local";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.MP0011_EndlessConsumerNotDaemon);
+    private readonly MultiprocTypes _types;
+    // Targets in other files: the diagnostic is reported at compilation end (non-local, so without a code fix).
+    // Their bodies are kept from their own operation blocks when they may be endless consumers (they take
+    // items and may never end), and the graph is built at compilation end only for those that some
+    // non-daemon process runs.
+    private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentBag<IOperation>> _candidates = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentBag<IObjectCreationOperation> _pending = new();
+    // Targets in the creation's own file are analysed on demand, so the diagnostic is local and fixable.
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _cache = new(SymbolEqualityComparer.Default);
 
-    public override void Initialize(AnalysisContext context)
+    public EndlessConsumer(MultiprocTypes types) => _types = types;
+
+    /// <summary>Only bodies that take items from a queue can be endless consumers (the gate of <see cref="BlockEnded"/>).</summary>
+    public bool IsGate(IInvocationOperation invocation) => IsTake(invocation, _types);
+
+    /// <summary>Keeps the block's bodies that may be endless consumers, for targets in other files.</summary>
+    public void BlockEnded(OperationBlockAnalysisContext block)
     {
-        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
-        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
-        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
+        if (block.OwningSymbol is not IMethodSymbol method) return;
+        foreach (var body in block.OperationBlocks)
         {
-            var types = new MultiprocTypes(start.Compilation);
-            if (!types.HasMultiproc || types.ProcessQueue is null) return;
+            if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, _types) || !MayNeverEnd(body)) continue;
+            var root = body;
+            while (root.Parent is not null) root = root.Parent;
+            _candidates.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentBag<IOperation>()).Add(root);
+        }
+    }
 
-            // Targets in other files: the diagnostic is reported at compilation end (non-local, so without a code fix).
-            // Their bodies are kept from their own operation blocks when they may be endless consumers (they take
-            // items and may never end), and the graph is built at compilation end only for those that some
-            // non-daemon process runs.
-            var candidates = new ConcurrentDictionary<IMethodSymbol, ConcurrentBag<IOperation>>(SymbolEqualityComparer.Default);
-            var pending = new ConcurrentBag<IObjectCreationOperation>();
-            // Targets in the creation's own file are analysed on demand, so the diagnostic is local and fixable.
-            var cache = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+    /// <summary>A <c>new ChildProcess(…)</c> whose target is in the same file is decided here (a local, fixable diagnostic).</summary>
+    public void ChildProcessCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation)
+    {
+        var types = _types;
+        var targetInvocation = ChildTargets.GetTargetInvocation(creation, types);
+        if (targetInvocation is null) return;
+        var target = targetInvocation.TargetMethod.OriginalDefinition;
+        var tree = creation.Syntax.SyntaxTree;
+        SyntaxNode? declaration = null;
+        foreach (var reference in target.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree == tree) { declaration = reference.GetSyntax(ctx.CancellationToken); break; }
+        }
+        if (declaration is null)
+        {
+            // Whether the process is a daemon is only worked out if the target turns out endless.
+            if (!target.DeclaringSyntaxReferences.IsEmpty) _pending.Add(creation);
+            return;
+        }
+        var model = creation.SemanticModel;
+        if (model is null) return;
+        var isEndless = _cache.GetOrAdd(target, _ =>
+            model.GetOperation(declaration, ctx.CancellationToken) is IMethodBodyOperation body
+            && TakesItem(body, types)
+            && MayNeverEnd(body)
+            && IsEndlessConsumer(ControlFlowGraph.Create(body, ctx.CancellationToken), types));
+        if (!isEndless) return;
+        var site = ChildProcessSites.Analyze(creation, types);
+        if (site is not { Daemon: DaemonState.NotDaemon }) return;
+        ctx.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.MP0011_EndlessConsumerNotDaemon,
+            site.Creation.Syntax.GetLocation(),
+            FixData(site),
+            site.DisplayName,
+            site.TargetMethod.Name));
+    }
 
-            // Only bodies that take items from a queue can be endless consumers.
-            start.RegisterOperationBlockStartAction(blockStart =>
+    public void CompilationEnded(CompilationAnalysisContext end)
+    {
+        if (_candidates.IsEmpty) return;
+        var types = _types;
+        foreach (var creation in _pending)
+        {
+            var target = ChildTargets.GetTargetInvocation(creation, types)?.TargetMethod.OriginalDefinition;
+            if (target is null || !_candidates.TryGetValue(target, out var bodies)) continue;
+            var site = ChildProcessSites.Analyze(creation, types);
+            if (site is not { Daemon: DaemonState.NotDaemon }) continue;
+            // The graph of the body, as its operation block would have had it (the graph of its root).
+            var isEndless = _cache.GetOrAdd(target, _ =>
             {
-                if (blockStart.OwningSymbol is not IMethodSymbol) return;
-                var takes = false;
-                blockStart.RegisterOperationAction(op =>
-                {
-                    if (!takes && IsTake((IInvocationOperation)op.Operation, types)) takes = true;
-                }, OperationKind.Invocation);
-                blockStart.RegisterOperationBlockEndAction(block =>
-                {
-                    if (!takes || block.OwningSymbol is not IMethodSymbol method) return;
-                    foreach (var body in block.OperationBlocks)
-                    {
-                        if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, types) || !MayNeverEnd(body)) continue;
-                        var root = body;
-                        while (root.Parent is not null) root = root.Parent;
-                        candidates.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentBag<IOperation>()).Add(root);
-                    }
-                });
+                foreach (var body in bodies)
+                    if (GraphOfRoot(body, end.CancellationToken) is { } cfg && IsEndlessConsumer(cfg, types)) return true;
+                return false;
             });
-
-            start.RegisterOperationAction(ctx =>
-            {
-                var creation = (IObjectCreationOperation)ctx.Operation;
-                if (!types.IsChildProcess(creation.Type)) return;
-                var targetInvocation = ChildTargets.GetTargetInvocation(creation, types);
-                if (targetInvocation is null) return;
-                var target = targetInvocation.TargetMethod.OriginalDefinition;
-                var tree = ctx.Operation.Syntax.SyntaxTree;
-                SyntaxNode? declaration = null;
-                foreach (var reference in target.DeclaringSyntaxReferences)
-                {
-                    if (reference.SyntaxTree == tree) { declaration = reference.GetSyntax(ctx.CancellationToken); break; }
-                }
-                if (declaration is null)
-                {
-                    // Whether the process is a daemon is only worked out if the target turns out endless.
-                    if (!target.DeclaringSyntaxReferences.IsEmpty) pending.Add(creation);
-                    return;
-                }
-                var model = ctx.Operation.SemanticModel;
-                if (model is null) return;
-                var isEndless = cache.GetOrAdd(target, _ =>
-                    model.GetOperation(declaration, ctx.CancellationToken) is IMethodBodyOperation body
-                    && TakesItem(body, types)
-                    && MayNeverEnd(body)
-                    && IsEndlessConsumer(ControlFlowGraph.Create(body, ctx.CancellationToken), types));
-                if (!isEndless) return;
-                var site = ChildProcessSites.Analyze(creation, types);
-                if (site is not { Daemon: DaemonState.NotDaemon }) return;
-                ctx.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.MP0011_EndlessConsumerNotDaemon,
-                    site.Creation.Syntax.GetLocation(),
-                    FixData(site),
-                    site.DisplayName,
-                    site.TargetMethod.Name));
-            }, OperationKind.ObjectCreation);
-
-            start.RegisterCompilationEndAction(end =>
-            {
-                if (candidates.IsEmpty) return;
-                foreach (var creation in pending)
-                {
-                    var target = ChildTargets.GetTargetInvocation(creation, types)?.TargetMethod.OriginalDefinition;
-                    if (target is null || !candidates.TryGetValue(target, out var bodies)) continue;
-                    var site = ChildProcessSites.Analyze(creation, types);
-                    if (site is not { Daemon: DaemonState.NotDaemon }) continue;
-                    // The graph of the body, as its operation block would have had it (the graph of its root).
-                    var isEndless = cache.GetOrAdd(target, _ =>
-                    {
-                        foreach (var body in bodies)
-                            if (GraphOfRoot(body, end.CancellationToken) is { } cfg && IsEndlessConsumer(cfg, types)) return true;
-                        return false;
-                    });
-                    if (!isEndless) continue;
-                    end.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.MP0011_EndlessConsumerNotDaemon,
-                        site.Creation.Syntax.GetLocation(),
-                        site.DisplayName,
-                        site.TargetMethod.Name));
-                }
-            });
-        });
+            if (!isEndless) continue;
+            end.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.MP0011_EndlessConsumerNotDaemon,
+                site.Creation.Syntax.GetLocation(),
+                site.DisplayName,
+                site.TargetMethod.Name));
+        }
     }
 
     /// <summary>

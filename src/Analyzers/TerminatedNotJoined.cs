@@ -15,36 +15,18 @@ namespace Multiproc.Analyzers;
 /// enough that some path joins an element of the same collection (the usual "terminate all, then join all").
 /// A process handed on (passed as an argument, stored elsewhere, returned, captured) is not flagged.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class TerminatedNotJoinedAnalyzer : DiagnosticAnalyzer
+internal static class TerminatedNotJoined
 {
     /// <summary>Property: the process expression as written.</summary>
     public const string ProcessProperty = "Process";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.MP0010_TerminatedNotJoined);
-
-    public override void Initialize(AnalysisContext context)
+    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, bool lambdas, MultiprocTypes types)
     {
-        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
-        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
-        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = new MultiprocTypes(start.Compilation);
-            if (!types.HasMultiproc) return;
-            // Only blocks that terminate or kill a ChildProcess build and walk a control flow graph.
-            BlockGate.Register(start, op => IsTerminate((IInvocationOperation)op, types) ? 1 : 0, 1, (ctx, lambdas) =>
-            {
-                foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
-                    AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
-            }, OperationKind.Invocation);
-        });
+        foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
+            AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
     }
 
-    private static bool IsTerminate(IInvocationOperation inv, MultiprocTypes types) =>
+    internal static bool IsTerminate(IInvocationOperation inv, MultiprocTypes types) =>
         inv.TargetMethod.Name is "Terminate" or "Kill" && types.IsChildProcess(inv.TargetMethod.ContainingType);
 
     private static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)

@@ -14,31 +14,12 @@ namespace Multiproc.Analyzers;
 /// assigned to <c>p</c> in between. Runs on assignments to <c>ChildProcess.Daemon</c> only and walks
 /// the control flow graph backwards from them.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class DaemonSetAfterStartAnalyzer : DiagnosticAnalyzer
+internal static class DaemonSetAfterStart
 {
     /// <summary>Diagnostic property: span start of the <c>Start()</c> statement to move the assignment before; absent when no fix applies.</summary>
     public const string StartStatementProperty = "StartStatement";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.MP0004_DaemonSetAfterStart);
-
-    public override void Initialize(AnalysisContext context)
-    {
-        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
-        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
-        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = new MultiprocTypes(start.Compilation);
-            if (!types.HasMultiproc) return;
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.SimpleAssignment, OperationKind.CompoundAssignment);
-        });
-    }
-
-    private static void Analyze(OperationAnalysisContext context, MultiprocTypes types)
+    internal static void Analyze(OperationAnalysisContext context, MultiprocTypes types)
     {
         var assignment = (IAssignmentOperation)context.Operation;
         if (assignment.Target is not IPropertyReferenceOperation { Property.Name: "Daemon" } daemon

@@ -22,8 +22,7 @@ namespace Multiproc.Analyzers;
 /// catch handlers start from the state at the entry of their try block, and finally blocks run on
 /// the normal paths that go through them.
 /// </remarks>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
+internal static class ProcessNotJoined
 {
     /// <summary>Property: "Scope" (insert Join at the end of the scope) or "Loop" (collect and join after the loop).</summary>
     public const string FixKindProperty = "FixKind";
@@ -31,45 +30,15 @@ public sealed class ProcessNotJoinedAnalyzer : DiagnosticAnalyzer
     public const string FixKindLoop = "Loop";
     public const string VariableProperty = "Variable";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.MP0003_ProcessNotJoined);
-
-    public override void Initialize(AnalysisContext context)
-    {
-        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
-        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
-        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = new MultiprocTypes(start.Compilation);
-            if (!types.HasMultiproc) return;
-            // Only bodies that call ChildProcess.Start() can leave a process un-joined: the graphs are built for those alone.
-            start.RegisterOperationBlockStartAction(blockStart =>
-            {
-                var startsProcess = false;
-                blockStart.RegisterOperationAction(op =>
-                {
-                    if (!startsProcess && MayStart((IInvocationOperation)op.Operation, types)) startsProcess = true;
-                }, OperationKind.Invocation);
-                blockStart.RegisterOperationBlockEndAction(block =>
-                {
-                    if (startsProcess) AnalyzeBlock(block, types);
-                });
-            });
-        });
-    }
-
     /// <summary>A <c>Start()</c> call on a ChildProcess (by its declaring type or its receiver's type).</summary>
-    private static bool MayStart(IInvocationOperation invocation, MultiprocTypes types)
+    internal static bool MayStart(IInvocationOperation invocation, MultiprocTypes types)
     {
         var method = invocation.TargetMethod;
         return method.Name == "Start"
             && (types.IsChildProcess(method.ContainingType) || types.IsChildProcess(invocation.Instance?.Type));
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types)
+    internal static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types)
     {
         var seen = new HashSet<IOperation>();
         foreach (var block in context.OperationBlocks)

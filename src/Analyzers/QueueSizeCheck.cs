@@ -17,8 +17,7 @@ namespace Multiproc.Analyzers;
 /// to the condition). A value that is only logged or displayed, or a check after which the call runs either way,
 /// is not flagged.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class QueueSizeCheckAnalyzer : DiagnosticAnalyzer
+internal static class QueueSizeCheck
 {
     /// <summary>Property: "Guard" (<c>if/while (has items) { x = q.Get(); … }</c>) or "EarlyExit" (<c>if (empty) return; x = q.Get();</c>); absent when there is no fix.</summary>
     public const string ShapeProperty = "Shape";
@@ -31,34 +30,16 @@ public sealed class QueueSizeCheckAnalyzer : DiagnosticAnalyzer
     /// <summary>Property: the queue expression as written.</summary>
     public const string QueueProperty = "Queue";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.MP0005_QueueSizeCheckDecides);
-
-    public override void Initialize(AnalysisContext context)
+    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, bool lambdas, MultiprocTypes types)
     {
-        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
-        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
-        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = new MultiprocTypes(start.Compilation);
-            if (types.ProcessQueue is null) return;
-            // Only blocks that read IsEmpty/IsFull/Count of a ProcessQueue and call Get/Put on one build and walk a
-            // control flow graph.
-            BlockGate.Register(start, op => FlagsOf(op, types), SizeRead | QueueCall, (ctx, lambdas) =>
-            {
-                foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
-                    AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
-            }, OperationKind.PropertyReference, OperationKind.Invocation);
-        });
+        foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
+            AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
     }
 
-    private const int SizeRead = 1;
-    private const int QueueCall = 2;
+    internal const int SizeRead = 1;
+    internal const int QueueCall = 2;
 
-    private static int FlagsOf(IOperation op, MultiprocTypes types)
+    internal static int FlagsOf(IOperation op, MultiprocTypes types)
     {
         if (op is IInvocationOperation inv)
         {

@@ -13,39 +13,21 @@ namespace Multiproc.Analyzers;
 /// when it returns true) with a path after it, in the same method, that reaches the end of the method, a
 /// <c>throw</c>, a catch handler or the next take without <c>TaskDone()</c> on the same queue.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class MissingTaskDoneAnalyzer : DiagnosticAnalyzer
+internal static class MissingTaskDone
 {
     /// <summary>Property: the queue expression as written.</summary>
     public const string QueueProperty = "Queue";
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.MP0006_MissingTaskDone);
-
-    public override void Initialize(AnalysisContext context)
+    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, bool lambdas, MultiprocTypes types)
     {
-        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
-        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
-        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = new MultiprocTypes(start.Compilation);
-            if (types.JoinableQueue is null) return;
-            // Only blocks that take from a JoinableQueue build and walk a control flow graph.
-            BlockGate.Register(start, op => IsTake((IInvocationOperation)op, types) ? 1 : 0, 1, (ctx, lambdas) =>
-            {
-                foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
-                    AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
-            }, OperationKind.Invocation);
-        });
+        foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
+            AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
     }
 
     private static bool IsTakeName(string name) => name is "Get" or "GetNowait" or "GetAsync" or "TryGet";
 
     /// <summary>Get, GetNowait, GetAsync or TryGet of a JoinableQueue: the calls the analysis starts from.</summary>
-    private static bool IsTake(IInvocationOperation inv, MultiprocTypes types) =>
+    internal static bool IsTake(IInvocationOperation inv, MultiprocTypes types) =>
         IsTakeName(inv.TargetMethod.Name) && types.IsJoinableQueue(inv.Instance?.Type) && types.IsProcessQueue(inv.TargetMethod.ContainingType);
 
     private static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)

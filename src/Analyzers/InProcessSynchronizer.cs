@@ -22,8 +22,7 @@ namespace Multiproc.Analyzers;
 /// operation action (local diagnostics, with a fix when the change is local); locks on fields and
 /// on parameters of targets declared in other files are reported at compilation end, without a fix.
 /// </remarks>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class InProcessSynchronizerAnalyzer : DiagnosticAnalyzer
+internal sealed class InProcessSynchronizer
 {
     /// <summary>Edit kinds in <see cref="FixEdits"/>: the creation to replace with <c>new ProcessLock()</c>.</summary>
     public const char EditCreation = 'N';
@@ -38,9 +37,6 @@ public sealed class InProcessSynchronizerAnalyzer : DiagnosticAnalyzer
 
     private static readonly ImmutableHashSet<string> MonitorMethods =
         ImmutableHashSet.Create("Enter", "TryEnter", "Exit", "Wait", "Pulse", "PulseAll");
-
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.MP0007_InProcessSynchronizerSentToChild);
 
     private sealed class Pending
     {
@@ -58,86 +54,76 @@ public sealed class InProcessSynchronizerAnalyzer : DiagnosticAnalyzer
         public string Name { get; }
     }
 
-    public override void Initialize(AnalysisContext context)
+    private readonly MultiprocTypes _types;
+    // Compilation-wide facts for the compilation-end path.
+    private readonly ConcurrentDictionary<ISymbol, string> _lockTargets = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, byte> _unnamedMutexes = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentBag<Pending> _pending = new();
+
+    public InProcessSynchronizer(MultiprocTypes types) => _types = types;
+
+    /// <summary>A <c>lock</c> statement or an invocation: notes the object or parameter it locks.</summary>
+    public void LockOrInvocation(IOperation operation)
     {
-        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
-        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
-        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
+        if (LockUse(operation, _types, out var kind) is { } symbol) _lockTargets.TryAdd(symbol, kind);
+    }
+
+    public void ObjectCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation)
+    {
+        var types = _types;
+        if (IsUnnamedMutexCreation(creation, types) && AssignedSymbol(creation) is { } symbol)
+            _unnamedMutexes.TryAdd(symbol, 0);
+
+        var target = ChildTargets.GetTargetInvocation(creation, types);
+        if (target is null) return;
+        var root = ChildProcessSites.Root(creation);
+        var tree = creation.Syntax.SyntaxTree;
+        foreach (var argument in target.Arguments)
         {
-            var types = new MultiprocTypes(start.Compilation);
-            if (!types.HasMultiproc) return;
+            if (argument.ArgumentKind == ArgumentKind.DefaultValue || argument.Parameter is null) continue;
+            var value = ChildProcessSites.StripConversions(argument.Value);
+            if (value is null || IsMultiprocType(value.Type, types)) continue;
+            var argSymbol = ChildProcessSites.ReferencedSymbol(value);
+            var name = argSymbol?.Name ?? value.Syntax.ToString();
 
-            // Compilation-wide facts for the compilation-end path.
-            var lockTargets = new ConcurrentDictionary<ISymbol, string>(SymbolEqualityComparer.Default);
-            var unnamedMutexes = new ConcurrentDictionary<ISymbol, byte>(SymbolEqualityComparer.Default);
-            var pending = new ConcurrentBag<Pending>();
-
-            start.RegisterOperationAction(ctx =>
+            var unknown = false;
+            var kind = KindByType(value.Type, types)
+                ?? (IsUnnamedMutex(value, argSymbol, root, types) ? UnnamedMutexKind : null)
+                ?? (argSymbol is ILocalSymbol or IParameterSymbol ? LockKindIn(root, argSymbol, types) : null);
+            kind ??= LockKindOfTargetParameter(target.TargetMethod, argument.Parameter, tree, creation.SemanticModel, types, ctx.CancellationToken, out unknown);
+            if (kind is null)
             {
-                if (LockUse(ctx.Operation, types, out var kind) is { } symbol) lockTargets.TryAdd(symbol, kind);
-            }, OperationKind.Lock, OperationKind.Invocation);
+                if (argSymbol is IFieldSymbol || unknown) _pending.Add(new Pending(argument, argSymbol, argument.Parameter, name));
+                continue;
+            }
 
-            start.RegisterOperationAction(ctx =>
-            {
-                var creation = (IObjectCreationOperation)ctx.Operation;
-                if (IsUnnamedMutexCreation(creation, types) && AssignedSymbol(creation) is { } symbol)
-                    unnamedMutexes.TryAdd(symbol, 0);
+            var properties = ImmutableDictionary<string, string?>.Empty;
+            var edits = FixEditsFor(argSymbol, root, creation.SemanticModel, types, ctx.CancellationToken);
+            if (edits is not null) properties = properties.Add(FixEdits.Property, FixEdits.Encode(edits));
+            ctx.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.MP0007_InProcessSynchronizerSentToChild,
+                argument.Value.Syntax.GetLocation(),
+                properties,
+                name,
+                kind));
+        }
+    }
 
-                var target = ChildTargets.GetTargetInvocation(creation, types);
-                if (target is null) return;
-                var root = ChildProcessSites.Root(creation);
-                var tree = creation.Syntax.SyntaxTree;
-                foreach (var argument in target.Arguments)
-                {
-                    if (argument.ArgumentKind == ArgumentKind.DefaultValue || argument.Parameter is null) continue;
-                    var value = ChildProcessSites.StripConversions(argument.Value);
-                    if (value is null || IsMultiprocType(value.Type, types)) continue;
-                    var argSymbol = ChildProcessSites.ReferencedSymbol(value);
-                    var name = argSymbol?.Name ?? value.Syntax.ToString();
-
-                    var unknown = false;
-                    var kind = KindByType(value.Type, types)
-                        ?? (IsUnnamedMutex(value, argSymbol, root, types) ? UnnamedMutexKind : null)
-                        ?? (argSymbol is ILocalSymbol or IParameterSymbol ? LockKindIn(root, argSymbol, types) : null);
-                    kind ??= LockKindOfTargetParameter(target.TargetMethod, argument.Parameter, tree, creation.SemanticModel, types, ctx.CancellationToken, out unknown);
-                    if (kind is null)
-                    {
-                        if (argSymbol is IFieldSymbol || unknown) pending.Add(new Pending(argument, argSymbol, argument.Parameter, name));
-                        continue;
-                    }
-
-                    var properties = ImmutableDictionary<string, string?>.Empty;
-                    var edits = FixEditsFor(argSymbol, root, creation.SemanticModel, types, ctx.CancellationToken);
-                    if (edits is not null) properties = properties.Add(FixEdits.Property, FixEdits.Encode(edits));
-                    ctx.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.MP0007_InProcessSynchronizerSentToChild,
-                        argument.Value.Syntax.GetLocation(),
-                        properties,
-                        name,
-                        kind));
-                }
-            }, OperationKind.ObjectCreation);
-
-            start.RegisterCompilationEndAction(end =>
-            {
-                foreach (var p in pending)
-                {
-                    string? kind = null;
-                    if (p.Symbol is not null && unnamedMutexes.ContainsKey(p.Symbol)) kind = UnnamedMutexKind;
-                    else if (p.Symbol is not null && lockTargets.TryGetValue(p.Symbol, out var k)) kind = k;
-                    else if (lockTargets.TryGetValue(p.Parameter.OriginalDefinition, out var kp)) kind = kp;
-                    if (kind is null) continue;
-                    end.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.MP0007_InProcessSynchronizerSentToChild,
-                        p.Argument.Value.Syntax.GetLocation(),
-                        p.Name,
-                        kind));
-                }
-            });
-        });
+    public void CompilationEnded(CompilationAnalysisContext end)
+    {
+        foreach (var p in _pending)
+        {
+            string? kind = null;
+            if (p.Symbol is not null && _unnamedMutexes.ContainsKey(p.Symbol)) kind = UnnamedMutexKind;
+            else if (p.Symbol is not null && _lockTargets.TryGetValue(p.Symbol, out var k)) kind = k;
+            else if (_lockTargets.TryGetValue(p.Parameter.OriginalDefinition, out var kp)) kind = kp;
+            if (kind is null) continue;
+            end.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.MP0007_InProcessSynchronizerSentToChild,
+                p.Argument.Value.Syntax.GetLocation(),
+                p.Name,
+                kind));
+        }
     }
 
     private static bool IsMultiprocType(ITypeSymbol? type, MultiprocTypes types) =>

@@ -1,13 +1,14 @@
 using Microsoft.CodeAnalysis.Testing;
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.ChildCodeAnalyzer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.MultiprocAnalyzer>;
 
 namespace Multiproc.Analyzers.Tests;
 
 /// <summary>
-/// ChildCodeAnalyzer runs MP0001, MP0009 and MP0013 over one call graph (their own test files check each rule
-/// alone): here all three together, and each one switched off by its id while the other two still report.
+/// MultiprocAnalyzer runs MP0001, MP0009 and MP0013 over one call graph (their own test files check each rule
+/// alone), together with every other rule but MP0002: here all of them on, and each of the three switched off by its id
+/// while the other two still report.
 /// </summary>
-public class ChildCodeAnalyzerTests
+public class MultiprocAnalyzerTests
 {
     private const string Source = """
         using System;

@@ -1,0 +1,248 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// Every Multiproc rule but MP0002 (<see cref="LockNotReleasedAnalyzer"/>, which also covers the BCL's locks and
+/// runs without Multiproc), in one analyzer. The rule logic lives in one class per rule; this class only feeds them.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Why one analyzer: the driver's own cost per analyzer (a compilation-start action, a block-start registration per
+/// body, one callback per matching operation, the type lookups) was most of what thirteen small analyzers cost, more
+/// than the rules' own work. Here each operation of the kinds below costs one callback for all rules, each body one
+/// block-start registration, and the types are resolved once.
+/// </para>
+/// <para>
+/// Per body, cheap gates decide which rules look at it closely (build or walk its control flow graph): MP0003 a
+/// <c>Start()</c> call, MP0012 a <c>Start</c>/<c>Join</c>, MP0010 a <c>Terminate</c>/<c>Kill</c>, MP0006 a take from a
+/// JoinableQueue, MP0005 a size read and a Get/Put on a ProcessQueue, MP0011 a take from a ProcessQueue, MP0001 a file
+/// read and write, MP0009 a <c>new ChildProcess</c>. MP0004, MP0007 and MP0008 work per operation. MP0001, MP0009 and
+/// MP0013 need the compilation's call graph (what runs in child processes), recorded from the same callbacks and
+/// used at compilation end.
+/// </para>
+/// <para>
+/// Each rule is still configured by its own id: a rule suppressed in every tree (<c>/nowarn</c>, rule set, global
+/// config, <c>.editorconfig</c>) does none of its work (<see cref="RuleConfiguration"/>).
+/// </para>
+/// </remarks>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
+{
+    // Per-body gates (bits of BlockState.Gates).
+    private const int StartsProcess = 1;        // MP0003
+    private const int StartsOrJoins = 2;        // MP0012
+    private const int Terminates = 4;           // MP0010
+    private const int TakesFromJoinable = 8;    // MP0006
+    private const int TakesFromQueue = 16;      // MP0011
+    private const int CreatesProcess = 32;      // MP0009
+    private const int QueueSizeGate = QueueSizeCheck.SizeRead | QueueSizeCheck.QueueCall; // MP0005, in BlockState.QueueFlags
+    private const int GraphGates = StartsOrJoins | Terminates | TakesFromJoinable;
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        Descriptors.MP0001_UnlockedReadModifyWrite,
+        Descriptors.MP0001_CSharpLockOnly,
+        Descriptors.MP0003_ProcessNotJoined,
+        Descriptors.MP0004_DaemonSetAfterStart,
+        Descriptors.MP0005_QueueSizeCheckDecides,
+        Descriptors.MP0006_MissingTaskDone,
+        Descriptors.MP0007_InProcessSynchronizerSentToChild,
+        Descriptors.MP0008_UnsendableArgument,
+        Descriptors.MP0009_StaticStateWrittenInChild,
+        Descriptors.MP0010_TerminatedNotJoined,
+        Descriptors.MP0011_EndlessConsumerNotDaemon,
+        Descriptors.MP0012_StartTwiceOrJoinBeforeStart,
+        Descriptors.MP0013_DaemonStartsChildren);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
+        // so every diagnostic lands in code that is not generated. ReportDiagnostics spares the driver its per-report
+        // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = new MultiprocTypes(start.Compilation);
+            if (!types.HasMultiproc) return;
+            var rules = Rules.For(start.Compilation, types, start.CancellationToken);
+            if (rules.Kinds.Length == 0) return;
+
+            start.RegisterOperationBlockStartAction(blockStart =>
+            {
+                var state = new BlockState();
+                blockStart.RegisterOperationAction(op => rules.Operation(op, state), rules.Kinds);
+                blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
+            });
+
+            if (rules.HasCompilationEnd) start.RegisterCompilationEndAction(rules.CompilationEnded);
+        });
+    }
+
+    /// <summary>What the operations of one body showed so far.</summary>
+    private sealed class BlockState
+    {
+        public int Gates;
+        public int QueueFlags;
+        public UnlockedFileReadModifyWrite.FileCalls Files;
+        public bool Lambdas;
+    }
+
+    /// <summary>The rules that are on in one compilation, and the dispatch of operations and bodies to them.</summary>
+    private sealed class Rules
+    {
+        private readonly MultiprocTypes _types;
+        private readonly CallGraph? _graph;
+        private readonly UnlockedFileReadModifyWrite? _mp0001;
+        private readonly bool _mp0003, _mp0004, _mp0005, _mp0006, _mp0010, _mp0012;
+        private readonly InProcessSynchronizer? _mp0007;
+        private readonly UnsendableArgument? _mp0008;
+        private readonly StaticStateInChild? _mp0009;
+        private readonly EndlessConsumer? _mp0011;
+        private readonly DaemonStartsChildren? _mp0013;
+
+        private Rules(Compilation compilation, MultiprocTypes types, System.Threading.CancellationToken ct)
+        {
+            _types = types;
+            bool On(DiagnosticDescriptor d) => !RuleConfiguration.IsOffEverywhere(compilation, d, ct);
+
+            // MP0001's two descriptors share the id, so one check covers both.
+            _mp0001 = On(Descriptors.MP0001_UnlockedReadModifyWrite) ? UnlockedFileReadModifyWrite.Create(compilation, types) : null;
+            _mp0003 = On(Descriptors.MP0003_ProcessNotJoined);
+            _mp0004 = On(Descriptors.MP0004_DaemonSetAfterStart);
+            _mp0005 = types.ProcessQueue is not null && On(Descriptors.MP0005_QueueSizeCheckDecides);
+            _mp0006 = types.JoinableQueue is not null && On(Descriptors.MP0006_MissingTaskDone);
+            _mp0007 = On(Descriptors.MP0007_InProcessSynchronizerSentToChild) ? new InProcessSynchronizer(types) : null;
+            _mp0008 = On(Descriptors.MP0008_UnsendableArgument) ? new UnsendableArgument(compilation, types) : null;
+            _mp0009 = On(Descriptors.MP0009_StaticStateWrittenInChild) ? new StaticStateInChild(compilation, types) : null;
+            _mp0010 = On(Descriptors.MP0010_TerminatedNotJoined);
+            _mp0011 = types.ProcessQueue is not null && On(Descriptors.MP0011_EndlessConsumerNotDaemon) ? new EndlessConsumer(types) : null;
+            _mp0012 = On(Descriptors.MP0012_StartTwiceOrJoinBeforeStart);
+            _mp0013 = On(Descriptors.MP0013_DaemonStartsChildren) ? new DaemonStartsChildren(types) : null;
+            if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null) _graph = new CallGraph(compilation.Assembly);
+
+            var kinds = new List<OperationKind>();
+            var invocations = _graph is not null || _mp0001 is not null || _mp0003 || _mp0005 || _mp0006 || _mp0007 is not null
+                || _mp0010 || _mp0011 is not null || _mp0012;
+            if (invocations) kinds.Add(OperationKind.Invocation);
+            if (_graph is not null || _mp0001 is not null || _mp0007 is not null || _mp0008 is not null || _mp0011 is not null)
+                kinds.Add(OperationKind.ObjectCreation);
+            if (_graph is not null || _mp0005) kinds.Add(OperationKind.PropertyReference);
+            if (_graph is not null) kinds.Add(OperationKind.MethodReference);
+            if (_mp0009 is not null) kinds.Add(OperationKind.FieldReference);
+            if (_mp0004) { kinds.Add(OperationKind.SimpleAssignment); kinds.Add(OperationKind.CompoundAssignment); }
+            if (_mp0007 is not null) kinds.Add(OperationKind.Lock);
+            // Whether a body holds a lambda, so that the graph rules need not scan every graph for one.
+            if (_mp0005 || _mp0006 || _mp0010 || _mp0012) kinds.Add(OperationKind.AnonymousFunction);
+            Kinds = kinds.ToImmutableArray();
+            HasCompilationEnd = _graph is not null || _mp0007 is not null || _mp0011 is not null;
+        }
+
+        public static Rules For(Compilation compilation, MultiprocTypes types, System.Threading.CancellationToken ct) =>
+            new(compilation, types, ct);
+
+        public ImmutableArray<OperationKind> Kinds { get; }
+
+        public bool HasCompilationEnd { get; }
+
+        public void Operation(OperationAnalysisContext context, BlockState state)
+        {
+            var operation = context.Operation;
+            var types = _types;
+            switch (operation.Kind)
+            {
+                case OperationKind.Invocation:
+                {
+                    var invocation = (IInvocationOperation)operation;
+                    _graph?.Record(context.ContainingSymbol, operation);
+                    _mp0013?.Invoked(context.ContainingSymbol, invocation);
+                    _mp0007?.LockOrInvocation(operation);
+                    if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
+                    if (_mp0005 && (state.QueueFlags & QueueSizeGate) != QueueSizeGate) state.QueueFlags |= QueueSizeCheck.FlagsOf(operation, types);
+                    var gates = state.Gates;
+                    if (_mp0003 && (gates & StartsProcess) == 0 && ProcessNotJoined.MayStart(invocation, types)) gates |= StartsProcess;
+                    if (_mp0012 && (gates & StartsOrJoins) == 0 && StartJoinOrder.IsStartOrJoin(invocation, types)) gates |= StartsOrJoins;
+                    if (_mp0010 && (gates & Terminates) == 0 && TerminatedNotJoined.IsTerminate(invocation, types)) gates |= Terminates;
+                    if (_mp0006 && (gates & TakesFromJoinable) == 0 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesFromJoinable;
+                    if (_mp0011 is not null && (gates & TakesFromQueue) == 0 && _mp0011.IsGate(invocation)) gates |= TakesFromQueue;
+                    state.Gates = gates;
+                    break;
+                }
+                case OperationKind.ObjectCreation:
+                {
+                    var creation = (IObjectCreationOperation)operation;
+                    _graph?.Record(context.ContainingSymbol, operation);
+                    if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
+                    _mp0007?.ObjectCreated(context, creation);
+                    _mp0008?.ObjectCreated(context, creation);
+                    if (types.IsChildProcess(creation.Type))
+                    {
+                        _mp0001?.ChildProcessCreated(creation);
+                        _mp0013?.ChildProcessCreated(creation);
+                        _mp0011?.ChildProcessCreated(context, creation);
+                        if (_mp0009 is not null) state.Gates |= CreatesProcess;
+                    }
+                    break;
+                }
+                case OperationKind.PropertyReference:
+                    _graph?.Record(context.ContainingSymbol, operation);
+                    _mp0009?.MemberReferenced(context.ContainingSymbol, operation);
+                    _mp0013?.PropertyReferenced((IPropertyReferenceOperation)operation);
+                    if (_mp0005 && (state.QueueFlags & QueueSizeGate) != QueueSizeGate) state.QueueFlags |= QueueSizeCheck.FlagsOf(operation, types);
+                    break;
+                case OperationKind.FieldReference:
+                    _mp0009?.MemberReferenced(context.ContainingSymbol, operation);
+                    break;
+                case OperationKind.MethodReference:
+                    _graph?.Record(context.ContainingSymbol, operation);
+                    break;
+                case OperationKind.SimpleAssignment:
+                case OperationKind.CompoundAssignment:
+                    if (_mp0004) DaemonSetAfterStart.Analyze(context, types);
+                    break;
+                case OperationKind.Lock:
+                    _mp0007?.LockOrInvocation(operation);
+                    break;
+                case OperationKind.AnonymousFunction:
+                    state.Lambdas = true;
+                    break;
+            }
+        }
+
+        public void BlockEnded(OperationBlockAnalysisContext block, BlockState state)
+        {
+            var gates = state.Gates;
+            var types = _types;
+            if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types);
+            var queueSize = (state.QueueFlags & QueueSizeGate) == QueueSizeGate;
+            if (((gates & GraphGates) != 0 || queueSize) && BlockGate.HasExecutableRoot(block.OperationBlocks))
+            {
+                if ((gates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeBlock(block, state.Lambdas, types);
+                if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeBlock(block, state.Lambdas, types);
+                if ((gates & TakesFromJoinable) != 0) MissingTaskDone.AnalyzeBlock(block, state.Lambdas, types);
+                if (queueSize) QueueSizeCheck.AnalyzeBlock(block, state.Lambdas, types);
+            }
+            if (block.OwningSymbol is not IMethodSymbol) return;
+            if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
+            if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block);
+            if ((gates & TakesFromQueue) != 0) _mp0011!.BlockEnded(block);
+        }
+
+        public void CompilationEnded(CompilationAnalysisContext end)
+        {
+            if (_graph is not null)
+            {
+                // Which methods run in children is only known once every body has been seen.
+                _mp0001?.CompilationEnded(end, _graph);
+                _mp0009?.CompilationEnded(end, _graph);
+                _mp0013?.CompilationEnded(end, _graph);
+            }
+            _mp0007?.CompilationEnded(end);
+            _mp0011?.CompilationEnded(end);
+        }
+    }
+}
