@@ -92,7 +92,10 @@ internal sealed class CallGraph
                 break;
             default: return;
         }
-        if (callee is null || !SymbolEqualityComparer.Default.Equals(callee.ContainingAssembly, _assembly)) return;
+        // Most callees are metadata methods (the BCL's): they have no declaring syntax, which is much cheaper to ask
+        // (an empty array) than their containing assembly (a walk up the namespaces).
+        if (callee is null || callee.DeclaringSyntaxReferences.IsEmpty
+            || !SymbolEqualityComparer.Default.Equals(callee.ContainingAssembly, _assembly)) return;
         _edges.Enqueue((caller.OriginalDefinition, callee.OriginalDefinition));
     }
 

@@ -19,9 +19,12 @@ internal static class DaemonSetAfterStart
     /// <summary>Diagnostic property: span start of the <c>Start()</c> statement to move the assignment before; absent when no fix applies.</summary>
     public const string StartStatementProperty = "StartStatement";
 
-    internal static void Analyze(OperationAnalysisContext context, MultiprocTypes types)
+    /// <summary>
+    /// An assignment (simple or compound) to <c>Daemon</c>: the analyzer hands it over from the property reference
+    /// that is its target, so that no callback runs per assignment.
+    /// </summary>
+    internal static void Analyze(OperationAnalysisContext context, IAssignmentOperation assignment, MultiprocTypes types)
     {
-        var assignment = (IAssignmentOperation)context.Operation;
         if (assignment.Target is not IPropertyReferenceOperation { Property.Name: "Daemon" } daemon
             || !types.IsChildProcess(daemon.Property.ContainingType)) return;
         if (SymbolKey.From(daemon.Instance) is not { } key) return;

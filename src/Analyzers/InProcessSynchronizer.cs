@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -166,19 +167,28 @@ internal sealed class InProcessSynchronizer
     }
 
     /// <summary>How <paramref name="symbol"/> is used as a lock within <paramref name="root"/>, if it is.</summary>
-    private static string? LockKindIn(IOperation root, ISymbol symbol, MultiprocTypes types)
-    {
-        string? kind = null;
-        foreach (var op in root.DescendantsAndSelf())
+    private static string? LockKindIn(IOperation root, ISymbol symbol, MultiprocTypes types) =>
+        LockUsesIn(root, types).TryGetValue(symbol, out var kind) ? kind : null;
+
+    /// <summary>
+    /// Every symbol <paramref name="root"/> uses as a lock, with how (a <c>lock</c> statement wins over Monitor): one walk
+    /// per operation tree, however many arguments and creations in it ask.
+    /// </summary>
+    private static Dictionary<ISymbol, string> LockUsesIn(IOperation root, MultiprocTypes types) =>
+        LockUseCache.GetValue(root, r =>
         {
-            if (op is not (ILockOperation or IInvocationOperation)) continue;
-            var locked = LockUse(op, types, out var k);
-            if (locked is null || !SymbolEqualityComparer.Default.Equals(locked, symbol)) continue;
-            if (k == LockStatementKind) return k;
-            kind = k;
-        }
-        return kind;
-    }
+            var uses = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
+            foreach (var op in r.DescendantsAndSelf())
+            {
+                if (op is not (ILockOperation or IInvocationOperation)) continue;
+                var locked = LockUse(op, types, out var k);
+                if (locked is null) continue;
+                if (!uses.TryGetValue(locked, out var existing) || existing != LockStatementKind) uses[locked] = k;
+            }
+            return uses;
+        });
+
+    private static readonly ConditionalWeakTable<IOperation, Dictionary<ISymbol, string>> LockUseCache = new();
 
     /// <summary>
     /// How the target method uses its parameter as a lock, when the target is declared in this file;

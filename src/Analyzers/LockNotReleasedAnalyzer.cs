@@ -44,7 +44,7 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = new MultiprocTypes(start.Compilation);
+            var types = MultiprocTypes.For(start.Compilation);
             var api = new LockApi(types);
             if (!api.Any) return;
 

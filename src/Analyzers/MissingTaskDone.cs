@@ -18,9 +18,9 @@ internal static class MissingTaskDone
     /// <summary>Property: the queue expression as written.</summary>
     public const string QueueProperty = "Queue";
 
-    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, bool lambdas, MultiprocTypes types)
+    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, IReadOnlyList<ControlFlowGraph> graphs, MultiprocTypes types)
     {
-        foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
+        foreach (var cfg in graphs)
             AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
     }
 

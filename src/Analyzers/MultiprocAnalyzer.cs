@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace Multiproc.Analyzers;
@@ -67,7 +68,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = new MultiprocTypes(start.Compilation);
+            var types = MultiprocTypes.For(start.Compilation);
             if (!types.HasMultiproc) return;
             var rules = Rules.For(start.Compilation, types, start.CancellationToken);
             if (rules.Kinds.Length == 0) return;
@@ -131,10 +132,10 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (invocations) kinds.Add(OperationKind.Invocation);
             if (_graph is not null || _mp0001 is not null || _mp0007 is not null || _mp0008 is not null || _mp0011 is not null)
                 kinds.Add(OperationKind.ObjectCreation);
-            if (_graph is not null || _mp0005) kinds.Add(OperationKind.PropertyReference);
+            // MP0004 looks at assignments to Daemon through the property reference that is their target.
+            if (_graph is not null || _mp0004 || _mp0005 || _mp0009 is not null || _mp0013 is not null) kinds.Add(OperationKind.PropertyReference);
             if (_graph is not null) kinds.Add(OperationKind.MethodReference);
             if (_mp0009 is not null) kinds.Add(OperationKind.FieldReference);
-            if (_mp0004) { kinds.Add(OperationKind.SimpleAssignment); kinds.Add(OperationKind.CompoundAssignment); }
             if (_mp0007 is not null) kinds.Add(OperationKind.Lock);
             // Whether a body holds a lambda, so that the graph rules need not scan every graph for one.
             if (_mp0005 || _mp0006 || _mp0010 || _mp0012) kinds.Add(OperationKind.AnonymousFunction);
@@ -164,6 +165,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
                     if (_mp0005 && (state.QueueFlags & QueueSizeGate) != QueueSizeGate) state.QueueFlags |= QueueSizeCheck.FlagsOf(operation, types);
                     var gates = state.Gates;
+                    if (!IsGateName(invocation.TargetMethod.Name)) break;
                     if (_mp0003 && (gates & StartsProcess) == 0 && ProcessNotJoined.MayStart(invocation, types)) gates |= StartsProcess;
                     if (_mp0012 && (gates & StartsOrJoins) == 0 && StartJoinOrder.IsStartOrJoin(invocation, types)) gates |= StartsOrJoins;
                     if (_mp0010 && (gates & Terminates) == 0 && TerminatedNotJoined.IsTerminate(invocation, types)) gates |= Terminates;
@@ -189,20 +191,22 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     break;
                 }
                 case OperationKind.PropertyReference:
+                {
+                    var reference = (IPropertyReferenceOperation)operation;
                     _graph?.Record(context.ContainingSymbol, operation);
                     _mp0009?.MemberReferenced(context.ContainingSymbol, operation);
-                    _mp0013?.PropertyReferenced((IPropertyReferenceOperation)operation);
+                    _mp0013?.PropertyReferenced(reference);
                     if (_mp0005 && (state.QueueFlags & QueueSizeGate) != QueueSizeGate) state.QueueFlags |= QueueSizeCheck.FlagsOf(operation, types);
+                    if (_mp0004 && reference.Parent is ISimpleAssignmentOperation or ICompoundAssignmentOperation
+                        && ((IAssignmentOperation)reference.Parent).Target == reference && reference.Property.Name == "Daemon")
+                        DaemonSetAfterStart.Analyze(context, (IAssignmentOperation)reference.Parent, types);
                     break;
+                }
                 case OperationKind.FieldReference:
                     _mp0009?.MemberReferenced(context.ContainingSymbol, operation);
                     break;
                 case OperationKind.MethodReference:
                     _graph?.Record(context.ContainingSymbol, operation);
-                    break;
-                case OperationKind.SimpleAssignment:
-                case OperationKind.CompoundAssignment:
-                    if (_mp0004) DaemonSetAfterStart.Analyze(context, types);
                     break;
                 case OperationKind.Lock:
                     _mp0007?.LockOrInvocation(operation);
@@ -213,6 +217,13 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             }
         }
 
+        /// <summary>The names of the calls the per-body gates of MP0003, MP0006, MP0010, MP0011 and MP0012 look for.</summary>
+        private static bool IsGateName(string name) => name switch
+        {
+            "Start" or "Join" or "JoinAsync" or "Terminate" or "Kill" or "Get" or "GetNowait" or "GetAsync" or "TryGet" => true,
+            _ => false,
+        };
+
         public void BlockEnded(OperationBlockAnalysisContext block, BlockState state)
         {
             var gates = state.Gates;
@@ -221,10 +232,12 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var queueSize = (state.QueueFlags & QueueSizeGate) == QueueSizeGate;
             if (((gates & GraphGates) != 0 || queueSize) && BlockGate.HasExecutableRoot(block.OperationBlocks))
             {
-                if ((gates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeBlock(block, state.Lambdas, types);
-                if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeBlock(block, state.Lambdas, types);
-                if ((gates & TakesFromJoinable) != 0) MissingTaskDone.AnalyzeBlock(block, state.Lambdas, types);
-                if (queueSize) QueueSizeCheck.AnalyzeBlock(block, state.Lambdas, types);
+                // The body's graph and those of its lambdas and local functions, found once for all the graph rules.
+                var graphs = new List<ControlFlowGraph>(PathFlowGraph.GraphsOf(block, state.Lambdas));
+                if ((gates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeBlock(block, graphs, types);
+                if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeBlock(block, graphs, types);
+                if ((gates & TakesFromJoinable) != 0) MissingTaskDone.AnalyzeBlock(block, graphs, types);
+                if (queueSize) QueueSizeCheck.AnalyzeBlock(block, graphs, types);
             }
             if (block.OwningSymbol is not IMethodSymbol) return;
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace Multiproc.Analyzers;
@@ -32,7 +33,15 @@ internal sealed class MultiprocTypes
 
     public bool HasMultiproc => ChildProcess is not null;
 
-    public MultiprocTypes(Compilation compilation)
+    private static readonly ConditionalWeakTable<Compilation, MultiprocTypes> Cache = new();
+
+    /// <summary>
+    /// The types of <paramref name="compilation"/>, resolved once for both analyzers: the first lookups of a compilation
+    /// are not cheap (they load the declarations of the source and of the referenced assemblies).
+    /// </summary>
+    public static MultiprocTypes For(Compilation compilation) => Cache.GetValue(compilation, c => new MultiprocTypes(c));
+
+    private MultiprocTypes(Compilation compilation)
     {
         ChildProcess = compilation.GetTypeByMetadataName("Multiproc.ChildProcess");
         ProcessLock = compilation.GetTypeByMetadataName("Multiproc.ProcessLock");

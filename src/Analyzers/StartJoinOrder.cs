@@ -21,9 +21,9 @@ internal static class StartJoinOrder
     private const int Started = 2;
     private const int Unknown = 4;
 
-    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, bool lambdas, MultiprocTypes types)
+    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, IReadOnlyList<ControlFlowGraph> graphs, MultiprocTypes types)
     {
-        foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
+        foreach (var cfg in graphs)
             new Analysis(cfg, types).Run(ctx.ReportDiagnostic);
     }
 

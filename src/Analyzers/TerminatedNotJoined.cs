@@ -20,9 +20,9 @@ internal static class TerminatedNotJoined
     /// <summary>Property: the process expression as written.</summary>
     public const string ProcessProperty = "Process";
 
-    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, bool lambdas, MultiprocTypes types)
+    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, IReadOnlyList<ControlFlowGraph> graphs, MultiprocTypes types)
     {
-        foreach (var cfg in PathFlowGraph.GraphsOf(ctx, lambdas))
+        foreach (var cfg in graphs)
             AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
     }
 
