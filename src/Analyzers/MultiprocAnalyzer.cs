@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace Multiproc.Analyzers;
 
@@ -90,7 +91,19 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         public int Gates;
         public int QueueFlags;
         public UnlockedFileReadModifyWrite.FileCalls Files;
-        public bool Lambdas;
+        /// <summary>Spans of the operations the graph rules (MP0005, MP0006, MP0010, MP0012) report at or follow.</summary>
+        private List<TextSpan>? _graphSpans;
+
+        public void AddGraphSpan(IOperation operation) => (_graphSpans ??= new List<TextSpan>()).Add(operation.Syntax.Span);
+
+        /// <summary>Whether a nested function (by its span) holds one of those operations, and so needs its graph.</summary>
+        public bool HoldsGraphOperation(TextSpan span)
+        {
+            if (_graphSpans is null) return false;
+            foreach (var s in _graphSpans)
+                if (span.Contains(s)) return true;
+            return false;
+        }
     }
 
     /// <summary>The rules that are on in one compilation, and the dispatch of operations and bodies to them.</summary>
@@ -137,8 +150,6 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (_graph is not null) kinds.Add(OperationKind.MethodReference);
             if (_mp0009 is not null) kinds.Add(OperationKind.FieldReference);
             if (_mp0007 is not null) kinds.Add(OperationKind.Lock);
-            // Whether a body holds a lambda, so that the graph rules need not scan every graph for one.
-            if (_mp0005 || _mp0006 || _mp0010 || _mp0012) kinds.Add(OperationKind.AnonymousFunction);
             Kinds = kinds.ToImmutableArray();
             HasCompilationEnd = _graph is not null || _mp0007 is not null || _mp0011 is not null;
         }
@@ -163,15 +174,17 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     _mp0013?.Invoked(context.ContainingSymbol, invocation);
                     _mp0007?.LockOrInvocation(operation);
                     if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
-                    if (_mp0005 && (state.QueueFlags & QueueSizeGate) != QueueSizeGate) state.QueueFlags |= QueueSizeCheck.FlagsOf(operation, types);
-                    var gates = state.Gates;
+                    if (_mp0005) QueueOperation(operation, state);
                     if (!IsGateName(invocation.TargetMethod.Name)) break;
-                    if (_mp0003 && (gates & StartsProcess) == 0 && ProcessNotJoined.MayStart(invocation, types)) gates |= StartsProcess;
-                    if (_mp0012 && (gates & StartsOrJoins) == 0 && StartJoinOrder.IsStartOrJoin(invocation, types)) gates |= StartsOrJoins;
-                    if (_mp0010 && (gates & Terminates) == 0 && TerminatedNotJoined.IsTerminate(invocation, types)) gates |= Terminates;
-                    if (_mp0006 && (gates & TakesFromJoinable) == 0 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesFromJoinable;
-                    if (_mp0011 is not null && (gates & TakesFromQueue) == 0 && _mp0011.IsGate(invocation)) gates |= TakesFromQueue;
-                    state.Gates = gates;
+                    // Not short-circuited by gates already open: each matching call's span is kept (GraphSpans).
+                    var gates = 0;
+                    if (_mp0003 && ProcessNotJoined.MayStart(invocation, types)) gates |= StartsProcess;
+                    if (_mp0012 && StartJoinOrder.IsStartOrJoin(invocation, types)) gates |= StartsOrJoins;
+                    if (_mp0010 && TerminatedNotJoined.IsTerminate(invocation, types)) gates |= Terminates;
+                    if (_mp0006 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesFromJoinable;
+                    if (_mp0011 is not null && _mp0011.IsGate(invocation)) gates |= TakesFromQueue;
+                    if ((gates & GraphGates) != 0) state.AddGraphSpan(operation);
+                    state.Gates |= gates;
                     break;
                 }
                 case OperationKind.ObjectCreation:
@@ -196,7 +209,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     _graph?.Record(context.ContainingSymbol, operation);
                     _mp0009?.MemberReferenced(context.ContainingSymbol, operation);
                     _mp0013?.PropertyReferenced(reference);
-                    if (_mp0005 && (state.QueueFlags & QueueSizeGate) != QueueSizeGate) state.QueueFlags |= QueueSizeCheck.FlagsOf(operation, types);
+                    if (_mp0005) QueueOperation(operation, state);
                     if (_mp0004 && reference.Parent is ISimpleAssignmentOperation or ICompoundAssignmentOperation
                         && ((IAssignmentOperation)reference.Parent).Target == reference && reference.Property.Name == "Daemon")
                         DaemonSetAfterStart.Analyze(context, (IAssignmentOperation)reference.Parent, types);
@@ -211,10 +224,16 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 case OperationKind.Lock:
                     _mp0007?.LockOrInvocation(operation);
                     break;
-                case OperationKind.AnonymousFunction:
-                    state.Lambdas = true;
-                    break;
             }
+        }
+
+        /// <summary>MP0005's gate: a size read and a Get/Put on a ProcessQueue in the body.</summary>
+        private void QueueOperation(IOperation operation, BlockState state)
+        {
+            var flags = QueueSizeCheck.FlagsOf(operation, _types);
+            if (flags == 0) return;
+            state.QueueFlags |= flags;
+            state.AddGraphSpan(operation);
         }
 
         /// <summary>The names of the calls the per-body gates of MP0003, MP0006, MP0010, MP0011 and MP0012 look for.</summary>
@@ -233,7 +252,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (((gates & GraphGates) != 0 || queueSize) && BlockGate.HasExecutableRoot(block.OperationBlocks))
             {
                 // The body's graph and those of its lambdas and local functions, found once for all the graph rules.
-                var graphs = new List<ControlFlowGraph>(PathFlowGraph.GraphsOf(block, state.Lambdas));
+                // Nested functions only where they hold an operation these rules report at or follow.
+                var graphs = new List<ControlFlowGraph>(PathFlowGraph.GraphsOf(block, state.HoldsGraphOperation));
                 if ((gates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeBlock(block, graphs, types);
                 if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeBlock(block, graphs, types);
                 if ((gates & TakesFromJoinable) != 0) MissingTaskDone.AnalyzeBlock(block, graphs, types);

@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace Multiproc.Analyzers;
 
@@ -164,14 +165,12 @@ internal sealed class PathFlowGraph
     /// <summary>The operations of a block followed by its branch value (so a condition counts as the last step).</summary>
     public static StepList Steps(BasicBlock block) => new(block.Operations, block.BranchValue);
 
-    /// <summary>The control flow graphs of an operation block action: each executable root and everything nested in it.</summary>
-    public static IEnumerable<ControlFlowGraph> GraphsOf(OperationBlockAnalysisContext context) => GraphsOf(context, anonymousFunctions: true);
-
     /// <summary>
-    /// As <see cref="GraphsOf(OperationBlockAnalysisContext)"/>; <paramref name="anonymousFunctions"/> false says the blocks
-    /// hold no lambda or anonymous method (<see cref="BlockGate"/> knows), so no graph is scanned for them.
+    /// The graphs of the executable blocks of <paramref name="context"/>, each followed by the graphs of the local functions
+    /// and lambdas nested in it that <paramref name="worthEntering"/> accepts (by the span of their syntax): a nested
+    /// function without any operation a rule reports at needs no graph, and building the graphs of every lambda is costly.
     /// </summary>
-    public static IEnumerable<ControlFlowGraph> GraphsOf(OperationBlockAnalysisContext context, bool anonymousFunctions)
+    public static IEnumerable<ControlFlowGraph> GraphsOf(OperationBlockAnalysisContext context, Func<TextSpan, bool> worthEntering)
     {
         var roots = new HashSet<IOperation>();
         foreach (var block in context.OperationBlocks)
@@ -180,29 +179,8 @@ internal sealed class PathFlowGraph
             while (root.Parent is not null) root = root.Parent;
             if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
             if (!roots.Add(root)) continue;
-            foreach (var g in WithNestedGraphs(context.GetControlFlowGraph(block), anonymousFunctions))
+            foreach (var g in FlowSuccessors.WithNestedGraphs(context.GetControlFlowGraph(block), worthEntering))
                 yield return g;
-        }
-    }
-
-    /// <summary>This graph and the graphs of every local function and lambda nested in it.</summary>
-    public static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph root) => WithNestedGraphs(root, anonymousFunctions: true);
-
-    private static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph root, bool anonymousFunctions)
-    {
-        var stack = new Stack<ControlFlowGraph>();
-        stack.Push(root);
-        while (stack.Count > 0)
-        {
-            var cfg = stack.Pop();
-            yield return cfg;
-            foreach (var lf in cfg.LocalFunctions)
-                stack.Push(cfg.GetLocalFunctionControlFlowGraph(lf));
-            if (!anonymousFunctions) continue;
-            foreach (var block in cfg.Blocks)
-                foreach (var step in Steps(block))
-                    foreach (var fn in step.DescendantsAndSelf().OfType<IFlowAnonymousFunctionOperation>())
-                        stack.Push(cfg.GetAnonymousFunctionControlFlowGraph(fn));
         }
     }
 

@@ -441,4 +441,23 @@ public static class Consumer
     }
 "));
     }
+
+    [Fact]
+    public async Task ConsumerLambdaWithoutTaskDoneIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public static void Run(JoinableQueue<int> q)
+    {
+        Action consume = () =>
+        {
+            while (true)
+            {
+                var item = {|#0:q.Get()|};
+                Work(item);
+            }
+        };
+        consume();
+    }
+"), Expected(0));
+    }
 }

@@ -237,4 +237,22 @@ public class C
     private static void Reap(ChildProcess p) => p.Join();
 "));
     }
+
+    [Fact]
+    public async Task TerminateWithoutJoinInsideLambdaIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public void M()
+    {
+        Action<ChildProcess> stop = p =>
+        {
+            {|#0:p.Terminate()|};
+            Console.WriteLine(p.IsAlive);
+        };
+        var q = new ChildProcess(() => Work.Run(1));
+        q.Start();
+        stop(q);
+    }
+"), Expected(0, "p", "Terminate"));
+    }
 }

@@ -177,4 +177,39 @@ public class C
         }
         p.Join();"));
     }
+
+    // Nested functions get their own graph only when they hold a Start/Join (the analyzer skips the others' graphs).
+    [Fact]
+    public async Task StartTwiceInsideLambdaIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        Action run = () =>
+        {
+            var p = new ChildProcess(() => Work.Run(1));
+            p.Start();
+            {|#0:p.Start()|};
+            p.Join();
+        };
+        Func<int, int> square = x => x * x;
+        run();
+        Console.WriteLine(square(2));"),
+            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
+                .WithArguments("p", "Start", "again on a path where it was already started"));
+    }
+
+    [Fact]
+    public async Task StartTwiceInsideLocalFunctionIsFlagged()
+    {
+        await Verify.VerifyAnalyzerAsync(Wrap(@"
+        Run();
+        void Run()
+        {
+            var p = new ChildProcess(() => Work.Run(1));
+            p.Start();
+            {|#0:p.Start()|};
+            p.Join();
+        }"),
+            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
+                .WithArguments("p", "Start", "again on a path where it was already started"));
+    }
 }
