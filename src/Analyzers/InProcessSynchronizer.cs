@@ -36,8 +36,7 @@ internal sealed class InProcessSynchronizer
     private const string MonitorKind = "an object locked with Monitor";
     private const string UnnamedMutexKind = "an unnamed Mutex";
 
-    private static readonly ImmutableHashSet<string> MonitorMethods =
-        ImmutableHashSet.Create("Enter", "TryEnter", "Exit", "Wait", "Pulse", "PulseAll");
+    private static bool IsMonitorMethodName(string name) => name is "Enter" or "TryEnter" or "Exit" or "Wait" or "Pulse" or "PulseAll";
 
     private sealed class Pending
     {
@@ -153,10 +152,10 @@ internal sealed class InProcessSynchronizer
                 kind = LockStatementKind;
                 return locked;
             case IInvocationOperation invocation
-                when types.Monitor is not null
-                     && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, types.Monitor)
+                when IsMonitorMethodName(invocation.TargetMethod.Name)
                      && invocation.Arguments.Length > 0
-                     && MonitorMethods.Contains(invocation.TargetMethod.Name)
+                     && types.Monitor is not null
+                     && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, types.Monitor)
                      && ChildProcessSites.ReferencedSymbol(invocation.Arguments[0].Value) is { } monitored:
                 kind = MonitorKind;
                 return monitored;

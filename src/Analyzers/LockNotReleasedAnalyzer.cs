@@ -44,12 +44,16 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = MultiprocTypes.For(start.Compilation);
-            var api = new LockApi(types);
-            if (!api.Any) return;
+            // The lock types are resolved on the first type, not here (see MultiprocTypes.ReferencesMultiproc): every .NET
+            // compilation has Monitor, so there is no compilation to skip, and at compilation start the lookups would
+            // bind every reference first.
+            var compilation = start.Compilation;
+            var lazyApi = new System.Lazy<LockApi>(() => new LockApi(MultiprocTypes.For(compilation)), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
 
             start.RegisterSymbolStartAction(symbolStart =>
             {
+                var api = lazyApi.Value;
+                if (!api.Any) return;
                 var type = (INamedTypeSymbol)symbolStart.Symbol;
                 var state = new TypeState();
                 symbolStart.RegisterOperationAction(c => AnalyzeInvocation(c, type, api, state), OperationKind.Invocation);

@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -69,19 +71,25 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = MultiprocTypes.For(start.Compilation);
-            if (!types.HasMultiproc) return;
-            var rules = Rules.For(start.Compilation, types, start.CancellationToken);
-            if (rules.Kinds.Length == 0) return;
+            var compilation = start.Compilation;
+            var ct = start.CancellationToken;
+            if (!MultiprocTypes.ReferencesMultiproc(compilation)) return;
+            // The types and the rules' state are set up on the first body, not here: see MultiprocTypes.ReferencesMultiproc.
+            var lazyRules = new Lazy<Rules>(() => Rules.For(compilation, MultiprocTypes.For(compilation), ct), LazyThreadSafetyMode.ExecutionAndPublication);
 
             start.RegisterOperationBlockStartAction(blockStart =>
             {
+                var rules = lazyRules.Value;
+                if (rules.Kinds.IsEmpty) return;
                 var state = new BlockState();
                 blockStart.RegisterOperationAction(op => rules.Operation(op, state), rules.Kinds);
                 blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
             });
 
-            if (rules.HasCompilationEnd) start.RegisterCompilationEndAction(rules.CompilationEnded);
+            start.RegisterCompilationEndAction(end =>
+            {
+                if (lazyRules.IsValueCreated) lazyRules.Value.CompilationEnded(end);
+            });
         });
     }
 
@@ -119,9 +127,14 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         private readonly EndlessConsumer? _mp0011;
         private readonly DaemonStartsChildren? _mp0013;
 
-        private Rules(Compilation compilation, MultiprocTypes types, System.Threading.CancellationToken ct)
+        private Rules(Compilation compilation, MultiprocTypes types, CancellationToken ct)
         {
             _types = types;
+            if (!types.HasMultiproc)
+            {
+                Kinds = ImmutableArray<OperationKind>.Empty;
+                return;
+            }
             bool On(DiagnosticDescriptor d) => !RuleConfiguration.IsOffEverywhere(compilation, d, ct);
 
             // MP0001's two descriptors share the id, so one check covers both.
@@ -151,15 +164,12 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (_mp0009 is not null) kinds.Add(OperationKind.FieldReference);
             if (_mp0007 is not null) kinds.Add(OperationKind.Lock);
             Kinds = kinds.ToImmutableArray();
-            HasCompilationEnd = _graph is not null || _mp0007 is not null || _mp0011 is not null;
         }
 
-        public static Rules For(Compilation compilation, MultiprocTypes types, System.Threading.CancellationToken ct) =>
+        public static Rules For(Compilation compilation, MultiprocTypes types, CancellationToken ct) =>
             new(compilation, types, ct);
 
         public ImmutableArray<OperationKind> Kinds { get; }
-
-        public bool HasCompilationEnd { get; }
 
         public void Operation(OperationAnalysisContext context, BlockState state)
         {

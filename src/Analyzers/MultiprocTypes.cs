@@ -73,6 +73,29 @@ internal sealed class MultiprocTypes
         JoinableQueue = multiproc.GetTypeByMetadataName("Multiproc.JoinableQueue`1");
     }
 
+    /// <summary>
+    /// Whether <paramref name="compilation"/> references Multiproc, asked at compilation start. The references are
+    /// looked at by file or compilation name first, which binds nothing: at compilation start nothing is bound yet, and
+    /// whoever first asks for an assembly symbol pays for binding every reference (the compiler needs that anyway, and
+    /// does it itself before any operation reaches an analyzer). Only when no reference is named so are the symbols asked.
+    /// </summary>
+    public static bool ReferencesMultiproc(Compilation compilation)
+    {
+        if (compilation.AssemblyName == "Multiproc") return true;
+        foreach (var reference in compilation.ExternalReferences)
+        {
+            switch (reference)
+            {
+                case CompilationReference { Compilation.AssemblyName: "Multiproc" }:
+                    return true;
+                case PortableExecutableReference { FilePath: { } path }
+                    when string.Equals(System.IO.Path.GetFileName(path), "Multiproc.dll", System.StringComparison.OrdinalIgnoreCase):
+                    return true;
+            }
+        }
+        return For(compilation).HasMultiproc;
+    }
+
     /// <summary>The referenced assembly named Multiproc (or the compilation itself, when it is Multiproc).</summary>
     private static IAssemblySymbol? MultiprocAssembly(Compilation compilation)
     {

@@ -48,10 +48,12 @@ internal sealed class StaticStateInChild
     /// <summary>A field or property reference (any operation block): the statics each method writes.</summary>
     public void MemberReferenced(ISymbol containingSymbol, IOperation operation)
     {
+        // Cheapest checks first: most member references are not static, and most static ones are only read.
+        if (!IsStaticMember(operation) || !(IsWritten(operation) || IsMutatedThrough(operation))) return;
         // Static constructors initialise statics (readonly ones included) in every process alike.
         if (containingSymbol is not IMethodSymbol { MethodKind: not MethodKind.StaticConstructor } method) return;
         var member = StaticMember(operation, _assembly);
-        if (member is null || !(IsWritten(operation) || IsMutatedThrough(operation))) return;
+        if (member is null) return;
         _writes.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentDictionary<ISymbol, byte>(SymbolEqualityComparer.Default))
             .TryAdd(member, 0);
     }
@@ -120,6 +122,13 @@ internal sealed class StaticStateInChild
             }
         }
     }
+
+    private static bool IsStaticMember(IOperation op) => op switch
+    {
+        IFieldReferenceOperation { Field: { IsStatic: true, IsConst: false } } => true,
+        IPropertyReferenceOperation { Property.IsStatic: true } => true,
+        _ => false,
+    };
 
     private static ISymbol? StaticMember(IOperation op, IAssemblySymbol assembly)
     {
