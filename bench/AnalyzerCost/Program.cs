@@ -89,11 +89,18 @@ internal static class Program
         var mp0002 = mpAnalyzers.FirstOrDefault(a => a.SupportedDiagnostics.Any(d => d.Id == MP0002));
 
         var phases = new List<Phase>();
-        Phase? mpSuite = null, mp0002Alone = null, sonarSuite = null, s2222Alone = null;
+        Phase? mpSuite = null, mp0002Alone = null, sonarSuite = null, s2222Alone = null, baselineSuite = null;
         DiagnosticAnalyzer? s2222Analyzer = null;
         if (mpAnalyzers.Length > 0)
         {
             phases.Add(mpSuite = new Phase("multiproc", mpAnalyzers, () => NewCompilation()));
+        }
+        if (options.BaselinePath is not null)
+        {
+            // Another build of Multiproc.Analyzers.dll timed in the same runs, right after this one: a paired A/B that the
+            // load of a shared machine cannot skew (the two phases of a run see the same load).
+            var baselineAssembly = new AssemblyLoadContext("mp-analyzers-baseline").LoadFromAssemblyPath(Path.GetFullPath(options.BaselinePath));
+            phases.Add(baselineSuite = new Phase("baseline", AnalyzersIn(baselineAssembly), () => NewCompilation()));
         }
         if (mp0002 is not null)
         {
@@ -218,6 +225,22 @@ internal static class Program
             percent_runs = percentRuns.Select(p => Math.Round(p, 3)),
             analyzer_exceptions = Exceptions(mpAnalyzers),
         });
+
+        if (baselineSuite is not null && mpSuite is not null)
+        {
+            var ratios = Enumerable.Range(0, options.Runs).Select(r => mpSuite.Run.TotalMs(r) / baselineSuite.Run.TotalMs(r)).ToList();
+            Emit(new
+            {
+                what = "baseline_total",
+                path = options.BaselinePath,
+                ms = Round(baselineSuite.Run.MedianTotalMs()),
+                runs = Enumerable.Range(0, options.Runs).Select(r => Round(baselineSuite.Run.TotalMs(r))),
+                diagnostics = baselineSuite.Run.TotalCount(),
+                // This build's total over the baseline's, per run (paired), and their median.
+                ratio_runs = ratios.Select(x => Math.Round(x, 3)),
+                ratio = Math.Round(Median(ratios), 3),
+            });
+        }
 
         double? mp0002AloneMs = null;
         if (mp0002Alone is not null)
@@ -494,14 +517,14 @@ internal sealed class AnalyzerRun
     public int TotalCount() => _counts.Values.Sum();
 }
 
-internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzersPath, string? SonarDir, bool SkipSonar, string? DumpDir, int? WarmupTrees)
+internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzersPath, string? SonarDir, bool SkipSonar, string? DumpDir, int? WarmupTrees, string? BaselinePath)
 {
     public static Options? Parse(string[] args)
     {
         var lines = 120_000;
         var runs = 3;
         var seed = 20240611;
-        string? mp = null, sonar = null, dump = null;
+        string? mp = null, sonar = null, dump = null, baseline = null;
         int? warmupTrees = null;
         var skipSonar = false;
         for (var i = 0; i < args.Length; i++)
@@ -513,12 +536,13 @@ internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzer
                 case "--runs": runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--seed": seed = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--mp-analyzers": mp = Next(); break;
+                case "--baseline-analyzers": baseline = Next(); break;
                 case "--sonar-dir": sonar = Next(); break;
                 case "--no-sonar": skipSonar = true; break;
                 case "--dump": dump = Next(); break;
                 case "--warmup-trees": warmupTrees = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "-h" or "--help":
-                    Console.Error.WriteLine("usage: AnalyzerCost [--lines N (120000)] [--runs N (3)] [--seed N] [--no-sonar] [--mp-analyzers path.dll] [--sonar-dir dir] [--dump dir] [--warmup-trees N (all)]");
+                    Console.Error.WriteLine("usage: AnalyzerCost [--lines N (120000)] [--runs N (3)] [--seed N] [--no-sonar] [--mp-analyzers path.dll] [--baseline-analyzers path.dll] [--sonar-dir dir] [--dump dir] [--warmup-trees N (all)]");
                     return null;
                 default:
                     Console.Error.WriteLine($"unknown argument {args[i]} (try --help)");
@@ -530,6 +554,6 @@ internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzer
             Console.Error.WriteLine("--lines, --runs and --warmup-trees must be positive");
             return null;
         }
-        return new Options(lines, runs, seed, mp, sonar, skipSonar, dump, warmupTrees);
+        return new Options(lines, runs, seed, mp, sonar, skipSonar, dump, warmupTrees, baseline);
     }
 }

@@ -219,7 +219,7 @@ internal sealed class InProcessSynchronizer
 
     private static bool IsUnnamedMutexCreation(IObjectCreationOperation creation, MultiprocTypes types)
     {
-        if (types.Mutex is null || !SymbolEqualityComparer.Default.Equals(creation.Type, types.Mutex)) return false;
+        if (creation.Type is not { Name: "Mutex" } || types.Mutex is null || !SymbolEqualityComparer.Default.Equals(creation.Type, types.Mutex)) return false;
         foreach (var argument in creation.Arguments)
         {
             if (argument.Parameter?.Type.SpecialType != SpecialType.System_String || argument.ArgumentKind == ArgumentKind.DefaultValue) continue;

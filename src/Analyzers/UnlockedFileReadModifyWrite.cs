@@ -102,26 +102,23 @@ internal sealed class UnlockedFileReadModifyWrite
         {
             case IInvocationOperation inv:
             {
+                // The name first (a string switch), the type only for the few names that match.
                 var method = inv.TargetMethod;
-                if (!SymbolEqualityComparer.Default.Equals(method.ContainingType, ft.File)) return FileCalls.None;
-                switch (method.Name)
+                var calls = method.Name switch
                 {
-                    case "ReadAllText": case "ReadAllTextAsync": case "ReadAllBytes": case "ReadAllBytesAsync":
-                    case "ReadAllLines": case "ReadAllLinesAsync": case "ReadLines": case "ReadLinesAsync": case "OpenRead": case "OpenText":
-                        return FileCalls.Read;
-                    case "WriteAllText": case "WriteAllTextAsync": case "WriteAllBytes": case "WriteAllBytesAsync":
-                    case "WriteAllLines": case "WriteAllLinesAsync": case "Create": case "CreateText": case "OpenWrite":
-                        return FileCalls.Write;
-                    case "Open":
-                        return FileCalls.Both;
-                    default:
-                        return FileCalls.None;
-                }
+                    "ReadAllText" or "ReadAllTextAsync" or "ReadAllBytes" or "ReadAllBytesAsync" or "ReadAllLines" or "ReadAllLinesAsync"
+                        or "ReadLines" or "ReadLinesAsync" or "OpenRead" or "OpenText" => FileCalls.Read,
+                    "WriteAllText" or "WriteAllTextAsync" or "WriteAllBytes" or "WriteAllBytesAsync" or "WriteAllLines" or "WriteAllLinesAsync"
+                        or "Create" or "CreateText" or "OpenWrite" => FileCalls.Write,
+                    "Open" => FileCalls.Both,
+                    _ => FileCalls.None,
+                };
+                return calls != FileCalls.None && SymbolEqualityComparer.Default.Equals(method.ContainingType, ft.File) ? calls : FileCalls.None;
             }
             case IObjectCreationOperation creation:
             {
                 var type = creation.Type;
-                if (type is null) return FileCalls.None;
+                if (type is null || type.Name is not ("StreamReader" or "StreamWriter" or "FileStream")) return FileCalls.None;
                 if (SymbolEqualityComparer.Default.Equals(type, ft.StreamReader)) return FileCalls.Read;
                 if (SymbolEqualityComparer.Default.Equals(type, ft.StreamWriter)) return FileCalls.Write;
                 if (SymbolEqualityComparer.Default.Equals(type, ft.FileStream)) return FileCalls.Both;
