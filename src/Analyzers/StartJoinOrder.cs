@@ -43,27 +43,32 @@ internal static class StartJoinOrder
             _types = types;
         }
 
+        /// <summary>Variables used inside nested functions may be started or joined there: not tracked.</summary>
         private void FindUntracked()
         {
-            var cfg = _cfg;
-            // Variables used inside nested functions may be started or joined there: not tracked.
-            foreach (var op in cfg.OriginalOperation.Descendants())
+            foreach (var child in _cfg.OriginalOperation.ChildOperations) FindUntracked(child, inNestedFunction: false);
+        }
+
+        private void FindUntracked(IOperation op, bool inNestedFunction)
+        {
+            switch (op)
             {
-                if (op is not (ILocalReferenceOperation or IParameterReferenceOperation)) continue;
-                for (var p = op.Parent; p is not null && p != cfg.OriginalOperation; p = p.Parent)
-                {
-                    if (p is IAnonymousFunctionOperation or ILocalFunctionOperation)
-                    {
-                        _untracked.Add(op is ILocalReferenceOperation l ? l.Local : ((IParameterReferenceOperation)op).Parameter);
-                        break;
-                    }
-                }
+                case IAnonymousFunctionOperation or ILocalFunctionOperation:
+                    inNestedFunction = true;
+                    break;
+                case ILocalReferenceOperation local when inNestedFunction:
+                    _untracked.Add(local.Local);
+                    break;
+                case IParameterReferenceOperation parameter when inNestedFunction:
+                    _untracked.Add(parameter.Parameter);
+                    break;
             }
+            foreach (var child in op.ChildOperations) FindUntracked(child, inNestedFunction);
         }
 
         public void Run(System.Action<Diagnostic> report)
         {
-            if (!HasStartOrJoin(_cfg.OriginalOperation)) return;
+            // Only graphs with a Start/Join get here: the body's own (the analyzer's gate) and the nested functions that hold one.
             FindUntracked();
             var graph = new PathFlowGraph(_cfg);
             var n = _cfg.Blocks.Length;
@@ -130,13 +135,6 @@ internal static class StartJoinOrder
         }
 
         private bool IsStartOrJoin(IInvocationOperation inv) => StartJoinOrder.IsStartOrJoin(inv, _types);
-
-        private bool HasStartOrJoin(IOperation root)
-        {
-            foreach (var op in root.Descendants())
-                if (op is IInvocationOperation inv && IsStartOrJoin(inv)) return true;
-            return false;
-        }
 
         private ISymbol? Tracked(IOperation? op)
         {
