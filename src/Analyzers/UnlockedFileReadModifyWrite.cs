@@ -162,11 +162,17 @@ internal sealed class UnlockedFileReadModifyWrite
             var writeSpans = new List<TextSpan>();
             var accesses = new List<Access>();
             var localFunctions = new List<IMethodSymbol>();
+            List<TextSpan>? holdSpans = null;
             foreach (var d in body.Descendants())
             {
                 if (d.Kind == OperationKind.LocalFunction)
                 {
                     localFunctions.Add(((ILocalFunctionOperation)d).Symbol);
+                    continue;
+                }
+                if (d.Kind is OperationKind.Using or OperationKind.UsingDeclaration && HoldSpan(d, fileTypes) is { } hold)
+                {
+                    (holdSpans ??= new List<TextSpan>()).Add(hold);
                     continue;
                 }
                 if (d.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation) || Classify(d, fileTypes) is not { } access) continue;
@@ -177,6 +183,9 @@ internal sealed class UnlockedFileReadModifyWrite
             // Only a read and a write of the same path can make a read-modify-write (the graph holds the same
             // calls, or flow captures of their arguments that have no path key): else no graph is built.
             if (readSpans.Count == 0 || !HasSamePathReadAndWrite(accesses)) continue;
+            // Every read and write inside one using (lk.Hold()): no pair can be reported (AnalyzeGraph skips a pair that
+            // shares a Hold span), so neither graph nor deferral is needed. The tutorial's compliant form.
+            if (holdSpans is not null && holdSpans.Exists(h => readSpans.TrueForAll(h.Contains) && writeSpans.TrueForAll(h.Contains))) continue;
             deferred.Add(new Deferred(method, body, readSpans, writeSpans, localFunctions));
         }
     }
@@ -452,6 +461,21 @@ internal sealed class UnlockedFileReadModifyWrite
             }
         }
         return (hold, locks);
+    }
+
+    /// <summary>The span a <c>ProcessLock.Hold()</c> using covers (as <see cref="StructuralSpans"/> has it), or null.</summary>
+    private static TextSpan? HoldSpan(IOperation operation, FileTypes ft)
+    {
+        if (ft.ProcessLock is null) return null;
+        bool IsHoldOf(IOperation resources) => resources.DescendantsAndSelf().OfType<IInvocationOperation>()
+            .Any(i => i.TargetMethod.Name == "Hold" && SymbolEqualityComparer.Default.Equals(i.TargetMethod.ContainingType, ft.ProcessLock));
+        return operation switch
+        {
+            IUsingOperation u when IsHoldOf(u.Resources) => u.Body.Syntax.Span,
+            IUsingDeclarationOperation d when IsHoldOf(d.DeclarationGroup) && d.Parent is IBlockOperation block
+                => TextSpan.FromBounds(d.Syntax.Span.End, block.Syntax.Span.End),
+            _ => null,
+        };
     }
 
     private static bool IsHold(IOperation resources, MultiprocTypes types) =>
