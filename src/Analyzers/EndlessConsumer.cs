@@ -27,30 +27,29 @@ internal sealed class EndlessConsumer
     public const string LocalProperty = "Local";
 
     private readonly MultiprocTypes _types;
-    // Targets in other files: the diagnostic is reported at compilation end (non-local, so without a code fix).
-    // Their bodies are kept from their own operation blocks when they may be endless consumers (they take
-    // items and may never end), and the graph is built at compilation end only for those that some
-    // non-daemon process runs.
-    private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentBag<IOperation>> _candidates = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentBag<IObjectCreationOperation> _pending = new();
-    // Targets in the creation's own file are analysed on demand, so the diagnostic is local and fixable.
+    // Whether a method is an endless consumer, by its original definition: decided at the end of its own operation block
+    // (with the graph the driver built for it) when it takes items and may never end, or, for a target in the creation's
+    // own file whose block has not been seen yet, on demand (so that the diagnostic is local and fixable).
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _cache = new(SymbolEqualityComparer.Default);
+    // Creations whose target is in another file: the diagnostic is reported at compilation end (non-local, so without a
+    // code fix), once every target's block has been seen.
+    private readonly ConcurrentBag<IObjectCreationOperation> _pending = new();
 
     public EndlessConsumer(MultiprocTypes types) => _types = types;
 
     /// <summary>Only bodies that take items from a queue can be endless consumers (the gate of <see cref="BlockEnded"/>).</summary>
     public bool IsGate(IInvocationOperation invocation) => IsTake(invocation, _types);
 
-    /// <summary>Keeps the block's bodies that may be endless consumers, for targets in other files.</summary>
+    /// <summary>Decides whether the block's method is an endless consumer, when it takes items and may never end.</summary>
     public void BlockEnded(OperationBlockAnalysisContext block)
     {
         if (block.OwningSymbol is not IMethodSymbol method) return;
         foreach (var body in block.OperationBlocks)
         {
             if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, _types) || !MayNeverEnd(body)) continue;
-            var root = body;
-            while (root.Parent is not null) root = root.Parent;
-            _candidates.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentBag<IOperation>()).Add(root);
+            // The graph of the block's root, as the driver builds it (shared with the other rules that look at this body).
+            var endless = IsEndlessConsumer(block.GetControlFlowGraph(body), _types);
+            _cache.AddOrUpdate(method.OriginalDefinition, endless, (_, before) => before || endless);
         }
     }
 
@@ -93,22 +92,14 @@ internal sealed class EndlessConsumer
 
     public void CompilationEnded(CompilationAnalysisContext end)
     {
-        if (_candidates.IsEmpty) return;
+        if (_cache.IsEmpty) return;
         var types = _types;
         foreach (var creation in _pending)
         {
             var target = ChildTargets.GetTargetInvocation(creation, types)?.TargetMethod.OriginalDefinition;
-            if (target is null || !_candidates.TryGetValue(target, out var bodies)) continue;
+            if (target is null || !_cache.TryGetValue(target, out var isEndless) || !isEndless) continue;
             var site = ChildProcessSites.Analyze(creation, types);
             if (site is not { Daemon: DaemonState.NotDaemon }) continue;
-            // The graph of the body, as its operation block would have had it (the graph of its root).
-            var isEndless = _cache.GetOrAdd(target, _ =>
-            {
-                foreach (var body in bodies)
-                    if (GraphOfRoot(body, end.CancellationToken) is { } cfg && IsEndlessConsumer(cfg, types)) return true;
-                return false;
-            });
-            if (!isEndless) continue;
             end.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MP0011_EndlessConsumerNotDaemon,
                 site.Creation.Syntax.GetLocation(),
@@ -167,15 +158,6 @@ internal sealed class EndlessConsumer
             if (op.ConstantValue is { HasValue: true, Value: bool }) return true;
         return false;
     }
-
-    /// <summary>The graph of a root operation, as the analyzer driver builds it for an operation block.</summary>
-    private static ControlFlowGraph? GraphOfRoot(IOperation root, System.Threading.CancellationToken ct) => root switch
-    {
-        IMethodBodyOperation method => ControlFlowGraph.Create(method, ct),
-        IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor, ct),
-        IBlockOperation block => ControlFlowGraph.Create(block, ct),
-        _ => null,
-    };
 
     private static bool TakesItem(IOperation root, MultiprocTypes types)
     {
