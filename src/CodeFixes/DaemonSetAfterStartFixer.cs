@@ -24,7 +24,7 @@ public sealed class DaemonSetAfterStartFixer : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.DaemonSetAfterStart);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
     public override Task RegisterCodeFixesAsync(CodeFixContext context)
     {

@@ -23,7 +23,7 @@ public sealed class EndlessConsumerFixer : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(RuleIdentifiers.EndlessConsumerNotDaemon);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
     public override Task RegisterCodeFixesAsync(CodeFixContext context)
     {
