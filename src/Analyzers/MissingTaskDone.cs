@@ -18,19 +18,13 @@ internal static class MissingTaskDone
     /// <summary>Property: the queue expression as written.</summary>
     public const string QueueProperty = "Queue";
 
-    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, IReadOnlyList<ControlFlowGraph> graphs, MultiprocTypes types)
-    {
-        foreach (var cfg in graphs)
-            AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
-    }
-
     private static bool IsTakeName(string name) => name is "Get" or "GetNowait" or "GetAsync" or "TryGet";
 
     /// <summary>Get, GetNowait, GetAsync or TryGet of a JoinableQueue: the calls the analysis starts from.</summary>
     internal static bool IsTake(IInvocationOperation inv, MultiprocTypes types) =>
         IsTakeName(inv.TargetMethod.Name) && types.IsJoinableQueue(inv.Instance?.Type) && types.IsProcessQueue(inv.TargetMethod.ContainingType);
 
-    private static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
+    internal static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {
         PathFlowGraph? graph = null;
         var handedOn = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);

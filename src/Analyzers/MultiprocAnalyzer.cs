@@ -265,9 +265,12 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 // Nested functions only where they hold an operation these rules report at or follow.
                 var graphs = new List<ControlFlowGraph>(PathFlowGraph.GraphsOf(block, state.HoldsGraphOperation));
                 if ((gates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeBlock(block, graphs, types);
-                if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeBlock(block, graphs, types);
-                if ((gates & TakesFromJoinable) != 0) MissingTaskDone.AnalyzeBlock(block, graphs, types);
-                if (queueSize) QueueSizeCheck.AnalyzeBlock(block, graphs, types);
+                foreach (var cfg in graphs)
+                {
+                    if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
+                    if ((gates & TakesFromJoinable) != 0) MissingTaskDone.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
+                    if (queueSize) QueueSizeCheck.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
+                }
             }
             if (block.OwningSymbol is not IMethodSymbol) return;
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);

@@ -30,12 +30,6 @@ internal static class QueueSizeCheck
     /// <summary>Property: the queue expression as written.</summary>
     public const string QueueProperty = "Queue";
 
-    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, IReadOnlyList<ControlFlowGraph> graphs, MultiprocTypes types)
-    {
-        foreach (var cfg in graphs)
-            AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
-    }
-
     internal const int SizeRead = 1;
     internal const int QueueCall = 2;
 
@@ -56,7 +50,7 @@ internal static class QueueSizeCheck
 
     private static bool IsPut(string name) => name is "Put" or "PutNowait" or "PutAsync";
 
-    private static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
+    internal static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {
         PathFlowGraph? graph = null;
         foreach (var block in cfg.Blocks)

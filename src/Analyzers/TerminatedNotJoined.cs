@@ -20,16 +20,10 @@ internal static class TerminatedNotJoined
     /// <summary>Property: the process expression as written.</summary>
     public const string ProcessProperty = "Process";
 
-    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, IReadOnlyList<ControlFlowGraph> graphs, MultiprocTypes types)
-    {
-        foreach (var cfg in graphs)
-            AnalyzeGraph(cfg, types, ctx.ReportDiagnostic);
-    }
-
     internal static bool IsTerminate(IInvocationOperation inv, MultiprocTypes types) =>
         inv.TargetMethod.Name is "Terminate" or "Kill" && types.IsChildProcess(inv.TargetMethod.ContainingType);
 
-    private static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
+    internal static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {
         PathFlowGraph? graph = null;
         var handedOn = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
