@@ -59,6 +59,8 @@ internal sealed class InProcessSynchronizer
     private readonly ConcurrentDictionary<ISymbol, string> _lockTargets = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, byte> _unnamedMutexes = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentBag<Pending> _pending = new();
+    // Per target method declared in the file of a creation: the symbols its body uses as locks.
+    private readonly ConcurrentDictionary<IMethodSymbol, Dictionary<ISymbol, string>?> _targetLockUses = new(SymbolEqualityComparer.Default);
 
     public InProcessSynchronizer(MultiprocTypes types) => _types = types;
 
@@ -90,7 +92,7 @@ internal sealed class InProcessSynchronizer
             var kind = KindByType(value.Type, types)
                 ?? (IsUnnamedMutex(value, argSymbol, root, types) ? UnnamedMutexKind : null)
                 ?? (argSymbol is ILocalSymbol or IParameterSymbol ? LockKindIn(root, argSymbol, types) : null);
-            kind ??= LockKindOfTargetParameter(target.TargetMethod, argument.Parameter, tree, creation.SemanticModel, types, ctx.CancellationToken, out unknown);
+            kind ??= LockKindOfTargetParameter(target.TargetMethod, argument.Parameter, tree, creation.SemanticModel, ctx.CancellationToken, out unknown);
             if (kind is null)
             {
                 if (argSymbol is IFieldSymbol || unknown) _pending.Add(new Pending(argument, argSymbol, argument.Parameter, name));
@@ -192,18 +194,26 @@ internal sealed class InProcessSynchronizer
     /// <summary>
     /// How the target method uses its parameter as a lock, when the target is declared in this file;
     /// <paramref name="unknown"/> is true when it is declared in another file (decided at compilation end).
+    /// The target's lock uses are found once per target (<see cref="_targetLockUses"/>).
     /// </summary>
-    private static string? LockKindOfTargetParameter(IMethodSymbol target, IParameterSymbol parameter, SyntaxTree tree, SemanticModel? model,
-        MultiprocTypes types, CancellationToken ct, out bool unknown)
+    private string? LockKindOfTargetParameter(IMethodSymbol target, IParameterSymbol parameter, SyntaxTree tree, SemanticModel? model,
+        CancellationToken ct, out bool unknown)
     {
         unknown = false;
-        var body = TargetBody(target, tree, model, ct);
-        if (body is null)
+        var definition = target.OriginalDefinition;
+        var inTree = false;
+        foreach (var reference in definition.DeclaringSyntaxReferences)
+            if (reference.SyntaxTree == tree) { inTree = true; break; }
+        // No body here (another file, no semantic model, no operation): decided at compilation end if it has a declaration.
+        var uses = inTree && model is not null
+            ? _targetLockUses.GetOrAdd(definition, _ => TargetBody(definition, tree, model, ct) is { } body ? LockUsesIn(body, _types) : null)
+            : null;
+        if (uses is null)
         {
-            unknown = !target.DeclaringSyntaxReferences.IsEmpty;
+            unknown = !definition.DeclaringSyntaxReferences.IsEmpty;
             return null;
         }
-        return LockKindIn(body, parameter.OriginalDefinition, types);
+        return uses.TryGetValue(parameter.OriginalDefinition, out var kind) ? kind : null;
     }
 
     private static IOperation? TargetBody(IMethodSymbol target, SyntaxTree tree, SemanticModel? model, CancellationToken ct)

@@ -217,7 +217,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 {
                     var reference = (IPropertyReferenceOperation)operation;
                     _graph?.Record(context.ContainingSymbol, operation);
-                    _mp0009?.MemberReferenced(context.ContainingSymbol, operation);
+                    // MP0009 looks at static members only: the cheap test here, the rest in the rule.
+                    if (_mp0009 is not null && reference.Property.IsStatic) _mp0009.MemberReferenced(context.ContainingSymbol, operation);
                     _mp0013?.PropertyReferenced(reference);
                     if (_mp0005) QueueOperation(operation, state);
                     if (_mp0004 && reference.Parent is ISimpleAssignmentOperation or ICompoundAssignmentOperation
@@ -226,7 +227,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     break;
                 }
                 case OperationKind.FieldReference:
-                    _mp0009?.MemberReferenced(context.ContainingSymbol, operation);
+                    if (_mp0009 is not null && ((IFieldReferenceOperation)operation).Field is { IsStatic: true, IsConst: false })
+                        _mp0009.MemberReferenced(context.ContainingSymbol, operation);
                     break;
                 case OperationKind.MethodReference:
                     _graph?.Record(context.ContainingSymbol, operation);
