@@ -83,7 +83,8 @@ internal static class StartJoinOrder
                 var b = work.Dequeue();
                 queued[b] = false;
                 var state = new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default);
-                var before = new Dictionary<ISymbol, int>(state, SymbolEqualityComparer.Default);
+                // The state at the block's entry is only needed for its exception successors (most blocks have none).
+                var before = graph.ExceptionSuccessors(b).Count > 0 ? new Dictionary<ISymbol, int>(state, SymbolEqualityComparer.Default) : null;
                 Transfer(_cfg.Blocks[b], state, report: null);
                 void Flow(int target, Dictionary<ISymbol, int> s)
                 {
@@ -95,7 +96,7 @@ internal static class StartJoinOrder
                     }
                 }
                 foreach (var s in graph.NormalSuccessors(b)) Flow(s, state);
-                if (graph.ExceptionSuccessors(b).Count > 0)
+                if (before is not null)
                 {
                     foreach (var kv in before)
                         state[kv.Key] = state.TryGetValue(kv.Key, out var v) ? v | kv.Value : kv.Value;
