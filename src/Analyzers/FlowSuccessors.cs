@@ -71,30 +71,10 @@ internal sealed class FlowSuccessors
 
     public IReadOnlyList<int> Of(int ordinal) => _successors[ordinal];
 
-    /// <summary>The graph and those of the local functions and lambdas in it, recursively.</summary>
-    internal static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph cfg)
-    {
-        yield return cfg;
-        foreach (var localFunction in cfg.LocalFunctions)
-            foreach (var nested in WithNestedGraphs(cfg.GetLocalFunctionControlFlowGraph(localFunction)))
-                yield return nested;
-        foreach (var block in cfg.Blocks)
-        {
-            var lambdas = block.Operations.SelectMany(o => o.DescendantsAndSelf())
-                .Concat(block.BranchValue?.DescendantsAndSelf() ?? Enumerable.Empty<IOperation>())
-                .OfType<IFlowAnonymousFunctionOperation>();
-            foreach (var lambda in lambdas)
-                foreach (var nested in WithNestedGraphs(cfg.GetAnonymousFunctionControlFlowGraph(lambda)))
-                    yield return nested;
-        }
-    }
-
-
     /// <summary>
-    /// Like <see cref="WithNestedGraphs(ControlFlowGraph)"/>, but the graph of a local function or
+    /// The graph and those of the local functions and lambdas nested in it, recursively; the graph of a local function or
     /// lambda (and of those nested in it) is only built when <paramref name="worthEntering"/> accepts
     /// the span of its syntax: building graphs for every LINQ lambda of a method is most of the cost.
-    /// Same graphs, same order, for the functions accepted.
     /// </summary>
     internal static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph cfg, System.Func<Microsoft.CodeAnalysis.Text.TextSpan, bool> worthEntering)
     {

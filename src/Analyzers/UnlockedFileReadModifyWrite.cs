@@ -342,7 +342,7 @@ internal sealed class UnlockedFileReadModifyWrite
             }
         }
 
-        var (holdSpans, lockSpans) = StructuralSpans(body, types);
+        var (holdSpans, lockSpans) = StructuralSpans(body, ft);
         var reachableFrom = new Dictionary<int, HashSet<int>>();
 
         foreach (var read in accesses.Where(a => a.Read && a.Held is not null))
@@ -441,29 +441,19 @@ internal sealed class UnlockedFileReadModifyWrite
     }
 
     /// <summary>Spans covered by a <c>ProcessLock.Hold()</c> using, and by C# <c>lock</c> statements.</summary>
-    private static (List<TextSpan> Hold, List<TextSpan> Lock) StructuralSpans(IOperation body, MultiprocTypes types)
+    private static (List<TextSpan> Hold, List<TextSpan> Lock) StructuralSpans(IOperation body, FileTypes ft)
     {
         var hold = new List<TextSpan>();
         var locks = new List<TextSpan>();
         foreach (var op in body.Descendants())
         {
-            switch (op)
-            {
-                case IUsingOperation u when IsHold(u.Resources, types):
-                    hold.Add(u.Body.Syntax.Span);
-                    break;
-                case IUsingDeclarationOperation d when IsHold(d.DeclarationGroup, types) && d.Parent is IBlockOperation block:
-                    hold.Add(TextSpan.FromBounds(d.Syntax.Span.End, block.Syntax.Span.End));
-                    break;
-                case ILockOperation l:
-                    locks.Add(l.Body.Syntax.Span);
-                    break;
-            }
+            if (op is ILockOperation l) locks.Add(l.Body.Syntax.Span);
+            else if (op.Kind is OperationKind.Using or OperationKind.UsingDeclaration && HoldSpan(op, ft) is { } span) hold.Add(span);
         }
         return (hold, locks);
     }
 
-    /// <summary>The span a <c>ProcessLock.Hold()</c> using covers (as <see cref="StructuralSpans"/> has it), or null.</summary>
+    /// <summary>The span a <c>ProcessLock.Hold()</c> using (statement or declaration) covers, or null.</summary>
     private static TextSpan? HoldSpan(IOperation operation, FileTypes ft)
     {
         if (ft.ProcessLock is null) return null;
@@ -477,10 +467,6 @@ internal sealed class UnlockedFileReadModifyWrite
             _ => null,
         };
     }
-
-    private static bool IsHold(IOperation resources, MultiprocTypes types) =>
-        resources.DescendantsAndSelf().OfType<IInvocationOperation>()
-            .Any(i => i.TargetMethod.Name == "Hold" && types.IsProcessLock(i.TargetMethod.ContainingType));
 
     private static string? FindProcessLockInScope(ControlFlowGraph cfg, Access read, IMethodSymbol method, FileTypes ft)
     {
