@@ -116,7 +116,8 @@ internal sealed class FlowSuccessors
             foreach (var h in handlers) AddEdge(list, h, handlerEntries);
     }
 
-    private static void CollectHandlers(ControlFlowRegion region, Dictionary<int, List<int>> handlerEntries)
+    /// <summary>Per try block's first block, the first blocks of its catch handlers.</summary>
+    internal static void CollectHandlers(ControlFlowRegion region, Dictionary<int, List<int>> handlerEntries)
     {
         if (region.Kind == ControlFlowRegionKind.TryAndCatch && region.NestedRegions.Length > 1)
         {
@@ -131,7 +132,8 @@ internal sealed class FlowSuccessors
         foreach (var nested in region.NestedRegions) CollectHandlers(nested, handlerEntries);
     }
 
-    private static IEnumerable<ControlFlowBranch> Branches(BasicBlock block)
+    /// <summary>A block's fall-through and conditional branches.</summary>
+    internal static IEnumerable<ControlFlowBranch> Branches(BasicBlock block)
     {
         if (block.FallThroughSuccessor is not null) yield return block.FallThroughSuccessor;
         if (block.ConditionalSuccessor is not null) yield return block.ConditionalSuccessor;

@@ -178,10 +178,10 @@ internal static class ProcessNotJoined
         // Static routing: finally continuations and catch entries.
         var finallyContinuations = new Dictionary<ControlFlowRegion, HashSet<object>>();
         var handlerEntries = new Dictionary<int, List<int>>();
-        CollectHandlers(cfg.Root, handlerEntries);
+        FlowSuccessors.CollectHandlers(cfg.Root, handlerEntries);
         foreach (var b in blocks)
         {
-            foreach (var branch in Branches(b))
+            foreach (var branch in FlowSuccessors.Branches(b))
             {
                 if (branch.FinallyRegions.IsEmpty) continue;
                 for (var i = 0; i < branch.FinallyRegions.Length; i++)
@@ -226,7 +226,7 @@ internal static class ProcessNotJoined
             if (references[ordinal] is { } blockReferences)
                 foreach (var reference in blockReferences) Transfer(reference, state, info, startLocal, reported, context);
 
-            foreach (var branch in Branches(block))
+            foreach (var branch in FlowSuccessors.Branches(block))
             {
                 if (branch.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow or ControlFlowBranchSemantics.Error)
                     continue;
@@ -253,27 +253,6 @@ internal static class ProcessNotJoined
         var exit = inStates[n - 1];
         if (exit is not null)
             foreach (var start in exit.OfType<IInvocationOperation>()) Report(start, startLocal[start], reported, context);
-    }
-
-    private static void CollectHandlers(ControlFlowRegion region, Dictionary<int, List<int>> handlerEntries)
-    {
-        if (region.Kind == ControlFlowRegionKind.TryAndCatch && region.NestedRegions.Length > 1)
-        {
-            var tryRegion = region.NestedRegions[0];
-            for (var i = 1; i < region.NestedRegions.Length; i++)
-            {
-                if (!handlerEntries.TryGetValue(tryRegion.FirstBlockOrdinal, out var list))
-                    handlerEntries[tryRegion.FirstBlockOrdinal] = list = new List<int>();
-                list.Add(region.NestedRegions[i].FirstBlockOrdinal);
-            }
-        }
-        foreach (var nested in region.NestedRegions) CollectHandlers(nested, handlerEntries);
-    }
-
-    private static IEnumerable<ControlFlowBranch> Branches(BasicBlock block)
-    {
-        if (block.FallThroughSuccessor is not null) yield return block.FallThroughSuccessor;
-        if (block.ConditionalSuccessor is not null) yield return block.ConditionalSuccessor;
     }
 
     /// <summary>Pre-order (the order of <c>DescendantsAndSelf</c>) collection of the references to tracked locals.</summary>
