@@ -46,6 +46,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     private const int CreatesProcess = 32;      // MP0009
     private const int QueueSizeGate = QueueSizeCheck.SizeRead | QueueSizeCheck.QueueCall; // MP0005, in BlockState.QueueFlags
     private const int GraphGates = StartsOrJoins | Terminates | TakesFromJoinable;
+    /// <summary>The gates of the rules that read a linear body without a graph (<see cref="LinearFlow"/>).</summary>
+    private const int LinearGates = StartsProcess | StartsOrJoins | Terminates | CreatesProcess;
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         Descriptors.MP0001_UnlockedReadModifyWrite,
@@ -62,6 +64,19 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         Descriptors.MP0012_StartTwiceOrJoinBeforeStart,
         Descriptors.MP0013_DaemonStartsChildren);
 
+    private readonly bool _linearFlow;
+
+    /// <summary>The analyzer the compiler and the IDE load.</summary>
+    public MultiprocAnalyzer() : this(linearFlow: true)
+    {
+    }
+
+    /// <param name="linearFlow">
+    /// Whether linear bodies are read without a control flow graph (<see cref="LinearFlow"/>); off only in the tests that
+    /// check both ways give the same diagnostics.
+    /// </param>
+    internal MultiprocAnalyzer(bool linearFlow) => _linearFlow = linearFlow;
+
     public override void Initialize(AnalysisContext context)
     {
         // Generated code is not analyzed (no Analyze flag: no callbacks in generated files or [GeneratedCode] members),
@@ -75,7 +90,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var ct = start.CancellationToken;
             if (!MultiprocTypes.ReferencesMultiproc(compilation)) return;
             // The types and the rules' state are set up on the first body, not here: see MultiprocTypes.ReferencesMultiproc.
-            var lazyRules = new Lazy<Rules>(() => Rules.For(compilation, MultiprocTypes.For(compilation), ct), LazyThreadSafetyMode.ExecutionAndPublication);
+            var linearFlow = _linearFlow;
+            var lazyRules = new Lazy<Rules>(() => Rules.For(compilation, MultiprocTypes.For(compilation), linearFlow, ct), LazyThreadSafetyMode.ExecutionAndPublication);
 
             start.RegisterOperationBlockStartAction(blockStart =>
             {
@@ -127,9 +143,12 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         private readonly EndlessConsumer? _mp0011;
         private readonly DaemonStartsChildren? _mp0013;
 
-        private Rules(Compilation compilation, MultiprocTypes types, CancellationToken ct)
+        private readonly bool _linearFlow;
+
+        private Rules(Compilation compilation, MultiprocTypes types, bool linearFlow, CancellationToken ct)
         {
             _types = types;
+            _linearFlow = linearFlow;
             if (!types.HasMultiproc)
             {
                 Kinds = ImmutableArray<OperationKind>.Empty;
@@ -166,8 +185,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             Kinds = kinds.ToImmutableArray();
         }
 
-        public static Rules For(Compilation compilation, MultiprocTypes types, CancellationToken ct) =>
-            new(compilation, types, ct);
+        public static Rules For(Compilation compilation, MultiprocTypes types, bool linearFlow, CancellationToken ct) =>
+            new(compilation, types, linearFlow, ct);
 
         public ImmutableArray<OperationKind> Kinds { get; }
 
@@ -193,7 +212,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     if (_mp0010 && TerminatedNotJoined.IsTerminate(invocation, types)) gates |= Terminates;
                     if (_mp0006 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesFromJoinable;
                     if (_mp0011 is not null && _mp0011.IsGate(invocation)) gates |= TakesFromQueue;
-                    if ((gates & GraphGates) != 0) state.AddGraphSpan(operation);
+                    // MP0003's starts too: a nested function holding one is analyzed (LinearFlow.Of, GraphsOf).
+                    if ((gates & (GraphGates | StartsProcess)) != 0) state.AddGraphSpan(operation);
                     state.Gates |= gates;
                     break;
                 }
@@ -259,24 +279,33 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         {
             var gates = state.Gates;
             var types = _types;
-            if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types);
+            // A linear body (one path, see LinearFlow) answers the path questions of MP0003, MP0009, MP0010 and MP0012
+            // without a graph; the others (MP0005, MP0006) still build one.
+            var linear = (gates & LinearGates) != 0 && _linearFlow ? LinearFlow.Of(block, state.HoldsGraphOperation) : null;
+            if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear);
             var queueSize = (state.QueueFlags & QueueSizeGate) == QueueSizeGate;
-            if (((gates & GraphGates) != 0 || queueSize) && BlockGate.HasExecutableRoot(block.OperationBlocks))
+            if (linear is not null)
+            {
+                if ((gates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeLinear(linear, types, block.ReportDiagnostic);
+                if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeLinear(linear, types, block.ReportDiagnostic);
+            }
+            var graphGates = linear is null ? gates & GraphGates : gates & TakesFromJoinable;
+            if ((graphGates != 0 || queueSize) && BlockGate.HasExecutableRoot(block.OperationBlocks))
             {
                 // The body's graph and those of its lambdas and local functions, found once for all the graph rules.
                 // Nested functions only where they hold an operation these rules report at or follow.
                 var graphs = new List<ControlFlowGraph>(PathFlowGraph.GraphsOf(block, state.HoldsGraphOperation));
-                if ((gates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeBlock(block, graphs, types);
+                if ((graphGates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeBlock(block, graphs, types);
                 foreach (var cfg in graphs)
                 {
-                    if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
-                    if ((gates & TakesFromJoinable) != 0) MissingTaskDone.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
+                    if ((graphGates & Terminates) != 0) TerminatedNotJoined.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
+                    if ((graphGates & TakesFromJoinable) != 0) MissingTaskDone.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
                     if (queueSize) QueueSizeCheck.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
                 }
             }
             if (block.OwningSymbol is not IMethodSymbol) return;
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
-            if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block);
+            if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);
             if ((gates & TakesFromQueue) != 0) _mp0011!.BlockEnded(block);
         }
 

@@ -38,7 +38,8 @@ internal static class ProcessNotJoined
             && (types.IsChildProcess(method.ContainingType) || types.IsChildProcess(invocation.Instance?.Type));
     }
 
-    internal static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types)
+    /// <param name="linear">The body and its nested functions when all are linear (<see cref="LinearFlow"/>): no graph is built then.</param>
+    internal static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types, List<LinearFlow>? linear)
     {
         var seen = new HashSet<IOperation>();
         foreach (var block in context.OperationBlocks)
@@ -48,6 +49,11 @@ internal static class ProcessNotJoined
             if (body is not (IMethodBodyOperation or IConstructorBodyOperation) || !seen.Add(body)) continue;
             var info = Prepass(body, types, context);
             if (info.Tracked.Count == 0) continue;
+            if (linear is not null)
+            {
+                foreach (var function in linear) AnalyzeLinear(function, info, context);
+                continue;
+            }
             var graph = context.GetControlFlowGraph(block);
             // Nested graphs (lambdas, local functions) only matter where a tracked local is started.
             var startSpans = info.StartSpans;
@@ -255,9 +261,30 @@ internal static class ProcessNotJoined
             foreach (var start in exit.OfType<IInvocationOperation>()) Report(start, startLocal[start], reported, context);
     }
 
-    /// <summary>Pre-order (the order of <c>DescendantsAndSelf</c>) collection of the references to tracked locals.</summary>
+    /// <summary>
+    /// A linear function (one path): the references to tracked locals in order, each through the transfer function, then
+    /// the facts alive at the end reported, as <see cref="AnalyzeGraph"/> does over a graph with one path.
+    /// </summary>
+    private static void AnalyzeLinear(LinearFlow function, PrepassInfo info, OperationBlockAnalysisContext context)
+    {
+        List<ILocalReferenceOperation>? references = null;
+        var anyStart = false;
+        foreach (var step in function.Steps) CollectTrackedReferences(step, info, ref references, ref anyStart);
+        if (!anyStart) return;
+        var state = new HashSet<object>();
+        var reported = new HashSet<IInvocationOperation>();
+        var startLocal = new Dictionary<IInvocationOperation, ILocalSymbol>();
+        foreach (var reference in references!) Transfer(reference, state, info, startLocal, reported, context);
+        foreach (var start in state.OfType<IInvocationOperation>().ToList()) Report(start, startLocal[start], reported, context);
+    }
+
+    /// <summary>
+    /// Pre-order (the order of <c>DescendantsAndSelf</c>) collection of the references to tracked locals. Nested functions are
+    /// not entered: a graph holds none, and in a linear function (<see cref="LinearFlow"/>) they are functions of their own.
+    /// </summary>
     private static void CollectTrackedReferences(IOperation operation, PrepassInfo info, ref List<ILocalReferenceOperation>? list, ref bool anyStart)
     {
+        if (operation.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction) return;
         if (operation is ILocalReferenceOperation reference && info.Tracked.Contains(reference.Local))
         {
             (list ??= new List<ILocalReferenceOperation>()).Add(reference);

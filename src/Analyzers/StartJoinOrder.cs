@@ -24,7 +24,14 @@ internal static class StartJoinOrder
     internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, IReadOnlyList<ControlFlowGraph> graphs, MultiprocTypes types)
     {
         foreach (var cfg in graphs)
-            new Analysis(cfg, types).Run(ctx.ReportDiagnostic);
+            new Analysis(cfg.OriginalOperation, types).Run(cfg, ctx.ReportDiagnostic);
+    }
+
+    /// <summary>The same analysis over linear functions (<see cref="LinearFlow"/>): their one path, step by step.</summary>
+    internal static void AnalyzeLinear(IReadOnlyList<LinearFlow> functions, MultiprocTypes types, System.Action<Diagnostic> report)
+    {
+        foreach (var function in functions)
+            new Analysis(function.Root, types).RunLinear(function, report);
     }
 
     internal static bool IsStartOrJoin(IInvocationOperation inv, MultiprocTypes types) =>
@@ -32,21 +39,22 @@ internal static class StartJoinOrder
 
     private sealed class Analysis
     {
-        private readonly ControlFlowGraph _cfg;
+        private readonly IOperation _function;
         private readonly MultiprocTypes _types;
         private readonly HashSet<ISymbol> _untracked = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<CaptureId, bool> _captureIsCreation = new();
 
-        public Analysis(ControlFlowGraph cfg, MultiprocTypes types)
+        /// <param name="function">The function analyzed: a body, or a lambda or local function (a graph's original operation).</param>
+        public Analysis(IOperation function, MultiprocTypes types)
         {
-            _cfg = cfg;
+            _function = function;
             _types = types;
         }
 
         /// <summary>Variables used inside nested functions may be started or joined there: not tracked.</summary>
         private void FindUntracked()
         {
-            foreach (var child in _cfg.OriginalOperation.ChildOperations) FindUntracked(child, inNestedFunction: false);
+            foreach (var child in _function.ChildOperations) FindUntracked(child, inNestedFunction: false);
         }
 
         private void FindUntracked(IOperation op, bool inNestedFunction)
@@ -66,12 +74,20 @@ internal static class StartJoinOrder
             foreach (var child in op.ChildOperations) FindUntracked(child, inNestedFunction);
         }
 
-        public void Run(System.Action<Diagnostic> report)
+        /// <summary>One path: the steps in order, reporting as they go (a report needs no fixpoint).</summary>
+        public void RunLinear(LinearFlow function, System.Action<Diagnostic> report)
+        {
+            FindUntracked();
+            var state = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+            foreach (var step in function.Steps) Visit(step, state, report);
+        }
+
+        public void Run(ControlFlowGraph cfg, System.Action<Diagnostic> report)
         {
             // Only graphs with a Start/Join get here: the body's own (the analyzer's gate) and the nested functions that hold one.
             FindUntracked();
-            var graph = new PathFlowGraph(_cfg);
-            var n = _cfg.Blocks.Length;
+            var graph = new PathFlowGraph(cfg);
+            var n = cfg.Blocks.Length;
             var input = new Dictionary<ISymbol, int>?[n];
             input[0] = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
             var work = new Queue<int>();
@@ -85,7 +101,7 @@ internal static class StartJoinOrder
                 var state = new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default);
                 // The state at the block's entry is only needed for its exception successors (most blocks have none).
                 var before = graph.ExceptionSuccessors(b).Count > 0 ? new Dictionary<ISymbol, int>(state, SymbolEqualityComparer.Default) : null;
-                Transfer(_cfg.Blocks[b], state, report: null);
+                Transfer(cfg.Blocks[b], state, report: null);
                 void Flow(int target, Dictionary<ISymbol, int> s)
                 {
                     if (target < 0) return;
@@ -108,7 +124,7 @@ internal static class StartJoinOrder
             for (var b = 0; b < n; b++)
             {
                 if (input[b] is null) continue;
-                Transfer(_cfg.Blocks[b], new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default), d =>
+                Transfer(cfg.Blocks[b], new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default), d =>
                 {
                     if (reported.Add(d.Location.SourceTree!.GetRoot().FindNode(d.Location.SourceSpan))) report(d);
                 });
@@ -146,6 +162,11 @@ internal static class StartJoinOrder
                 IParameterReferenceOperation p => p.Parameter,
                 _ => null,
             };
+            return Tracked(symbol);
+        }
+
+        private ISymbol? Tracked(ISymbol? symbol)
+        {
             if (symbol is null || _untracked.Contains(symbol)) return null;
             var type = symbol is ILocalSymbol ls ? ls.Type : ((IParameterSymbol)symbol).Type;
             return _types.IsChildProcess(type) ? symbol : null;
@@ -161,6 +182,15 @@ internal static class StartJoinOrder
         {
             switch (op)
             {
+                case IAnonymousFunctionOperation or ILocalFunctionOperation:
+                    // A function of its own (only met in linear functions: a graph holds none).
+                    return;
+                case IVariableDeclaratorOperation declarator when Tracked(declarator.Symbol) is { } declared:
+                    // A declaration with an initializer (a graph has an assignment instead).
+                    if (declarator.GetVariableInitializer()?.Value is not { } initial) return;
+                    Visit(initial, state, report);
+                    state[declared] = IsCreation(initial) ? NotStarted : Unknown;
+                    return;
                 case IFlowCaptureOperation capture:
                     Visit(capture.Value, state, report);
                     _captureIsCreation[capture.Id] = ChildTargets.AsChildProcessCreation(capture.Value, _types) is not null;

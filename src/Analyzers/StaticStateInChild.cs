@@ -62,7 +62,8 @@ internal sealed class StaticStateInChild
     /// At the end of a method's operation block that creates a ChildProcess (parents: only such bodies get
     /// their graph built): the reads of statics after a Join.
     /// </summary>
-    public void BlockEnded(OperationBlockAnalysisContext block)
+    /// <param name="linear">The body's linear form (<see cref="LinearFlow"/>), when it is linear: no graph is built then.</param>
+    public void BlockEnded(OperationBlockAnalysisContext block, LinearFlow? linear)
     {
         var types = _types;
         var assembly = _assembly;
@@ -94,7 +95,9 @@ internal sealed class StaticStateInChild
                 }
             }
             if (targetList is null || !joins || !readsStatic) continue;
-            var reads = ReadsAfterJoin(block.GetControlFlowGraph(body), types, assembly);
+            var root = body;
+            while (root.Parent is not null) root = root.Parent;
+            var reads = linear is not null && linear.Root == root ? ReadsAfterJoin(linear, types, assembly) : ReadsAfterJoin(block.GetControlFlowGraph(body), types, assembly);
             if (reads.Count > 0) _parents.Add(new Parent(targetList.ToImmutableArray(), reads));
         }
     }
@@ -214,6 +217,31 @@ internal sealed class StaticStateInChild
                     if (member is null || op.Parent is ISimpleAssignmentOperation s && s.Target == op) continue;
                     reads.Add((member, op.Syntax.GetLocation()));
                 }
+            }
+        }
+        return reads;
+    }
+
+    /// <summary>The same on a linear body's one path: the reads in the steps after the first step that joins.</summary>
+    private static List<(ISymbol, Location)> ReadsAfterJoin(LinearFlow linear, MultiprocTypes types, IAssemblySymbol assembly)
+    {
+        var reads = new List<(ISymbol, Location)>();
+        var steps = linear.Steps;
+        var joined = false;
+        foreach (var step in steps)
+        {
+            if (joined)
+            {
+                LinearFlow.ForEachOutsideFunctions(step, reads, (op, list) =>
+                {
+                    var member = StaticMember(op, assembly);
+                    if (member is null || op.Parent is ISimpleAssignmentOperation s && s.Target == op) return;
+                    list.Add((member, op.Syntax.GetLocation()));
+                });
+            }
+            else
+            {
+                joined = LinearFlow.AnyOutsideFunctions(step, op => op is IInvocationOperation inv && ChildProcessSites.IsJoin(inv, types));
             }
         }
         return reads;

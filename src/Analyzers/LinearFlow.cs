@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// A function (method body, lambda, local function) whose code runs on one path, in the order of its operation tree:
+/// its steps are the statements it runs, in order. No branch, loop, <c>try</c>, <c>lock</c>, <c>switch</c>,
+/// <c>goto</c>, <c>throw</c>, <c>?:</c>, <c>??</c>, <c>?.</c>, <c>&amp;&amp;</c> or <c>||</c>, and a <c>return</c>
+/// only as its last statement; <c>using</c> statements and declarations are allowed (their disposal runs at the end of
+/// their scope on the one path), and so are <c>await</c>s.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The graph rules (MP0003, MP0009, MP0010, MP0012) ask path questions that a linear function answers by reading its
+/// steps in order, so they skip the control flow graph there: building the graph is most of what they cost, and most
+/// bodies that start and join a process are linear (<c>var p = new ChildProcess(…); p.Start(); p.Join();</c>).
+/// </para>
+/// <para>
+/// Implicit exceptions are not paths for those rules outside try regions (see <see cref="PathFlowGraph"/>), and a
+/// linear function has no try region, so its one path is the only one. Nested functions are not part of the path: the
+/// steps' operations are walked with <see cref="ForEachOutsideFunctions"/>, which does not enter them, as a graph does not.
+/// </para>
+/// </remarks>
+internal sealed class LinearFlow
+{
+    private LinearFlow(IOperation root, List<IOperation> steps)
+    {
+        Root = root;
+        Steps = steps;
+    }
+
+    /// <summary>The function: a method or constructor body, or an anonymous function or local function operation.</summary>
+    public IOperation Root { get; }
+
+    /// <summary>The statements the function runs, in order (a constructor initializer first, nested blocks flattened).</summary>
+    public IReadOnlyList<IOperation> Steps { get; }
+
+    /// <summary>
+    /// The body of <paramref name="context"/> and the nested functions in it that <paramref name="worthEntering"/> accepts
+    /// (by the span of their syntax; nested ones in those, too), each as a linear function; null when the body has no
+    /// single executable root or one of them is not linear (then the rules build graphs).
+    /// </summary>
+    public static List<LinearFlow>? Of(OperationBlockAnalysisContext context, Func<TextSpan, bool> worthEntering)
+    {
+        IOperation? body = null;
+        foreach (var block in context.OperationBlocks)
+        {
+            var root = block;
+            while (root.Parent is not null) root = root.Parent;
+            if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
+            if (body is null) body = root;
+            else if (body != root) return null;
+        }
+        if (body is null) return null;
+
+        var result = new List<LinearFlow>();
+        var pending = new Stack<IOperation>();
+        pending.Push(body);
+        while (pending.Count > 0)
+        {
+            var function = pending.Pop();
+            var steps = new List<IOperation>();
+            var nested = new List<IOperation>();
+            if (!AddFunction(function, steps, nested)) return null;
+            result.Add(new LinearFlow(function, steps));
+            foreach (var n in nested)
+                if (worthEntering(n.Syntax.Span)) pending.Push(n);
+        }
+        return result;
+    }
+
+    /// <summary>Calls <paramref name="action"/> for <paramref name="operation"/> and its descendants, not entering nested functions.</summary>
+    public static void ForEachOutsideFunctions<TState>(IOperation operation, TState state, Action<IOperation, TState> action)
+    {
+        if (operation.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction) return;
+        action(operation, state);
+        foreach (var child in operation.ChildOperations) ForEachOutsideFunctions(child, state, action);
+    }
+
+    /// <summary>Whether <paramref name="operation"/> or a descendant outside nested functions satisfies <paramref name="predicate"/>.</summary>
+    public static bool AnyOutsideFunctions(IOperation operation, Func<IOperation, bool> predicate)
+    {
+        if (operation.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction) return false;
+        if (predicate(operation)) return true;
+        foreach (var child in operation.ChildOperations)
+            if (AnyOutsideFunctions(child, predicate)) return true;
+        return false;
+    }
+
+    private static bool AddFunction(IOperation function, List<IOperation> steps, List<IOperation> nested)
+    {
+        switch (function)
+        {
+            case IMethodBodyOperation method:
+                if (method.BlockBody is not null && method.ExpressionBody is not null) return false;
+                return AddBlock(method.BlockBody ?? method.ExpressionBody, steps, nested, last: true);
+            case IConstructorBodyOperation constructor:
+                if (constructor.BlockBody is not null && constructor.ExpressionBody is not null) return false;
+                if (constructor.Initializer is { } initializer && !AddStep(initializer, steps, nested)) return false;
+                return AddBlock(constructor.BlockBody ?? constructor.ExpressionBody, steps, nested, last: true);
+            case IBlockOperation block:
+                return AddBlock(block, steps, nested, last: true);
+            case IAnonymousFunctionOperation lambda:
+                return AddBlock(lambda.Body, steps, nested, last: true);
+            case ILocalFunctionOperation local:
+                if (local.Body is not null && local.IgnoredBody is not null) return false;
+                return AddBlock(local.Body ?? local.IgnoredBody, steps, nested, last: true);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The statements of a block; <paramref name="last"/>: nothing runs after it in the function (a return may end it).</summary>
+    private static bool AddBlock(IBlockOperation? block, List<IOperation> steps, List<IOperation> nested, bool last)
+    {
+        if (block is null) return true;
+        var operations = block.Operations;
+        for (var i = 0; i < operations.Length; i++)
+            if (!AddStatement(operations[i], steps, nested, last && i == operations.Length - 1)) return false;
+        return true;
+    }
+
+    private static bool AddStatement(IOperation statement, List<IOperation> steps, List<IOperation> nested, bool last)
+    {
+        switch (statement)
+        {
+            case IBlockOperation inner:
+                return AddBlock(inner, steps, nested, last);
+            case IUsingOperation @using:
+                // The resources, then the body; the disposal at the end of the body is no Start, Join or read.
+                return AddStep(@using.Resources, steps, nested) && AddStatement(@using.Body, steps, nested, last: false);
+            case IReturnOperation { Kind: OperationKind.Return } ret:
+                return last && AddStep(ret, steps, nested);
+            case ILocalFunctionOperation localFunction:
+                nested.Add(localFunction);
+                return true;
+            case IExpressionStatementOperation or IVariableDeclarationGroupOperation or IUsingDeclarationOperation or IEmptyOperation:
+                return AddStep(statement, steps, nested);
+            default:
+                // if, loops, switch, try, lock, labels, goto/break/continue, throw, yield, an early return.
+                return false;
+        }
+    }
+
+    private static bool AddStep(IOperation step, List<IOperation> steps, List<IOperation> nested)
+    {
+        if (!IsStraight(step, nested)) return false;
+        steps.Add(step);
+        return true;
+    }
+
+    /// <summary>Whether evaluating the operation takes one path (its nested functions are collected, not entered).</summary>
+    private static bool IsStraight(IOperation operation, List<IOperation> nested)
+    {
+        switch (operation.Kind)
+        {
+            case OperationKind.AnonymousFunction:
+            case OperationKind.LocalFunction:
+                nested.Add(operation);
+                return true;
+            case OperationKind.Conditional:
+            case OperationKind.Coalesce:
+            case OperationKind.CoalesceAssignment:
+            case OperationKind.ConditionalAccess:
+            case OperationKind.SwitchExpression:
+            case OperationKind.Throw:
+            case OperationKind.Invalid:
+            case OperationKind.None:
+            // Statements cannot sit in an expression outside a nested function; refused all the same.
+            case OperationKind.Loop:
+            case OperationKind.Try:
+            case OperationKind.Branch:
+            case OperationKind.Labeled:
+            case OperationKind.Switch:
+            case OperationKind.Lock:
+            case OperationKind.YieldReturn:
+            case OperationKind.YieldBreak:
+                return false;
+            case OperationKind.Binary:
+                if (((IBinaryOperation)operation).OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr)
+                    return false;
+                break;
+        }
+        foreach (var child in operation.ChildOperations)
+            if (!IsStraight(child, nested)) return false;
+        return true;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Multiproc.Analyzers.Tests.Verifiers;
+
+namespace Multiproc.Analyzers.Tests;
+
+/// <summary>
+/// MP0003, MP0009, MP0010 and MP0012 read linear bodies (one path: no branch, loop or try) without a control flow graph
+/// (<see cref="LinearFlow"/>). Each case here is checked twice: it gives the expected diagnostics, and exactly the same
+/// ones (id, place, message) as the graph analysis, which the analyzer runs when linear reading is off.
+/// </summary>
+public class LinearFlowTests
+{
+    private const string Header = """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        using Multiproc;
+
+        public static class Workers
+        {
+            public static int Counter;
+            public static void Work() => Counter++;
+        }
+
+        public class C
+        {
+            private readonly List<ChildProcess> _kept = new();
+
+        """;
+
+    public static TheoryData<string, string, string> Cases => new()
+    {
+        // MP0003
+        { "joined", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); }", "" },
+        { "never joined", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); }", "MP0003" },
+        { "joined before start only", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Join(); p.Start(); }", "MP0003 MP0012" },
+        { "returned", "ChildProcess M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); return p; }", "" },
+        { "kept", "void M() { var p = new ChildProcess(() => Workers.Work()); _kept.Add(p); p.Start(); }", "" },
+        { "reassigned while running", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); }", "MP0003" },
+        { "using declaration, joined", "async Task M() { using var p = new ChildProcess(() => Workers.Work()); p.Start(); await p.JoinAsync(); }", "" },
+        { "using declaration, only disposed", "void M() { using var p = new ChildProcess(() => Workers.Work()); p.Start(); }", "MP0003" },
+        { "using statement", "void M() { using (var p = new ChildProcess(() => Workers.Work())) { p.Start(); } Console.WriteLine(); }", "MP0003" },
+        { "daemon", "void M() { var p = new ChildProcess(() => Workers.Work()) { Daemon = true }; p.Start(); }", "" },
+        { "in a lambda", "void M() { Action a = () => { var p = new ChildProcess(() => Workers.Work()); p.Start(); }; a(); }", "MP0003" },
+        { "in a local function", "void M() { Run(); void Run() { var p = new ChildProcess(() => Workers.Work()); p.Start(); } }", "MP0003" },
+        { "expression body", "void M(ChildProcess p) => p.Start();", "" },
+        { "constructor", "public C(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); }", "MP0003" },
+        // MP0012
+        { "started twice", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Start(); p.Join(); }", "MP0012" },
+        { "joined, never started", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Join(); }", "MP0012" },
+        { "parameter started", "void M(ChildProcess p) { p.Start(); p.Join(); }", "" },
+        { "parameter started twice", "void M(ChildProcess p) { p.Start(); p.Start(); }", "MP0012" },
+        { "all started in lambdas", "void M(List<ChildProcess> ps) { ps.ForEach(p => p.Start()); ps.ForEach(p => p.Join()); }", "" },
+        { "captured", "void M() { var p = new ChildProcess(() => Workers.Work()); Action a = () => p.Start(); a(); p.Join(); }", "" },
+        { "started twice in a lambda", "void M() { Action a = () => { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Start(); p.Join(); }; a(); }", "MP0012" },
+        { "fresh process after join", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); p = new ChildProcess(() => Workers.Work()); p.Join(); }", "MP0012" },
+        { "declared, assigned later", "void M() { ChildProcess p; p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); }", "" },
+        // MP0010
+        { "killed and joined", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Kill(); p.Join(); }", "" },
+        { "terminated, not joined", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Terminate(); }", "MP0010" },
+        { "captured after", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Terminate(); Action a = () => p.Join(); }", "" },
+        { "joined in a lambda", "void M(ChildProcess q) { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Terminate(); Action a = () => q.Join(); }", "MP0010" },
+        { "terminated, handed on", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Terminate(); _kept.Add(p); }", "" },
+        { "element terminated and joined", "void M(ChildProcess[] ps) { ps[0].Terminate(); ps[1].Join(); }", "" },
+        { "element terminated", "void M(ChildProcess[] ps) { ps[0].Terminate(); }", "MP0010" },
+        // MP0009
+        { "static read after join", "int M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); return Workers.Counter; }", "MP0009" },
+        { "static read before join", "int M() { var n = Workers.Counter; var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); return n; }", "" },
+        { "static written after join", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); Workers.Counter = 0; }", "" },
+        // Not linear: the graph analysis runs in both modes.
+        { "joined on one branch", "void M(bool b) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) p.Join(); }", "MP0003" },
+        { "early return", "void M(bool b) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) { return; } p.Join(); }", "MP0003" },
+        { "started in a loop", "void M() { var p = new ChildProcess(() => Workers.Work()); for (var i = 0; i < 2; i++) { p.Start(); } p.Join(); }", "MP0012 MP0012" },
+        { "conditional access", "void M(ChildProcess? q) { var p = new ChildProcess(() => Workers.Work()); p.Start(); q?.Join(); p.Join(); p.Start(); }", "MP0003 MP0012" },
+        { "try finally", "void M() { var p = new ChildProcess(() => Workers.Work()); try { p.Start(); } finally { p.Join(); } }", "" },
+        { "lambda with a branch", "void M(bool b) { Action a = () => { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) p.Join(); }; a(); }", "MP0003" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Linear_and_graph_analyses_agree(string name, string member, string expectedIds)
+    {
+        var source = Header + "    " + member + "\n}\n";
+        var linear = await DiagnosticsAsync(source, linearFlow: true);
+        var graph = await DiagnosticsAsync(source, linearFlow: false);
+
+        var expected = expectedIds.Split(' ', StringSplitOptions.RemoveEmptyEntries).OrderBy(id => id, StringComparer.Ordinal);
+        Assert.True(expected.SequenceEqual(linear.Select(d => d.Id)), $"{name}: expected [{expectedIds}], got [{string.Join(", ", linear)}]");
+        Assert.Equal(graph.Select(Describe), linear.Select(Describe));
+    }
+
+    private static string Describe(Diagnostic d) => $"{d.Id} {d.Location.SourceSpan} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    private static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(string source, bool linearFlow)
+    {
+        var compilation = CSharpCompilation.Create("t", new[] { CSharpSyntaxTree.ParseText(source) }, TestReferences.All,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        var analyzer = new MultiprocAnalyzer(linearFlow);
+        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(analyzer))
+            .GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+        return diagnostics
+            .Where(d => d.Id is "MP0003" or "MP0009" or "MP0010" or "MP0012")
+            .OrderBy(d => d.Id, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start)
+            .ToImmutableArray();
+    }
+}
