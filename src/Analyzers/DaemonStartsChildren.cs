@@ -55,10 +55,9 @@ internal sealed class DaemonStartsChildren
     /// local it is stored in), but without a walk of the body per creation: the assignments come through
     /// <see cref="PropertyReferenced"/>.
     /// </summary>
-    public void ChildProcessCreated(IObjectCreationOperation creation)
+    /// <param name="target">The target invocation of the creation (<see cref="ChildTargets.GetTargetInvocation"/>).</param>
+    public void ChildProcessCreated(IObjectCreationOperation creation, IInvocationOperation target)
     {
-        var target = ChildTargets.GetTargetInvocation(creation, _types);
-        if (target is null) return;
         var daemonInInitializer = false;
         if (creation.Initializer is { } init)
         {

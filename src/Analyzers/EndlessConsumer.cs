@@ -54,11 +54,10 @@ internal sealed class EndlessConsumer
     }
 
     /// <summary>A <c>new ChildProcess(…)</c> whose target is in the same file is decided here (a local, fixable diagnostic).</summary>
-    public void ChildProcessCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation)
+    /// <param name="targetInvocation">The target invocation of the creation (<see cref="ChildTargets.GetTargetInvocation"/>).</param>
+    public void ChildProcessCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation, IInvocationOperation targetInvocation)
     {
         var types = _types;
-        var targetInvocation = ChildTargets.GetTargetInvocation(creation, types);
-        if (targetInvocation is null) return;
         var target = targetInvocation.TargetMethod.OriginalDefinition;
         var tree = creation.Syntax.SyntaxTree;
         SyntaxNode? declaration = null;

@@ -70,14 +70,17 @@ internal sealed class InProcessSynchronizer
         if (LockUse(operation, _types, out var kind) is { } symbol) _lockTargets.TryAdd(symbol, kind);
     }
 
-    public void ObjectCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation)
+    /// <summary>Any object creation: an unnamed Mutex is noted.</summary>
+    public void ObjectCreated(IObjectCreationOperation creation)
+    {
+        if (IsUnnamedMutexCreation(creation, _types) && AssignedSymbol(creation) is { } symbol)
+            _unnamedMutexes.TryAdd(symbol, 0);
+    }
+
+    /// <param name="target">The target invocation of a ChildProcess creation (<see cref="ChildTargets.GetTargetInvocation"/>).</param>
+    public void ChildProcessCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation, IInvocationOperation target)
     {
         var types = _types;
-        if (IsUnnamedMutexCreation(creation, types) && AssignedSymbol(creation) is { } symbol)
-            _unnamedMutexes.TryAdd(symbol, 0);
-
-        var target = ChildTargets.GetTargetInvocation(creation, types);
-        if (target is null) return;
         var root = ChildProcessSites.Root(creation);
         var tree = creation.Syntax.SyntaxTree;
         foreach (var argument in target.Arguments)

@@ -91,6 +91,51 @@ internal static class MissingTaskDone
         }
     }
 
+    /// <summary>
+    /// Whether every take in the body is released by the shape the tutorial teaches, so that no graph is needed:
+    /// <c>var item = q.Get();</c> (or <c>item = …;</c>, <c>q.Get();</c>, <c>await q.GetAsync(…)</c>) directly followed by a
+    /// <c>try</c> whose <c>finally</c> calls <c>q.TaskDone()</c> as one of its statements. Every path from the take runs that
+    /// finally before it ends, throws or takes again, which is what <see cref="AnalyzeGraph"/> would find (in a nested function,
+    /// over the function's own graph). False when a take has another shape or is a <c>TryGet</c>, or there is no take.
+    /// </summary>
+    internal static bool AllTakesReleasedByFinally(IOperation body, MultiprocTypes types)
+    {
+        var all = true;
+        var any = false;
+        foreach (var op in body.Descendants())
+        {
+            if (op is not IInvocationOperation inv || !IsTake(inv, types)) continue;
+            any = true;
+            if (inv.TargetMethod.Name == "TryGet" || !ReleasedByNextFinally(inv, types)) { all = false; break; }
+        }
+        return any && all;
+    }
+
+    private static bool ReleasedByNextFinally(IInvocationOperation take, MultiprocTypes types)
+    {
+        if (FlowKey.Of(take.Instance, allowElements: false) is not { } key) return false;
+        IOperation value = take;
+        while (value.Parent is IConversionOperation or IAwaitOperation) value = value.Parent;
+        var statement = value.Parent switch
+        {
+            IExpressionStatementOperation s => s,
+            ISimpleAssignmentOperation { Parent: IExpressionStatementOperation s } a when a.Value == value => s,
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Declarators.Length: 1, Parent: IVariableDeclarationGroupOperation { Declarations.Length: 1 } group } } } => group,
+            _ => (IOperation?)null,
+        };
+        if (statement?.Parent is not IBlockOperation block) return false;
+        var index = block.Operations.IndexOf(statement);
+        if (index < 0 || index + 1 >= block.Operations.Length || block.Operations[index + 1] is not ITryOperation { Finally: { } @finally }) return false;
+        foreach (var s in @finally.Operations)
+        {
+            if (s is IExpressionStatementOperation { Operation: IInvocationOperation done }
+                && done.TargetMethod.Name == "TaskDone" && types.IsJoinableQueue(done.TargetMethod.ContainingType)
+                && FlowKey.Of(done.Instance, allowElements: false) is { } k && k.Equals(key))
+                return true;
+        }
+        return false;
+    }
+
     /// <summary><c>return q.Get();</c> hands the item, and its TaskDone, to the caller.</summary>
     private static bool IsReturned(BasicBlock block, IOperation step, IInvocationOperation take)
     {

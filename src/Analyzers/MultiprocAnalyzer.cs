@@ -64,18 +64,19 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         Descriptors.MP0012_StartTwiceOrJoinBeforeStart,
         Descriptors.MP0013_DaemonStartsChildren);
 
-    private readonly bool _linearFlow;
+    private readonly bool _fastPaths;
 
     /// <summary>The analyzer the compiler and the IDE load.</summary>
-    public MultiprocAnalyzer() : this(linearFlow: true)
+    public MultiprocAnalyzer() : this(fastPaths: true)
     {
     }
 
-    /// <param name="linearFlow">
-    /// Whether linear bodies are read without a control flow graph (<see cref="LinearFlow"/>); off only in the tests that
-    /// check both ways give the same diagnostics.
+    /// <param name="fastPaths">
+    /// Whether bodies of simple shapes are read without a control flow graph (<see cref="LinearFlow"/>,
+    /// <see cref="MissingTaskDone.AllTakesReleasedByFinally"/>); off only in the tests that check both ways give the same
+    /// diagnostics.
     /// </param>
-    internal MultiprocAnalyzer(bool linearFlow) => _linearFlow = linearFlow;
+    internal MultiprocAnalyzer(bool fastPaths) => _fastPaths = fastPaths;
 
     public override void Initialize(AnalysisContext context)
     {
@@ -90,8 +91,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var ct = start.CancellationToken;
             if (!MultiprocTypes.ReferencesMultiproc(compilation)) return;
             // The types and the rules' state are set up on the first body, not here: see MultiprocTypes.ReferencesMultiproc.
-            var linearFlow = _linearFlow;
-            var lazyRules = new Lazy<Rules>(() => Rules.For(compilation, MultiprocTypes.For(compilation), linearFlow, ct), LazyThreadSafetyMode.ExecutionAndPublication);
+            var fastPaths = _fastPaths;
+            var lazyRules = new Lazy<Rules>(() => Rules.For(compilation, MultiprocTypes.For(compilation), fastPaths, ct), LazyThreadSafetyMode.ExecutionAndPublication);
 
             start.RegisterOperationBlockStartAction(blockStart =>
             {
@@ -143,12 +144,12 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         private readonly EndlessConsumer? _mp0011;
         private readonly DaemonStartsChildren? _mp0013;
 
-        private readonly bool _linearFlow;
+        private readonly bool _fastPaths;
 
-        private Rules(Compilation compilation, MultiprocTypes types, bool linearFlow, CancellationToken ct)
+        private Rules(Compilation compilation, MultiprocTypes types, bool fastPaths, CancellationToken ct)
         {
             _types = types;
-            _linearFlow = linearFlow;
+            _fastPaths = fastPaths;
             if (!types.HasMultiproc)
             {
                 Kinds = ImmutableArray<OperationKind>.Empty;
@@ -185,8 +186,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             Kinds = kinds.ToImmutableArray();
         }
 
-        public static Rules For(Compilation compilation, MultiprocTypes types, bool linearFlow, CancellationToken ct) =>
-            new(compilation, types, linearFlow, ct);
+        public static Rules For(Compilation compilation, MultiprocTypes types, bool fastPaths, CancellationToken ct) =>
+            new(compilation, types, fastPaths, ct);
 
         public ImmutableArray<OperationKind> Kinds { get; }
 
@@ -222,14 +223,17 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     var creation = (IObjectCreationOperation)operation;
                     _graph?.Record(context.ContainingSymbol, operation);
                     if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
-                    _mp0007?.ObjectCreated(context, creation);
-                    _mp0008?.ObjectCreated(context, creation);
+                    _mp0007?.ObjectCreated(creation);
                     if (types.IsChildProcess(creation.Type))
                     {
-                        _mp0001?.ChildProcessCreated(creation);
-                        _mp0013?.ChildProcessCreated(creation);
-                        _mp0011?.ChildProcessCreated(context, creation);
                         if (_mp0009 is not null) state.Gates |= CreatesProcess;
+                        // The target, found once for the rules that follow it.
+                        if (ChildTargets.GetTargetInvocation(creation, types) is not { } target) break;
+                        _mp0001?.ChildProcessCreated(target);
+                        _mp0007?.ChildProcessCreated(context, creation, target);
+                        _mp0008?.ChildProcessCreated(context, target);
+                        _mp0011?.ChildProcessCreated(context, creation, target);
+                        _mp0013?.ChildProcessCreated(creation, target);
                     }
                     break;
                 }
@@ -281,7 +285,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var types = _types;
             // A linear body (one path, see LinearFlow) answers the path questions of MP0003, MP0009, MP0010 and MP0012
             // without a graph; the others (MP0005, MP0006) still build one.
-            var linear = (gates & LinearGates) != 0 && _linearFlow ? LinearFlow.Of(block, state.HoldsGraphOperation) : null;
+            var linear = (gates & LinearGates) != 0 && _fastPaths ? LinearFlow.Of(block, state.HoldsGraphOperation) : null;
             if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear);
             var queueSize = (state.QueueFlags & QueueSizeGate) == QueueSizeGate;
             if (linear is not null)
@@ -290,6 +294,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeLinear(linear, types, block.ReportDiagnostic);
             }
             var graphGates = linear is null ? gates & GraphGates : gates & TakesFromJoinable;
+            // MP0006: takes released by the finally right after them need no graph.
+            if ((graphGates & TakesFromJoinable) != 0 && _fastPaths && AllTakesReleasedByFinally(block)) graphGates &= ~TakesFromJoinable;
             if ((graphGates != 0 || queueSize) && BlockGate.HasExecutableRoot(block.OperationBlocks))
             {
                 // The body's graph and those of its lambdas and local functions, found once for all the graph rules.
@@ -307,6 +313,20 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
             if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);
             if ((gates & TakesFromQueue) != 0) _mp0011!.BlockEnded(block);
+        }
+
+        private bool AllTakesReleasedByFinally(OperationBlockAnalysisContext block)
+        {
+            var any = false;
+            foreach (var operation in block.OperationBlocks)
+            {
+                var root = operation;
+                while (root.Parent is not null) root = root.Parent;
+                if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
+                if (!MissingTaskDone.AllTakesReleasedByFinally(root, _types)) return false;
+                any = true;
+            }
+            return any;
         }
 
         public void CompilationEnded(CompilationAnalysisContext end)

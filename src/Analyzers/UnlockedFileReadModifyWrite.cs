@@ -50,11 +50,8 @@ internal sealed class UnlockedFileReadModifyWrite
         types.File is null ? null : new UnlockedFileReadModifyWrite(compilation, types);
 
     /// <summary>A ChildProcess creation (any operation block): its target method runs in a child.</summary>
-    public void ChildProcessCreated(IObjectCreationOperation creation)
-    {
-        var target = ChildTargets.GetTargetInvocation(creation, _types);
-        if (target is not null) _targets.Add(target.TargetMethod);
-    }
+    /// <summary>A ChildProcess creation's target invocation (<see cref="ChildTargets.GetTargetInvocation"/>): its method runs in a child.</summary>
+    public void ChildProcessCreated(IInvocationOperation target) => _targets.Add(target.TargetMethod);
 
     /// <summary>For a per-block operation action on invocations and object creations: what file access the operation may make.</summary>
     public FileCalls MayAccessFile(IOperation operation) => MayAccessFile(operation, _fileTypes);

@@ -22,10 +22,9 @@ internal sealed class UnsendableArgument
     }
 
     /// <summary>Checks each argument of the child target of a <c>new ChildProcess(…)</c>.</summary>
-    public void ObjectCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation)
+    /// <param name="target">The target invocation of a ChildProcess creation (<see cref="ChildTargets.GetTargetInvocation"/>).</param>
+    public void ChildProcessCreated(OperationAnalysisContext ctx, IInvocationOperation target)
     {
-        var target = ChildTargets.GetTargetInvocation(creation, _types);
-        if (target is null) return;
         foreach (var argument in target.Arguments)
         {
             if (argument.ArgumentKind == ArgumentKind.DefaultValue || argument.Parameter is null) continue;

@@ -8,10 +8,11 @@ namespace Multiproc.Analyzers.Tests;
 
 /// <summary>
 /// MP0003, MP0009, MP0010 and MP0012 read linear bodies (one path: no branch, loop or try) without a control flow graph
-/// (<see cref="LinearFlow"/>). Each case here is checked twice: it gives the expected diagnostics, and exactly the same
-/// ones (id, place, message) as the graph analysis, which the analyzer runs when linear reading is off.
+/// (<see cref="LinearFlow"/>), and MP0006 skips the graph when every take is released by the finally right after it.
+/// Each case here is checked twice: it gives the expected diagnostics, and exactly the same ones (id, place, message) as
+/// the graph analysis, which the analyzer runs when these fast paths are off.
 /// </summary>
-public class LinearFlowTests
+public class FastPathTests
 {
     private const string Header = """
         using System;
@@ -70,6 +71,18 @@ public class LinearFlowTests
         { "static read after join", "int M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); return Workers.Counter; }", "MP0009" },
         { "static read before join", "int M() { var n = Workers.Counter; var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); return n; }", "" },
         { "static written after join", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); Workers.Counter = 0; }", "" },
+        // MP0006
+        { "take, then try/finally TaskDone", "void M(JoinableQueue<int> q) { while (true) { var n = q.Get(); try { Workers.Counter += n; } finally { q.TaskDone(); } } }", "" },
+        { "take assigned, then try/catch/finally", "void M(JoinableQueue<int> q) { int n; n = q.Get(); try { Workers.Counter += n; } catch (InvalidOperationException) { throw; } finally { Console.WriteLine(); q.TaskDone(); } }", "" },
+        { "awaited take, then try/finally", "async Task M(JoinableQueue<int> q) { var n = await q.GetAsync(); try { Workers.Counter += n; } finally { q.TaskDone(); } }", "" },
+        { "awaited take with ConfigureAwait", "async Task M(JoinableQueue<int> q) { var n = await q.GetAsync().ConfigureAwait(false); try { Workers.Counter += n; } finally { q.TaskDone(); } }", "" },
+        { "finally on another queue", "void M(JoinableQueue<int> q, JoinableQueue<int> r) { var n = q.Get(); try { Workers.Counter += n; } finally { r.TaskDone(); } }", "MP0006" },
+        { "a call before the try", "void M(JoinableQueue<int> q) { var n = q.Get(); Console.WriteLine(n); try { } finally { q.TaskDone(); } }", "" },
+        { "an early return before the try", "void M(JoinableQueue<int> q) { var n = q.Get(); if (n < 0) return; try { } finally { q.TaskDone(); } }", "MP0006" },
+        { "TaskDone only on one branch of the finally", "void M(JoinableQueue<int> q, bool b) { var n = q.Get(); try { } finally { if (b) q.TaskDone(); } }", "MP0006" },
+        { "two takes, one leaky", "void M(JoinableQueue<int> q) { var n = q.Get(); try { } finally { q.TaskDone(); } var m = q.Get(); }", "MP0006" },
+        { "take in a lambda, released", "void M(JoinableQueue<int> q) { Action a = () => { var n = q.Get(); try { } finally { q.TaskDone(); } }; a(); }", "" },
+        { "take in a lambda, leaky", "void M(JoinableQueue<int> q) { Action a = () => { var n = q.Get(); }; a(); }", "MP0006" },
         // Not linear: the graph analysis runs in both modes.
         { "joined on one branch", "void M(bool b) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) p.Join(); }", "MP0003" },
         { "early return", "void M(bool b) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) { return; } p.Join(); }", "MP0003" },
@@ -81,30 +94,30 @@ public class LinearFlowTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Linear_and_graph_analyses_agree(string name, string member, string expectedIds)
+    public async Task Fast_path_and_graph_analyses_agree(string name, string member, string expectedIds)
     {
         var source = Header + "    " + member + "\n}\n";
-        var linear = await DiagnosticsAsync(source, linearFlow: true);
-        var graph = await DiagnosticsAsync(source, linearFlow: false);
+        var fast = await DiagnosticsAsync(source, fastPaths: true);
+        var graph = await DiagnosticsAsync(source, fastPaths: false);
 
         var expected = expectedIds.Split(' ', StringSplitOptions.RemoveEmptyEntries).OrderBy(id => id, StringComparer.Ordinal);
-        Assert.True(expected.SequenceEqual(linear.Select(d => d.Id)), $"{name}: expected [{expectedIds}], got [{string.Join(", ", linear)}]");
-        Assert.Equal(graph.Select(Describe), linear.Select(Describe));
+        Assert.True(expected.SequenceEqual(fast.Select(d => d.Id)), $"{name}: expected [{expectedIds}], got [{string.Join(", ", fast)}]");
+        Assert.Equal(graph.Select(Describe), fast.Select(Describe));
     }
 
     private static string Describe(Diagnostic d) => $"{d.Id} {d.Location.SourceSpan} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
 
-    private static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(string source, bool linearFlow)
+    private static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(string source, bool fastPaths)
     {
         var compilation = CSharpCompilation.Create("t", new[] { CSharpSyntaxTree.ParseText(source) }, TestReferences.All,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
-        var analyzer = new MultiprocAnalyzer(linearFlow);
+        var analyzer = new MultiprocAnalyzer(fastPaths);
         var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(analyzer))
             .GetAnalyzerDiagnosticsAsync(CancellationToken.None);
         return diagnostics
-            .Where(d => d.Id is "MP0003" or "MP0009" or "MP0010" or "MP0012")
+            .Where(d => d.Id is "MP0003" or "MP0006" or "MP0009" or "MP0010" or "MP0012")
             .OrderBy(d => d.Id, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start)
             .ToImmutableArray();
     }
