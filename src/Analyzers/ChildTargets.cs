@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -100,6 +101,7 @@ internal sealed class CallGraph
     }
 
     /// <summary>Moves the recorded edges into the adjacency lists (before a query; call with <see cref="_buildLock"/> held).</summary>
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     private void Build()
     {
         if (_edges.IsEmpty) return;
@@ -112,6 +114,7 @@ internal sealed class CallGraph
     }
 
     /// <summary>Every method reachable from <paramref name="roots"/> (roots included), in a set of its own.</summary>
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     public HashSet<IMethodSymbol> ReachableFrom(IEnumerable<IMethodSymbol> roots)
     {
         lock (_buildLock)
@@ -122,6 +125,7 @@ internal sealed class CallGraph
     }
 
     /// <summary>Every method reachable from <paramref name="root"/> (included), remembered per root. The set must not be modified.</summary>
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     public IReadOnlyCollection<IMethodSymbol> ReachableFrom(IMethodSymbol root)
     {
         lock (_buildLock)
@@ -133,6 +137,7 @@ internal sealed class CallGraph
         }
     }
 
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     private HashSet<IMethodSymbol> Walk(IEnumerable<IMethodSymbol> roots)
     {
         var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);

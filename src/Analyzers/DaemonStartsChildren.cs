@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -83,6 +84,7 @@ internal sealed class DaemonStartsChildren
 
     private static bool IsConstantTrue(IOperation value) => value.ConstantValue is { HasValue: true, Value: true };
 
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     public void CompilationEnded(CompilationAnalysisContext end, CallGraph graph)
     {
         if (_creations.IsEmpty || _starters.IsEmpty) return;

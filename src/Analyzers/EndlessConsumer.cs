@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -61,23 +62,22 @@ internal sealed class EndlessConsumer
         var target = targetInvocation.TargetMethod.OriginalDefinition;
         var tree = creation.Syntax.SyntaxTree;
         SyntaxNode? declaration = null;
-        foreach (var reference in target.DeclaringSyntaxReferences)
+        var references = target.DeclaringSyntaxReferences;
+        foreach (var reference in references)
         {
             if (reference.SyntaxTree == tree) { declaration = reference.GetSyntax(ctx.CancellationToken); break; }
         }
         if (declaration is null)
         {
             // Whether the process is a daemon is only worked out if the target turns out endless.
-            if (!target.DeclaringSyntaxReferences.IsEmpty) _pending.Add(creation);
+            if (!references.IsEmpty) _pending.Add(creation);
             return;
         }
         var model = creation.SemanticModel;
         if (model is null) return;
-        var isEndless = _cache.GetOrAdd(target, _ =>
-            model.GetOperation(declaration, ctx.CancellationToken) is IMethodBodyOperation body
-            && TakesItem(body, types)
-            && MayNeverEnd(body)
-            && IsEndlessConsumer(ControlFlowGraph.Create(body, ctx.CancellationToken), types));
+        // Most targets are asked about many times: decided once (two threads may both decide, alike).
+        if (!_cache.TryGetValue(target, out var isEndless))
+            isEndless = _cache.GetOrAdd(target, IsEndlessTarget(declaration, model, types, ctx.CancellationToken));
         if (!isEndless) return;
         var site = ChildProcessSites.Analyze(creation, types);
         if (site is not { Daemon: DaemonState.NotDaemon }) return;
@@ -89,6 +89,13 @@ internal sealed class EndlessConsumer
             site.TargetMethod.Name));
     }
 
+    private static bool IsEndlessTarget(SyntaxNode declaration, SemanticModel model, MultiprocTypes types, System.Threading.CancellationToken ct) =>
+        model.GetOperation(declaration, ct) is IMethodBodyOperation body
+        && TakesItem(body, types)
+        && MayNeverEnd(body)
+        && IsEndlessConsumer(ControlFlowGraph.Create(body, ct), types);
+
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     public void CompilationEnded(CompilationAnalysisContext end)
     {
         if (_cache.IsEmpty) return;

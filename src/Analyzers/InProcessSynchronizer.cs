@@ -114,6 +114,7 @@ internal sealed class InProcessSynchronizer
         }
     }
 
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     public void CompilationEnded(CompilationAnalysisContext end)
     {
         foreach (var p in _pending)

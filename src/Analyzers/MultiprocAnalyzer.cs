@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -241,13 +242,22 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 {
                     var reference = (IPropertyReferenceOperation)operation;
                     _graph?.Record(context.ContainingSymbol, operation);
+                    var property = reference.Property;
                     // MP0009 looks at static members only: the cheap test here, the rest in the rule.
-                    if (_mp0009 is not null && reference.Property.IsStatic) _mp0009.MemberReferenced(context.ContainingSymbol, operation);
-                    _mp0013?.PropertyReferenced(reference);
-                    if (_mp0005) QueueOperation(operation, state);
-                    if (_mp0004 && reference.Parent is ISimpleAssignmentOperation or ICompoundAssignmentOperation
-                        && ((IAssignmentOperation)reference.Parent).Target == reference && reference.Property.Name == "Daemon")
-                        DaemonSetAfterStart.Analyze(context, (IAssignmentOperation)reference.Parent, types);
+                    if (_mp0009 is not null && property.IsStatic) _mp0009.MemberReferenced(context.ContainingSymbol, operation);
+                    // The other rules by name first: Daemon (MP0004, MP0013), the size properties (MP0005).
+                    var name = property.Name;
+                    if (name == "Daemon")
+                    {
+                        _mp0013?.PropertyReferenced(reference);
+                        if (_mp0004 && reference.Parent is ISimpleAssignmentOperation or ICompoundAssignmentOperation
+                            && ((IAssignmentOperation)reference.Parent).Target == reference)
+                            DaemonSetAfterStart.Analyze(context, (IAssignmentOperation)reference.Parent, types);
+                    }
+                    else if (_mp0005 && QueueSizeCheck.IsSizeName(name))
+                    {
+                        QueueOperation(operation, state);
+                    }
                     break;
                 }
                 case OperationKind.FieldReference:
@@ -329,6 +339,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             return any;
         }
 
+        [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
         public void CompilationEnded(CompilationAnalysisContext end)
         {
             if (_graph is not null)

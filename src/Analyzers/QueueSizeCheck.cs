@@ -44,7 +44,7 @@ internal static class QueueSizeCheck
         return IsSizeName(p.Name) && types.IsProcessQueue(p.ContainingType) ? SizeRead : 0;
     }
 
-    private static bool IsSizeName(string name) => name is "IsEmpty" or "IsFull" or "Count";
+    internal static bool IsSizeName(string name) => name is "IsEmpty" or "IsFull" or "Count";
 
     private static bool IsGet(string name) => name is "Get" or "GetNowait" or "GetAsync";
 

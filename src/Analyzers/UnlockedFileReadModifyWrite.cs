@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -63,6 +64,7 @@ internal sealed class UnlockedFileReadModifyWrite
     /// Which methods run in children is known now: only bodies where some diagnostic could be reported
     /// (scope all, or the method or one of its local functions reachable from a target) get their graphs.
     /// </summary>
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     public void CompilationEnded(CompilationAnalysisContext end, CallGraph graph)
     {
         if (_deferred.IsEmpty) return;
@@ -187,6 +189,7 @@ internal sealed class UnlockedFileReadModifyWrite
         }
     }
 
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     private static void AnalyzeBody(Deferred deferred, FileTypes fileTypes, MultiprocTypes types,
         ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)> candidates, System.Threading.CancellationToken ct)
     {
@@ -266,6 +269,7 @@ internal sealed class UnlockedFileReadModifyWrite
         public Dictionary<ISymbol, IOperation> Held = null!;
     }
 
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     private static void AnalyzeGraph(ControlFlowGraph cfg, IOperation body, IMethodSymbol method, FileTypes ft, MultiprocTypes types,
         ConcurrentBag<(IMethodSymbol, Diagnostic)> candidates, System.Threading.CancellationToken ct)
     {
