@@ -206,15 +206,17 @@ internal sealed class InProcessSynchronizer
         unknown = false;
         var definition = target.OriginalDefinition;
         var inTree = false;
-        foreach (var reference in definition.DeclaringSyntaxReferences)
+        var references = definition.DeclaringSyntaxReferences;
+        foreach (var reference in references)
             if (reference.SyntaxTree == tree) { inTree = true; break; }
         // No body here (another file, no semantic model, no operation): decided at compilation end if it has a declaration.
-        var uses = inTree && model is not null
-            ? _targetLockUses.GetOrAdd(definition, _ => TargetBody(definition, tree, model, ct) is { } body ? LockUsesIn(body, _types) : null)
-            : null;
+        Dictionary<ISymbol, string>? uses = null;
+        // Most targets are asked about many times: found once (two threads may both find them, alike), no closure.
+        if (inTree && model is not null && !_targetLockUses.TryGetValue(definition, out uses))
+            uses = _targetLockUses.GetOrAdd(definition, TargetBody(definition, tree, model, ct) is { } body ? LockUsesIn(body, _types) : null);
         if (uses is null)
         {
-            unknown = !definition.DeclaringSyntaxReferences.IsEmpty;
+            unknown = !references.IsEmpty;
             return null;
         }
         return uses.TryGetValue(parameter.OriginalDefinition, out var kind) ? kind : null;

@@ -298,6 +298,10 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var linear = (gates & LinearGates) != 0 && _fastPaths ? LinearFlow.Of(block, state.HoldsGraphOperation) : null;
             if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear);
             var queueSize = (state.QueueFlags & QueueSizeGate) == QueueSizeGate;
+            // MP0005: size checks that are whole if conditions need no graph.
+            if (queueSize && _fastPaths && SingleExecutableRoot(block) is { } queueBody
+                && QueueSizeCheck.TryAnalyzeIfShapes(queueBody, types, block.ReportDiagnostic))
+                queueSize = false;
             if (linear is not null)
             {
                 if ((gates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeLinear(linear, types, block.ReportDiagnostic);
@@ -323,6 +327,20 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
             if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);
             if ((gates & TakesFromQueue) != 0) _mp0011!.BlockEnded(block);
+        }
+
+        private static IOperation? SingleExecutableRoot(OperationBlockAnalysisContext block)
+        {
+            IOperation? body = null;
+            foreach (var operation in block.OperationBlocks)
+            {
+                var root = operation;
+                while (root.Parent is not null) root = root.Parent;
+                if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
+                if (body is not null && body != root) return null;
+                body = root;
+            }
+            return body;
         }
 
         private bool AllTakesReleasedByFinally(OperationBlockAnalysisContext block)

@@ -80,23 +80,131 @@ internal static class QueueSizeCheck
                             && FlowKey.Of(inv.Instance, allowElements: false) is { } k && k.Equals(key));
                     if (decided is not null) break;
                 }
-                if (decided is null) continue;
-
-                var queueText = prop.Instance!.Syntax.ToString();
-                var call = decided.TargetMethod.Name;
-                var replacement = IsGet(call) ? "TryGet" : "TryPut";
-                var properties = ImmutableDictionary<string, string?>.Empty.Add(QueueProperty, queueText);
-                if (FixShape(prop, queueText, IsGet(call)) is { } shape)
-                {
-                    properties = properties
-                        .Add(ShapeProperty, shape.Shape)
-                        .Add(StatementSpanProperty, SpanText(shape.Statement))
-                        .Add(CallSpanProperty, SpanText(shape.Call));
-                }
-                report(Diagnostic.Create(Descriptors.MP0005_QueueSizeCheckDecides, prop.Syntax.GetLocation(), properties,
-                    queueText, name, call, replacement));
+                if (decided is not null) Report(prop, decided, report);
             }
         }
+    }
+
+    /// <summary>
+    /// The same as <see cref="AnalyzeGraph"/> over the graphs of <paramref name="body"/>, without building them, for the
+    /// shape <c>if (size check) { … q.Get() … }</c>: every size read of the body is the whole of an <c>if</c> condition
+    /// (under <c>!</c>, comparisons and conversions), that <c>if</c> has no <c>else</c> and its branch cannot jump, loop or
+    /// throw (so it always ends where the false outcome goes), and the body jumps nowhere but a last <c>return</c> and has
+    /// no constant condition (so every <c>if</c> is reachable). The calls the check decides are then exactly the ones in
+    /// the branch. Returns false, reporting nothing, when the body has another shape.
+    /// </summary>
+    internal static bool TryAnalyzeIfShapes(IOperation body, MultiprocTypes types, System.Action<Diagnostic> report)
+    {
+        var checks = new List<(IPropertyReferenceOperation Read, IConditionalOperation If, FlowKey Key)>();
+        if (!CollectIfShapes(body, types, checks)) return false;
+        foreach (var (prop, ifStatement, key) in checks)
+        {
+            var name = prop.Property.Name;
+            IInvocationOperation? decided = null;
+            LinearFlow.AnyOutsideFunctions(ifStatement.WhenTrue, op =>
+            {
+                if (op is not IInvocationOperation inv || !types.IsProcessQueue(inv.TargetMethod.ContainingType)) return false;
+                var callName = inv.TargetMethod.Name;
+                if (!((name != "IsFull" && IsGet(callName)) || (name != "IsEmpty" && IsPut(callName)))) return false;
+                if (FlowKey.Of(inv.Instance, allowElements: false) is not { } k || !k.Equals(key)) return false;
+                decided = inv;
+                return true;
+            });
+            if (decided is not null) Report(prop, decided, report);
+        }
+        return true;
+    }
+
+    /// <summary>Finds the size reads of <paramref name="op"/>; false when one of them, or a jump, is outside the shape.</summary>
+    private static bool CollectIfShapes(IOperation op, MultiprocTypes types, List<(IPropertyReferenceOperation, IConditionalOperation, FlowKey)> checks)
+    {
+        switch (op.Kind)
+        {
+            case OperationKind.AnonymousFunction:
+            case OperationKind.LocalFunction:
+                // A size read in a nested function is analyzed in that function's graph: not this shape.
+                return !op.Descendants().Any(o => IsSizeRead(o, types));
+            case OperationKind.Loop when LoopConditionIsConstant((ILoopOperation)op):
+            case OperationKind.Conditional when ((IConditionalOperation)op).Condition.ConstantValue.HasValue:
+                // A constant condition makes code unreachable, which the graph leaves alone.
+                return false;
+            case OperationKind.Branch:
+            case OperationKind.Throw:
+            case OperationKind.YieldBreak:
+            case OperationKind.Labeled:
+            case OperationKind.Invalid:
+                return false;
+            case OperationKind.Return:
+                // Only the last statement of the body: nothing after it to make unreachable.
+                if (!(op.Parent is IBlockOperation block && block.Parent is IMethodBodyOperation && block.Operations[block.Operations.Length - 1] == op))
+                    return false;
+                break;
+            case OperationKind.PropertyReference when IsSizeRead(op, types):
+            {
+                var prop = (IPropertyReferenceOperation)op;
+                if (FlowKey.Of(prop.Instance, allowElements: false) is not { } key) return true;   // the graph analysis skips it too
+                if (IfWhoseCondition(prop) is not { } ifStatement) return false;
+                checks.Add((prop, ifStatement, key));
+                return true;
+            }
+        }
+        foreach (var child in op.ChildOperations)
+            if (!CollectIfShapes(child, types, checks)) return false;
+        return true;
+    }
+
+    private static bool LoopConditionIsConstant(ILoopOperation loop) => loop switch
+    {
+        IWhileLoopOperation w => w.Condition is null || w.Condition.ConstantValue.HasValue,
+        IForLoopOperation f => f.Condition is null || f.Condition.ConstantValue.HasValue,
+        _ => false,
+    };
+
+    private static bool IsSizeRead(IOperation op, MultiprocTypes types) =>
+        op is IPropertyReferenceOperation p && IsSizeName(p.Property.Name) && types.IsProcessQueue(p.Property.ContainingType);
+
+    /// <summary>The <c>if</c> statement (no else, a branch that cannot jump, loop or throw) whose whole condition holds the read.</summary>
+    private static IConditionalOperation? IfWhoseCondition(IOperation read)
+    {
+        var child = read;
+        var parent = read.Parent;
+        while (parent is IConversionOperation or IUnaryOperation { OperatorKind: UnaryOperatorKind.Not }
+               or IBinaryOperation { OperatorKind: not (BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr) })
+        {
+            child = parent;
+            parent = parent.Parent;
+        }
+        if (parent is not IConditionalOperation { IsRef: false, WhenFalse: null } ifStatement || ifStatement.Condition != child
+            || ifStatement.Parent is not IBlockOperation) return null;
+        // The condition is evaluated in one step (no call, no await to spill it); the branch always ends where the false
+        // outcome goes.
+        if (ifStatement.Condition.DescendantsAndSelf().Any(o => o.Kind is OperationKind.Await or OperationKind.Invocation))
+            return null;
+        return FallsThrough(ifStatement.WhenTrue) ? ifStatement : null;
+    }
+
+    /// <summary>Statements that always end at their end: no jump, loop, try, using, lock, switch or throw.</summary>
+    private static bool FallsThrough(IOperation statement) => !LinearFlow.AnyOutsideFunctions(statement, o => o.Kind is
+        OperationKind.Branch or OperationKind.Return or OperationKind.YieldReturn or OperationKind.YieldBreak or OperationKind.Throw
+        or OperationKind.Loop or OperationKind.Try or OperationKind.Using or OperationKind.UsingDeclaration or OperationKind.Lock
+        or OperationKind.Switch or OperationKind.Labeled or OperationKind.Invalid or OperationKind.None);
+
+    private static void Report(IPropertyReferenceOperation prop, IInvocationOperation decided, System.Action<Diagnostic> report)
+    {
+        var name = prop.Property.Name;
+        var queueText = prop.Instance!.Syntax.ToString();
+        var call = decided.TargetMethod.Name;
+        var replacement = IsGet(call) ? "TryGet" : "TryPut";
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(QueueProperty, queueText);
+        if (FixShape(prop, queueText, IsGet(call)) is { } shape)
+        {
+            properties = properties
+                .Add(ShapeProperty, shape.Shape)
+                .Add(StatementSpanProperty, SpanText(shape.Statement))
+                .Add(CallSpanProperty, SpanText(shape.Call));
+        }
+        report(Diagnostic.Create(Descriptors.MP0005_QueueSizeCheckDecides, prop.Syntax.GetLocation(), properties,
+            queueText, name, call, replacement));
     }
 
     private static string SpanText(SyntaxNode node) =>

@@ -8,8 +8,10 @@ namespace Multiproc.Analyzers.Tests;
 
 /// <summary>
 /// MP0003, MP0009, MP0010 and MP0012 read linear bodies (one path: no branch, loop or try) without a control flow graph
-/// (<see cref="LinearFlow"/>), and MP0006 skips the graph when every take is released by the finally right after it.
-/// Each case here is checked twice: it gives the expected diagnostics, and exactly the same ones (id, place, message) as
+/// (<see cref="LinearFlow"/>), MP0006 skips the graph when every take is released by the finally right after it, and
+/// MP0005 when every size check is the whole condition of an if without else whose branch always falls through.
+/// Each case here is checked twice: it gives the expected diagnostics, and exactly the same ones (id, place, message, fix
+/// properties) as
 /// the graph analysis, which the analyzer runs when these fast paths are off.
 /// </summary>
 public class FastPathTests
@@ -83,6 +85,22 @@ public class FastPathTests
         { "two takes, one leaky", "void M(JoinableQueue<int> q) { var n = q.Get(); try { } finally { q.TaskDone(); } var m = q.Get(); }", "MP0006" },
         { "take in a lambda, released", "void M(JoinableQueue<int> q) { Action a = () => { var n = q.Get(); try { } finally { q.TaskDone(); } }; a(); }", "" },
         { "take in a lambda, leaky", "void M(JoinableQueue<int> q) { Action a = () => { var n = q.Get(); }; a(); }", "MP0006" },
+        // MP0005
+        { "if not empty, get", "void M(ProcessQueue<int> q) { if (!q.IsEmpty) { Workers.Counter += q.Get(); } }", "MP0005" },
+        { "if not full, put, in a loop", "void M(ProcessQueue<int> q) { for (var i = 0; i < 3; i++) { if (!q.IsFull) { q.Put(i); } } }", "MP0005" },
+        { "count compared, get then put", "int M(ProcessQueue<int> q) { var n = 0; if (q.Count > 0) { n = q.Get(); q.Put(n); } return n; }", "MP0005" },
+        { "if empty, put only", "void M(ProcessQueue<int> q) { if (q.IsEmpty) { q.Put(1); } }", "" },
+        { "other queue in the branch", "void M(ProcessQueue<int> q, ProcessQueue<int> r) { if (!q.IsEmpty) { r.Get(); } }", "" },
+        { "size only logged", "void M(ProcessQueue<int> q) { Console.WriteLine(q.Count); q.Put(1); }", "" },
+        { "get in a lambda in the branch", "void M(ProcessQueue<int> q) { if (!q.IsEmpty) { Func<int> f = () => q.Get(); } }", "" },
+        { "nested if in the branch", "void M(ProcessQueue<int> q, bool b) { if (!q.IsEmpty) { if (b) { Console.WriteLine(); } q.Get(); } }", "MP0005" },
+        { "early exit", "void M(ProcessQueue<int> q) { if (q.IsEmpty) { return; } q.Get(); }", "MP0005" },
+        { "while not empty", "int M(ProcessQueue<int> q) { var sum = 0; while (!q.IsEmpty) { sum += q.Get(); } return sum; }", "MP0005" },
+        { "size and TryGet", "void M(ProcessQueue<int> q) { if (q.Count > 0 && q.TryGet(out var x)) { Workers.Counter += x; } }", "" },
+        { "with else", "void M(ProcessQueue<int> q) { if (!q.IsEmpty) { q.Get(); } else { q.Put(0); } }", "MP0005" },
+        { "after an endless loop", "void M(ProcessQueue<int> q) { while (true) { Console.WriteLine(); } }", "" },
+        { "unreachable after a constant", "void M(ProcessQueue<int> q) { if (false) { if (!q.IsEmpty) { q.Get(); } } }", "" },
+        { "branch that returns", "void M(ProcessQueue<int> q) { if (!q.IsEmpty) { q.Get(); return; } q.Put(1); }", "MP0005" },
         // Not linear: the graph analysis runs in both modes.
         { "joined on one branch", "void M(bool b) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) p.Join(); }", "MP0003" },
         { "early return", "void M(bool b) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) { return; } p.Join(); }", "MP0003" },
@@ -105,7 +123,10 @@ public class FastPathTests
         Assert.Equal(graph.Select(Describe), fast.Select(Describe));
     }
 
-    private static string Describe(Diagnostic d) => $"{d.Id} {d.Location.SourceSpan} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
+    /// <summary>Everything a fixer or a user sees of a diagnostic: id, place, message and the properties handed to the fixer.</summary>
+    private static string Describe(Diagnostic d) =>
+        $"{d.Id} {d.Location.SourceSpan} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)} "
+        + string.Join(";", d.Properties.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value));
 
     private static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(string source, bool fastPaths)
     {
@@ -117,7 +138,7 @@ public class FastPathTests
         var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(analyzer))
             .GetAnalyzerDiagnosticsAsync(CancellationToken.None);
         return diagnostics
-            .Where(d => d.Id is "MP0003" or "MP0006" or "MP0009" or "MP0010" or "MP0012")
+            .Where(d => d.Id is "MP0003" or "MP0005" or "MP0006" or "MP0009" or "MP0010" or "MP0012")
             .OrderBy(d => d.Id, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start)
             .ToImmutableArray();
     }
