@@ -61,25 +61,24 @@ internal sealed class CallGraph
     private readonly Dictionary<IMethodSymbol, HashSet<IMethodSymbol>> _reachableFromOne = new(SymbolEqualityComparer.Default);
 
     private readonly IAssemblySymbol _assembly;
-    private readonly ConcurrentQueue<(IMethodSymbol Caller, IMethodSymbol Callee)> _edges = new();
+    private readonly ConcurrentQueue<(IMethodSymbol Caller, List<IMethodSymbol> Callees)> _edges = new();
     private readonly object _buildLock = new();
 
     /// <summary>
-    /// A call graph filled through <see cref="Record"/> from operation actions (no walk of its own):
+    /// A call graph filled through <see cref="Record"/> and <see cref="AddCallees"/> from operation actions (no walk of its own):
     /// only callees declared in <paramref name="assembly"/> are kept, since only they have bodies that
     /// can lead further (and only they are asked about).
     /// </summary>
     public CallGraph(IAssemblySymbol assembly) => _assembly = assembly;
 
     /// <summary>
-    /// Records the method <paramref name="operation"/> (one of <see cref="CalleeKinds"/>) invokes or
-    /// references as a callee of <paramref name="containingSymbol"/> (the owner of its operation block:
-    /// lambdas and local functions count for their containing method).
-    /// Cheap: no allocation unless the callee is a method of this compilation.
+    /// Adds the method <paramref name="operation"/> (one of <see cref="CalleeKinds"/>) invokes or references to
+    /// <paramref name="callees"/>, the list of one body, when it is a method of this compilation; the body hands its list
+    /// over with <see cref="AddCallees"/> when it ends (one hand-over per body: the operations of both threads do not
+    /// meet on a shared queue per call). Cheap: no allocation unless the callee is a method of this compilation.
     /// </summary>
-    public void Record(ISymbol containingSymbol, IOperation operation)
+    public void Record(IOperation operation, ref List<IMethodSymbol>? callees)
     {
-        if (containingSymbol is not IMethodSymbol caller) return;
         IMethodSymbol? callee;
         // By kind: one virtual call instead of a chain of interface type tests.
         switch (operation.Kind)
@@ -97,7 +96,16 @@ internal sealed class CallGraph
         // (an empty array) than their containing assembly (a walk up the namespaces).
         if (callee is null || callee.DeclaringSyntaxReferences.IsEmpty
             || !SymbolEqualityComparer.Default.Equals(callee.ContainingAssembly, _assembly)) return;
-        _edges.Enqueue((caller.OriginalDefinition, callee.OriginalDefinition));
+        (callees ??= new List<IMethodSymbol>()).Add(callee.OriginalDefinition);
+    }
+
+    /// <summary>
+    /// The callees one body recorded (<see cref="Record"/>), as callees of <paramref name="owner"/>, the owner of the
+    /// operation block: lambdas and local functions count for their containing method.
+    /// </summary>
+    public void AddCallees(ISymbol owner, List<IMethodSymbol> callees)
+    {
+        if (owner is IMethodSymbol caller) _edges.Enqueue((caller.OriginalDefinition, callees));
     }
 
     /// <summary>Moves the recorded edges into the adjacency lists (before a query; call with <see cref="_buildLock"/> held).</summary>
@@ -105,10 +113,10 @@ internal sealed class CallGraph
     private void Build()
     {
         if (_edges.IsEmpty) return;
-        while (_edges.TryDequeue(out var edge))
+        while (_edges.TryDequeue(out var edges))
         {
-            if (!_callees.TryGetValue(edge.Caller, out var list)) _callees[edge.Caller] = list = new List<IMethodSymbol>();
-            list.Add(edge.Callee);
+            if (!_callees.TryGetValue(edges.Caller, out var list)) _callees[edges.Caller] = list = new List<IMethodSymbol>();
+            list.AddRange(edges.Callees);
         }
         _reachableFromOne.Clear();   // new edges: earlier answers may have grown
     }

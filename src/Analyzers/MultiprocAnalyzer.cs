@@ -117,6 +117,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         public int Gates;
         public int QueueFlags;
         public UnlockedFileReadModifyWrite.FileCalls Files;
+        /// <summary>The methods of this compilation the body calls or references (<see cref="CallGraph.Record"/>).</summary>
+        public List<IMethodSymbol>? Callees;
         /// <summary>Spans of the operations the graph rules (MP0005, MP0006, MP0010, MP0012) report at or follow.</summary>
         private List<TextSpan>? _graphSpans;
 
@@ -201,7 +203,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 case OperationKind.Invocation:
                 {
                     var invocation = (IInvocationOperation)operation;
-                    _graph?.Record(context.ContainingSymbol, operation);
+                    _graph?.Record(operation, ref state.Callees);
                     _mp0013?.Invoked(context.ContainingSymbol, invocation);
                     _mp0007?.LockOrInvocation(operation);
                     if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
@@ -222,7 +224,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 case OperationKind.ObjectCreation:
                 {
                     var creation = (IObjectCreationOperation)operation;
-                    _graph?.Record(context.ContainingSymbol, operation);
+                    _graph?.Record(operation, ref state.Callees);
                     if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
                     _mp0007?.ObjectCreated(creation);
                     if (types.IsChildProcess(creation.Type))
@@ -241,7 +243,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 case OperationKind.PropertyReference:
                 {
                     var reference = (IPropertyReferenceOperation)operation;
-                    _graph?.Record(context.ContainingSymbol, operation);
+                    _graph?.Record(operation, ref state.Callees);
                     var property = reference.Property;
                     // MP0009 looks at static members only: the cheap test here, the rest in the rule.
                     if (_mp0009 is not null && property.IsStatic) _mp0009.MemberReferenced(context.ContainingSymbol, operation);
@@ -265,7 +267,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                         _mp0009.MemberReferenced(context.ContainingSymbol, operation);
                     break;
                 case OperationKind.MethodReference:
-                    _graph?.Record(context.ContainingSymbol, operation);
+                    _graph?.Record(operation, ref state.Callees);
                     break;
                 case OperationKind.Lock:
                     _mp0007?.LockOrInvocation(operation);
@@ -291,6 +293,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
 
         public void BlockEnded(OperationBlockAnalysisContext block, BlockState state)
         {
+            if (state.Callees is not null) _graph!.AddCallees(block.OwningSymbol, state.Callees);
             var gates = state.Gates;
             var types = _types;
             // A linear body (one path, see LinearFlow) answers the path questions of MP0003, MP0009, MP0010 and MP0012
