@@ -50,8 +50,8 @@ internal sealed class LockApi
         _types.ProcessLock is not null || _types.Monitor is not null || _types.Mutex is not null || _types.SemaphoreSlim is not null
         || _types.ReaderWriterLockSlim is not null || _types.SpinLock is not null || _types.ThreadingLock is not null;
 
-    /// <summary>Cheap name filter run before any symbol comparison.</summary>
-    public static bool IsCandidateName(string name) => name switch
+    /// <summary>Cheap name filter run before any symbol comparison (length and first letter before the names).</summary>
+    public static bool IsCandidateName(string name) => name.Length >= 4 && name[0] is 'A' or 'T' or 'R' or 'E' or 'W' && name switch
     {
         "Acquire" or "TryAcquire" or "Release" or "Enter" or "TryEnter" or "Exit" or "WaitOne" or "ReleaseMutex"
             or "Wait" or "WaitAsync" or "EnterReadLock" or "EnterWriteLock" or "EnterUpgradeableReadLock"
