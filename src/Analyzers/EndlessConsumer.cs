@@ -36,7 +36,14 @@ internal sealed class EndlessConsumer
     // code fix), once every target's block has been seen.
     private readonly ConcurrentBag<IObjectCreationOperation> _pending = new();
 
-    public EndlessConsumer(MultiprocTypes types) => _types = types;
+    private readonly bool _byShape;
+
+    /// <param name="byShape">Whether a body of a simple shape is decided without its graph (<see cref="IsEndlessByShape"/>).</param>
+    public EndlessConsumer(MultiprocTypes types, bool byShape)
+    {
+        _types = types;
+        _byShape = byShape;
+    }
 
     /// <summary>Only bodies that take items from a queue can be endless consumers (the gate of <see cref="BlockEnded"/>).</summary>
     public bool IsGate(IInvocationOperation invocation) => IsTake(invocation, _types);
@@ -48,8 +55,10 @@ internal sealed class EndlessConsumer
         foreach (var body in block.OperationBlocks)
         {
             if (body is not (IMethodBodyOperation or IBlockOperation) || !TakesItem(body, _types) || !MayNeverEnd(body)) continue;
-            // The graph of the block's root, as the driver builds it (shared with the other rules that look at this body).
-            var endless = IsEndlessConsumer(block.GetControlFlowGraph(body), _types);
+            var root = body;
+            while (root.Parent is not null) root = root.Parent;
+            // Else the graph of the block's root, as the driver builds it (shared with the other rules that look at this body).
+            var endless = (_byShape ? IsEndlessByShape(root, _types) : null) ?? IsEndlessConsumer(block.GetControlFlowGraph(body), _types);
             _cache.AddOrUpdate(method.OriginalDefinition, endless, (_, before) => before || endless);
         }
     }
@@ -77,7 +86,7 @@ internal sealed class EndlessConsumer
         if (model is null) return;
         // Most targets are asked about many times: decided once (two threads may both decide, alike).
         if (!_cache.TryGetValue(target, out var isEndless))
-            isEndless = _cache.GetOrAdd(target, IsEndlessTarget(declaration, model, types, ctx.CancellationToken));
+            isEndless = _cache.GetOrAdd(target, IsEndlessTarget(declaration, model, types, _byShape, ctx.CancellationToken));
         if (!isEndless) return;
         var site = ChildProcessSites.Analyze(creation, types);
         if (site is not { Daemon: DaemonState.NotDaemon }) return;
@@ -89,11 +98,12 @@ internal sealed class EndlessConsumer
             site.TargetMethod.Name));
     }
 
-    private static bool IsEndlessTarget(SyntaxNode declaration, SemanticModel model, MultiprocTypes types, System.Threading.CancellationToken ct) =>
+    private static bool IsEndlessTarget(SyntaxNode declaration, SemanticModel model, MultiprocTypes types, bool byShape,
+        System.Threading.CancellationToken ct) =>
         model.GetOperation(declaration, ct) is IMethodBodyOperation body
         && TakesItem(body, types)
         && MayNeverEnd(body)
-        && IsEndlessConsumer(ControlFlowGraph.Create(body, ct), types);
+        && ((byShape ? IsEndlessByShape(body, types) : null) ?? IsEndlessConsumer(ControlFlowGraph.Create(body, ct), types));
 
     [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     public void CompilationEnded(CompilationAnalysisContext end)
@@ -113,6 +123,73 @@ internal sealed class EndlessConsumer
                 site.TargetMethod.Name));
         }
     }
+
+    /// <summary>
+    /// What <see cref="IsEndlessConsumer"/> would find, read from the shape of a method body without its graph, or null
+    /// when the shape is not one of these: a top-level <c>while (true)</c> or <c>for (;;)</c> loop, no other boolean
+    /// constant or loop without a condition, no <c>try</c>, <c>throw</c>, <c>goto</c>, label, <c>continue</c>,
+    /// <c>yield break</c> or switch on a constant (outside nested functions): so every statement before and in the loop
+    /// is reachable. Then a <c>return</c>, or a <c>break</c> out of that loop, reaches the exit (false); with neither, the exit
+    /// is unreachable and there is no throw, so the method is endless when a statement of the loop's body takes an item.
+    /// </summary>
+    internal static bool? IsEndlessByShape(IOperation body, MultiprocTypes types)
+    {
+        if (body is not IMethodBodyOperation { BlockBody: { } block, ExpressionBody: null }) return null;
+        ILoopOperation? endless = null;
+        foreach (var statement in block.Operations)
+        {
+            if (statement is ILoopOperation loop && IsInfinite(loop)) { endless = loop; break; }
+        }
+        if (endless is null) return null;
+        var exits = false;
+        var unknown = false;
+        var condition = (endless as IWhileLoopOperation)?.Condition ?? (endless as IForLoopOperation)?.Condition;
+        LinearFlow.ForEachOutsideFunctions(body, endless, (op, loop) =>
+        {
+            // A boolean constant anywhere but in the loop's own condition may make code unreachable (if (false),
+            // false && x, another while (true)): the graph knows, the shape does not.
+            if (op.ConstantValue is { HasValue: true, Value: bool } && op != condition) unknown = true;
+            switch (op)
+            {
+                case ITryOperation or IThrowOperation or ILabeledOperation or IInvalidOperation:
+                case IReturnOperation { Kind: OperationKind.YieldBreak }:
+                case IBranchOperation { BranchKind: not BranchKind.Break }:
+                case ISwitchOperation { Value.ConstantValue.HasValue: true }:
+                case ILoopOperation other when other != loop && LoopConditionIsConstant(other):
+                    unknown = true;
+                    break;
+                case IReturnOperation { Kind: OperationKind.Return }:
+                case IBranchOperation { BranchKind: BranchKind.Break } @break when SymbolEqualityComparer.Default.Equals(@break.Target, loop.ExitLabel):
+                    exits = true;
+                    break;
+            }
+        });
+        if (unknown) return null;
+        if (exits) return false;
+        if (endless.Body is not IBlockOperation loopBody) return null;
+        foreach (var statement in loopBody.Operations)
+        {
+            if (statement is IExpressionStatementOperation or IVariableDeclarationGroupOperation
+                && LinearFlow.AnyOutsideFunctions(statement, op => op is IInvocationOperation inv && IsTake(inv, types)))
+                return true;
+        }
+        return null;
+    }
+
+    private static bool IsInfinite(ILoopOperation loop) => loop switch
+    {
+        IWhileLoopOperation w => w.Condition is null || w.Condition.ConstantValue is { HasValue: true, Value: true },
+        IForLoopOperation f => f.Condition is null || f.Condition.ConstantValue is { HasValue: true, Value: true },
+        _ => false,
+    };
+
+    /// <summary>No condition, or a constant one (a foreach loop has neither).</summary>
+    private static bool LoopConditionIsConstant(ILoopOperation loop) => loop switch
+    {
+        IWhileLoopOperation w => w.Condition is null || w.Condition.ConstantValue.HasValue,
+        IForLoopOperation f => f.Condition is null || f.Condition.ConstantValue.HasValue,
+        _ => false,
+    };
 
     /// <summary>
     /// The method never completes normally (its exit block is unreachable), cannot leave through a throw,

@@ -170,7 +170,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             _mp0008 = On(Descriptors.MP0008_UnsendableArgument) ? new UnsendableArgument(compilation, types) : null;
             _mp0009 = On(Descriptors.MP0009_StaticStateWrittenInChild) ? new StaticStateInChild(compilation, types) : null;
             _mp0010 = On(Descriptors.MP0010_TerminatedNotJoined);
-            _mp0011 = types.ProcessQueue is not null && On(Descriptors.MP0011_EndlessConsumerNotDaemon) ? new EndlessConsumer(types) : null;
+            _mp0011 = types.ProcessQueue is not null && On(Descriptors.MP0011_EndlessConsumerNotDaemon) ? new EndlessConsumer(types, fastPaths) : null;
             _mp0012 = On(Descriptors.MP0012_StartTwiceOrJoinBeforeStart);
             _mp0013 = On(Descriptors.MP0013_DaemonStartsChildren) ? new DaemonStartsChildren(types) : null;
             if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null) _graph = new CallGraph(compilation.Assembly);

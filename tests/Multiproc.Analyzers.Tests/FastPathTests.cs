@@ -9,7 +9,8 @@ namespace Multiproc.Analyzers.Tests;
 /// <summary>
 /// MP0003, MP0009, MP0010 and MP0012 read linear bodies (one path: no branch, loop or try) without a control flow graph
 /// (<see cref="LinearFlow"/>), MP0006 skips the graph when every take is released by the finally right after it, and
-/// MP0005 when every size check is the whole condition of an if without else whose branch always falls through.
+/// MP0005 when every size check is the whole condition of an if without else whose branch always falls through; MP0011
+/// decides a consumer loop of a simple shape without its graph.
 /// Each case here is checked twice: it gives the expected diagnostics, and exactly the same ones (id, place, message, fix
 /// properties) as
 /// the graph analysis, which the analyzer runs when these fast paths are off.
@@ -101,6 +102,18 @@ public class FastPathTests
         { "after an endless loop", "void M(ProcessQueue<int> q) { while (true) { Console.WriteLine(); } }", "" },
         { "unreachable after a constant", "void M(ProcessQueue<int> q) { if (false) { if (!q.IsEmpty) { q.Get(); } } }", "" },
         { "branch that returns", "void M(ProcessQueue<int> q) { if (!q.IsEmpty) { q.Get(); return; } q.Put(1); }", "MP0005" },
+        // MP0011
+        { "endless consumer", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { var n = q.Get(); Console.WriteLine(n); } }", "MP0011" },
+        { "endless for(;;) consumer", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { Console.WriteLine(); for (;;) { Workers.Counter += q.Get(); } }", "MP0011" },
+        { "consumer that breaks out", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { var n = q.Get(); if (n < 0) { break; } } }", "" },
+        { "consumer that returns", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { var n = q.Get(); if (n < 0) { return; } } }", "" },
+        { "break of an inner loop only", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { var n = q.Get(); for (var i = 0; i < n; i++) { if (i > 3) { break; } } } }", "MP0011" },
+        { "return only in a lambda", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { var n = q.Get(); Func<int> f = () => { return n; }; } }", "MP0011" },
+        { "break after a constant", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { var n = q.Get(); if (false && n < 0) { break; } } }", "MP0011" },
+        { "throw inside", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { var n = q.Get(); if (n < 0) { throw new InvalidOperationException(); } } }", "" },
+        { "try inside", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { try { var n = q.Get(); } catch (InvalidOperationException) { } } }", "MP0011" },
+        { "continue inside", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { var n = q.Get(); if (n < 0) { continue; } Console.WriteLine(n); } }", "MP0011" },
+        { "take only nested in an if", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q, true)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q, bool b) { while (true) { if (b) { q.Get(); } } }", "MP0011" },
         // Not linear: the graph analysis runs in both modes.
         { "joined on one branch", "void M(bool b) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) p.Join(); }", "MP0003" },
         { "early return", "void M(bool b) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) { return; } p.Join(); }", "MP0003" },
@@ -138,7 +151,7 @@ public class FastPathTests
         var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(analyzer))
             .GetAnalyzerDiagnosticsAsync(CancellationToken.None);
         return diagnostics
-            .Where(d => d.Id is "MP0003" or "MP0005" or "MP0006" or "MP0009" or "MP0010" or "MP0012")
+            .Where(d => d.Id is "MP0003" or "MP0005" or "MP0006" or "MP0009" or "MP0010" or "MP0011" or "MP0012")
             .OrderBy(d => d.Id, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start)
             .ToImmutableArray();
     }
