@@ -127,9 +127,9 @@ internal sealed class EndlessConsumer
     /// <summary>
     /// What <see cref="IsEndlessConsumer"/> would find, read from the shape of a method body without its graph, or null
     /// when the shape is not one of these: a top-level <c>while (true)</c> or <c>for (;;)</c> loop, no other boolean
-    /// constant or loop without a condition, no <c>try</c>, <c>throw</c>, <c>goto</c>, label, <c>continue</c>,
-    /// <c>yield break</c> or switch on a constant (outside nested functions): so every statement before and in the loop
-    /// is reachable. Then a <c>return</c>, or a <c>break</c> out of that loop, reaches the exit (false); with neither, the exit
+    /// constant or loop without a condition, no <c>throw</c>, <c>goto</c>, label, <c>continue</c>, <c>yield break</c> or
+    /// switch on a constant (outside nested functions): so every statement before and in the loop is reachable (catch
+    /// handlers included: a graph takes every handler of a reachable try as reachable, and a finally always ends). Then a <c>return</c>, or a <c>break</c> out of that loop, reaches the exit (false); with neither, the exit
     /// is unreachable and there is no throw, so the method is endless when a statement of the loop's body takes an item.
     /// </summary>
     internal static bool? IsEndlessByShape(IOperation body, MultiprocTypes types)
@@ -151,7 +151,7 @@ internal sealed class EndlessConsumer
             if (op.ConstantValue is { HasValue: true, Value: bool } && op != condition) unknown = true;
             switch (op)
             {
-                case ITryOperation or IThrowOperation or ILabeledOperation or IInvalidOperation:
+                case IThrowOperation or ILabeledOperation or IInvalidOperation:
                 case IReturnOperation { Kind: OperationKind.YieldBreak }:
                 case IBranchOperation { BranchKind: not BranchKind.Break }:
                 case ISwitchOperation { Value.ConstantValue.HasValue: true }:
