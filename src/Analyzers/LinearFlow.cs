@@ -12,7 +12,8 @@ namespace Multiproc.Analyzers;
 /// its steps are the statements it runs, in order. No branch, loop, <c>try</c>, <c>lock</c>, <c>switch</c>,
 /// <c>goto</c>, <c>throw</c>, <c>?:</c>, <c>??</c>, <c>?.</c>, <c>&amp;&amp;</c> or <c>||</c>, and a <c>return</c>
 /// only as its last statement; <c>using</c> statements and declarations are allowed (their disposal runs at the end of
-/// their scope on the one path), and so are <c>await</c>s.
+/// their scope on the one path), and so are <c>await</c>s. An if, loop, switch, try or lock statement that has nothing
+/// to do with processes and always ends at its end is one opaque step (<see cref="IsOpaque"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -45,7 +46,7 @@ internal sealed class LinearFlow
     /// (by the span of their syntax; nested ones in those, too), each as a linear function; null when the body has no
     /// single executable root or one of them is not linear (then the rules build graphs).
     /// </summary>
-    public static List<LinearFlow>? Of(OperationBlockAnalysisContext context, Func<TextSpan, bool> worthEntering)
+    public static List<LinearFlow>? Of(OperationBlockAnalysisContext context, Func<TextSpan, bool> worthEntering, MultiprocTypes types)
     {
         IOperation? body = null;
         foreach (var block in context.OperationBlocks)
@@ -66,7 +67,7 @@ internal sealed class LinearFlow
             var function = pending.Pop();
             var steps = new List<IOperation>();
             var nested = new List<IOperation>();
-            if (!AddFunction(function, steps, nested)) return null;
+            if (!AddFunction(function, steps, nested, types)) return null;
             result.Add(new LinearFlow(function, steps));
             foreach (var n in nested)
                 if (worthEntering(n.Syntax.Span)) pending.Push(n);
@@ -92,48 +93,48 @@ internal sealed class LinearFlow
         return false;
     }
 
-    private static bool AddFunction(IOperation function, List<IOperation> steps, List<IOperation> nested)
+    private static bool AddFunction(IOperation function, List<IOperation> steps, List<IOperation> nested, MultiprocTypes types)
     {
         switch (function)
         {
             case IMethodBodyOperation method:
                 if (method.BlockBody is not null && method.ExpressionBody is not null) return false;
-                return AddBlock(method.BlockBody ?? method.ExpressionBody, steps, nested, last: true);
+                return AddBlock(method.BlockBody ?? method.ExpressionBody, steps, nested, types, last: true);
             case IConstructorBodyOperation constructor:
                 if (constructor.BlockBody is not null && constructor.ExpressionBody is not null) return false;
                 if (constructor.Initializer is { } initializer && !AddStep(initializer, steps, nested)) return false;
-                return AddBlock(constructor.BlockBody ?? constructor.ExpressionBody, steps, nested, last: true);
+                return AddBlock(constructor.BlockBody ?? constructor.ExpressionBody, steps, nested, types, last: true);
             case IBlockOperation block:
-                return AddBlock(block, steps, nested, last: true);
+                return AddBlock(block, steps, nested, types, last: true);
             case IAnonymousFunctionOperation lambda:
-                return AddBlock(lambda.Body, steps, nested, last: true);
+                return AddBlock(lambda.Body, steps, nested, types, last: true);
             case ILocalFunctionOperation local:
                 if (local.Body is not null && local.IgnoredBody is not null) return false;
-                return AddBlock(local.Body ?? local.IgnoredBody, steps, nested, last: true);
+                return AddBlock(local.Body ?? local.IgnoredBody, steps, nested, types, last: true);
             default:
                 return false;
         }
     }
 
     /// <summary>The statements of a block; <paramref name="last"/>: nothing runs after it in the function (a return may end it).</summary>
-    private static bool AddBlock(IBlockOperation? block, List<IOperation> steps, List<IOperation> nested, bool last)
+    private static bool AddBlock(IBlockOperation? block, List<IOperation> steps, List<IOperation> nested, MultiprocTypes types, bool last)
     {
         if (block is null) return true;
         var operations = block.Operations;
         for (var i = 0; i < operations.Length; i++)
-            if (!AddStatement(operations[i], steps, nested, last && i == operations.Length - 1)) return false;
+            if (!AddStatement(operations[i], steps, nested, types, last && i == operations.Length - 1)) return false;
         return true;
     }
 
-    private static bool AddStatement(IOperation statement, List<IOperation> steps, List<IOperation> nested, bool last)
+    private static bool AddStatement(IOperation statement, List<IOperation> steps, List<IOperation> nested, MultiprocTypes types, bool last)
     {
         switch (statement)
         {
             case IBlockOperation inner:
-                return AddBlock(inner, steps, nested, last);
+                return AddBlock(inner, steps, nested, types, last);
             case IUsingOperation @using:
                 // The resources, then the body; the disposal at the end of the body is no Start, Join or read.
-                return AddStep(@using.Resources, steps, nested) && AddStatement(@using.Body, steps, nested, last: false);
+                return AddStep(@using.Resources, steps, nested) && AddStatement(@using.Body, steps, nested, types, last: false);
             case IReturnOperation { Kind: OperationKind.Return } ret:
                 return last && AddStep(ret, steps, nested);
             case ILocalFunctionOperation localFunction:
@@ -141,10 +142,44 @@ internal sealed class LinearFlow
                 return true;
             case IExpressionStatementOperation or IVariableDeclarationGroupOperation or IUsingDeclarationOperation or IEmptyOperation:
                 return AddStep(statement, steps, nested);
+            case IConditionalOperation or ILoopOperation or ISwitchOperation or ITryOperation or ILockOperation when IsOpaque(statement, types):
+                // Branches the rules cannot tell apart: one step, run or not, that always ends at its end.
+                steps.Add(statement);
+                return true;
             default:
-                // if, loops, switch, try, lock, labels, goto/break/continue, throw, yield, an early return.
+                // Labels, goto/break/continue, throw, yield, an early return, or a statement that is not opaque.
                 return false;
         }
+    }
+
+    /// <summary>
+    /// A statement with branches inside (if, loop, switch, try, lock) that the rules reading linear functions cannot tell
+    /// apart from a plain step: it names no ChildProcess variable, creates no ChildProcess, calls nothing named Start,
+    /// Join, JoinAsync, Terminate or Kill (nested functions included), and it always ends at its end, so whatever follows
+    /// it stays on the one path: no return, throw, goto, label or yield, and no boolean constant (no <c>while (true)</c>,
+    /// no <c>if (false)</c>), loop without a condition or switch on a constant (a graph leaves out code they make
+    /// unreachable, where MP0009 would otherwise see a read). A break or continue in it can only leave a loop or switch
+    /// within it, since a linear function has none around it.
+    /// </summary>
+    private static bool IsOpaque(IOperation statement, MultiprocTypes types)
+    {
+        foreach (var op in statement.DescendantsAndSelf())
+        {
+            switch (op)
+            {
+                case IReturnOperation or IThrowOperation or ILabeledOperation or IInvalidOperation:
+                case IBranchOperation { BranchKind: not (BranchKind.Break or BranchKind.Continue) }:
+                case IForLoopOperation { Condition: null }:
+                case ISwitchOperation { Value.ConstantValue.HasValue: true }:
+                case IInvocationOperation { TargetMethod.Name: "Start" or "Join" or "JoinAsync" or "Terminate" or "Kill" }:
+                case ILocalReferenceOperation local when types.IsChildProcess(local.Local.Type):
+                case IParameterReferenceOperation parameter when types.IsChildProcess(parameter.Parameter.Type):
+                case IObjectCreationOperation creation when types.IsChildProcess(creation.Type):
+                    return false;
+            }
+            if (op.Kind == OperationKind.None || op.ConstantValue is { HasValue: true, Value: bool }) return false;
+        }
+        return true;
     }
 
     private static bool AddStep(IOperation step, List<IOperation> steps, List<IOperation> nested)

@@ -298,7 +298,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var types = _types;
             // A linear body (one path, see LinearFlow) answers the path questions of MP0003, MP0009, MP0010 and MP0012
             // without a graph; the others (MP0005, MP0006) still build one.
-            var linear = (gates & LinearGates) != 0 && _fastPaths ? LinearFlow.Of(block, state.HoldsGraphOperation) : null;
+            var linear = (gates & LinearGates) != 0 && _fastPaths ? LinearFlow.Of(block, state.HoldsGraphOperation, types) : null;
             if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear);
             var queueSize = (state.QueueFlags & QueueSizeGate) == QueueSizeGate;
             // MP0005: size checks that are whole if conditions need no graph.

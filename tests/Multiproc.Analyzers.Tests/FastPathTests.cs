@@ -52,6 +52,18 @@ public class FastPathTests
         { "in a local function", "void M() { Run(); void Run() { var p = new ChildProcess(() => Workers.Work()); p.Start(); } }", "MP0003" },
         { "expression body", "void M(ChildProcess p) => p.Start();", "" },
         { "constructor", "public C(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); }", "MP0003" },
+        // Opaque statements in linear bodies
+        { "loop between start and join", "void M(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); for (var i = 0; i < n; i++) { Console.WriteLine(i); } p.Join(); }", "" },
+        { "loop after start, no join", "void M(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); foreach (var c in \"ab\") { if (c == 'a') { continue; } Console.WriteLine(c); } }", "MP0003" },
+        { "endless loop after start", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); while (true) { Console.WriteLine(); } }", "MP0003" },
+        { "loop that returns", "void M(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); for (var i = 0; i < n; i++) { if (i == 3) { return; } } p.Join(); }", "MP0003" },
+        { "loop that joins", "void M(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); for (var i = 0; i < n; i++) { p.Join(); } }", "MP0003" },
+        { "try/catch between start and join", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); try { Console.WriteLine(); } catch (InvalidOperationException) { Console.WriteLine(1); } p.Join(); }", "" },
+        { "switch on a constant after join", "int M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); var r = 0; switch (1) { case 2: r = Workers.Counter; break; } return r; }", "MP0009" },
+        { "static read in a loop after join", "int M(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); var r = 0; for (var i = 0; i < n; i++) { r += Workers.Counter; } return r; }", "MP0009" },
+        { "if false after join", "int M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); var r = 0; if (false) { r = Workers.Counter; } return r; }", "MP0009" },
+        { "terminate, loop, join", "void M(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Terminate(); while (n > 0) { n--; } p.Join(); }", "" },
+        { "started twice around a loop", "void M(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (n > 0) { Console.WriteLine(n); } p.Start(); p.Join(); }", "MP0012" },
         // MP0012
         { "started twice", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Start(); p.Join(); }", "MP0012" },
         { "joined, never started", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Join(); }", "MP0012" },
