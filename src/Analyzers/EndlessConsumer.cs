@@ -155,7 +155,7 @@ internal sealed class EndlessConsumer
                 case IReturnOperation { Kind: OperationKind.YieldBreak }:
                 case IBranchOperation { BranchKind: not BranchKind.Break }:
                 case ISwitchOperation { Value.ConstantValue.HasValue: true }:
-                case ILoopOperation other when other != loop && LoopConditionIsConstant(other):
+                case ILoopOperation other when other != loop && LinearFlow.LoopConditionIsConstant(other):
                     unknown = true;
                     break;
                 case IReturnOperation { Kind: OperationKind.Return }:
@@ -180,14 +180,6 @@ internal sealed class EndlessConsumer
     {
         IWhileLoopOperation w => w.Condition is null || w.Condition.ConstantValue is { HasValue: true, Value: true },
         IForLoopOperation f => f.Condition is null || f.Condition.ConstantValue is { HasValue: true, Value: true },
-        _ => false,
-    };
-
-    /// <summary>No condition, or a constant one (a foreach loop has neither).</summary>
-    private static bool LoopConditionIsConstant(ILoopOperation loop) => loop switch
-    {
-        IWhileLoopOperation w => w.Condition is null || w.Condition.ConstantValue.HasValue,
-        IForLoopOperation f => f.Condition is null || f.Condition.ConstantValue.HasValue,
         _ => false,
     };
 

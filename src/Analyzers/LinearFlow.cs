@@ -93,6 +93,14 @@ internal sealed class LinearFlow
         return false;
     }
 
+    /// <summary>A loop with no condition or a constant one (a foreach loop has neither): code after it or in it may be unreachable.</summary>
+    public static bool LoopConditionIsConstant(ILoopOperation loop) => loop switch
+    {
+        IWhileLoopOperation w => w.Condition is null || w.Condition.ConstantValue.HasValue,
+        IForLoopOperation f => f.Condition is null || f.Condition.ConstantValue.HasValue,
+        _ => false,
+    };
+
     private static bool AddFunction(IOperation function, List<IOperation> steps, List<IOperation> nested, MultiprocTypes types)
     {
         switch (function)

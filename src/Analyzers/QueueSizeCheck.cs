@@ -124,7 +124,7 @@ internal static class QueueSizeCheck
             case OperationKind.LocalFunction:
                 // A size read in a nested function is analyzed in that function's graph: not this shape.
                 return !op.Descendants().Any(o => IsSizeRead(o, types));
-            case OperationKind.Loop when LoopConditionIsConstant((ILoopOperation)op):
+            case OperationKind.Loop when LinearFlow.LoopConditionIsConstant((ILoopOperation)op):
             case OperationKind.Conditional when ((IConditionalOperation)op).Condition.ConstantValue.HasValue:
                 // A constant condition makes code unreachable, which the graph leaves alone.
                 return false;
@@ -152,13 +152,6 @@ internal static class QueueSizeCheck
             if (!CollectIfShapes(child, types, checks)) return false;
         return true;
     }
-
-    private static bool LoopConditionIsConstant(ILoopOperation loop) => loop switch
-    {
-        IWhileLoopOperation w => w.Condition is null || w.Condition.ConstantValue.HasValue,
-        IForLoopOperation f => f.Condition is null || f.Condition.ConstantValue.HasValue,
-        _ => false,
-    };
 
     private static bool IsSizeRead(IOperation op, MultiprocTypes types) =>
         op is IPropertyReferenceOperation p && IsSizeName(p.Property.Name) && types.IsProcessQueue(p.Property.ContainingType);
