@@ -48,16 +48,7 @@ internal sealed class LinearFlow
     /// </summary>
     public static List<LinearFlow>? Of(OperationBlockAnalysisContext context, Func<TextSpan, bool> worthEntering, MultiprocTypes types)
     {
-        IOperation? body = null;
-        foreach (var block in context.OperationBlocks)
-        {
-            var root = block;
-            while (root.Parent is not null) root = root.Parent;
-            if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
-            if (body is null) body = root;
-            else if (body != root) return null;
-        }
-        if (body is null) return null;
+        if (BlockGate.SingleExecutableRoot(context.OperationBlocks) is not { } body) return null;
 
         var result = new List<LinearFlow>();
         var pending = new Stack<IOperation>();

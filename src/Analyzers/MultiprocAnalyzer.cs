@@ -300,19 +300,21 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             // without a graph; the others (MP0005, MP0006) still build one.
             var linear = (gates & LinearGates) != 0 && _fastPaths ? LinearFlow.Of(block, state.HoldsGraphOperation, types) : null;
             if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear);
-            var queueSize = (state.QueueFlags & QueueSizeGate) == QueueSizeGate;
-            // MP0005: size checks that are whole if conditions need no graph.
-            if (queueSize && _fastPaths && SingleExecutableRoot(block) is { } queueBody
-                && QueueSizeCheck.TryAnalyzeIfShapes(queueBody, types, block.ReportDiagnostic))
-                queueSize = false;
             if (linear is not null)
             {
                 if ((gates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeLinear(linear, types, block.ReportDiagnostic);
                 if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeLinear(linear, types, block.ReportDiagnostic);
             }
+            var queueSize = (state.QueueFlags & QueueSizeGate) == QueueSizeGate;
             var graphGates = linear is null ? gates & GraphGates : gates & TakesFromJoinable;
-            // MP0006: takes released by the finally right after them need no graph.
-            if ((graphGates & TakesFromJoinable) != 0 && _fastPaths && AllTakesReleasedByFinally(block)) graphGates &= ~TakesFromJoinable;
+            if (_fastPaths && (queueSize || (graphGates & TakesFromJoinable) != 0)
+                && BlockGate.SingleExecutableRoot(block.OperationBlocks) is { } body)
+            {
+                // MP0005: size checks that are whole if conditions need no graph.
+                if (queueSize && QueueSizeCheck.TryAnalyzeIfShapes(body, types, block.ReportDiagnostic)) queueSize = false;
+                // MP0006: takes released by the finally right after them need no graph.
+                if ((graphGates & TakesFromJoinable) != 0 && MissingTaskDone.AllTakesReleasedByFinally(body, types)) graphGates &= ~TakesFromJoinable;
+            }
             if ((graphGates != 0 || queueSize) && BlockGate.HasExecutableRoot(block.OperationBlocks))
             {
                 // The body's graph and those of its lambdas and local functions, found once for all the graph rules.
@@ -330,34 +332,6 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
             if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);
             if ((gates & TakesFromQueue) != 0) _mp0011!.BlockEnded(block);
-        }
-
-        private static IOperation? SingleExecutableRoot(OperationBlockAnalysisContext block)
-        {
-            IOperation? body = null;
-            foreach (var operation in block.OperationBlocks)
-            {
-                var root = operation;
-                while (root.Parent is not null) root = root.Parent;
-                if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
-                if (body is not null && body != root) return null;
-                body = root;
-            }
-            return body;
-        }
-
-        private bool AllTakesReleasedByFinally(OperationBlockAnalysisContext block)
-        {
-            var any = false;
-            foreach (var operation in block.OperationBlocks)
-            {
-                var root = operation;
-                while (root.Parent is not null) root = root.Parent;
-                if (root is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
-                if (!MissingTaskDone.AllTakesReleasedByFinally(root, _types)) return false;
-                any = true;
-            }
-            return any;
         }
 
         [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
