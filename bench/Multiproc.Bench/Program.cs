@@ -32,6 +32,8 @@ public static class Bench
 
     public static int Run(string[] args)
     {
+        if (args.Length == 3 && args[0] == "--child-cost")
+            return ChildCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
         Quick = args.Contains("--quick");
         var wanted = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToHashSet();
         var unknown = wanted.Except(Workloads.Select(w => w.Name)).ToList();

@@ -7,10 +7,12 @@ namespace Multiproc.Internal;
 /// <summary>What a child process does, from the startup hook to its exit.</summary>
 internal static class ChildMain
 {
+    /// <summary>The startup-hook entry (<see cref="StartupHook"/>): runs the target and exits in a child; returns at once elsewhere.</summary>
     public static void RunIfChild()
     {
         var fdText = Environment.GetEnvironmentVariable(ProcessSpawner.ChildFdVariable);
         if (ParseFd(fdText) is not { } fd) return;
+        StartTrace.Mark("hook");
         // What this child starts itself (a tool, another app) must not take the hook for its own.
         Environment.SetEnvironmentVariable(ProcessSpawner.ChildFdVariable, null);
         var ownHook = typeof(ChildMain).Assembly.Location;
@@ -19,6 +21,25 @@ internal static class ChildMain
             if (h.Length > 0 && h != ownHook) rest.Add(h);
         Environment.SetEnvironmentVariable(ProcessSpawner.StartupHooksVariable, rest.Count > 0 ? string.Join(Path.PathSeparator, rest) : null);
         Environment.Exit(Run(fd));
+    }
+
+    /// <summary>
+    /// The launcher entry (Multiproc.Child.dll's Main). <paramref name="args"/>: the control pipe's descriptor
+    /// (an argument rather than an environment variable, so nothing needs removing from the environment that the
+    /// target's own subprocesses inherit) and the simple name of the parent's entry assembly, which becomes this
+    /// process's entry assembly too (on .NET 9 and later).
+    /// </summary>
+    public static int RunLaunched(string[] args)
+    {
+        StartTrace.Mark("main");
+        if (args.Length < 1 || ParseFd(args[0]) is not { } fd)
+        {
+            Console.Error.WriteLine("Multiproc.Child.dll is how Multiproc starts child processes; it does nothing on its own.");
+            return 2;
+        }
+        if (args.Length > 1 && args[1].Length > 0) ChildCommandLine.AdoptEntryAssembly(args[1]);
+        StartTrace.Mark("entry");
+        return Run(fd);
     }
 
     /// <summary>
@@ -40,6 +61,7 @@ internal static class ChildMain
     private static int Run(int fd)
     {
         HandleTerminate();
+        StartTrace.Mark("sigterm");
 
         StartMessage? message;
         try
@@ -58,6 +80,7 @@ internal static class ChildMain
             return 0;
         }
 
+        StartTrace.Mark("frame");
         ChildProcess.SetCurrent(message.Name, message.Daemon);
         // Only a daemon acts when its parent dies; a non-daemon child carries on, as in Python.
         if (message.Daemon) WatchLifeline(fd);
@@ -73,6 +96,7 @@ internal static class ChildMain
         try
         {
             var (method, instance, args) = TargetCall.Bind(message);
+            StartTrace.Mark("bound");
             object? result;
             try
             {
@@ -83,6 +107,7 @@ internal static class ChildMain
                 throw e.InnerException;
             }
             if (result is Task task) task.GetAwaiter().GetResult();
+            StartTrace.Mark("target");
         }
         catch (Exception e)
         {
@@ -92,6 +117,7 @@ internal static class ChildMain
             code = 1;
         }
         Children.OnExit();
+        StartTrace.Write();
         // Console.Out and Console.Error write through (AutoFlush), so nothing is pending here; touching
         // them would only initialize the console in a child that never printed.
         return code;
@@ -108,7 +134,8 @@ internal static class ChildMain
                 while (LinuxNative.ReadExactly(fd, buf[..1])) { }
             }
             catch (IOException) { }
-            try { Console.Out.Flush(); } catch (IOException) { }
+            // Nothing to flush first: .NET's console writers write through (and touching Console here would
+            // initialize it in a daemon that never printed, delaying its end).
             LinuxNative.kill(Environment.ProcessId, LinuxNative.SIGKILL);
         })
         { IsBackground = true, Name = "Multiproc lifeline" };

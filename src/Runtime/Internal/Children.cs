@@ -10,8 +10,12 @@ namespace Multiproc.Internal;
 /// </summary>
 internal static class Children
 {
-    private static readonly ConcurrentDictionary<ChildProcess, byte> Active = new();
+    // Created by the first Add: a child that starts no children of its own does not pay for it on its way out.
+    private static ConcurrentDictionary<ChildProcess, byte>? _active;
     private static int _hooked;
+
+    private static ConcurrentDictionary<ChildProcess, byte> Active =>
+        Volatile.Read(ref _active) ?? Interlocked.CompareExchange(ref _active, new(), null) ?? _active!;
     private static int _exited;
 
     public static void Add(ChildProcess child)
@@ -20,7 +24,7 @@ internal static class Children
         EnsureExitHook();
     }
 
-    public static void Remove(ChildProcess child) => Active.TryRemove(child, out _);
+    public static void Remove(ChildProcess child) => _active?.TryRemove(child, out _);
 
     public static void EnsureExitHook()
     {

@@ -127,7 +127,20 @@ internal static class Wire
                 length |= (b & 0x7f) << shift;
                 if (b < 0x80) break;
             }
-            return System.Text.Encoding.UTF8.GetString(Take(length));
+            return Decode(Take(length));
+        }
+
+        /// <summary>
+        /// ASCII (names, paths, integers, handles) widened by hand: the first UTF-8 decoding in a process
+        /// costs milliseconds of type loading, which a child whose target never decodes text need not pay.
+        /// </summary>
+        private static string Decode(ReadOnlySpan<byte> bytes)
+        {
+            foreach (var b in bytes)
+                if (b >= 0x80) return System.Text.Encoding.UTF8.GetString(bytes);
+            Span<char> chars = bytes.Length <= 512 ? stackalloc char[bytes.Length] : new char[bytes.Length];
+            for (var i = 0; i < bytes.Length; i++) chars[i] = (char)bytes[i];
+            return new string(chars);
         }
     }
 

@@ -63,38 +63,38 @@ internal static unsafe partial class LinuxNative
     }
 
     /// <summary>signal(2); <see cref="IntPtr.Zero"/> is SIG_DFL.</summary>
-    [DllImport(Libc)]
-    public static extern IntPtr signal(int sig, IntPtr handler);
+    [LibraryImport(Libc)]
+    public static partial IntPtr signal(int sig, IntPtr handler);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern long syscall(long number, int* uaddr, int op, int val, Timespec* timeout, IntPtr uaddr2, int val3);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial long syscall(long number, int* uaddr, int op, int val, Timespec* timeout, IntPtr uaddr2, int val3);
 
-    [DllImport(Libc, SetLastError = true, EntryPoint = "syscall")]
-    public static extern long syscall3(long number, long a1, long a2, long a3, long a4);
+    [LibraryImport(Libc, SetLastError = true, EntryPoint = "syscall")]
+    public static partial long syscall3(long number, long a1, long a2, long a3, long a4);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int kill(int pid, int sig);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int kill(int pid, int sig);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int poll(PollFd* fds, ulong nfds, int timeoutMs);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int poll(PollFd* fds, ulong nfds, int timeoutMs);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int waitpid(int pid, int* status, int options);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int waitpid(int pid, int* status, int options);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int pipe2(int* fds, int flags);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int close(int fd);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int close(int fd);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern nint read(int fd, byte* buf, nint count);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial nint read(int fd, byte* buf, nint count);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern nint write(int fd, byte* buf, nint count);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial nint write(int fd, byte* buf, nint count);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 
     [DllImport(Libc, SetLastError = true)]
     public static extern int flock(int fd, int operation);
@@ -104,38 +104,38 @@ internal static unsafe partial class LinuxNative
     public const int MAP_SHARED = 1;
     public const int SEEK_END = 2;
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern void* mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial void* mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int munmap(void* addr, nuint length);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int munmap(void* addr, nuint length);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int ftruncate(int fd, long length);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int ftruncate(int fd, long length);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern long lseek(int fd, long offset, int whence);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial long lseek(int fd, long offset, int whence);
 
-    [DllImport(Libc)]
-    public static extern uint getuid();
+    [LibraryImport(Libc)]
+    public static partial uint getuid();
 
-    [DllImport(Libc)]
-    public static extern void _exit(int status);
+    [LibraryImport(Libc)]
+    public static partial void _exit(int status);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int posix_spawn(int* pid, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, void* fileActions, void* attr, byte** argv, byte** envp);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int posix_spawn(int* pid, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, void* fileActions, void* attr, byte** argv, byte** envp);
 
-    [DllImport(Libc)]
-    public static extern int posix_spawn_file_actions_init(void* fileActions);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn_file_actions_init(void* fileActions);
 
-    [DllImport(Libc)]
-    public static extern int posix_spawn_file_actions_destroy(void* fileActions);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn_file_actions_destroy(void* fileActions);
 
-    [DllImport(Libc)]
-    public static extern int posix_spawn_file_actions_adddup2(void* fileActions, int fd, int newFd);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn_file_actions_adddup2(void* fileActions, int fd, int newFd);
 
-    [DllImport(Libc)]
-    public static extern int posix_spawn_file_actions_addopen(void* fileActions, int fd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int oflag, int mode);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn_file_actions_addopen(void* fileActions, int fd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int oflag, int mode);
 
     public static int PidfdOpen(int pid) => (int)syscall3(SYS_pidfd_open, pid, 0, 0, 0);
 

@@ -12,12 +12,12 @@ internal sealed class SpawnedChild
 }
 
 /// <summary>
-/// Starts a child .NET process that runs the parent's own command line with Multiproc.dll as a
-/// startup hook. The hook runs before the app's Main, reads its target from the control pipe (fd 3)
-/// and exits when the target is done, so Main never runs in the child. This works the same for an
-/// apphost, <c>dotnet app.dll</c>, <c>dotnet run</c> and a test host (the test host is not the
-/// app's entry point, but the hook runs before it, too). The child's stdin is /dev/null; stdout and
-/// stderr are the parent's. The control pipe doubles as a lifeline: it reads end-of-file when the
+/// Starts a child .NET process: Multiproc.Child.dll under the app's own runtimeconfig and deps file, or, where
+/// that cannot work, the parent's own command line with Multiproc.dll as a startup hook that runs before the
+/// app's Main (see <see cref="ChildCommandLine"/>). Either way the child reads its target from the control pipe
+/// (fd 3) and exits when the target is done, so the app's Main never runs in the child. This works the same for
+/// an apphost, <c>dotnet app.dll</c>, <c>dotnet run</c> and a test host. The child's stdin is /dev/null; stdout
+/// and stderr are the parent's. The control pipe doubles as a lifeline: it reads end-of-file when the
 /// parent dies, however it dies.
 /// </summary>
 internal static unsafe class ProcessSpawner
@@ -26,12 +26,16 @@ internal static unsafe class ProcessSpawner
     public const string ChildFdVariable = "MULTIPROC_CHILD_FD";
     public const string StartupHooksVariable = "DOTNET_STARTUP_HOOKS";
 
-    private static readonly Lazy<(string Path, string[] Argv)> CommandLine = new(ReadCommandLine);
+    private static readonly Lazy<ChildCommandLine> CommandLine = new(ChildCommandLine.Resolve);
+
+    /// <summary>How children are started (resolved once, at the first start).</summary>
+    internal static ChildCommandLine Command => CommandLine.Value;
 
     public static SpawnedChild Spawn(string runDirectory)
     {
-        var (path, argv) = CommandLine.Value;
-        var env = BuildEnvironment(runDirectory);
+        var command = CommandLine.Value;
+        var (path, argv) = (command.Path, command.Argv);
+        var env = BuildEnvironment(runDirectory, command.UsesStartupHook);
 
         int* fds = stackalloc int[2];
         if (LinuxNative.pipe2(fds, LinuxNative.O_CLOEXEC) != 0) throw LinuxNative.Error("pipe2");
@@ -99,7 +103,7 @@ internal static unsafe class ProcessSpawner
         return p;
     }
 
-    private static string[] BuildEnvironment(string runDirectory)
+    private static string[] BuildEnvironment(string runDirectory, bool withHook)
     {
         var hook = typeof(ProcessSpawner).Assembly.Location;
         if (string.IsNullOrEmpty(hook))
@@ -107,20 +111,16 @@ internal static unsafe class ProcessSpawner
         var vars = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
             vars[(string)e.Key] = (string?)e.Value ?? "";
-        var hooks = vars.TryGetValue(StartupHooksVariable, out var existing) && existing.Length > 0 ? existing + Path.PathSeparator + hook : hook;
-        vars[StartupHooksVariable] = hooks;
-        vars[ChildFdVariable] = ControlFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (withHook)
+        {
+            vars[StartupHooksVariable] = vars.TryGetValue(StartupHooksVariable, out var existing) && existing.Length > 0 ? existing + Path.PathSeparator + hook : hook;
+            vars[ChildFdVariable] = ControlFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            vars.Remove(ChildFdVariable); // the launcher gets the descriptor as an argument
+        }
         vars[Internal.RunDirectory.EnvVar] = runDirectory;
         return vars.Select(kv => kv.Key + "=" + kv.Value).ToArray();
-    }
-
-    private static (string, string[]) ReadCommandLine()
-    {
-        var path = Environment.ProcessPath ?? throw new PlatformNotSupportedException("The path of the current executable is unknown.");
-        var raw = File.ReadAllBytes("/proc/self/cmdline");
-        var args = Encoding.UTF8.GetString(raw).Split('\0');
-        if (args.Length > 0 && args[^1].Length == 0) args = args[..^1];
-        if (args.Length == 0) args = [path];
-        return (path, args);
     }
 }
