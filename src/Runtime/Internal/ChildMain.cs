@@ -38,7 +38,6 @@ internal static class ChildMain
             return 2;
         }
         if (args.Length > 1 && args[1].Length > 0) ChildCommandLine.AdoptEntryAssembly(args[1]);
-        StartTrace.Mark("entry");
         return Run(fd);
     }
 
@@ -61,7 +60,6 @@ internal static class ChildMain
     private static int Run(int fd)
     {
         HandleTerminate();
-        StartTrace.Mark("sigterm");
 
         StartMessage? message;
         try
@@ -84,13 +82,9 @@ internal static class ChildMain
         ChildProcess.SetCurrent(message.Name, message.Daemon);
         // Only a daemon acts when its parent dies; a non-daemon child carries on, as in Python.
         if (message.Daemon) WatchLifeline(fd);
-        try
-        {
-            if (message.WorkingDirectory.Length > 0 && message.WorkingDirectory != Environment.CurrentDirectory
-                && Directory.Exists(message.WorkingDirectory))
-                Directory.SetCurrentDirectory(message.WorkingDirectory);
-        }
-        catch (IOException) { }
+        // The parent's working directory at Start() (a pre-started child was started earlier, maybe elsewhere).
+        // A directory that is gone leaves the child where it is.
+        if (message.WorkingDirectory.Length > 0) LinuxNative.chdir(message.WorkingDirectory);
 
         var code = 0;
         try

@@ -10,9 +10,9 @@ namespace Multiproc.Internal;
 internal static unsafe class StartTrace
 {
     private static readonly bool On = Environment.GetEnvironmentVariable("MULTIPROC_TRACE_START") == "1";
-    private static readonly string[] Names = new string[10];
-    private static readonly double[] Ms = new double[10];
-    private static readonly double[] ThreadMs = new double[10];
+    private static readonly string[] Names = new string[8];
+    private static readonly double[] Ms = new double[8];
+    private static readonly double[] ThreadMs = new double[8];
     private static int _count;
 
     public static void Mark(string step)
