@@ -23,13 +23,13 @@ namespace Multiproc.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LockNotReleasedFixer))]
 [Shared]
-public sealed class LockNotReleasedFixer : CodeFixProvider
+public sealed class LockNotReleasedFixer : MultiprocFixer
 {
     public const string HoldEquivalenceKey = "MP0002.UseHold";
     public const string LockEquivalenceKey = "MP0002.UseLockStatement";
     public const string TryFinallyEquivalenceKey = "MP0002.UseTryFinally";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockNotReleased);
+    public LockNotReleasedFixer() : base(RuleIdentifiers.LockNotReleased) { }
 
     /// <summary>
     /// Fix All gives every MP0002 diagnostic the fix it needs (Hold(), lock, or try/finally),
@@ -57,31 +57,23 @@ public sealed class LockNotReleasedFixer : CodeFixProvider
         return document;
     }
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null) return;
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.TryGetValue(LockNotReleased.FixKindProperty, out var kind) || kind is null) continue;
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node) continue;
-            var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
-            if (invocation?.Expression is not MemberAccessExpressionSyntax access) continue;
-            var lockText = kind == LockNotReleased.FixLock
-                ? invocation.ArgumentList.Arguments.FirstOrDefault()?.Expression.ToString()
-                : access.Expression.ToString();
-            if (lockText is null) continue;
+        if (Property(diagnostic, LockNotReleased.FixKindProperty) is not { } kind) return null;
+        var invocation = NodeAt(root, diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>();
+        if (invocation?.Expression is not MemberAccessExpressionSyntax access) return null;
+        var lockText = kind == LockNotReleased.FixLock
+            ? invocation.ArgumentList.Arguments.FirstOrDefault()?.Expression.ToString()
+            : access.Expression.ToString();
+        if (lockText is null) return null;
 
-            var (title, key) = kind switch
-            {
-                LockNotReleased.FixHold => ($"Hold '{lockText}' with 'using ({lockText}.Hold())'", HoldEquivalenceKey),
-                LockNotReleased.FixLock => ($"Use a 'lock ({lockText})' statement", LockEquivalenceKey),
-                _ => ($"Release '{lockText}' in a 'finally' block", TryFinallyEquivalenceKey),
-            };
-            context.RegisterCodeFix(
-                CodeAction.Create(title, ct => FixAsync(context.Document, diagnostic, ct), key),
-                diagnostic);
-        }
+        var (title, key) = kind switch
+        {
+            LockNotReleased.FixHold => ($"Hold '{lockText}' with 'using ({lockText}.Hold())'", HoldEquivalenceKey),
+            LockNotReleased.FixLock => ($"Use a 'lock ({lockText})' statement", LockEquivalenceKey),
+            _ => ($"Release '{lockText}' in a 'finally' block", TryFinallyEquivalenceKey),
+        };
+        return CodeAction.Create(title, ct => FixAsync(document, diagnostic, ct), key);
     }
 
     private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
