@@ -24,33 +24,24 @@ namespace Multiproc.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InProcessSynchronizerFixer))]
 [Shared]
-public sealed class InProcessSynchronizerFixer : CodeFixProvider
+public sealed class InProcessSynchronizerFixer : MultiprocFixer
 {
     public const string EquivalenceKey = "MP0007_UseProcessLock";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create(RuleIdentifiers.InProcessSynchronizerSentToChild);
+    public InProcessSynchronizerFixer() : base(RuleIdentifiers.InProcessSynchronizerSentToChild) { }
 
     public override FixAllProvider GetFixAllProvider() =>
         FixAllProvider.Create((context, document, diagnostics) => ApplyAsync(document, diagnostics, context.CancellationToken));
 
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Edits(diagnostic).Count == 0) continue;
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Use a ProcessLock (lock → using (….Hold()))",
-                    async ct => await ApplyAsync(context.Document, ImmutableArray.Create(diagnostic), ct).ConfigureAwait(false) ?? context.Document,
-                    EquivalenceKey),
-                diagnostic);
-        }
-        return Task.CompletedTask;
-    }
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic) =>
+        Edits(diagnostic).Count == 0
+            ? null
+            : CodeAction.Create(
+                "Use a ProcessLock (lock → using (….Hold()))",
+                async ct => await ApplyAsync(document, ImmutableArray.Create(diagnostic), ct).ConfigureAwait(false) ?? document,
+                EquivalenceKey);
 
-    private static List<(char Kind, TextSpan Span)> Edits(Diagnostic diagnostic) =>
-        FixEdits.Decode(diagnostic.Properties.TryGetValue(FixEdits.Property, out var encoded) ? encoded : null);
+    private static List<(char Kind, TextSpan Span)> Edits(Diagnostic diagnostic) => FixEdits.Decode(Property(diagnostic, FixEdits.Property));
 
     private static async Task<Document?> ApplyAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken ct)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -15,29 +14,21 @@ namespace Multiproc.CodeFixes;
 
 /// <summary>MP0010: inserts <c>p.Join();</c> right after <c>p.Terminate();</c> / <c>p.Kill();</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TerminatedNotJoinedFixer)), Shared]
-public sealed class TerminatedNotJoinedFixer : CodeFixProvider
+public sealed class TerminatedNotJoinedFixer : MultiprocFixer
 {
     public const string EquivalenceKey = "MP0010.InsertJoin";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.TerminatedNotJoined);
+    public TerminatedNotJoinedFixer() : base(RuleIdentifiers.TerminatedNotJoined) { }
 
     public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null) return;
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.TryGetValue(TerminatedNotJoined.ProcessProperty, out var process) || process is null) continue;
-            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            if (node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { Parent: ExpressionStatementSyntax statement }) continue;
-            if (statement.Parent is not (BlockSyntax or SwitchSectionSyntax or IfStatementSyntax or ElseClauseSyntax
-                or WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax or DoStatementSyntax or UsingStatementSyntax)) continue;
-            context.RegisterCodeFix(
-                CodeAction.Create($"Call '{process}.Join()' after it", ct => FixAsync(context.Document, statement, process, ct), EquivalenceKey),
-                diagnostic);
-        }
+        if (Property(diagnostic, TerminatedNotJoined.ProcessProperty) is not { } process) return null;
+        if (NodeAt(root, diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { Parent: ExpressionStatementSyntax statement }) return null;
+        if (statement.Parent is not (BlockSyntax or SwitchSectionSyntax or IfStatementSyntax or ElseClauseSyntax
+            or WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax or DoStatementSyntax or UsingStatementSyntax)) return null;
+        return CodeAction.Create($"Call '{process}.Join()' after it", ct => FixAsync(document, statement, process, ct), EquivalenceKey);
     }
 
     private static async Task<Document> FixAsync(Document document, ExpressionStatementSyntax statement, string process, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -21,13 +20,13 @@ namespace Multiproc.CodeFixes;
 /// innermost first, because wrapping one take can enclose another.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MissingTaskDoneFixer)), Shared]
-public sealed class MissingTaskDoneFixer : CodeFixProvider
+public sealed class MissingTaskDoneFixer : MultiprocFixer
 {
     public const string EquivalenceKey = "MP0006.TaskDoneInFinally";
 
     private static readonly SyntaxAnnotation Generated = new("Multiproc.MP0006.TaskDone");
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.MissingTaskDone);
+    public MissingTaskDoneFixer() : base(RuleIdentifiers.MissingTaskDone) { }
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (fixAllContext, document, diagnostics) =>
     {
@@ -49,19 +48,12 @@ public sealed class MissingTaskDoneFixer : CodeFixProvider
         return document.WithSyntaxRoot(tracked);
     });
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null) return;
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.TryGetValue(MissingTaskDone.QueueProperty, out var queue) || queue is null) continue;
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } take) continue;
-            if (Apply(root, take, queue) is null) continue;
-            context.RegisterCodeFix(
-                CodeAction.Create($"Call '{queue}.TaskDone()' in a finally block", ct => FixAsync(context.Document, diagnostic.Location.SourceSpan, queue, ct), EquivalenceKey),
-                diagnostic);
-        }
+        if (Property(diagnostic, MissingTaskDone.QueueProperty) is not { } queue) return null;
+        if (NodeAt(root, diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } take) return null;
+        if (Apply(root, take, queue) is null) return null;
+        return CodeAction.Create($"Call '{queue}.TaskDone()' in a finally block", ct => FixAsync(document, diagnostic.Location.SourceSpan, queue, ct), EquivalenceKey);
     }
 
     private static async Task<Document> FixAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, string queue, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -21,11 +20,11 @@ namespace Multiproc.CodeFixes;
 /// The analyzer hands over the spans of the statement and the call statement in the diagnostic's properties.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(QueueSizeCheckFixer)), Shared]
-public sealed class QueueSizeCheckFixer : CodeFixProvider
+public sealed class QueueSizeCheckFixer : MultiprocFixer
 {
     public const string EquivalenceKey = "MP0005.UseTryGetTryPut";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.QueueSizeCheckDecides);
+    public QueueSizeCheckFixer() : base(RuleIdentifiers.QueueSizeCheckDecides) { }
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (fixAllContext, document, diagnostics) =>
     {
@@ -41,19 +40,10 @@ public sealed class QueueSizeCheckFixer : CodeFixProvider
         return document.WithSyntaxRoot(tracked);
     });
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null) return;
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Target(root, diagnostic) is not { } t) continue;
-            var name = t.Get ? "TryGet" : "TryPut";
-            context.RegisterCodeFix(
-                CodeAction.Create($"Use '{t.Queue}.{name}(…)'", ct => FixAsync(context.Document, diagnostic, ct), EquivalenceKey),
-                diagnostic);
-        }
-    }
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic) =>
+        Target(root, diagnostic) is { } t
+            ? CodeAction.Create($"Use '{t.Queue}.{(t.Get ? "TryGet" : "TryPut")}(…)'", ct => FixAsync(document, diagnostic, ct), EquivalenceKey)
+            : null;
 
     private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {

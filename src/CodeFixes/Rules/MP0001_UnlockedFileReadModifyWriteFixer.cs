@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -22,27 +21,18 @@ namespace Multiproc.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnlockedFileReadModifyWriteFixer))]
 [Shared]
-public sealed class UnlockedFileReadModifyWriteFixer : CodeFixProvider
+public sealed class UnlockedFileReadModifyWriteFixer : MultiprocFixer
 {
     public const string EquivalenceKey = "MP0001.WrapInHold";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.UnlockedFileReadModifyWrite);
+    public UnlockedFileReadModifyWriteFixer() : base(RuleIdentifiers.UnlockedFileReadModifyWrite) { }
 
     public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null) return;
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.TryGetValue(UnlockedFileReadModifyWrite.LockProperty, out var lockName) || lockName is null) continue;
-            if (Range(root, diagnostic) is null) continue;
-            context.RegisterCodeFix(CodeAction.Create(
-                $"Hold '{lockName}' around the read and the write",
-                ct => FixAsync(context.Document, diagnostic, lockName, ct),
-                EquivalenceKey), diagnostic);
-        }
+        if (Property(diagnostic, UnlockedFileReadModifyWrite.LockProperty) is not { } lockName || Range(root, diagnostic) is null) return null;
+        return CodeAction.Create($"Hold '{lockName}' around the read and the write", ct => FixAsync(document, diagnostic, lockName, ct), EquivalenceKey);
     }
 
     private static (BlockSyntax Block, int First, int Last)? Range(SyntaxNode root, Diagnostic diagnostic)

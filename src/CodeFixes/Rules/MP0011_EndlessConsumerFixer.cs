@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -16,29 +15,22 @@ namespace Multiproc.CodeFixes;
 /// <summary>MP0011: makes the process running an endless consumer a daemon, before it starts.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(EndlessConsumerFixer))]
 [Shared]
-public sealed class EndlessConsumerFixer : CodeFixProvider
+public sealed class EndlessConsumerFixer : MultiprocFixer
 {
     public const string EquivalenceKey = "MP0011_SetDaemon";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create(RuleIdentifiers.EndlessConsumerNotDaemon);
+    public EndlessConsumerFixer() : base(RuleIdentifiers.EndlessConsumerNotDaemon) { }
 
     public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.TryGetValue(EndlessConsumer.FixKindProperty, out var kind) || kind is null) continue;
-            if (FixEdits.Decode(diagnostic.Properties.TryGetValue(FixEdits.Property, out var e) ? e : null).Count != 1) continue;
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Make the process a daemon (Daemon = true before Start())",
-                    ct => FixAsync(context.Document, diagnostic, kind, ct),
-                    EquivalenceKey),
-                diagnostic);
-        }
-        return Task.CompletedTask;
+        if (Property(diagnostic, EndlessConsumer.FixKindProperty) is not { } kind) return null;
+        if (FixEdits.Decode(Property(diagnostic, FixEdits.Property)).Count != 1) return null;
+        return CodeAction.Create(
+            "Make the process a daemon (Daemon = true before Start())",
+            ct => FixAsync(document, diagnostic, kind, ct),
+            EquivalenceKey);
     }
 
     private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, string kind, CancellationToken ct)

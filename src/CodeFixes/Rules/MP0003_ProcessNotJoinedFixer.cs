@@ -24,42 +24,34 @@ namespace Multiproc.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ProcessNotJoinedFixer))]
 [Shared]
-public sealed class ProcessNotJoinedFixer : CodeFixProvider
+public sealed class ProcessNotJoinedFixer : MultiprocFixer
 {
     public const string EquivalenceKeyJoin = "MP0003.InsertJoin";
     public const string EquivalenceKeyCollect = "MP0003.CollectAndJoin";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.ProcessNotJoined);
+    public ProcessNotJoinedFixer() : base(RuleIdentifiers.ProcessNotJoined) { }
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null) return;
-        foreach (var diagnostic in context.Diagnostics)
+        if (!diagnostic.Properties.TryGetValue(ProcessNotJoined.FixKindProperty, out var kind)
+            || Property(diagnostic, ProcessNotJoined.VariableProperty) is not { } name)
+            return null;
+        var statement = StartStatement(root, diagnostic);
+        if (statement?.Parent is not BlockSyntax) return null;
+        if (kind == ProcessNotJoined.FixKindLoop)
         {
-            if (!diagnostic.Properties.TryGetValue(ProcessNotJoined.FixKindProperty, out var kind)
-                || !diagnostic.Properties.TryGetValue(ProcessNotJoined.VariableProperty, out var name) || name is null)
-                continue;
-            var statement = StartStatement(root, diagnostic);
-            if (statement?.Parent is not BlockSyntax) continue;
-            if (kind == ProcessNotJoined.FixKindLoop)
-            {
-                if (EnclosingLoop(statement) is not { Parent: BlockSyntax }) continue;
-                context.RegisterCodeFix(CodeAction.Create(
-                    $"Collect the processes into a List<ChildProcess> and join them after the loop",
-                    ct => ApplyAsync(context.Document, ImmutableArray.Create(diagnostic), ct),
-                    EquivalenceKeyCollect), diagnostic);
-            }
-            else
-            {
-                context.RegisterCodeFix(CodeAction.Create(
-                    $"Insert '{name}.Join()'",
-                    ct => ApplyAsync(context.Document, ImmutableArray.Create(diagnostic), ct),
-                    EquivalenceKeyJoin), diagnostic);
-            }
+            if (EnclosingLoop(statement) is not { Parent: BlockSyntax }) return null;
+            return CodeAction.Create(
+                $"Collect the processes into a List<ChildProcess> and join them after the loop",
+                ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), ct),
+                EquivalenceKeyCollect);
         }
+        return CodeAction.Create(
+            $"Insert '{name}.Join()'",
+            ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), ct),
+            EquivalenceKeyJoin);
     }
 
     /// <summary>

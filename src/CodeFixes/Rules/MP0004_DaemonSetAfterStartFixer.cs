@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Globalization;
 using System.Linq;
@@ -18,25 +17,18 @@ namespace Multiproc.CodeFixes;
 /// <summary>MP0004: moves <c>p.Daemon = …;</c> to just before the <c>p.Start()</c> it follows.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DaemonSetAfterStartFixer))]
 [Shared]
-public sealed class DaemonSetAfterStartFixer : CodeFixProvider
+public sealed class DaemonSetAfterStartFixer : MultiprocFixer
 {
     public const string EquivalenceKey = "MP0004.MoveBeforeStart";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.DaemonSetAfterStart);
+    public DaemonSetAfterStartFixer() : base(RuleIdentifiers.DaemonSetAfterStart) { }
 
     public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.ContainsKey(DaemonSetAfterStart.StartStatementProperty)) continue;
-            context.RegisterCodeFix(
-                CodeAction.Create("Move the Daemon assignment before Start()", ct => FixAsync(context.Document, diagnostic, ct), EquivalenceKey),
-                diagnostic);
-        }
-        return Task.CompletedTask;
-    }
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic) =>
+        diagnostic.Properties.ContainsKey(DaemonSetAfterStart.StartStatementProperty)
+            ? CodeAction.Create("Move the Daemon assignment before Start()", ct => FixAsync(document, diagnostic, ct), EquivalenceKey)
+            : null;
 
     private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {

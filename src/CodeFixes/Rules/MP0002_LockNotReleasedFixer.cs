@@ -23,13 +23,13 @@ namespace Multiproc.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LockNotReleasedFixer))]
 [Shared]
-public sealed class LockNotReleasedFixer : CodeFixProvider
+public sealed class LockNotReleasedFixer : MultiprocFixer
 {
     public const string HoldEquivalenceKey = "MP0002.UseHold";
     public const string LockEquivalenceKey = "MP0002.UseLockStatement";
     public const string TryFinallyEquivalenceKey = "MP0002.UseTryFinally";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockNotReleased);
+    public LockNotReleasedFixer() : base(RuleIdentifiers.LockNotReleased) { }
 
     /// <summary>
     /// Fix All gives every MP0002 diagnostic the fix it needs (Hold(), lock, or try/finally),
@@ -45,8 +45,8 @@ public sealed class LockNotReleasedFixer : CodeFixProvider
         var appliedFrom = int.MaxValue;
         foreach (var diagnostic in diagnostics.OrderByDescending(d => d.Location.SourceSpan.Start))
         {
-            if (!diagnostic.Properties.TryGetValue(LockNotReleasedAnalyzer.FixKindProperty, out var kind) || kind is null) continue;
-            var regionEnd = diagnostic.Properties.TryGetValue(LockNotReleasedAnalyzer.ReleaseStartProperty, out var releaseStart) && releaseStart is not null
+            if (!diagnostic.Properties.TryGetValue(LockNotReleased.FixKindProperty, out var kind) || kind is null) continue;
+            var regionEnd = diagnostic.Properties.TryGetValue(LockNotReleased.ReleaseStartProperty, out var releaseStart) && releaseStart is not null
                 ? int.Parse(releaseStart, CultureInfo.InvariantCulture)
                 : diagnostic.Location.SourceSpan.End;
             if (regionEnd >= appliedFrom) continue;
@@ -57,31 +57,23 @@ public sealed class LockNotReleasedFixer : CodeFixProvider
         return document;
     }
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null) return;
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.TryGetValue(LockNotReleasedAnalyzer.FixKindProperty, out var kind) || kind is null) continue;
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node) continue;
-            var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
-            if (invocation?.Expression is not MemberAccessExpressionSyntax access) continue;
-            var lockText = kind == LockNotReleasedAnalyzer.FixLock
-                ? invocation.ArgumentList.Arguments.FirstOrDefault()?.Expression.ToString()
-                : access.Expression.ToString();
-            if (lockText is null) continue;
+        if (Property(diagnostic, LockNotReleased.FixKindProperty) is not { } kind) return null;
+        var invocation = NodeAt(root, diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>();
+        if (invocation?.Expression is not MemberAccessExpressionSyntax access) return null;
+        var lockText = kind == LockNotReleased.FixLock
+            ? invocation.ArgumentList.Arguments.FirstOrDefault()?.Expression.ToString()
+            : access.Expression.ToString();
+        if (lockText is null) return null;
 
-            var (title, key) = kind switch
-            {
-                LockNotReleasedAnalyzer.FixHold => ($"Hold '{lockText}' with 'using ({lockText}.Hold())'", HoldEquivalenceKey),
-                LockNotReleasedAnalyzer.FixLock => ($"Use a 'lock ({lockText})' statement", LockEquivalenceKey),
-                _ => ($"Release '{lockText}' in a 'finally' block", TryFinallyEquivalenceKey),
-            };
-            context.RegisterCodeFix(
-                CodeAction.Create(title, ct => FixAsync(context.Document, diagnostic, ct), key),
-                diagnostic);
-        }
+        var (title, key) = kind switch
+        {
+            LockNotReleased.FixHold => ($"Hold '{lockText}' with 'using ({lockText}.Hold())'", HoldEquivalenceKey),
+            LockNotReleased.FixLock => ($"Use a 'lock ({lockText})' statement", LockEquivalenceKey),
+            _ => ($"Release '{lockText}' in a 'finally' block", TryFinallyEquivalenceKey),
+        };
+        return CodeAction.Create(title, ct => FixAsync(document, diagnostic, ct), key);
     }
 
     private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -95,12 +87,12 @@ public sealed class LockNotReleasedFixer : CodeFixProvider
         if (acquireStatement?.Parent is not BlockSyntax block) return document;
 
         var props = diagnostic.Properties;
-        var kind = props[LockNotReleasedAnalyzer.FixKindProperty];
+        var kind = props[LockNotReleased.FixKindProperty];
         var statements = block.Statements;
         var start = statements.IndexOf(acquireStatement);
         var end = statements.Count;
         StatementSyntax? releaseStatement = null;
-        if (props.TryGetValue(LockNotReleasedAnalyzer.ReleaseStartProperty, out var releaseStart) && releaseStart is not null)
+        if (props.TryGetValue(LockNotReleased.ReleaseStartProperty, out var releaseStart) && releaseStart is not null)
         {
             var position = int.Parse(releaseStart, CultureInfo.InvariantCulture);
             for (var i = start + 1; i < statements.Count; i++)
@@ -121,14 +113,14 @@ public sealed class LockNotReleasedFixer : CodeFixProvider
         var replacement = new List<StatementSyntax>();
         switch (kind)
         {
-            case LockNotReleasedAnalyzer.FixHold:
+            case LockNotReleased.FixHold:
                 replacement.Add(UsingStatement(
                     declaration: null,
                     expression: InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
                         access.Expression.WithoutTrivia(), IdentifierName("Hold"))),
                     statement: body));
                 break;
-            case LockNotReleasedAnalyzer.FixLock:
+            case LockNotReleased.FixLock:
                 replacement.Add(LockStatement(invocation.ArgumentList.Arguments[0].Expression.WithoutTrivia(), body));
                 break;
             default:
@@ -155,8 +147,8 @@ public sealed class LockNotReleasedFixer : CodeFixProvider
     private static StatementSyntax SynthesizeRelease(InvocationExpressionSyntax acquire, MemberAccessExpressionSyntax access,
         ImmutableDictionary<string, string?> props)
     {
-        var releaseName = props[LockNotReleasedAnalyzer.ReleaseNameProperty] ?? "Release";
-        var takesLock = props.TryGetValue(LockNotReleasedAnalyzer.ReleaseTakesLockArgumentProperty, out var t) && t == "true";
+        var releaseName = props[LockNotReleased.ReleaseNameProperty] ?? "Release";
+        var takesLock = props.TryGetValue(LockNotReleased.ReleaseTakesLockArgumentProperty, out var t) && t == "true";
         var arguments = takesLock
             ? ArgumentList(SingletonSeparatedList(Argument(acquire.ArgumentList.Arguments[0].Expression.WithoutTrivia())))
             : ArgumentList();
