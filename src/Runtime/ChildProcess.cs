@@ -17,6 +17,7 @@ namespace Multiproc;
 /// <para>When the parent exits normally it terminates its daemon children and joins the others.
 /// Daemon children also end, within a second, when the parent is killed outright.</para>
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ChildProcess : IDisposable
 {
     private static int _counter;
@@ -30,6 +31,8 @@ public sealed class ChildProcess : IDisposable
     private int? _exitCode;
     private bool _isSelf;
     private bool _pidfdClosed;
+    // Shares in the segments of the primitives sent to the child, given up when it is reaped.
+    private List<SegmentHold>? _holds;
 
     /// <summary>Creates a process that will run <paramref name="target"/>, a call like <c>() =&gt; Worker(x)</c>.</summary>
     /// <param name="target">One method call whose arguments can be sent to another process.</param>
@@ -51,6 +54,7 @@ public sealed class ChildProcess : IDisposable
 
     private ChildProcess(LambdaExpression target, string? name)
     {
+        PlatformSupport.EnsureSupported();
         _call = TargetCall.Parse(target, nameof(target));
         _name = name ?? "ChildProcess-" + Interlocked.Increment(ref _counter);
     }
@@ -141,29 +145,45 @@ public sealed class ChildProcess : IDisposable
             if (_current is { Daemon: true })
                 throw new InvalidOperationException("daemon processes are not allowed to have children");
 
-            var message = TargetCall.BuildMessage(_call!);
-            message.Name = _name;
-            message.Daemon = _daemon;
-            message.WorkingDirectory = Environment.CurrentDirectory;
-            var frame = Wire.Frame(message);
-
-            while (true)
+            byte[] frame;
+            List<SegmentHold> holds;
+            using (var scope = SendScope.Begin())
             {
-                var os = SparePool.Take(out spawned);
-                try
-                {
-                    LinuxNative.WriteAll(os.ControlFd, frame);
-                }
-                catch (IOException)
-                {
-                    // The pre-started child died before it got its target: discard it and take another.
-                    LinuxNative.close(os.ControlFd);
-                    LinuxNative.close(os.Pidfd);
-                    continue;
-                }
-                _os = os;
-                break;
+                var message = TargetCall.BuildMessage(_call!);
+                message.Name = _name;
+                message.Daemon = _daemon;
+                message.WorkingDirectory = Environment.CurrentDirectory;
+                frame = Wire.Frame(message);
+                // The primitives sent stay alive for the child until it is reaped, even if the parent disposes its own copies at once.
+                holds = scope.TakeHolds();
             }
+
+            try
+            {
+                while (true)
+                {
+                    var os = SparePool.Take(out spawned);
+                    try
+                    {
+                        LinuxNative.WriteAll(os.ControlFd, frame);
+                    }
+                    catch (IOException)
+                    {
+                        // The pre-started child died before it got its target: discard it and take another.
+                        LinuxNative.close(os.ControlFd);
+                        LinuxNative.close(os.Pidfd);
+                        continue;
+                    }
+                    _os = os;
+                    break;
+                }
+            }
+            catch
+            {
+                foreach (var h in holds) h.Dispose();
+                throw;
+            }
+            if (holds.Count > 0) _holds = holds;
             Children.Add(this);
         }
         SparePool.AfterStart(foundEmpty: spawned);
@@ -283,6 +303,9 @@ public sealed class ChildProcess : IDisposable
             _exitCode = termSignal == 0 ? (status >> 8) & 0xff : -termSignal;
             LinuxNative.close(os.ControlFd);
         }
+        // The child can no longer attach what it was sent: give up the parent's shares (the last one removes the segment).
+        if (Interlocked.Exchange(ref _holds, null) is { } holds)
+            foreach (var h in holds) h.Dispose();
         Children.Remove(this);
         return true;
     }

@@ -4,6 +4,7 @@ namespace Multiproc;
 /// A held <see cref="ProcessLock"/>, released by <see cref="Dispose"/>: the <c>using (lk.Hold()) { … }</c>
 /// form of Python's <c>with lock:</c>.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public readonly struct LockScope : IDisposable
 {
     private readonly ProcessLock? _lock;

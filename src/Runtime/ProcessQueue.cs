@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.Versioning;
 using Multiproc.Internal;
 
 namespace Multiproc;
@@ -22,7 +24,12 @@ namespace Multiproc;
 /// <para>Any number of processes and threads may put and get; every item is delivered exactly once, in the
 /// order the puts completed. A process killed in the middle of a put or a get (even by SIGKILL) leaves
 /// the queue usable: its operation either happened whole or not at all.</para>
+/// <para>The queue's files live as long as some process uses it: they are removed, with any items left in
+/// them, when every process that created or attached the queue has disposed it (or died, or let the GC
+/// collect it), and no child it was sent to is still unreaped. Using a disposed queue throws
+/// <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 public class ProcessQueue<T> : IDisposable, ISharedObject
 {
     private protected readonly SharedRing Ring;
@@ -36,12 +43,26 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
 
     private protected ProcessQueue(SharedRing ring) => Ring = ring;
 
-    string ISharedObject.Handle => Ring.Handle;
+    string ISharedObject.Handle => Live.Handle;
+
+    IEnumerable<string> ISharedObject.SegmentNames => [Live.Handle];
+
+    /// <summary>The ring, after checking that the queue was not disposed.</summary>
+    private protected SharedRing Live
+    {
+        get
+        {
+            var ring = Ring;
+            if (ring.IsDisposed) ThrowDisposed();
+            return ring;
+        }
+    }
 
     internal static ProcessQueue<T> Attach(string handle) => new(SharedRing.Attach(handle));
 
     /// <summary>The most items the queue holds; 0 when unbounded.</summary>
-    public int MaxSize => Ring.MaxSize;
+    /// <exception cref="ObjectDisposedException">The queue was disposed in this process.</exception>
+    public int MaxSize => Live.MaxSize;
 
     /// <summary>Puts an item at the end of the queue, waiting as long as needed while the queue is full.</summary>
     /// <param name="item">The item; null is allowed.</param>
@@ -78,7 +99,8 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     /// <returns>The item (null when a null was put).</returns>
     public T Get()
     {
-        Ring.Dequeue(ItemCodec<T>.Decoder, null, default, out var item);
+        Live.Dequeue(ItemCodec<T>.Decoder, null, default, out var item);
+        GC.KeepAlive(this);
         return item;
     }
 
@@ -88,7 +110,10 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     /// <exception cref="QueueEmptyException">The queue was still empty after <paramref name="timeout"/>.</exception>
     public T Get(TimeSpan timeout)
     {
-        if (!Ring.Dequeue(ItemCodec<T>.Decoder, CheckTimeout(timeout), default, out var item)) throw new QueueEmptyException();
+        var ring = Live;
+        var got = ring.Dequeue(ItemCodec<T>.Decoder, CheckTimeout(timeout), default, out var item);
+        GC.KeepAlive(this);
+        if (!got) throw new QueueEmptyException();
         return item;
     }
 
@@ -97,7 +122,9 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     /// <exception cref="QueueEmptyException">The queue is empty.</exception>
     public T GetNowait()
     {
-        if (!Ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item)) throw new QueueEmptyException();
+        var got = Live.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item);
+        GC.KeepAlive(this);
+        if (!got) throw new QueueEmptyException();
         return item;
     }
 
@@ -105,7 +132,13 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     /// <param name="item">The item taken, or default when none was.</param>
     /// <param name="timeout">How long to wait; <see cref="TimeSpan.Zero"/> only tries, <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
     /// <returns>True when an item was taken.</returns>
-    public bool TryGet(out T item, TimeSpan timeout = default) => Ring.Dequeue(ItemCodec<T>.Decoder, CheckTimeout(timeout), default, out item);
+    public bool TryGet(out T item, TimeSpan timeout = default)
+    {
+        var ring = Live;
+        var got = ring.Dequeue(ItemCodec<T>.Decoder, CheckTimeout(timeout), default, out item);
+        GC.KeepAlive(this);
+        return got;
+    }
 
     /// <summary>
     /// Puts an item without blocking the calling thread: when the queue is full, a dedicated thread waits
@@ -117,9 +150,12 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     /// <exception cref="ArgumentException">The item cannot be sent to another process; nothing was enqueued.</exception>
     public ValueTask PutAsync(T item, CancellationToken cancellationToken = default)
     {
+        var ring = Live;
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
         var payload = ItemCodec<T>.Encode(item, out var flags);
-        if (Ring.Enqueue(payload, flags, TimeSpan.Zero, default)) return ValueTask.CompletedTask;
+        var done = ring.Enqueue(payload, flags, TimeSpan.Zero, default);
+        GC.KeepAlive(this);
+        if (done) return ValueTask.CompletedTask;
         var copy = payload.ToArray();
         return new ValueTask(Task.Factory.StartNew(
             () => { Ring.Enqueue(copy, flags, null, cancellationToken); },
@@ -134,8 +170,11 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     /// <returns>The item.</returns>
     public ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
     {
+        var ring = Live;
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
-        if (Ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item)) return new ValueTask<T>(item);
+        var got = ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item);
+        GC.KeepAlive(this);
+        if (got) return new ValueTask<T>(item);
         return new ValueTask<T>(Task.Factory.StartNew(
             () =>
             {
@@ -151,15 +190,29 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     /// <see cref="Put(T)"/> in this process while no other process uses the queue. Do not use it to decide
     /// whether to get or put; use <see cref="TryGet"/> and <see cref="TryPut"/>.
     /// </summary>
-    public int Count => Ring.Count;
+    /// <exception cref="ObjectDisposedException">The queue was disposed in this process.</exception>
+    public int Count
+    {
+        get
+        {
+            var n = Live.Count;
+            GC.KeepAlive(this);
+            return n;
+        }
+    }
 
     /// <summary>Whether the queue held no item when looked at (Python's <c>empty()</c>): a snapshot, stale at once like <see cref="Count"/>.</summary>
-    public bool IsEmpty => Ring.Count == 0;
+    /// <exception cref="ObjectDisposedException">The queue was disposed in this process.</exception>
+    public bool IsEmpty => Count == 0;
 
     /// <summary>Whether the queue held <see cref="MaxSize"/> items when looked at (Python's <c>full()</c>): a snapshot, stale at once like <see cref="Count"/>. Always false for an unbounded queue.</summary>
-    public bool IsFull => Ring.MaxSize > 0 && Ring.Count >= Ring.MaxSize;
+    /// <exception cref="ObjectDisposedException">The queue was disposed in this process.</exception>
+    public bool IsFull => Live.MaxSize > 0 && Count >= Ring.MaxSize;
 
-    /// <summary>Unmaps the queue in this process. The queue itself, and the items in it, live until the run ends.</summary>
+    /// <summary>
+    /// Lets the queue go in this process; the last process to let it go removes its files and the items left in
+    /// them. Disposing twice does nothing. Another thread must not be using the queue at the same moment.
+    /// </summary>
     public void Dispose()
     {
         Ring.Dispose();
@@ -168,9 +221,16 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
 
     private bool PutCore(T item, TimeSpan? timeout, CancellationToken ct)
     {
+        var ring = Live;
         var payload = ItemCodec<T>.Encode(item, out var flags);
-        return Ring.Enqueue(payload, flags, timeout, ct);
+        var done = ring.Enqueue(payload, flags, timeout, ct);
+        GC.KeepAlive(this);
+        return done;
     }
+
+    [DoesNotReturn]
+    private protected void ThrowDisposed() =>
+        throw new ObjectDisposedException(GetType().Name, $"This {GetType().Name.Split('`')[0]} was disposed in this process; it cannot be used any more.");
 
     private static TimeSpan? CheckTimeout(TimeSpan timeout)
     {

@@ -91,11 +91,13 @@ internal sealed unsafe class SharedRing : IDisposable
     }
 
     public string Handle => _name;
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
     public int MaxSize => _maxSize;
     public bool Joinable => *(int*)(_h + OffConfig + 12) != 0;
 
     public static SharedRing Create(int maxSize, bool joinable)
     {
+        RegisterParts();
         var header = SharedSegment.Create("queue", HeaderSize);
         var h = header.Pointer;
         *(int*)(h + OffConfig + 8) = Math.Max(0, maxSize);
@@ -111,6 +113,7 @@ internal sealed unsafe class SharedRing : IDisposable
 
     public static SharedRing Attach(string handle)
     {
+        RegisterParts();
         var header = SharedSegment.Open(handle);
         if (header.Length < HeaderSize || Volatile.Read(ref *(long*)(header.Pointer + OffConfig)) != Magic)
         {
@@ -118,6 +121,84 @@ internal sealed unsafe class SharedRing : IDisposable
             throw new InvalidOperationException($"'{handle}' is not a Multiproc queue.");
         }
         return new SharedRing(header);
+    }
+
+    private static bool _partsRegistered;
+
+    private static void RegisterParts()
+    {
+        if (_partsRegistered) return;
+        SharedSegment.RegisterParts("queue", RemoveParts);
+        _partsRegistered = true;
+    }
+
+    /// <summary>
+    /// The last user of a queue let its header go: removes its ring generations (from the read ring along the
+    /// <c>next</c> links, and one a writer may have created and not linked before it died) and the files of the
+    /// large items still in them. No other process has the queue attached.
+    /// </summary>
+    private static void RemoveParts(string name, IntPtr pointer, long length)
+    {
+        var h = (byte*)pointer;
+        if (length < HeaderSize || Volatile.Read(ref *(long*)(h + OffConfig)) != Magic) return;
+        var dir = RunDirectory.Current;
+        var gen = Math.Max(1, *(long*)(h + OffReadGen));
+        var last = Math.Max(gen, *(long*)(h + OffWriteGen));
+        var journal = h + OffPutJournal;
+        for (var rings = 0; gen > 0 && rings < 64; rings++)
+        {
+            SharedSegment seg;
+            try
+            {
+                seg = SharedSegment.OpenPart(RingName(name, gen));
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            long next;
+            try
+            {
+                var r = seg.Pointer;
+                next = Volatile.Read(ref *(long*)(r + RNext));
+                var cap = *(long*)(r + RCapacity);
+                var head = *(long*)(r + RHead);
+                var tail = *(long*)(r + RTail);
+                // A producer that died with its put journaled but not applied: its record is there all the same.
+                if (*(int*)journal != 0 && *(long*)(journal + 8) == gen) tail = Math.Max(tail, *(long*)(journal + 16));
+                if (cap > 0 && (cap & (cap - 1)) == 0 && cap <= seg.Length - RingHeaderSize && tail - head >= 0 && tail - head <= cap)
+                    RemoveItemFiles(name, dir, r + RingHeaderSize, cap, head, tail);
+            }
+            finally
+            {
+                seg.Dispose();
+            }
+            LinuxNative.unlink(Path.Combine(dir, RingName(name, gen)));
+            last = Math.Max(last, gen);
+            if (next <= gen) break;
+            gen = next;
+        }
+        LinuxNative.unlink(Path.Combine(dir, RingName(name, last + 1)));
+    }
+
+    /// <summary>Removes the files of the large items recorded between <paramref name="head"/> and <paramref name="tail"/>.</summary>
+    private static void RemoveItemFiles(string name, string dir, byte* data, long cap, long head, long tail)
+    {
+        var mask = cap - 1;
+        for (var pos = head; pos < tail;)
+        {
+            var at = pos & mask;
+            var length = *(int*)(data + at);
+            var flags = *(int*)(data + at + 4);
+            if (length < 0 || length > cap - 8) return;
+            if ((flags & FlagOverflow) != 0 && length <= 256)
+            {
+                var file = Encoding.ASCII.GetString(CopyOut(data, cap, (at + 8) & mask, length));
+                if (file.StartsWith(name + "-i", StringComparison.Ordinal) && file.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+                    LinuxNative.unlink(Path.Combine(dir, file));
+            }
+            pos += Align8(8 + (long)length);
+        }
     }
 
     private static string RingName(string queue, long gen) => queue + "-r" + gen.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -325,7 +406,7 @@ internal sealed unsafe class SharedRing : IDisposable
                 SharedSegment seg;
                 try
                 {
-                    seg = SharedSegment.Open(RingName(_name, gen));
+                    seg = SharedSegment.OpenPart(RingName(_name, gen));
                 }
                 catch (InvalidOperationException) when (failures++ < 3)
                 {
@@ -524,7 +605,7 @@ internal sealed unsafe class SharedRing : IDisposable
         var gen = Volatile.Read(ref Long(OffReadGen));
         if (_readSeg is null || _readGen != gen)
         {
-            var seg = SharedSegment.Open(RingName(_name, gen));
+            var seg = SharedSegment.OpenPart(RingName(_name, gen));
             _readSeg?.Dispose();
             _readSeg = seg;
             _readGen = gen;
@@ -608,7 +689,7 @@ internal sealed unsafe class SharedRing : IDisposable
         var total = *(long*)(j + 24);
         var isPut = offset == OffPutJournal;
         var cached = isPut ? (_writeGen == gen ? _writeSeg : null) : (_readGen == gen ? _readSeg : null);
-        var seg = cached ?? SharedSegment.Open(RingName(_name, gen));
+        var seg = cached ?? SharedSegment.OpenPart(RingName(_name, gen));
         try
         {
             Volatile.Write(ref *(long*)(seg.Pointer + (isPut ? RTail : RHead)), pos);

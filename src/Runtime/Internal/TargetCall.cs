@@ -89,19 +89,46 @@ internal static class TargetCall
             throw new ArgumentException($"Cannot send {what} to a child process: {actual.Name} {whyActual}.", paramName);
         if (actual == typeof(object))
             throw new ArgumentException($"Cannot send {what} to a child process: a bare object (such as one used with 'lock') would be a separate copy in the child, so it excludes nothing across processes; use a ProcessLock.", paramName);
-        if (value is ISharedObject shared) return RawTag + shared.Handle;
+        if (value is ISharedObject shared)
+        {
+            string handle;
+            try
+            {
+                handle = shared.Handle;
+            }
+            catch (ObjectDisposedException e)
+            {
+                throw new ObjectDisposedException($"Cannot send {what} to a child process: the {actual.Name} was disposed.", e);
+            }
+            SendScope.Current?.Sent.Add(shared);
+            return RawTag + handle;
+        }
         if (IsRaw(declared) && actual == declared) return RawTag + FormatRaw(value);
 
         string json;
         try
         {
             json = JsonSerializer.Serialize(value, declared, WireJson.Options);
-            var back = JsonSerializer.Deserialize(json, declared, WireJson.Options);
-            var again = JsonSerializer.Serialize(back, declared, WireJson.Options);
+            var scope = SendScope.Current;
+            if (scope is not null) scope.Checking = true;
+            string again;
+            try
+            {
+                var back = JsonSerializer.Deserialize(json, declared, WireJson.Options);
+                again = JsonSerializer.Serialize(back, declared, WireJson.Options);
+            }
+            finally
+            {
+                if (scope is not null) scope.Checking = false;
+            }
             if (again != json)
                 throw new ArgumentException(
                     $"Cannot send {what} to a child process: {actual.Name} does not round-trip through System.Text.Json (sent {Truncate(json)}, the child would get {Truncate(again)}); give it settable properties or a constructor whose parameters match them.",
                     paramName);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new ObjectDisposedException($"Cannot send {what} to a child process: it holds a disposed Multiproc primitive ({e.Message}).", e);
         }
         catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
         {
