@@ -108,41 +108,36 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     public bool TryGet(out T item, TimeSpan timeout = default) => Ring.Dequeue(ItemCodec<T>.Decoder, CheckTimeout(timeout), default, out item);
 
     /// <summary>
-    /// Puts an item without blocking the calling thread: when the queue is full, a dedicated thread waits
-    /// for room. The item is serialized before this method returns.
+    /// Puts an item without blocking the calling thread: when the queue is full, the call waits for room without
+    /// holding a thread (the process's futex waiter sleeps in the kernel for all async waits). The item is
+    /// serialized before this method returns.
     /// </summary>
     /// <param name="item">The item; null is allowed.</param>
     /// <param name="cancellationToken">Cancels the wait for room; a cancelled put enqueues nothing.</param>
     /// <returns>A task that completes once the item is in the queue.</returns>
     /// <exception cref="ArgumentException">The item cannot be sent to another process; nothing was enqueued.</exception>
+    /// <exception cref="ObjectDisposedException">The task fails so when the queue is disposed while the put waits.</exception>
     public ValueTask PutAsync(T item, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
         var payload = ItemCodec<T>.Encode(item, out var flags);
         if (Ring.Enqueue(payload, flags, TimeSpan.Zero, default)) return ValueTask.CompletedTask;
-        var copy = payload.ToArray();
-        return new ValueTask(Task.Factory.StartNew(
-            () => { Ring.Enqueue(copy, flags, null, cancellationToken); },
-            cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
+        return new ValueTask(SharedRingAsync.EnqueueAsync(Ring, payload.ToArray(), flags, cancellationToken));
     }
 
     /// <summary>
-    /// Gets an item without blocking the calling thread: when the queue is empty, a dedicated thread waits
-    /// in the kernel for one. Cancellation loses no item: an item is either returned or left in the queue.
+    /// Gets an item without blocking the calling thread: when the queue is empty, the call waits for one without
+    /// holding a thread (the process's futex waiter sleeps in the kernel for all async waits). Cancellation loses
+    /// no item: an item is either returned or left in the queue for the next getter.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The item.</returns>
+    /// <exception cref="ObjectDisposedException">The task fails so when the queue is disposed while the get waits.</exception>
     public ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
         if (Ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item)) return new ValueTask<T>(item);
-        return new ValueTask<T>(Task.Factory.StartNew(
-            () =>
-            {
-                Ring.Dequeue(ItemCodec<T>.Decoder, null, cancellationToken, out var got);
-                return got;
-            },
-            cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
+        return new ValueTask<T>(SharedRingAsync.DequeueAsync(Ring, ItemCodec<T>.Decoder, cancellationToken));
     }
 
     /// <summary>
