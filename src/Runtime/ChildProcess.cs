@@ -33,6 +33,7 @@ public sealed class ChildProcess : IDisposable
     private bool _pidfdClosed;
     // Shares in the segments of the primitives sent to the child, given up when it is reaped.
     private List<SegmentHold>? _holds;
+    private TaskCompletionSource? _ended; // completed when reaped; created by the first JoinAsync
 
     /// <summary>Creates a process that will run <paramref name="target"/>, a call like <c>() =&gt; Worker(x)</c>.</summary>
     /// <param name="target">One method call whose arguments can be sent to another process.</param>
@@ -207,7 +208,10 @@ public sealed class ChildProcess : IDisposable
         return TryReap(ms);
     }
 
-    /// <summary>Waits asynchronously until the child has ended.</summary>
+    /// <summary>
+    /// Waits asynchronously until the child has ended, without holding a thread: one watcher thread per process
+    /// sleeps in poll(2) on the pidfds of every child awaited this way.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The process was not started.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
     public Task JoinAsync(CancellationToken cancellationToken = default)
@@ -216,38 +220,29 @@ public sealed class ChildProcess : IDisposable
         if (_exitCode is not null || TryReap(0)) return Task.CompletedTask;
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         SparePool.Refill();
-        return Task.Factory.StartNew(() => WaitCancellable(cancellationToken), cancellationToken,
-            TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        TaskCompletionSource ended;
+        var watch = false;
+        lock (_gate)
+        {
+            if (_exitCode is not null) return Task.CompletedTask;
+            if (_ended is null)
+            {
+                _ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                watch = true;
+            }
+            ended = _ended;
+        }
+        // One watch per child, however many JoinAsync calls await it; a cancelled call leaves it in place (it ends with the child).
+        if (watch) ExitWatcher.Watch(_os!.Pidfd, OnPidfdReadable);
+        return cancellationToken.CanBeCanceled ? ended.Task.WaitAsync(cancellationToken) : ended.Task;
     }
 
-    private unsafe void WaitCancellable(CancellationToken token)
+    /// <summary>The exit watcher saw the pidfd readable: reap (which completes <see cref="_ended"/>), or watch again after a spurious report.</summary>
+    private void OnPidfdReadable()
     {
-        int* pipe = stackalloc int[2];
-        if (LinuxNative.pipe2(pipe, LinuxNative.O_CLOEXEC) != 0) throw LinuxNative.Error("pipe2");
-        var wakeRead = pipe[0];
-        var wakeWrite = pipe[1];
-        try
-        {
-            using var reg = token.Register(() =>
-            {
-                byte b = 1;
-                LinuxNative.write(wakeWrite, &b, 1);
-            });
-            var fds = stackalloc LinuxNative.PollFd[2];
-            while (true)
-            {
-                if (_exitCode is not null || TryReap(0)) return;
-                token.ThrowIfCancellationRequested();
-                fds[0] = new LinuxNative.PollFd { Fd = _os!.Pidfd, Events = LinuxNative.POLLIN };
-                fds[1] = new LinuxNative.PollFd { Fd = wakeRead, Events = LinuxNative.POLLIN };
-                LinuxNative.poll(fds, 2, -1);
-            }
-        }
-        finally
-        {
-            LinuxNative.close(wakeRead);
-            LinuxNative.close(wakeWrite);
-        }
+        bool again;
+        lock (_gate) again = _exitCode is null && !_pidfdClosed;
+        if (again && !TryReap(0)) ExitWatcher.Watch(_os!.Pidfd, OnPidfdReadable);
     }
 
     /// <summary>Asks the child to end (SIGTERM); its <see cref="ExitCode"/> becomes −15. Does nothing once it has ended. Follow with <see cref="Join()"/>.</summary>
@@ -307,6 +302,8 @@ public sealed class ChildProcess : IDisposable
         if (Interlocked.Exchange(ref _holds, null) is { } holds)
             foreach (var h in holds) h.Dispose();
         Children.Remove(this);
+        // Last: whoever awaits JoinAsync sees the child reaped and its shares already given up.
+        Volatile.Read(ref _ended)?.TrySetResult();
         return true;
     }
 
@@ -322,6 +319,7 @@ public sealed class ChildProcess : IDisposable
             // Every other use of the pidfd checks _exitCode first, so once reaped it is no longer needed.
             if (_pidfdClosed) return;
             _pidfdClosed = true;
+            if (_ended is not null) ExitWatcher.Unwatch(_os.Pidfd);
             LinuxNative.close(_os.Pidfd);
         }
     }

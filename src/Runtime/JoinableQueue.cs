@@ -54,6 +54,24 @@ public sealed class JoinableQueue<T> : ProcessQueue<T>
         GC.KeepAlive(this);
     }
 
+    /// <summary>Waits, without holding a thread, until every item put so far has been marked done with <see cref="TaskDone"/>.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when no unfinished item remains.</returns>
+    /// <exception cref="ObjectDisposedException">The task fails so when the queue is disposed while it waits.</exception>
+    public Task JoinAsync(CancellationToken cancellationToken = default)
+    {
+        var ring = Live;
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        return JoinAsyncCore(ring, cancellationToken);
+    }
+
+    // An instance method, so that the pending task keeps the queue from being finalized while it waits.
+    private async Task JoinAsyncCore(SharedRing ring, CancellationToken cancellationToken)
+    {
+        await SharedRingAsync.JoinAsync(ring, cancellationToken).ConfigureAwait(false);
+        GC.KeepAlive(this);
+    }
+
     /// <summary>Waits at most <paramref name="timeout"/> until every item put has been marked done.</summary>
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
     /// <returns>True when no unfinished item remains; false when some still did after <paramref name="timeout"/>.</returns>

@@ -141,13 +141,15 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     }
 
     /// <summary>
-    /// Puts an item without blocking the calling thread: when the queue is full, a dedicated thread waits
-    /// for room. The item is serialized before this method returns.
+    /// Puts an item without blocking the calling thread: when the queue is full, the call waits for room without
+    /// holding a thread (the process's futex waiter sleeps in the kernel for all async waits). The item is
+    /// serialized before this method returns.
     /// </summary>
     /// <param name="item">The item; null is allowed.</param>
     /// <param name="cancellationToken">Cancels the wait for room; a cancelled put enqueues nothing.</param>
     /// <returns>A task that completes once the item is in the queue.</returns>
     /// <exception cref="ArgumentException">The item cannot be sent to another process; nothing was enqueued.</exception>
+    /// <exception cref="ObjectDisposedException">The task fails so when the queue is disposed while the put waits.</exception>
     public ValueTask PutAsync(T item, CancellationToken cancellationToken = default)
     {
         var ring = Live;
@@ -156,18 +158,17 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
         var done = ring.Enqueue(payload, flags, TimeSpan.Zero, default);
         GC.KeepAlive(this);
         if (done) return ValueTask.CompletedTask;
-        var copy = payload.ToArray();
-        return new ValueTask(Task.Factory.StartNew(
-            () => { Ring.Enqueue(copy, flags, null, cancellationToken); },
-            cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
+        return new ValueTask(PutAsyncCore(ring, payload.ToArray(), flags, cancellationToken));
     }
 
     /// <summary>
-    /// Gets an item without blocking the calling thread: when the queue is empty, a dedicated thread waits
-    /// in the kernel for one. Cancellation loses no item: an item is either returned or left in the queue.
+    /// Gets an item without blocking the calling thread: when the queue is empty, the call waits for one without
+    /// holding a thread (the process's futex waiter sleeps in the kernel for all async waits). Cancellation loses
+    /// no item: an item is either returned or left in the queue for the next getter.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The item.</returns>
+    /// <exception cref="ObjectDisposedException">The task fails so when the queue is disposed while the get waits.</exception>
     public ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
     {
         var ring = Live;
@@ -175,13 +176,7 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
         var got = ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item);
         GC.KeepAlive(this);
         if (got) return new ValueTask<T>(item);
-        return new ValueTask<T>(Task.Factory.StartNew(
-            () =>
-            {
-                Ring.Dequeue(ItemCodec<T>.Decoder, null, cancellationToken, out var got);
-                return got;
-            },
-            cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
+        return new ValueTask<T>(GetAsyncCore(ring, cancellationToken));
     }
 
     /// <summary>
@@ -217,6 +212,21 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     {
         Ring.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    // Instance methods: the pending task's state machine references the queue, so a queue nobody else references
+    // is not finalized (and its ring released) while one of its async waits is pending.
+    private async Task PutAsyncCore(SharedRing ring, byte[] payload, int flags, CancellationToken ct)
+    {
+        await SharedRingAsync.EnqueueAsync(ring, payload, flags, ct).ConfigureAwait(false);
+        GC.KeepAlive(this);
+    }
+
+    private async Task<T> GetAsyncCore(SharedRing ring, CancellationToken ct)
+    {
+        var item = await SharedRingAsync.DequeueAsync(ring, ItemCodec<T>.Decoder, ct).ConfigureAwait(false);
+        GC.KeepAlive(this);
+        return item;
     }
 
     private bool PutCore(T item, TimeSpan? timeout, CancellationToken ct)

@@ -63,6 +63,7 @@ internal sealed unsafe class SharedRing : IDisposable
     private readonly string _name;
     private readonly int _maxSize;
     private int _disposed;
+    private CancellationTokenSource? _disposing;
 
     // Mapped rings, used only while holding the corresponding lock.
     private SharedSegment? _writeSeg;
@@ -677,6 +678,79 @@ internal sealed unsafe class SharedRing : IDisposable
         }
     }
 
+    // ---------------------------------------------------------------- async waiting (the loops are in SharedRingAsync)
+
+    /// <summary>Cancelled when this ring is disposed, so that pending async waits stop reading its words first.</summary>
+    internal CancellationToken Disposing
+    {
+        get
+        {
+            var cts = Volatile.Read(ref _disposing);
+            if (cts is null)
+            {
+                var made = new CancellationTokenSource();
+                cts = Interlocked.CompareExchange(ref _disposing, made, null) ?? made;
+                if (!ReferenceEquals(cts, made)) made.Dispose();
+                if (Volatile.Read(ref _disposed) != 0) cts.Cancel();
+            }
+            return cts.Token;
+        }
+    }
+
+
+    /// <summary>One attempt to take a record, without waiting; on failure <paramref name="observedPuts"/> is what a wait must see change.</summary>
+    internal bool TryTake<T>(ItemDecoder<T> decode, out T item, out long observedPuts) => TryTakeRecord(decode, out item, out observedPuts);
+
+    /// <summary>The consumers' progress counter (a put waiting for room waits for it to change).</summary>
+    internal long GetsCount => Volatile.Read(ref Long(OffGets));
+
+    /// <summary>
+    /// Registers as a sleeper exactly as a synchronous waiter does (<c>getWaiters</c>/<c>itemSignal</c> when
+    /// <paramref name="forItem"/>, <c>putWaiters</c>/<c>spaceSignal</c> otherwise) and starts the wait; null, not
+    /// registered, when the other side made progress since <paramref name="observed"/>. Every non-null result must be
+    /// followed by <see cref="EndAsyncWait"/> once it completed.
+    /// </summary>
+    internal Task<bool>? BeginAsyncWait(bool forItem, long observed, CancellationToken ct)
+    {
+        var waiters = forItem ? OffGetWaiters : OffPutWaiters;
+        var signal = forItem ? OffItemSignal : OffSpaceSignal;
+        Interlocked.Increment(ref Word(waiters));
+        var s = Volatile.Read(ref Word(signal));
+        if (Volatile.Read(ref Long(forItem ? OffPuts : OffGets)) != observed)
+        {
+            Interlocked.Decrement(ref Word(waiters));
+            return null;
+        }
+        return FutexWaiter.WaitAsync((int*)(_h + signal), s, null, ct);
+    }
+
+    /// <summary>Ends a wait begun by <see cref="BeginAsyncWait"/> (nothing once the ring is disposed: its memory is gone).</summary>
+    internal void EndAsyncWait(bool forItem)
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        Interlocked.Decrement(ref Word(forItem ? OffGetWaiters : OffPutWaiters));
+    }
+
+    /// <summary>Like <see cref="BeginAsyncWait"/> for <see cref="Join"/>: null when every item is done already.</summary>
+    internal Task<bool>? BeginAsyncJoinWait(CancellationToken ct)
+    {
+        Interlocked.Increment(ref Word(OffJoinWaiters));
+        var d = Volatile.Read(ref Long(OffDone));
+        if (d >= Volatile.Read(ref Long(OffPuts)))
+        {
+            Interlocked.Decrement(ref Word(OffJoinWaiters));
+            return null;
+        }
+        return FutexWaiter.WaitAsync((int*)(_h + OffDone), (int)d, null, ct);
+    }
+
+    /// <summary>Ends a wait begun by <see cref="BeginAsyncJoinWait"/>.</summary>
+    internal void EndAsyncJoinWait()
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        Interlocked.Decrement(ref Word(OffJoinWaiters));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private void RedoJournal(int offset)
@@ -738,6 +812,8 @@ internal sealed unsafe class SharedRing : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Pending async waits leave the futex waiter (synchronously) before the words are unmapped.
+        Volatile.Read(ref _disposing)?.Cancel();
         _writeSeg?.Dispose();
         _readSeg?.Dispose();
         _header.Dispose();
