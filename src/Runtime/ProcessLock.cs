@@ -104,6 +104,9 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
     /// <summary>Whether some process holds the lock right now (a snapshot).</summary>
     internal bool IsHeld => Volatile.Read(ref *_word) != 0;
 
+    /// <summary>The pid of the process that holds the lock right now, 0 when free (a snapshot).</summary>
+    internal int HolderPid => Volatile.Read(ref *_word) & OwnerMask;
+
     private bool AcquireSlow(TimeSpan? timeout, out int abandonedBy)
     {
         abandonedBy = 0;
