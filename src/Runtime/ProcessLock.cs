@@ -141,6 +141,9 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
         }
     }
 
+    /// <summary>The pid of the process that holds the lock right now, 0 when free (a snapshot).</summary>
+    internal int HolderPid => Volatile.Read(ref *_word) & OwnerMask;
+
     private bool AcquireSlow(TimeSpan? timeout, out int abandonedBy)
     {
         abandonedBy = 0;

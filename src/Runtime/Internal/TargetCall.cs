@@ -206,12 +206,21 @@ internal static class TargetCall
         if (t == typeof(CancellationToken) || t == typeof(CancellationTokenSource)) return "is a cancellation token of this process";
         if (typeof(WaitHandle).IsAssignableFrom(t) || t == typeof(SemaphoreSlim) || t == typeof(ReaderWriterLockSlim)
             || t.FullName == "System.Threading.Lock" || t == typeof(SpinLock) || t == typeof(Barrier) || t == typeof(CountdownEvent) || t == typeof(ManualResetEventSlim))
-            return "only synchronizes threads of one process (each child would get its own copy); use a ProcessLock";
+            return "only synchronizes threads of one process (each child would get its own copy); use a " + ProcessCounterpart(t);
         if (typeof(Thread).IsAssignableFrom(t) || typeof(System.Diagnostics.Process).IsAssignableFrom(t) || typeof(Socket).IsAssignableFrom(t)
             || typeof(PipeStream).IsAssignableFrom(t) || typeof(ChildProcess).IsAssignableFrom(t) || typeof(MemberInfo).IsAssignableFrom(t)
             || typeof(Assembly).IsAssignableFrom(t) || typeof(System.Runtime.InteropServices.SafeHandle).IsAssignableFrom(t))
             return "is bound to this process";
         return null;
+    }
+
+    /// <summary>The Multiproc primitive that does across processes what in-process synchronizer <paramref name="t"/> does in one.</summary>
+    internal static string ProcessCounterpart(Type t)
+    {
+        if (t == typeof(ManualResetEventSlim) || typeof(EventWaitHandle).IsAssignableFrom(t)) return nameof(ProcessEvent);
+        if (t == typeof(SemaphoreSlim) || t == typeof(Semaphore)) return nameof(ProcessSemaphore);
+        if (t == typeof(Barrier) || t == typeof(CountdownEvent)) return nameof(ProcessBarrier);
+        return nameof(ProcessLock);
     }
 
     /// <summary>In the child: binds the message to its method, instance and argument values.</summary>
