@@ -141,6 +141,7 @@ public sealed class ChildProcess : IDisposable
             if (_current is { Daemon: true })
                 throw new InvalidOperationException("daemon processes are not allowed to have children");
 
+            using var transit = PipeTransit.Begin();
             var message = TargetCall.BuildMessage(_call!);
             message.Name = _name;
             message.Daemon = _daemon;
@@ -162,6 +163,7 @@ public sealed class ChildProcess : IDisposable
                     continue;
                 }
                 _os = os;
+                transit.Complete(os.Pid);
                 break;
             }
             Children.Add(this);
