@@ -50,6 +50,8 @@ internal sealed unsafe class SharedPipe
     // Direction d at 4096 + 1024 d: each word in its own 128-byte block.
     private const int DirBase = 4096, DirSize = 1024;
     private const int DTail = 0, DHead = 128, DDataSignal = 256, DRecvWaiters = 384, DSpaceSignal = 512, DSendWaiters = 640;
+    // Set by a waiter about to sleep, cleared by the one waker that signals: a stream to a sleeping peer costs one wake, not one per item.
+    private const int DRecvArmed = 768, DSendArmed = 896;
 
     private static readonly int Me = Environment.ProcessId;
     private static readonly Dictionary<string, SharedPipe> Mapped = new();
@@ -60,6 +62,12 @@ internal sealed unsafe class SharedPipe
     private readonly object[] _sendGates = [new(), new()];
     private readonly object[] _recvGates = [new(), new()];
     private readonly long[] _nextScan = new long[2];
+    // Adaptive spinning, per direction and side (0: receive, 1: send): a spin that found the peer's step doubles the
+    // next spin (up to SpinTicks), one that did not halves it (down to MinSpinTicks). On an idle machine the peer
+    // answers within microseconds and both sides spin; on an oversubscribed one the peer is often not running, and
+    // spinning would only burn the time slice it needs.
+    private readonly long[] _spin = [SpinTicks, SpinTicks, SpinTicks, SpinTicks];
+    private static readonly long MinSpinTicks = Math.Max(1, Stopwatch.Frequency / 1_000_000); // 1 µs
     private readonly EndState?[] _ends = new EndState?[2];
 
     /// <summary>What this process knows about one end it holds.</summary>
@@ -311,7 +319,7 @@ internal sealed unsafe class SharedPipe
             record.CopyTo(new Span<byte>(data + at + 8, record.Length));
             Interlocked.Exchange(ref tailRef, tail + need); // publish; a full fence before reading recvWaiters
         }
-        if (Volatile.Read(ref DirWord(dir, DRecvWaiters)) > 0) Signal(dir, DDataSignal);
+        if (Volatile.Read(ref DirWord(dir, DRecvWaiters)) > 0 && Interlocked.Exchange(ref DirWord(dir, DRecvArmed), 0) != 0) Signal(dir, DDataSignal);
         return true;
     }
 
@@ -335,12 +343,13 @@ internal sealed unsafe class SharedPipe
             {
                 spun = true;
                 var head = Volatile.Read(ref DirLong(dir, DHead));
-                var until = Stopwatch.GetTimestamp() + SpinTicks;
+                var until = Stopwatch.GetTimestamp() + _spin[dir * 2 + 1];
                 while (Volatile.Read(ref DirLong(dir, DHead)) == head && Stopwatch.GetTimestamp() < until) Thread.SpinWait(8);
+                Adapt(dir * 2 + 1, Volatile.Read(ref DirLong(dir, DHead)) != head);
                 continue;
             }
             if (CheckGone(dir)) throw BrokenPipe(dir);
-            Interlocked.Increment(ref DirWord(dir, DSendWaiters));
+            Arm(dir, DSendWaiters, DSendArmed);
             try
             {
                 var s = Volatile.Read(ref DirWord(dir, DSpaceSignal));
@@ -362,7 +371,7 @@ internal sealed unsafe class SharedPipe
     public Task<bool>? SpaceWait(int dir, int length, CancellationToken ct)
     {
         if (CheckGone(dir)) throw BrokenPipe(dir);
-        Interlocked.Increment(ref DirWord(dir, DSendWaiters));
+        Arm(dir, DSendWaiters, DSendArmed);
         var s = Volatile.Read(ref DirWord(dir, DSpaceSignal));
         if (HasRoom(dir, length) || IsGone(dir))
         {
@@ -462,7 +471,7 @@ internal sealed unsafe class SharedPipe
                 break;
             }
         }
-        if (Volatile.Read(ref DirWord(dir, DSendWaiters)) > 0) Signal(dir, DSpaceSignal);
+        if (Volatile.Read(ref DirWord(dir, DSendWaiters)) > 0 && Interlocked.Exchange(ref DirWord(dir, DSendArmed), 0) != 0) Signal(dir, DSpaceSignal);
         if (file is not null)
         {
             try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
@@ -479,13 +488,16 @@ internal sealed unsafe class SharedPipe
     {
         var sender = 1 - dir;
         var tail = Volatile.Read(ref DirLong(dir, DTail));
-        var until = Stopwatch.GetTimestamp() + SpinTicks;
+        var until = Stopwatch.GetTimestamp() + _spin[dir * 2];
         if (deadline != 0 && until > deadline) until = deadline;
+        var spun = false;
         while (tail == Volatile.Read(ref DirLong(dir, DHead)) && Stopwatch.GetTimestamp() < until)
         {
+            spun = true;
             Thread.SpinWait(8);
             tail = Volatile.Read(ref DirLong(dir, DTail));
         }
+        if (spun) Adapt(dir * 2, tail != Volatile.Read(ref DirLong(dir, DHead)));
         while (true)
         {
             if (HasData(dir) || CheckGone(sender)) return true;
@@ -496,7 +508,7 @@ internal sealed unsafe class SharedPipe
                 if (left <= TimeSpan.Zero) return false;
                 if (left < slice) slice = left;
             }
-            Interlocked.Increment(ref DirWord(dir, DRecvWaiters));
+            Arm(dir, DRecvWaiters, DRecvArmed);
             try
             {
                 var s = Volatile.Read(ref DirWord(dir, DDataSignal));
@@ -519,7 +531,7 @@ internal sealed unsafe class SharedPipe
     {
         var sender = 1 - dir;
         if (HasData(dir) || CheckGone(sender)) return null;
-        Interlocked.Increment(ref DirWord(dir, DRecvWaiters));
+        Arm(dir, DRecvWaiters, DRecvArmed);
         var s = Volatile.Read(ref DirWord(dir, DDataSignal));
         if (HasData(dir) || IsGone(sender))
         {
@@ -542,6 +554,18 @@ internal sealed unsafe class SharedPipe
 
     /// <summary>Whether the end that sends into ring <paramref name="dir"/> is known to be closed everywhere (for good).</summary>
     public bool SenderClosed(int dir) => IsGone(1 - dir);
+
+    private void Arm(int dir, int waiters, int armed)
+    {
+        Interlocked.Increment(ref DirWord(dir, waiters));
+        Interlocked.Exchange(ref DirWord(dir, armed), 1);
+    }
+
+    private void Adapt(int i, bool succeeded)
+    {
+        var t = _spin[i];
+        _spin[i] = succeeded ? Math.Min(SpinTicks, t * 2) : Math.Max(MinSpinTicks, t / 2);
+    }
 
     private static long Align8(long n) => (n + 7) & ~7L;
 }
