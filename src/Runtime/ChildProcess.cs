@@ -146,6 +146,8 @@ public sealed class ChildProcess : IDisposable
             if (_current is { Daemon: true })
                 throw new InvalidOperationException("daemon processes are not allowed to have children");
 
+            // Pipe ends sent get a transit slot in their pipe, handed to the child's pid once it has the message.
+            using var transit = PipeTransit.Begin();
             byte[] frame;
             List<SegmentHold> holds;
             using (var scope = SendScope.Begin())
@@ -176,6 +178,7 @@ public sealed class ChildProcess : IDisposable
                         continue;
                     }
                     _os = os;
+                    transit.Complete(os.Pid);
                     break;
                 }
             }
