@@ -8,7 +8,7 @@ namespace Multiproc.Analyzers;
 
 /// <summary>
 /// The per-body gate of the graph rules: blocks that are not executable code (field initializers, attribute
-/// arguments, parameter defaults) are skipped, as <see cref="PathFlowGraph.GraphsOf"/> does.
+/// arguments, parameter defaults) are skipped, as <see cref="FlowGraph.GraphsOf"/> does.
 /// </summary>
 internal static class BlockGate
 {

@@ -18,11 +18,12 @@ namespace Multiproc.Analyzers;
 /// <remarks>
 /// <para>
 /// The graph rules (MP0003, MP0009, MP0010, MP0012) ask path questions that a linear function answers by reading its
-/// steps in order, so they skip the control flow graph there: building the graph is most of what they cost, and most
+/// steps in order, so they skip the control flow graph there and run their one analysis over the linear mode of
+/// <see cref="FlowGraph"/> (<see cref="FlowGraph.Linear"/>, built from these steps): building the graph is most of what they cost, and most
 /// bodies that start and join a process are linear (<c>var p = new ChildProcess(…); p.Start(); p.Join();</c>).
 /// </para>
 /// <para>
-/// Implicit exceptions are not paths for those rules outside try regions (see <see cref="PathFlowGraph"/>), and a
+/// Implicit exceptions are not paths for those rules outside try regions (see <see cref="FlowGraph"/>), and a
 /// linear function has no try region, so its one path is the only one. Nested functions are not part of the path: the
 /// steps' operations are walked with <see cref="ForEachOutsideFunctions"/>, which does not enter them, as a graph does not.
 /// </para>

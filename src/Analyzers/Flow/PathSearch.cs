@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace Multiproc.Analyzers;
 
-/// <summary>Path questions over a <see cref="PathFlowGraph"/>.</summary>
+/// <summary>Path questions over a <see cref="FlowGraph"/>.</summary>
 internal static class PathSearch
 {
     /// <summary>
@@ -16,7 +16,7 @@ internal static class PathSearch
     /// <paramref name="revisit"/> again, without passing a step for which <paramref name="satisfies"/> holds.
     /// <paramref name="startStepMayThrow"/> says whether the rest of the start step can throw (to a catch handler).
     /// </summary>
-    public static bool HasUnsatisfiedPath(PathFlowGraph graph, int startBlock, int startStep, Func<IOperation, bool> satisfies,
+    public static bool HasUnsatisfiedPath(FlowGraph graph, int startBlock, int startStep, Func<IOperation, bool> satisfies,
         bool startStepMayThrow, (int Block, int Step)? revisit)
     {
         var scanned = new HashSet<int>();
@@ -28,8 +28,7 @@ internal static class PathSearch
             var (ordinal, from, throws) = work.Pop();
             if (!first && (from != 0 || !scanned.Add(ordinal))) continue;
             first = false;
-            var block = graph.Cfg.Blocks[ordinal];
-            var steps = PathFlowGraph.Steps(block);
+            var steps = graph.Steps(ordinal);
             var satisfied = false;
             for (var i = from; i < steps.Count; i++)
             {
@@ -39,16 +38,16 @@ internal static class PathSearch
                     satisfied = true;
                     break;
                 }
-                if (!throws && steps[i].DescendantsAndSelf().Any(PathFlowGraph.IsThrowingKind)) throws = true;
+                if (!throws && steps[i].DescendantsAndSelf().Any(FlowGraph.IsThrowingKind)) throws = true;
             }
             if (throws)
                 foreach (var e in graph.ExceptionSuccessors(ordinal))
                     work.Push((e, 0, false));
             if (satisfied) continue;
-            if (block.Kind == BasicBlockKind.Exit) return true;
+            if (graph.IsExit(ordinal)) return true;
             foreach (var s in graph.NormalSuccessors(ordinal))
             {
-                if (s == PathFlowGraph.Escape) return true;
+                if (s == FlowGraph.Escape) return true;
                 work.Push((s, 0, false));
             }
         }
@@ -56,7 +55,7 @@ internal static class PathSearch
     }
 
     /// <summary>Whether any path from after the start step reaches a step for which <paramref name="satisfies"/> holds.</summary>
-    public static bool AnyPathReaches(PathFlowGraph graph, int startBlock, int startStep, Func<IOperation, bool> satisfies)
+    public static bool AnyPathReaches(FlowGraph graph, int startBlock, int startStep, Func<IOperation, bool> satisfies)
     {
         var scanned = new HashSet<int>();
         var work = new Stack<(int Block, int From)>();
@@ -67,7 +66,7 @@ internal static class PathSearch
             var (ordinal, from) = work.Pop();
             if (!first && !scanned.Add(ordinal)) continue;
             first = false;
-            var steps = PathFlowGraph.Steps(graph.Cfg.Blocks[ordinal]);
+            var steps = graph.Steps(ordinal);
             for (var i = from; i < steps.Count; i++)
                 if (satisfies(steps[i])) return true;
             foreach (var e in graph.ExceptionSuccessors(ordinal)) work.Push((e, 0));
@@ -95,10 +94,10 @@ internal static class PathSearch
             if (ancestors.Contains(d))
             {
                 if (d.Kind is OperationKind.Await or OperationKind.PropertyReference) continue;
-                if (PathFlowGraph.IsThrowingKind(d)) return true;
+                if (FlowGraph.IsThrowingKind(d)) return true;
                 continue;
             }
-            if (PathFlowGraph.IsThrowingKind(d)) return true;
+            if (FlowGraph.IsThrowingKind(d)) return true;
         }
         return false;
     }

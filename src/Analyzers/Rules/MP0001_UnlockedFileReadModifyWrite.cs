@@ -206,7 +206,7 @@ internal sealed class UnlockedFileReadModifyWrite
         AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, ct);
         // A lambda or local function can only hold a read-modify-write if it holds a read and a write.
         bool WorthEntering(TextSpan span) => ContainsAny(span, deferred.ReadSpans) && ContainsAny(span, deferred.WriteSpans);
-        foreach (var nested in FlowSuccessors.WithNestedGraphs(cfg, WorthEntering).Skip(1))
+        foreach (var nested in FlowGraph.WithNestedGraphs(cfg, WorthEntering).Skip(1))
         {
             // A local function is a method of its own in the call graph; a lambda runs where its container runs.
             var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;
@@ -303,7 +303,7 @@ internal sealed class UnlockedFileReadModifyWrite
         if (!anyAccess || !accesses.Any(a => a.Read) || !accesses.Any(a => a.Write)) return;
         ct.ThrowIfCancellationRequested();
 
-        var successors = new FlowSuccessors(cfg);
+        var successors = new FlowGraph(cfg, ExceptionSemantics.HandlersAtTryEntry);
 
         // Must-dataflow: lock symbol -> the acquisition currently held.
         var inStates = new Dictionary<ISymbol, IOperation>?[blocks.Length];
@@ -315,7 +315,7 @@ internal sealed class UnlockedFileReadModifyWrite
             var b = worklist.Dequeue();
             var state = new Dictionary<ISymbol, IOperation>(inStates[b]!, SymbolEqualityComparer.Default);
             foreach (var (op, _) in events[b]) TransferLock(op, state, ft);
-            foreach (var s in successors.Of(b))
+            foreach (var s in successors.NormalSuccessors(b))
             {
                 var current = inStates[s];
                 if (current is null) { inStates[s] = new Dictionary<ISymbol, IOperation>(state, SymbolEqualityComparer.Default); worklist.Enqueue(s); continue; }
@@ -381,16 +381,16 @@ internal sealed class UnlockedFileReadModifyWrite
         list.Add((op, block));
     }
 
-    private static bool Reaches(Access from, Access to, FlowSuccessors successors, Dictionary<int, HashSet<int>> cache)
+    private static bool Reaches(Access from, Access to, FlowGraph successors, Dictionary<int, HashSet<int>> cache)
     {
         if (from.Block == to.Block && to.Index > from.Index) return true;
         if (!cache.TryGetValue(from.Block, out var seen))
         {
             seen = new HashSet<int>();
             var stack = new Stack<int>();
-            foreach (var s in successors.Of(from.Block)) if (seen.Add(s)) stack.Push(s);
+            foreach (var s in successors.NormalSuccessors(from.Block)) if (seen.Add(s)) stack.Push(s);
             while (stack.Count > 0)
-                foreach (var s in successors.Of(stack.Pop())) if (seen.Add(s)) stack.Push(s);
+                foreach (var s in successors.NormalSuccessors(stack.Pop())) if (seen.Add(s)) stack.Push(s);
             cache[from.Block] = seen;
         }
         return seen.Contains(to.Block);

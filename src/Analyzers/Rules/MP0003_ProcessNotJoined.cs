@@ -51,14 +51,14 @@ internal static class ProcessNotJoined
             if (info.Tracked.Count == 0) continue;
             if (linear is not null)
             {
-                foreach (var function in linear) AnalyzeLinear(function, info, context);
+                foreach (var function in linear) Analyze(FlowGraph.Linear(function), info, context);
                 continue;
             }
             var graph = context.GetControlFlowGraph(block);
             // Nested graphs (lambdas, local functions) only matter where a tracked local is started.
             var startSpans = info.StartSpans;
-            foreach (var cfg in FlowSuccessors.WithNestedGraphs(graph, span => ContainsAny(span, startSpans)))
-                AnalyzeGraph(cfg, info, context);
+            foreach (var cfg in FlowGraph.WithNestedGraphs(graph, span => ContainsAny(span, startSpans)))
+                Analyze(new FlowGraph(cfg, ExceptionSemantics.HandlersAtTryEntry), info, context);
         }
     }
 
@@ -158,129 +158,66 @@ internal static class ProcessNotJoined
         return true;
     }
 
-    private static void AnalyzeGraph(ControlFlowGraph cfg, PrepassInfo info, OperationBlockAnalysisContext context)
+    /// <summary>
+    /// The facts (<c>Start()</c> calls not yet joined) over <paramref name="graph"/>, a may-analysis with
+    /// <see cref="ExceptionSemantics.HandlersAtTryEntry"/>; the facts alive at the exit are reported. A linear graph
+    /// (<see cref="FlowGraph.Linear"/>) is its one path, read in order.
+    /// </summary>
+    private static void Analyze(FlowGraph graph, PrepassInfo info, OperationBlockAnalysisContext context)
     {
-        var blocks = cfg.Blocks;
-        var n = blocks.Length;
+        var n = graph.BlockCount;
 
         // The references to tracked locals of each block, in evaluation order: the only operations the
         // transfer function looks at, collected once instead of walking every operation on each visit.
         var references = new List<ILocalReferenceOperation>?[n];
         var anyStart = false;
-        foreach (var b in blocks)
+        for (var b = 0; b < n; b++)
         {
             List<ILocalReferenceOperation>? list = null;
-            foreach (var op in b.Operations) CollectTrackedReferences(op, info, ref list, ref anyStart);
-            if (b.BranchValue is not null) CollectTrackedReferences(b.BranchValue, info, ref list, ref anyStart);
-            references[b.Ordinal] = list;
+            foreach (var step in graph.Steps(b)) CollectTrackedReferences(step, info, ref list, ref anyStart);
+            references[b] = list;
         }
-        // No Start() on a tracked local in this graph: no fact is ever made, nothing to report.
+        // No Start() on a tracked local in this graph: no fact is ever made, nothing to report (and no edges built).
         if (!anyStart) return;
 
         var inStates = new HashSet<object>?[n];
         var reported = new HashSet<IInvocationOperation>();
         var startLocal = new Dictionary<IInvocationOperation, ILocalSymbol>();
-
-        // Static routing: finally continuations and catch entries.
-        var finallyContinuations = new Dictionary<ControlFlowRegion, HashSet<object>>();
-        var handlerEntries = new Dictionary<int, List<int>>();
-        FlowSuccessors.CollectHandlers(cfg.Root, handlerEntries);
-        foreach (var b in blocks)
-        {
-            foreach (var branch in FlowSuccessors.Branches(b))
-            {
-                if (branch.FinallyRegions.IsEmpty) continue;
-                for (var i = 0; i < branch.FinallyRegions.Length; i++)
-                {
-                    var f = branch.FinallyRegions[i];
-                    if (!finallyContinuations.TryGetValue(f, out var set)) finallyContinuations[f] = set = new HashSet<object>();
-                    if (i + 1 < branch.FinallyRegions.Length) set.Add(branch.FinallyRegions[i + 1]);
-                    else if (branch.Destination is not null) set.Add(branch.Destination.Ordinal);
-                }
-            }
-        }
-
         var worklist = new Queue<int>();
         var queued = new bool[n];
         void Flow(int ordinal, HashSet<object> state)
         {
             var current = inStates[ordinal];
             var changed = false;
-            if (current is null) { inStates[ordinal] = current = new HashSet<object>(state); changed = true; }
+            if (current is null) { inStates[ordinal] = new HashSet<object>(state); changed = true; }
             else
             {
                 foreach (var s in state)
                     if (current.Add(s)) changed = true;
             }
-            if (changed)
-            {
-                if (!queued[ordinal]) { queued[ordinal] = true; worklist.Enqueue(ordinal); }
-                if (handlerEntries.TryGetValue(ordinal, out var handlers))
-                    foreach (var h in handlers) Flow(h, new HashSet<object>(current));
-            }
+            if (changed && !queued[ordinal]) { queued[ordinal] = true; worklist.Enqueue(ordinal); }
         }
-        void FlowToRegion(ControlFlowRegion region, HashSet<object> state) => Flow(region.FirstBlockOrdinal, state);
 
         Flow(0, new HashSet<object>());
         while (worklist.Count > 0)
         {
             var ordinal = worklist.Dequeue();
             queued[ordinal] = false;
-            var block = blocks[ordinal];
+            if (graph.IsExit(ordinal)) continue;
             var state = new HashSet<object>(inStates[ordinal]!);
-            if (block.Kind == BasicBlockKind.Exit) continue;
             if (references[ordinal] is { } blockReferences)
                 foreach (var reference in blockReferences) Transfer(reference, state, info, startLocal, reported, context);
-
-            foreach (var branch in FlowSuccessors.Branches(block))
-            {
-                if (branch.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow or ControlFlowBranchSemantics.Error)
-                    continue;
-                if (branch.Semantics == ControlFlowBranchSemantics.StructuredExceptionHandling)
-                {
-                    // End of a finally (or filter/catch) region: continue to where the branches that entered it were going.
-                    var region = block.EnclosingRegion;
-                    while (region is not null && region.Kind != ControlFlowRegionKind.Finally) region = region.EnclosingRegion;
-                    if (region is not null && finallyContinuations.TryGetValue(region, out var conts))
-                    {
-                        foreach (var c in conts)
-                        {
-                            if (c is ControlFlowRegion next) FlowToRegion(next, state);
-                            else Flow((int)c, state);
-                        }
-                    }
-                    continue;
-                }
-                if (!branch.FinallyRegions.IsEmpty) { FlowToRegion(branch.FinallyRegions[0], state); continue; }
-                if (branch.Destination is not null) Flow(branch.Destination.Ordinal, state);
-            }
+            foreach (var successor in graph.NormalSuccessors(ordinal)) Flow(successor, state);
         }
 
-        var exit = inStates[n - 1];
+        var exit = inStates[graph.ExitOrdinal];
         if (exit is not null)
             foreach (var start in exit.OfType<IInvocationOperation>()) Report(start, startLocal[start], reported, context);
     }
 
     /// <summary>
-    /// A linear function (one path): the references to tracked locals in order, each through the transfer function, then
-    /// the facts alive at the end reported, as <see cref="AnalyzeGraph"/> does over a graph with one path.
-    /// </summary>
-    private static void AnalyzeLinear(LinearFlow function, PrepassInfo info, OperationBlockAnalysisContext context)
-    {
-        List<ILocalReferenceOperation>? references = null;
-        var anyStart = false;
-        foreach (var step in function.Steps) CollectTrackedReferences(step, info, ref references, ref anyStart);
-        if (!anyStart) return;
-        var state = new HashSet<object>();
-        var reported = new HashSet<IInvocationOperation>();
-        var startLocal = new Dictionary<IInvocationOperation, ILocalSymbol>();
-        foreach (var reference in references!) Transfer(reference, state, info, startLocal, reported, context);
-        foreach (var start in state.OfType<IInvocationOperation>().ToList()) Report(start, startLocal[start], reported, context);
-    }
-
-    /// <summary>
     /// Pre-order (the order of <c>DescendantsAndSelf</c>) collection of the references to tracked locals. Nested functions are
-    /// not entered: a graph holds none, and in a linear function (<see cref="LinearFlow"/>) they are functions of their own.
+    /// not entered: a graph holds none, and in a linear one (<see cref="FlowGraph.Linear"/>) they are functions of their own.
     /// </summary>
     private static void CollectTrackedReferences(IOperation operation, PrepassInfo info, ref List<ILocalReferenceOperation>? list, ref bool anyStart)
     {

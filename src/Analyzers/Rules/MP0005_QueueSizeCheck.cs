@@ -51,7 +51,7 @@ internal static class QueueSizeCheck
 
     internal static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {
-        PathFlowGraph? graph = null;
+        FlowGraph? graph = null;
         foreach (var block in cfg.Blocks)
         {
             if (!block.IsReachable || block.ConditionKind == ControlFlowConditionKind.None || block.BranchValue is null) continue;
@@ -64,14 +64,14 @@ internal static class QueueSizeCheck
                 var whenFalse = PathSearch.SuccessorWhen(block, false);
                 if (whenTrue is null || whenFalse is null || whenTrue == whenFalse) continue;
 
-                graph ??= new PathFlowGraph(cfg);
+                graph ??= new FlowGraph(cfg, ExceptionSemantics.ExplicitThrowsAndImplicitEdges);
                 var fromTrue = Reachable(graph, whenTrue.Ordinal, block.Ordinal);
                 var fromFalse = Reachable(graph, whenFalse.Ordinal, block.Ordinal);
                 IInvocationOperation? decided = null;
                 foreach (var ordinal in fromTrue.Concat(fromFalse).Distinct().OrderBy(o => o))
                 {
                     if (fromTrue.Contains(ordinal) && fromFalse.Contains(ordinal)) continue;
-                    decided = PathFlowGraph.Steps(cfg.Blocks[ordinal])
+                    decided = FlowGraph.Steps(cfg.Blocks[ordinal])
                         .SelectMany(s => s.DescendantsAndSelf().OfType<IInvocationOperation>())
                         .FirstOrDefault(inv =>
                             types.IsProcessQueue(inv.TargetMethod.ContainingType)
@@ -213,7 +213,7 @@ internal static class QueueSizeCheck
             : null;
     }
 
-    private static HashSet<int> Reachable(PathFlowGraph graph, int from, int barrier)
+    private static HashSet<int> Reachable(FlowGraph graph, int from, int barrier)
     {
         var seen = new HashSet<int>();
         var stack = new Stack<int>();

@@ -25,7 +25,7 @@ internal static class MissingTaskDone
 
     internal static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {
-        PathFlowGraph? graph = null;
+        FlowGraph? graph = null;
         var handedOn = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
 
         bool IsHandedOn(ISymbol symbol)
@@ -38,7 +38,7 @@ internal static class MissingTaskDone
         foreach (var block in cfg.Blocks)
         {
             if (!block.IsReachable) continue;
-            var steps = PathFlowGraph.Steps(block);
+            var steps = FlowGraph.Steps(block);
             for (var i = 0; i < steps.Count; i++)
             {
                 var step = steps[i];
@@ -55,7 +55,7 @@ internal static class MissingTaskDone
                         t.TargetMethod.Name == "TaskDone" && types.IsJoinableQueue(t.TargetMethod.ContainingType)
                         && FlowKey.Of(t.Instance, allowElements: false) is { } k && k.Equals(key));
 
-                    graph ??= new PathFlowGraph(cfg);
+                    graph ??= new FlowGraph(cfg, ExceptionSemantics.ExplicitThrowsAndImplicitEdges);
                     bool missing;
                     if (isTake)
                     {

@@ -98,7 +98,10 @@ internal sealed class StaticStateInChild
             if (targetList is null || !joins || !readsStatic) continue;
             var root = body;
             while (root.Parent is not null) root = root.Parent;
-            var reads = linear is not null && linear.Root == root ? ReadsAfterJoin(linear, types, assembly) : ReadsAfterJoin(block.GetControlFlowGraph(body), types, assembly);
+            var graph = linear is not null && linear.Root == root
+                ? FlowGraph.Linear(linear)
+                : new FlowGraph(block.GetControlFlowGraph(body), ExceptionSemantics.BranchDestinationsOnly);
+            var reads = ReadsAfterJoin(graph, types, assembly);
             if (reads.Count > 0) _parents.Add(new Parent(targetList.ToImmutableArray(), reads));
         }
     }
@@ -179,86 +182,51 @@ internal sealed class StaticStateInChild
         }
     }
 
-    /// <summary>Reads of this compilation's statics on a path after a ChildProcess Join()/JoinAsync().</summary>
-    private static List<(ISymbol, Location)> ReadsAfterJoin(ControlFlowGraph cfg, MultiprocTypes types, IAssemblySymbol assembly)
+    /// <summary>
+    /// Reads of this compilation's statics on a path after a ChildProcess Join()/JoinAsync(), over <paramref name="graph"/>
+    /// (a body's graph with <see cref="ExceptionSemantics.BranchDestinationsOnly"/>, or a linear one).
+    /// </summary>
+    private static List<(ISymbol, Location)> ReadsAfterJoin(FlowGraph graph, MultiprocTypes types, IAssemblySymbol assembly)
     {
-        // First operation index in each block that runs after some Join (int.MaxValue: none).
-        var startIndex = new int[cfg.Blocks.Length];
+        // First step index in each block that runs after some Join (int.MaxValue: none).
+        var startIndex = new int[graph.BlockCount];
         for (var i = 0; i < startIndex.Length; i++) startIndex[i] = int.MaxValue;
 
-        var worklist = new Stack<BasicBlock>();
-        foreach (var block in cfg.Blocks)
+        var worklist = new Stack<int>();
+        for (var b = 0; b < startIndex.Length; b++)
         {
-            if (!block.IsReachable) continue;
-            var roots = Roots(block);
-            for (var i = 0; i < roots.Count; i++)
+            if (!graph.IsReachable(b)) continue;
+            var steps = graph.Steps(b);
+            for (var i = 0; i < steps.Count; i++)
             {
-                if (!roots[i].DescendantsAndSelf().OfType<IInvocationOperation>().Any(inv => ChildProcessSites.IsJoin(inv, types))) continue;
-                if (i + 1 < startIndex[block.Ordinal]) startIndex[block.Ordinal] = i + 1;
-                foreach (var successor in Successors(block)) worklist.Push(successor);
+                if (!LinearFlow.AnyOutsideFunctions(steps[i], op => op is IInvocationOperation inv && ChildProcessSites.IsJoin(inv, types))) continue;
+                if (i + 1 < startIndex[b]) startIndex[b] = i + 1;
+                foreach (var successor in graph.NormalSuccessors(b)) worklist.Push(successor);
                 break;
             }
         }
         while (worklist.Count > 0)
         {
-            var block = worklist.Pop();
-            if (startIndex[block.Ordinal] == 0) continue;
-            startIndex[block.Ordinal] = 0;
-            foreach (var successor in Successors(block)) worklist.Push(successor);
+            var b = worklist.Pop();
+            if (startIndex[b] == 0) continue;
+            startIndex[b] = 0;
+            foreach (var successor in graph.NormalSuccessors(b)) worklist.Push(successor);
         }
 
         var reads = new List<(ISymbol, Location)>();
-        foreach (var block in cfg.Blocks)
+        for (var b = 0; b < startIndex.Length; b++)
         {
-            var roots = Roots(block);
-            for (var i = startIndex[block.Ordinal]; i < roots.Count; i++)
+            var steps = graph.Steps(b);
+            for (var i = startIndex[b]; i < steps.Count; i++)
             {
-                foreach (var op in roots[i].DescendantsAndSelf())
+                LinearFlow.ForEachOutsideFunctions(steps[i], (reads, assembly), static (op, state) =>
                 {
-                    var member = StaticMember(op, assembly);
-                    if (member is null || op.Parent is ISimpleAssignmentOperation s && s.Target == op) continue;
-                    reads.Add((member, op.Syntax.GetLocation()));
-                }
-            }
-        }
-        return reads;
-    }
-
-    /// <summary>The same on a linear body's one path: the reads in the steps after the first step that joins.</summary>
-    private static List<(ISymbol, Location)> ReadsAfterJoin(LinearFlow linear, MultiprocTypes types, IAssemblySymbol assembly)
-    {
-        var reads = new List<(ISymbol, Location)>();
-        var steps = linear.Steps;
-        var joined = false;
-        foreach (var step in steps)
-        {
-            if (joined)
-            {
-                LinearFlow.ForEachOutsideFunctions(step, reads, (op, list) =>
-                {
-                    var member = StaticMember(op, assembly);
+                    var member = StaticMember(op, state.assembly);
                     if (member is null || op.Parent is ISimpleAssignmentOperation s && s.Target == op) return;
-                    list.Add((member, op.Syntax.GetLocation()));
+                    state.reads.Add((member, op.Syntax.GetLocation()));
                 });
             }
-            else
-            {
-                joined = LinearFlow.AnyOutsideFunctions(step, op => op is IInvocationOperation inv && ChildProcessSites.IsJoin(inv, types));
-            }
         }
         return reads;
-    }
-
-    private static List<IOperation> Roots(BasicBlock block)
-    {
-        var roots = new List<IOperation>(block.Operations);
-        if (block.BranchValue is { } branch) roots.Add(branch);
-        return roots;
-    }
-
-    private static IEnumerable<BasicBlock> Successors(BasicBlock block)
-    {
-        if (block.FallThroughSuccessor?.Destination is { } fall) yield return fall;
-        if (block.ConditionalSuccessor?.Destination is { } cond) yield return cond;
     }
 }

@@ -37,72 +37,44 @@ internal static class TerminatedNotJoined
     }
 
     /// <summary>
-    /// The same over a linear function (<see cref="LinearFlow"/>): its one path joins the process when a later step does
-    /// (the path-search over a graph starts after the step of the Terminate/Kill, too).
+    /// Every Terminate/Kill in <paramref name="graph"/> (a function's graph with
+    /// <see cref="ExceptionSemantics.ExplicitThrowsAndImplicitEdges"/>, or a linear one) after which a path ends without
+    /// joining the process (for the elements of a collection: after which no path joins one).
     /// </summary>
-    internal static void AnalyzeLinear(IReadOnlyList<LinearFlow> functions, MultiprocTypes types, System.Action<Diagnostic> report)
+    internal static void Analyze(FlowGraph graph, MultiprocTypes types, System.Action<Diagnostic> report)
     {
-        foreach (var function in functions)
+        Dictionary<ISymbol, bool>? handedOn = null;
+        var forEach = FlowKey.ForEachCollections(graph.Root);
+        var terminations = new List<IInvocationOperation>();
+        for (var b = 0; b < graph.BlockCount; b++)
         {
-            var steps = function.Steps;
-            Dictionary<ISymbol, bool>? handedOn = null;
-            var forEach = FlowKey.ForEachCollections(function.Root);
+            if (!graph.IsReachable(b)) continue;
+            var steps = graph.Steps(b);
             for (var i = 0; i < steps.Count; i++)
             {
-                var terminations = new List<IInvocationOperation>();
-                LinearFlow.ForEachOutsideFunctions(steps[i], terminations, (op, list) =>
+                terminations.Clear();
+                LinearFlow.ForEachOutsideFunctions(steps[i], (terminations, types), static (op, state) =>
                 {
-                    if (op is IInvocationOperation inv && IsTerminate(inv, types)) list.Add(inv);
+                    if (op is IInvocationOperation inv && IsTerminate(inv, state.types)) state.terminations.Add(inv);
                 });
                 foreach (var inv in terminations)
                 {
                     if (FlowKey.Of(inv.Instance, allowElements: true, forEach) is not { } key) continue;
-                    if (!key.Element)
-                    {
-                        handedOn ??= new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
-                        if (!handedOn.TryGetValue(key.Symbol, out var escaped))
-                            handedOn[key.Symbol] = escaped = FlowKey.IsHandedOn(function.Root, key.Symbol, types.IsChildProcess);
-                        if (escaped) continue;
-                    }
-                    var joined = false;
-                    for (var j = i + 1; j < steps.Count && !joined; j++) joined = JoinsKey(steps[j], key, forEach, types);
-                    if (!joined) Report(inv, report);
-                }
-            }
-        }
-    }
-
-    internal static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
-    {
-        PathFlowGraph? graph = null;
-        var handedOn = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
-        var forEach = FlowKey.ForEachCollections(cfg.OriginalOperation);
-
-        foreach (var block in cfg.Blocks)
-        {
-            if (!block.IsReachable) continue;
-            var steps = PathFlowGraph.Steps(block);
-            for (var i = 0; i < steps.Count; i++)
-            {
-                foreach (var inv in steps[i].DescendantsAndSelf().OfType<IInvocationOperation>())
-                {
-                    if (!IsTerminate(inv, types)) continue;
-                    if (FlowKey.Of(inv.Instance, allowElements: true, forEach) is not { } key) continue;
 
                     bool Satisfies(IOperation op) => JoinsKey(op, key, forEach, types);
 
-                    graph ??= new PathFlowGraph(cfg);
                     bool missing;
                     if (key.Element)
                     {
-                        missing = !PathSearch.AnyPathReaches(graph, block.Ordinal, i, Satisfies);
+                        missing = !PathSearch.AnyPathReaches(graph, b, i, Satisfies);
                     }
                     else
                     {
+                        handedOn ??= new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
                         if (!handedOn.TryGetValue(key.Symbol, out var escaped))
-                            handedOn[key.Symbol] = escaped = FlowKey.IsHandedOn(cfg.OriginalOperation, key.Symbol, types.IsChildProcess);
+                            handedOn[key.Symbol] = escaped = FlowKey.IsHandedOn(graph.Root, key.Symbol, types.IsChildProcess);
                         if (escaped) continue;
-                        missing = PathSearch.HasUnsatisfiedPath(graph, block.Ordinal, i, Satisfies, startStepMayThrow: false, revisit: null);
+                        missing = PathSearch.HasUnsatisfiedPath(graph, b, i, Satisfies, startStepMayThrow: false, revisit: null);
                     }
                     if (missing) Report(inv, report);
                 }

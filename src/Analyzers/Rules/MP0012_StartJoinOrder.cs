@@ -20,18 +20,12 @@ internal static class StartJoinOrder
     private const int Started = 2;
     private const int Unknown = 4;
 
-    internal static void AnalyzeBlock(OperationBlockAnalysisContext ctx, IReadOnlyList<ControlFlowGraph> graphs, MultiprocTypes types)
-    {
-        foreach (var cfg in graphs)
-            new Analysis(cfg.OriginalOperation, types).Run(cfg, ctx.ReportDiagnostic);
-    }
-
-    /// <summary>The same analysis over linear functions (<see cref="LinearFlow"/>): their one path, step by step.</summary>
-    internal static void AnalyzeLinear(IReadOnlyList<LinearFlow> functions, MultiprocTypes types, System.Action<Diagnostic> report)
-    {
-        foreach (var function in functions)
-            new Analysis(function.Root, types).RunLinear(function, report);
-    }
+    /// <summary>
+    /// Starts and joins out of order over <paramref name="graph"/>: a function's graph with
+    /// <see cref="ExceptionSemantics.ExplicitThrowsAndImplicitEdges"/>, or a linear one (<see cref="FlowGraph.Linear"/>).
+    /// </summary>
+    internal static void Analyze(FlowGraph graph, MultiprocTypes types, System.Action<Diagnostic> report) =>
+        new Analysis(graph.Root, types).Run(graph, report);
 
     internal static bool IsStartOrJoin(IInvocationOperation inv, MultiprocTypes types) =>
         inv.TargetMethod.Name is "Start" or "Join" or "JoinAsync" && types.IsChildProcess(inv.TargetMethod.ContainingType);
@@ -73,20 +67,15 @@ internal static class StartJoinOrder
             foreach (var child in op.ChildOperations) FindUntracked(child, inNestedFunction);
         }
 
-        /// <summary>One path: the steps in order, reporting as they go (a report needs no fixpoint).</summary>
-        public void RunLinear(LinearFlow function, System.Action<Diagnostic> report)
+        /// <summary>
+        /// The states (not started, started, unknown) of each tracked process over <paramref name="graph"/> to a fixpoint,
+        /// then one pass that reports. Only graphs with a Start/Join get here: the body's own (the analyzer's gate) and the
+        /// nested functions that hold one.
+        /// </summary>
+        public void Run(FlowGraph graph, System.Action<Diagnostic> report)
         {
             FindUntracked();
-            var state = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
-            foreach (var step in function.Steps) Visit(step, state, report);
-        }
-
-        public void Run(ControlFlowGraph cfg, System.Action<Diagnostic> report)
-        {
-            // Only graphs with a Start/Join get here: the body's own (the analyzer's gate) and the nested functions that hold one.
-            FindUntracked();
-            var graph = new PathFlowGraph(cfg);
-            var n = cfg.Blocks.Length;
+            var n = graph.BlockCount;
             var input = new Dictionary<ISymbol, int>?[n];
             input[0] = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
             var work = new Queue<int>();
@@ -100,7 +89,7 @@ internal static class StartJoinOrder
                 var state = new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default);
                 // The state at the block's entry is only needed for its exception successors (most blocks have none).
                 var before = graph.ExceptionSuccessors(b).Count > 0 ? new Dictionary<ISymbol, int>(state, SymbolEqualityComparer.Default) : null;
-                Transfer(cfg.Blocks[b], state, report: null);
+                Transfer(graph.Steps(b), state, report: null);
                 void Flow(int target, Dictionary<ISymbol, int> s)
                 {
                     if (target < 0) return;
@@ -123,7 +112,7 @@ internal static class StartJoinOrder
             for (var b = 0; b < n; b++)
             {
                 if (input[b] is null) continue;
-                Transfer(cfg.Blocks[b], new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default), d =>
+                Transfer(graph.Steps(b), new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default), d =>
                 {
                     if (reported.Add(d.Location.SourceTree!.GetRoot().FindNode(d.Location.SourceSpan))) report(d);
                 });
@@ -171,9 +160,9 @@ internal static class StartJoinOrder
             return _types.IsChildProcess(type) ? symbol : null;
         }
 
-        private void Transfer(BasicBlock block, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
+        private void Transfer(StepList steps, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
         {
-            foreach (var step in PathFlowGraph.Steps(block))
+            foreach (var step in steps)
                 Visit(step, state, report);
         }
 
@@ -182,7 +171,7 @@ internal static class StartJoinOrder
             switch (op)
             {
                 case IAnonymousFunctionOperation or ILocalFunctionOperation:
-                    // A function of its own (only met in linear functions: a graph holds none).
+                    // A function of its own (only met in linear graphs: a control flow graph holds none).
                     return;
                 case IVariableDeclaratorOperation declarator when Tracked(declarator.Symbol) is { } declared:
                     // A declaration with an initializer (a graph has an assignment instead).
