@@ -126,6 +126,6 @@ internal static class SharedObjects
                 AttachMethods[type] = m;
             }
         }
-        return m.Invoke(null, [handle])!;
+        return m.Invoke(null, BindingFlags.DoNotWrapExceptions, null, [handle], null)!; // a gone segment's ObjectDisposedException as is
     }
 }
