@@ -306,6 +306,8 @@ public sealed class ChildProcess : IDisposable
         // The child can no longer attach what it was sent: give up the parent's shares (the last one removes the segment).
         if (Interlocked.Exchange(ref _holds, null) is { } holds)
             foreach (var h in holds) h.Dispose();
+        // Killed by a signal: it could not let go of what it created or attached; whatever it was the last user of goes now.
+        if (_exitCode < 0) SharedSegment.SweepUnused();
         Children.Remove(this);
         return true;
     }
