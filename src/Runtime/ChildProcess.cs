@@ -11,7 +11,9 @@ namespace Multiproc;
 /// <para>The target is an expression, <c>new ChildProcess(() =&gt; Worker(x, lk))</c>: a call to a static
 /// method (or to an instance method of an object that can be sent). Its arguments are evaluated in the
 /// parent when <see cref="Start"/> is called, sent to the child as JSON (Multiproc primitives such as
-/// <see cref="ProcessLock"/> travel as handles) and bound to the method's parameters there.</para>
+/// <see cref="ProcessLock"/> travel as handles) and bound to the method's parameters there. The primitives
+/// sent stay alive for the child until it is reaped (see <see cref="Join()"/>), even when the parent disposes
+/// its own copies right after <see cref="Start"/>.</para>
 /// <para>The child is a real process with its own memory: a static field it writes is not seen by the
 /// parent. Its stdout and stderr are the parent's; its stdin is /dev/null.</para>
 /// <para>When the parent exits normally it terminates its daemon children and joins the others.

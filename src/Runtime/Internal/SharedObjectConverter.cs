@@ -53,6 +53,7 @@ internal sealed class SendScope : IDisposable
     /// <summary>Takes a share in every segment of the primitives sent (each once).</summary>
     public List<SegmentHold> TakeHolds()
     {
+        if (Sent.Count == 0) return [];
         var holds = new List<SegmentHold>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         try
