@@ -11,7 +11,9 @@ namespace Multiproc;
 /// <para>The target is an expression, <c>new ChildProcess(() =&gt; Worker(x, lk))</c>: a call to a static
 /// method (or to an instance method of an object that can be sent). Its arguments are evaluated in the
 /// parent when <see cref="Start"/> is called, sent to the child as JSON (Multiproc primitives such as
-/// <see cref="ProcessLock"/> travel as handles) and bound to the method's parameters there.</para>
+/// <see cref="ProcessLock"/> travel as handles) and bound to the method's parameters there. The primitives
+/// sent stay alive for the child until it is reaped (see <see cref="Join()"/>), even when the parent disposes
+/// its own copies right after <see cref="Start"/>.</para>
 /// <para>The child is a real process with its own memory: a static field it writes is not seen by the
 /// parent. Its stdout and stderr are the parent's; its stdin is /dev/null.</para>
 /// <para>When the parent exits normally it terminates its daemon children and joins the others.
@@ -304,6 +306,8 @@ public sealed class ChildProcess : IDisposable
         // The child can no longer attach what it was sent: give up the parent's shares (the last one removes the segment).
         if (Interlocked.Exchange(ref _holds, null) is { } holds)
             foreach (var h in holds) h.Dispose();
+        // Killed by a signal: it could not let go of what it created or attached; whatever it was the last user of goes now.
+        if (_exitCode < 0) SharedSegment.SweepUnused();
         Children.Remove(this);
         // Last: whoever awaits JoinAsync sees the child reaped and its shares already given up.
         Volatile.Read(ref _ended)?.TrySetResult();

@@ -16,8 +16,8 @@ namespace Multiproc;
 /// Every process must use the same <typeparamref name="T"/> for one queue.
 /// </typeparam>
 /// <remarks>
-/// <para>Items live in a ring in memory-mapped files of the run directory (0600, removed when the run
-/// ends); there is no broker process. An empty queue makes <see cref="Get()"/> spin for a few microseconds
+/// <para>Items live in a ring in memory-mapped files of the run directory (0600, removed when the last
+/// process using the queue lets it go, see below); there is no broker process. An empty queue makes <see cref="Get()"/> spin for a few microseconds
 /// and then sleep in the kernel (a futex) until an item is put; puts and gets that find work to do make no
 /// system call. The ring grows when items outpace the consumers, and an item above about 1 MiB is carried
 /// in a file of its own, so items of any size (64 MiB and more) go through.</para>

@@ -145,10 +145,47 @@ public class BadInputTests
             Wait.Cleanup(p);
         }
     }
+
+    [Fact]
+    public void A_queue_handle_whose_segment_is_gone_says_so_through_the_generic_attach_too()
+    {
+        using var handles = new ProcessQueue<string>();
+        var q = new ProcessQueue<int>();
+        var h = ((ISharedObject)q).Handle;
+        q.Dispose();
+        handles.Put(h);
+        using var results = new ProcessQueue<string>();
+        var p = new ChildProcess(() => LifetimeBadInputTargets.AttachSentQueue(handles, results));
+        try
+        {
+            p.Start();
+            Assert.StartsWith($"ObjectDisposedException: The shared object '{h}' is gone", results.Get(Bounded.Wait));
+            Bounded.Joined(p);
+        }
+        finally
+        {
+            Wait.Cleanup(p);
+        }
+    }
 }
 
 public static class LifetimeBadInputTargets
 {
+    public static void AttachSentQueue(ProcessQueue<string> handles, ProcessQueue<string> results)
+    {
+        var h = handles.Get(TimeSpan.FromSeconds(30));
+        try
+        {
+            var q = (ProcessQueue<int>)SharedObjects.Attach(typeof(ProcessQueue<int>), h);
+            q.Dispose();
+            results.Put("attached");
+        }
+        catch (Exception e)
+        {
+            results.Put(e.GetType().Name + ": " + e.Message);
+        }
+    }
+
     public static void AttachSentHandle(ProcessQueue<string> handles, ProcessQueue<string> results)
     {
         var h = handles.Get(TimeSpan.FromSeconds(30));

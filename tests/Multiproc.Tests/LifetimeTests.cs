@@ -158,18 +158,62 @@ public class LifetimeTests
     }
 
     [Fact]
+    public void What_a_child_created_and_never_disposed_goes_when_its_target_is_done()
+    {
+        using var results = new ProcessQueue<string>();
+        var p = new ChildProcess(() => LifetimeTargets.CreateAndForget(results, 0));
+        try
+        {
+            p.Start();
+            var handles = results.Get(Bounded.Wait).Split(' ');
+            Bounded.Joined(p);
+            Assert.Equal(2, handles.Length);
+            Assert.All(handles, h => Assert.Empty(FilesOf(h)));
+        }
+        finally
+        {
+            Wait.Cleanup(p);
+        }
+    }
+
+    [Fact]
+    public void What_a_SIGKILLed_child_created_goes_when_it_is_reaped()
+    {
+        using var results = new ProcessQueue<string>();
+        using var kept = new ProcessLock(); // live and held here: the sweep leaves it
+        var p = new ChildProcess(() => LifetimeTargets.CreateAndForget(results, Timeout.Infinite));
+        try
+        {
+            p.Start();
+            var handles = results.Get(Bounded.Wait).Split(' ');
+            Assert.All(handles, h => Assert.NotEmpty(FilesOf(h)));
+            Bounded.KillAndReap(p);
+            Assert.All(handles, h => Assert.Empty(FilesOf(h)));
+            Assert.NotEmpty(FilesOf(Handle(kept)));
+            Assert.NotEmpty(FilesOf(Handle(results)));
+            kept.Acquire();
+            kept.Release();
+        }
+        finally
+        {
+            Wait.Cleanup(p);
+        }
+    }
+
+    [Fact]
     public void Churning_primitives_of_each_kind_leaves_only_the_live_ones()
     {
-        // A root process of its own, in a private shm root. 100,000 of each kind run by hand (see the report);
-        // the test keeps a count that runs in seconds on a loaded machine.
+        // A root process of its own, in a private shm root. By hand, 100,000 of each kind left the same 5 files
+        // (`Multiproc.TestApp churn 100000`); the test keeps a count that runs in seconds on a loaded machine.
         using var root = new TempDir();
-        const int Count = 5_000;
+        const int Count = 2_000;
         var (code, stdout, stderr) = TestApp.Run(root.Path, TimeSpan.FromSeconds(120), "churn", Count.ToString());
         Assert.True(code == 0, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith($"churn {Count} files=5 ", lines[0]);
         // One lock, and a header and a first ring for each of the two queues.
         Assert.Single(lines.Skip(1), l => l.StartsWith("lock-"));
+        Assert.Equal(2, lines.Skip(1).Count(l => l.StartsWith("queue-") && l.EndsWith("-r1")));
         Assert.Equal(4, lines.Skip(1).Count(l => l.StartsWith("queue-")));
     }
 }
@@ -190,6 +234,17 @@ public static class LifetimeTargets
         q.Put(1);
         results.Put("attached");
         Thread.Sleep(Timeout.Infinite);
+    }
+
+    public static void CreateAndForget(ProcessQueue<string> results, int sleepMs)
+    {
+        var lk = new ProcessLock();
+        var q = new ProcessQueue<byte[]>();
+        q.Put(new byte[SharedRing.InlineLimit + 1]); // a large item's file too
+        results.Put(((ISharedObject)lk).Handle + " " + ((ISharedObject)q).Handle);
+        Thread.Sleep(sleepMs);
+        GC.KeepAlive(lk);
+        GC.KeepAlive(q);
     }
 
     public static void SendBackALock(ProcessQueue<ProcessLock> results)

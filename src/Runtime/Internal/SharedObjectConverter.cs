@@ -53,6 +53,7 @@ internal sealed class SendScope : IDisposable
     /// <summary>Takes a share in every segment of the primitives sent (each once).</summary>
     public List<SegmentHold> TakeHolds()
     {
+        if (Sent.Count == 0) return [];
         var holds = new List<SegmentHold>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         try
@@ -126,6 +127,6 @@ internal static class SharedObjects
                 AttachMethods[type] = m;
             }
         }
-        return m.Invoke(null, [handle])!;
+        return m.Invoke(null, BindingFlags.DoNotWrapExceptions, null, [handle], null)!; // a gone segment's ObjectDisposedException as is
     }
 }

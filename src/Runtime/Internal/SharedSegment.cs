@@ -22,7 +22,9 @@ internal delegate void SegmentPartsRemover(string name, IntPtr pointer, long len
 /// kind registered as its parts, see <see cref="RegisterParts"/>) before closing it. The kernel drops the lock
 /// of a process that dies, however it dies, so a killed user counts no more; the next user that detaches, or
 /// the parent that reaps a killed child and releases the <see cref="SegmentHold"/> it kept for the child's
-/// arguments, removes the file. A process that opens a segment takes the shared lock and then checks that the
+/// arguments, removes the file; that parent also sweeps, once per child killed by a signal, the segments no
+/// process holds any more (<see cref="SweepUnused"/>), and a child whose target is done gives up what it never
+/// disposed (<see cref="ReleaseAllAtExit"/>). A process that opens a segment takes the shared lock and then checks that the
 /// file is still in the directory, so an open racing with the last detach either keeps the segment alive or
 /// fails cleanly with <see cref="ObjectDisposedException"/> ("gone"). Creation, open and dispose cost a few
 /// system calls each; nothing scans the run directory. Whatever is left when the run ends goes with the run
@@ -41,6 +43,9 @@ internal delegate void SegmentPartsRemover(string name, IntPtr pointer, long len
 internal sealed unsafe class SharedSegment : IDisposable
 {
     private static readonly ConcurrentDictionary<string, SegmentPartsRemover> PartsRemovers = new(StringComparer.Ordinal);
+    // This process's attachments (lifetime-lock descriptor → segment name): what a child gives up when its target
+    // is done (<see cref="ReleaseAllAtExit"/>). Whoever removes an entry releases that share, exactly once.
+    private static readonly ConcurrentDictionary<int, string> Attached = new();
     private readonly string _path;
     private int _fd; // the lifetime lock's descriptor; -1 for a part
     private int _disposed;
@@ -76,6 +81,7 @@ internal sealed unsafe class SharedSegment : IDisposable
         if (counted)
         {
             _fd = fd;
+            Attached[fd] = name;
         }
         else
         {
@@ -97,23 +103,22 @@ internal sealed unsafe class SharedSegment : IDisposable
     public static SharedSegment Create(string kind, long length)
     {
         PlatformSupport.EnsureSupported();
-        var name = kind + "-" + RunDirectory.RandomToken();
-        var path = Path.Combine(RunDirectory.Current, name);
-        var fd = CreateFile(path, length);
-        if (LinuxNative.flock(fd, LinuxNative.LOCK_SH) != 0)
+        while (true)
         {
-            var e = LinuxNative.Error($"flock {path}");
+            var name = kind + "-" + RunDirectory.RandomToken();
+            var path = Path.Combine(RunDirectory.Current, name);
+            var fd = CreateFile(path, length, lockShared: true);
+            // A sweep (see SweepUnused) that found the new file before its lock was taken removed it: make another.
+            if (File.Exists(path)) return new SharedSegment(name, path, fd, length, counted: true);
             LinuxNative.close(fd);
-            LinuxNative.unlink(path);
-            throw e;
         }
-        return new SharedSegment(name, path, fd, length, counted: true);
     }
 
     /// <summary>
     /// Creates a zero-filled part of another segment under an exact <paramref name="name"/> (a queue's ring
     /// generations are named after the queue). A leftover file of that name, never published by a process that
-    /// died, is replaced. A part holds no lifetime lock: its owner removes it.
+    /// died, is replaced. A part holds no lifetime lock: its owner removes it. Its name must be its owner's name
+    /// and a suffix (<c>-r1</c>), never a bare <c>kind-random</c>, which <see cref="SweepUnused"/> would take for an unused segment.
     /// </summary>
     public static SharedSegment CreateExact(string name, long length)
     {
@@ -121,24 +126,24 @@ internal sealed unsafe class SharedSegment : IDisposable
         int fd;
         try
         {
-            fd = CreateFile(path, length);
+            fd = CreateFile(path, length, lockShared: false);
         }
         catch (IOException) when (File.Exists(path))
         {
             File.Delete(path);
-            fd = CreateFile(path, length);
+            fd = CreateFile(path, length, lockShared: false);
         }
         return new SharedSegment(name, path, fd, length, counted: false);
     }
 
-    /// <summary>O_CREAT|O_EXCL, mode 0600, sized to <paramref name="length"/> (zero-filled by the kernel).</summary>
-    private static int CreateFile(string path, long length)
+    /// <summary>O_CREAT|O_EXCL, mode 0600, sized to <paramref name="length"/> (zero-filled by the kernel), with a shared lifetime lock when asked.</summary>
+    private static int CreateFile(string path, long length, bool lockShared)
     {
         var fd = LinuxNative.open(path, LinuxNative.O_RDWR | LinuxNative.O_CREAT | LinuxNative.O_EXCL | LinuxNative.O_CLOEXEC, 0x180 /* 0600 */);
         if (fd < 0) throw LinuxNative.Error($"create {path}");
-        if (LinuxNative.ftruncate(fd, length) != 0)
+        if ((lockShared && LinuxNative.flock(fd, LinuxNative.LOCK_SH) != 0) || LinuxNative.ftruncate(fd, length) != 0)
         {
-            var e = LinuxNative.Error($"ftruncate {path}");
+            var e = LinuxNative.Error($"size or lock {path}");
             LinuxNative.close(fd);
             File.Delete(path);
             throw e;
@@ -274,12 +279,45 @@ internal sealed unsafe class SharedSegment : IDisposable
     private void Release()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        if (_fd >= 0)
-        {
-            ReleaseShare(Name, _path, _fd, (IntPtr)Pointer, Length);
-            _fd = -1;
-        }
+        if (_fd >= 0 && Attached.TryRemove(_fd, out _)) ReleaseShare(Name, _path, _fd, (IntPtr)Pointer, Length);
+        _fd = -1;
         LinuxNative.munmap(Pointer, (nuint)Length);
+    }
+
+    /// <summary>
+    /// A child whose target is done gives up every share it still holds (primitives it never disposed), so that
+    /// the last user removes the files at once rather than when the run ends. The mappings stay until exit.
+    /// </summary>
+    public static void ReleaseAllAtExit()
+    {
+        foreach (var fd in Attached.Keys)
+            if (Attached.TryRemove(fd, out var name))
+                ReleaseShare(name, Path.Combine(RunDirectory.Current, name), fd, IntPtr.Zero, 0);
+    }
+
+    /// <summary>
+    /// Removes the segments of this run that no process holds any more: what a child killed by a signal was the
+    /// last user of (it had no chance to let them go). One pass over the run directory, made only when such a
+    /// child is reaped. A segment being created is locked before it can be seen (see <see cref="Create"/>).
+    /// </summary>
+    public static int SweepUnused()
+    {
+        if (!RunDirectory.IsOpen) return 0;
+        var removed = 0;
+        try
+        {
+            foreach (var path in Directory.EnumerateFiles(RunDirectory.Current))
+            {
+                var name = Path.GetFileName(path);
+                if (SegmentPrefix(name) != name.Length) continue; // parts and large items go with their segment
+                var fd = LinuxNative.open(path, LinuxNative.O_RDWR | LinuxNative.O_CLOEXEC, 0);
+                if (fd < 0) continue;
+                if (ReleaseShare(name, path, fd, IntPtr.Zero, 0)) removed++;
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return removed;
     }
 
     /// <summary>
@@ -287,11 +325,12 @@ internal sealed unsafe class SharedSegment : IDisposable
     /// segment's parts and file first, still holding it: an opener that got in before sees it still there and
     /// keeps it, one that gets in after finds it gone.
     /// </summary>
-    internal static void ReleaseShare(string name, string path, int fd, IntPtr mapped, long length)
+    /// <returns>True when this was the last share and the segment was removed.</returns>
+    internal static bool ReleaseShare(string name, string path, int fd, IntPtr mapped, long length)
     {
         try
         {
-            if (LinuxNative.flock(fd, LinuxNative.LOCK_EX | LinuxNative.LOCK_NB) != 0) return;
+            if (LinuxNative.flock(fd, LinuxNative.LOCK_EX | LinuxNative.LOCK_NB) != 0) return false;
             var dash = name.IndexOf('-');
             if (dash > 0 && PartsRemovers.TryGetValue(name[..dash], out var remover))
             {
@@ -316,6 +355,7 @@ internal sealed unsafe class SharedSegment : IDisposable
                 }
             }
             LinuxNative.unlink(path);
+            return true;
         }
         finally
         {
