@@ -28,6 +28,8 @@ public static class Bench
         ("queue_1p1c", Queue1P1C),
         ("joinable_1p1c", Joinable1P1C),
         ("queue_1mib", Queue1MiB),
+        ("async_get_roundtrip", () => AsyncWorkloads.GetRoundTrip(Quick)),
+        ("async_get_1000_pending", () => AsyncWorkloads.ManyPending(Quick)),
     ];
 
     public static int Run(string[] args)
