@@ -26,6 +26,7 @@ namespace Multiproc;
 public class ProcessQueue<T> : IDisposable, ISharedObject
 {
     private protected readonly SharedRing Ring;
+    private AsyncGetters<T>? _asyncGetters; // this object's pending GetAsync calls, created by the first that waits
 
     /// <summary>Creates an empty queue.</summary>
     /// <param name="maxSize">The most items the queue holds; <see cref="Put(T)"/> waits while it is full. 0 (or less) means unbounded, as in Python.</param>
@@ -127,7 +128,8 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
 
     /// <summary>
     /// Gets an item without blocking the calling thread: when the queue is empty, the call waits for one without
-    /// holding a thread (the process's futex waiter sleeps in the kernel for all async waits). Cancellation loses
+    /// holding a thread (the process's futex waiter sleeps in the kernel for all async waits). Pending calls on one
+    /// queue object are served in call order by one pump that waits like a single consumer. Cancellation loses
     /// no item: an item is either returned or left in the queue for the next getter.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -136,8 +138,17 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     public ValueTask<T> GetAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
-        if (Ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item)) return new ValueTask<T>(item);
-        return new ValueTask<T>(SharedRingAsync.DequeueAsync(Ring, ItemCodec<T>.Decoder, cancellationToken));
+        var getters = Volatile.Read(ref _asyncGetters);
+        if (getters is null || !getters.Busy)
+        {
+            if (Ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item)) return new ValueTask<T>(item);
+            if (getters is null)
+            {
+                var made = new AsyncGetters<T>(Ring, ItemCodec<T>.Decoder);
+                getters = Interlocked.CompareExchange(ref _asyncGetters, made, null) ?? made;
+            }
+        }
+        return new ValueTask<T>(getters.GetAsync(cancellationToken));
     }
 
     /// <summary>

@@ -106,6 +106,24 @@ public class AsyncQueueTests
     }
 
     [Fact]
+    public async Task A_thousand_GetAsync_on_one_queue_are_served_in_call_order()
+    {
+        const int Getters = 1000;
+        using var q = new ProcessQueue<int>();
+        var gets = Enumerable.Range(0, Getters).Select(_ => q.GetAsync().AsTask()).ToArray();
+        var putter = new ChildProcess(() => PutMany(q, 0, Getters));
+        try
+        {
+            putter.Start();
+            var values = await Task.WhenAll(gets).WaitAsync(W);
+            Bounded.Joined(putter);
+            Assert.Equal(Enumerable.Range(0, Getters), values); // getter k got item k: one pump, FIFO
+            Assert.Equal(0, q.Count);
+        }
+        finally { Wait.Cleanup(putter); }
+    }
+
+    [Fact]
     public async Task A_cancelled_GetAsync_takes_no_item_and_the_item_stays_for_the_next_getter()
     {
         using var q = new ProcessQueue<int>();
