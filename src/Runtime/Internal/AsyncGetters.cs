@@ -48,13 +48,26 @@ internal sealed class AsyncGetters<T>(SharedRing ring, ItemDecoder<T> decode)
             g.Registration = ct.UnsafeRegister(static s => ((Getter)s!).Cancel(), g);
             if (g.Task.IsCompleted) g.Registration.Unregister();
         }
-        if (start) _ = PumpAsync();
+        // On the thread pool, never on the caller's thread or its synchronization context.
+        if (start) ThreadPool.UnsafeQueueUserWorkItem(static self => _ = self.PumpAsync(), this, preferLocal: false);
         return g.Task;
     }
 
     private async Task PumpAsync()
     {
-        await Task.Yield(); // never on the caller's thread
+        try
+        {
+            await PumpLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // A bug or an exhausted resource: fail the getters rather than leave them pending.
+            FailAll(e);
+        }
+    }
+
+    private async Task PumpLoopAsync()
+    {
         while (true)
         {
             // Serve the getters in order while items are there.
@@ -153,7 +166,7 @@ internal sealed class AsyncGetters<T>(SharedRing ring, ItemDecoder<T> decode)
         }
     }
 
-    private void FailAll()
+    private void FailAll(Exception? error = null)
     {
         List<Getter> all;
         lock (_lock)
@@ -165,7 +178,7 @@ internal sealed class AsyncGetters<T>(SharedRing ring, ItemDecoder<T> decode)
         foreach (var g in all)
         {
             g.Registration.Unregister();
-            g.TrySetException(new ObjectDisposedException("ProcessQueue", "The queue was disposed while GetAsync waited on it."));
+            g.TrySetException(error ?? new ObjectDisposedException("ProcessQueue", "The queue was disposed while GetAsync waited on it."));
         }
     }
 
