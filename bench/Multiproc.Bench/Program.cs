@@ -30,6 +30,8 @@ public static class Bench
         ("queue_1mib", Queue1MiB),
         ("pipe_pingpong", () => PipeWorkloads.PipePingPong(Quick)),
         ("pipe_stream", () => PipeWorkloads.PipeStream(Quick)),
+        ("async_get_roundtrip", () => AsyncWorkloads.GetRoundTrip(Quick)),
+        ("async_get_1000_pending", () => AsyncWorkloads.ManyPending(Quick)),
     ];
 
     public static int Run(string[] args)

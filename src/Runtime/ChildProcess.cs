@@ -226,28 +226,33 @@ public sealed class ChildProcess : IDisposable
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         SparePool.Refill();
         TaskCompletionSource ended;
-        var watch = false;
         lock (_gate)
         {
             if (_exitCode is not null) return Task.CompletedTask;
             if (_ended is null)
             {
+                // One watch per child, however many JoinAsync calls await it; a cancelled call leaves it in place (it
+                // ends with the child). Under the gate: Dispose closes the pidfd under it, after unwatching it.
                 _ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                watch = true;
+                ExitWatcher.Watch(_os!.Pidfd, OnPidfdReadable);
             }
             ended = _ended;
         }
-        // One watch per child, however many JoinAsync calls await it; a cancelled call leaves it in place (it ends with the child).
-        if (watch) ExitWatcher.Watch(_os!.Pidfd, OnPidfdReadable);
         return cancellationToken.CanBeCanceled ? ended.Task.WaitAsync(cancellationToken) : ended.Task;
     }
 
     /// <summary>The exit watcher saw the pidfd readable: reap (which completes <see cref="_ended"/>), or watch again after a spurious report.</summary>
     private void OnPidfdReadable()
     {
-        bool again;
-        lock (_gate) again = _exitCode is null && !_pidfdClosed;
-        if (again && !TryReap(0)) ExitWatcher.Watch(_os!.Pidfd, OnPidfdReadable);
+        lock (_gate)
+        {
+            if (_exitCode is not null || _pidfdClosed) return;
+        }
+        if (TryReap(0)) return;
+        lock (_gate)
+        {
+            if (_exitCode is null && !_pidfdClosed) ExitWatcher.Watch(_os!.Pidfd, OnPidfdReadable);
+        }
     }
 
     /// <summary>Asks the child to end (SIGTERM); its <see cref="ExitCode"/> becomes −15. Does nothing once it has ended. Follow with <see cref="Join()"/>.</summary>

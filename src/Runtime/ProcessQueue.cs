@@ -33,6 +33,7 @@ namespace Multiproc;
 public class ProcessQueue<T> : IDisposable, ISharedObject
 {
     private protected readonly SharedRing Ring;
+    private AsyncGetters<T>? _asyncGetters; // this object's pending GetAsync calls, created by the first that waits
 
     /// <summary>Creates an empty queue.</summary>
     /// <param name="maxSize">The most items the queue holds; <see cref="Put(T)"/> waits while it is full. 0 (or less) means unbounded, as in Python.</param>
@@ -163,7 +164,8 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
 
     /// <summary>
     /// Gets an item without blocking the calling thread: when the queue is empty, the call waits for one without
-    /// holding a thread (the process's futex waiter sleeps in the kernel for all async waits). Cancellation loses
+    /// holding a thread (the process's futex waiter sleeps in the kernel for all async waits). Pending calls on one
+    /// queue object are served in call order by one pump that waits like a single consumer. Cancellation loses
     /// no item: an item is either returned or left in the queue for the next getter.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -173,10 +175,19 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
     {
         var ring = Live;
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
-        var got = ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item);
-        GC.KeepAlive(this);
-        if (got) return new ValueTask<T>(item);
-        return new ValueTask<T>(GetAsyncCore(ring, cancellationToken));
+        var getters = Volatile.Read(ref _asyncGetters);
+        if (getters is null || !getters.Busy)
+        {
+            var got = ring.Dequeue(ItemCodec<T>.Decoder, TimeSpan.Zero, default, out var item);
+            GC.KeepAlive(this);
+            if (got) return new ValueTask<T>(item);
+            if (getters is null)
+            {
+                var made = new AsyncGetters<T>(ring, ItemCodec<T>.Decoder);
+                getters = Interlocked.CompareExchange(ref _asyncGetters, made, null) ?? made;
+            }
+        }
+        return new ValueTask<T>(GetAsyncCore(getters, cancellationToken));
     }
 
     /// <summary>
@@ -222,9 +233,9 @@ public class ProcessQueue<T> : IDisposable, ISharedObject
         GC.KeepAlive(this);
     }
 
-    private async Task<T> GetAsyncCore(SharedRing ring, CancellationToken ct)
+    private async Task<T> GetAsyncCore(AsyncGetters<T> getters, CancellationToken ct)
     {
-        var item = await SharedRingAsync.DequeueAsync(ring, ItemCodec<T>.Decoder, ct).ConfigureAwait(false);
+        var item = await getters.GetAsync(ct).ConfigureAwait(false);
         GC.KeepAlive(this);
         return item;
     }

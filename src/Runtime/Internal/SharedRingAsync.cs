@@ -8,38 +8,13 @@ namespace Multiproc.Internal;
 /// caller gives its thread back at once.
 /// </summary>
 /// <remarks>
-/// A waiter woken by a put retries like a synchronous sleeper does; several async waiters of this process on
-/// one queue share one kernel wait, so a put that wakes one sleeper wakes all of them here and those that find
-/// the queue empty again wait again. Disposing the queue ends pending waits with <see cref="ObjectDisposedException"/>.
+/// A waiter woken retries like a synchronous sleeper does; several async waiters of this process on one word share
+/// one kernel wait, so a wake reaches all of them and those that find no room (or unfinished items) wait again.
+/// (Getters, woken one per item, go through <see cref="AsyncGetters{T}"/> instead.) Disposing the queue ends
+/// pending waits with <see cref="ObjectDisposedException"/>.
 /// </remarks>
 internal static class SharedRingAsync
 {
-    /// <summary>Takes one record, waiting without a thread. A cancelled call has taken nothing.</summary>
-    public static async Task<T> DequeueAsync<T>(SharedRing ring, ItemDecoder<T> decode, CancellationToken ct)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, ring.Disposing);
-        while (true)
-        {
-            Check(ring, ct);
-            if (ring.TryTake(decode, out var item, out var observedPuts)) return item;
-            var wait = ring.BeginAsyncWait(forItem: true, observedPuts, linked.Token);
-            if (wait is null) continue;
-            try
-            {
-                await wait.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                Check(ring, ct);
-                throw;
-            }
-            finally
-            {
-                ring.EndAsyncWait(forItem: true);
-            }
-        }
-    }
-
     /// <summary>Appends one record, waiting without a thread while the queue holds its maximum. A cancelled call has put nothing.</summary>
     public static async Task EnqueueAsync(SharedRing ring, byte[] payload, int flags, CancellationToken ct)
     {

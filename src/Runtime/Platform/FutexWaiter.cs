@@ -17,8 +17,14 @@ namespace Multiproc.Platform;
 /// </remarks>
 internal static unsafe class FutexWaiter
 {
-    /// <summary>The process's waiter.</summary>
-    internal static readonly KernelWaiter Shared = new();
+    private static KernelWaiter _shared = new();
+
+    /// <summary>The process's waiter. Tests swap in a fallback waiter (waits already pending stay with the one they started on).</summary>
+    internal static KernelWaiter Shared
+    {
+        get => Volatile.Read(ref _shared);
+        set => Volatile.Write(ref _shared, value);
+    }
 
     /// <summary>Waits, without a thread, while <c>*word == expected</c>; see the type's remarks for the contract.</summary>
     /// <param name="word">A 32-bit futex word in memory that stays mapped until the task completes.</param>

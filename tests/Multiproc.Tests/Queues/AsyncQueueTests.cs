@@ -106,6 +106,58 @@ public class AsyncQueueTests
     }
 
     [Fact]
+    public async Task A_thousand_GetAsync_on_one_queue_are_served_in_call_order()
+    {
+        const int Getters = 1000;
+        using var q = new ProcessQueue<int>();
+        var gets = Enumerable.Range(0, Getters).Select(_ => q.GetAsync().AsTask()).ToArray();
+        var putter = new ChildProcess(() => PutMany(q, 0, Getters));
+        try
+        {
+            putter.Start();
+            var values = await Task.WhenAll(gets).WaitAsync(W);
+            Bounded.Joined(putter);
+            Assert.Equal(Enumerable.Range(0, Getters), values); // getter k got item k: one pump, FIFO
+            Assert.Equal(0, q.Count);
+        }
+        finally { Wait.Cleanup(putter); }
+    }
+
+    [Fact]
+    public async Task Without_futex_waitv_the_fallback_waiter_delivers_too()
+    {
+        var saved = Platform.FutexWaiter.Shared;
+        var fallback = new Platform.KernelWaiter(forceFallback: true);
+        Platform.FutexWaiter.Shared = fallback;
+        var queues = Enumerable.Range(0, 10).Select(_ => new ProcessQueue<int>(maxSize: 5)).ToArray();
+        var putter = new ChildProcess(() => PutRanges(queues, 0, 10, 20));
+        try
+        {
+            var gets = queues.SelectMany(q => Enumerable.Range(0, 20).Select(_ => q.GetAsync().AsTask())).ToArray();
+            // The pumps start on the thread pool: wait (bounded) until each queue's one sleeper is in.
+            Assert.True(Wait.Until(() => fallback.WordCount == 10, W), $"{fallback.WordCount} words awaited");
+            Assert.Equal(10, fallback.ThreadCount); // one thread per distinct word
+            putter.Start(); // maxSize 5: the child's puts wait for the async getters to make room
+            var values = await Task.WhenAll(gets).WaitAsync(W);
+            Bounded.Joined(putter);
+            Assert.Equal(Enumerable.Range(0, 200), values.Order());
+            var full = new ProcessQueue<int>(maxSize: 1);
+            full.Put(0);
+            var put = full.PutAsync(1).AsTask();
+            Assert.Equal(0, await full.GetAsync().AsTask().WaitAsync(W));
+            await put.WaitAsync(W);
+            Assert.Equal(1, full.Get(W));
+            full.Dispose();
+        }
+        finally
+        {
+            Platform.FutexWaiter.Shared = saved;
+            Wait.Cleanup(putter);
+            foreach (var q in queues) q.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_cancelled_GetAsync_takes_no_item_and_the_item_stays_for_the_next_getter()
     {
         using var q = new ProcessQueue<int>();
