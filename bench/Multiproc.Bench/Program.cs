@@ -28,6 +28,8 @@ public static class Bench
         ("queue_1p1c", Queue1P1C),
         ("joinable_1p1c", Joinable1P1C),
         ("queue_1mib", Queue1MiB),
+        ("value_add_2p", () => PrimitiveWorkloads.ValueAdd2p(Quick)),
+        ("event_pingpong", () => PrimitiveWorkloads.EventPingPong(Quick)),
     ];
 
     public static int Run(string[] args)
