@@ -32,6 +32,8 @@ public static class Bench
         ("pipe_stream", () => PipeWorkloads.PipeStream(Quick)),
         ("async_get_roundtrip", () => AsyncWorkloads.GetRoundTrip(Quick)),
         ("async_get_1000_pending", () => AsyncWorkloads.ManyPending(Quick)),
+        ("value_add_2p", () => PrimitiveWorkloads.ValueAdd2p(Quick)),
+        ("event_pingpong", () => PrimitiveWorkloads.EventPingPong(Quick)),
     ];
 
     public static int Run(string[] args)

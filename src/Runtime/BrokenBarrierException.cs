@@ -5,6 +5,7 @@ namespace Multiproc;
 /// <see cref="ProcessBarrier.Abort"/> or <see cref="ProcessBarrier.Reset"/> was called while parties waited, or
 /// a waiting party's process died (Python's <c>BrokenBarrierError</c>).
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class BrokenBarrierException : Exception
 {
     /// <summary>Creates the exception with a default message.</summary>

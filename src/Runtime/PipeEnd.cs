@@ -25,6 +25,7 @@ namespace Multiproc;
 /// no one throws <see cref="IOException"/> (Python's <c>BrokenPipeError</c>). As in Python, the creator holds
 /// both ends: close the end you handed to a child, or the peer never sees the end of the stream.</para>
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PipeEnd<T> : IDisposable, ISharedObject
 {
     private readonly SharedPipe.EndState _state;

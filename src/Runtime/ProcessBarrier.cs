@@ -16,6 +16,7 @@ namespace Multiproc;
 /// that the other waiting parties are alive (CPython's barrier waits forever for a dead party). Once broken, every
 /// <see cref="Wait()"/> throws until <see cref="Reset"/>.</para>
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessBarrier : IDisposable, ISharedObject
 {
     private const int MaxParties = 1 << 20;
@@ -123,7 +124,67 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
         Futex.Wake(_state, int.MaxValue);
     }
 
+    /// <summary>Waits for all parties without blocking a thread.</summary>
+    /// <param name="cancellationToken">
+    /// Cancels the wait. This party has arrived by then and cannot take its arrival back, so a cancelled wait
+    /// breaks the barrier, as a timeout does.
+    /// </param>
+    /// <returns>A task whose result is this party's arrival index.</returns>
+    /// <exception cref="BrokenBarrierException">The barrier is or became broken.</exception>
+    public Task<int> WaitAsync(CancellationToken cancellationToken = default) => WaitAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>Waits for all parties without blocking a thread, for at most <paramref name="timeout"/> (a timeout breaks the barrier).</summary>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
+    /// <param name="cancellationToken">Cancels the wait; a cancelled wait breaks the barrier, as a timeout does.</param>
+    /// <returns>A task whose result is this party's arrival index.</returns>
+    /// <exception cref="BrokenBarrierException">The wait timed out, or the barrier is or became broken.</exception>
+    public Task<int> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = Deadline.From(timeout);
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<int>(cancellationToken);
+        int w, index;
+        try
+        {
+            (w, index) = Arrive();
+        }
+        catch (BrokenBarrierException e)
+        {
+            return Task.FromException<int>(e);
+        }
+        return w == -1 ? Task.FromResult(index) : WaitArrivedAsync(w, index, deadline, cancellationToken);
+    }
+
+    private async Task<int> WaitArrivedAsync(int w, int index, Deadline deadline, CancellationToken cancellationToken)
+    {
+        var sliceElapsed = false;
+        try
+        {
+            while (!Step(w, index, deadline, sliceElapsed, out var slice))
+                sliceElapsed = !await SleepAsync(w, slice, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            BreakIfStill(w, null);
+            throw;
+        }
+        return index;
+    }
+
+    private unsafe Task<bool> SleepAsync(int w, TimeSpan? slice, CancellationToken cancellationToken) =>
+        FutexWaiter.WaitAsync(_state, w, slice, cancellationToken);
+
     private unsafe int WaitCore(Deadline deadline)
+    {
+        var (w, index) = Arrive();
+        if (w == -1) return index;
+        var sliceElapsed = false;
+        while (!Step(w, index, deadline, sliceElapsed, out var slice))
+            sliceElapsed = !Futex.Wait(_state, w, slice);
+        return index;
+    }
+
+    /// <summary>Counts this party in; the last one trips the barrier (then the state returned is −1).</summary>
+    private unsafe (int State, int Index) Arrive()
     {
         int w, index;
         Lock();
@@ -149,33 +210,41 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
         {
             OwnerLock.Release(_guard);
         }
-        if (w == -1)
-        {
-            Futex.Wake(_state, int.MaxValue);
-            return index;
-        }
+        if (w == -1) Futex.Wake(_state, int.MaxValue);
+        return (w, index);
+    }
 
+    /// <summary>
+    /// One look at a barrier this party waits at in state <paramref name="w"/>: true when it tripped; false with the
+    /// next sleep in <paramref name="slice"/>; <see cref="BrokenBarrierException"/> when it broke, timed out or a
+    /// waiting party died (checked when the last sleep ran its whole slice).
+    /// </summary>
+    private unsafe bool Step(int w, int index, Deadline deadline, bool sliceElapsed, out TimeSpan? slice)
+    {
+        slice = null;
+        if (sliceElapsed && BreakIfStill(w, DeadParty))
+            throw new BrokenBarrierException("A party waiting at the ProcessBarrier died (its process ended); the barrier is now broken for every party.");
         while (true)
         {
             var cur = Volatile.Read(ref *_state);
-            if (cur != w) return Outcome(w, cur, index);
-            var slice = deadline.Slice(LivenessCheckInterval);
-            if (slice == TimeSpan.Zero)
+            if (cur != w)
             {
-                if (BreakIfStill(w, null)) throw new BrokenBarrierException($"The ProcessBarrier wait timed out with {index + 1} of {Parties} parties arrived; the barrier is now broken for every party.");
-                continue;
+                Outcome(w, cur);
+                return true;
             }
-            if (!Futex.Wait(_state, w, slice) && BreakIfStill(w, DeadParty))
-                throw new BrokenBarrierException("A party waiting at the ProcessBarrier died (its process ended); the barrier is now broken for every party.");
+            slice = deadline.Slice(LivenessCheckInterval);
+            if (slice != TimeSpan.Zero) return false;
+            if (BreakIfStill(w, null))
+                throw new BrokenBarrierException($"The ProcessBarrier wait timed out before all {Parties} parties arrived; the barrier is now broken for every party.");
         }
     }
 
-    private unsafe int Outcome(int w, int cur, int index)
+    /// <summary>Throws when generation <c>w &gt;&gt; 1</c> ended broken rather than by tripping.</summary>
+    private unsafe void Outcome(int w, int cur)
     {
         var gen = w >> 1;
         if ((cur >> 1) == gen || (Volatile.Read(ref *_history) & (1L << (gen & 63))) != 0)
             throw new BrokenBarrierException();
-        return index;
     }
 
     /// <summary>Breaks the barrier when its state is still <paramref name="w"/> (and <paramref name="reason"/>, if given, says so).</summary>

@@ -16,6 +16,7 @@ namespace Multiproc;
 /// <para>The lock is a <see cref="ProcessLock"/>, so a waiter whose re-acquire finds the lock held by a process
 /// that died takes it over and returns as usual (re-check the condition, as always: <see cref="WaitFor"/> does).</para>
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessCondition : IDisposable, ISharedObject
 {
     private const int MaxWaiters = 1024;

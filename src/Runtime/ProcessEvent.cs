@@ -15,6 +15,7 @@ namespace Multiproc;
 /// cleared it again before the waiter ran (as <c>threading.Event</c> does; Python's multiprocessing event may
 /// then return false).
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessEvent : IDisposable, ISharedObject
 {
     private const int SpinCount = 100;

@@ -6,6 +6,7 @@ namespace Multiproc;
 /// Python's <c>multiprocessing.Pipe(duplex)</c>: two connected ends in shared memory. Keep one end and pass the
 /// other to a child process as a target argument.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public static class ProcessPipe
 {
     /// <summary>Creates a pipe; this process holds both ends until it closes them.</summary>

@@ -15,6 +15,7 @@ namespace Multiproc;
 /// count of one and is told (<see cref="AbandonedLockException"/>, <see cref="LockScope.Abandoned"/>). Unlike
 /// <see cref="ProcessLock"/>, only the owning thread may release it.
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessRLock : IDisposable, ISharedObject, IScopeOwner
 {
     private const int Waiters = unchecked((int)0x80000000);

@@ -14,6 +14,7 @@ namespace Multiproc;
 /// call only when some process sleeps. As with Python's semaphore (and unlike <see cref="ProcessLock"/>), a
 /// count taken by a process that dies is not given back: a semaphore does not know who took its counts.
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
 {
     private const int SpinCount = 100;

@@ -15,6 +15,7 @@ namespace Multiproc;
 /// does not take <see cref="Lock"/>.
 /// </remarks>
 /// <typeparam name="T">An unmanaged type: a number, bool, char, enum, or a struct of those.</typeparam>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SharedArray<T> : IDisposable, ISharedObject where T : unmanaged
 {
     private const int DataOffset = 64;

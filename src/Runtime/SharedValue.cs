@@ -17,6 +17,7 @@ namespace Multiproc;
 /// atomic), and the lock is a <see cref="ProcessLock"/>, not re-entrant.</para>
 /// </remarks>
 /// <typeparam name="T">An unmanaged type: a number, bool, char, enum, or a struct of those.</typeparam>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SharedValue<T> : IDisposable, ISharedObject where T : unmanaged
 {
     private const int ValueOffset = 8;

@@ -5,6 +5,7 @@ namespace Multiproc;
 /// compare-and-swap loop for <see cref="double"/>) instead of <c>using (v.Lock.Hold()) v.Value += delta;</c>.
 /// They need no lock and lose no update when processes race.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public static class SharedValueExtensions
 {
     /// <summary>Adds <paramref name="delta"/> atomically (wrapping on overflow, as <see cref="Interlocked.Add(ref int, int)"/> does).</summary>

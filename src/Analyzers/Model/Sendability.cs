@@ -76,7 +76,7 @@ internal sealed class Sendability
         if (type.SpecialType != SpecialType.None) return null;   // int, double, DateTime, IntPtr, …
 
         var original = type.OriginalDefinition;
-        if (_types.IsProcessQueue(type) || _types.IsProcessLock(type) || Is(type, _types.LockScope))
+        if (_types.IsProcessQueue(type) || _types.IsProcessLock(type) || Is(type, _types.LockScope) || SharedPrimitives.Is(type, _types))
             return null;                                           // Multiproc primitives travel as handles
         if (InheritsFrom(type, _stream))
             return "a stream is bound to handles and buffers of this process";

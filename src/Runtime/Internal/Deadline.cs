@@ -19,7 +19,9 @@ internal readonly struct Deadline
         if (timeout == Timeout.InfiniteTimeSpan) return Never;
         if (timeout < TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(paramName, timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
-        return new(Stopwatch.GetTimestamp() + (long)(timeout.Ticks * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond)));
+        var now = Stopwatch.GetTimestamp();
+        var span = timeout.Ticks * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond);
+        return span >= long.MaxValue - now ? Never : new(now + (long)span); // TimeSpan.MaxValue: as good as never
     }
 
     public static Deadline From(TimeSpan? timeout, string paramName = "timeout") => timeout is { } t ? From(t, paramName) : Never;

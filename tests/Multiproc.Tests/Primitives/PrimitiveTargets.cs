@@ -189,6 +189,14 @@ public static class PrimitiveTargets
         }
     }
 
+    // ---------------------------------------------------------------- in-process synchronizers (refused)
+
+    public static void TakeSemaphoreSlim(SemaphoreSlim s) { }
+
+    public static void TakeResetEvent(ManualResetEventSlim e) { }
+
+    public static void TakeThreadBarrier(Barrier b) { }
+
     // ---------------------------------------------------------------- grandchildren
 
     /// <summary>Passes every primitive on to a grandchild, which uses them all; writes the grandchild's exit code.</summary>

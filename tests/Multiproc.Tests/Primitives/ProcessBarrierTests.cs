@@ -109,4 +109,30 @@ public class ProcessBarrierTests(ITestOutputHelper output)
         }
         finally { Wait.Cleanup([.. ps]); }
     }
+
+    [Fact]
+    public async Task WaitAsync_passes_with_a_child_and_a_cancelled_WaitAsync_breaks_the_barrier()
+    {
+        using var tmp = new TempDir();
+        using var b = new ProcessBarrier(2);
+        var result = tmp.File("result");
+        var child = new ChildProcess(() => PrimitiveTargets.BarrierParty(b, result));
+        try
+        {
+            var mine = b.WaitAsync(Long);
+            Assert.False(mine.IsCompleted);
+            child.Start();
+            Assert.Equal(0, await mine.WaitAsync(Long));
+            Wait.Joined(child);
+            Assert.Equal("index:1", File.ReadAllText(result));
+
+            using var cts = new CancellationTokenSource(100);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b.WaitAsync(cts.Token));
+            Assert.True(b.IsBroken);
+            await Assert.ThrowsAsync<BrokenBarrierException>(() => b.WaitAsync());
+            b.Reset();
+            await Assert.ThrowsAsync<BrokenBarrierException>(() => b.WaitAsync(TimeSpan.FromMilliseconds(50)));
+        }
+        finally { Wait.Cleanup(child); }
+    }
 }

@@ -62,7 +62,10 @@ public class ProcessEventTests
         try
         {
             setter.Start();
-            Assert.True(e.Wait(Long));
+            // TimeSpan.MaxValue is as good as infinite (it must not overflow into "already passed").
+            var waiting = Task.Run(() => e.Wait(TimeSpan.MaxValue));
+            Assert.True(waiting.Wait(Long), "the parent was not woken");
+            Assert.True(waiting.Result);
             Assert.True(e.IsSet);
             Wait.Joined(setter);
         }
