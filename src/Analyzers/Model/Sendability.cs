@@ -78,6 +78,8 @@ internal sealed class Sendability
         var original = type.OriginalDefinition;
         if (_types.IsProcessQueue(type) || _types.IsProcessLock(type) || Is(type, _types.LockScope) || SharedPrimitives.Is(type, _types))
             return null;                                           // Multiproc primitives travel as handles
+        if (original is { Name: "PipeEnd", ContainingNamespace: { Name: "Multiproc", ContainingNamespace.IsGlobalNamespace: true }, ContainingAssembly.Name: "Multiproc" })
+            return null;                                           // a pipe end travels as a handle too
         if (InheritsFrom(type, _stream))
             return "a stream is bound to handles and buffers of this process";
         if (InheritsFrom(type, _types.Task) || Is(original, _valueTask) || Is(original, _valueTaskOfT))

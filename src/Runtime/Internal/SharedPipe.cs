@@ -62,6 +62,11 @@ internal sealed unsafe class SharedPipe
     private readonly object[] _sendGates = [new(), new()];
     private readonly object[] _recvGates = [new(), new()];
     private readonly long[] _nextScan = new long[2];
+    // The other side's position as last read, per direction (under the gates). Positions only grow, so a stale
+    // value only understates the room or the records there are: it is re-read only when it says full or empty,
+    // and a steady stream does not pull the other side's cache line across at every item.
+    private readonly long[] _cachedHead = new long[2];
+    private readonly long[] _cachedTail = new long[2];
     // Adaptive spinning, per direction and side (0: receive, 1: send): a spin that found the peer's step doubles the
     // next spin (up to SpinTicks), one that did not halves it (down to MinSpinTicks). On an idle machine the peer
     // answers within microseconds and both sides spin; on an oversubscribed one the peer is often not running, and
@@ -306,7 +311,11 @@ internal sealed unsafe class SharedPipe
             var at = tail & _mask;
             var toEnd = Capacity - at;
             var total = toEnd < need ? toEnd + need : need;
-            if (Capacity - (tail - Volatile.Read(ref DirLong(dir, DHead))) < total) return false;
+            if (Capacity - (tail - _cachedHead[dir]) < total)
+            {
+                _cachedHead[dir] = Volatile.Read(ref DirLong(dir, DHead));
+                if (Capacity - (tail - _cachedHead[dir]) < total) return false;
+            }
             var data = Data(dir);
             if (toEnd < need)
             {
@@ -423,14 +432,18 @@ internal sealed unsafe class SharedPipe
         {
             ref var headRef = ref DirLong(dir, DHead);
             var head = Volatile.Read(ref headRef);
-            var tail = Volatile.Read(ref DirLong(dir, DTail));
+            var tail = _cachedTail[dir];
             var data = Data(dir);
             while (true)
             {
-                if (head == tail)
+                if (head >= tail)
                 {
-                    if (head != Volatile.Read(ref headRef)) Volatile.Write(ref headRef, head); // skipped marks only
-                    return false;
+                    tail = _cachedTail[dir] = Volatile.Read(ref DirLong(dir, DTail));
+                    if (head == tail)
+                    {
+                        if (head != Volatile.Read(ref headRef)) Volatile.Write(ref headRef, head); // skipped marks only
+                        return false;
+                    }
                 }
                 var at = head & _mask;
                 var length = *(int*)(data + at);

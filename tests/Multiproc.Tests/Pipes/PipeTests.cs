@@ -90,6 +90,28 @@ public class PipeTests
         go.Get(W);
     }
 
+    /// <summary>Sends checkable items (every tenth one large enough to travel through a file) until killed.</summary>
+    public static void SendForever(PipeEnd<byte[]> end)
+    {
+        for (var i = 0; ; i++) end.Send(Checkable(i, i % 10 == 9 ? 300_000 : 1_000 + i % 500));
+    }
+
+    private static byte[] Checkable(int seq, int size)
+    {
+        var b = new byte[size];
+        BitConverter.TryWriteBytes(b, seq);
+        for (var k = 4; k < size; k++) b[k] = (byte)(seq * 31 + k);
+        return b;
+    }
+
+    public static void HandToGrandchild(PipeEnd<string> end)
+    {
+        var g = new ChildProcess(() => SendOne(end, $"grandchild of {Environment.ProcessId}"));
+        g.Start();
+        end.Close(); // right after Start(): the grandchild's hold began inside Start()
+        if (!g.Join(W)) throw new TimeoutException("grandchild");
+    }
+
     public static void SendAfter(PipeEnd<int> end, int delayMs, int value)
     {
         Thread.Sleep(delayMs);
@@ -199,6 +221,69 @@ public class PipeTests
             Assert.True(p.Join(W));
             AssertEof(left);
             Assert.Throws<IOException>(() => left.Send("to no one"));
+        }
+        finally
+        {
+            Wait.Cleanup(p);
+            left.Close();
+        }
+    }
+
+    [Fact]
+    public void A_sender_killed_mid_stream_leaves_only_whole_items_then_end_of_stream()
+    {
+        var (left, right) = ProcessPipe.Create<byte[]>(duplex: false);
+        var p = new ChildProcess(() => SendForever(right));
+        try
+        {
+            p.Start();
+            right.Close();
+            var expected = 0;
+            void Check(byte[] b)
+            {
+                var seq = BitConverter.ToInt32(b);
+                Assert.Equal(expected, seq);
+                Assert.Equal(seq % 10 == 9 ? 300_000 : 1_000 + seq % 500, b.Length);
+                for (var k = 4; k < b.Length; k++)
+                    if (b[k] != (byte)(seq * 31 + k)) Assert.Fail($"item {seq} is torn at byte {k}");
+                expected++;
+            }
+            for (var i = 0; i < 200; i++) Check(Next(left));
+            p.Kill(); // somewhere in the middle of a send, most likely
+            Assert.True(p.Join(W));
+            Assert.True(left.Poll(W));
+            while (true)
+            {
+                try
+                {
+                    Check(left.Receive());
+                }
+                catch (EndOfStreamException)
+                {
+                    break;
+                }
+            }
+            Assert.True(expected > 200);
+        }
+        finally
+        {
+            Wait.Cleanup(p);
+            left.Close();
+        }
+    }
+
+    [Fact]
+    public void An_end_travels_on_to_a_grandchild()
+    {
+        var (left, right) = ProcessPipe.Create<string>();
+        var p = new ChildProcess(() => HandToGrandchild(right));
+        try
+        {
+            p.Start();
+            right.Close();
+            Assert.Equal($"grandchild of {p.Pid}", Next(left));
+            Wait.Joined(p);
+            AssertEof(left);
         }
         finally
         {
