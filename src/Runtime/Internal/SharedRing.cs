@@ -98,8 +98,7 @@ internal sealed unsafe class SharedRing : IDisposable
 
     public static SharedRing Create(int maxSize, bool joinable)
     {
-        RegisterParts();
-        var header = SharedSegment.Create("queue", HeaderSize);
+        var header = SharedSegment.Create(Kind, HeaderSize);
         var h = header.Pointer;
         *(int*)(h + OffConfig + 8) = Math.Max(0, maxSize);
         *(int*)(h + OffConfig + 12) = joinable ? 1 : 0;
@@ -114,7 +113,6 @@ internal sealed unsafe class SharedRing : IDisposable
 
     public static SharedRing Attach(string handle)
     {
-        RegisterParts();
         var header = SharedSegment.Open(handle);
         if (header.Length < HeaderSize || Volatile.Read(ref *(long*)(header.Pointer + OffConfig)) != Magic)
         {
@@ -124,21 +122,15 @@ internal sealed unsafe class SharedRing : IDisposable
         return new SharedRing(header);
     }
 
-    private static bool _partsRegistered;
-
-    private static void RegisterParts()
-    {
-        if (_partsRegistered) return;
-        SharedSegment.RegisterParts("queue", RemoveParts);
-        _partsRegistered = true;
-    }
+    /// <summary>The kind of a queue's header segment (its handle is <c>queue-random</c>).</summary>
+    public const string Kind = "queue";
 
     /// <summary>
     /// The last user of a queue let its header go: removes its ring generations (from the read ring along the
     /// <c>next</c> links, and one a writer may have created and not linked before it died) and the files of the
     /// large items still in them. No other process has the queue attached.
     /// </summary>
-    private static void RemoveParts(string name, IntPtr pointer, long length)
+    internal static void RemoveParts(string name, IntPtr pointer, long length)
     {
         var h = (byte*)pointer;
         if (length < HeaderSize || Volatile.Read(ref *(long*)(h + OffConfig)) != Magic) return;

@@ -42,12 +42,17 @@ internal delegate void SegmentPartsRemover(string name, IntPtr pointer, long len
 /// </remarks>
 internal sealed unsafe class SharedSegment : IDisposable
 {
-    private static readonly ConcurrentDictionary<string, SegmentPartsRemover> PartsRemovers = new(StringComparer.Ordinal);
-    // This process's attachments (lifetime-lock descriptor → segment name): what a child gives up when its target
-    // is done (<see cref="ReleaseAllAtExit"/>). Whoever removes an entry releases that share, exactly once.
-    private static readonly ConcurrentDictionary<int, string> Attached = new();
+    // Built in: a process that never used a queue may still remove one (a killed child's, see SweepUnused).
+    private static readonly ConcurrentDictionary<string, SegmentPartsRemover> PartsRemovers = new(StringComparer.Ordinal)
+    {
+        [SharedRing.Kind] = SharedRing.RemoveParts,
+    };
+    // This process's attachments: what a child gives up when its target is done (ReleaseAllAtExit). Whoever
+    // removes an entry releases that share, exactly once. A set of a reference type under a lock: its code is
+    // shared and precompiled, where a collection keyed by int would be JIT-compiled in every child.
+    private static readonly HashSet<Share> Attached = new();
+    private Share? _share;
     private readonly string _path;
-    private int _fd; // the lifetime lock's descriptor; -1 for a part
     private int _disposed;
 
     /// <summary>The segment's file name inside the run directory: its handle for other processes.</summary>
@@ -80,12 +85,11 @@ internal sealed unsafe class SharedSegment : IDisposable
         Pointer = (byte*)p;
         if (counted)
         {
-            _fd = fd;
-            Attached[fd] = name;
+            _share = new Share(name, path, fd);
+            lock (Attached) Attached.Add(_share);
         }
         else
         {
-            _fd = -1;
             LinuxNative.close(fd); // the mapping keeps the file
         }
     }
@@ -279,8 +283,12 @@ internal sealed unsafe class SharedSegment : IDisposable
     private void Release()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        if (_fd >= 0 && Attached.TryRemove(_fd, out _)) ReleaseShare(Name, _path, _fd, (IntPtr)Pointer, Length);
-        _fd = -1;
+        if (_share is { } share)
+        {
+            bool mine;
+            lock (Attached) mine = Attached.Remove(share);
+            if (mine) ReleaseShare(Name, _path, share.Fd, (IntPtr)Pointer, Length);
+        }
         LinuxNative.munmap(Pointer, (nuint)Length);
     }
 
@@ -290,9 +298,22 @@ internal sealed unsafe class SharedSegment : IDisposable
     /// </summary>
     public static void ReleaseAllAtExit()
     {
-        foreach (var fd in Attached.Keys)
-            if (Attached.TryRemove(fd, out var name))
-                ReleaseShare(name, Path.Combine(RunDirectory.Current, name), fd, IntPtr.Zero, 0);
+        Share[] all;
+        lock (Attached)
+        {
+            all = [.. Attached];
+            Attached.Clear();
+        }
+        foreach (var s in all) ReleaseShare(s.Name, s.Path, s.Fd, IntPtr.Zero, 0);
+    }
+
+    /// <summary>One attachment's lifetime lock: the descriptor holding it.</summary>
+    private sealed record Share(string Name, string Path, int Fd)
+    {
+        // Identity, not value, equality: two attachments of one segment are two shares.
+        public bool Equals(Share? other) => ReferenceEquals(this, other);
+
+        public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
     }
 
     /// <summary>
