@@ -93,7 +93,7 @@ internal static class ItemCodec<T>
     }
 
     private static ArgumentException Unsendable(Type t, string why, Exception? inner) =>
-        new($"Cannot put an item of type {t.Name} on a queue: {t.Name} {why}. Nothing was enqueued.", "item", inner);
+        new($"Cannot send an item of type {t.Name} to another process (queue or pipe): {t.Name} {why}. Nothing was sent.", "item", inner);
 
     private static byte[] Scratch(int size)
     {

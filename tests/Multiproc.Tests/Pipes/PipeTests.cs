@@ -292,6 +292,32 @@ public class PipeTests
         }
     }
 
+    public sealed class WithCallback
+    {
+        public Func<int> Callback { get; set; } = () => 1;
+    }
+
+    [Fact]
+    public void An_item_that_cannot_travel_is_refused_at_Send_and_nothing_is_sent()
+    {
+        var (left, right) = ProcessPipe.Create<WithCallback>();
+        try
+        {
+            var e = Assert.Throws<ArgumentException>(() => right.Send(new WithCallback()));
+            Assert.Contains(nameof(WithCallback), e.Message);
+            Assert.Equal("item", e.ParamName);
+            right.Send(null!); // the pipe still works
+            Assert.True(left.TryReceive(out var got));
+            Assert.Null(got);
+            Assert.False(left.Poll());
+        }
+        finally
+        {
+            left.Close();
+            right.Close();
+        }
+    }
+
     [Fact]
     public void One_way_pipe_enforces_its_directions()
     {
