@@ -1,10 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace Multiproc.Analyzers;
 
 /// <summary>A variable a rule follows: a local, parameter, field or property (of <c>this</c> or static), or the elements of one.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace Multiproc.Analyzers;
 
 /// <summary>Whether a <c>new ChildProcess(…)</c> is known to be a daemon.</summary>

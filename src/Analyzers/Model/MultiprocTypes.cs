@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using Microsoft.CodeAnalysis;
-
 namespace Multiproc.Analyzers;
 
 /// <summary>

@@ -1,9 +1,4 @@
 using System.Collections.Concurrent;
-using System.Linq;
-using System.Runtime.CompilerServices;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace Multiproc.Analyzers;
 

@@ -1,15 +1,3 @@
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Formatting;
-using Multiproc.Analyzers;
-
 namespace Multiproc.CodeFixes;
 
 /// <summary>MP0010: inserts <c>p.Join();</c> right after <c>p.Terminate();</c> / <c>p.Kill();</c>.</summary>

@@ -20,4 +20,14 @@ public class C
 " + body + @"
     }
 }";
+
+    /// <summary>
+    /// <c>var <paramref name="variable"/> = <paramref name="creation"/>;</c> then its <c>Start()</c> and <c>Join()</c>, one
+    /// statement a line, each indented <paramref name="indent"/> spaces (no line break at the end).
+    /// </summary>
+    public static string StartedAndJoined(string variable, string creation, int indent = 8)
+    {
+        var pad = new string(' ', indent);
+        return pad + "var " + variable + " = " + creation + ";\n" + pad + variable + ".Start();\n" + pad + variable + ".Join();";
+    }
 }
