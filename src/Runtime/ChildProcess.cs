@@ -122,6 +122,9 @@ public sealed class ChildProcess : IDisposable
     /// </summary>
     public static ChildProcess? Current => _current;
 
+    /// <summary>The child's pidfd (readable once it has ended), for a pool watching its workers; −1 before Start() or once disposed.</summary>
+    internal int PollFd => _os is null || _pidfdClosed ? -1 : _os.Pidfd;
+
     internal static void SetCurrent(string name, bool daemon) => _current = new ChildProcess(name, daemon);
 
     /// <summary>

@@ -34,6 +34,12 @@ internal static class ItemCodec<T>
 
     public static readonly ItemDecoder<T> Decoder = Decode;
 
+    /// <summary>True when items are their raw bytes of a fixed size (no references): a run of items is one block copy.</summary>
+    public static bool IsRaw => Mode == Kind.Raw;
+
+    /// <summary>Decodes one item (what <see cref="Encode"/> wrote, with its flags).</summary>
+    public static T DecodeItem(ReadOnlySpan<byte> data, int flags) => Decode(data, null, flags);
+
     /// <summary>Encodes <paramref name="item"/>; the span is valid until the next call on this thread.</summary>
     /// <exception cref="ArgumentException">The item cannot be sent to another process; the message names its type.</exception>
     [MethodImpl(Jit.HotPath)]
