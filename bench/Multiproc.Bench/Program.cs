@@ -28,6 +28,8 @@ public static class Bench
         ("queue_1p1c", Queue1P1C),
         ("joinable_1p1c", Joinable1P1C),
         ("queue_1mib", Queue1MiB),
+        ("pool_map_small", () => PoolWorkloads.PoolMapSmall(Quick)),
+        ("pool_start_map", () => PoolWorkloads.PoolStartMap(Quick)),
     ];
 
     public static int Run(string[] args)

@@ -132,7 +132,15 @@ public sealed class ChildProcess : IDisposable
     /// </summary>
     /// <exception cref="InvalidOperationException">The process was started already, or this process is a daemon.</exception>
     /// <exception cref="ArgumentException">An argument cannot be sent to another process; the message names it. No process is started.</exception>
-    public void Start()
+    public void Start() => StartCore(refillSpares: true);
+
+    /// <summary>
+    /// Starts a pool's worker, which lives long: a pool that took the pre-started children does not start more
+    /// behind them (they would compete with its workers' own start for the cores).
+    /// </summary>
+    internal void StartWithoutRefill() => StartCore(refillSpares: false);
+
+    private void StartCore(bool refillSpares)
     {
         bool spawned;
         lock (_gate)
@@ -169,7 +177,7 @@ public sealed class ChildProcess : IDisposable
             }
             Children.Add(this);
         }
-        SparePool.AfterStart(foundEmpty: spawned);
+        if (refillSpares) SparePool.AfterStart(foundEmpty: spawned);
     }
 
     /// <summary>Waits until the child has ended. Returns at once if it has already.</summary>

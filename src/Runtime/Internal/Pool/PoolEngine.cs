@@ -19,15 +19,15 @@ internal sealed class WorkerSlot(int index)
 
 /// <summary>
 /// The parent side of a <see cref="ProcessPool"/>. Chunks wait in <c>_pending</c> and are sent to the least
-/// busy worker with room (at most <see cref="Depth"/> each, so a worker never waits for its next task and a slow
-/// one holds few). Results come back through one shared ring, read without a dedicated thread (its waits go
+/// busy worker with room (at most <see cref="Depth"/> each: a map with Python's default chunk size, four
+/// chunks per worker, goes out at once, so a worker never waits for the parent between chunks, and a slow one holds few). Results come back through one shared ring, read without a dedicated thread (its waits go
 /// through <see cref="FutexWaiter.WaitAsync"/>). A monitor thread waits in <c>poll(2)</c> on the workers'
 /// pidfds and reports a death through the same ring, after every result the worker managed to put: the
 /// oldest chunk still sent to it is the one it died in.
 /// </summary>
 internal sealed class PoolEngine
 {
-    private const int Depth = 2;
+    private const int Depth = 4;
     private const int O_NONBLOCK = 0x800;
     private static readonly TimeSpan ReaderSpin = TimeSpan.FromMilliseconds(0.05);
     private static int _workerCounter;
@@ -154,7 +154,7 @@ internal sealed class PoolEngine
         var maxTasks = _maxTasks;
         var p = new ChildProcess(() => PoolWorker.Run(taskRing, resultRing, index, generation, maxTasks),
             "PoolWorker-" + Interlocked.Increment(ref _workerCounter)) { Daemon = true };
-        p.Start();
+        p.StartWithoutRefill();
         slot.Process = p;
         slot.Generation = generation;
         slot.Assigned = 0;
