@@ -132,15 +132,15 @@ public sealed class ChildProcess : IDisposable
     /// </summary>
     /// <exception cref="InvalidOperationException">The process was started already, or this process is a daemon.</exception>
     /// <exception cref="ArgumentException">An argument cannot be sent to another process; the message names it. No process is started.</exception>
-    public void Start() => StartCore(refillSpares: true);
+    public void Start() => StartCore(poolWorker: false);
 
     /// <summary>
-    /// Starts a pool's worker, which lives long: a pool that took the pre-started children does not start more
-    /// behind them (they would compete with its workers' own start for the cores).
+    /// Starts a pool's worker. The pre-started children it takes are not replaced now: new runtimes starting
+    /// would compete with the pool's workers for the cores. The pool replaces them once it has ended.
     /// </summary>
-    internal void StartWithoutRefill() => StartCore(refillSpares: false);
+    internal void StartPoolWorker() => StartCore(poolWorker: true);
 
-    private void StartCore(bool refillSpares)
+    private void StartCore(bool poolWorker)
     {
         bool spawned;
         lock (_gate)
@@ -177,7 +177,7 @@ public sealed class ChildProcess : IDisposable
             }
             Children.Add(this);
         }
-        if (refillSpares) SparePool.AfterStart(foundEmpty: spawned);
+        if (!poolWorker) SparePool.AfterStart(foundEmpty: spawned);
     }
 
     /// <summary>Waits until the child has ended. Returns at once if it has already.</summary>

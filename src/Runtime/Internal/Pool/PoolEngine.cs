@@ -154,7 +154,7 @@ internal sealed class PoolEngine
         var maxTasks = _maxTasks;
         var p = new ChildProcess(() => PoolWorker.Run(taskRing, resultRing, index, generation, maxTasks),
             "PoolWorker-" + Interlocked.Increment(ref _workerCounter)) { Daemon = true };
-        p.StartWithoutRefill();
+        p.StartPoolWorker();
         slot.Process = p;
         slot.Generation = generation;
         slot.Assigned = 0;
@@ -438,6 +438,8 @@ internal sealed class PoolEngine
         try { _reader!.Wait(); }
         catch (AggregateException) { }
         DisposeResources();
+        SparePool.AfterStart(foundEmpty: false); // pre-started children for what comes next, a moment later
+
     }
 
     private void DisposeResources()
