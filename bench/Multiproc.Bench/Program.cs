@@ -34,6 +34,8 @@ public static class Bench
         ("async_get_1000_pending", () => AsyncWorkloads.ManyPending(Quick)),
         ("value_add_2p", () => PrimitiveWorkloads.ValueAdd2p(Quick)),
         ("event_pingpong", () => PrimitiveWorkloads.EventPingPong(Quick)),
+        ("pool_map_small", () => PoolWorkloads.PoolMapSmall(Quick)),
+        ("pool_start_map", () => PoolWorkloads.PoolStartMap(Quick)),
     ];
 
     public static int Run(string[] args)

@@ -129,6 +129,9 @@ public sealed class ChildProcess : IDisposable
     /// </summary>
     public static ChildProcess? Current => _current;
 
+    /// <summary>The child's pidfd (readable once it has ended), for a pool watching its workers; −1 before Start() or once disposed.</summary>
+    internal int PollFd => _os is null || _pidfdClosed ? -1 : _os.Pidfd;
+
     internal static void SetCurrent(string name, bool daemon) => _current = new ChildProcess(name, daemon);
 
     /// <summary>
@@ -136,7 +139,15 @@ public sealed class ChildProcess : IDisposable
     /// </summary>
     /// <exception cref="InvalidOperationException">The process was started already, or this process is a daemon.</exception>
     /// <exception cref="ArgumentException">An argument cannot be sent to another process; the message names it. No process is started.</exception>
-    public void Start()
+    public void Start() => StartCore(poolWorker: false);
+
+    /// <summary>
+    /// Starts a pool's worker. The pre-started children it takes are not replaced now: new runtimes starting
+    /// would compete with the pool's workers for the cores. The pool replaces them once it has ended.
+    /// </summary>
+    internal void StartPoolWorker() => StartCore(poolWorker: true);
+
+    private void StartCore(bool poolWorker)
     {
         bool spawned;
         lock (_gate)
@@ -192,7 +203,7 @@ public sealed class ChildProcess : IDisposable
             if (holds.Count > 0) _holds = holds;
             Children.Add(this);
         }
-        SparePool.AfterStart(foundEmpty: spawned);
+        if (!poolWorker) SparePool.AfterStart(foundEmpty: spawned);
     }
 
     /// <summary>Waits until the child has ended. Returns at once if it has already.</summary>

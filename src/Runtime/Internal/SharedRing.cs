@@ -493,6 +493,41 @@ internal sealed unsafe class SharedRing : IDisposable
         }
     }
 
+    /// <summary>
+    /// Completes when the queue may hold an item (callers try to take one and wait again when they find none),
+    /// without holding a thread: the wait goes through <see cref="FutexWaiter.WaitAsync"/>. The one who waits
+    /// counts as a sleeping consumer meanwhile, so producers wake it as they wake <see cref="Dequeue{T}"/>.
+    /// </summary>
+    public Task WaitForItemAsync(CancellationToken ct)
+    {
+        Interlocked.Increment(ref Word(OffGetWaiters));
+        Task<bool> wait;
+        try
+        {
+            var s = Volatile.Read(ref Word(OffItemSignal));
+            if (Volatile.Read(ref Long(OffPuts)) != Volatile.Read(ref Long(OffGets)))
+                wait = Task.FromResult(true);
+            else
+                wait = FutexWaiter.WaitAsync((int*)(_h + OffItemSignal), s, null, ct);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref Word(OffGetWaiters));
+            throw;
+        }
+        if (wait.IsCompleted)
+        {
+            Interlocked.Decrement(ref Word(OffGetWaiters));
+            return wait;
+        }
+        return wait.ContinueWith(static (t, s) =>
+        {
+            var self = (SharedRing)s!;
+            Interlocked.Decrement(ref self.Word(OffGetWaiters));
+            t.GetAwaiter().GetResult();
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
     [MethodImpl(Jit.HotPath)]
     private bool TryTakeRecord<T>(ItemDecoder<T> decode, out T item, out long observedPuts)
     {

@@ -21,16 +21,23 @@ internal static class TargetCall
         while (body is UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked } u) body = u.Operand;
         if (body is not MethodCallExpression call)
             throw new ArgumentException($"A ChildProcess target must be one method call, like () => Worker(x, y); got '{target.Body}'.", paramName);
-        var m = call.Method;
+        CheckMethod(call.Method, paramName);
+        return call;
+    }
+
+    /// <summary>Rejects generic and compiler-generated methods (lambdas, local functions): a child cannot find them.</summary>
+    public static void CheckMethod(MethodInfo m, string paramName)
+    {
         if (m.IsGenericMethod || m.DeclaringType is null || m.DeclaringType.ContainsGenericParameters || m.DeclaringType.IsGenericType)
             throw new ArgumentException($"The target '{m.Name}' is generic or declared in a generic type; call it through a non-generic method.", paramName);
         if (m.DeclaringType.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)) || m.Name.Contains('<'))
             throw new ArgumentException($"The target '{m.Name}' is compiler-generated (a lambda or local function); make it a named method.", paramName);
-        return call;
     }
 
     /// <summary>Evaluates the target's instance and arguments now and serializes them.</summary>
-    public static StartMessage BuildMessage(MethodCallExpression call)
+    /// <param name="call">The target call.</param>
+    /// <param name="itemIndex">A parameter that is not evaluated now (a pool function's item), or −1.</param>
+    public static StartMessage BuildMessage(MethodCallExpression call, int itemIndex = -1)
     {
         var method = call.Method;
         var parameters = method.GetParameters();
@@ -40,6 +47,7 @@ internal static class TargetCall
             var p = parameters[i];
             if (p.ParameterType.IsByRef || p.IsOut)
                 throw new ArgumentException($"Parameter '{p.Name}' of {Describe(method)} is passed by reference; a child process cannot write back to the parent.", p.Name);
+            if (i == itemIndex) continue;
             var value = Evaluate(call.Arguments[i]);
             args[i] = Serialize(value, p.ParameterType, $"argument '{p.Name}' of {Describe(method)}", p.Name);
         }
@@ -58,7 +66,7 @@ internal static class TargetCall
         };
     }
 
-    private static string Describe(MethodInfo m) => $"{m.DeclaringType?.Name}.{m.Name}";
+    internal static string Describe(MethodInfo m) => $"{m.DeclaringType?.Name}.{m.Name}";
 
     private static object? Evaluate(Expression e)
     {
