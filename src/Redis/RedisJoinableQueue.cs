@@ -18,8 +18,8 @@ namespace Multiproc.Redis;
 /// The unfinished count is decremented only by the first acknowledgement of an item, so <see cref="Join()"/>
 /// is exact either way.</para>
 /// <para><see cref="TaskDone"/> marks done the oldest item that <i>this object</i> handed out and that was not
-/// yet marked done; call it on the object whose <c>Get</c> took the item. It is sent without waiting for the
-/// server's reply (commands on one connection stay in order, so this process's own <see cref="Join()"/> sees it).</para>
+/// yet marked done; call it on the object whose <c>Get</c> took the item. It returns at once: a sender loop acknowledges the items marked done
+/// in one command per round trip; <see cref="Join()"/> returns only once the server has counted them.</para>
 /// </remarks>
 public sealed class RedisJoinableQueue<T> : RedisQueue<T>
 {
@@ -59,14 +59,7 @@ public sealed class RedisJoinableQueue<T> : RedisQueue<T>
             if (!_taken.TryDequeue(out id))
                 throw new InvalidOperationException($"TaskDone() was called more times than this RedisJoinableQueue '{Name}' handed out items: call it on the object whose Get took the item.");
         }
-        try
-        {
-            Database.ScriptEvaluate(QueueScripts.Ack, [StreamKey, UnfinishedKey], [Group, 1, id], CommandFlags.FireAndForget);
-        }
-        catch (Exception e) when (Outage.IsTransient(e))
-        {
-            // Not acknowledged: the item comes back after the visibility timeout (at least once) and Join waits for it.
-        }
+        Acknowledge(id);
     }
 
     /// <summary>Waits until every item put (by any process) has been marked done.</summary>

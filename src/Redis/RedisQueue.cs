@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Multiproc.Redis.Internal;
 using StackExchange.Redis;
 
@@ -16,8 +17,10 @@ namespace Multiproc.Redis;
 /// consumer per <see cref="RedisQueue{T}"/> object. <see cref="Put(T)"/> returns once the server has the item:
 /// with <c>appendonly yes</c> and <c>appendfsync always</c> it survives a server restart.</para>
 /// <para><b>Delivery.</b> <see cref="Get()"/> acknowledges (and deletes) the item as it hands it out: once
-/// <c>Get</c> has returned, the item is not delivered again (at most once from there on; the acknowledgement
-/// is sent without waiting for its reply, so a process killed within that send may see the item delivered again).
+/// <c>Get</c> has returned, the item is not delivered again (at most once from there on). The acknowledgement
+/// is sent by a loop of its own without delaying <c>Get</c> (acknowledgements queued while one is on the wire
+/// share the next command), so a process killed within the microseconds before it leaves may see that item
+/// delivered again.
 /// Items a consumer read from the server but did not hand out (see <see cref="RedisQueueOptions.ReadBatchSize"/>),
 /// or whose <c>Get</c> did not return because the consumer died, are delivered again to another consumer after
 /// <see cref="RedisQueueOptions.VisibilityTimeout"/>. Use <see cref="RedisJoinableQueue{T}"/> to keep items
@@ -40,6 +43,10 @@ public class RedisQueue<T> : IDisposable
     private readonly Timer _renewal;
     private readonly object _sync = new();
     private readonly RedisValue _consumer;
+    private readonly Channel<RedisValue> _acks = Channel.CreateUnbounded<RedisValue>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _ackLoop;
+    private long _acksQueued;
+    private long _acksSent;
     private RedisValue _claimCursor = "0-0";
     private long _lastClaim;
     private bool _disposed;
@@ -88,6 +95,7 @@ public class RedisQueue<T> : IDisposable
         _consumer = Connections.NewOwnerId();
         var period = Options.VisibilityTimeout / 3;
         _renewal = new Timer(_ => Renew(), null, period, period);
+        _ackLoop = Task.Run(AckLoop);
     }
 
     /// <summary>The queue's name.</summary>
@@ -306,6 +314,8 @@ public class RedisQueue<T> : IDisposable
             _readAhead.Clear();
         }
         _renewal.Dispose();
+        _acks.Writer.TryComplete();
+        _ackLoop.Wait(Options.ConnectionLossTimeout + TimeSpan.FromSeconds(5));
         try
         {
             if (giveBack.Length > 0)
@@ -319,11 +329,6 @@ public class RedisQueue<T> : IDisposable
                 }
                 Database.ScriptEvaluate(QueueScripts.GiveBack, [StreamKey], args);
             }
-            else
-            {
-                // Waits until the server has seen every acknowledgement this object sent without waiting.
-                Database.Ping();
-            }
         }
         catch (Exception e) when (Outage.IsTransient(e))
         {
@@ -333,8 +338,70 @@ public class RedisQueue<T> : IDisposable
     }
 
     /// <summary>Hands an item out: the plain queue acknowledges it now, the joinable queue at <c>TaskDone</c>.</summary>
-    private protected virtual void HandedOut(RedisValue id) =>
-        Database.ScriptEvaluate(QueueScripts.Ack, [StreamKey, UnfinishedKey], [Group, 0, id], CommandFlags.FireAndForget);
+    private protected virtual void HandedOut(RedisValue id) => Acknowledge(id);
+
+    /// <summary>
+    /// Queues the acknowledgement of an item for the sender loop, which sends at once whatever is queued, in one
+    /// command (so a fast consumer's acknowledgements share round trips, and a slow one's go out one by one).
+    /// </summary>
+    private protected void Acknowledge(RedisValue id)
+    {
+        Interlocked.Increment(ref _acksQueued);
+        if (!_acks.Writer.TryWrite(id)) Interlocked.Increment(ref _acksSent); // disposed: comes back after the visibility timeout
+    }
+
+    /// <summary>Waits until every acknowledgement queued so far has been answered by the server (or given up on).</summary>
+    internal bool FlushAcknowledgements(TimeSpan timeout)
+    {
+        var target = Interlocked.Read(ref _acksQueued);
+        var deadline = Deadline.After(timeout);
+        while (Interlocked.Read(ref _acksSent) < target)
+        {
+            if (deadline.Expired || _ackLoop.IsCompleted) return Interlocked.Read(ref _acksSent) >= target;
+            Thread.Sleep(1);
+        }
+        return true;
+    }
+
+    private async Task AckLoop()
+    {
+        var reader = _acks.Reader;
+        var ids = new List<RedisValue>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            ids.Clear();
+            while (ids.Count < 1000 && reader.TryRead(out var id)) ids.Add(id);
+            var args = new RedisValue[2 + ids.Count];
+            args[0] = Group;
+            args[1] = Joinable ? 1 : 0;
+            ids.CopyTo(args, 2);
+            var outage = default(Outage);
+            while (true)
+            {
+                try
+                {
+                    await Database.ScriptEvaluateAsync(QueueScripts.Ack, [StreamKey, UnfinishedKey], args).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception e) when (Outage.IsTransient(e))
+                {
+                    try
+                    {
+                        await Task.Delay(outage.Failed(e, Options.ConnectionLossTimeout, Deadline.After(null), "acknowledging items of")).ConfigureAwait(false);
+                    }
+                    catch (RedisUnavailableException)
+                    {
+                        break; // given up: the items come back after the visibility timeout (at least once)
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                    break;
+                }
+            }
+            Interlocked.Add(ref _acksSent, ids.Count);
+        }
+    }
 
     /// <summary>Ids this object holds taken and unacknowledged beyond its read-ahead (the joinable queue's tasks).</summary>
     private protected virtual void CollectHeld(List<RedisValue> ids)

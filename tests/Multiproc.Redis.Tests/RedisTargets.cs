@@ -33,8 +33,8 @@ public static class RedisTargets
         var options = new RedisQueueOptions { ReadBatchSize = readBatchSize, VisibilityTimeout = TimeSpan.FromMilliseconds(visibilityMs) };
         var q = joinable ? new RedisJoinableQueue<int>(connection, name, options: options) : new RedisQueue<int>(connection, name, options: options);
         var item = q.Get(TimeSpan.FromSeconds(30));
-        // One round trip after Get: the acknowledgement the plain queue sent without waiting has reached the server.
-        _ = q.Count;
+        // The plain queue's acknowledgement of the item has reached the server.
+        if (!q.FlushAcknowledgements(TimeSpan.FromSeconds(30))) throw new TimeoutException("acknowledgement not sent");
         File.WriteAllText(readyPath, item.ToString());
         Thread.Sleep(TimeSpan.FromMinutes(5));
         GC.KeepAlive(q);

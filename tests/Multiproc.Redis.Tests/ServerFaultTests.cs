@@ -13,7 +13,7 @@ public sealed class ServerFaultTests
         using var q = new RedisQueue<int>(server.ConnectionString, "restart", options: options);
         for (var i = 1; i <= 300; i++) q.Put(i);
         var got = Enumerable.Range(0, 100).Select(_ => q.Get(TimeSpan.FromSeconds(10))).ToList();
-        _ = q.Count; // the acknowledgements of those 100 have reached the server
+        Assert.True(q.FlushAcknowledgements(TimeSpan.FromSeconds(30)), "the acknowledgements of those 100 reached the server");
 
         server.Kill(); // SIGKILL: only what the append-only file has survives
         var putDuringOutage = Task.Run(() => q.Put(301));
