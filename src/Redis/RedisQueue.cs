@@ -554,7 +554,7 @@ public class RedisQueue<T> : IDisposable
         }
         try
         {
-            item = JsonSerializer.Deserialize<T>((byte[])entry.Payload!)!;
+            item = JsonSerializer.Deserialize<T>(((ReadOnlyMemory<byte>)entry.Payload).Span)!;
         }
         catch (JsonException e)
         {
