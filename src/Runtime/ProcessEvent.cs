@@ -18,7 +18,13 @@ namespace Multiproc;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessEvent : IDisposable, ISharedObject
 {
-    private const int SpinCount = 100;
+    private const int MaxSpin = 10; // below SpinWait's yield threshold: spinning never gives the CPU away
+    private static readonly long ShortSleep = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 µs
+
+    // Adaptive spin (this process's view): grows while waits end soon (the other side answers at once, as in a
+    // ping-pong on an idle machine), shrinks while they end late (a loaded machine, where spinning and yielding
+    // only delays the process that would set the event).
+    private int _spin = MaxSpin;
 
     private readonly SharedSegment _segment;
     private readonly unsafe int* _state;   // (times set << 1) | flag
@@ -129,12 +135,18 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
         var w = Volatile.Read(ref *_state);
         if ((w & 1) != 0) return true;
         // The flag is down: any change of the word is a Set (Clear only changes a raised flag).
-        if (!deadline.Passed)
+        var spin = _spin;
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (!deadline.Passed && spin > 0)
         {
             var spinner = new SpinWait();
-            for (var i = 0; i < SpinCount; i++)
+            for (var i = 0; i < spin; i++)
             {
-                if (Volatile.Read(ref *_state) != w) return true;
+                if (Volatile.Read(ref *_state) != w)
+                {
+                    Adapt(spin, start);
+                    return true;
+                }
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
         }
@@ -143,7 +155,11 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
         {
             while (true)
             {
-                if (Volatile.Read(ref *_state) != w) return true;
+                if (Volatile.Read(ref *_state) != w)
+                {
+                    Adapt(spin, start);
+                    return true;
+                }
                 var left = deadline.Left;
                 if (left == TimeSpan.Zero) return false;
                 Futex.Wait(_state, w, left);
@@ -154,6 +170,10 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
             Interlocked.Decrement(ref *_waiters);
         }
     }
+
+    /// <summary>A wait that ended soon says spinning pays here; one that ended late (even while spinning) says it does not.</summary>
+    private void Adapt(int spin, long start) =>
+        _spin = System.Diagnostics.Stopwatch.GetTimestamp() - start < ShortSleep ? Math.Min(MaxSpin, spin * 2 + 1) : spin / 2;
 
     /// <summary>Unmaps the event in this process. The event itself lives until the run ends.</summary>
     public void Dispose() => _segment.Dispose();
