@@ -88,6 +88,14 @@ internal static class Program
         }
         var mp0002 = mpAnalyzers.FirstOrDefault(a => a.SupportedDiagnostics.Any(d => d.Id == MP0002));
 
+        if (options.DiagnosticsFile is not null)
+        {
+            // --dump-diagnostics: every Multiproc diagnostic on the corpus, one line each, sorted; then stop (no timing).
+            var written = await DumpDiagnostics(NewCompilation(), mpAnalyzers, options.DiagnosticsFile);
+            Emit(new { what = "diagnostics_dump", file = options.DiagnosticsFile, diagnostics = written, analyzer_exceptions = Exceptions(mpAnalyzers) });
+            return 0;
+        }
+
         var phases = new List<Phase>();
         Phase? mpSuite = null, mp0002Alone = null, sonarSuite = null, s2222Alone = null, baselineSuite = null;
         DiagnosticAnalyzer? s2222Analyzer = null;
@@ -337,6 +345,31 @@ internal static class Program
         Log($"run {r + 1}: {phase.Label}: analyzers {times.Values.Sum():F0} ms (wall {wall:F0} ms, incl. binding), {diagnostics.Length} diagnostics");
     }
 
+    /// <summary>
+    /// Writes the analyzers' diagnostics on <paramref name="compilation"/> to <paramref name="path"/>, one line each
+    /// (id, place, additional places, message, properties), sorted so that two builds of the analyzers compare with diff.
+    /// </summary>
+    private static async Task<int> DumpDiagnostics(CSharpCompilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, string path)
+    {
+        var diagnostics = await compilation.WithAnalyzers(analyzers, CwaOptions()).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+        static string Place(Location l)
+        {
+            var span = l.GetLineSpan();
+            return FormattableString.Invariant($"{span.Path}:{span.StartLinePosition.Line + 1}:{span.StartLinePosition.Character + 1}-{span.EndLinePosition.Line + 1}:{span.EndLinePosition.Character + 1}");
+        }
+        var lines = diagnostics
+            .Select(d => string.Join(" | ",
+                d.Id,
+                Place(d.Location),
+                string.Join(", ", d.AdditionalLocations.Select(Place)),
+                d.GetMessage(CultureInfo.InvariantCulture),
+                string.Join(", ", d.Properties.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))))
+            .OrderBy(l => l, StringComparer.Ordinal)
+            .ToList();
+        await File.WriteAllLinesAsync(path, lines);
+        return lines.Count;
+    }
+
     private static readonly Dictionary<string, int> AnalyzerExceptions = new(StringComparer.Ordinal);
 
     /// <summary>Logs the first exception of each kind per analyzer with its stack, then only counts them.</summary>
@@ -517,14 +550,14 @@ internal sealed class AnalyzerRun
     public int TotalCount() => _counts.Values.Sum();
 }
 
-internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzersPath, string? SonarDir, bool SkipSonar, string? DumpDir, int? WarmupTrees, string? BaselinePath)
+internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzersPath, string? SonarDir, bool SkipSonar, string? DumpDir, int? WarmupTrees, string? BaselinePath, string? DiagnosticsFile)
 {
     public static Options? Parse(string[] args)
     {
         var lines = 120_000;
         var runs = 3;
         var seed = 20240611;
-        string? mp = null, sonar = null, dump = null, baseline = null;
+        string? mp = null, sonar = null, dump = null, baseline = null, diagnostics = null;
         int? warmupTrees = null;
         var skipSonar = false;
         for (var i = 0; i < args.Length; i++)
@@ -540,9 +573,10 @@ internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzer
                 case "--sonar-dir": sonar = Next(); break;
                 case "--no-sonar": skipSonar = true; break;
                 case "--dump": dump = Next(); break;
+                case "--dump-diagnostics": diagnostics = Next(); break;
                 case "--warmup-trees": warmupTrees = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "-h" or "--help":
-                    Console.Error.WriteLine("usage: AnalyzerCost [--lines N (120000)] [--runs N (3)] [--seed N] [--no-sonar] [--mp-analyzers path.dll] [--baseline-analyzers path.dll] [--sonar-dir dir] [--dump dir] [--warmup-trees N (all)]");
+                    Console.Error.WriteLine("usage: AnalyzerCost [--lines N (120000)] [--runs N (3)] [--seed N] [--no-sonar] [--mp-analyzers path.dll] [--baseline-analyzers path.dll] [--sonar-dir dir] [--dump dir] [--dump-diagnostics file] [--warmup-trees N (all)]");
                     return null;
                 default:
                     Console.Error.WriteLine($"unknown argument {args[i]} (try --help)");
@@ -554,6 +588,6 @@ internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzer
             Console.Error.WriteLine("--lines, --runs and --warmup-trees must be positive");
             return null;
         }
-        return new Options(lines, runs, seed, mp, sonar, skipSonar, dump, warmupTrees, baseline);
+        return new Options(lines, runs, seed, mp, sonar, skipSonar, dump, warmupTrees, baseline, diagnostics);
     }
 }

@@ -7,7 +7,9 @@ using Multiproc.Bench;
 // Multiproc benchmarks: one JSON line per workload, with the workload names of
 // ../shared/bench/python_baseline.py so the two can be compared in one run.
 //
-//   dotnet run -c Release --project bench/Multiproc.Bench -- [--quick] [workload ...]
+//   dotnet run -c Release --project bench/Multiproc.Bench -- [--quick] [--redis host:port] [workload ...]
+//
+// The redis_* workloads use --redis host:port, else a redis-server of their own (skipped when none is installed).
 //
 // With no workload named, all run. To add one: a static method taking no argument
 // and calling Emit, registered in Bench.Workloads.
@@ -28,13 +30,50 @@ public static class Bench
         ("queue_1p1c", Queue1P1C),
         ("joinable_1p1c", Joinable1P1C),
         ("queue_1mib", Queue1MiB),
+        ("pipe_pingpong", () => PipeWorkloads.PipePingPong(Quick)),
+        ("pipe_stream", () => PipeWorkloads.PipeStream(Quick)),
+        ("async_get_roundtrip", () => AsyncWorkloads.GetRoundTrip(Quick)),
+        ("async_get_1000_pending", () => AsyncWorkloads.ManyPending(Quick)),
+        ("value_add_2p", () => PrimitiveWorkloads.ValueAdd2p(Quick)),
+        ("event_pingpong", () => PrimitiveWorkloads.EventPingPong(Quick)),
+        ("pool_map_small", () => PoolWorkloads.PoolMapSmall(Quick)),
+        ("pool_start_map", () => PoolWorkloads.PoolStartMap(Quick)),
+        ("redis_queue_1p1c", () => WithRedis(c => RedisWorkloads.Queue1P1C(c, NQueue, LocalQueueRate))),
+        ("redis_joinable_1p1c", () => WithRedis(c => RedisWorkloads.Joinable1P1C(c, NQueue / 4, LocalJoinableRate))),
     ];
+
+    private static double? LocalQueueRate, LocalJoinableRate;
+    private static string? RedisAddress;
+
+    /// <summary>Runs a Redis workload against --redis host:port, else against a redis-server started for it.</summary>
+    private static void WithRedis(Action<string> run)
+    {
+        if (RedisAddress is not null)
+        {
+            run(RedisAddress);
+            return;
+        }
+        using var server = RedisWorkloads.Server.Start();
+        if (server is null)
+        {
+            Console.Error.WriteLine("redis workloads skipped: no redis-server found (install it, or pass --redis host:port)");
+            return;
+        }
+        run(server.ConnectionString);
+    }
 
     public static int Run(string[] args)
     {
         if (args.Length == 3 && args[0] == "--child-cost")
             return ChildCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
         Quick = args.Contains("--quick");
+        var redisAt = Array.IndexOf(args, "--redis");
+        if (redisAt >= 0)
+        {
+            if (redisAt + 1 >= args.Length) { Console.Error.WriteLine("--redis needs host:port"); return 2; }
+            RedisAddress = args[redisAt + 1];
+            args = args.Where((_, i) => i != redisAt && i != redisAt + 1).ToArray();
+        }
         var wanted = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToHashSet();
         var unknown = wanted.Except(Workloads.Select(w => w.Name)).ToList();
         if (unknown.Count > 0)
@@ -85,7 +124,9 @@ public static class Bench
         p.Start();
         p.Join();
         c.Join();
-        Emit("queue_1p1c", n, sw.Elapsed.TotalSeconds, ("payload_bytes", 32));
+        var seconds = sw.Elapsed.TotalSeconds;
+        Emit("queue_1p1c", n, seconds, ("payload_bytes", 32));
+        LocalQueueRate = n / seconds;
     }
 
     // ---------------------------------------------------------------- joinable_1p1c
@@ -109,7 +150,9 @@ public static class Bench
         var sw = Stopwatch.StartNew();
         for (var i = 0; i < n; i++) q.Put(payload);
         q.Join();
-        Emit("joinable_1p1c", n, sw.Elapsed.TotalSeconds, ("payload_bytes", 32));
+        var seconds = sw.Elapsed.TotalSeconds;
+        Emit("joinable_1p1c", n, seconds, ("payload_bytes", 32));
+        LocalJoinableRate = n / seconds;
         c.Terminate();
         c.Join();
     }

@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace Multiproc.Analyzers;
 
 /// <summary>Every diagnostic descriptor Multiproc reports, in one place.</summary>

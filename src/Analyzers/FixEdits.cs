@@ -1,7 +1,5 @@
-using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
-using Microsoft.CodeAnalysis.Text;
 
 namespace Multiproc.Analyzers;
 

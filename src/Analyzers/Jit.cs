@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Multiproc.Analyzers;
 
 /// <summary>JIT hints for the analyzer's code.</summary>

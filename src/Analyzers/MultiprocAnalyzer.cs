@@ -1,13 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using System.Threading;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Text;
 
 namespace Multiproc.Analyzers;
 
@@ -302,8 +293,10 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear);
             if (linear is not null)
             {
-                if ((gates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeLinear(linear, types, block.ReportDiagnostic);
-                if ((gates & Terminates) != 0) TerminatedNotJoined.AnalyzeLinear(linear, types, block.ReportDiagnostic);
+                if ((gates & StartsOrJoins) != 0)
+                    foreach (var function in linear) StartJoinOrder.Analyze(FlowGraph.Linear(function), types, block.ReportDiagnostic);
+                if ((gates & Terminates) != 0)
+                    foreach (var function in linear) TerminatedNotJoined.Analyze(FlowGraph.Linear(function), types, block.ReportDiagnostic);
             }
             var queueSize = (state.QueueFlags & QueueSizeGate) == QueueSizeGate;
             var graphGates = linear is null ? gates & GraphGates : gates & TakesFromJoinable;
@@ -319,11 +312,13 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             {
                 // The body's graph and those of its lambdas and local functions, found once for all the graph rules.
                 // Nested functions only where they hold an operation these rules report at or follow.
-                var graphs = new List<ControlFlowGraph>(PathFlowGraph.GraphsOf(block, state.HoldsGraphOperation));
-                if ((graphGates & StartsOrJoins) != 0) StartJoinOrder.AnalyzeBlock(block, graphs, types);
+                var graphs = new List<ControlFlowGraph>(FlowGraph.GraphsOf(block, state.HoldsGraphOperation));
                 foreach (var cfg in graphs)
                 {
-                    if ((graphGates & Terminates) != 0) TerminatedNotJoined.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
+                    if ((graphGates & StartsOrJoins) != 0)
+                        StartJoinOrder.Analyze(new FlowGraph(cfg, ExceptionSemantics.ExplicitThrowsAndImplicitEdges), types, block.ReportDiagnostic);
+                    if ((graphGates & Terminates) != 0)
+                        TerminatedNotJoined.Analyze(new FlowGraph(cfg, ExceptionSemantics.ExplicitThrowsAndImplicitEdges), types, block.ReportDiagnostic);
                     if ((graphGates & TakesFromJoinable) != 0) MissingTaskDone.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
                     if (queueSize) QueueSizeCheck.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
                 }

@@ -5,6 +5,7 @@ namespace Multiproc;
 /// held the lock died without releasing it. As with <see cref="System.Threading.AbandonedMutexException"/>,
 /// the caller now holds the lock and must release it; the data the lock protects may be inconsistent.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class AbandonedLockException : Exception
 {
     /// <summary>Creates the exception for a lock abandoned by process <paramref name="deadOwnerPid"/>.</summary>

@@ -11,12 +11,15 @@ namespace Multiproc;
 /// <para>The target is an expression, <c>new ChildProcess(() =&gt; Worker(x, lk))</c>: a call to a static
 /// method (or to an instance method of an object that can be sent). Its arguments are evaluated in the
 /// parent when <see cref="Start"/> is called, sent to the child as JSON (Multiproc primitives such as
-/// <see cref="ProcessLock"/> travel as handles) and bound to the method's parameters there.</para>
+/// <see cref="ProcessLock"/> travel as handles) and bound to the method's parameters there. The primitives
+/// sent stay alive for the child until it is reaped (see <see cref="Join()"/>), even when the parent disposes
+/// its own copies right after <see cref="Start"/>.</para>
 /// <para>The child is a real process with its own memory: a static field it writes is not seen by the
 /// parent. Its stdout and stderr are the parent's; its stdin is /dev/null.</para>
 /// <para>When the parent exits normally it terminates its daemon children and joins the others.
 /// Daemon children also end, within a second, when the parent is killed outright.</para>
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ChildProcess : IDisposable
 {
     private static int _counter;
@@ -30,6 +33,9 @@ public sealed class ChildProcess : IDisposable
     private int? _exitCode;
     private bool _isSelf;
     private bool _pidfdClosed;
+    // Shares in the segments of the primitives sent to the child, given up when it is reaped.
+    private List<SegmentHold>? _holds;
+    private TaskCompletionSource? _ended; // completed when reaped; created by the first JoinAsync
 
     /// <summary>Creates a process that will run <paramref name="target"/>, a call like <c>() =&gt; Worker(x)</c>.</summary>
     /// <param name="target">One method call whose arguments can be sent to another process.</param>
@@ -51,6 +57,7 @@ public sealed class ChildProcess : IDisposable
 
     private ChildProcess(LambdaExpression target, string? name)
     {
+        PlatformSupport.EnsureSupported();
         _call = TargetCall.Parse(target, nameof(target));
         _name = name ?? "ChildProcess-" + Interlocked.Increment(ref _counter);
     }
@@ -122,6 +129,9 @@ public sealed class ChildProcess : IDisposable
     /// </summary>
     public static ChildProcess? Current => _current;
 
+    /// <summary>The child's pidfd (readable once it has ended), for a pool watching its workers; −1 before Start() or once disposed.</summary>
+    internal int PollFd => _os is null || _pidfdClosed ? -1 : _os.Pidfd;
+
     internal static void SetCurrent(string name, bool daemon) => _current = new ChildProcess(name, daemon);
 
     /// <summary>
@@ -129,7 +139,15 @@ public sealed class ChildProcess : IDisposable
     /// </summary>
     /// <exception cref="InvalidOperationException">The process was started already, or this process is a daemon.</exception>
     /// <exception cref="ArgumentException">An argument cannot be sent to another process; the message names it. No process is started.</exception>
-    public void Start()
+    public void Start() => StartCore(poolWorker: false);
+
+    /// <summary>
+    /// Starts a pool's worker. The pre-started children it takes are not replaced now: new runtimes starting
+    /// would compete with the pool's workers for the cores. The pool replaces them once it has ended.
+    /// </summary>
+    internal void StartPoolWorker() => StartCore(poolWorker: true);
+
+    private void StartCore(bool poolWorker)
     {
         bool spawned;
         lock (_gate)
@@ -141,32 +159,51 @@ public sealed class ChildProcess : IDisposable
             if (_current is { Daemon: true })
                 throw new InvalidOperationException("daemon processes are not allowed to have children");
 
-            var message = TargetCall.BuildMessage(_call!);
-            message.Name = _name;
-            message.Daemon = _daemon;
-            message.WorkingDirectory = Environment.CurrentDirectory;
-            var frame = Wire.Frame(message);
-
-            while (true)
+            // Pipe ends sent get a transit slot in their pipe, handed to the child's pid once it has the message.
+            using var transit = PipeTransit.Begin();
+            byte[] frame;
+            List<SegmentHold> holds;
+            using (var scope = SendScope.Begin())
             {
-                var os = SparePool.Take(out spawned);
-                try
-                {
-                    LinuxNative.WriteAll(os.ControlFd, frame);
-                }
-                catch (IOException)
-                {
-                    // The pre-started child died before it got its target: discard it and take another.
-                    LinuxNative.close(os.ControlFd);
-                    LinuxNative.close(os.Pidfd);
-                    continue;
-                }
-                _os = os;
-                break;
+                var message = TargetCall.BuildMessage(_call!);
+                message.Name = _name;
+                message.Daemon = _daemon;
+                message.WorkingDirectory = Environment.CurrentDirectory;
+                frame = Wire.Frame(message);
+                // The primitives sent stay alive for the child until it is reaped, even if the parent disposes its own copies at once.
+                holds = scope.TakeHolds();
             }
+
+            try
+            {
+                while (true)
+                {
+                    var os = SparePool.Take(out spawned);
+                    try
+                    {
+                        LinuxNative.WriteAll(os.ControlFd, frame);
+                    }
+                    catch (IOException)
+                    {
+                        // The pre-started child died before it got its target: discard it and take another.
+                        LinuxNative.close(os.ControlFd);
+                        LinuxNative.close(os.Pidfd);
+                        continue;
+                    }
+                    _os = os;
+                    transit.Complete(os.Pid);
+                    break;
+                }
+            }
+            catch
+            {
+                foreach (var h in holds) h.Dispose();
+                throw;
+            }
+            if (holds.Count > 0) _holds = holds;
             Children.Add(this);
         }
-        SparePool.AfterStart(foundEmpty: spawned);
+        if (!poolWorker) SparePool.AfterStart(foundEmpty: spawned);
     }
 
     /// <summary>Waits until the child has ended. Returns at once if it has already.</summary>
@@ -187,7 +224,10 @@ public sealed class ChildProcess : IDisposable
         return TryReap(ms);
     }
 
-    /// <summary>Waits asynchronously until the child has ended.</summary>
+    /// <summary>
+    /// Waits asynchronously until the child has ended, without holding a thread: one watcher thread per process
+    /// sleeps in poll(2) on the pidfds of every child awaited this way.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The process was not started.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
     public Task JoinAsync(CancellationToken cancellationToken = default)
@@ -196,37 +236,33 @@ public sealed class ChildProcess : IDisposable
         if (_exitCode is not null || TryReap(0)) return Task.CompletedTask;
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         SparePool.Refill();
-        return Task.Factory.StartNew(() => WaitCancellable(cancellationToken), cancellationToken,
-            TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        TaskCompletionSource ended;
+        lock (_gate)
+        {
+            if (_exitCode is not null) return Task.CompletedTask;
+            if (_ended is null)
+            {
+                // One watch per child, however many JoinAsync calls await it; a cancelled call leaves it in place (it
+                // ends with the child). Under the gate: Dispose closes the pidfd under it, after unwatching it.
+                _ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                ExitWatcher.Watch(_os!.Pidfd, OnPidfdReadable);
+            }
+            ended = _ended;
+        }
+        return cancellationToken.CanBeCanceled ? ended.Task.WaitAsync(cancellationToken) : ended.Task;
     }
 
-    private unsafe void WaitCancellable(CancellationToken token)
+    /// <summary>The exit watcher saw the pidfd readable: reap (which completes <see cref="_ended"/>), or watch again after a spurious report.</summary>
+    private void OnPidfdReadable()
     {
-        int* pipe = stackalloc int[2];
-        if (LinuxNative.pipe2(pipe, LinuxNative.O_CLOEXEC) != 0) throw LinuxNative.Error("pipe2");
-        var wakeRead = pipe[0];
-        var wakeWrite = pipe[1];
-        try
+        lock (_gate)
         {
-            using var reg = token.Register(() =>
-            {
-                byte b = 1;
-                LinuxNative.write(wakeWrite, &b, 1);
-            });
-            var fds = stackalloc LinuxNative.PollFd[2];
-            while (true)
-            {
-                if (_exitCode is not null || TryReap(0)) return;
-                token.ThrowIfCancellationRequested();
-                fds[0] = new LinuxNative.PollFd { Fd = _os!.Pidfd, Events = LinuxNative.POLLIN };
-                fds[1] = new LinuxNative.PollFd { Fd = wakeRead, Events = LinuxNative.POLLIN };
-                LinuxNative.poll(fds, 2, -1);
-            }
+            if (_exitCode is not null || _pidfdClosed) return;
         }
-        finally
+        if (TryReap(0)) return;
+        lock (_gate)
         {
-            LinuxNative.close(wakeRead);
-            LinuxNative.close(wakeWrite);
+            if (_exitCode is null && !_pidfdClosed) ExitWatcher.Watch(_os!.Pidfd, OnPidfdReadable);
         }
     }
 
@@ -283,7 +319,14 @@ public sealed class ChildProcess : IDisposable
             _exitCode = termSignal == 0 ? (status >> 8) & 0xff : -termSignal;
             LinuxNative.close(os.ControlFd);
         }
+        // The child can no longer attach what it was sent: give up the parent's shares (the last one removes the segment).
+        if (Interlocked.Exchange(ref _holds, null) is { } holds)
+            foreach (var h in holds) h.Dispose();
+        // Killed by a signal: it could not let go of what it created or attached; whatever it was the last user of goes now.
+        if (_exitCode < 0) SharedSegment.SweepUnused();
         Children.Remove(this);
+        // Last: whoever awaits JoinAsync sees the child reaped and its shares already given up.
+        Volatile.Read(ref _ended)?.TrySetResult();
         return true;
     }
 
@@ -299,6 +342,7 @@ public sealed class ChildProcess : IDisposable
             // Every other use of the pidfd checks _exitCode first, so once reaped it is no longer needed.
             if (_pidfdClosed) return;
             _pidfdClosed = true;
+            if (_ended is not null) ExitWatcher.Unwatch(_os.Pidfd);
             LinuxNative.close(_os.Pidfd);
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Multiproc.Internal;
 
 namespace Multiproc;
@@ -9,6 +10,8 @@ namespace Multiproc;
 /// consumers and joiners may be in different processes.
 /// </summary>
 /// <typeparam name="T">The item type, as for <see cref="ProcessQueue{T}"/>.</typeparam>
+/// <remarks>Its files live, and it is disposed, as a <see cref="ProcessQueue{T}"/>'s are.</remarks>
+[SupportedOSPlatform("linux")]
 public sealed class JoinableQueue<T> : ProcessQueue<T>
 {
     /// <summary>Creates an empty joinable queue.</summary>
@@ -36,18 +39,50 @@ public sealed class JoinableQueue<T> : ProcessQueue<T>
 
     /// <summary>Marks one item taken from the queue as processed (Python's <c>task_done()</c>).</summary>
     /// <exception cref="InvalidOperationException">Called more times than items were put: "TaskDone() called too many times".</exception>
-    public void TaskDone() => Ring.TaskDone();
+    /// <exception cref="ObjectDisposedException">The queue was disposed in this process.</exception>
+    public void TaskDone()
+    {
+        Live.TaskDone();
+        GC.KeepAlive(this);
+    }
 
     /// <summary>Waits, in the kernel, until every item put so far has been marked done with <see cref="TaskDone"/>.</summary>
-    public void Join() => Ring.Join(null);
+    /// <exception cref="ObjectDisposedException">The queue was disposed in this process.</exception>
+    public void Join()
+    {
+        Live.Join(null);
+        GC.KeepAlive(this);
+    }
+
+    /// <summary>Waits, without holding a thread, until every item put so far has been marked done with <see cref="TaskDone"/>.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when no unfinished item remains.</returns>
+    /// <exception cref="ObjectDisposedException">The task fails so when the queue is disposed while it waits.</exception>
+    public Task JoinAsync(CancellationToken cancellationToken = default)
+    {
+        var ring = Live;
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        return JoinAsyncCore(ring, cancellationToken);
+    }
+
+    // An instance method, so that the pending task keeps the queue from being finalized while it waits.
+    private async Task JoinAsyncCore(SharedRing ring, CancellationToken cancellationToken)
+    {
+        await SharedRingAsync.JoinAsync(ring, cancellationToken).ConfigureAwait(false);
+        GC.KeepAlive(this);
+    }
 
     /// <summary>Waits at most <paramref name="timeout"/> until every item put has been marked done.</summary>
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
     /// <returns>True when no unfinished item remains; false when some still did after <paramref name="timeout"/>.</returns>
+    /// <exception cref="ObjectDisposedException">The queue was disposed in this process.</exception>
     public bool Join(TimeSpan timeout)
     {
-        if (timeout == Timeout.InfiniteTimeSpan) return Ring.Join(null);
-        if (timeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
-        return Ring.Join(timeout);
+        var ring = Live;
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
+        var done = ring.Join(timeout == Timeout.InfiniteTimeSpan ? null : timeout);
+        GC.KeepAlive(this);
+        return done;
     }
 }

@@ -1,16 +1,25 @@
 namespace Multiproc;
 
 /// <summary>
-/// A held <see cref="ProcessLock"/>, released by <see cref="Dispose"/>: the <c>using (lk.Hold()) { … }</c>
-/// form of Python's <c>with lock:</c>.
+/// A held lock (<see cref="ProcessLock"/>, <see cref="ProcessRLock"/>, <see cref="ProcessCondition"/>) or a
+/// taken <see cref="ProcessSemaphore"/> count, released by <see cref="Dispose"/>: the
+/// <c>using (lk.Hold()) { … }</c> form of Python's <c>with lock:</c>.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public readonly struct LockScope : IDisposable
 {
-    private readonly ProcessLock? _lock;
+    // A ProcessLock (the common case, released without an interface call) or an IScopeOwner.
+    private readonly object? _owner;
 
     internal LockScope(ProcessLock processLock, bool abandoned)
     {
-        _lock = processLock;
+        _owner = processLock;
+        Abandoned = abandoned;
+    }
+
+    internal LockScope(IScopeOwner owner, bool abandoned)
+    {
+        _owner = owner;
         Abandoned = abandoned;
     }
 
@@ -20,6 +29,16 @@ public readonly struct LockScope : IDisposable
     /// </summary>
     public bool Abandoned { get; }
 
-    /// <summary>Releases the lock.</summary>
-    public void Dispose() => _lock?.Release();
+    /// <summary>Releases the lock (or gives the semaphore's count back).</summary>
+    public void Dispose()
+    {
+        if (_owner is ProcessLock l) l.Release();
+        else if (_owner is IScopeOwner o) o.ReleaseScope();
+    }
+}
+
+/// <summary>What a <see cref="LockScope"/> releases when it is not a <see cref="ProcessLock"/>.</summary>
+internal interface IScopeOwner
+{
+    void ReleaseScope();
 }

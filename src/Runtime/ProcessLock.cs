@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.Versioning;
 using Multiproc.Internal;
 using Multiproc.Platform;
 
@@ -16,7 +18,11 @@ namespace Multiproc;
 /// it died, the waiter takes the lock over and is told (<see cref="AbandonedLockException"/>,
 /// <see cref="LockScope.Abandoned"/>). Like Python's lock, any thread or process may release it, and
 /// a thread that acquires it twice without releasing waits for itself.
+/// <para>The lock's file lives as long as some process uses it: it is removed when every process that
+/// created or attached it has disposed it (or died, or let the GC collect it), and no child it was sent to
+/// is still unreaped. Using a disposed lock throws <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 public sealed unsafe class ProcessLock : IDisposable, ISharedObject
 {
     private const int Waiters = unchecked((int)0x80000000);
@@ -27,6 +33,7 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
     private readonly SharedSegment _segment;
     private readonly int* _word;
     private readonly int _me = Environment.ProcessId;
+    private int _disposed;
 
     /// <summary>Creates a new, unlocked lock.</summary>
     public ProcessLock()
@@ -40,16 +47,28 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
         _word = (int*)segment.Pointer;
     }
 
-    string ISharedObject.Handle => _segment.Name;
+    string ISharedObject.Handle
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _segment.Name;
+        }
+    }
+
+    IEnumerable<string> ISharedObject.SegmentNames => [_segment.Name];
 
     internal static ProcessLock Attach(string handle) => new(SharedSegment.Open(handle));
 
     /// <summary>Waits until the lock is free and takes it.</summary>
     /// <exception cref="AbandonedLockException">The previous holder died holding the lock; the caller now holds it.</exception>
+    /// <exception cref="ObjectDisposedException">The lock was disposed in this process.</exception>
     public void Acquire()
     {
+        ThrowIfDisposed();
         if (Interlocked.CompareExchange(ref *_word, _me, 0) == 0) return;
         AcquireSlow(null, out var abandonedBy);
+        GC.KeepAlive(this);
         if (abandonedBy != 0) throw new AbandonedLockException(abandonedBy);
     }
 
@@ -59,8 +78,10 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
     /// </summary>
     /// <returns>True when the lock was taken.</returns>
     /// <exception cref="AbandonedLockException">The previous holder died holding the lock; the caller now holds it.</exception>
+    /// <exception cref="ObjectDisposedException">The lock was disposed in this process.</exception>
     public bool TryAcquire(TimeSpan timeout)
     {
+        ThrowIfDisposed();
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
         if (Interlocked.CompareExchange(ref *_word, _me, 0) == 0) return true;
@@ -70,14 +91,17 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
             throw new AbandonedLockException(dead);
         }
         var taken = AcquireSlow(timeout == Timeout.InfiniteTimeSpan ? null : timeout, out var abandonedBy);
+        GC.KeepAlive(this);
         if (abandonedBy != 0) throw new AbandonedLockException(abandonedBy);
         return taken;
     }
 
     /// <summary>Releases the lock.</summary>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
+    /// <exception cref="ObjectDisposedException">The lock was disposed in this process (for example inside its own <see cref="Hold"/> scope).</exception>
     public void Release()
     {
+        ThrowIfDisposed();
         var v = Volatile.Read(ref *_word);
         while (true)
         {
@@ -87,6 +111,7 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
             v = seen;
         }
         if ((v & Waiters) != 0) Futex.Wake(_word, 1);
+        GC.KeepAlive(this);
     }
 
     /// <summary>
@@ -94,15 +119,30 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
     /// <c>using (mutex.Hold()) { … }</c>, Python's <c>with lock:</c>. When the previous holder died
     /// holding the lock, the scope holds it all the same and <see cref="LockScope.Abandoned"/> is true.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The lock was disposed in this process.</exception>
     public LockScope Hold()
     {
+        ThrowIfDisposed();
         if (Interlocked.CompareExchange(ref *_word, _me, 0) == 0) return new LockScope(this, false);
         AcquireSlow(null, out var abandonedBy);
+        GC.KeepAlive(this);
         return new LockScope(this, abandonedBy != 0);
     }
 
     /// <summary>Whether some process holds the lock right now (a snapshot).</summary>
-    internal bool IsHeld => Volatile.Read(ref *_word) != 0;
+    internal bool IsHeld
+    {
+        get
+        {
+            ThrowIfDisposed();
+            var held = Volatile.Read(ref *_word) != 0;
+            GC.KeepAlive(this);
+            return held;
+        }
+    }
+
+    /// <summary>The pid of the process that holds the lock right now, 0 when free (a snapshot).</summary>
+    internal int HolderPid => Volatile.Read(ref *_word) & OwnerMask;
 
     private bool AcquireSlow(TimeSpan? timeout, out int abandonedBy)
     {
@@ -155,6 +195,22 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
         return true;
     }
 
-    /// <summary>Unmaps the lock in this process. The lock itself lives until the run ends.</summary>
-    public void Dispose() => _segment.Dispose();
+    /// <summary>
+    /// Lets the lock go in this process; the last process to let it go removes its file. Disposing twice does
+    /// nothing. Another thread must not be using the lock at the same moment.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _segment.Dispose();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed != 0) ThrowDisposed();
+    }
+
+    [DoesNotReturn]
+    private static void ThrowDisposed() =>
+        throw new ObjectDisposedException(nameof(ProcessLock), "This ProcessLock was disposed in this process; it cannot be used any more.");
 }

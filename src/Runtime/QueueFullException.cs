@@ -1,6 +1,7 @@
 namespace Multiproc;
 
 /// <summary>Thrown by <see cref="ProcessQueue{T}.Put(T, TimeSpan)"/> and <see cref="ProcessQueue{T}.PutNowait"/> when the queue had no room (Python's <c>queue.Full</c>).</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class QueueFullException : Exception
 {
     /// <summary>Creates the exception.</summary>

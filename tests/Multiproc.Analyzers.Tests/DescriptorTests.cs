@@ -1,5 +1,4 @@
 using System.Reflection;
-using Microsoft.CodeAnalysis;
 
 namespace Multiproc.Analyzers.Tests;
 

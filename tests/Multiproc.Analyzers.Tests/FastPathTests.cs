@@ -1,8 +1,5 @@
 using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Multiproc.Analyzers.Tests.Verifiers;
 
 namespace Multiproc.Analyzers.Tests;
 

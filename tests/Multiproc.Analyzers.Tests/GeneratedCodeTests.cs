@@ -1,5 +1,4 @@
 using Microsoft.CodeAnalysis.Diagnostics;
-using Multiproc.Analyzers.Tests.Verifiers;
 
 namespace Multiproc.Analyzers.Tests;
 

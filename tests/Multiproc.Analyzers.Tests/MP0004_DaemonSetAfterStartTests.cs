@@ -1,4 +1,3 @@
-using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
     Multiproc.Analyzers.MultiprocAnalyzer,
     Multiproc.Analyzers.Tests.Verifiers.MP0004Rule,

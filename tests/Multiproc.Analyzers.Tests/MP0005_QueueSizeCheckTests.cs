@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.Testing;
-using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer,Multiproc.Analyzers.Tests.Verifiers.MP0005Rule, Multiproc.CodeFixes.QueueSizeCheckFixer>;
 
 namespace Multiproc.Analyzers.Tests;

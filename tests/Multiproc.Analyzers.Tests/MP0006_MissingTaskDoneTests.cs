@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.Testing;
-using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer,Multiproc.Analyzers.Tests.Verifiers.MP0006Rule, Multiproc.CodeFixes.MissingTaskDoneFixer>;
 
 namespace Multiproc.Analyzers.Tests;
@@ -20,27 +18,19 @@ public static class Consumer
 
     private static string Wrap(string members) => Head + members + "}\n";
 
+    /// <summary><c>Run(JoinableQueue&lt;int&gt; q)</c> whose body is <c>while (true) { <paramref name="loopBody"/> }</c>, in the class.</summary>
+    private static string ConsumerLoop(string loopBody) => Wrap(QueueSources.ConsumerLoop("Run(JoinableQueue<int> q)", loopBody));
+
     private static DiagnosticResult Expected(int location, string queue = "q") =>
         Verify.Diagnostic(Descriptors.MP0006_MissingTaskDone).WithLocation(location).WithArguments(queue);
 
     [Fact]
     public async Task ConsumerWithoutTaskDoneIsFlaggedAndFixed()
     {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyCodeFixAsync(ConsumerLoop(@"
             var item = {|#0:q.Get()|};
             Work(item);
-            Console.WriteLine(item);
-        }
-    }
-"), Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+            Console.WriteLine(item);"), ConsumerLoop(@"
             var item = q.Get();
             try
             {
@@ -50,32 +40,18 @@ public static class Consumer
             finally
             {
                 q.TaskDone();
-            }
-        }
-    }
-"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+            }"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
     }
 
     [Fact]
     public async Task SentinelBreakBeforeTaskDoneIsFlaggedAndFixed()
     {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyCodeFixAsync(ConsumerLoop(@"
             var item = {|#0:q.Get()|};
             if (item < 0)
                 break;
             Work(item);
-            q.TaskDone();
-        }
-    }
-"), Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+            q.TaskDone();"), ConsumerLoop(@"
             var item = q.Get();
             try
             {
@@ -86,38 +62,24 @@ public static class Consumer
             finally
             {
                 q.TaskDone();
-            }
-        }
-    }
-"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+            }"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
     }
 
     [Fact]
     public async Task ContinueBeforeTaskDoneIsFlagged()
     {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyAnalyzerAsync(ConsumerLoop(@"
             var item = {|#0:q.GetNowait()|};
             if (item == 0)
                 continue;
             Work(item);
-            q.TaskDone();
-        }
-    }
-"), Expected(0));
+            q.TaskDone();"), Expected(0));
     }
 
     [Fact]
     public async Task CaughtExceptionSkippingTaskDoneIsFlagged()
     {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyAnalyzerAsync(ConsumerLoop(@"
             var item = {|#0:q.Get()|};
             try
             {
@@ -127,10 +89,7 @@ public static class Consumer
             catch (InvalidOperationException e)
             {
                 Console.Error.WriteLine(e);
-            }
-        }
-    }
-"), Expected(0));
+            }"), Expected(0));
     }
 
     [Fact]
@@ -213,11 +172,7 @@ public static class Consumer
     [Fact]
     public async Task FixAllFixesEveryConsumer()
     {
-        await Verify.VerifyFixAllAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyFixAllAsync(ConsumerLoop(@"
             var item = {|#0:q.Get()|};
             Work(item);
         }
@@ -227,14 +182,7 @@ public static class Consumer
     {
         while ({|#1:jobs.TryGet(out var item)|})
         {
-            Work(item);
-        }
-    }
-"), Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+            Work(item);"), ConsumerLoop(@"
             var item = q.Get();
             try
             {
@@ -258,30 +206,16 @@ public static class Consumer
             finally
             {
                 jobs.TaskDone();
-            }
-        }
-    }
-"), MissingTaskDoneFixer.EquivalenceKey, Expected(0), Expected(1, "jobs"));
+            }"), MissingTaskDoneFixer.EquivalenceKey, Expected(0), Expected(1, "jobs"));
     }
 
     [Fact]
     public async Task NegatedTryGetWithoutTaskDoneIsFlaggedAndFixed()
     {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyCodeFixAsync(ConsumerLoop(@"
             if (!{|#0:q.TryGet(out var item)|})
                 continue;
-            Work(item);
-        }
-    }
-"), Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+            Work(item);"), ConsumerLoop(@"
             if (!q.TryGet(out var item))
                 continue;
             try
@@ -291,10 +225,7 @@ public static class Consumer
             finally
             {
                 q.TaskDone();
-            }
-        }
-    }
-"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+            }"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
     }
 
     [Fact]
@@ -317,11 +248,7 @@ public static class Consumer
     [Fact]
     public async Task TaskDoneInFinallyIsNotFlagged()
     {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyAnalyzerAsync(ConsumerLoop(@"
             var item = q.Get();
             try
             {
@@ -332,20 +259,13 @@ public static class Consumer
             finally
             {
                 q.TaskDone();
-            }
-        }
-    }
-"));
+            }"));
     }
 
     [Fact]
     public async Task TaskDoneAfterProcessingOnEveryPathIsNotFlagged()
     {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyAnalyzerAsync(ConsumerLoop(@"
             var item = q.Get();
             if (item < 0)
             {
@@ -353,20 +273,13 @@ public static class Consumer
                 break;
             }
             Work(item);
-            q.TaskDone();
-        }
-    }
-"));
+            q.TaskDone();"));
     }
 
     [Fact]
     public async Task TaskDoneAfterTryCatchIsNotFlagged()
     {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyAnalyzerAsync(ConsumerLoop(@"
             var item = q.Get();
             try
             {
@@ -376,42 +289,25 @@ public static class Consumer
             {
                 Console.Error.WriteLine(e);
             }
-            q.TaskDone();
-        }
-    }
-"));
+            q.TaskDone();"));
     }
 
     [Fact]
     public async Task TryGetFalseBranchIsNotFlagged()
     {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyAnalyzerAsync(ConsumerLoop(@"
             if (!q.TryGet(out var item))
                 return;
             Work(item);
-            q.TaskDone();
-        }
-    }
-"));
+            q.TaskDone();"));
     }
 
     [Fact]
     public async Task QueuePassedOnIsNotFlagged()
     {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
-    public static void Run(JoinableQueue<int> q)
-    {
-        while (true)
-        {
+        await Verify.VerifyAnalyzerAsync(ConsumerLoop(@"
             var item = q.Get();
-            Handle(q, item);
-        }
-    }
-"));
+            Handle(q, item);"));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
     Multiproc.Analyzers.MultiprocAnalyzer,
     Multiproc.Analyzers.Tests.Verifiers.MP0007Rule,
@@ -15,15 +14,17 @@ public class MP0007_InProcessSynchronizerTests
 
         """;
 
+    /// <summary>The usings, then <see cref="LockSources.ChildProgram"/>: the members of <c>Program</c> and the body of its <c>Main</c>.</summary>
+    private static string ChildProgram(string members, string main) => Usings + LockSources.ChildProgram(members, main);
+
     private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Expected(int location, string name, string kind) =>
         Verify.Diagnostic(Descriptors.MP0007_InProcessSynchronizerSentToChild).WithLocation(location).WithArguments(name, kind);
 
     [Fact]
     public async Task LockObjectUsedByTarget_IsFlagged_FixUsesProcessLockOnBothSides()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static void Worker(object gate, int id)
                 {
                     lock (gate)
@@ -31,19 +32,15 @@ public class MP0007_InProcessSynchronizerTests
                         Console.WriteLine(id);
                     }
                 }
-
-                public static void Main()
-                {
-                    var gate = new object();
-                    var p = new ChildProcess(() => Worker({|#0:gate|}, 1));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """;
-        var fixedSource = Usings + """
-            public static class Program
-            {
+                """,
+            main: """
+                var gate = new object();
+                var p = new ChildProcess(() => Worker({|#0:gate|}, 1));
+                p.Start();
+                p.Join();
+                """);
+        var fixedSource = ChildProgram(
+            members: """
                 static void Worker(ProcessLock gate, int id)
                 {
                     using (gate.Hold())
@@ -51,16 +48,13 @@ public class MP0007_InProcessSynchronizerTests
                         Console.WriteLine(id);
                     }
                 }
-
-                public static void Main()
-                {
-                    var gate = new ProcessLock();
-                    var p = new ChildProcess(() => Worker(gate, 1));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """;
+                """,
+            main: """
+                var gate = new ProcessLock();
+                var p = new ChildProcess(() => Worker(gate, 1));
+                p.Start();
+                p.Join();
+                """);
         await Verify.VerifyCodeFixAsync(source, fixedSource, InProcessSynchronizerFixer.EquivalenceKey,
             Expected(0, "gate", "an object used in a lock statement"));
     }
@@ -68,42 +62,34 @@ public class MP0007_InProcessSynchronizerTests
     [Fact]
     public async Task LockObjectLockedByParent_IsFlagged_FixChangesLocalAndLocks()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static void Worker(object token) => Console.WriteLine(token);
-
-                public static void Main()
+                """,
+            main: """
+                object sync = new object();
+                var p = new ChildProcess(() => Worker({|#0:sync|}));
+                p.Start();
+                lock (sync)
                 {
-                    object sync = new object();
-                    var p = new ChildProcess(() => Worker({|#0:sync|}));
-                    p.Start();
-                    lock (sync)
-                    {
-                        Console.WriteLine("parent");
-                    }
-                    p.Join();
+                    Console.WriteLine("parent");
                 }
-            }
-            """;
-        var fixedSource = Usings + """
-            public static class Program
-            {
+                p.Join();
+                """);
+        var fixedSource = ChildProgram(
+            members: """
                 static void Worker(object token) => Console.WriteLine(token);
-
-                public static void Main()
+                """,
+            main: """
+                ProcessLock sync = new ProcessLock();
+                var p = new ChildProcess(() => Worker(sync));
+                p.Start();
+                using (sync.Hold())
                 {
-                    ProcessLock sync = new ProcessLock();
-                    var p = new ChildProcess(() => Worker(sync));
-                    p.Start();
-                    using (sync.Hold())
-                    {
-                        Console.WriteLine("parent");
-                    }
-                    p.Join();
+                    Console.WriteLine("parent");
                 }
-            }
-            """;
+                p.Join();
+                """);
         await Verify.VerifyCodeFixAsync(source, fixedSource, InProcessSynchronizerFixer.EquivalenceKey,
             Expected(0, "sync", "an object used in a lock statement"));
     }
@@ -111,42 +97,34 @@ public class MP0007_InProcessSynchronizerTests
     [Fact]
     public async Task FixAll_SharedLockPassedToSeveralChildren()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static void Worker(object gate, int id)
                 {
                     lock (gate) { Console.WriteLine(id); }
                 }
-
-                public static void Main()
-                {
-                    var gate = new object();
-                    var a = new ChildProcess(() => Worker({|#0:gate|}, 1));
-                    var b = new ChildProcess(() => Worker({|#1:gate|}, 2));
-                    a.Start(); b.Start();
-                    a.Join(); b.Join();
-                }
-            }
-            """;
-        var fixedSource = Usings + """
-            public static class Program
-            {
+                """,
+            main: """
+                var gate = new object();
+                var a = new ChildProcess(() => Worker({|#0:gate|}, 1));
+                var b = new ChildProcess(() => Worker({|#1:gate|}, 2));
+                a.Start(); b.Start();
+                a.Join(); b.Join();
+                """);
+        var fixedSource = ChildProgram(
+            members: """
                 static void Worker(ProcessLock gate, int id)
                 {
                     using (gate.Hold()) { Console.WriteLine(id); }
                 }
-
-                public static void Main()
-                {
-                    var gate = new ProcessLock();
-                    var a = new ChildProcess(() => Worker(gate, 1));
-                    var b = new ChildProcess(() => Worker(gate, 2));
-                    a.Start(); b.Start();
-                    a.Join(); b.Join();
-                }
-            }
-            """;
+                """,
+            main: """
+                var gate = new ProcessLock();
+                var a = new ChildProcess(() => Worker(gate, 1));
+                var b = new ChildProcess(() => Worker(gate, 2));
+                a.Start(); b.Start();
+                a.Join(); b.Join();
+                """);
         await Verify.VerifyFixAllAsync(source, fixedSource, InProcessSynchronizerFixer.EquivalenceKey,
             Expected(0, "gate", "an object used in a lock statement"),
             Expected(1, "gate", "an object used in a lock statement"));
@@ -155,40 +133,32 @@ public class MP0007_InProcessSynchronizerTests
     [Fact]
     public async Task ThreadingLock_IsFlagged_FixUsesProcessLock()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static void Worker(Lock gate)
                 {
                     lock (gate) { Console.WriteLine("child"); }
                 }
-
-                public static void Main()
-                {
-                    Lock gate = new();
-                    var p = new ChildProcess(() => Worker({|#0:gate|}));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """;
-        var fixedSource = Usings + """
-            public static class Program
-            {
+                """,
+            main: """
+                Lock gate = new();
+                var p = new ChildProcess(() => Worker({|#0:gate|}));
+                p.Start();
+                p.Join();
+                """);
+        var fixedSource = ChildProgram(
+            members: """
                 static void Worker(ProcessLock gate)
                 {
                     using (gate.Hold()) { Console.WriteLine("child"); }
                 }
-
-                public static void Main()
-                {
-                    ProcessLock gate = new ProcessLock();
-                    var p = new ChildProcess(() => Worker(gate));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """;
+                """,
+            main: """
+                ProcessLock gate = new ProcessLock();
+                var p = new ChildProcess(() => Worker(gate));
+                p.Start();
+                p.Join();
+                """);
         await Verify.VerifyCodeFixAsync(source, fixedSource, InProcessSynchronizerFixer.EquivalenceKey,
             Expected(0, "gate", "System.Threading.Lock"));
     }
@@ -196,20 +166,16 @@ public class MP0007_InProcessSynchronizerTests
     [Fact]
     public async Task PublicTarget_ParameterCannotChange_NoFix()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 public static void Worker(object gate) { lock (gate) { } }
-
-                public static void Main()
-                {
-                    var gate = new object();
-                    var p = new ChildProcess(() => Worker({|#0:gate|}));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """;
+                """,
+            main: """
+                var gate = new object();
+                var p = new ChildProcess(() => Worker({|#0:gate|}));
+                p.Start();
+                p.Join();
+                """);
         await Verify.VerifyCodeFixAsync(source, source, InProcessSynchronizerFixer.EquivalenceKey,
             Expected(0, "gate", "an object used in a lock statement"));
     }
@@ -242,9 +208,8 @@ public class MP0007_InProcessSynchronizerTests
     [Fact]
     public async Task MonitorLockedField_IsFlagged_WithoutFix()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static readonly object Sync = new();
 
                 static void Worker(object sync)
@@ -252,15 +217,12 @@ public class MP0007_InProcessSynchronizerTests
                     Monitor.Enter(sync);
                     try { Console.WriteLine("x"); } finally { Monitor.Exit(sync); }
                 }
-
-                public static void Main()
-                {
-                    var p = new ChildProcess(() => Worker({|#0:Sync|}));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """;
+                """,
+            main: """
+                var p = new ChildProcess(() => Worker({|#0:Sync|}));
+                p.Start();
+                p.Join();
+                """);
         await Verify.VerifyCodeFixAsync(source, source, InProcessSynchronizerFixer.EquivalenceKey,
             Expected(0, "Sync", "an object locked with Monitor"));
     }
@@ -268,44 +230,36 @@ public class MP0007_InProcessSynchronizerTests
     [Fact]
     public async Task LockedStaticField_IsFlagged()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static readonly object Gate = new();
 
                 static void Worker(object gate) => Console.WriteLine(gate);
 
                 static void Touch() { lock (Gate) { } }
-
-                public static void Main()
-                {
-                    var p = new ChildProcess(() => Worker({|#0:Gate|}));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """;
+                """,
+            main: """
+                var p = new ChildProcess(() => Worker({|#0:Gate|}));
+                p.Start();
+                p.Join();
+                """);
         await Verify.VerifyAnalyzerAsync(source, Expected(0, "Gate", "an object used in a lock statement"));
     }
 
     [Fact]
     public async Task LockObjectAlsoUsedOtherwise_IsFlagged_WithoutFix()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static void Worker(object gate) { lock (gate) { } }
-
-                public static void Main()
-                {
-                    var gate = new object();
-                    Console.WriteLine(gate.GetHashCode());
-                    var p = new ChildProcess(() => Worker({|#0:gate|}));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """;
+                """,
+            main: """
+                var gate = new object();
+                Console.WriteLine(gate.GetHashCode());
+                var p = new ChildProcess(() => Worker({|#0:gate|}));
+                p.Start();
+                p.Join();
+                """);
         await Verify.VerifyCodeFixAsync(source, source, InProcessSynchronizerFixer.EquivalenceKey,
             Expected(0, "gate", "an object used in a lock statement"));
     }
@@ -313,81 +267,65 @@ public class MP0007_InProcessSynchronizerTests
     [Fact]
     public async Task ProcessLock_IsNotFlagged()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static void Worker(ProcessLock gate) { using (gate.Hold()) { } }
-
-                public static void Main()
-                {
-                    var gate = new ProcessLock();
-                    var p = new ChildProcess(() => Worker(gate));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """;
+                """,
+            main: """
+                var gate = new ProcessLock();
+                var p = new ChildProcess(() => Worker(gate));
+                p.Start();
+                p.Join();
+                """);
         await Verify.VerifyAnalyzerAsync(source);
     }
 
     [Fact]
     public async Task NamedMutex_IsNotFlagged()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static void Worker(string name) { using var m = Mutex.OpenExisting(name); }
-
-                public static void Main()
-                {
-                    var mutex = new Mutex(false, "Global\\tickets");
-                    var p = new ChildProcess(() => Worker("Global\\tickets"));
-                    p.Start();
-                    p.Join();
-                    mutex.Dispose();
-                }
-            }
-            """;
+                """,
+            main: """
+                var mutex = new Mutex(false, "Global\\tickets");
+                var p = new ChildProcess(() => Worker("Global\\tickets"));
+                p.Start();
+                p.Join();
+                mutex.Dispose();
+                """);
         await Verify.VerifyAnalyzerAsync(source);
     }
 
     [Fact]
     public async Task PlainObjectNeverLocked_IsNotFlagged()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static void Worker(object payload) => Console.WriteLine(payload);
-
-                public static void Main()
-                {
-                    var payload = new object();
-                    var p = new ChildProcess(() => Worker(payload));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """;
+                """,
+            main: """
+                var payload = new object();
+                var p = new ChildProcess(() => Worker(payload));
+                p.Start();
+                p.Join();
+                """);
         await Verify.VerifyAnalyzerAsync(source);
     }
 
     [Fact]
     public async Task LockUsedOnlyInsideParent_NotPassed_IsNotFlagged()
     {
-        var source = Usings + """
-            public static class Program
-            {
+        var source = ChildProgram(
+            members: """
                 static void Worker(int id) => Console.WriteLine(id);
-
-                public static void Main()
-                {
-                    var gate = new object();
-                    var p = new ChildProcess(() => Worker(1));
-                    lock (gate) { p.Start(); }
-                    p.Join();
-                }
-            }
-            """;
+                """,
+            main: """
+                var gate = new object();
+                var p = new ChildProcess(() => Worker(1));
+                lock (gate) { p.Start(); }
+                p.Join();
+                """);
         await Verify.VerifyAnalyzerAsync(source);
     }
 

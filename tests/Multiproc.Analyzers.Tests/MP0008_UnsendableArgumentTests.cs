@@ -157,6 +157,16 @@ public class MP0008_UnsendableArgumentTests
     }
 
     [Fact]
+    public async Task PipeEnds_AreNotFlagged()
+    {
+        var source = Program(
+            "PipeEnd<string> end, PipeEnd<int[]> other",
+            "pipe.Right, pipe2.Left",
+            setup: "var pipe = ProcessPipe.Create<string>(); var pipe2 = ProcessPipe.Create<int[]>(duplex: false);");
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task RoundTrippableUserTypes_AreNotFlagged()
     {
         var source = Program(

@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.Testing;
-using Multiproc.CodeFixes;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer,Multiproc.Analyzers.Tests.Verifiers.MP0010Rule, Multiproc.CodeFixes.TerminatedNotJoinedFixer>;
 
 namespace Multiproc.Analyzers.Tests;

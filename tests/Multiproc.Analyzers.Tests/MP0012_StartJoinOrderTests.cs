@@ -4,18 +4,17 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0012_StartJoinOrderTests
 {
-    private const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\nusing System.Collections.Generic;\nusing Multiproc;\n";
+    private static string Wrap(string body) => ProcessSources.InMethod(body);
 
-    private static string Wrap(string body) => Usings + @"
-public static class Work { public static void Run(int n) { } }
+    /// <summary>The diagnostic at location 0: <paramref name="process"/> started again where it was already started.</summary>
+    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult StartedAgain(string process) =>
+        Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
+            .WithArguments(process, "Start", "again on a path where it was already started");
 
-public class C
-{
-    public void M(bool flag)
-    {
-" + body + @"
-    }
-}";
+    /// <summary>The diagnostic at location 0: <paramref name="process"/> joined (<paramref name="join"/>) where it was not started.</summary>
+    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult JoinedBeforeStart(string process, string join = "Join") =>
+        Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
+            .WithArguments(process, join, "on a path where it was not started");
 
     [Fact]
     public async Task StartTwiceIsFlagged()
@@ -25,8 +24,7 @@ public class C
         p.Start();
         {|#0:p.Start()|};
         p.Join();"),
-            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
-                .WithArguments("p", "Start", "again on a path where it was already started"));
+            StartedAgain("p"));
     }
 
     [Fact]
@@ -38,8 +36,7 @@ public class C
         {
             {|#0:p.Start()|};
         }"),
-            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
-                .WithArguments("p", "Start", "again on a path where it was already started"));
+            StartedAgain("p"));
     }
 
     [Fact]
@@ -51,8 +48,7 @@ public class C
             p.Start();
         {|#0:p.Start()|};
         p.Join();"),
-            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
-                .WithArguments("p", "Start", "again on a path where it was already started"));
+            StartedAgain("p"));
     }
 
     [Fact]
@@ -62,8 +58,7 @@ public class C
         var p = new ChildProcess(() => Work.Run(1));
         {|#0:p.Join()|};
         p.Start();"),
-            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
-                .WithArguments("p", "Join", "on a path where it was not started"));
+            JoinedBeforeStart("p", "Join"));
     }
 
     [Fact]
@@ -74,14 +69,13 @@ public class C
         if (flag)
             p.Start();
         {|#0:p.Join(TimeSpan.FromSeconds(1))|};"),
-            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
-                .WithArguments("p", "Join", "on a path where it was not started"));
+            JoinedBeforeStart("p", "Join"));
     }
 
     [Fact]
     public async Task StartTwiceOnParameterIsFlagged()
     {
-        await Verify.VerifyAnalyzerAsync(Usings + @"
+        await Verify.VerifyAnalyzerAsync(ProcessSources.Usings + @"
 public class C
 {
     public void M(ChildProcess p)
@@ -90,8 +84,7 @@ public class C
         {|#0:p.Start()|};
     }
 }",
-            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
-                .WithArguments("p", "Start", "again on a path where it was already started"));
+            StartedAgain("p"));
     }
 
     [Fact]
@@ -193,8 +186,7 @@ public class C
         Func<int, int> square = x => x * x;
         run();
         Console.WriteLine(square(2));"),
-            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
-                .WithArguments("p", "Start", "again on a path where it was already started"));
+            StartedAgain("p"));
     }
 
     [Fact]
@@ -209,7 +201,6 @@ public class C
             {|#0:p.Start()|};
             p.Join();
         }"),
-            Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
-                .WithArguments("p", "Start", "again on a path where it was already started"));
+            StartedAgain("p"));
     }
 }

@@ -35,11 +35,7 @@ public class MP0013_DaemonStartsChildrenTests
     [Fact]
     public async Task DaemonWhoseTargetStartsChild_IsFlagged()
     {
-        var source = Program("""
-                    var d = {|#0:new ChildProcess(() => Spawner()) { Daemon = true }|};
-                    d.Start();
-                    d.Join();
-            """);
+        var source = Program(ProcessSources.StartedAndJoined("d", "{|#0:new ChildProcess(() => Spawner()) { Daemon = true }|}"));
         await Verify.VerifyAnalyzerAsync(source,
             Verify.Diagnostic(Descriptors.MP0013_DaemonStartsChildren).WithLocation(0).WithArguments("d", "Spawner"));
     }
@@ -60,33 +56,21 @@ public class MP0013_DaemonStartsChildrenTests
     [Fact]
     public async Task NonDaemonWhoseTargetStartsChild_IsNotFlagged()
     {
-        var source = Program("""
-                    var p = new ChildProcess(() => Spawner());
-                    p.Start();
-                    p.Join();
-            """);
+        var source = Program(ProcessSources.StartedAndJoined("p", "new ChildProcess(() => Spawner())"));
         await Verify.VerifyAnalyzerAsync(source);
     }
 
     [Fact]
     public async Task DaemonFalse_IsNotFlagged()
     {
-        var source = Program("""
-                    var p = new ChildProcess(() => Spawner()) { Daemon = false };
-                    p.Start();
-                    p.Join();
-            """);
+        var source = Program(ProcessSources.StartedAndJoined("p", "new ChildProcess(() => Spawner()) { Daemon = false }"));
         await Verify.VerifyAnalyzerAsync(source);
     }
 
     [Fact]
     public async Task DaemonWhoseTargetStartsNothing_IsNotFlagged()
     {
-        var source = Program("""
-                    var d = new ChildProcess(() => Quiet()) { Daemon = true };
-                    d.Start();
-                    d.Join();
-            """);
+        var source = Program(ProcessSources.StartedAndJoined("d", "new ChildProcess(() => Quiet()) { Daemon = true }"));
         await Verify.VerifyAnalyzerAsync(source);
     }
 

@@ -1,4 +1,3 @@
-using Microsoft.CodeAnalysis.Testing;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.MultiprocAnalyzer>;
 
 namespace Multiproc.Analyzers.Tests;

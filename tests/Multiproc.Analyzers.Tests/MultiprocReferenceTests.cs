@@ -1,7 +1,3 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Multiproc.Analyzers.Tests.Verifiers;
-
 namespace Multiproc.Analyzers.Tests;
 
 /// <summary>

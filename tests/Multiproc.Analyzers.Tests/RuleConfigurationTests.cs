@@ -1,6 +1,3 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-
 namespace Multiproc.Analyzers.Tests;
 
 /// <summary>When MultiprocAnalyzer may skip a rule's work: only when the rule is off in every tree.</summary>

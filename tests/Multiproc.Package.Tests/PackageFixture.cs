@@ -25,7 +25,14 @@ public sealed class PackageFixture : IDisposable
         var (code, output) = Run(RepoRoot, "dotnet", "pack", Path.Combine(RepoRoot, "src", "Runtime", "Multiproc.csproj"), "-c", "Release", "-o", Feed, "--nologo");
         if (code != 0) throw new InvalidOperationException("dotnet pack failed:\n" + output);
         Nupkg = Directory.GetFiles(Feed, "Multiproc.*.nupkg").Single();
+        // Multiproc.Redis, packed beside it (in a folder of its own, so the feed above holds Multiproc alone).
+        (code, output) = Run(RepoRoot, "dotnet", "pack", Path.Combine(RepoRoot, "src", "Redis", "Multiproc.Redis.csproj"), "-c", "Release", "-o", RedisFeed, "--nologo");
+        if (code != 0) throw new InvalidOperationException("dotnet pack of Multiproc.Redis failed:\n" + output);
+        RedisNupkg = Directory.GetFiles(RedisFeed, "Multiproc.Redis.*.nupkg").Single();
     }
+
+    public string RedisFeed => Path.Combine(Root, "redis-feed");
+    public string RedisNupkg { get; }
 
     /// <summary>A new console project that references Multiproc from the feed.</summary>
     public string NewConsoleProject(string name, IDictionary<string, string> sources)

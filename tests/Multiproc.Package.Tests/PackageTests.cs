@@ -18,6 +18,21 @@ public class PackageTests(PackageFixture package)
     }
 
     [Fact]
+    public void The_redis_package_holds_its_assembly_and_depends_on_Multiproc_and_StackExchange_Redis()
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package.RedisNupkg);
+        var entries = zip.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains("lib/net8.0/Multiproc.Redis.dll", entries);
+        Assert.Contains("lib/net8.0/Multiproc.Redis.xml", entries);
+        Assert.DoesNotContain(entries, e => e.EndsWith("/Multiproc.dll", StringComparison.Ordinal));
+        var nuspec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+        using var reader = new StreamReader(nuspec.Open());
+        var text = reader.ReadToEnd();
+        Assert.Contains("id=\"Multiproc\"", text);
+        Assert.Contains("id=\"StackExchange.Redis\"", text);
+    }
+
+    [Fact]
     public void The_runtime_in_the_package_is_precompiled_ReadyToRun()
     {
         // Every child is a fresh runtime: Multiproc.dll ships precompiled so that children do not JIT it again.

@@ -76,6 +76,41 @@ public static class Scenarios
                 p.Join();
                 return 0;
             }
+            case "churn":
+            {
+                // Creates, uses and disposes N primitives of each kind with one of each kept live, then lists
+                // the run directory: only the live ones' files must be left.
+                var n = int.Parse(args[0]);
+                using var liveLock = new ProcessLock();
+                using var liveQueue = new ProcessQueue<int>();
+                using var liveJoinable = new JoinableQueue<int>();
+                liveQueue.Put(1);
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                for (var i = 0; i < n; i++)
+                {
+                    using (var lk = new ProcessLock())
+                    using (lk.Hold()) { }
+                    using (var q = new ProcessQueue<int>())
+                    {
+                        q.Put(i);
+                        if (q.Get() != i) throw new InvalidOperationException("queue lost an item");
+                    }
+                    using (var j = new JoinableQueue<int>())
+                    {
+                        j.Put(i);
+                        j.Get();
+                        j.TaskDone();
+                        j.Join();
+                    }
+                }
+                var seconds = sw.Elapsed.TotalSeconds;
+                var baseDir = Directory.GetDirectories(Environment.GetEnvironmentVariable("MULTIPROC_SHM_ROOT")!).Single();
+                var run = Directory.GetDirectories(baseDir).Single();
+                var files = Directory.GetFiles(run).Select(Path.GetFileName).Where(f => !f!.StartsWith('.')).OrderBy(f => f).ToArray();
+                Console.WriteLine($"churn {n} files={files.Length} seconds={seconds:F1}");
+                foreach (var f in files) Console.WriteLine(f);
+                return 0;
+            }
             default:
                 Console.Error.WriteLine("unknown scenario " + name);
                 return 2;

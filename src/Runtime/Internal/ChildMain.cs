@@ -111,6 +111,8 @@ internal static class ChildMain
             code = 1;
         }
         Children.OnExit();
+        // What the child never disposed: the last user removes it now, not when the run ends.
+        SharedSegment.ReleaseAllAtExit();
         StartTrace.Write();
         // Console.Out and Console.Error write through (AutoFlush), so nothing is pending here; touching
         // them would only initialize the console in a child that never printed.

@@ -23,7 +23,14 @@ internal static class ItemCodec<T>
         : !RuntimeHelpers.IsReferenceOrContainsReferences<T>() ? Kind.Raw
         : Kind.Json;
 
-    private static readonly string? DeclaredUnsendable = TargetCall.Unsendable(typeof(T));
+    /// <summary>
+    /// Why <typeparamref name="T"/> cannot be sent, or null; in a class of its own so that a process that only reads
+    /// items (a pool worker) does not load the types the check names (sockets, pipes, processes).
+    /// </summary>
+    private static class Declared
+    {
+        public static readonly string? Unsendable = TargetCall.Unsendable(typeof(T));
+    }
     private static JsonTypeInfo<T>? _typeInfo;
 
     [ThreadStatic] private static byte[]? _scratch;
@@ -34,13 +41,19 @@ internal static class ItemCodec<T>
 
     public static readonly ItemDecoder<T> Decoder = Decode;
 
+    /// <summary>True when items are their raw bytes of a fixed size (no references): a run of items is one block copy.</summary>
+    public static bool IsRaw => Mode == Kind.Raw;
+
+    /// <summary>Decodes one item (what <see cref="Encode"/> wrote, with its flags).</summary>
+    public static T DecodeItem(ReadOnlySpan<byte> data, int flags) => Decode(data, null, flags);
+
     /// <summary>Encodes <paramref name="item"/>; the span is valid until the next call on this thread.</summary>
     /// <exception cref="ArgumentException">The item cannot be sent to another process; the message names its type.</exception>
     [MethodImpl(Jit.HotPath)]
     public static ReadOnlySpan<byte> Encode(T item, out int flags)
     {
         flags = 0;
-        if (DeclaredUnsendable is { } why) throw Unsendable(typeof(T), why, null);
+        if (Declared.Unsendable is { } why) throw Unsendable(typeof(T), why, null);
         if (Mode == Kind.Raw)
         {
             var size = Unsafe.SizeOf<T>();
@@ -93,7 +106,7 @@ internal static class ItemCodec<T>
     }
 
     private static ArgumentException Unsendable(Type t, string why, Exception? inner) =>
-        new($"Cannot put an item of type {t.Name} on a queue: {t.Name} {why}. Nothing was enqueued.", "item", inner);
+        new($"Cannot send an item of type {t.Name} to another process (queue or pipe): {t.Name} {why}. Nothing was sent.", "item", inner);
 
     private static byte[] Scratch(int size)
     {

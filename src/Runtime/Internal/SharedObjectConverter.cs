@@ -8,7 +8,74 @@ namespace Multiproc.Internal;
 internal interface ISharedObject
 {
     /// <summary>What another process of the run needs to attach (segment names; no type names).</summary>
+    /// <exception cref="ObjectDisposedException">The primitive was disposed.</exception>
     string Handle { get; }
+
+    /// <summary>
+    /// The segments a handle in flight keeps alive (see <see cref="SharedSegment"/>): by default every segment
+    /// name in <see cref="Handle"/>, which is right for any primitive whose handle names its segments.
+    /// </summary>
+    IEnumerable<string> SegmentNames => SharedSegment.NamesIn(Handle);
+}
+
+/// <summary>
+/// The primitives serialized on this thread while a target's arguments are built (<see cref="ChildProcess.Start"/>):
+/// the parent holds their segments for the child. Primitives the round-trip check attaches are let go at the end.
+/// </summary>
+internal sealed class SendScope : IDisposable
+{
+    [ThreadStatic] private static SendScope? _current;
+    private readonly SendScope? _outer;
+    private readonly List<IDisposable> _checkAttached = new();
+
+    private SendScope()
+    {
+        _outer = _current;
+        _current = this;
+    }
+
+    public static SendScope? Current => _current;
+
+    /// <summary>Primitives written as handles so far.</summary>
+    public List<ISharedObject> Sent { get; } = new();
+
+    /// <summary>True while a serialized argument is read back to check that it round-trips.</summary>
+    public bool Checking { get; set; }
+
+    public static SendScope Begin() => new();
+
+    /// <summary>A primitive attached by the round-trip check; disposed with the scope.</summary>
+    public void AttachedByCheck(object o)
+    {
+        if (o is IDisposable d) _checkAttached.Add(d);
+    }
+
+    /// <summary>Takes a share in every segment of the primitives sent (each once).</summary>
+    public List<SegmentHold> TakeHolds()
+    {
+        if (Sent.Count == 0) return [];
+        var holds = new List<SegmentHold>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var s in Sent)
+                foreach (var n in s.SegmentNames)
+                    if (names.Add(n)) holds.Add(SegmentHold.Take(n));
+        }
+        catch
+        {
+            foreach (var h in holds) h.Dispose();
+            throw;
+        }
+        return holds;
+    }
+
+    public void Dispose()
+    {
+        _current = _outer;
+        foreach (var d in _checkAttached) d.Dispose();
+        _checkAttached.Clear();
+    }
 }
 
 /// <summary>
@@ -29,10 +96,16 @@ internal sealed class SharedObjectConverterFactory : JsonConverterFactory
         {
             if (reader.TokenType == JsonTokenType.Null) return null!;
             var handle = reader.GetString() ?? throw new JsonException($"Expected a handle for {typeof(T).Name}.");
-            return (T)SharedObjects.Attach(typeof(T), handle);
+            var o = (T)SharedObjects.Attach(typeof(T), handle);
+            if (SendScope.Current is { Checking: true } scope) scope.AttachedByCheck(o);
+            return o;
         }
 
-        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(value.Handle);
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
+        {
+            writer.WriteStringValue(value.Handle);
+            if (SendScope.Current is { Checking: false } scope) scope.Sent.Add(value);
+        }
     }
 }
 
@@ -54,6 +127,6 @@ internal static class SharedObjects
                 AttachMethods[type] = m;
             }
         }
-        return m.Invoke(null, [handle])!;
+        return m.Invoke(null, BindingFlags.DoNotWrapExceptions, null, [handle], null)!; // a gone segment's ObjectDisposedException as is
     }
 }

@@ -63,6 +63,7 @@ internal sealed unsafe class SharedRing : IDisposable
     private readonly string _name;
     private readonly int _maxSize;
     private int _disposed;
+    private CancellationTokenSource? _disposing;
 
     // Mapped rings, used only while holding the corresponding lock.
     private SharedSegment? _writeSeg;
@@ -91,12 +92,13 @@ internal sealed unsafe class SharedRing : IDisposable
     }
 
     public string Handle => _name;
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
     public int MaxSize => _maxSize;
     public bool Joinable => *(int*)(_h + OffConfig + 12) != 0;
 
     public static SharedRing Create(int maxSize, bool joinable)
     {
-        var header = SharedSegment.Create("queue", HeaderSize);
+        var header = SharedSegment.Create(Kind, HeaderSize);
         var h = header.Pointer;
         *(int*)(h + OffConfig + 8) = Math.Max(0, maxSize);
         *(int*)(h + OffConfig + 12) = joinable ? 1 : 0;
@@ -118,6 +120,78 @@ internal sealed unsafe class SharedRing : IDisposable
             throw new InvalidOperationException($"'{handle}' is not a Multiproc queue.");
         }
         return new SharedRing(header);
+    }
+
+    /// <summary>The kind of a queue's header segment (its handle is <c>queue-random</c>).</summary>
+    public const string Kind = "queue";
+
+    /// <summary>
+    /// The last user of a queue let its header go: removes its ring generations (from the read ring along the
+    /// <c>next</c> links, and one a writer may have created and not linked before it died) and the files of the
+    /// large items still in them. No other process has the queue attached.
+    /// </summary>
+    internal static void RemoveParts(string name, IntPtr pointer, long length)
+    {
+        var h = (byte*)pointer;
+        if (length < HeaderSize || Volatile.Read(ref *(long*)(h + OffConfig)) != Magic) return;
+        var dir = RunDirectory.Current;
+        var gen = Math.Max(1, *(long*)(h + OffReadGen));
+        var last = Math.Max(gen, *(long*)(h + OffWriteGen));
+        var journal = h + OffPutJournal;
+        for (var rings = 0; gen > 0 && rings < 64; rings++)
+        {
+            SharedSegment seg;
+            try
+            {
+                seg = SharedSegment.OpenPart(RingName(name, gen));
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            long next;
+            try
+            {
+                var r = seg.Pointer;
+                next = Volatile.Read(ref *(long*)(r + RNext));
+                var cap = *(long*)(r + RCapacity);
+                var head = *(long*)(r + RHead);
+                var tail = *(long*)(r + RTail);
+                // A producer that died with its put journaled but not applied: its record is there all the same.
+                if (*(int*)journal != 0 && *(long*)(journal + 8) == gen) tail = Math.Max(tail, *(long*)(journal + 16));
+                if (cap > 0 && (cap & (cap - 1)) == 0 && cap <= seg.Length - RingHeaderSize && tail - head >= 0 && tail - head <= cap)
+                    RemoveItemFiles(name, dir, r + RingHeaderSize, cap, head, tail);
+            }
+            finally
+            {
+                seg.Dispose();
+            }
+            LinuxNative.unlink(Path.Combine(dir, RingName(name, gen)));
+            last = Math.Max(last, gen);
+            if (next <= gen) break;
+            gen = next;
+        }
+        LinuxNative.unlink(Path.Combine(dir, RingName(name, last + 1)));
+    }
+
+    /// <summary>Removes the files of the large items recorded between <paramref name="head"/> and <paramref name="tail"/>.</summary>
+    private static void RemoveItemFiles(string name, string dir, byte* data, long cap, long head, long tail)
+    {
+        var mask = cap - 1;
+        for (var pos = head; pos < tail;)
+        {
+            var at = pos & mask;
+            var length = *(int*)(data + at);
+            var flags = *(int*)(data + at + 4);
+            if (length < 0 || length > cap - 8) return;
+            if ((flags & FlagOverflow) != 0 && length <= 256)
+            {
+                var file = Encoding.ASCII.GetString(CopyOut(data, cap, (at + 8) & mask, length));
+                if (file.StartsWith(name + "-i", StringComparison.Ordinal) && file.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+                    LinuxNative.unlink(Path.Combine(dir, file));
+            }
+            pos += Align8(8 + (long)length);
+        }
     }
 
     private static string RingName(string queue, long gen) => queue + "-r" + gen.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -325,7 +399,7 @@ internal sealed unsafe class SharedRing : IDisposable
                 SharedSegment seg;
                 try
                 {
-                    seg = SharedSegment.Open(RingName(_name, gen));
+                    seg = SharedSegment.OpenPart(RingName(_name, gen));
                 }
                 catch (InvalidOperationException) when (failures++ < 3)
                 {
@@ -417,6 +491,41 @@ internal sealed unsafe class SharedRing : IDisposable
         {
             reg.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Completes when the queue may hold an item (callers try to take one and wait again when they find none),
+    /// without holding a thread: the wait goes through <see cref="FutexWaiter.WaitAsync"/>. The one who waits
+    /// counts as a sleeping consumer meanwhile, so producers wake it as they wake <see cref="Dequeue{T}"/>.
+    /// </summary>
+    public Task WaitForItemAsync(CancellationToken ct)
+    {
+        Interlocked.Increment(ref Word(OffGetWaiters));
+        Task<bool> wait;
+        try
+        {
+            var s = Volatile.Read(ref Word(OffItemSignal));
+            if (Volatile.Read(ref Long(OffPuts)) != Volatile.Read(ref Long(OffGets)))
+                wait = Task.FromResult(true);
+            else
+                wait = FutexWaiter.WaitAsync((int*)(_h + OffItemSignal), s, null, ct);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref Word(OffGetWaiters));
+            throw;
+        }
+        if (wait.IsCompleted)
+        {
+            Interlocked.Decrement(ref Word(OffGetWaiters));
+            return wait;
+        }
+        return wait.ContinueWith(static (t, s) =>
+        {
+            var self = (SharedRing)s!;
+            Interlocked.Decrement(ref self.Word(OffGetWaiters));
+            t.GetAwaiter().GetResult();
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     [MethodImpl(Jit.HotPath)]
@@ -524,7 +633,7 @@ internal sealed unsafe class SharedRing : IDisposable
         var gen = Volatile.Read(ref Long(OffReadGen));
         if (_readSeg is null || _readGen != gen)
         {
-            var seg = SharedSegment.Open(RingName(_name, gen));
+            var seg = SharedSegment.OpenPart(RingName(_name, gen));
             _readSeg?.Dispose();
             _readSeg = seg;
             _readGen = gen;
@@ -596,6 +705,79 @@ internal sealed unsafe class SharedRing : IDisposable
         }
     }
 
+    // ---------------------------------------------------------------- async waiting (the loops are in SharedRingAsync)
+
+    /// <summary>Cancelled when this ring is disposed, so that pending async waits stop reading its words first.</summary>
+    internal CancellationToken Disposing
+    {
+        get
+        {
+            var cts = Volatile.Read(ref _disposing);
+            if (cts is null)
+            {
+                var made = new CancellationTokenSource();
+                cts = Interlocked.CompareExchange(ref _disposing, made, null) ?? made;
+                if (!ReferenceEquals(cts, made)) made.Dispose();
+                if (Volatile.Read(ref _disposed) != 0) cts.Cancel();
+            }
+            return cts.Token;
+        }
+    }
+
+
+    /// <summary>One attempt to take a record, without waiting; on failure <paramref name="observedPuts"/> is what a wait must see change.</summary>
+    internal bool TryTake<T>(ItemDecoder<T> decode, out T item, out long observedPuts) => TryTakeRecord(decode, out item, out observedPuts);
+
+    /// <summary>The consumers' progress counter (a put waiting for room waits for it to change).</summary>
+    internal long GetsCount => Volatile.Read(ref Long(OffGets));
+
+    /// <summary>
+    /// Registers as a sleeper exactly as a synchronous waiter does (<c>getWaiters</c>/<c>itemSignal</c> when
+    /// <paramref name="forItem"/>, <c>putWaiters</c>/<c>spaceSignal</c> otherwise) and starts the wait; null, not
+    /// registered, when the other side made progress since <paramref name="observed"/>. Every non-null result must be
+    /// followed by <see cref="EndAsyncWait"/> once it completed.
+    /// </summary>
+    internal Task<bool>? BeginAsyncWait(bool forItem, long observed, CancellationToken ct)
+    {
+        var waiters = forItem ? OffGetWaiters : OffPutWaiters;
+        var signal = forItem ? OffItemSignal : OffSpaceSignal;
+        Interlocked.Increment(ref Word(waiters));
+        var s = Volatile.Read(ref Word(signal));
+        if (Volatile.Read(ref Long(forItem ? OffPuts : OffGets)) != observed)
+        {
+            Interlocked.Decrement(ref Word(waiters));
+            return null;
+        }
+        return FutexWaiter.WaitAsync((int*)(_h + signal), s, null, ct);
+    }
+
+    /// <summary>Ends a wait begun by <see cref="BeginAsyncWait"/> (nothing once the ring is disposed: its memory is gone).</summary>
+    internal void EndAsyncWait(bool forItem)
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        Interlocked.Decrement(ref Word(forItem ? OffGetWaiters : OffPutWaiters));
+    }
+
+    /// <summary>Like <see cref="BeginAsyncWait"/> for <see cref="Join"/>: null when every item is done already.</summary>
+    internal Task<bool>? BeginAsyncJoinWait(CancellationToken ct)
+    {
+        Interlocked.Increment(ref Word(OffJoinWaiters));
+        var d = Volatile.Read(ref Long(OffDone));
+        if (d >= Volatile.Read(ref Long(OffPuts)))
+        {
+            Interlocked.Decrement(ref Word(OffJoinWaiters));
+            return null;
+        }
+        return FutexWaiter.WaitAsync((int*)(_h + OffDone), (int)d, null, ct);
+    }
+
+    /// <summary>Ends a wait begun by <see cref="BeginAsyncJoinWait"/>.</summary>
+    internal void EndAsyncJoinWait()
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        Interlocked.Decrement(ref Word(OffJoinWaiters));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private void RedoJournal(int offset)
@@ -608,7 +790,7 @@ internal sealed unsafe class SharedRing : IDisposable
         var total = *(long*)(j + 24);
         var isPut = offset == OffPutJournal;
         var cached = isPut ? (_writeGen == gen ? _writeSeg : null) : (_readGen == gen ? _readSeg : null);
-        var seg = cached ?? SharedSegment.Open(RingName(_name, gen));
+        var seg = cached ?? SharedSegment.OpenPart(RingName(_name, gen));
         try
         {
             Volatile.Write(ref *(long*)(seg.Pointer + (isPut ? RTail : RHead)), pos);
@@ -657,6 +839,8 @@ internal sealed unsafe class SharedRing : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Pending async waits leave the futex waiter (synchronously) before the words are unmapped.
+        Volatile.Read(ref _disposing)?.Cancel();
         _writeSeg?.Dispose();
         _readSeg?.Dispose();
         _header.Dispose();

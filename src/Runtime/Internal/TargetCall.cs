@@ -21,16 +21,23 @@ internal static class TargetCall
         while (body is UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked } u) body = u.Operand;
         if (body is not MethodCallExpression call)
             throw new ArgumentException($"A ChildProcess target must be one method call, like () => Worker(x, y); got '{target.Body}'.", paramName);
-        var m = call.Method;
+        CheckMethod(call.Method, paramName);
+        return call;
+    }
+
+    /// <summary>Rejects generic and compiler-generated methods (lambdas, local functions): a child cannot find them.</summary>
+    public static void CheckMethod(MethodInfo m, string paramName)
+    {
         if (m.IsGenericMethod || m.DeclaringType is null || m.DeclaringType.ContainsGenericParameters || m.DeclaringType.IsGenericType)
             throw new ArgumentException($"The target '{m.Name}' is generic or declared in a generic type; call it through a non-generic method.", paramName);
         if (m.DeclaringType.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)) || m.Name.Contains('<'))
             throw new ArgumentException($"The target '{m.Name}' is compiler-generated (a lambda or local function); make it a named method.", paramName);
-        return call;
     }
 
     /// <summary>Evaluates the target's instance and arguments now and serializes them.</summary>
-    public static StartMessage BuildMessage(MethodCallExpression call)
+    /// <param name="call">The target call.</param>
+    /// <param name="itemIndex">A parameter that is not evaluated now (a pool function's item), or −1.</param>
+    public static StartMessage BuildMessage(MethodCallExpression call, int itemIndex = -1)
     {
         var method = call.Method;
         var parameters = method.GetParameters();
@@ -40,6 +47,7 @@ internal static class TargetCall
             var p = parameters[i];
             if (p.ParameterType.IsByRef || p.IsOut)
                 throw new ArgumentException($"Parameter '{p.Name}' of {Describe(method)} is passed by reference; a child process cannot write back to the parent.", p.Name);
+            if (i == itemIndex) continue;
             var value = Evaluate(call.Arguments[i]);
             args[i] = Serialize(value, p.ParameterType, $"argument '{p.Name}' of {Describe(method)}", p.Name);
         }
@@ -58,7 +66,7 @@ internal static class TargetCall
         };
     }
 
-    private static string Describe(MethodInfo m) => $"{m.DeclaringType?.Name}.{m.Name}";
+    internal static string Describe(MethodInfo m) => $"{m.DeclaringType?.Name}.{m.Name}";
 
     private static object? Evaluate(Expression e)
     {
@@ -89,19 +97,46 @@ internal static class TargetCall
             throw new ArgumentException($"Cannot send {what} to a child process: {actual.Name} {whyActual}.", paramName);
         if (actual == typeof(object))
             throw new ArgumentException($"Cannot send {what} to a child process: a bare object (such as one used with 'lock') would be a separate copy in the child, so it excludes nothing across processes; use a ProcessLock.", paramName);
-        if (value is ISharedObject shared) return RawTag + shared.Handle;
+        if (value is ISharedObject shared)
+        {
+            string handle;
+            try
+            {
+                handle = shared.Handle;
+            }
+            catch (ObjectDisposedException e)
+            {
+                throw new ObjectDisposedException($"Cannot send {what} to a child process: the {actual.Name} was disposed.", e);
+            }
+            SendScope.Current?.Sent.Add(shared);
+            return RawTag + handle;
+        }
         if (IsRaw(declared) && actual == declared) return RawTag + FormatRaw(value);
 
         string json;
         try
         {
             json = JsonSerializer.Serialize(value, declared, WireJson.Options);
-            var back = JsonSerializer.Deserialize(json, declared, WireJson.Options);
-            var again = JsonSerializer.Serialize(back, declared, WireJson.Options);
+            var scope = SendScope.Current;
+            if (scope is not null) scope.Checking = true;
+            string again;
+            try
+            {
+                var back = JsonSerializer.Deserialize(json, declared, WireJson.Options);
+                again = JsonSerializer.Serialize(back, declared, WireJson.Options);
+            }
+            finally
+            {
+                if (scope is not null) scope.Checking = false;
+            }
             if (again != json)
                 throw new ArgumentException(
                     $"Cannot send {what} to a child process: {actual.Name} does not round-trip through System.Text.Json (sent {Truncate(json)}, the child would get {Truncate(again)}); give it settable properties or a constructor whose parameters match them.",
                     paramName);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new ObjectDisposedException($"Cannot send {what} to a child process: it holds a disposed Multiproc primitive ({e.Message}).", e);
         }
         catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
         {
@@ -179,12 +214,21 @@ internal static class TargetCall
         if (t == typeof(CancellationToken) || t == typeof(CancellationTokenSource)) return "is a cancellation token of this process";
         if (typeof(WaitHandle).IsAssignableFrom(t) || t == typeof(SemaphoreSlim) || t == typeof(ReaderWriterLockSlim)
             || t.FullName == "System.Threading.Lock" || t == typeof(SpinLock) || t == typeof(Barrier) || t == typeof(CountdownEvent) || t == typeof(ManualResetEventSlim))
-            return "only synchronizes threads of one process (each child would get its own copy); use a ProcessLock";
+            return "only synchronizes threads of one process (each child would get its own copy); use a " + ProcessCounterpart(t);
         if (typeof(Thread).IsAssignableFrom(t) || typeof(System.Diagnostics.Process).IsAssignableFrom(t) || typeof(Socket).IsAssignableFrom(t)
             || typeof(PipeStream).IsAssignableFrom(t) || typeof(ChildProcess).IsAssignableFrom(t) || typeof(MemberInfo).IsAssignableFrom(t)
             || typeof(Assembly).IsAssignableFrom(t) || typeof(System.Runtime.InteropServices.SafeHandle).IsAssignableFrom(t))
             return "is bound to this process";
         return null;
+    }
+
+    /// <summary>The Multiproc primitive that does across processes what in-process synchronizer <paramref name="t"/> does in one.</summary>
+    internal static string ProcessCounterpart(Type t)
+    {
+        if (t == typeof(ManualResetEventSlim) || typeof(EventWaitHandle).IsAssignableFrom(t)) return nameof(ProcessEvent);
+        if (t == typeof(SemaphoreSlim) || t == typeof(Semaphore)) return nameof(ProcessSemaphore);
+        if (t == typeof(Barrier) || t == typeof(CountdownEvent)) return nameof(ProcessBarrier);
+        return nameof(ProcessLock);
     }
 
     /// <summary>In the child: binds the message to its method, instance and argument values.</summary>

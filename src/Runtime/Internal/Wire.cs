@@ -81,6 +81,12 @@ internal static class Wire
         if (n <= 0 || n > 1 << 30) throw new InvalidDataException($"Bad control message length {n}.");
         var body = new byte[n];
         if (!Platform.LinuxNative.ReadExactly(fd, body)) throw new EndOfStreamException("The control pipe closed in the middle of a message.");
+        return Decode(body);
+    }
+
+    /// <summary>Decodes the body of a frame (what follows its length).</summary>
+    public static StartMessage Decode(ReadOnlySpan<byte> body)
+    {
         // Decoded by hand over the bytes (the BinaryWriter format: little-endian ints, 7-bit-length-prefixed
         // UTF-8 strings): a BinaryReader would cost a fresh child milliseconds of start-up for a few fields.
         var r = new FrameReader(body);
@@ -100,7 +106,7 @@ internal static class Wire
     }
 
     /// <summary>Reads what <see cref="BinaryWriter"/> wrote, from a byte array.</summary>
-    private ref struct FrameReader(byte[] data)
+    private ref struct FrameReader(ReadOnlySpan<byte> data)
     {
         private readonly ReadOnlySpan<byte> _data = data;
         private int _pos;

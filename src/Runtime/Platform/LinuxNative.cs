@@ -99,6 +99,9 @@ internal static unsafe partial class LinuxNative
     [DllImport(Libc, SetLastError = true)]
     public static extern int flock(int fd, int operation);
 
+    [DllImport(Libc, SetLastError = true)]
+    public static extern int unlink([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+
     public const int PROT_READ = 1;
     public const int PROT_WRITE = 2;
     public const int MAP_SHARED = 1;

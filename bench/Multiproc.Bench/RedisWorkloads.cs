@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Multiproc.Redis;
+
+namespace Multiproc.Bench;
+
+/// <summary>
+/// redis_queue_1p1c and redis_joinable_1p1c: the queue workloads through Multiproc.Redis and one loopback
+/// redis-server, 32-byte items, batched (PutMany of 256 items per round trip, ReadBatchSize 256). There is
+/// no CPython pair; each line carries the local queue's rate of the same run (local_per_second) when that
+/// workload ran first. The server is the one of <c>--redis host:port</c>, else a redis-server started here
+/// on a free port (no persistence, data directory in a temporary folder) and stopped afterwards.
+/// </summary>
+public static class RedisWorkloads
+{
+    public const int Batch = 256;
+    private static readonly RedisQueueOptions Options = new() { ReadBatchSize = Batch };
+
+    public static void Producer(string connection, string name, int n, string payload)
+    {
+        using var q = new RedisQueue<string?>(connection, name, options: Options);
+        var batch = Enumerable.Repeat<string?>(payload, Batch).ToArray();
+        for (var i = 0; i < n; i += Batch) q.PutMany(i + Batch <= n ? batch : batch.Take(n - i));
+        q.Put(null);
+    }
+
+    public static void Consumer(string connection, string name)
+    {
+        using var q = new RedisQueue<string?>(connection, name, options: Options);
+        while (q.Get() is not null) { }
+    }
+
+    public static void JoinableConsumer(string connection, string name)
+    {
+        using var q = new RedisJoinableQueue<string?>(connection, name, options: Options);
+        while (true)
+        {
+            q.Get();
+            q.TaskDone();
+        }
+    }
+
+    public static void Queue1P1C(string connection, int n, double? localRate)
+    {
+        var payload = new string('x', 32);
+        var name = "bench-" + Guid.NewGuid().ToString("N");
+        var c = new ChildProcess(() => Consumer(connection, name));
+        var p = new ChildProcess(() => Producer(connection, name, n, payload));
+        c.Start();
+        var sw = Stopwatch.StartNew();
+        p.Start();
+        p.Join();
+        c.Join();
+        Emit("redis_queue_1p1c", n, sw.Elapsed.TotalSeconds, localRate);
+    }
+
+    public static void Joinable1P1C(string connection, int n, double? localRate)
+    {
+        var payload = new string('x', 32);
+        var name = "bench-" + Guid.NewGuid().ToString("N");
+        using var q = new RedisJoinableQueue<string?>(connection, name, options: Options);
+        var c = new ChildProcess(() => JoinableConsumer(connection, name)) { Daemon = true };
+        c.Start();
+        var batch = Enumerable.Repeat<string?>(payload, Batch).ToArray();
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < n; i += Batch) q.PutMany(i + Batch <= n ? batch : batch.Take(n - i));
+        q.Join();
+        Emit("redis_joinable_1p1c", n, sw.Elapsed.TotalSeconds, localRate);
+        c.Terminate();
+        c.Join();
+    }
+
+    private static void Emit(string workload, int n, double seconds, double? localRate)
+    {
+        var extra = new List<(string, object)> { ("payload_bytes", 32), ("batch", Batch) };
+        if (localRate is { } l)
+        {
+            extra.Add(("local_per_second", Math.Round(l, 1)));
+            extra.Add(("redis_vs_local", Math.Round(n / seconds / l, 3)));
+        }
+        global::Bench.Emit(workload, n, seconds, [.. extra]);
+    }
+
+    /// <summary>A redis-server of the benchmark's own, on a free loopback port; null when none is installed.</summary>
+    public sealed class Server : IDisposable
+    {
+        private readonly Process _process;
+        private readonly string _dir;
+
+        private Server(Process process, string dir, int port)
+        {
+            _process = process;
+            _dir = dir;
+            ConnectionString = $"127.0.0.1:{port}";
+        }
+
+        public string ConnectionString { get; }
+
+        public static Server? Start()
+        {
+            var exe = new[] { Environment.GetEnvironmentVariable("REDIS_SERVER"), "/usr/bin/redis-server", "/usr/local/bin/redis-server" }
+                .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
+            if (exe is null) return null;
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            var dir = Directory.CreateTempSubdirectory("multiproc-bench-redis-").FullName;
+            var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true };
+            foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--logfile", Path.Combine(dir, "redis.log") })
+                psi.ArgumentList.Add(a);
+            var process = Process.Start(psi)!;
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                try
+                {
+                    using var client = new TcpClient();
+                    client.Connect(IPAddress.Loopback, port);
+                    return new Server(process, dir, port);
+                }
+                catch (SocketException)
+                {
+                    Thread.Sleep(20);
+                }
+            }
+            process.Kill();
+            throw new InvalidOperationException("redis-server did not start within 30 s");
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) _process.Kill();
+            _process.WaitForExit(10_000);
+            try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        }
+    }
+}

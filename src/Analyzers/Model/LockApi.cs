@@ -1,0 +1,200 @@
+namespace Multiproc.Analyzers;
+
+/// <summary>How an acquire call tells whether it took the lock.</summary>
+internal enum AcquireCondition
+{
+    /// <summary>Returns only once the lock is held (<c>Acquire()</c>, <c>Monitor.Enter(o)</c>, <c>Wait()</c>).</summary>
+    None,
+    /// <summary>Its bool result (or the awaited bool) says whether the lock was taken.</summary>
+    Result,
+    /// <summary>A <c>ref bool</c> argument says whether the lock was taken.</summary>
+    RefArgument,
+}
+
+/// <summary>One acquire or release call of a known lock API.</summary>
+internal sealed class LockCall
+{
+    public LockCall(bool isAcquire, INamedTypeSymbol family, string releaseName, IOperation lockOperation, AcquireCondition condition, int refArgumentIndex)
+    {
+        IsAcquire = isAcquire;
+        Family = family;
+        ReleaseName = releaseName;
+        LockOperation = lockOperation;
+        Condition = condition;
+        RefArgumentIndex = refArgumentIndex;
+    }
+
+    public bool IsAcquire { get; }
+    /// <summary>The lock type (ProcessLock, Monitor, Mutex, …).</summary>
+    public INamedTypeSymbol Family { get; }
+    /// <summary>Name of the release method that matches (for a release: its own name).</summary>
+    public string ReleaseName { get; }
+    /// <summary>The lock object: the receiver, or the first argument of Monitor calls.</summary>
+    public IOperation LockOperation { get; }
+    public AcquireCondition Condition { get; }
+    public int RefArgumentIndex { get; }
+    public SymbolKey? Key => SymbolKey.From(LockOperation);
+}
+
+/// <summary>Recognizes acquire and release calls of the lock APIs MP0002 tracks.</summary>
+internal sealed class LockApi
+{
+    private readonly MultiprocTypes _types;
+
+    public LockApi(MultiprocTypes types) => _types = types;
+
+    public bool Any =>
+        _types.ProcessLock is not null || _types.Monitor is not null || _types.Mutex is not null || _types.SemaphoreSlim is not null
+        || _types.ReaderWriterLockSlim is not null || _types.SpinLock is not null || _types.ThreadingLock is not null;
+
+    /// <summary>Cheap name filter run before any symbol comparison (length and first letter before the names).</summary>
+    public static bool IsCandidateName(string name) => name.Length >= 4 && name[0] is 'A' or 'T' or 'R' or 'E' or 'W' && name switch
+    {
+        "Acquire" or "TryAcquire" or "Release" or "Enter" or "TryEnter" or "Exit" or "WaitOne" or "ReleaseMutex"
+            or "Wait" or "WaitAsync" or "EnterReadLock" or "EnterWriteLock" or "EnterUpgradeableReadLock"
+            or "TryEnterReadLock" or "TryEnterWriteLock" or "TryEnterUpgradeableReadLock"
+            or "ExitReadLock" or "ExitWriteLock" or "ExitUpgradeableReadLock" => true,
+        _ => false,
+    };
+
+    private static bool Is(ITypeSymbol? type, INamedTypeSymbol? expected) =>
+        expected is not null && SymbolEqualityComparer.Default.Equals(type, expected);
+
+    private static bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol? expected)
+    {
+        for (var t = type; t is not null && expected is not null; t = t.BaseType)
+            if (SymbolEqualityComparer.Default.Equals(t, expected)) return true;
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="invocation"/> is any method of a lock type (used by the escape check).</summary>
+    public bool IsLockTypeMethod(IInvocationOperation invocation)
+    {
+        var t = invocation.TargetMethod.ContainingType;
+        return Is(t, _types.Monitor) || Is(t, _types.ProcessLock) || Is(t, _types.SemaphoreSlim) || Is(t, _types.ReaderWriterLockSlim)
+            || Is(t, _types.SpinLock) || Is(t, _types.ThreadingLock) || Is(t, _types.WaitHandle) || Is(t, _types.Mutex);
+    }
+
+    public LockCall? Classify(IInvocationOperation invocation)
+    {
+        var m = invocation.TargetMethod;
+        var name = m.Name;
+        if (!IsCandidateName(name)) return null;
+        var type = m.ContainingType;
+        var instance = invocation.Instance;
+
+        if (Is(type, _types.ProcessLock) && instance is not null)
+        {
+            return name switch
+            {
+                "Acquire" => new LockCall(true, type, "Release", instance, AcquireCondition.None, -1),
+                "TryAcquire" => new LockCall(true, type, "Release", instance, AcquireCondition.Result, -1),
+                "Release" => new LockCall(false, type, "Release", instance, AcquireCondition.None, -1),
+                _ => null,
+            };
+        }
+
+        if (Is(type, _types.Monitor) && invocation.Arguments.Length > 0)
+        {
+            var obj = ArgumentValue(invocation, 0);
+            if (obj is null) return null;
+            var last = m.Parameters.Length - 1;
+            var refLast = last > 0 && m.Parameters[last].RefKind == RefKind.Ref;
+            return name switch
+            {
+                "Enter" => refLast
+                    ? new LockCall(true, type, "Exit", obj, AcquireCondition.RefArgument, last)
+                    : new LockCall(true, type, "Exit", obj, AcquireCondition.None, -1),
+                "TryEnter" => refLast
+                    ? new LockCall(true, type, "Exit", obj, AcquireCondition.RefArgument, last)
+                    : new LockCall(true, type, "Exit", obj, AcquireCondition.Result, -1),
+                "Exit" => new LockCall(false, type, "Exit", obj, AcquireCondition.None, -1),
+                _ => null,
+            };
+        }
+
+        if (instance is not null && _types.Mutex is not null && (Is(type, _types.WaitHandle) || Is(type, _types.Mutex))
+            && DerivesFrom(instance.Type, _types.Mutex))
+        {
+            return name switch
+            {
+                "WaitOne" => new LockCall(true, _types.Mutex, "ReleaseMutex", instance,
+                    m.Parameters.Length == 0 ? AcquireCondition.None : AcquireCondition.Result, -1),
+                "ReleaseMutex" => new LockCall(false, _types.Mutex, "ReleaseMutex", instance, AcquireCondition.None, -1),
+                _ => null,
+            };
+        }
+
+        if (Is(type, _types.SemaphoreSlim) && instance is not null)
+        {
+            return name switch
+            {
+                "Wait" => new LockCall(true, type, "Release", instance,
+                    m.ReturnsVoid ? AcquireCondition.None : AcquireCondition.Result, -1),
+                "WaitAsync" => new LockCall(true, type, "Release", instance,
+                    m.ReturnType is INamedTypeSymbol { IsGenericType: true } ? AcquireCondition.Result : AcquireCondition.None, -1),
+                "Release" => new LockCall(false, type, "Release", instance, AcquireCondition.None, -1),
+                _ => null,
+            };
+        }
+
+        if (Is(type, _types.ReaderWriterLockSlim) && instance is not null)
+        {
+            return name switch
+            {
+                "EnterReadLock" => new LockCall(true, type, "ExitReadLock", instance, AcquireCondition.None, -1),
+                "EnterWriteLock" => new LockCall(true, type, "ExitWriteLock", instance, AcquireCondition.None, -1),
+                "EnterUpgradeableReadLock" => new LockCall(true, type, "ExitUpgradeableReadLock", instance, AcquireCondition.None, -1),
+                "TryEnterReadLock" => new LockCall(true, type, "ExitReadLock", instance, AcquireCondition.Result, -1),
+                "TryEnterWriteLock" => new LockCall(true, type, "ExitWriteLock", instance, AcquireCondition.Result, -1),
+                "TryEnterUpgradeableReadLock" => new LockCall(true, type, "ExitUpgradeableReadLock", instance, AcquireCondition.Result, -1),
+                "ExitReadLock" or "ExitWriteLock" or "ExitUpgradeableReadLock" => new LockCall(false, type, name, instance, AcquireCondition.None, -1),
+                _ => null,
+            };
+        }
+
+        if (Is(type, _types.SpinLock) && instance is not null)
+        {
+            var last = m.Parameters.Length - 1;
+            return name switch
+            {
+                "Enter" or "TryEnter" when last >= 0 && m.Parameters[last].RefKind == RefKind.Ref =>
+                    new LockCall(true, type, "Exit", instance, AcquireCondition.RefArgument, last),
+                "Exit" => new LockCall(false, type, "Exit", instance, AcquireCondition.None, -1),
+                _ => null,
+            };
+        }
+
+        if (Is(type, _types.ThreadingLock) && instance is not null)
+        {
+            return name switch
+            {
+                "Enter" => new LockCall(true, type, "Exit", instance, AcquireCondition.None, -1),
+                "TryEnter" => new LockCall(true, type, "Exit", instance, AcquireCondition.Result, -1),
+                "Exit" => new LockCall(false, type, "Exit", instance, AcquireCondition.None, -1),
+                _ => null,
+            };
+        }
+
+        return null;
+    }
+
+    private static IOperation? ArgumentValue(IInvocationOperation invocation, int ordinal)
+    {
+        foreach (var a in invocation.Arguments)
+            if (a.Parameter?.Ordinal == ordinal) return a.Value;
+        return null;
+    }
+
+    public static IOperation? RefArgument(IInvocationOperation invocation, int ordinal) => ArgumentValue(invocation, ordinal);
+
+    /// <summary>Whether <paramref name="invocation"/> releases the lock <paramref name="acquire"/> took.</summary>
+    public bool IsReleaseOf(IInvocationOperation invocation, LockCall acquire, SymbolKey key)
+    {
+        if (invocation.TargetMethod.Name != acquire.ReleaseName) return false;
+        var call = Classify(invocation);
+        return call is { IsAcquire: false }
+            && SymbolEqualityComparer.Default.Equals(call.Family, acquire.Family)
+            && call.Key is { } k && k.Equals(key);
+    }
+}

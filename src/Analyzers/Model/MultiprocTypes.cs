@@ -1,0 +1,137 @@
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// The Multiproc and BCL types the rules look at, one instance per compilation (<see cref="For"/>).
+/// <see cref="HasMultiproc"/> is false when the compilation does not reference Multiproc; rules that
+/// only concern Multiproc types return early then.
+/// </summary>
+internal sealed class MultiprocTypes
+{
+    public INamedTypeSymbol? ChildProcess { get; }
+    public INamedTypeSymbol? ProcessLock { get; }
+    public INamedTypeSymbol? LockScope { get; }
+    public INamedTypeSymbol? ProcessQueue { get; }     // ProcessQueue`1 (unbound)
+    public INamedTypeSymbol? JoinableQueue { get; }    // JoinableQueue`1 (unbound)
+
+    // The BCL types are looked up on first use (see For).
+    private readonly Compilation _compilation;
+    private readonly LazyType _monitor = new("System.Threading.Monitor");
+    private readonly LazyType _mutex = new("System.Threading.Mutex");
+    private readonly LazyType _waitHandle = new("System.Threading.WaitHandle");
+    private readonly LazyType _semaphoreSlim = new("System.Threading.SemaphoreSlim");
+    private readonly LazyType _readerWriterLockSlim = new("System.Threading.ReaderWriterLockSlim");
+    private readonly LazyType _spinLock = new("System.Threading.SpinLock");
+    private readonly LazyType _threadingLock = new("System.Threading.Lock");
+    private readonly LazyType _file = new("System.IO.File");
+    private readonly LazyType _fileStream = new("System.IO.FileStream");
+    private readonly LazyType _streamReader = new("System.IO.StreamReader");
+    private readonly LazyType _streamWriter = new("System.IO.StreamWriter");
+    private readonly LazyType _jsonSerializer = new("System.Text.Json.JsonSerializer");
+    private readonly LazyType _task = new("System.Threading.Tasks.Task");
+    private readonly LazyType _expressionOfT = new("System.Linq.Expressions.Expression`1");
+
+    public INamedTypeSymbol? Monitor => _monitor.Get(_compilation);
+    public INamedTypeSymbol? Mutex => _mutex.Get(_compilation);
+    public INamedTypeSymbol? WaitHandle => _waitHandle.Get(_compilation);
+    public INamedTypeSymbol? SemaphoreSlim => _semaphoreSlim.Get(_compilation);
+    public INamedTypeSymbol? ReaderWriterLockSlim => _readerWriterLockSlim.Get(_compilation);
+    public INamedTypeSymbol? SpinLock => _spinLock.Get(_compilation);
+    public INamedTypeSymbol? ThreadingLock => _threadingLock.Get(_compilation);    // System.Threading.Lock (.NET 9+)
+    public INamedTypeSymbol? File => _file.Get(_compilation);
+    public INamedTypeSymbol? FileStream => _fileStream.Get(_compilation);
+    public INamedTypeSymbol? StreamReader => _streamReader.Get(_compilation);
+    public INamedTypeSymbol? StreamWriter => _streamWriter.Get(_compilation);
+    public INamedTypeSymbol? JsonSerializer => _jsonSerializer.Get(_compilation);
+    public INamedTypeSymbol? Task => _task.Get(_compilation);
+    public INamedTypeSymbol? ExpressionOfT => _expressionOfT.Get(_compilation);
+
+    public bool HasMultiproc => ChildProcess is not null;
+
+    private static readonly ConditionalWeakTable<Compilation, MultiprocTypes> Cache = new();
+
+    /// <summary>
+    /// The types of <paramref name="compilation"/>, shared by both analyzers. Nothing here looks a name up across the
+    /// whole compilation at compilation start: the first such lookup of a compilation loads the declarations of every
+    /// source file and the type tables of every referenced assembly. The Multiproc types come from the referenced
+    /// Multiproc assembly alone; the BCL types are looked up when a rule first needs one (by then the compiler has
+    /// loaded what it needs for its own binding).
+    /// </summary>
+    public static MultiprocTypes For(Compilation compilation) => Cache.GetValue(compilation, c => new MultiprocTypes(c));
+
+    private MultiprocTypes(Compilation compilation)
+    {
+        _compilation = compilation;
+        var multiproc = MultiprocAssembly(compilation);
+        if (multiproc is null) return;
+        ChildProcess = multiproc.GetTypeByMetadataName("Multiproc.ChildProcess");
+        ProcessLock = multiproc.GetTypeByMetadataName("Multiproc.ProcessLock");
+        LockScope = multiproc.GetTypeByMetadataName("Multiproc.LockScope");
+        ProcessQueue = multiproc.GetTypeByMetadataName("Multiproc.ProcessQueue`1");
+        JoinableQueue = multiproc.GetTypeByMetadataName("Multiproc.JoinableQueue`1");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="compilation"/> references Multiproc, asked at compilation start. The references are
+    /// looked at by file or compilation name first, which binds nothing: at compilation start nothing is bound yet, and
+    /// whoever first asks for an assembly symbol pays for binding every reference (the compiler needs that anyway, and
+    /// does it itself before any operation reaches an analyzer). Only when no reference is named so are the symbols asked.
+    /// </summary>
+    public static bool ReferencesMultiproc(Compilation compilation)
+    {
+        if (compilation.AssemblyName == "Multiproc") return true;
+        foreach (var reference in compilation.ExternalReferences)
+        {
+            switch (reference)
+            {
+                case CompilationReference { Compilation.AssemblyName: "Multiproc" }:
+                    return true;
+                case PortableExecutableReference { FilePath: { } path }
+                    when string.Equals(System.IO.Path.GetFileName(path), "Multiproc.dll", System.StringComparison.OrdinalIgnoreCase):
+                    return true;
+            }
+        }
+        return For(compilation).HasMultiproc;
+    }
+
+    /// <summary>The referenced assembly named Multiproc (or the compilation itself, when it is Multiproc).</summary>
+    private static IAssemblySymbol? MultiprocAssembly(Compilation compilation)
+    {
+        if (compilation.AssemblyName == "Multiproc") return compilation.Assembly;
+        foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+            if (assembly.Name == "Multiproc") return assembly;
+        return null;
+    }
+
+    /// <summary>A type looked up by metadata name on first use; racing threads find the same symbol.</summary>
+    private sealed class LazyType
+    {
+        private readonly string _metadataName;
+        private INamedTypeSymbol? _symbol;
+        private volatile bool _resolved;
+
+        public LazyType(string metadataName) => _metadataName = metadataName;
+
+        public INamedTypeSymbol? Get(Compilation compilation)
+        {
+            if (_resolved) return _symbol;
+            _symbol = compilation.GetTypeByMetadataName(_metadataName);
+            _resolved = true;
+            return _symbol;
+        }
+    }
+
+    public bool IsChildProcess(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, ChildProcess);
+
+    public bool IsProcessLock(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, ProcessLock);
+
+    /// <summary>A ProcessQueue&lt;T&gt; or JoinableQueue&lt;T&gt; (any T), including derived types.</summary>
+    public bool IsProcessQueue(ITypeSymbol? type)
+    {
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, ProcessQueue)) return true;
+        return false;
+    }
+
+    public bool IsJoinableQueue(ITypeSymbol? type) =>
+        type is INamedTypeSymbol t && SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, JoinableQueue);
+}

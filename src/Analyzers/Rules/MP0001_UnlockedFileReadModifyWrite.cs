@@ -1,0 +1,585 @@
+using System.Collections.Concurrent;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0001: a file read and later written back (same path) in code that runs in child processes,
+/// without one cross-process lock held from the read to the write.
+/// </summary>
+/// <remarks>
+/// Per method body: the file reads and writes are found on the ControlFlowGraph in evaluation
+/// order; a write reachable from a read of the same path makes a read-modify-write. It is protected
+/// when both sit inside one <c>using (lk.Hold())</c> / <c>using var _ = lk.Hold();</c> of a
+/// ProcessLock, or when a must-dataflow of held locks (<c>ProcessLock.Acquire/TryAcquire</c> …
+/// <c>Release</c>, <c>Mutex.WaitOne</c> … <c>ReleaseMutex</c>) shows the same acquisition held at
+/// both. Which methods run in children is only known once every body has been seen, so candidates
+/// are reported from a compilation-end action: the targets of <c>new ChildProcess(() =&gt; M(…))</c>
+/// and the methods they reach through <see cref="CallGraph"/>; option
+/// <c>multiproc.MP0001.scope = all</c> reports them wherever they are. The rule's state for one
+/// compilation, fed by <see cref="MultiprocAnalyzer"/> (which records the call graph once for MP0001,
+/// MP0009 and MP0013).
+/// </remarks>
+internal sealed class UnlockedFileReadModifyWrite
+{
+    public const string ScopeOption = "multiproc.MP0001.scope";
+    /// <summary>Property: name of a ProcessLock parameter, field or local in scope at the read, when there is one.</summary>
+    public const string LockProperty = "Lock";
+
+    private readonly MultiprocTypes _types;
+    private readonly FileTypes _fileTypes;
+    private readonly ConcurrentBag<IMethodSymbol> _targets = new();
+    private readonly ConcurrentBag<Deferred> _deferred = new();
+
+    private UnlockedFileReadModifyWrite(Compilation compilation, MultiprocTypes types)
+    {
+        _types = types;
+        _fileTypes = new FileTypes(compilation, types);
+    }
+
+    /// <summary>The rule's state for one compilation, or null when the compilation cannot read files through System.IO.File.</summary>
+    public static UnlockedFileReadModifyWrite? Create(Compilation compilation, MultiprocTypes types) =>
+        types.File is null ? null : new UnlockedFileReadModifyWrite(compilation, types);
+
+    /// <summary>A ChildProcess creation (any operation block): its target method runs in a child.</summary>
+    /// <summary>A ChildProcess creation's target invocation (<see cref="ChildTargets.GetTargetInvocation"/>): its method runs in a child.</summary>
+    public void ChildProcessCreated(IInvocationOperation target) => _targets.Add(target.TargetMethod);
+
+    /// <summary>For a per-block operation action on invocations and object creations: what file access the operation may make.</summary>
+    public FileCalls MayAccessFile(IOperation operation) => MayAccessFile(operation, _fileTypes);
+
+    /// <summary>At the end of a method's operation block in which <see cref="MayAccessFile(IOperation)"/> saw both a read and a write.</summary>
+    public void BlockEnded(OperationBlockAnalysisContext block) => CollectBodies(block, _fileTypes, _deferred);
+
+    /// <summary>
+    /// Which methods run in children is known now: only bodies where some diagnostic could be reported
+    /// (scope all, or the method or one of its local functions reachable from a target) get their graphs.
+    /// </summary>
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
+    public void CompilationEnded(CompilationAnalysisContext end, CallGraph graph)
+    {
+        if (_deferred.IsEmpty) return;
+        var reachable = graph.ReachableFrom(_targets);
+        bool AllScope(SyntaxTree? tree) => tree is not null
+            && end.Options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeOption, out var scope)
+            && string.Equals(scope?.Trim(), "all", StringComparison.OrdinalIgnoreCase);
+
+        var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
+        foreach (var body in _deferred)
+        {
+            if (!AllScope(body.Body.Syntax.SyntaxTree) && !reachable.Contains(body.Method.OriginalDefinition)
+                && !body.LocalFunctions.Exists(lf => reachable.Contains(lf.OriginalDefinition)))
+                continue;
+            AnalyzeBody(body, _fileTypes, _types, candidates, end.CancellationToken);
+        }
+
+        foreach (var (method, diagnostic) in candidates)
+        {
+            if (AllScope(diagnostic.Location.SourceTree) || reachable.Contains(method.OriginalDefinition)) end.ReportDiagnostic(diagnostic);
+        }
+    }
+
+    [Flags]
+    internal enum FileCalls { None = 0, Read = 1, Write = 2, Both = Read | Write }
+
+    /// <summary>
+    /// Whether <paramref name="operation"/> may read and/or write a file: a superset of what
+    /// <see cref="Classify"/> accepts (no argument is looked at), with no allocation.
+    /// </summary>
+    private static FileCalls MayAccessFile(IOperation operation, FileTypes ft)
+    {
+        switch (operation)
+        {
+            case IInvocationOperation inv:
+            {
+                // The name first (a string switch), the type only for the few names that match.
+                var method = inv.TargetMethod;
+                var calls = method.Name switch
+                {
+                    "ReadAllText" or "ReadAllTextAsync" or "ReadAllBytes" or "ReadAllBytesAsync" or "ReadAllLines" or "ReadAllLinesAsync"
+                        or "ReadLines" or "ReadLinesAsync" or "OpenRead" or "OpenText" => FileCalls.Read,
+                    "WriteAllText" or "WriteAllTextAsync" or "WriteAllBytes" or "WriteAllBytesAsync" or "WriteAllLines" or "WriteAllLinesAsync"
+                        or "Create" or "CreateText" or "OpenWrite" => FileCalls.Write,
+                    "Open" => FileCalls.Both,
+                    _ => FileCalls.None,
+                };
+                return calls != FileCalls.None && SymbolEqualityComparer.Default.Equals(method.ContainingType, ft.File) ? calls : FileCalls.None;
+            }
+            case IObjectCreationOperation creation:
+            {
+                var type = creation.Type;
+                if (type is null || type.Name is not ("StreamReader" or "StreamWriter" or "FileStream")) return FileCalls.None;
+                if (SymbolEqualityComparer.Default.Equals(type, ft.StreamReader)) return FileCalls.Read;
+                if (SymbolEqualityComparer.Default.Equals(type, ft.StreamWriter)) return FileCalls.Write;
+                if (SymbolEqualityComparer.Default.Equals(type, ft.FileStream)) return FileCalls.Both;
+                return FileCalls.None;
+            }
+            default:
+                return FileCalls.None;
+        }
+    }
+
+    /// <summary>A method body that may hold a read-modify-write, kept for the compilation-end action.</summary>
+    private sealed class Deferred
+    {
+        public Deferred(IMethodSymbol method, IOperation body, List<TextSpan> readSpans, List<TextSpan> writeSpans, List<IMethodSymbol> localFunctions)
+        {
+            Method = method;
+            Body = body;
+            ReadSpans = readSpans;
+            WriteSpans = writeSpans;
+            LocalFunctions = localFunctions;
+        }
+
+        public IMethodSymbol Method { get; }
+        public IOperation Body { get; }
+        public List<TextSpan> ReadSpans { get; }
+        public List<TextSpan> WriteSpans { get; }
+        public List<IMethodSymbol> LocalFunctions { get; }
+    }
+
+    private static void CollectBodies(OperationBlockAnalysisContext block, FileTypes fileTypes, ConcurrentBag<Deferred> deferred)
+    {
+        var seen = new HashSet<IOperation>();
+        foreach (var op in block.OperationBlocks)
+        {
+            var body = op;
+            while (body.Parent is not null) body = body.Parent;
+            if (!seen.Add(body) || block.OwningSymbol is not IMethodSymbol method) continue;
+            if (body is not (IMethodBodyOperation or IConstructorBodyOperation)) continue;
+            // Cheap reject before building graphs: the body must read some file.
+            var readSpans = new List<TextSpan>();
+            var writeSpans = new List<TextSpan>();
+            var accesses = new List<Access>();
+            var localFunctions = new List<IMethodSymbol>();
+            List<TextSpan>? holdSpans = null;
+            foreach (var d in body.Descendants())
+            {
+                if (d.Kind == OperationKind.LocalFunction)
+                {
+                    localFunctions.Add(((ILocalFunctionOperation)d).Symbol);
+                    continue;
+                }
+                if (d.Kind is OperationKind.Using or OperationKind.UsingDeclaration && HoldSpan(d, fileTypes) is { } hold)
+                {
+                    (holdSpans ??= new List<TextSpan>()).Add(hold);
+                    continue;
+                }
+                if (d.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation) || Classify(d, fileTypes) is not { } access) continue;
+                if (access.Read) readSpans.Add(d.Syntax.Span);
+                if (access.Write) writeSpans.Add(d.Syntax.Span);
+                accesses.Add(access);
+            }
+            // Only a read and a write of the same path can make a read-modify-write (the graph holds the same
+            // calls, or flow captures of their arguments that have no path key): else no graph is built.
+            if (readSpans.Count == 0 || !HasSamePathReadAndWrite(accesses)) continue;
+            // Every read and write inside one using (lk.Hold()): no pair can be reported (AnalyzeGraph skips a pair that
+            // shares a Hold span), so neither graph nor deferral is needed. The tutorial's compliant form.
+            if (holdSpans is not null && holdSpans.Exists(h => readSpans.TrueForAll(h.Contains) && writeSpans.TrueForAll(h.Contains))) continue;
+            deferred.Add(new Deferred(method, body, readSpans, writeSpans, localFunctions));
+        }
+    }
+
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
+    private static void AnalyzeBody(Deferred deferred, FileTypes fileTypes, MultiprocTypes types,
+        ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)> candidates, System.Threading.CancellationToken ct)
+    {
+        var body = deferred.Body;
+        var method = deferred.Method;
+        // The graph of the body, as its operation block would have had it.
+        var cfg = body switch
+        {
+            IMethodBodyOperation m => ControlFlowGraph.Create(m, ct),
+            IConstructorBodyOperation c => ControlFlowGraph.Create(c, ct),
+            _ => null,
+        };
+        if (cfg is null) return;
+        AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, ct);
+        // A lambda or local function can only hold a read-modify-write if it holds a read and a write.
+        bool WorthEntering(TextSpan span) => ContainsAny(span, deferred.ReadSpans) && ContainsAny(span, deferred.WriteSpans);
+        foreach (var nested in FlowGraph.WithNestedGraphs(cfg, WorthEntering).Skip(1))
+        {
+            // A local function is a method of its own in the call graph; a lambda runs where its container runs.
+            var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;
+            AnalyzeGraph(nested, body, owner, fileTypes, types, candidates, ct);
+        }
+    }
+
+    private static bool HasSamePathReadAndWrite(List<Access> accesses)
+    {
+        foreach (var read in accesses)
+        {
+            if (!read.Read) continue;
+            foreach (var write in accesses)
+                if (write.Write && write != read && write.Key.Equals(read.Key)) return true;
+        }
+        return false;
+    }
+
+    private static bool ContainsAny(TextSpan outer, List<TextSpan> spans)
+    {
+        foreach (var span in spans)
+            if (outer.Contains(span)) return true;
+        return false;
+    }
+
+    private sealed class FileTypes
+    {
+        public readonly INamedTypeSymbol File;
+        public readonly INamedTypeSymbol? FileStream, StreamReader, StreamWriter, Mutex, ProcessLock;
+
+        public FileTypes(Compilation compilation, MultiprocTypes types)
+        {
+            File = types.File!;
+            FileStream = types.FileStream;
+            StreamReader = types.StreamReader;
+            StreamWriter = types.StreamWriter;
+            Mutex = types.Mutex;
+            ProcessLock = types.ProcessLock;
+            _ = compilation;
+        }
+    }
+
+    private readonly struct PathKey : IEquatable<PathKey>
+    {
+        public readonly ISymbol? Symbol;
+        public readonly string? Constant;
+        public PathKey(ISymbol? symbol, string? constant) { Symbol = symbol; Constant = constant; }
+        public bool Equals(PathKey other) => SymbolEqualityComparer.Default.Equals(Symbol, other.Symbol) && Constant == other.Constant;
+        public override bool Equals(object? obj) => obj is PathKey k && Equals(k);
+        public override int GetHashCode() => (Symbol is null ? 0 : SymbolEqualityComparer.Default.GetHashCode(Symbol)) ^ (Constant?.GetHashCode() ?? 0);
+    }
+
+    private sealed class Access
+    {
+        public IOperation Operation = null!;
+        public PathKey Key;
+        public string Display = "";
+        public bool Read, Write;
+        public int Block, Index;
+        public Dictionary<ISymbol, IOperation> Held = null!;
+    }
+
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
+    private static void AnalyzeGraph(ControlFlowGraph cfg, IOperation body, IMethodSymbol method, FileTypes ft, MultiprocTypes types,
+        ConcurrentBag<(IMethodSymbol, Diagnostic)> candidates, System.Threading.CancellationToken ct)
+    {
+        var blocks = cfg.Blocks;
+        // Quick reject: no file read in the body.
+        var events = new List<(IOperation Op, int Block)>[blocks.Length];
+        var anyAccess = false;
+        foreach (var block in blocks)
+        {
+            var list = events[block.Ordinal] = new List<(IOperation, int)>();
+            foreach (var op in block.Operations) PostOrder(op, list, block.Ordinal);
+            if (block.BranchValue is not null) PostOrder(block.BranchValue, list, block.Ordinal);
+        }
+
+        var accesses = new List<Access>();
+        foreach (var block in blocks)
+        {
+            var index = 0;
+            foreach (var (op, _) in events[block.Ordinal])
+            {
+                index++;
+                if (Classify(op, ft) is { } access)
+                {
+                    access.Block = block.Ordinal;
+                    access.Index = index;
+                    accesses.Add(access);
+                    anyAccess = true;
+                }
+            }
+        }
+        if (!anyAccess || !accesses.Any(a => a.Read) || !accesses.Any(a => a.Write)) return;
+        ct.ThrowIfCancellationRequested();
+
+        var successors = new FlowGraph(cfg, ExceptionSemantics.HandlersAtTryEntry);
+
+        // Must-dataflow: lock symbol -> the acquisition currently held.
+        var inStates = new Dictionary<ISymbol, IOperation>?[blocks.Length];
+        inStates[0] = new Dictionary<ISymbol, IOperation>(SymbolEqualityComparer.Default);
+        var worklist = new Queue<int>();
+        worklist.Enqueue(0);
+        while (worklist.Count > 0)
+        {
+            var b = worklist.Dequeue();
+            var state = new Dictionary<ISymbol, IOperation>(inStates[b]!, SymbolEqualityComparer.Default);
+            foreach (var (op, _) in events[b]) TransferLock(op, state, ft);
+            foreach (var s in successors.NormalSuccessors(b))
+            {
+                var current = inStates[s];
+                if (current is null) { inStates[s] = new Dictionary<ISymbol, IOperation>(state, SymbolEqualityComparer.Default); worklist.Enqueue(s); continue; }
+                var changed = false;
+                foreach (var key in current.Keys.ToList())
+                {
+                    if (!state.TryGetValue(key, out var acq) || acq != current[key]) { current.Remove(key); changed = true; }
+                }
+                if (changed) worklist.Enqueue(s);
+            }
+        }
+
+        // Held locks at each access.
+        foreach (var block in blocks)
+        {
+            if (inStates[block.Ordinal] is not { } start) continue;
+            var state = new Dictionary<ISymbol, IOperation>(start, SymbolEqualityComparer.Default);
+            var index = 0;
+            foreach (var (op, _) in events[block.Ordinal])
+            {
+                index++;
+                foreach (var a in accesses)
+                    if (a.Block == block.Ordinal && a.Index == index) a.Held = new Dictionary<ISymbol, IOperation>(state, SymbolEqualityComparer.Default);
+                TransferLock(op, state, ft);
+            }
+        }
+
+        var (holdSpans, lockSpans) = StructuralSpans(body, ft);
+        var reachableFrom = new Dictionary<int, HashSet<int>>();
+
+        foreach (var read in accesses.Where(a => a.Read && a.Held is not null))
+        {
+            foreach (var write in accesses.Where(a => a.Write && a.Held is not null && a != read && a.Key.Equals(read.Key)))
+            {
+                if (!Reaches(read, write, successors, reachableFrom)) continue;
+                var readSpan = read.Operation.Syntax.Span;
+                var writeSpan = write.Operation.Syntax.Span;
+                if (holdSpans.Any(s => s.Contains(readSpan) && s.Contains(writeSpan))) continue;
+                if (read.Held.Any(h => write.Held.TryGetValue(h.Key, out var acq) && acq == h.Value)) continue;
+
+                var descriptor = lockSpans.Any(s => s.Contains(readSpan) && s.Contains(writeSpan))
+                    ? Descriptors.MP0001_CSharpLockOnly
+                    : Descriptors.MP0001_UnlockedReadModifyWrite;
+                var properties = ImmutableDictionary<string, string?>.Empty;
+                var lockName = FindProcessLockInScope(cfg, read, method, ft);
+                if (lockName is not null) properties = properties.Add(LockProperty, lockName);
+                var diagnostic = Diagnostic.Create(descriptor, read.Operation.Syntax.GetLocation(),
+                    new[] { write.Operation.Syntax.GetLocation() }, properties, read.Display);
+                candidates.Add((method, diagnostic));
+                goto nextRead;
+            }
+            nextRead:;
+        }
+    }
+
+    private static void PostOrder(IOperation op, List<(IOperation, int)> list, int block)
+    {
+        foreach (var child in op.ChildOperations)
+        {
+            if (child is IFlowAnonymousFunctionOperation) continue;
+            PostOrder(child, list, block);
+        }
+        list.Add((op, block));
+    }
+
+    private static bool Reaches(Access from, Access to, FlowGraph successors, Dictionary<int, HashSet<int>> cache)
+    {
+        if (from.Block == to.Block && to.Index > from.Index) return true;
+        if (!cache.TryGetValue(from.Block, out var seen))
+        {
+            seen = new HashSet<int>();
+            var stack = new Stack<int>();
+            foreach (var s in successors.NormalSuccessors(from.Block)) if (seen.Add(s)) stack.Push(s);
+            while (stack.Count > 0)
+                foreach (var s in successors.NormalSuccessors(stack.Pop())) if (seen.Add(s)) stack.Push(s);
+            cache[from.Block] = seen;
+        }
+        return seen.Contains(to.Block);
+    }
+
+    private static ISymbol? ReceiverSymbol(IOperation? instance)
+    {
+        while (instance is IConversionOperation c) instance = c.Operand;
+        return instance switch
+        {
+            ILocalReferenceOperation l => l.Local,
+            IParameterReferenceOperation p => p.Parameter,
+            IFieldReferenceOperation f => f.Field,
+            IPropertyReferenceOperation p => p.Property,
+            _ => null,
+        };
+    }
+
+    private static void TransferLock(IOperation op, Dictionary<ISymbol, IOperation> state, FileTypes ft)
+    {
+        if (op is not IInvocationOperation invocation) return;
+        var method = invocation.TargetMethod;
+        var receiverType = invocation.Instance?.Type;
+        if (receiverType is null) return;
+        var isProcessLock = SymbolEqualityComparer.Default.Equals(receiverType, ft.ProcessLock);
+        var isMutex = ft.Mutex is not null && InheritsFrom(receiverType, ft.Mutex);
+        if (!isProcessLock && !isMutex) return;
+        var key = ReceiverSymbol(invocation.Instance);
+        if (key is null) return;
+        switch (method.Name)
+        {
+            case "Acquire" when isProcessLock:
+            case "TryAcquire" when isProcessLock:
+            case "WaitOne" when isMutex:
+                state[key] = invocation;
+                break;
+            case "Release" when isProcessLock:
+            case "ReleaseMutex" when isMutex:
+                state.Remove(key);
+                break;
+        }
+    }
+
+    private static bool InheritsFrom(ITypeSymbol type, INamedTypeSymbol baseType)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+            if (SymbolEqualityComparer.Default.Equals(t, baseType)) return true;
+        return false;
+    }
+
+    /// <summary>Spans covered by a <c>ProcessLock.Hold()</c> using, and by C# <c>lock</c> statements.</summary>
+    private static (List<TextSpan> Hold, List<TextSpan> Lock) StructuralSpans(IOperation body, FileTypes ft)
+    {
+        var hold = new List<TextSpan>();
+        var locks = new List<TextSpan>();
+        foreach (var op in body.Descendants())
+        {
+            if (op is ILockOperation l) locks.Add(l.Body.Syntax.Span);
+            else if (op.Kind is OperationKind.Using or OperationKind.UsingDeclaration && HoldSpan(op, ft) is { } span) hold.Add(span);
+        }
+        return (hold, locks);
+    }
+
+    /// <summary>The span a <c>ProcessLock.Hold()</c> using (statement or declaration) covers, or null.</summary>
+    private static TextSpan? HoldSpan(IOperation operation, FileTypes ft)
+    {
+        if (ft.ProcessLock is null) return null;
+        bool IsHoldOf(IOperation resources) => resources.DescendantsAndSelf().OfType<IInvocationOperation>()
+            .Any(i => i.TargetMethod.Name == "Hold" && SymbolEqualityComparer.Default.Equals(i.TargetMethod.ContainingType, ft.ProcessLock));
+        return operation switch
+        {
+            IUsingOperation u when IsHoldOf(u.Resources) => u.Body.Syntax.Span,
+            IUsingDeclarationOperation d when IsHoldOf(d.DeclarationGroup) && d.Parent is IBlockOperation block
+                => TextSpan.FromBounds(d.Syntax.Span.End, block.Syntax.Span.End),
+            _ => null,
+        };
+    }
+
+    private static string? FindProcessLockInScope(ControlFlowGraph cfg, Access read, IMethodSymbol method, FileTypes ft)
+    {
+        if (ft.ProcessLock is null) return null;
+        bool IsLock(ITypeSymbol? t) => SymbolEqualityComparer.Default.Equals(t, ft.ProcessLock);
+        var position = read.Operation.Syntax.SpanStart;
+        for (var region = cfg.Blocks[read.Block].EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        {
+            foreach (var local in region.Locals)
+            {
+                if (!IsLock(local.Type)) continue;
+                var decl = local.DeclaringSyntaxReferences.FirstOrDefault();
+                if (decl is not null && decl.Span.End <= position) return local.Name;
+            }
+        }
+        foreach (var p in method.Parameters)
+            if (IsLock(p.Type)) return p.Name;
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member is IFieldSymbol f && IsLock(f.Type) && (f.IsStatic || !method.IsStatic) && !f.IsImplicitlyDeclared) return f.Name;
+                if (member is IPropertySymbol prop && IsLock(prop.Type) && prop.GetMethod is not null && prop.Parameters.IsEmpty && (prop.IsStatic || !method.IsStatic)) return prop.Name;
+            }
+            if (!method.IsStatic) break; // nested type instance members are not reachable
+        }
+        return null;
+    }
+
+    /// <summary>A file read and/or write with the path it touches, or null.</summary>
+    private static Access? Classify(IOperation op, FileTypes ft)
+    {
+        IOperation? pathArg = null;
+        bool read = false, write = false;
+        switch (op)
+        {
+            case IInvocationOperation inv when SymbolEqualityComparer.Default.Equals(inv.TargetMethod.ContainingType, ft.File):
+            {
+                pathArg = Arg(inv.Arguments, "path");
+                switch (inv.TargetMethod.Name)
+                {
+                    case "ReadAllText": case "ReadAllTextAsync": case "ReadAllBytes": case "ReadAllBytesAsync":
+                    case "ReadAllLines": case "ReadAllLinesAsync": case "ReadLines": case "ReadLinesAsync": case "OpenRead": case "OpenText":
+                        read = true; break;
+                    case "WriteAllText": case "WriteAllTextAsync": case "WriteAllBytes": case "WriteAllBytesAsync":
+                    case "WriteAllLines": case "WriteAllLinesAsync": case "Create": case "CreateText": case "OpenWrite":
+                        write = true; break;
+                    case "Open":
+                        if (!StreamMode(inv.Arguments, out read, out write)) return null;
+                        break;
+                    default: return null;
+                }
+                break;
+            }
+            case IObjectCreationOperation creation when creation.Constructor is { } ctor
+                && ctor.Parameters.Length > 0 && ctor.Parameters[0].Type.SpecialType == SpecialType.System_String && ctor.Parameters[0].Name == "path":
+            {
+                pathArg = Arg(creation.Arguments, "path");
+                var type = creation.Type;
+                if (SymbolEqualityComparer.Default.Equals(type, ft.StreamReader)) read = true;
+                else if (SymbolEqualityComparer.Default.Equals(type, ft.StreamWriter)) write = true;
+                else if (SymbolEqualityComparer.Default.Equals(type, ft.FileStream))
+                {
+                    if (!StreamMode(creation.Arguments, out read, out write)) return null;
+                }
+                else return null;
+                break;
+            }
+            default:
+                return null;
+        }
+        if (pathArg is null || (!read && !write)) return null;
+        var key = Key(pathArg);
+        if (key is null) return null;
+        return new Access { Operation = op, Key = key.Value, Display = Display(pathArg), Read = read, Write = write };
+    }
+
+    private static string Display(IOperation path)
+    {
+        while (path is IConversionOperation c) path = c.Operand;
+        return path switch
+        {
+            ILocalReferenceOperation l => l.Local.Name,
+            IParameterReferenceOperation p => p.Parameter.Name,
+            IFieldReferenceOperation f when f.ConstantValue is not { HasValue: true } => f.Field.Name,
+            IPropertyReferenceOperation p => p.Property.Name,
+            _ when path.ConstantValue is { HasValue: true, Value: string s } => s,
+            _ => path.Syntax.ToString(),
+        };
+    }
+
+    private static PathKey? Key(IOperation path)
+    {
+        while (path is IConversionOperation c) path = c.Operand;
+        if (path.ConstantValue is { HasValue: true, Value: string s }) return new PathKey(null, s);
+        return path switch
+        {
+            ILocalReferenceOperation l => new PathKey(l.Local, null),
+            IParameterReferenceOperation p => new PathKey(p.Parameter, null),
+            IFieldReferenceOperation f => new PathKey(f.Field, null),
+            IPropertyReferenceOperation { Arguments.IsEmpty: true } p => new PathKey(p.Property, null),
+            _ => null,
+        };
+    }
+
+    private static IOperation? Arg(ImmutableArray<IArgumentOperation> args, string name) =>
+        args.FirstOrDefault(a => a.Parameter?.Name == name)?.Value;
+
+    /// <summary>Read/write of a FileStream or File.Open from its constant mode and access.</summary>
+    private static bool StreamMode(ImmutableArray<IArgumentOperation> args, out bool read, out bool write)
+    {
+        read = write = false;
+        var modeArg = Arg(args, "mode");
+        if (modeArg?.ConstantValue is not { HasValue: true, Value: int mode }) return false;
+        int access;
+        var accessArg = args.FirstOrDefault(a => a.Parameter?.Name == "access" && !a.IsImplicit)?.Value;
+        if (accessArg is null) access = mode == 6 ? 2 : 3; // Append: Write; otherwise ReadWrite
+        else if (accessArg.ConstantValue is { HasValue: true, Value: int a }) access = a;
+        else return false;
+        var truncates = mode is 1 or 2 or 5; // CreateNew, Create, Truncate
+        write = (access & 2) != 0 || truncates || mode == 6;
+        read = (access & 1) != 0 && !truncates;
+        return true;
+    }
+}

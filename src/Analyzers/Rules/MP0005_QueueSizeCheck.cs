@@ -1,0 +1,330 @@
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0005: <c>IsEmpty</c>, <c>IsFull</c> or <c>Count</c> of a <c>ProcessQueue</c> read in a branch condition that
+/// decides whether a <c>Get</c> (<c>IsEmpty</c>, <c>Count</c>) or a <c>Put</c> (<c>IsFull</c>, <c>Count</c>) on the same
+/// queue runs: the call is reachable from one outcome of the condition and not from the other (without coming back
+/// to the condition). A value that is only logged or displayed, or a check after which the call runs either way,
+/// is not flagged.
+/// </summary>
+internal static class QueueSizeCheck
+{
+    /// <summary>Property: "Guard" (<c>if/while (has items) { x = q.Get(); … }</c>) or "EarlyExit" (<c>if (empty) return; x = q.Get();</c>); absent when there is no fix.</summary>
+    public const string ShapeProperty = "Shape";
+    public const string ShapeGuard = "Guard";
+    public const string ShapeEarlyExit = "EarlyExit";
+    /// <summary>Property: "start:length" of the if/while statement the fix rewrites.</summary>
+    public const string StatementSpanProperty = "StatementSpan";
+    /// <summary>Property: "start:length" of the Get/Put statement the fix folds into the condition.</summary>
+    public const string CallSpanProperty = "CallSpan";
+    /// <summary>Property: the queue expression as written.</summary>
+    public const string QueueProperty = "Queue";
+
+    internal const int SizeRead = 1;
+    internal const int QueueCall = 2;
+
+    internal static int FlagsOf(IOperation op, MultiprocTypes types)
+    {
+        if (op is IInvocationOperation inv)
+        {
+            var m = inv.TargetMethod;
+            return (IsGet(m.Name) || IsPut(m.Name)) && types.IsProcessQueue(m.ContainingType) ? QueueCall : 0;
+        }
+        var p = ((IPropertyReferenceOperation)op).Property;
+        return IsSizeName(p.Name) && types.IsProcessQueue(p.ContainingType) ? SizeRead : 0;
+    }
+
+    internal static bool IsSizeName(string name) => name is "IsEmpty" or "IsFull" or "Count";
+
+    private static bool IsGet(string name) => name is "Get" or "GetNowait" or "GetAsync";
+
+    private static bool IsPut(string name) => name is "Put" or "PutNowait" or "PutAsync";
+
+    internal static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
+    {
+        FlowGraph? graph = null;
+        foreach (var block in cfg.Blocks)
+        {
+            if (!block.IsReachable || block.ConditionKind == ControlFlowConditionKind.None || block.BranchValue is null) continue;
+            foreach (var prop in block.BranchValue.DescendantsAndSelf().OfType<IPropertyReferenceOperation>())
+            {
+                var name = prop.Property.Name;
+                if (!IsSizeName(name) || !types.IsProcessQueue(prop.Property.ContainingType)) continue;
+                if (FlowKey.Of(prop.Instance, allowElements: false) is not { } key) continue;
+                var whenTrue = PathSearch.SuccessorWhen(block, true);
+                var whenFalse = PathSearch.SuccessorWhen(block, false);
+                if (whenTrue is null || whenFalse is null || whenTrue == whenFalse) continue;
+
+                graph ??= new FlowGraph(cfg, ExceptionSemantics.ExplicitThrowsAndImplicitEdges);
+                var fromTrue = Reachable(graph, whenTrue.Ordinal, block.Ordinal);
+                var fromFalse = Reachable(graph, whenFalse.Ordinal, block.Ordinal);
+                IInvocationOperation? decided = null;
+                foreach (var ordinal in fromTrue.Concat(fromFalse).Distinct().OrderBy(o => o))
+                {
+                    if (fromTrue.Contains(ordinal) && fromFalse.Contains(ordinal)) continue;
+                    decided = FlowGraph.Steps(cfg.Blocks[ordinal])
+                        .SelectMany(s => s.DescendantsAndSelf().OfType<IInvocationOperation>())
+                        .FirstOrDefault(inv =>
+                            types.IsProcessQueue(inv.TargetMethod.ContainingType)
+                            && ((name != "IsFull" && IsGet(inv.TargetMethod.Name)) || (name != "IsEmpty" && IsPut(inv.TargetMethod.Name)))
+                            && FlowKey.Of(inv.Instance, allowElements: false) is { } k && k.Equals(key));
+                    if (decided is not null) break;
+                }
+                if (decided is not null) Report(prop, decided, report);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The same as <see cref="AnalyzeGraph"/> over the graphs of <paramref name="body"/>, without building them, for the
+    /// shape <c>if (size check) { … q.Get() … }</c>: every size read of the body is the whole of an <c>if</c> condition
+    /// (under <c>!</c>, comparisons and conversions), that <c>if</c> has no <c>else</c> and its branch cannot jump, loop or
+    /// throw (so it always ends where the false outcome goes), and the body jumps nowhere but a last <c>return</c> and has
+    /// no constant condition (so every <c>if</c> is reachable). The calls the check decides are then exactly the ones in
+    /// the branch. Returns false, reporting nothing, when the body has another shape.
+    /// </summary>
+    internal static bool TryAnalyzeIfShapes(IOperation body, MultiprocTypes types, System.Action<Diagnostic> report)
+    {
+        var checks = new List<(IPropertyReferenceOperation Read, IConditionalOperation If, FlowKey Key)>();
+        if (!CollectIfShapes(body, types, checks)) return false;
+        foreach (var (prop, ifStatement, key) in checks)
+        {
+            var name = prop.Property.Name;
+            IInvocationOperation? decided = null;
+            LinearFlow.AnyOutsideFunctions(ifStatement.WhenTrue, op =>
+            {
+                if (op is not IInvocationOperation inv || !types.IsProcessQueue(inv.TargetMethod.ContainingType)) return false;
+                var callName = inv.TargetMethod.Name;
+                if (!((name != "IsFull" && IsGet(callName)) || (name != "IsEmpty" && IsPut(callName)))) return false;
+                if (FlowKey.Of(inv.Instance, allowElements: false) is not { } k || !k.Equals(key)) return false;
+                decided = inv;
+                return true;
+            });
+            if (decided is not null) Report(prop, decided, report);
+        }
+        return true;
+    }
+
+    /// <summary>Finds the size reads of <paramref name="op"/>; false when one of them, or a jump, is outside the shape.</summary>
+    private static bool CollectIfShapes(IOperation op, MultiprocTypes types, List<(IPropertyReferenceOperation, IConditionalOperation, FlowKey)> checks)
+    {
+        switch (op.Kind)
+        {
+            case OperationKind.AnonymousFunction:
+            case OperationKind.LocalFunction:
+                // A size read in a nested function is analyzed in that function's graph: not this shape.
+                return !op.Descendants().Any(o => IsSizeRead(o, types));
+            case OperationKind.Loop when LinearFlow.LoopConditionIsConstant((ILoopOperation)op):
+            case OperationKind.Conditional when ((IConditionalOperation)op).Condition.ConstantValue.HasValue:
+                // A constant condition makes code unreachable, which the graph leaves alone.
+                return false;
+            case OperationKind.Branch:
+            case OperationKind.Throw:
+            case OperationKind.YieldBreak:
+            case OperationKind.Labeled:
+            case OperationKind.Invalid:
+                return false;
+            case OperationKind.Return:
+                // Only the last statement of the body: nothing after it to make unreachable.
+                if (!(op.Parent is IBlockOperation block && block.Parent is IMethodBodyOperation && block.Operations[block.Operations.Length - 1] == op))
+                    return false;
+                break;
+            case OperationKind.PropertyReference when IsSizeRead(op, types):
+            {
+                var prop = (IPropertyReferenceOperation)op;
+                if (FlowKey.Of(prop.Instance, allowElements: false) is not { } key) return true;   // the graph analysis skips it too
+                if (IfWhoseCondition(prop) is not { } ifStatement) return false;
+                checks.Add((prop, ifStatement, key));
+                return true;
+            }
+        }
+        foreach (var child in op.ChildOperations)
+            if (!CollectIfShapes(child, types, checks)) return false;
+        return true;
+    }
+
+    private static bool IsSizeRead(IOperation op, MultiprocTypes types) =>
+        op is IPropertyReferenceOperation p && IsSizeName(p.Property.Name) && types.IsProcessQueue(p.Property.ContainingType);
+
+    /// <summary>The <c>if</c> statement (no else, a branch that cannot jump, loop or throw) whose whole condition holds the read.</summary>
+    private static IConditionalOperation? IfWhoseCondition(IOperation read)
+    {
+        var child = read;
+        var parent = read.Parent;
+        while (parent is IConversionOperation or IUnaryOperation { OperatorKind: UnaryOperatorKind.Not }
+               or IBinaryOperation { OperatorKind: not (BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr) })
+        {
+            child = parent;
+            parent = parent.Parent;
+        }
+        if (parent is not IConditionalOperation { IsRef: false, WhenFalse: null } ifStatement || ifStatement.Condition != child
+            || ifStatement.Parent is not IBlockOperation) return null;
+        // The condition is evaluated in one step (no call, no await to spill it); the branch always ends where the false
+        // outcome goes.
+        if (ifStatement.Condition.DescendantsAndSelf().Any(o => o.Kind is OperationKind.Await or OperationKind.Invocation))
+            return null;
+        return FallsThrough(ifStatement.WhenTrue) ? ifStatement : null;
+    }
+
+    /// <summary>Statements that always end at their end: no jump, loop, try, using, lock, switch or throw.</summary>
+    private static bool FallsThrough(IOperation statement) => !LinearFlow.AnyOutsideFunctions(statement, o => o.Kind is
+        OperationKind.Branch or OperationKind.Return or OperationKind.YieldReturn or OperationKind.YieldBreak or OperationKind.Throw
+        or OperationKind.Loop or OperationKind.Try or OperationKind.Using or OperationKind.UsingDeclaration or OperationKind.Lock
+        or OperationKind.Switch or OperationKind.Labeled or OperationKind.Invalid or OperationKind.None);
+
+    private static void Report(IPropertyReferenceOperation prop, IInvocationOperation decided, System.Action<Diagnostic> report)
+    {
+        var name = prop.Property.Name;
+        var queueText = prop.Instance!.Syntax.ToString();
+        var call = decided.TargetMethod.Name;
+        var replacement = IsGet(call) ? "TryGet" : "TryPut";
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(QueueProperty, queueText);
+        if (FixShape(prop, queueText, IsGet(call)) is { } shape)
+        {
+            properties = properties
+                .Add(ShapeProperty, shape.Shape)
+                .Add(StatementSpanProperty, SpanText(shape.Statement))
+                .Add(CallSpanProperty, SpanText(shape.Call));
+        }
+        report(Diagnostic.Create(Descriptors.MP0005_QueueSizeCheckDecides, prop.Syntax.GetLocation(), properties,
+            queueText, name, call, replacement));
+    }
+
+    private static string SpanText(SyntaxNode node) =>
+        node.Span.Start.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + node.Span.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Parses a span written by the analyzer.</summary>
+    internal static Microsoft.CodeAnalysis.Text.TextSpan? ParseSpan(string? text)
+    {
+        var parts = text?.Split(':');
+        if (parts is null || parts.Length != 2) return null;
+        return int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var start)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+            ? new Microsoft.CodeAnalysis.Text.TextSpan(start, length)
+            : null;
+    }
+
+    private static HashSet<int> Reachable(FlowGraph graph, int from, int barrier)
+    {
+        var seen = new HashSet<int>();
+        var stack = new Stack<int>();
+        stack.Push(from);
+        while (stack.Count > 0)
+        {
+            var b = stack.Pop();
+            if (b < 0 || b == barrier || !seen.Add(b)) continue;
+            foreach (var s in graph.NormalSuccessors(b)) stack.Push(s);
+        }
+        return seen;
+    }
+
+    /// <summary>The if/while statement and the Get/Put statement a fix rewrites, when the code has one of the two simple shapes.</summary>
+    private static (string Shape, StatementSyntax Statement, StatementSyntax Call)? FixShape(IPropertyReferenceOperation prop, string queueText, bool get)
+    {
+        if (prop.Syntax is not MemberAccessExpressionSyntax member) return null;
+        ExpressionSyntax condition = member;
+        while (condition.Parent is ParenthesizedExpressionSyntax p) condition = p;
+        bool hasItems; // the condition is true when the call can go ahead
+        switch (condition.Parent)
+        {
+            case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression } not:
+                condition = not;
+                hasItems = true;
+                break;
+            case BinaryExpressionSyntax binary when prop.Property.Name == "Count" && get:
+                var other = binary.Left == condition ? binary.Right : binary.Left;
+                if (other is not LiteralExpressionSyntax { Token.Value: int literal }) return null;
+                var countOnLeft = binary.Left == condition;
+                var kind = (SyntaxKind)binary.RawKind;
+                if (!countOnLeft)
+                {
+                    kind = kind switch
+                    {
+                        SyntaxKind.LessThanExpression => SyntaxKind.GreaterThanExpression,
+                        SyntaxKind.GreaterThanExpression => SyntaxKind.LessThanExpression,
+                        SyntaxKind.LessThanOrEqualExpression => SyntaxKind.GreaterThanOrEqualExpression,
+                        SyntaxKind.GreaterThanOrEqualExpression => SyntaxKind.LessThanOrEqualExpression,
+                        _ => kind,
+                    };
+                }
+                bool? positive = (kind, literal) switch
+                {
+                    (SyntaxKind.GreaterThanExpression, 0) or (SyntaxKind.NotEqualsExpression, 0) or (SyntaxKind.GreaterThanOrEqualExpression, 1) => true,
+                    (SyntaxKind.EqualsExpression, 0) or (SyntaxKind.LessThanOrEqualExpression, 0) or (SyntaxKind.LessThanExpression, 1) => false,
+                    _ => null,
+                };
+                if (positive is null) return null;
+                condition = binary;
+                hasItems = positive.Value;
+                break;
+            default:
+                if (prop.Property.Name == "Count") return null;
+                hasItems = false;
+                break;
+        }
+        if (prop.Property.Name == "IsEmpty" && !get || prop.Property.Name == "IsFull" && get) return null;
+        while (condition.Parent is ParenthesizedExpressionSyntax p2) condition = p2;
+
+        switch (condition.Parent)
+        {
+            case IfStatementSyntax ifStatement when hasItems && ifStatement.Condition == condition:
+                // `out var x` in an if condition is in scope in the enclosing block: no fix when that clashes.
+                return FirstStatement(ifStatement.Statement) is { } c1 && IsCallStatement(c1, queueText, get)
+                       && (c1 is not LocalDeclarationStatementSyntax d || NameFreeAround(ifStatement, d.Declaration.Variables[0].Identifier.ValueText))
+                    ? (ShapeGuard, ifStatement, c1)
+                    : null;
+            case WhileStatementSyntax whileStatement when hasItems && whileStatement.Condition == condition:
+                return FirstStatement(whileStatement.Statement) is { } c2 && IsCallStatement(c2, queueText, get) ? (ShapeGuard, whileStatement, c2) : null;
+            case IfStatementSyntax ifExit when !hasItems && ifExit.Condition == condition && ifExit.Else is null && IsJump(ifExit.Statement)
+                                            && ifExit.Parent is BlockSyntax parentBlock:
+                var index = parentBlock.Statements.IndexOf(ifExit);
+                if (index + 1 >= parentBlock.Statements.Count) return null;
+                var next = parentBlock.Statements[index + 1];
+                return IsCallStatement(next, queueText, get) ? (ShapeEarlyExit, ifExit, next) : null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool NameFreeAround(IfStatementSyntax ifStatement, string name)
+    {
+        var scope = ifStatement.Parent;
+        if (scope is null) return false;
+        return !scope.DescendantNodes().Where(n => !ifStatement.Span.Contains(n.Span)).Any(n => n switch
+        {
+            VariableDeclaratorSyntax v => v.Identifier.ValueText == name,
+            SingleVariableDesignationSyntax d => d.Identifier.ValueText == name,
+            ForEachStatementSyntax f => f.Identifier.ValueText == name,
+            ParameterSyntax p => p.Identifier.ValueText == name,
+            LocalFunctionStatementSyntax l => l.Identifier.ValueText == name,
+            _ => false,
+        });
+    }
+
+    private static StatementSyntax? FirstStatement(StatementSyntax body) =>
+        body is BlockSyntax block ? block.Statements.FirstOrDefault() : body;
+
+    private static bool IsJump(StatementSyntax statement) =>
+        statement is ReturnStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax or ThrowStatementSyntax
+        || statement is BlockSyntax { Statements.Count: 1 } b && IsJump(b.Statements[0]);
+
+    /// <summary><c>q.Get(…);</c>, <c>x = q.Get(…);</c>, <c>var x = q.Get(…);</c>, <c>q.Put(item…);</c> (also the Nowait forms).</summary>
+    internal static bool IsCallStatement(StatementSyntax statement, string queueText, bool get)
+    {
+        var invocation = CallOf(statement, get);
+        return invocation?.Expression is MemberAccessExpressionSyntax m && m.Expression.ToString() == queueText
+            && (get ? m.Name.Identifier.ValueText is "Get" or "GetNowait" : m.Name.Identifier.ValueText is "Put" or "PutNowait");
+    }
+
+    internal static InvocationExpressionSyntax? CallOf(StatementSyntax statement, bool get) => statement switch
+    {
+        ExpressionStatementSyntax { Expression: InvocationExpressionSyntax inv } => inv,
+        ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax, Right: InvocationExpressionSyntax inv } } when get => inv,
+        LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1, UsingKeyword.RawKind: 0, AwaitKeyword.RawKind: 0 } decl
+            when get && decl.Declaration.Variables[0].Initializer?.Value is InvocationExpressionSyntax inv => inv,
+        _ => null,
+    };
+}

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0009: a child target, or a method it calls within the compilation, writes a static field or
+/// property of this compilation that the parent reads after joining a child: each process has its own
+/// statics, so the parent reads its own, unchanged value. Reported at the parent's read.
+/// </summary>
+/// <remarks>
+/// The rule's state for one compilation, fed by <see cref="MultiprocAnalyzer"/> (which records the call
+/// graph once for MP0001, MP0009 and MP0013).
+/// </remarks>
+internal sealed class StaticStateInChild
+{
+    private static readonly string[] MutatorPrefixes = { "Add", "Insert", "Remove", "Clear", "Enqueue", "Push", "TryAdd", "Set", "Append" };
+
+    private sealed class Parent
+    {
+        public Parent(ImmutableArray<IMethodSymbol> targets, List<(ISymbol Member, Location Location)> reads)
+        {
+            Targets = targets;
+            Reads = reads;
+        }
+
+        public ImmutableArray<IMethodSymbol> Targets { get; }
+        public List<(ISymbol Member, Location Location)> Reads { get; }
+    }
+
+    private readonly MultiprocTypes _types;
+    private readonly IAssemblySymbol _assembly;
+    private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentDictionary<ISymbol, byte>> _writes = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentBag<Parent> _parents = new();
+
+    public StaticStateInChild(Compilation compilation, MultiprocTypes types)
+    {
+        _types = types;
+        _assembly = compilation.Assembly;
+    }
+
+    /// <summary>A field or property reference (any operation block): the statics each method writes.</summary>
+    public void MemberReferenced(ISymbol containingSymbol, IOperation operation)
+    {
+        // Cheapest checks first: most member references are not static, and most static ones are only read.
+        if (!IsStaticMember(operation) || !(IsWritten(operation) || IsMutatedThrough(operation))) return;
+        // Static constructors initialise statics (readonly ones included) in every process alike.
+        if (containingSymbol is not IMethodSymbol { MethodKind: not MethodKind.StaticConstructor } method) return;
+        var member = StaticMember(operation, _assembly);
+        if (member is null) return;
+        _writes.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentDictionary<ISymbol, byte>(SymbolEqualityComparer.Default))
+            .TryAdd(member, 0);
+    }
+
+    /// <summary>
+    /// At the end of a method's operation block that creates a ChildProcess (parents: only such bodies get
+    /// their graph built): the reads of statics after a Join.
+    /// </summary>
+    /// <param name="linear">The body's linear form (<see cref="LinearFlow"/>), when it is linear: no graph is built then.</param>
+    public void BlockEnded(OperationBlockAnalysisContext block, LinearFlow? linear)
+    {
+        var types = _types;
+        var assembly = _assembly;
+        foreach (var body in block.OperationBlocks)
+        {
+            if (body is not (IMethodBodyOperation or IBlockOperation)) continue;
+            // One walk: the targets, and whether there is a Join and a read of this compilation's statics
+            // at all (ReadsAfterJoin finds nothing without both, so no graph is built then).
+            List<IMethodSymbol>? targetList = null;
+            bool joins = false, readsStatic = false;
+            foreach (var op in body.Descendants())
+            {
+                switch (op.Kind)
+                {
+                    case OperationKind.ObjectCreation:
+                        if (ChildTargets.GetTargetInvocation((IObjectCreationOperation)op, types)?.TargetMethod.OriginalDefinition is { } t)
+                        {
+                            targetList ??= new List<IMethodSymbol>();
+                            if (!targetList.Contains(t, SymbolEqualityComparer.Default)) targetList.Add(t);
+                        }
+                        break;
+                    case OperationKind.Invocation:
+                        if (!joins && ChildProcessSites.IsJoin((IInvocationOperation)op, types)) joins = true;
+                        break;
+                    case OperationKind.FieldReference:
+                    case OperationKind.PropertyReference:
+                        if (!readsStatic && StaticMember(op, assembly) is not null) readsStatic = true;
+                        break;
+                }
+            }
+            if (targetList is null || !joins || !readsStatic) continue;
+            var root = body;
+            while (root.Parent is not null) root = root.Parent;
+            var graph = linear is not null && linear.Root == root
+                ? FlowGraph.Linear(linear)
+                : new FlowGraph(block.GetControlFlowGraph(body), ExceptionSemantics.BranchDestinationsOnly);
+            var reads = ReadsAfterJoin(graph, types, assembly);
+            if (reads.Count > 0) _parents.Add(new Parent(targetList.ToImmutableArray(), reads));
+        }
+    }
+
+    [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
+    public void CompilationEnded(CompilationAnalysisContext end, CallGraph graph)
+    {
+        if (_parents.IsEmpty || _writes.IsEmpty) return;
+        foreach (var parent in _parents)
+        {
+            var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var target in parent.Targets)
+            {
+                var writtenInChild = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+                foreach (var m in graph.ReachableFrom(target))
+                    if (_writes.TryGetValue(m, out var w)) writtenInChild.UnionWith(w.Keys);
+                foreach (var (member, location) in parent.Reads)
+                {
+                    if (!writtenInChild.Contains(member) || !reported.Add(member)) continue;
+                    end.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.MP0009_StaticStateWrittenInChild,
+                        location,
+                        member.ContainingType.Name + "." + member.Name,
+                        target.Name));
+                }
+            }
+        }
+    }
+
+    private static bool IsStaticMember(IOperation op) => op switch
+    {
+        IFieldReferenceOperation { Field: { IsStatic: true, IsConst: false } } => true,
+        IPropertyReferenceOperation { Property.IsStatic: true } => true,
+        _ => false,
+    };
+
+    private static ISymbol? StaticMember(IOperation op, IAssemblySymbol assembly)
+    {
+        ISymbol? member = op switch
+        {
+            IFieldReferenceOperation { Field: { IsStatic: true, IsConst: false } f } => f.OriginalDefinition,
+            IPropertyReferenceOperation { Property.IsStatic: true } p => p.Property.OriginalDefinition,
+            _ => null,
+        };
+        return member is not null && SymbolEqualityComparer.Default.Equals(member.ContainingAssembly, assembly) ? member : null;
+    }
+
+    /// <summary>Assigned, compound-assigned, incremented, or passed by ref/out.</summary>
+    private static bool IsWritten(IOperation op)
+    {
+        var parent = op.Parent;
+        return parent switch
+        {
+            IAssignmentOperation a => a.Target == op,
+            IIncrementOrDecrementOperation => true,
+            IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } => true,
+            ITupleOperation { Parent: IDeconstructionAssignmentOperation d } t => d.Target == t,
+            _ => false,
+        };
+    }
+
+    /// <summary><c>Items.Add(x)</c>, <c>Cache[k] = v</c>, <c>Array[i] = v</c> on a static collection.</summary>
+    private static bool IsMutatedThrough(IOperation op)
+    {
+        switch (op.Parent)
+        {
+            case IInvocationOperation invocation when invocation.Instance == op:
+                var name = invocation.TargetMethod.Name;
+                foreach (var prefix in MutatorPrefixes)
+                    if (name.StartsWith(prefix, System.StringComparison.Ordinal)) return true;
+                return false;
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when indexer.Instance == op:
+                return IsWritten(indexer);
+            case IArrayElementReferenceOperation element when element.ArrayReference == op:
+                return IsWritten(element);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Reads of this compilation's statics on a path after a ChildProcess Join()/JoinAsync(), over <paramref name="graph"/>
+    /// (a body's graph with <see cref="ExceptionSemantics.BranchDestinationsOnly"/>, or a linear one).
+    /// </summary>
+    private static List<(ISymbol, Location)> ReadsAfterJoin(FlowGraph graph, MultiprocTypes types, IAssemblySymbol assembly)
+    {
+        // First step index in each block that runs after some Join (int.MaxValue: none).
+        var startIndex = new int[graph.BlockCount];
+        for (var i = 0; i < startIndex.Length; i++) startIndex[i] = int.MaxValue;
+
+        var worklist = new Stack<int>();
+        for (var b = 0; b < startIndex.Length; b++)
+        {
+            if (!graph.IsReachable(b)) continue;
+            var steps = graph.Steps(b);
+            for (var i = 0; i < steps.Count; i++)
+            {
+                if (!LinearFlow.AnyOutsideFunctions(steps[i], op => op is IInvocationOperation inv && ChildProcessSites.IsJoin(inv, types))) continue;
+                if (i + 1 < startIndex[b]) startIndex[b] = i + 1;
+                foreach (var successor in graph.NormalSuccessors(b)) worklist.Push(successor);
+                break;
+            }
+        }
+        while (worklist.Count > 0)
+        {
+            var b = worklist.Pop();
+            if (startIndex[b] == 0) continue;
+            startIndex[b] = 0;
+            foreach (var successor in graph.NormalSuccessors(b)) worklist.Push(successor);
+        }
+
+        var reads = new List<(ISymbol, Location)>();
+        for (var b = 0; b < startIndex.Length; b++)
+        {
+            var steps = graph.Steps(b);
+            for (var i = startIndex[b]; i < steps.Count; i++)
+            {
+                LinearFlow.ForEachOutsideFunctions(steps[i], (reads, assembly), static (op, state) =>
+                {
+                    var member = StaticMember(op, state.assembly);
+                    if (member is null || op.Parent is ISimpleAssignmentOperation s && s.Target == op) return;
+                    state.reads.Add((member, op.Syntax.GetLocation()));
+                });
+            }
+        }
+        return reads;
+    }
+}

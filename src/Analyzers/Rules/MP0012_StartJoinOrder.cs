@@ -1,0 +1,236 @@
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0012: <c>Start()</c> on a <c>ChildProcess</c> that may already be started, or <c>Join</c> on one that may
+/// not be started yet, on some path. A forward may-analysis over the control flow graph tracks, for each local
+/// and parameter of type <c>ChildProcess</c>, whether it can be not-started (assigned a <c>new ChildProcess(…)</c>),
+/// started, or unknown (a parameter, assigned something else, or handed on). Variables captured by a lambda or
+/// local function are not tracked.
+/// </summary>
+internal static class StartJoinOrder
+{
+    private const int NotStarted = 1;
+    private const int Started = 2;
+    private const int Unknown = 4;
+
+    /// <summary>
+    /// Starts and joins out of order over <paramref name="graph"/>: a function's graph with
+    /// <see cref="ExceptionSemantics.ExplicitThrowsAndImplicitEdges"/>, or a linear one (<see cref="FlowGraph.Linear"/>).
+    /// </summary>
+    internal static void Analyze(FlowGraph graph, MultiprocTypes types, System.Action<Diagnostic> report) =>
+        new Analysis(graph.Root, types).Run(graph, report);
+
+    internal static bool IsStartOrJoin(IInvocationOperation inv, MultiprocTypes types) =>
+        inv.TargetMethod.Name is "Start" or "Join" or "JoinAsync" && types.IsChildProcess(inv.TargetMethod.ContainingType);
+
+    private sealed class Analysis
+    {
+        private readonly IOperation _function;
+        private readonly MultiprocTypes _types;
+        private readonly HashSet<ISymbol> _untracked = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<CaptureId, bool> _captureIsCreation = new();
+
+        /// <param name="function">The function analyzed: a body, or a lambda or local function (a graph's original operation).</param>
+        public Analysis(IOperation function, MultiprocTypes types)
+        {
+            _function = function;
+            _types = types;
+        }
+
+        /// <summary>Variables used inside nested functions may be started or joined there: not tracked.</summary>
+        private void FindUntracked()
+        {
+            foreach (var child in _function.ChildOperations) FindUntracked(child, inNestedFunction: false);
+        }
+
+        private void FindUntracked(IOperation op, bool inNestedFunction)
+        {
+            switch (op)
+            {
+                case IAnonymousFunctionOperation or ILocalFunctionOperation:
+                    inNestedFunction = true;
+                    break;
+                case ILocalReferenceOperation local when inNestedFunction:
+                    _untracked.Add(local.Local);
+                    break;
+                case IParameterReferenceOperation parameter when inNestedFunction:
+                    _untracked.Add(parameter.Parameter);
+                    break;
+            }
+            foreach (var child in op.ChildOperations) FindUntracked(child, inNestedFunction);
+        }
+
+        /// <summary>
+        /// The states (not started, started, unknown) of each tracked process over <paramref name="graph"/> to a fixpoint,
+        /// then one pass that reports. Only graphs with a Start/Join get here: the body's own (the analyzer's gate) and the
+        /// nested functions that hold one.
+        /// </summary>
+        public void Run(FlowGraph graph, System.Action<Diagnostic> report)
+        {
+            FindUntracked();
+            var n = graph.BlockCount;
+            var input = new Dictionary<ISymbol, int>?[n];
+            input[0] = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+            var work = new Queue<int>();
+            var queued = new bool[n];
+            work.Enqueue(0);
+            queued[0] = true;
+            while (work.Count > 0)
+            {
+                var b = work.Dequeue();
+                queued[b] = false;
+                var state = new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default);
+                // The state at the block's entry is only needed for its exception successors (most blocks have none).
+                var before = graph.ExceptionSuccessors(b).Count > 0 ? new Dictionary<ISymbol, int>(state, SymbolEqualityComparer.Default) : null;
+                Transfer(graph.Steps(b), state, report: null);
+                void Flow(int target, Dictionary<ISymbol, int> s)
+                {
+                    if (target < 0) return;
+                    if (Merge(ref input[target], s) && !queued[target])
+                    {
+                        queued[target] = true;
+                        work.Enqueue(target);
+                    }
+                }
+                foreach (var s in graph.NormalSuccessors(b)) Flow(s, state);
+                if (before is not null)
+                {
+                    foreach (var kv in before)
+                        state[kv.Key] = state.TryGetValue(kv.Key, out var v) ? v | kv.Value : kv.Value;
+                    foreach (var s in graph.ExceptionSuccessors(b)) Flow(s, state);
+                }
+            }
+
+            var reported = new HashSet<SyntaxNode>();
+            for (var b = 0; b < n; b++)
+            {
+                if (input[b] is null) continue;
+                Transfer(graph.Steps(b), new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default), d =>
+                {
+                    if (reported.Add(d.Location.SourceTree!.GetRoot().FindNode(d.Location.SourceSpan))) report(d);
+                });
+            }
+        }
+
+        private static bool Merge(ref Dictionary<ISymbol, int>? target, Dictionary<ISymbol, int> incoming)
+        {
+            if (target is null)
+            {
+                target = new Dictionary<ISymbol, int>(incoming, SymbolEqualityComparer.Default);
+                return true;
+            }
+            var changed = false;
+            foreach (var kv in incoming)
+            {
+                var old = target.TryGetValue(kv.Key, out var v) ? v : 0;
+                if ((old | kv.Value) != old)
+                {
+                    target[kv.Key] = old | kv.Value;
+                    changed = true;
+                }
+            }
+            return changed;
+        }
+
+        private bool IsStartOrJoin(IInvocationOperation inv) => StartJoinOrder.IsStartOrJoin(inv, _types);
+
+        private ISymbol? Tracked(IOperation? op)
+        {
+            while (op is IConversionOperation c) op = c.Operand;
+            ISymbol? symbol = op switch
+            {
+                ILocalReferenceOperation l => l.Local,
+                IParameterReferenceOperation p => p.Parameter,
+                _ => null,
+            };
+            return Tracked(symbol);
+        }
+
+        private ISymbol? Tracked(ISymbol? symbol)
+        {
+            if (symbol is null || _untracked.Contains(symbol)) return null;
+            var type = symbol is ILocalSymbol ls ? ls.Type : ((IParameterSymbol)symbol).Type;
+            return _types.IsChildProcess(type) ? symbol : null;
+        }
+
+        private void Transfer(StepList steps, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
+        {
+            foreach (var step in steps)
+                Visit(step, state, report);
+        }
+
+        private void Visit(IOperation op, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
+        {
+            switch (op)
+            {
+                case IAnonymousFunctionOperation or ILocalFunctionOperation:
+                    // A function of its own (only met in linear graphs: a control flow graph holds none).
+                    return;
+                case IVariableDeclaratorOperation declarator when Tracked(declarator.Symbol) is { } declared:
+                    // A declaration with an initializer (a graph has an assignment instead).
+                    if (declarator.GetVariableInitializer()?.Value is not { } initial) return;
+                    Visit(initial, state, report);
+                    state[declared] = IsCreation(initial) ? NotStarted : Unknown;
+                    return;
+                case IFlowCaptureOperation capture:
+                    Visit(capture.Value, state, report);
+                    _captureIsCreation[capture.Id] = ChildTargets.AsChildProcessCreation(capture.Value, _types) is not null;
+                    return;
+                case ISimpleAssignmentOperation assign when Tracked(assign.Target) is { } target:
+                    Visit(assign.Value, state, report);
+                    state[target] = IsCreation(assign.Value) ? NotStarted : Unknown;
+                    return;
+                case IInvocationOperation inv when IsStartOrJoin(inv) && Tracked(inv.Instance) is { } process:
+                    foreach (var a in inv.Arguments) Visit(a, state, report);
+                    var s = state.TryGetValue(process, out var v) ? v : (process is IParameterSymbol ? Unknown : 0);
+                    if (inv.TargetMethod.Name == "Start")
+                    {
+                        if ((s & Started) != 0)
+                            report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, inv.Syntax.GetLocation(),
+                                process.Name, "Start", "again on a path where it was already started"));
+                        state[process] = Started;
+                    }
+                    else
+                    {
+                        if ((s & NotStarted) != 0)
+                            report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, inv.Syntax.GetLocation(),
+                                process.Name, inv.TargetMethod.Name, "on a path where it was not started"));
+                        if (s != 0) state[process] = s & ~NotStarted; // a Join before Start throws: that path does not go on
+                    }
+                    return;
+                case ILocalReferenceOperation or IParameterReferenceOperation when Tracked(op) is { } used:
+                    if (!IsMemberReceiver(op)) state[used] = Unknown;
+                    return;
+            }
+            foreach (var child in op.ChildOperations)
+                Visit(child, state, report);
+        }
+
+        private bool IsCreation(IOperation value)
+        {
+            while (value is IConversionOperation c) value = c.Operand;
+            if (value is IFlowCaptureReferenceOperation r) return _captureIsCreation.TryGetValue(r.Id, out var yes) && yes;
+            return ChildTargets.AsChildProcessCreation(value, _types) is not null;
+        }
+
+        private static bool IsMemberReceiver(IOperation reference)
+        {
+            var parent = reference.Parent;
+            while (parent is IConversionOperation) parent = parent.Parent;
+            return parent switch
+            {
+                IInvocationOperation inv => inv.Instance is not null && Unwrap(inv.Instance) == reference,
+                IPropertyReferenceOperation prop => prop.Instance is not null && Unwrap(prop.Instance) == reference,
+                IEventReferenceOperation ev => ev.Instance is not null && Unwrap(ev.Instance) == reference,
+                INameOfOperation => true,
+                _ => false,
+            };
+        }
+
+        private static IOperation Unwrap(IOperation op)
+        {
+            while (op is IConversionOperation c) op = c.Operand;
+            return op;
+        }
+    }
+}

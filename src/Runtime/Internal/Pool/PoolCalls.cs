@@ -1,0 +1,206 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
+namespace Multiproc.Internal.Pool;
+
+/// <summary>A run of items of one call, sent to one worker as one task record.</summary>
+internal sealed class PoolChunk(PoolCall call, int index, int start, int count, byte[] record, long id)
+{
+    public PoolCall Call { get; } = call;
+    public int Index { get; } = index;
+    public int Start { get; } = start;
+    public int Count { get; } = count;
+    public byte[] Record { get; } = record;
+    public long Id { get; } = id;
+}
+
+/// <summary>One call of the pool (a map, an apply, an imap): its chunks report here as they finish.</summary>
+internal abstract class PoolCall
+{
+    private static long _nextCallId;
+    private static long _nextChunkId;
+
+    public long Id { get; } = Interlocked.Increment(ref _nextCallId);
+
+    /// <summary>Set when nobody waits for the results any more: chunks not yet sent are dropped.</summary>
+    public volatile bool Abandoned;
+
+    /// <summary>A chunk's results arrived: <paramref name="payload"/> holds <paramref name="count"/> encoded results.</summary>
+    public abstract void OnResult(PoolChunk chunk, ReadOnlySpan<byte> payload, int count);
+
+    /// <summary>A chunk failed (it threw, its worker died, the pool was terminated).</summary>
+    public abstract void OnFailure(PoolChunk chunk, Exception error);
+
+    /// <summary>Cuts <paramref name="items"/> into task records of at most <paramref name="chunkSize"/> items.</summary>
+    /// <exception cref="ArgumentException">An item cannot be sent; nothing was submitted.</exception>
+    public List<PoolChunk> BuildChunks<T>(byte[] spec, ReadOnlySpan<T> items, int chunkSize)
+    {
+        var chunks = new List<PoolChunk>((items.Length + chunkSize - 1) / chunkSize);
+        var w = new ArrayBufferWriter<byte>(256);
+        for (var start = 0; start < items.Length; start += chunkSize)
+        {
+            var count = Math.Min(chunkSize, items.Length - start);
+            var id = Interlocked.Increment(ref _nextChunkId);
+            w.ResetWrittenCount();
+            WriteHeader(w, id, spec, count);
+            try
+            {
+                ItemRun<T>.Write(w, items.Slice(start, count));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Item {start}..{start + count - 1} cannot be sent to a worker process ({e.Message}); no task was submitted.", "items", e);
+            }
+            chunks.Add(new PoolChunk(this, chunks.Count, start, count, w.WrittenSpan.ToArray(), id));
+        }
+        return chunks;
+    }
+
+    /// <summary>The one task record of an applied call (no item).</summary>
+    public PoolChunk BuildSingle(byte[] spec)
+    {
+        var w = new ArrayBufferWriter<byte>(spec.Length + 32);
+        var id = Interlocked.Increment(ref _nextChunkId);
+        WriteHeader(w, id, spec, 1);
+        return new PoolChunk(this, 0, 0, 1, w.WrittenSpan.ToArray(), id);
+    }
+
+    private void WriteHeader(ArrayBufferWriter<byte> w, long chunkId, byte[] spec, int count)
+    {
+        PoolRecords.WriteInt(w, PoolRecords.Chunk);
+        PoolRecords.WriteLong(w, chunkId);
+        PoolRecords.WriteLong(w, Id);
+        PoolRecords.WriteInt(w, spec.Length);
+        PoolRecords.WriteBytes(w, spec);
+        PoolRecords.WriteInt(w, count);
+    }
+}
+
+/// <summary>A call whose results are collected into one list (Map, Apply): it completes when every chunk has.</summary>
+internal sealed class CollectCall<TResult> : PoolCall
+{
+    private readonly TaskCompletionSource<List<TResult>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<TResult> _results;
+    private int _remaining;
+    private Exception? _firstError;
+    private int _firstErrorIndex = int.MaxValue;
+    private CancellationTokenRegistration _registration;
+
+    public CollectCall(int items, int chunks)
+    {
+        _results = new List<TResult>(items);
+        CollectionsMarshal.SetCount(_results, items);
+        _remaining = chunks;
+    }
+
+    public Task<List<TResult>> Task => _done.Task;
+
+    /// <summary>Cancels the call when <paramref name="token"/> is: the task completes as cancelled at once.</summary>
+    public void CancelWith(CancellationToken token)
+    {
+        if (!token.CanBeCanceled) return;
+        _registration = token.Register(static s =>
+        {
+            var (self, t) = ((CollectCall<TResult>, CancellationToken))s!;
+            self.Abandoned = true;
+            self._done.TrySetCanceled(t);
+        }, (this, token));
+    }
+
+    public override void OnResult(PoolChunk chunk, ReadOnlySpan<byte> payload, int count)
+    {
+        if (count != chunk.Count) throw new InvalidDataException($"A worker returned {count} results for {chunk.Count} items.");
+        if (_results.Count > 0) ItemRun<TResult>.Read(payload, CollectionsMarshal.AsSpan(_results).Slice(chunk.Start, count)); // none for a void call
+        Finish();
+    }
+
+    public override void OnFailure(PoolChunk chunk, Exception error)
+    {
+        lock (this)
+        {
+            if (chunk.Index < _firstErrorIndex)
+            {
+                _firstErrorIndex = chunk.Index;
+                _firstError = error;
+            }
+        }
+        Finish();
+    }
+
+    private void Finish()
+    {
+        if (Interlocked.Decrement(ref _remaining) != 0) return;
+        _registration.Dispose();
+        Exception? error;
+        lock (this) error = _firstError;
+        if (error is not null) _done.TrySetException(error);
+        else _done.TrySetResult(_results);
+    }
+}
+
+/// <summary>A call whose results are read as they come (Imap in order, ImapUnordered as they finish).</summary>
+internal sealed class StreamCall<TResult>(int chunks, bool ordered) : PoolCall
+{
+    private readonly object?[] _slots = new object?[chunks];
+    private readonly Queue<int> _finished = new();
+    private int _enumerated;
+
+    public override void OnResult(PoolChunk chunk, ReadOnlySpan<byte> payload, int count)
+    {
+        if (count != chunk.Count) throw new InvalidDataException($"A worker returned {count} results for {chunk.Count} items.");
+        var results = new TResult[count];
+        ItemRun<TResult>.Read(payload, results);
+        Store(chunk.Index, results);
+    }
+
+    public override void OnFailure(PoolChunk chunk, Exception error) => Store(chunk.Index, error);
+
+    private void Store(int index, object value)
+    {
+        lock (this)
+        {
+            if (_slots[index] is not null) return;
+            _slots[index] = value;
+            _finished.Enqueue(index);
+            Monitor.PulseAll(this);
+        }
+    }
+
+    /// <summary>The results: in item order, or in the order their chunks finished. One enumeration only.</summary>
+    public IEnumerable<TResult> Results()
+    {
+        if (Interlocked.Exchange(ref _enumerated, 1) != 0)
+            throw new InvalidOperationException("The results of Imap/ImapUnordered can be enumerated once; call it again (or collect them in a list).");
+        try
+        {
+            for (var k = 0; k < _slots.Length; k++)
+            {
+                object value;
+                lock (this)
+                {
+                    int index;
+                    if (ordered)
+                    {
+                        while (_slots[k] is null) Monitor.Wait(this);
+                        index = k;
+                    }
+                    else
+                    {
+                        while (_finished.Count == 0) Monitor.Wait(this);
+                        index = _finished.Dequeue();
+                    }
+                    value = _slots[index]!;
+                    _slots[index] = Consumed;
+                }
+                if (value is Exception e) throw e;
+                foreach (var r in (TResult[])value) yield return r;
+            }
+        }
+        finally
+        {
+            Abandoned = true;
+        }
+    }
+
+    private static readonly object Consumed = new();
+}

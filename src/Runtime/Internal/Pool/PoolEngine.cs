@@ -1,0 +1,456 @@
+using Multiproc.Platform;
+
+namespace Multiproc.Internal.Pool;
+
+/// <summary>One worker place of the pool: the process in it now, its task ring and the chunks sent to it.</summary>
+internal sealed class WorkerSlot(int index)
+{
+    public int Index { get; } = index;
+    public ChildProcess? Process;
+    public SharedRing? Tasks;
+    public int Generation;
+    /// <summary>Chunks sent to this worker, oldest first; the worker runs them in this order.</summary>
+    public readonly Queue<PoolChunk> Outstanding = new();
+    /// <summary>Chunks sent to the worker in this slot since it started (for maxTasksPerChild).</summary>
+    public int Assigned;
+    /// <summary>The monitor has seen this worker end and reported it.</summary>
+    public bool DeathReported;
+}
+
+/// <summary>
+/// The parent side of a <see cref="ProcessPool"/>. Chunks wait in <c>_pending</c> and are sent to the least
+/// busy worker with room (at most <see cref="Depth"/> each: a map with Python's default chunk size, four
+/// chunks per worker, goes out at once, so a worker never waits for the parent between chunks, and a slow one holds few). Results come back through one shared ring, read without a dedicated thread (its waits go
+/// through <see cref="FutexWaiter.WaitAsync"/>). A monitor thread waits in <c>poll(2)</c> on the workers'
+/// pidfds and reports a death through the same ring, after every result the worker managed to put: the
+/// oldest chunk still sent to it is the one it died in.
+/// </summary>
+internal sealed class PoolEngine
+{
+    private const int Depth = 4;
+    private const int O_NONBLOCK = 0x800;
+    private static readonly TimeSpan ReaderSpin = TimeSpan.FromMilliseconds(0.05);
+    private static int _workerCounter;
+
+    private enum State { Running, Closed, Terminated }
+
+    private readonly object _gate = new();
+    private readonly int _maxTasks;
+    private readonly SharedRing _results;
+    private readonly WorkerSlot[] _slots;
+    private readonly List<ChildProcess> _gone = new();
+    private readonly LinkedList<PoolChunk> _pending = new();
+    private readonly int _wakeRead;
+    private readonly int _wakeWrite;
+    private State _state;
+    private bool _exitSent;
+    private bool _joined;
+    private bool _stopping;
+    private Task? _reader;
+    private Thread? _monitor;
+
+    public unsafe PoolEngine(int processes, int maxTasks)
+    {
+        _maxTasks = maxTasks;
+        _results = SharedRing.Create(0, joinable: false);
+        int* fds = stackalloc int[2];
+        if (LinuxNative.pipe2(fds, LinuxNative.O_CLOEXEC | O_NONBLOCK) != 0) throw LinuxNative.Error("pipe2");
+        _wakeRead = fds[0];
+        _wakeWrite = fds[1];
+        _slots = new WorkerSlot[processes];
+        try
+        {
+            lock (_gate)
+            {
+                for (var i = 0; i < processes; i++)
+                {
+                    _slots[i] = new WorkerSlot(i);
+                    StartWorker(_slots[i]);
+                }
+            }
+        }
+        catch
+        {
+            foreach (var s in _slots)
+            {
+                if (s?.Process is not { } p) continue;
+                p.Kill();
+                p.Join();
+                p.Dispose();
+            }
+            DisposeResources();
+            throw;
+        }
+        _monitor = new Thread(MonitorLoop) { IsBackground = true, Name = "Multiproc pool monitor" };
+        _monitor.Start();
+        _reader = Task.Run(ReadLoop);
+    }
+
+    public int Processes => _slots.Length;
+
+    /// <summary>The pids of the workers running now.</summary>
+    public int[] WorkerPids()
+    {
+        lock (_gate) return _slots.Select(s => s.Process?.Pid).OfType<int>().ToArray();
+    }
+
+    // ---------------------------------------------------------------- submitting
+
+    /// <summary>Queues the chunks of a call and sends what fits to the workers.</summary>
+    /// <exception cref="InvalidOperationException">The pool was closed or terminated.</exception>
+    public void Submit(IReadOnlyCollection<PoolChunk> chunks)
+    {
+        lock (_gate)
+        {
+            EnsureRunning();
+            foreach (var c in chunks) _pending.AddLast(c);
+            Pump();
+        }
+    }
+
+    public void EnsureRunning()
+    {
+        lock (_gate)
+        {
+            if (_state == State.Closed)
+                throw new InvalidOperationException("The pool is closed: Close() was called, so it takes no more tasks.");
+            if (_state == State.Terminated)
+                throw new InvalidOperationException("The pool was terminated (Terminate() or Dispose() was called); it takes no more tasks.");
+        }
+    }
+
+    /// <summary>Sends pending chunks to workers with room; starts workers where slots are empty and work waits. Under the gate.</summary>
+    private void Pump()
+    {
+        if (_state == State.Terminated) return;
+        foreach (var s in _slots)
+            if (s.Process is null && (_state == State.Running || _pending.Count > 0)) StartWorker(s);
+        while (_pending.Count > 0)
+        {
+            WorkerSlot? best = null;
+            foreach (var s in _slots)
+            {
+                if (s.Process is null || s.DeathReported || s.Outstanding.Count >= Depth) continue;
+                if (_maxTasks > 0 && s.Assigned >= _maxTasks) continue;
+                if (best is null || s.Outstanding.Count < best.Outstanding.Count) best = s;
+            }
+            if (best is null) return;
+            var chunk = _pending.First!.Value;
+            _pending.RemoveFirst();
+            if (chunk.Call.Abandoned) continue;
+            best.Tasks!.Enqueue(chunk.Record, 0, null, default);
+            best.Outstanding.Enqueue(chunk);
+            best.Assigned++;
+        }
+    }
+
+    private void StartWorker(WorkerSlot slot)
+    {
+        slot.Tasks ??= SharedRing.Create(0, joinable: false);
+        var generation = slot.Generation + 1;
+        var taskRing = slot.Tasks.Handle;
+        var resultRing = _results.Handle;
+        var index = slot.Index;
+        var maxTasks = _maxTasks;
+        var p = new ChildProcess(() => PoolWorker.Run(taskRing, resultRing, index, generation, maxTasks),
+            "PoolWorker-" + Interlocked.Increment(ref _workerCounter)) { Daemon = true };
+        p.StartPoolWorker();
+        slot.Process = p;
+        slot.Generation = generation;
+        slot.Assigned = 0;
+        slot.DeathReported = false;
+        WakeMonitor();
+    }
+
+    // ---------------------------------------------------------------- results
+
+    private async Task ReadLoop()
+    {
+        while (true)
+        {
+            if (_results.Dequeue(PoolRecords.CopyDecoder, ReaderSpin, default, out var record))
+            {
+                if (!Handle(record)) return;
+                continue;
+            }
+            await _results.WaitForItemAsync(default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Handles one record of the result ring; false for the stop record.</summary>
+    private bool Handle(byte[] record)
+    {
+        var at = 0;
+        var kind = PoolRecords.ReadInt(record, ref at);
+        var slotIndex = PoolRecords.ReadInt(record, ref at);
+        var generation = PoolRecords.ReadInt(record, ref at);
+        var chunkId = PoolRecords.ReadLong(record, ref at);
+        switch (kind)
+        {
+            case PoolRecords.Stop:
+                return false;
+            case PoolRecords.Died:
+                OnDeath(slotIndex, generation);
+                return true;
+            case PoolRecords.Ok or PoolRecords.Error:
+                break;
+            default:
+                return true;
+        }
+
+        PoolChunk? chunk = null;
+        lock (_gate)
+        {
+            if ((uint)slotIndex < (uint)_slots.Length)
+            {
+                var s = _slots[slotIndex];
+                if (s.Generation == generation && s.Process is not null && s.Outstanding.TryPeek(out var first) && first.Id == chunkId)
+                {
+                    chunk = s.Outstanding.Dequeue();
+                    if (_maxTasks > 0 && s.Assigned >= _maxTasks && s.Outstanding.Count == 0)
+                    {
+                        // The worker exits by itself after this task: a fresh process takes its place.
+                        _gone.Add(s.Process);
+                        s.Process = null;
+                        ReapGone();
+                        Monitor.PulseAll(_gate);
+                        WakeMonitor();
+                    }
+                }
+            }
+            Pump();
+            SendExitIfDone();
+        }
+        if (chunk is null || chunk.Call.Abandoned) return true;
+        try
+        {
+            if (kind == PoolRecords.Ok)
+            {
+                var count = PoolRecords.ReadInt(record, ref at);
+                chunk.Call.OnResult(chunk, record.AsSpan(at), count);
+            }
+            else
+            {
+                var type = PoolRecords.ReadString(record, ref at);
+                var message = PoolRecords.ReadString(record, ref at);
+                var stack = PoolRecords.ReadString(record, ref at);
+                chunk.Call.OnFailure(chunk, new RemoteTaskException(type, message, stack));
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or NotSupportedException or ArgumentException)
+        {
+            chunk.Call.OnFailure(chunk, new InvalidDataException($"The results of a pool task could not be read: {e.Message}", e));
+        }
+        return true;
+    }
+
+    private void OnDeath(int slotIndex, int generation)
+    {
+        PoolChunk? died = null;
+        WorkerDiedException? error = null;
+        lock (_gate)
+        {
+            if ((uint)slotIndex >= (uint)_slots.Length) return;
+            var s = _slots[slotIndex];
+            if (s.Generation != generation || s.Process is not { } p) return;
+            if (s.Outstanding.Count > 0)
+            {
+                died = s.Outstanding.Dequeue();
+                error = new WorkerDiedException(p.ExitCode, p.Pid);
+                // The rest were never started: they go first to the other workers (or the replacement).
+                var node = _pending.First;
+                while (s.Outstanding.TryDequeue(out var c))
+                {
+                    if (node is null) _pending.AddLast(c);
+                    else _pending.AddBefore(node, c);
+                }
+            }
+            _gone.Add(p);
+            s.Process = null;
+            DrainTasks(s);
+            ReapGone();
+            Monitor.PulseAll(_gate);
+            Pump();
+            SendExitIfDone();
+        }
+        if (died is not null && !died.Call.Abandoned) died.Call.OnFailure(died, error!);
+    }
+
+    /// <summary>Empties a dead worker's task ring, so that its replacement starts clean.</summary>
+    private static void DrainTasks(WorkerSlot s)
+    {
+        try
+        {
+            while (s.Tasks!.Dequeue(PoolRecords.CopyDecoder, TimeSpan.Zero, default, out _)) { }
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException)
+        {
+            s.Tasks!.Dispose();
+            s.Tasks = null;
+        }
+    }
+
+    /// <summary>Releases the handles of replaced workers that have ended. Under the gate.</summary>
+    private void ReapGone()
+    {
+        for (var i = _gone.Count - 1; i >= 0; i--)
+        {
+            if (_gone[i].IsAlive) continue;
+            _gone[i].Dispose();
+            _gone.RemoveAt(i);
+        }
+    }
+
+    /// <summary>After Close(): once every task is done, tells each worker to exit. Under the gate.</summary>
+    private void SendExitIfDone()
+    {
+        if (_state != State.Closed || _exitSent || _pending.Count > 0) return;
+        foreach (var s in _slots)
+            if (s.Outstanding.Count > 0) return;
+        _exitSent = true;
+        var exit = BitConverter.GetBytes(PoolRecords.Exit);
+        foreach (var s in _slots)
+            if (s.Process is not null) s.Tasks!.Enqueue(exit, 0, null, default);
+    }
+
+    // ---------------------------------------------------------------- worker deaths
+
+    private unsafe void MonitorLoop()
+    {
+        var watched = new List<(WorkerSlot Slot, int Generation)>();
+        var fds = new LinuxNative.PollFd[1];
+        var buf = stackalloc byte[256];
+        while (true)
+        {
+            watched.Clear();
+            lock (_gate)
+            {
+                if (_stopping) return;
+                foreach (var s in _slots)
+                    if (s.Process is { } p && !s.DeathReported && p.PollFd >= 0) watched.Add((s, s.Generation));
+                if (fds.Length < watched.Count + 1) fds = new LinuxNative.PollFd[watched.Count + 1];
+                fds[0] = new LinuxNative.PollFd { Fd = _wakeRead, Events = LinuxNative.POLLIN };
+                for (var i = 0; i < watched.Count; i++)
+                    fds[i + 1] = new LinuxNative.PollFd { Fd = watched[i].Slot.Process!.PollFd, Events = LinuxNative.POLLIN };
+            }
+            int r;
+            fixed (LinuxNative.PollFd* pfds = fds) r = LinuxNative.poll(pfds, (ulong)(watched.Count + 1), -1);
+            if (r < 0)
+            {
+                if (LinuxNative.Errno == LinuxNative.EINTR) continue;
+                throw LinuxNative.Error("poll");
+            }
+            if ((fds[0].Revents & LinuxNative.POLLIN) != 0)
+            {
+                while (LinuxNative.read(_wakeRead, buf, 256) == 256) { }
+            }
+            for (var i = 0; i < watched.Count; i++)
+            {
+                if (fds[i + 1].Revents == 0) continue;
+                var (slot, generation) = watched[i];
+                lock (_gate)
+                {
+                    if (slot.Generation != generation || slot.DeathReported) continue;
+                    slot.DeathReported = true;
+                }
+                _results.Enqueue(PoolRecords.Control(PoolRecords.Died, slot.Index, generation), 0, null, default);
+            }
+        }
+    }
+
+    private unsafe void WakeMonitor()
+    {
+        byte b = 1;
+        LinuxNative.write(_wakeWrite, &b, 1);
+    }
+
+    // ---------------------------------------------------------------- close, terminate, join
+
+    public void Close()
+    {
+        lock (_gate)
+        {
+            if (_state != State.Running) return;
+            _state = State.Closed;
+            SendExitIfDone();
+        }
+    }
+
+    public void Terminate()
+    {
+        var failed = new List<PoolChunk>();
+        lock (_gate)
+        {
+            if (_state == State.Terminated) return;
+            _state = State.Terminated;
+            failed.AddRange(_pending);
+            _pending.Clear();
+            foreach (var s in _slots)
+            {
+                while (s.Outstanding.TryDequeue(out var c)) failed.Add(c);
+                if (s.Process is { IsAlive: true } p) p.Terminate();
+            }
+            Monitor.PulseAll(_gate);
+        }
+        foreach (var c in failed)
+            if (!c.Call.Abandoned) c.Call.OnFailure(c, new InvalidOperationException("The pool was terminated before this task finished."));
+    }
+
+    /// <summary>Waits until every worker has exited, then stops the reader and the monitor and releases the rings.</summary>
+    /// <exception cref="InvalidOperationException">Neither Close() nor Terminate() was called.</exception>
+    public void Join()
+    {
+        List<ChildProcess> gone;
+        lock (_gate)
+        {
+            if (_state == State.Running)
+                throw new InvalidOperationException("Join() was called on a running pool; call Close() (or Terminate()) first, as in Python.");
+            if (_joined) return;
+            while (_slots.Any(s => s.Process is not null))
+            {
+                if (_reader!.IsCompleted || !_monitor!.IsAlive)
+                {
+                    // The reader or the monitor failed: end the workers directly rather than wait for reports.
+                    foreach (var s in _slots)
+                    {
+                        if (s.Process is not { } p) continue;
+                        p.Kill();
+                        _gone.Add(p);
+                        s.Process = null;
+                    }
+                    break;
+                }
+                Monitor.Wait(_gate, 200);
+            }
+            gone = _gone.ToList();
+            _gone.Clear();
+            _joined = true;
+            _stopping = true;
+        }
+        foreach (var p in gone)
+        {
+            p.Join();
+            p.Dispose();
+        }
+        WakeMonitor();
+        _results.Enqueue(PoolRecords.Control(PoolRecords.Stop, -1, 0), 0, null, default);
+        _monitor!.Join();
+        try { _reader!.Wait(); }
+        catch (AggregateException) { }
+        DisposeResources();
+        SparePool.AfterStart(foundEmpty: false); // pre-started children for what comes next, a moment later
+
+    }
+
+    private void DisposeResources()
+    {
+        foreach (var s in _slots)
+        {
+            s?.Tasks?.Dispose();
+            if (s is not null) s.Tasks = null;
+        }
+        _results.Dispose();
+        LinuxNative.close(_wakeRead);
+        LinuxNative.close(_wakeWrite);
+    }
+}

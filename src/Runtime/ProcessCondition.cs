@@ -1,0 +1,235 @@
+using Multiproc.Internal;
+using Multiproc.Platform;
+
+namespace Multiproc;
+
+/// <summary>
+/// A condition variable shared between processes, like Python's <c>multiprocessing.Condition</c>: processes
+/// holding its lock <see cref="Wait()"/> for a change that another process announces with <see cref="Notify"/>
+/// or <see cref="NotifyAll"/>. Create it in the parent and pass it to child processes as a target argument.
+/// </summary>
+/// <remarks>
+/// <para>Each waiter takes a slot in shared memory (its pid, a ticket that orders the waiters, and a futex word it
+/// sleeps on); <see cref="Notify"/> marks the oldest waiting slots notified and wakes exactly those, so
+/// <c>Notify(1)</c> wakes one waiter that was waiting when it was called, never one that came later. A notify
+/// skips, and frees, the slots of waiters whose process died. At most 1,024 waiters at a time.</para>
+/// <para>The lock is a <see cref="ProcessLock"/>, so a waiter whose re-acquire finds the lock held by a process
+/// that died takes it over and returns as usual (re-check the condition, as always: <see cref="WaitFor"/> does).</para>
+/// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ProcessCondition : IDisposable, ISharedObject
+{
+    private const int MaxWaiters = 1024;
+    private const int SlotsOffset = 64;
+    private const int SlotSize = 16;
+    private const int Free = 0, Waiting = 1, Notified = 2;
+
+    private readonly SharedSegment _segment;
+    private readonly ProcessLock _lock;
+    private readonly bool _ownsLock;
+    private readonly int _me = Environment.ProcessId;
+
+    /// <summary>Creates a condition over <paramref name="lockToUse"/>, or over a new lock of its own when null.</summary>
+    /// <param name="lockToUse">The lock whose holders may wait and notify (Python's <c>Condition(lock)</c>).</param>
+    public ProcessCondition(ProcessLock? lockToUse = null)
+    {
+        _segment = SharedSegment.Create("cond", SlotsOffset + (long)SlotSize * MaxWaiters);
+        _lock = lockToUse ?? new ProcessLock();
+        _ownsLock = lockToUse is null;
+    }
+
+    private ProcessCondition(SharedSegment segment, ProcessLock lk)
+    {
+        _segment = segment;
+        _lock = lk;
+        _ownsLock = true;
+    }
+
+    string ISharedObject.Handle => _segment.Name + "+" + ((ISharedObject)_lock).Handle;
+
+    internal static ProcessCondition Attach(string handle)
+    {
+        var plus = handle.IndexOf('+');
+        if (plus <= 0) throw new ArgumentException($"'{handle}' is not a ProcessCondition handle.", nameof(handle));
+        var lk = ProcessLock.Attach(handle[(plus + 1)..]);
+        try
+        {
+            return new ProcessCondition(SharedSegment.Open(handle[..plus]), lk);
+        }
+        catch
+        {
+            lk.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The lock this condition waits and notifies under.</summary>
+    public ProcessLock Lock => _lock;
+
+    /// <summary>Acquires the condition's lock (see <see cref="ProcessLock.Acquire"/>).</summary>
+    /// <exception cref="AbandonedLockException">The previous holder died holding the lock; the caller now holds it.</exception>
+    public void Acquire() => _lock.Acquire();
+
+    /// <summary>Acquires the condition's lock if it becomes free within <paramref name="timeout"/> (see <see cref="ProcessLock.TryAcquire"/>).</summary>
+    /// <returns>True when the lock was taken.</returns>
+    public bool TryAcquire(TimeSpan timeout) => _lock.TryAcquire(timeout);
+
+    /// <summary>Releases the condition's lock.</summary>
+    /// <exception cref="InvalidOperationException">The lock is not held.</exception>
+    public void Release() => _lock.Release();
+
+    /// <summary>Acquires the condition's lock for a <c>using</c> block: Python's <c>with cond:</c>.</summary>
+    public LockScope Hold() => _lock.Hold();
+
+    /// <summary>Releases the lock, waits for a <see cref="Notify"/> or <see cref="NotifyAll"/>, and re-acquires the lock.</summary>
+    /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    public void Wait() => WaitCore(Deadline.Never);
+
+    /// <summary>
+    /// Releases the lock, waits for a notify for at most <paramref name="timeout"/>, and re-acquires the lock
+    /// (also after a timeout). <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.
+    /// </summary>
+    /// <returns>True when notified; false when the timeout passed (Python's <c>wait(timeout)</c>).</returns>
+    /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    public bool Wait(TimeSpan timeout) => WaitCore(Deadline.From(timeout));
+
+    /// <summary>
+    /// Waits until <paramref name="predicate"/> is true, calling it with the lock held before the first wait and
+    /// after each wake-up (Python's <c>wait_for</c>).
+    /// </summary>
+    /// <param name="predicate">The condition waited for.</param>
+    /// <param name="timeout">The most to wait in all; null waits as long as needed.</param>
+    /// <returns>The predicate's last value: false when the timeout passed first.</returns>
+    /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var deadline = Deadline.From(timeout);
+        var result = predicate();
+        while (!result)
+        {
+            if (deadline.Passed) break;
+            WaitCore(deadline);
+            result = predicate();
+        }
+        return result;
+    }
+
+    /// <summary>Wakes up to <paramref name="n"/> processes or threads waiting on this condition, the longest-waiting first.</summary>
+    /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative.</exception>
+    public void Notify(int n = 1)
+    {
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "n must not be negative.");
+        CheckHeld(nameof(Notify));
+        for (var i = 0; i < n; i++)
+            if (!NotifyOldest()) break;
+    }
+
+    /// <summary>Wakes every process and thread waiting on this condition.</summary>
+    /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    public void NotifyAll()
+    {
+        CheckHeld(nameof(NotifyAll));
+        while (NotifyOldest()) { }
+    }
+
+    private void CheckHeld(string what)
+    {
+        var holder = _lock.HolderPid;
+        if (holder != _me)
+            throw new InvalidOperationException(holder == 0
+                ? $"{what}() requires the ProcessCondition's lock to be held (call Acquire() or Hold() first)."
+                : $"{what}() requires the ProcessCondition's lock to be held by this process; process {holder} holds it.");
+    }
+
+    private unsafe int* State(int slot) => (int*)(_segment.Pointer + SlotsOffset + slot * SlotSize);
+
+    private unsafe int* HighWater => (int*)(_segment.Pointer + 8);
+
+    private unsafe long* NextTicket => (long*)_segment.Pointer;
+
+    /// <summary>Under the lock: marks the oldest live waiting slot notified and wakes it.</summary>
+    private unsafe bool NotifyOldest()
+    {
+        var high = Volatile.Read(ref *HighWater);
+        while (true)
+        {
+            var best = -1;
+            var bestTicket = long.MaxValue;
+            for (var i = 0; i < high; i++)
+            {
+                var s = State(i);
+                if (Volatile.Read(ref *s) != Waiting) continue;
+                var ticket = *(long*)(s + 2);
+                if (ticket < bestTicket)
+                {
+                    best = i;
+                    bestTicket = ticket;
+                }
+            }
+            if (best < 0) return false;
+            var slot = State(best);
+            var pid = slot[1];
+            if (pid != _me && !ProcessLiveness.IsAlive(pid))
+            {
+                Volatile.Write(ref *slot, Free); // a waiter killed while waiting
+                continue;
+            }
+            Volatile.Write(ref *slot, Notified);
+            Futex.Wake(slot, 1);
+            return true;
+        }
+    }
+
+    private unsafe bool WaitCore(Deadline deadline)
+    {
+        CheckHeld(nameof(Wait));
+        var index = -1;
+        var high = *HighWater;
+        for (var i = 0; i < high; i++)
+            if (Volatile.Read(ref *State(i)) == Free) { index = i; break; }
+        if (index < 0)
+        {
+            if (high == MaxWaiters)
+                throw new InvalidOperationException($"A ProcessCondition can have at most {MaxWaiters} waiters at a time.");
+            index = high;
+            Volatile.Write(ref *HighWater, high + 1);
+        }
+        var slot = State(index);
+        slot[1] = _me;
+        *(long*)(slot + 2) = (*NextTicket)++;
+        Volatile.Write(ref *slot, Waiting);
+
+        var notified = false;
+        _lock.Release();
+        try
+        {
+            while (true)
+            {
+                if (Volatile.Read(ref *slot) == Notified)
+                {
+                    notified = true;
+                    break;
+                }
+                var left = deadline.Left;
+                if (left == TimeSpan.Zero) break;
+                Futex.Wait(slot, Waiting, left);
+            }
+        }
+        finally
+        {
+            _lock.Hold(); // re-acquire, also from a holder that died (the scope's Abandoned is not needed here)
+            if (Volatile.Read(ref *slot) == Notified) notified = true;
+            Volatile.Write(ref *slot, Free);
+        }
+        return notified;
+    }
+
+    /// <summary>Unmaps the condition in this process (and its lock, when the condition made it). Both live until the run ends.</summary>
+    public void Dispose()
+    {
+        _segment.Dispose();
+        if (_ownsLock) _lock.Dispose();
+    }
+}

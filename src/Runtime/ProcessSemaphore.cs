@@ -1,0 +1,176 @@
+using Multiproc.Internal;
+using Multiproc.Platform;
+
+namespace Multiproc;
+
+/// <summary>
+/// A counting semaphore shared between processes, like Python's <c>multiprocessing.Semaphore</c>, and like its
+/// <c>BoundedSemaphore</c> when <c>maxCount</c> is given. Create it in the parent and pass it to child processes
+/// as a target argument.
+/// </summary>
+/// <remarks>
+/// The count is one word in shared memory: <see cref="Acquire"/> decrements it with a compare-and-swap, or
+/// sleeps in the kernel (futex) while it is zero; <see cref="Release"/> adds to it and makes the wake-up system
+/// call only when some process sleeps. As with Python's semaphore (and unlike <see cref="ProcessLock"/>), a
+/// count taken by a process that dies is not given back: a semaphore does not know who took its counts.
+/// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
+{
+    private const int SpinCount = 100;
+
+    private readonly SharedSegment _segment;
+    private readonly unsafe int* _count;
+    private readonly unsafe int* _waiters;
+    private readonly unsafe int* _max;
+
+    /// <summary>Creates a semaphore whose count starts at <paramref name="initialCount"/>.</summary>
+    /// <param name="initialCount">The count at the start (Python's <c>value</c>); zero or more.</param>
+    /// <param name="maxCount">
+    /// The highest the count may go: a <see cref="Release"/> past it throws <see cref="SemaphoreFullException"/>
+    /// (Python's <c>BoundedSemaphore</c> raises <c>ValueError</c>). <see cref="int.MaxValue"/>: unbounded.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialCount"/> is negative or above <paramref name="maxCount"/>, or <paramref name="maxCount"/> is not positive.</exception>
+    public unsafe ProcessSemaphore(int initialCount, int maxCount = int.MaxValue)
+    {
+        if (maxCount <= 0) throw new ArgumentOutOfRangeException(nameof(maxCount), maxCount, "maxCount must be positive.");
+        if (initialCount < 0) throw new ArgumentOutOfRangeException(nameof(initialCount), initialCount, "initialCount must not be negative.");
+        if (initialCount > maxCount) throw new ArgumentOutOfRangeException(nameof(initialCount), initialCount, $"initialCount must not be above maxCount ({maxCount}).");
+        _segment = SharedSegment.Create("sem", 64);
+        _count = (int*)_segment.Pointer;
+        _waiters = _count + 1;
+        _max = _count + 2;
+        *_max = maxCount;
+        Volatile.Write(ref *_count, initialCount);
+    }
+
+    private unsafe ProcessSemaphore(SharedSegment segment)
+    {
+        _segment = segment;
+        _count = (int*)_segment.Pointer;
+        _waiters = _count + 1;
+        _max = _count + 2;
+    }
+
+    string ISharedObject.Handle => _segment.Name;
+
+    internal static ProcessSemaphore Attach(string handle) => new(SharedSegment.Open(handle));
+
+    /// <summary>The count right now (a snapshot, stale at once; Python's <c>get_value()</c>).</summary>
+    public unsafe int CurrentCount => Volatile.Read(ref *_count);
+
+    /// <summary>The highest the count may go (<see cref="int.MaxValue"/> when unbounded).</summary>
+    public unsafe int MaxCount => Volatile.Read(ref *_max);
+
+    /// <summary>Waits until the count is above zero and takes one.</summary>
+    public void Acquire() => AcquireCore(Deadline.Never);
+
+    /// <summary>
+    /// Takes one count if one is free within <paramref name="timeout"/>; <see cref="TimeSpan.Zero"/> only tries,
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.
+    /// </summary>
+    /// <returns>True when a count was taken.</returns>
+    public bool TryAcquire(TimeSpan timeout) => AcquireCore(Deadline.From(timeout));
+
+    /// <summary>Takes one count without blocking a thread while the count is zero.</summary>
+    /// <param name="cancellationToken">Cancels the wait; a cancelled acquire takes nothing.</param>
+    /// <returns>A task that completes once a count was taken.</returns>
+    public Task AcquireAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        if (TryTake()) return Task.CompletedTask;
+        return AcquireSlowAsync(cancellationToken);
+    }
+
+    private async Task AcquireSlowAsync(CancellationToken cancellationToken)
+    {
+        AddWaiter(1);
+        try
+        {
+            while (!TryTake())
+                await SleepAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            AddWaiter(-1);
+        }
+    }
+
+    /// <summary>Gives <paramref name="count"/> counts back, waking as many waiters.</summary>
+    /// <param name="count">How many; one or more.</param>
+    /// <exception cref="SemaphoreFullException">The count would go past the maximum given at construction; nothing was changed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive.</exception>
+    public unsafe void Release(int count = 1)
+    {
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be positive.");
+        var max = Volatile.Read(ref *_max);
+        var c = Volatile.Read(ref *_count);
+        while (true)
+        {
+            if ((long)c + count > max)
+                throw new SemaphoreFullException($"Release({count}) would raise the ProcessSemaphore's count from {c} past its maximum of {max}; nothing was released.");
+            var seen = Interlocked.CompareExchange(ref *_count, c + count, c);
+            if (seen == c) break;
+            c = seen;
+        }
+        if (Volatile.Read(ref *_waiters) > 0) Futex.Wake(_count, count);
+    }
+
+    /// <summary>
+    /// Takes one count and returns a scope whose <c>Dispose</c> gives it back: <c>using (sem.Hold()) { … }</c>,
+    /// Python's <c>with sem:</c>.
+    /// </summary>
+    public LockScope Hold()
+    {
+        Acquire();
+        return new LockScope(this, false);
+    }
+
+    void IScopeOwner.ReleaseScope() => Release();
+
+    private unsafe bool TryTake()
+    {
+        var c = Volatile.Read(ref *_count);
+        while (c > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref *_count, c - 1, c);
+            if (seen == c) return true;
+            c = seen;
+        }
+        return false;
+    }
+
+    private unsafe bool AcquireCore(Deadline deadline)
+    {
+        if (TryTake()) return true;
+        if (deadline.Passed) return false;
+        var spinner = new SpinWait();
+        for (var i = 0; i < SpinCount; i++)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+            if (Volatile.Read(ref *_count) > 0 && TryTake()) return true;
+        }
+        Interlocked.Increment(ref *_waiters);
+        try
+        {
+            while (true)
+            {
+                if (TryTake()) return true;
+                var left = deadline.Left;
+                if (left == TimeSpan.Zero) return false;
+                Futex.Wait(_count, 0, left);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref *_waiters);
+        }
+    }
+
+    private unsafe void AddWaiter(int delta) => Interlocked.Add(ref *_waiters, delta);
+
+    private unsafe Task<bool> SleepAsync(CancellationToken cancellationToken) => FutexWaiter.WaitAsync(_count, 0, null, cancellationToken);
+
+    /// <summary>Unmaps the semaphore in this process. The semaphore itself lives until the run ends.</summary>
+    public void Dispose() => _segment.Dispose();
+}

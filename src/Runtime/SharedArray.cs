@@ -1,0 +1,108 @@
+using Multiproc.Internal;
+
+namespace Multiproc;
+
+/// <summary>
+/// A fixed-length array of an unmanaged type in shared memory, like Python's <c>multiprocessing.Array</c>. Create
+/// it in the parent and pass it to child processes as a target argument; every process reads and writes the same
+/// elements.
+/// </summary>
+/// <remarks>
+/// Each single read or write of an element is atomic (one load or store for elements of up to 8 bytes, a tiny
+/// internal lock for larger ones); <c>a[i] += 1</c> is NOT, exactly as in Python: hold <see cref="Lock"/> around
+/// it (<c>using (a.Lock.Hold()) a[i] += 1;</c>). <see cref="ToArray"/> reads element by element: hold
+/// <see cref="Lock"/> (in the writers too) for a consistent copy. Unlike Python's <c>Array</c>, a plain get or set
+/// does not take <see cref="Lock"/>.
+/// </remarks>
+/// <typeparam name="T">An unmanaged type: a number, bool, char, enum, or a struct of those.</typeparam>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class SharedArray<T> : IDisposable, ISharedObject where T : unmanaged
+{
+    private const int DataOffset = 64;
+
+    private readonly SharedSegment _segment;
+    private readonly ProcessLock _lock;
+
+    /// <summary>Creates a shared array of <paramref name="length"/> elements, all <c>default</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    public unsafe SharedArray(int length)
+    {
+        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "length must not be negative.");
+        _segment = SharedSegment.Create("array", DataOffset + (long)length * sizeof(T));
+        *(int*)_segment.Pointer = length;
+        Length = length;
+        _lock = new ProcessLock();
+    }
+
+    /// <summary>Creates a shared array holding a copy of <paramref name="initial"/>.</summary>
+    public unsafe SharedArray(ReadOnlySpan<T> initial)
+        : this(initial.Length)
+    {
+        initial.CopyTo(new Span<T>(_segment.Pointer + DataOffset, initial.Length));
+        Thread.MemoryBarrier();
+    }
+
+    private SharedArray(SharedSegment segment, ProcessLock lk, int length)
+    {
+        _segment = segment;
+        _lock = lk;
+        Length = length;
+    }
+
+    string ISharedObject.Handle => _segment.Name + "+" + ((ISharedObject)_lock).Handle;
+
+    internal static unsafe SharedArray<T> Attach(string handle)
+    {
+        var plus = handle.IndexOf('+');
+        if (plus <= 0) throw new ArgumentException($"'{handle}' is not a SharedArray handle.", nameof(handle));
+        var lk = ProcessLock.Attach(handle[(plus + 1)..]);
+        var segment = SharedSegment.Open(handle[..plus]);
+        var length = *(int*)segment.Pointer;
+        if (length < 0 || DataOffset + (long)length * sizeof(T) > segment.Length)
+        {
+            segment.Dispose();
+            lk.Dispose();
+            throw new InvalidOperationException($"'{handle}' is not a SharedArray<{typeof(T).Name}>.");
+        }
+        return new SharedArray<T>(segment, lk, length);
+    }
+
+    /// <summary>The number of elements.</summary>
+    public int Length { get; }
+
+    /// <summary>
+    /// The element at <paramref name="index"/>. One read or one write is atomic; <c>a[i] += 1</c> is NOT: hold
+    /// <see cref="Lock"/> around it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside 0 … <see cref="Length"/> − 1.</exception>
+    public unsafe T this[int index]
+    {
+        get => SharedCell<T>.Read(Element(index), (int*)_segment.Pointer + 1);
+        set => SharedCell<T>.Write(Element(index), (int*)_segment.Pointer + 1, value);
+    }
+
+    /// <summary>The lock that goes with this array (Python's <c>get_lock()</c>).</summary>
+    public ProcessLock Lock => _lock;
+
+    /// <summary>A copy of the elements, read one by one (hold <see cref="Lock"/> for a consistent copy).</summary>
+    public T[] ToArray()
+    {
+        var copy = new T[Length];
+        for (var i = 0; i < copy.Length; i++) copy[i] = this[i];
+        return copy;
+    }
+
+    private unsafe byte* Element(int index)
+    {
+        if ((uint)index >= (uint)Length)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"The index must be between 0 and {Length - 1} (the SharedArray has {Length} elements).");
+        return _segment.Pointer + DataOffset + (long)index * sizeof(T);
+    }
+
+    /// <summary>Unmaps the array (and its lock) in this process. Both live until the run ends.</summary>
+    public void Dispose()
+    {
+        _segment.Dispose();
+        _lock.Dispose();
+    }
+}
