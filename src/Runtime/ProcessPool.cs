@@ -22,6 +22,7 @@ namespace Multiproc;
 /// <para>Any number of threads may use one pool at once. <see cref="Dispose"/> terminates the workers, like leaving
 /// Python's <c>with Pool() as p:</c>; <see cref="Close"/> then <see cref="Join"/> lets the queued tasks finish first.</para>
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessPool : IDisposable, IAsyncDisposable
 {
     private readonly PoolEngine _engine;

@@ -45,6 +45,7 @@ internal sealed class PoolEngine
     private State _state;
     private bool _exitSent;
     private bool _joined;
+    private bool _joining;
     private bool _stopping;
     private Task? _reader;
     private Thread? _monitor;
@@ -400,31 +401,50 @@ internal sealed class PoolEngine
     /// <exception cref="InvalidOperationException">Neither Close() nor Terminate() was called.</exception>
     public void Join()
     {
-        List<ChildProcess> gone;
         lock (_gate)
         {
             if (_state == State.Running)
                 throw new InvalidOperationException("Join() was called on a running pool; call Close() (or Terminate()) first, as in Python.");
+            while (_joining && !_joined) Monitor.Wait(_gate, 200);
             if (_joined) return;
-            while (_slots.Any(s => s.Process is not null))
+            _joining = true;
+        }
+        // The workers are joined directly (their pidfds), not through the monitor's reports: after Terminate()
+        // that saves the round trip through the monitor and the reader.
+        while (true)
+        {
+            List<ChildProcess> running;
+            lock (_gate)
             {
+                running = _slots.Select(s => s.Process).OfType<ChildProcess>().ToList();
+                var workLeft = _state != State.Terminated && (!_exitSent || _pending.Count > 0 || _slots.Any(s => s.Outstanding.Count > 0));
+                if (!workLeft && running.All(p => p.ExitCode is not null))
+                    break;
                 if (_reader!.IsCompleted || !_monitor!.IsAlive)
                 {
-                    // The reader or the monitor failed: end the workers directly rather than wait for reports.
-                    foreach (var s in _slots)
-                    {
-                        if (s.Process is not { } p) continue;
-                        p.Kill();
-                        _gone.Add(p);
-                        s.Process = null;
-                    }
+                    // The reader or the monitor failed: end the workers rather than wait for their reports.
+                    foreach (var p in running) p.Kill();
                     break;
                 }
-                Monitor.Wait(_gate, 200);
+                if (running.Count == 0 || running.All(p => p.ExitCode is not null))
+                {
+                    Monitor.Wait(_gate, 50); // work is left and the reader is placing it
+                    continue;
+                }
+            }
+            foreach (var p in running) p.Join(TimeSpan.FromMilliseconds(200));
+        }
+        List<ChildProcess> gone;
+        lock (_gate)
+        {
+            foreach (var s in _slots)
+            {
+                if (s.Process is not { } p) continue;
+                _gone.Add(p);
+                s.Process = null;
             }
             gone = _gone.ToList();
             _gone.Clear();
-            _joined = true;
             _stopping = true;
         }
         foreach (var p in gone)
@@ -438,8 +458,12 @@ internal sealed class PoolEngine
         try { _reader!.Wait(); }
         catch (AggregateException) { }
         DisposeResources();
+        lock (_gate)
+        {
+            _joined = true;
+            Monitor.PulseAll(_gate);
+        }
         SparePool.AfterStart(foundEmpty: false); // pre-started children for what comes next, a moment later
-
     }
 
     private void DisposeResources()
