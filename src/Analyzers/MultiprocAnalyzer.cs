@@ -54,7 +54,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         Descriptors.MP0010_TerminatedNotJoined,
         Descriptors.MP0011_EndlessConsumerNotDaemon,
         Descriptors.MP0012_StartTwiceOrJoinBeforeStart,
-        Descriptors.MP0013_DaemonStartsChildren);
+        Descriptors.MP0013_DaemonStartsChildren,
+        Descriptors.MP0014_TargetCannotRunInChild);
 
     private readonly bool _fastPaths;
 
@@ -137,6 +138,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         private readonly StaticStateInChild? _mp0009;
         private readonly EndlessConsumer? _mp0011;
         private readonly DaemonStartsChildren? _mp0013;
+        private readonly TargetCannotRunInChild? _mp0014;
 
         private readonly bool _fastPaths;
 
@@ -164,13 +166,14 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             _mp0011 = types.ProcessQueue is not null && On(Descriptors.MP0011_EndlessConsumerNotDaemon) ? new EndlessConsumer(types, fastPaths) : null;
             _mp0012 = On(Descriptors.MP0012_StartTwiceOrJoinBeforeStart);
             _mp0013 = On(Descriptors.MP0013_DaemonStartsChildren) ? new DaemonStartsChildren(types) : null;
+            _mp0014 = On(Descriptors.MP0014_TargetCannotRunInChild) ? new TargetCannotRunInChild(compilation, types) : null;
             if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null) _graph = new CallGraph(compilation.Assembly);
 
             var kinds = new List<OperationKind>();
             var invocations = _graph is not null || _mp0001 is not null || _mp0003 || _mp0005 || _mp0006 || _mp0007 is not null
-                || _mp0010 || _mp0011 is not null || _mp0012;
+                || _mp0010 || _mp0011 is not null || _mp0012 || (_mp0014 is not null && types.ProcessPool is not null);
             if (invocations) kinds.Add(OperationKind.Invocation);
-            if (_graph is not null || _mp0001 is not null || _mp0007 is not null || _mp0008 is not null || _mp0011 is not null)
+            if (_graph is not null || _mp0001 is not null || _mp0007 is not null || _mp0008 is not null || _mp0011 is not null || _mp0014 is not null)
                 kinds.Add(OperationKind.ObjectCreation);
             // MP0004 looks at assignments to Daemon through the property reference that is their target.
             if (_graph is not null || _mp0004 || _mp0005 || _mp0009 is not null || _mp0013 is not null) kinds.Add(OperationKind.PropertyReference);
@@ -199,6 +202,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     _mp0007?.LockOrInvocation(operation);
                     if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
                     if (_mp0005) QueueOperation(operation, state);
+                    if (_mp0014 is not null && TargetCannotRunInChild.IsPoolCallName(invocation.TargetMethod.Name)) _mp0014.Invoked(context, invocation);
                     if (!IsGateName(invocation.TargetMethod.Name)) break;
                     // Not short-circuited by gates already open: each matching call's span is kept (GraphSpans).
                     var gates = 0;
@@ -221,6 +225,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     if (types.IsChildProcess(creation.Type))
                     {
                         if (_mp0009 is not null) state.Gates |= CreatesProcess;
+                        _mp0014?.ChildProcessCreated(context, creation);
                         // The target, found once for the rules that follow it.
                         if (ChildTargets.GetTargetInvocation(creation, types) is not { } target) break;
                         _mp0001?.ChildProcessCreated(target);
