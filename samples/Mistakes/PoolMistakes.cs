@@ -13,3 +13,13 @@ public static class PoolMistakes
 #pragma warning restore MP0014
     }
 }
+
+public static class PoolLifetimeMistakes
+{
+    // MP0015: a pool created and never disposed: its worker processes keep running (fix: `using var pool = …`).
+    public static int LeavesPoolOpen(int[] items)
+    {
+        var pool = new ProcessPool(2);
+        return pool.Map(items, x => PoolMistakes.Square(x)).Sum();
+    }
+}

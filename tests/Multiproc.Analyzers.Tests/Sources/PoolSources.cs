@@ -57,4 +57,13 @@ public class C
         await Task.CompletedTask;
     }
 }";
+
+    /// <summary><paramref name="members"/> in class <c>C</c>, which has a pool field <c>_pool</c> and a <c>Use(ProcessPool)</c> helper.</summary>
+    public static string InClass(string members) => Usings + Types + @"
+public class C
+{
+    private ProcessPool? _pool;
+    private static void Use(ProcessPool pool) { }
+" + members + @"
+}";
 }
