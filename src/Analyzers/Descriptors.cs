@@ -119,4 +119,19 @@ internal static class Descriptors
         "Daemon child process '{0}' runs '{1}', which starts child processes; daemon processes are not allowed to have children",
         Usage,
         "A daemon is terminated when its parent exits and would orphan its own children; Start() inside a daemon throws InvalidOperationException.");
+
+    public static readonly DiagnosticDescriptor MP0014_TargetCannotRunInChild = Rule(
+        RuleIdentifiers.TargetCannotRunInChild,
+        "Target cannot run in a child process",
+        "{0}",
+        Usage,
+        "A ChildProcess target or a ProcessPool function is sent to another process as a method and argument values: it must be one call to a named, non-generic method, with no ref/out parameters, on a receiver that can be sent (a pool function: a static method taking the item itself). Anything else throws ArgumentException at run time.",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MP0015_PoolNotDisposed = Rule(
+        RuleIdentifiers.PoolNotDisposed,
+        "ProcessPool not disposed on every path",
+        "'{0}' is created here and not disposed (nor closed and joined) on every path; its worker processes keep running",
+        Usage,
+        "A ProcessPool starts worker processes; Dispose() (or Close() then Join(), or Terminate() then Join()) ends them. A pool left open keeps its workers until the parent exits.");
 }

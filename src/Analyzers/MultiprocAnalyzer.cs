@@ -17,8 +17,8 @@ namespace Multiproc.Analyzers;
 /// Per body, cheap gates decide which rules look at it closely (build or walk its control flow graph): MP0003 a
 /// <c>Start()</c> call, MP0012 a <c>Start</c>/<c>Join</c>, MP0010 a <c>Terminate</c>/<c>Kill</c>, MP0006 a take from a
 /// JoinableQueue, MP0005 a size read and a Get/Put on a ProcessQueue, MP0011 a take from a ProcessQueue, MP0001 a file
-/// read and write, MP0009 a <c>new ChildProcess</c>. MP0004, MP0007 and MP0008 work per operation. MP0001, MP0009 and
-/// MP0013 need the compilation's call graph (what runs in child processes), recorded from the same callbacks and
+/// read and write, MP0009 a <c>new ChildProcess</c>, MP0015 a <c>new ProcessPool</c>. MP0004, MP0007, MP0008 and MP0014
+/// work per operation. MP0001, MP0009 and MP0013 need the compilation's call graph (what runs in child processes), recorded from the same callbacks and
 /// used at compilation end.
 /// </para>
 /// <para>
@@ -36,6 +36,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     private const int TakesFromJoinable = 8;    // MP0006
     private const int TakesFromQueue = 16;      // MP0011
     private const int CreatesProcess = 32;      // MP0009
+    private const int CreatesPool = 64;         // MP0015
     private const int QueueSizeGate = QueueSizeCheck.SizeRead | QueueSizeCheck.QueueCall; // MP0005, in BlockState.QueueFlags
     private const int GraphGates = StartsOrJoins | Terminates | TakesFromJoinable;
     /// <summary>The gates of the rules that read a linear body without a graph (<see cref="LinearFlow"/>).</summary>
@@ -54,7 +55,9 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         Descriptors.MP0010_TerminatedNotJoined,
         Descriptors.MP0011_EndlessConsumerNotDaemon,
         Descriptors.MP0012_StartTwiceOrJoinBeforeStart,
-        Descriptors.MP0013_DaemonStartsChildren);
+        Descriptors.MP0013_DaemonStartsChildren,
+        Descriptors.MP0014_TargetCannotRunInChild,
+        Descriptors.MP0015_PoolNotDisposed);
 
     private readonly bool _fastPaths;
 
@@ -110,6 +113,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         public UnlockedFileReadModifyWrite.FileCalls Files;
         /// <summary>The methods of this compilation the body calls or references (<see cref="CallGraph.Record"/>).</summary>
         public List<IMethodSymbol>? Callees;
+        /// <summary>Spans of the <c>new ProcessPool(…)</c> of the body (MP0015).</summary>
+        public List<TextSpan>? PoolSpans;
         /// <summary>Spans of the operations the graph rules (MP0005, MP0006, MP0010, MP0012) report at or follow.</summary>
         private List<TextSpan>? _graphSpans;
 
@@ -137,6 +142,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         private readonly StaticStateInChild? _mp0009;
         private readonly EndlessConsumer? _mp0011;
         private readonly DaemonStartsChildren? _mp0013;
+        private readonly TargetCannotRunInChild? _mp0014;
+        private readonly bool _mp0015;
 
         private readonly bool _fastPaths;
 
@@ -164,13 +171,15 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             _mp0011 = types.ProcessQueue is not null && On(Descriptors.MP0011_EndlessConsumerNotDaemon) ? new EndlessConsumer(types, fastPaths) : null;
             _mp0012 = On(Descriptors.MP0012_StartTwiceOrJoinBeforeStart);
             _mp0013 = On(Descriptors.MP0013_DaemonStartsChildren) ? new DaemonStartsChildren(types) : null;
+            _mp0014 = On(Descriptors.MP0014_TargetCannotRunInChild) ? new TargetCannotRunInChild(compilation, types) : null;
+            _mp0015 = types.ProcessPool is not null && On(Descriptors.MP0015_PoolNotDisposed);
             if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null) _graph = new CallGraph(compilation.Assembly);
 
             var kinds = new List<OperationKind>();
             var invocations = _graph is not null || _mp0001 is not null || _mp0003 || _mp0005 || _mp0006 || _mp0007 is not null
-                || _mp0010 || _mp0011 is not null || _mp0012;
+                || _mp0010 || _mp0011 is not null || _mp0012 || (_mp0014 is not null && types.ProcessPool is not null);
             if (invocations) kinds.Add(OperationKind.Invocation);
-            if (_graph is not null || _mp0001 is not null || _mp0007 is not null || _mp0008 is not null || _mp0011 is not null)
+            if (_graph is not null || _mp0001 is not null || _mp0007 is not null || _mp0008 is not null || _mp0011 is not null || _mp0014 is not null || _mp0015)
                 kinds.Add(OperationKind.ObjectCreation);
             // MP0004 looks at assignments to Daemon through the property reference that is their target.
             if (_graph is not null || _mp0004 || _mp0005 || _mp0009 is not null || _mp0013 is not null) kinds.Add(OperationKind.PropertyReference);
@@ -199,6 +208,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     _mp0007?.LockOrInvocation(operation);
                     if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
                     if (_mp0005) QueueOperation(operation, state);
+                    if (_mp0014 is not null && TargetCannotRunInChild.IsPoolCallName(invocation.TargetMethod.Name)) _mp0014.Invoked(context, invocation);
                     if (!IsGateName(invocation.TargetMethod.Name)) break;
                     // Not short-circuited by gates already open: each matching call's span is kept (GraphSpans).
                     var gates = 0;
@@ -218,9 +228,17 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     _graph?.Record(operation, ref state.Callees);
                     if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
                     _mp0007?.ObjectCreated(creation);
+                    if (_mp0015 && types.IsProcessPool(creation.Type))
+                    {
+                        state.Gates |= CreatesPool;
+                        (state.PoolSpans ??= new List<TextSpan>()).Add(creation.Syntax.Span);
+                        PoolNotDisposed.Created(context, creation);
+                        break;
+                    }
                     if (types.IsChildProcess(creation.Type))
                     {
                         if (_mp0009 is not null) state.Gates |= CreatesProcess;
+                        _mp0014?.ChildProcessCreated(context, creation);
                         // The target, found once for the rules that follow it.
                         if (ChildTargets.GetTargetInvocation(creation, types) is not { } target) break;
                         _mp0001?.ChildProcessCreated(target);
@@ -291,6 +309,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             // without a graph; the others (MP0005, MP0006) still build one.
             var linear = (gates & LinearGates) != 0 && _fastPaths ? LinearFlow.Of(block, state.HoldsGraphOperation, types) : null;
             if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear);
+            if ((gates & CreatesPool) != 0) PoolNotDisposed.AnalyzeBlock(block, types, state.PoolSpans!);
             if (linear is not null)
             {
                 if ((gates & StartsOrJoins) != 0)

@@ -16,6 +16,8 @@ internal static class RuleIdentifiers
     public const string EndlessConsumerNotDaemon = "MP0011";
     public const string StartTwiceOrJoinBeforeStart = "MP0012";
     public const string DaemonStartsChildren = "MP0013";
+    public const string TargetCannotRunInChild = "MP0014";
+    public const string PoolNotDisposed = "MP0015";
 
     public static string HelpLink(string id) =>
         "https://github.com/multiproc/multiproc/blob/main/docs/rules/" + id + ".md";

@@ -12,6 +12,7 @@ internal sealed class MultiprocTypes
     public INamedTypeSymbol? LockScope { get; }
     public INamedTypeSymbol? ProcessQueue { get; }     // ProcessQueue`1 (unbound)
     public INamedTypeSymbol? JoinableQueue { get; }    // JoinableQueue`1 (unbound)
+    public INamedTypeSymbol? ProcessPool { get; }      // MP0014, MP0015
 
     // The BCL types are looked up on first use (see For).
     private readonly Compilation _compilation;
@@ -68,6 +69,7 @@ internal sealed class MultiprocTypes
         LockScope = multiproc.GetTypeByMetadataName("Multiproc.LockScope");
         ProcessQueue = multiproc.GetTypeByMetadataName("Multiproc.ProcessQueue`1");
         JoinableQueue = multiproc.GetTypeByMetadataName("Multiproc.JoinableQueue`1");
+        ProcessPool = multiproc.GetTypeByMetadataName("Multiproc.ProcessPool");
     }
 
     /// <summary>
@@ -121,6 +123,8 @@ internal sealed class MultiprocTypes
     }
 
     public bool IsChildProcess(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, ChildProcess);
+
+    public bool IsProcessPool(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, ProcessPool);
 
     public bool IsProcessLock(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, ProcessLock);
 
