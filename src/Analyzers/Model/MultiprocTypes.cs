@@ -12,6 +12,13 @@ internal sealed class MultiprocTypes
     public INamedTypeSymbol? LockScope { get; }
     public INamedTypeSymbol? ProcessQueue { get; }     // ProcessQueue`1 (unbound)
     public INamedTypeSymbol? JoinableQueue { get; }    // JoinableQueue`1 (unbound)
+    // The second round's primitives (issue 13): MP0002's lock kinds, MP0016's shared data, MP0017's pipe ends, MP0018's condition.
+    public INamedTypeSymbol? ProcessSemaphore { get; }
+    public INamedTypeSymbol? ProcessRLock { get; }
+    public INamedTypeSymbol? ProcessCondition { get; }
+    public INamedTypeSymbol? SharedValue { get; }      // SharedValue`1 (unbound)
+    public INamedTypeSymbol? SharedArray { get; }      // SharedArray`1 (unbound)
+    public INamedTypeSymbol? PipeEnd { get; }          // PipeEnd`1 (unbound)
 
     // The BCL types are looked up on first use (see For).
     private readonly Compilation _compilation;
@@ -29,6 +36,10 @@ internal sealed class MultiprocTypes
     private readonly LazyType _jsonSerializer = new("System.Text.Json.JsonSerializer");
     private readonly LazyType _task = new("System.Threading.Tasks.Task");
     private readonly LazyType _expressionOfT = new("System.Linq.Expressions.Expression`1");
+    // Multiproc.Redis (issue 15), looked up on first use like the BCL types: a compilation without it finds none.
+    private readonly LazyType _redisLock = new("Multiproc.Redis.RedisLock");
+    private readonly LazyType _redisQueue = new("Multiproc.Redis.RedisQueue`1");
+    private readonly LazyType _redisJoinableQueue = new("Multiproc.Redis.RedisJoinableQueue`1");
 
     public INamedTypeSymbol? Monitor => _monitor.Get(_compilation);
     public INamedTypeSymbol? Mutex => _mutex.Get(_compilation);
@@ -44,6 +55,9 @@ internal sealed class MultiprocTypes
     public INamedTypeSymbol? JsonSerializer => _jsonSerializer.Get(_compilation);
     public INamedTypeSymbol? Task => _task.Get(_compilation);
     public INamedTypeSymbol? ExpressionOfT => _expressionOfT.Get(_compilation);
+    public INamedTypeSymbol? RedisLock => _redisLock.Get(_compilation);
+    public INamedTypeSymbol? RedisQueue => _redisQueue.Get(_compilation);
+    public INamedTypeSymbol? RedisJoinableQueue => _redisJoinableQueue.Get(_compilation);
 
     public bool HasMultiproc => ChildProcess is not null;
 
@@ -68,6 +82,12 @@ internal sealed class MultiprocTypes
         LockScope = multiproc.GetTypeByMetadataName("Multiproc.LockScope");
         ProcessQueue = multiproc.GetTypeByMetadataName("Multiproc.ProcessQueue`1");
         JoinableQueue = multiproc.GetTypeByMetadataName("Multiproc.JoinableQueue`1");
+        ProcessSemaphore = multiproc.GetTypeByMetadataName("Multiproc.ProcessSemaphore");
+        ProcessRLock = multiproc.GetTypeByMetadataName("Multiproc.ProcessRLock");
+        ProcessCondition = multiproc.GetTypeByMetadataName("Multiproc.ProcessCondition");
+        SharedValue = multiproc.GetTypeByMetadataName("Multiproc.SharedValue`1");
+        SharedArray = multiproc.GetTypeByMetadataName("Multiproc.SharedArray`1");
+        PipeEnd = multiproc.GetTypeByMetadataName("Multiproc.PipeEnd`1");
     }
 
     /// <summary>
@@ -134,4 +154,16 @@ internal sealed class MultiprocTypes
 
     public bool IsJoinableQueue(ITypeSymbol? type) =>
         type is INamedTypeSymbol t && SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, JoinableQueue);
+
+    /// <summary>Whether <paramref name="type"/> is a constructed <paramref name="generic"/> (its original definition).</summary>
+    public static bool IsConstructedFrom(ITypeSymbol? type, INamedTypeSymbol? generic) =>
+        generic is not null && type is INamedTypeSymbol t && SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, generic);
+
+    public bool IsSharedValue(ITypeSymbol? type) => IsConstructedFrom(type, SharedValue);
+
+    public bool IsSharedArray(ITypeSymbol? type) => IsConstructedFrom(type, SharedArray);
+
+    public bool IsPipeEnd(ITypeSymbol? type) => IsConstructedFrom(type, PipeEnd);
+
+    public bool IsProcessCondition(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, ProcessCondition);
 }
