@@ -16,6 +16,9 @@ internal static class RuleIdentifiers
     public const string EndlessConsumerNotDaemon = "MP0011";
     public const string StartTwiceOrJoinBeforeStart = "MP0012";
     public const string DaemonStartsChildren = "MP0013";
+    public const string UnlockedSharedReadModifyWrite = "MP0016";
+    public const string PipeEndSharedByProcesses = "MP0017";
+    public const string ConditionWaitOutsideLoop = "MP0018";
 
     public static string HelpLink(string id) =>
         "https://github.com/multiproc/multiproc/blob/main/docs/rules/" + id + ".md";

@@ -35,6 +35,13 @@ internal sealed class MultiprocTypes
     private readonly LazyType _streamWriter = new("System.IO.StreamWriter");
     private readonly LazyType _jsonSerializer = new("System.Text.Json.JsonSerializer");
     private readonly LazyType _task = new("System.Threading.Tasks.Task");
+    // MP0007's in-process synchronizers with a Multiproc counterpart (ProcessEvent, ProcessBarrier, ProcessSemaphore).
+    private readonly LazyType _manualResetEventSlim = new("System.Threading.ManualResetEventSlim");
+    private readonly LazyType _manualResetEvent = new("System.Threading.ManualResetEvent");
+    private readonly LazyType _autoResetEvent = new("System.Threading.AutoResetEvent");
+    private readonly LazyType _barrier = new("System.Threading.Barrier");
+    private readonly LazyType _countdownEvent = new("System.Threading.CountdownEvent");
+    private readonly LazyType _semaphore = new("System.Threading.Semaphore");
     private readonly LazyType _expressionOfT = new("System.Linq.Expressions.Expression`1");
     // Multiproc.Redis (issue 15), looked up on first use like the BCL types: a compilation without it finds none.
     private readonly LazyType _redisLock = new("Multiproc.Redis.RedisLock");
@@ -55,6 +62,12 @@ internal sealed class MultiprocTypes
     public INamedTypeSymbol? JsonSerializer => _jsonSerializer.Get(_compilation);
     public INamedTypeSymbol? Task => _task.Get(_compilation);
     public INamedTypeSymbol? ExpressionOfT => _expressionOfT.Get(_compilation);
+    public INamedTypeSymbol? ManualResetEventSlim => _manualResetEventSlim.Get(_compilation);
+    public INamedTypeSymbol? ManualResetEvent => _manualResetEvent.Get(_compilation);
+    public INamedTypeSymbol? AutoResetEvent => _autoResetEvent.Get(_compilation);
+    public INamedTypeSymbol? Barrier => _barrier.Get(_compilation);
+    public INamedTypeSymbol? CountdownEvent => _countdownEvent.Get(_compilation);
+    public INamedTypeSymbol? Semaphore => _semaphore.Get(_compilation);
     public INamedTypeSymbol? RedisLock => _redisLock.Get(_compilation);
     public INamedTypeSymbol? RedisQueue => _redisQueue.Get(_compilation);
     public INamedTypeSymbol? RedisJoinableQueue => _redisJoinableQueue.Get(_compilation);
@@ -151,6 +164,22 @@ internal sealed class MultiprocTypes
             if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, ProcessQueue)) return true;
         return false;
     }
+
+    /// <summary>
+    /// A ProcessQueue&lt;T&gt; or JoinableQueue&lt;T&gt;, or Multiproc.Redis's RedisQueue&lt;T&gt; or RedisJoinableQueue&lt;T&gt;
+    /// (same member names and meanings): the queues MP0005 and MP0006 look at.
+    /// </summary>
+    public bool IsAnyQueue(ITypeSymbol? type)
+    {
+        if (IsProcessQueue(type)) return true;
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+            if (t.Name == "RedisQueue" && IsConstructedFrom(t, RedisQueue)) return true;
+        return false;
+    }
+
+    /// <summary>A JoinableQueue&lt;T&gt; or a RedisJoinableQueue&lt;T&gt;.</summary>
+    public bool IsAnyJoinableQueue(ITypeSymbol? type) =>
+        IsJoinableQueue(type) || (type is { Name: "RedisJoinableQueue" } && IsConstructedFrom(type, RedisJoinableQueue));
 
     public bool IsJoinableQueue(ITypeSymbol? type) =>
         type is INamedTypeSymbol t && SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, JoinableQueue);

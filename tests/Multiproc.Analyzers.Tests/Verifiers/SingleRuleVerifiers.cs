@@ -28,6 +28,9 @@ public sealed class MP0010Rule : IRuleUnderTest { public static string Id => Rul
 public sealed class MP0011Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.EndlessConsumerNotDaemon; }
 public sealed class MP0012Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.StartTwiceOrJoinBeforeStart; }
 public sealed class MP0013Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.DaemonStartsChildren; }
+public sealed class MP0016Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.UnlockedSharedReadModifyWrite; }
+public sealed class MP0017Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.PipeEndSharedByProcesses; }
+public sealed class MP0018Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.ConditionWaitOutsideLoop; }
 
 internal static class OtherRules
 {
