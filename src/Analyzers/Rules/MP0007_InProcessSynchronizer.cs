@@ -8,7 +8,9 @@ namespace Multiproc.Analyzers;
 /// MP0007: an in-process synchronizer passed to a child process through the arguments of a
 /// ChildProcess target — an object used in a <c>lock</c> statement or with <c>Monitor</c> (by the parent,
 /// or by the target through its parameter), System.Threading.Lock, SemaphoreSlim, an unnamed Mutex,
-/// ReaderWriterLockSlim, SpinLock. The child gets its own copy, so nothing is excluded across processes.
+/// ReaderWriterLockSlim, SpinLock, and the synchronizers with a Multiproc counterpart (ManualResetEventSlim,
+/// ManualResetEvent, AutoResetEvent, Barrier, CountdownEvent, Semaphore). The child gets its own copy, so nothing is
+/// synchronized across processes; the message names the counterpart (<see cref="Replacement"/>).
 /// </summary>
 /// <remarks>
 /// Everything that can be decided from the file of the <c>new ChildProcess</c> is reported from an
