@@ -74,9 +74,9 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor MP0007_InProcessSynchronizerSentToChild = Rule(
         RuleIdentifiers.InProcessSynchronizerSentToChild,
         "In-process synchronizer passed to a child process",
-        "'{0}' ({1}) is passed to a child process; each child gets its own copy, so nothing is excluded across processes; use a ProcessLock",
+        "'{0}' ({1}) is passed to a child process; each child gets its own copy, so nothing is synchronized across processes; use a {2}",
         Concurrency,
-        "Monitor locks, System.Threading.Lock, SemaphoreSlim, unnamed Mutex and ReaderWriterLockSlim only synchronize threads of one process.");
+        "Monitor locks, System.Threading.Lock, SemaphoreSlim, Semaphore, unnamed Mutex, ReaderWriterLockSlim, the reset events, Barrier and CountdownEvent only synchronize threads of one process; Multiproc has a cross-process counterpart for each.");
 
     public static readonly DiagnosticDescriptor MP0008_UnsendableArgument = Rule(
         RuleIdentifiers.UnsendableArgument,
@@ -134,4 +134,25 @@ internal static class Descriptors
         "'{0}' is created here and not disposed (nor closed and joined) on every path; its worker processes keep running",
         Usage,
         "A ProcessPool starts worker processes; Dispose() (or Close() then Join(), or Terminate() then Join()) ends them. A pool left open keeps its workers until the parent exits.");
+
+    public static readonly DiagnosticDescriptor MP0016_UnlockedSharedReadModifyWrite = CompilationEndRule(
+        RuleIdentifiers.UnlockedSharedReadModifyWrite,
+        "Shared value read, modified and written back without a lock",
+        "'{0}' is read, modified and written back without a lock held; concurrent processes lose updates; use {1}",
+        Concurrency,
+        "Each single read or write of a SharedValue or SharedArray element is atomic, a read-modify-write (+=, ++, v.Value = v.Value * 2) is not: two processes read the same value and one update is lost. Use the atomic Add, or hold the value's Lock around the read and the write.");
+
+    public static readonly DiagnosticDescriptor MP0017_PipeEndSharedByProcesses = Rule(
+        RuleIdentifiers.PipeEndSharedByProcesses,
+        "One pipe end used by more than one process",
+        "Pipe end '{0}' {1}; a pipe end belongs to one process at a time: give each process its own pipe, or use a ProcessQueue",
+        Concurrency,
+        "A PipeEnd used by two processes at once refuses the second one (InvalidOperationException); Python's Connection corrupts the data. Keep one end per process: pass one end to the child, keep (or close) the other.");
+
+    public static readonly DiagnosticDescriptor MP0018_ConditionWaitOutsideLoop = Rule(
+        RuleIdentifiers.ConditionWaitOutsideLoop,
+        "ProcessCondition.Wait() not inside a loop that re-checks the condition",
+        "'{0}.Wait' is not inside a loop that re-checks the condition; a spurious or stolen wake-up proceeds on a false condition; use '{0}.WaitFor(() => condition)'",
+        Concurrency,
+        "A notified waiter re-acquires the lock after the notifier released it; another process can change the state in between, and a timed wait can end with nothing notified. Re-check the condition in a loop, or let WaitFor do it.");
 }

@@ -37,6 +37,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     private const int TakesFromQueue = 16;      // MP0011
     private const int CreatesProcess = 32;      // MP0009
     private const int CreatesPool = 64;         // MP0015
+    private const int PassesPipeEnd = 128;      // MP0017
     private const int QueueSizeGate = QueueSizeCheck.SizeRead | QueueSizeCheck.QueueCall; // MP0005, in BlockState.QueueFlags
     private const int GraphGates = StartsOrJoins | Terminates | TakesFromJoinable;
     /// <summary>The gates of the rules that read a linear body without a graph (<see cref="LinearFlow"/>).</summary>
@@ -57,7 +58,11 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         Descriptors.MP0012_StartTwiceOrJoinBeforeStart,
         Descriptors.MP0013_DaemonStartsChildren,
         Descriptors.MP0014_TargetCannotRunInChild,
-        Descriptors.MP0015_PoolNotDisposed);
+        Descriptors.MP0015_PoolNotDisposed,
+
+        Descriptors.MP0016_UnlockedSharedReadModifyWrite,
+        Descriptors.MP0017_PipeEndSharedByProcesses,
+        Descriptors.MP0018_ConditionWaitOutsideLoop);
 
     private readonly bool _fastPaths;
 
@@ -144,6 +149,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         private readonly DaemonStartsChildren? _mp0013;
         private readonly TargetCannotRunInChild? _mp0014;
         private readonly bool _mp0015;
+        private readonly UnlockedSharedReadModifyWrite? _mp0016;
+        private readonly bool _mp0017, _mp0018;
 
         private readonly bool _fastPaths;
 
@@ -173,13 +180,17 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             _mp0013 = On(Descriptors.MP0013_DaemonStartsChildren) ? new DaemonStartsChildren(types) : null;
             _mp0014 = On(Descriptors.MP0014_TargetCannotRunInChild) ? new TargetCannotRunInChild(compilation, types) : null;
             _mp0015 = types.ProcessPool is not null && On(Descriptors.MP0015_PoolNotDisposed);
-            if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null) _graph = new CallGraph(compilation.Assembly);
+            _mp0016 = (types.SharedValue is not null || types.SharedArray is not null) && On(Descriptors.MP0016_UnlockedSharedReadModifyWrite)
+                ? new UnlockedSharedReadModifyWrite(types) : null;
+            _mp0017 = types.PipeEnd is not null && On(Descriptors.MP0017_PipeEndSharedByProcesses);
+            _mp0018 = types.ProcessCondition is not null && On(Descriptors.MP0018_ConditionWaitOutsideLoop);
+            if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null || _mp0016 is not null) _graph = new CallGraph(compilation.Assembly);
 
             var kinds = new List<OperationKind>();
             var invocations = _graph is not null || _mp0001 is not null || _mp0003 || _mp0005 || _mp0006 || _mp0007 is not null
-                || _mp0010 || _mp0011 is not null || _mp0012 || (_mp0014 is not null && types.ProcessPool is not null);
+                || _mp0010 || _mp0011 is not null || _mp0012 || (_mp0014 is not null && types.ProcessPool is not null) || _mp0018;
             if (invocations) kinds.Add(OperationKind.Invocation);
-            if (_graph is not null || _mp0001 is not null || _mp0007 is not null || _mp0008 is not null || _mp0011 is not null || _mp0014 is not null || _mp0015)
+            if (_graph is not null || _mp0001 is not null || _mp0007 is not null || _mp0008 is not null || _mp0011 is not null || _mp0014 is not null || _mp0015 || _mp0017)
                 kinds.Add(OperationKind.ObjectCreation);
             // MP0004 looks at assignments to Daemon through the property reference that is their target.
             if (_graph is not null || _mp0004 || _mp0005 || _mp0009 is not null || _mp0013 is not null) kinds.Add(OperationKind.PropertyReference);
@@ -209,6 +220,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
                     if (_mp0005) QueueOperation(operation, state);
                     if (_mp0014 is not null && TargetCannotRunInChild.IsPoolCallName(invocation.TargetMethod.Name)) _mp0014.Invoked(context, invocation);
+                    if (_mp0018) ConditionWaitOutsideLoop.Invoked(context, invocation, types);
                     if (!IsGateName(invocation.TargetMethod.Name)) break;
                     // Not short-circuited by gates already open: each matching call's span is kept (GraphSpans).
                     var gates = 0;
@@ -246,6 +258,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                         _mp0008?.ChildProcessCreated(context, target);
                         _mp0011?.ChildProcessCreated(context, creation, target);
                         _mp0013?.ChildProcessCreated(creation, target);
+                        _mp0016?.ChildProcessCreated(target);
+                        if (_mp0017 && PipeEndSharedByProcesses.PassesPipeEnd(target, types)) state.Gates |= PassesPipeEnd;
                     }
                     break;
                 }
@@ -254,6 +268,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     var reference = (IPropertyReferenceOperation)operation;
                     _graph?.Record(operation, ref state.Callees);
                     var property = reference.Property;
+                    _mp0016?.PropertyReferenced(context, reference);
                     // MP0009 looks at static members only: the cheap test here, the rest in the rule.
                     if (_mp0009 is not null && property.IsStatic) _mp0009.MemberReferenced(context.ContainingSymbol, operation);
                     // The other rules by name first: Daemon (MP0004, MP0013), the size properties (MP0005).
@@ -346,6 +361,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
             if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);
             if ((gates & TakesFromQueue) != 0) _mp0011!.BlockEnded(block);
+            if ((gates & PassesPipeEnd) != 0) PipeEndSharedByProcesses.Analyze(block, types);
         }
 
         [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
@@ -357,6 +373,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 _mp0001?.CompilationEnded(end, _graph);
                 _mp0009?.CompilationEnded(end, _graph);
                 _mp0013?.CompilationEnded(end, _graph);
+                _mp0016?.CompilationEnded(end, _graph);
             }
             _mp0007?.CompilationEnded(end);
             _mp0011?.CompilationEnded(end);

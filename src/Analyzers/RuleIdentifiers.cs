@@ -18,6 +18,9 @@ internal static class RuleIdentifiers
     public const string DaemonStartsChildren = "MP0013";
     public const string TargetCannotRunInChild = "MP0014";
     public const string PoolNotDisposed = "MP0015";
+    public const string UnlockedSharedReadModifyWrite = "MP0016";
+    public const string PipeEndSharedByProcesses = "MP0017";
+    public const string ConditionWaitOutsideLoop = "MP0018";
 
     public static string HelpLink(string id) =>
         "https://github.com/multiproc/multiproc/blob/main/docs/rules/" + id + ".md";

@@ -18,7 +18,7 @@ public class MP0007_InProcessSynchronizerTests
     private static string ChildProgram(string members, string main) => Usings + LockSources.ChildProgram(members, main);
 
     private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Expected(int location, string name, string kind) =>
-        Verify.Diagnostic(Descriptors.MP0007_InProcessSynchronizerSentToChild).WithLocation(location).WithArguments(name, kind);
+        Verify.Diagnostic(Descriptors.MP0007_InProcessSynchronizerSentToChild).WithLocation(location).WithArguments(name, kind, InProcessSynchronizer.Replacement(kind));
 
     [Fact]
     public async Task LockObjectUsedByTarget_IsFlagged_FixUsesProcessLockOnBothSides()
@@ -203,6 +203,35 @@ public class MP0007_InProcessSynchronizerTests
             }
             """;
         await Verify.VerifyAnalyzerAsync(source, Expected(0, "sync", kind));
+    }
+
+    [Theory]
+    [InlineData("ManualResetEventSlim", "new ManualResetEventSlim()", "ProcessEvent")]
+    [InlineData("ManualResetEvent", "new ManualResetEvent(false)", "ProcessEvent")]
+    [InlineData("AutoResetEvent", "new AutoResetEvent(false)", "ProcessEvent")]
+    [InlineData("Barrier", "new Barrier(3)", "ProcessBarrier")]
+    [InlineData("SemaphoreSlim", "new SemaphoreSlim(2)", "ProcessSemaphore")]
+    [InlineData("Semaphore", "new Semaphore(1, 1)", "ProcessSemaphore")]
+    [InlineData("CountdownEvent", "new CountdownEvent(3)", "JoinableQueue (Join waits for every TaskDone, as Wait waits for every Signal) or a ProcessBarrier")]
+    [InlineData("ReaderWriterLockSlim", "new ReaderWriterLockSlim()", "ProcessLock")]
+    public async Task Synchronizers_NameTheirMultiprocCounterpart(string type, string creation, string replacement)
+    {
+        var source = Usings + $$"""
+            public static class Program
+            {
+                static void Worker({{type}} sync) { }
+
+                public static void Main()
+                {
+                    var sync = {{creation}};
+                    var p = new ChildProcess(() => Worker({|#0:sync|}));
+                    p.Start();
+                    p.Join();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(Descriptors.MP0007_InProcessSynchronizerSentToChild).WithLocation(0).WithArguments("sync", type, replacement));
     }
 
     [Fact]

@@ -47,10 +47,24 @@ internal sealed class LockApi
         _types.ProcessLock is not null || _types.Monitor is not null || _types.Mutex is not null || _types.SemaphoreSlim is not null
         || _types.ReaderWriterLockSlim is not null || _types.SpinLock is not null || _types.ThreadingLock is not null;
 
+    /// <summary>
+    /// The Multiproc lock kinds with ProcessLock's shape (Acquire/TryAcquire … Release, and <c>Hold()</c>): ProcessLock,
+    /// ProcessSemaphore (also AcquireAsync), ProcessRLock, ProcessCondition (its lock's acquire and release) and
+    /// Multiproc.Redis's RedisLock (also AcquireAsync).
+    /// </summary>
+    private bool IsHoldableLock(ITypeSymbol? type) =>
+        Is(type, _types.ProcessLock) || Is(type, _types.ProcessSemaphore) || Is(type, _types.ProcessRLock)
+        || Is(type, _types.ProcessCondition) || (type is { Name: "RedisLock" } && Is(type, _types.RedisLock));
+
+    /// <summary>Whether a lock of <paramref name="family"/> has <c>Hold()</c> (MP0002's fix <c>using (lk.Hold())</c>).</summary>
+    public static bool HasHold(INamedTypeSymbol family) =>
+        family.Name is "ProcessLock" or "ProcessSemaphore" or "ProcessRLock" or "ProcessCondition" or "RedisLock"
+        && family.ContainingNamespace?.ToDisplayString() is "Multiproc" or "Multiproc.Redis";
+
     /// <summary>Cheap name filter run before any symbol comparison (length and first letter before the names).</summary>
     public static bool IsCandidateName(string name) => name.Length >= 4 && name[0] is 'A' or 'T' or 'R' or 'E' or 'W' && name switch
     {
-        "Acquire" or "TryAcquire" or "Release" or "Enter" or "TryEnter" or "Exit" or "WaitOne" or "ReleaseMutex"
+        "Acquire" or "TryAcquire" or "AcquireAsync" or "Release" or "Enter" or "TryEnter" or "Exit" or "WaitOne" or "ReleaseMutex"
             or "Wait" or "WaitAsync" or "EnterReadLock" or "EnterWriteLock" or "EnterUpgradeableReadLock"
             or "TryEnterReadLock" or "TryEnterWriteLock" or "TryEnterUpgradeableReadLock"
             or "ExitReadLock" or "ExitWriteLock" or "ExitUpgradeableReadLock" => true,
@@ -71,7 +85,7 @@ internal sealed class LockApi
     public bool IsLockTypeMethod(IInvocationOperation invocation)
     {
         var t = invocation.TargetMethod.ContainingType;
-        return Is(t, _types.Monitor) || Is(t, _types.ProcessLock) || Is(t, _types.SemaphoreSlim) || Is(t, _types.ReaderWriterLockSlim)
+        return Is(t, _types.Monitor) || IsHoldableLock(t) || Is(t, _types.SemaphoreSlim) || Is(t, _types.ReaderWriterLockSlim)
             || Is(t, _types.SpinLock) || Is(t, _types.ThreadingLock) || Is(t, _types.WaitHandle) || Is(t, _types.Mutex);
     }
 
@@ -83,11 +97,13 @@ internal sealed class LockApi
         var type = m.ContainingType;
         var instance = invocation.Instance;
 
-        if (Is(type, _types.ProcessLock) && instance is not null)
+        if (instance is not null && IsHoldableLock(type))
         {
             return name switch
             {
                 "Acquire" => new LockCall(true, type, "Release", instance, AcquireCondition.None, -1),
+                // ProcessSemaphore's and RedisLock's: the awaited Task returns once the lock is held.
+                "AcquireAsync" => new LockCall(true, type, "Release", instance, AcquireCondition.None, -1),
                 "TryAcquire" => new LockCall(true, type, "Release", instance, AcquireCondition.Result, -1),
                 "Release" => new LockCall(false, type, "Release", instance, AcquireCondition.None, -1),
                 _ => null,

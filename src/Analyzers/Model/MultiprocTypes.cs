@@ -13,6 +13,13 @@ internal sealed class MultiprocTypes
     public INamedTypeSymbol? ProcessQueue { get; }     // ProcessQueue`1 (unbound)
     public INamedTypeSymbol? JoinableQueue { get; }    // JoinableQueue`1 (unbound)
     public INamedTypeSymbol? ProcessPool { get; }      // MP0014, MP0015
+    // The second round's primitives (issue 13): MP0002's lock kinds, MP0016's shared data, MP0017's pipe ends, MP0018's condition.
+    public INamedTypeSymbol? ProcessSemaphore { get; }
+    public INamedTypeSymbol? ProcessRLock { get; }
+    public INamedTypeSymbol? ProcessCondition { get; }
+    public INamedTypeSymbol? SharedValue { get; }      // SharedValue`1 (unbound)
+    public INamedTypeSymbol? SharedArray { get; }      // SharedArray`1 (unbound)
+    public INamedTypeSymbol? PipeEnd { get; }          // PipeEnd`1 (unbound)
 
     // The BCL types are looked up on first use (see For).
     private readonly Compilation _compilation;
@@ -29,7 +36,18 @@ internal sealed class MultiprocTypes
     private readonly LazyType _streamWriter = new("System.IO.StreamWriter");
     private readonly LazyType _jsonSerializer = new("System.Text.Json.JsonSerializer");
     private readonly LazyType _task = new("System.Threading.Tasks.Task");
+    // MP0007's in-process synchronizers with a Multiproc counterpart (ProcessEvent, ProcessBarrier, ProcessSemaphore).
+    private readonly LazyType _manualResetEventSlim = new("System.Threading.ManualResetEventSlim");
+    private readonly LazyType _manualResetEvent = new("System.Threading.ManualResetEvent");
+    private readonly LazyType _autoResetEvent = new("System.Threading.AutoResetEvent");
+    private readonly LazyType _barrier = new("System.Threading.Barrier");
+    private readonly LazyType _countdownEvent = new("System.Threading.CountdownEvent");
+    private readonly LazyType _semaphore = new("System.Threading.Semaphore");
     private readonly LazyType _expressionOfT = new("System.Linq.Expressions.Expression`1");
+    // Multiproc.Redis (issue 15), looked up on first use like the BCL types: a compilation without it finds none.
+    private readonly LazyType _redisLock = new("Multiproc.Redis.RedisLock");
+    private readonly LazyType _redisQueue = new("Multiproc.Redis.RedisQueue`1");
+    private readonly LazyType _redisJoinableQueue = new("Multiproc.Redis.RedisJoinableQueue`1");
 
     public INamedTypeSymbol? Monitor => _monitor.Get(_compilation);
     public INamedTypeSymbol? Mutex => _mutex.Get(_compilation);
@@ -45,6 +63,15 @@ internal sealed class MultiprocTypes
     public INamedTypeSymbol? JsonSerializer => _jsonSerializer.Get(_compilation);
     public INamedTypeSymbol? Task => _task.Get(_compilation);
     public INamedTypeSymbol? ExpressionOfT => _expressionOfT.Get(_compilation);
+    public INamedTypeSymbol? ManualResetEventSlim => _manualResetEventSlim.Get(_compilation);
+    public INamedTypeSymbol? ManualResetEvent => _manualResetEvent.Get(_compilation);
+    public INamedTypeSymbol? AutoResetEvent => _autoResetEvent.Get(_compilation);
+    public INamedTypeSymbol? Barrier => _barrier.Get(_compilation);
+    public INamedTypeSymbol? CountdownEvent => _countdownEvent.Get(_compilation);
+    public INamedTypeSymbol? Semaphore => _semaphore.Get(_compilation);
+    public INamedTypeSymbol? RedisLock => _redisLock.Get(_compilation);
+    public INamedTypeSymbol? RedisQueue => _redisQueue.Get(_compilation);
+    public INamedTypeSymbol? RedisJoinableQueue => _redisJoinableQueue.Get(_compilation);
 
     public bool HasMultiproc => ChildProcess is not null;
 
@@ -70,6 +97,12 @@ internal sealed class MultiprocTypes
         ProcessQueue = multiproc.GetTypeByMetadataName("Multiproc.ProcessQueue`1");
         JoinableQueue = multiproc.GetTypeByMetadataName("Multiproc.JoinableQueue`1");
         ProcessPool = multiproc.GetTypeByMetadataName("Multiproc.ProcessPool");
+        ProcessSemaphore = multiproc.GetTypeByMetadataName("Multiproc.ProcessSemaphore");
+        ProcessRLock = multiproc.GetTypeByMetadataName("Multiproc.ProcessRLock");
+        ProcessCondition = multiproc.GetTypeByMetadataName("Multiproc.ProcessCondition");
+        SharedValue = multiproc.GetTypeByMetadataName("Multiproc.SharedValue`1");
+        SharedArray = multiproc.GetTypeByMetadataName("Multiproc.SharedArray`1");
+        PipeEnd = multiproc.GetTypeByMetadataName("Multiproc.PipeEnd`1");
     }
 
     /// <summary>
@@ -136,6 +169,34 @@ internal sealed class MultiprocTypes
         return false;
     }
 
+    /// <summary>
+    /// A ProcessQueue&lt;T&gt; or JoinableQueue&lt;T&gt;, or Multiproc.Redis's RedisQueue&lt;T&gt; or RedisJoinableQueue&lt;T&gt;
+    /// (same member names and meanings): the queues MP0005 and MP0006 look at.
+    /// </summary>
+    public bool IsAnyQueue(ITypeSymbol? type)
+    {
+        if (IsProcessQueue(type)) return true;
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+            if (t.Name == "RedisQueue" && IsConstructedFrom(t, RedisQueue)) return true;
+        return false;
+    }
+
+    /// <summary>A JoinableQueue&lt;T&gt; or a RedisJoinableQueue&lt;T&gt;.</summary>
+    public bool IsAnyJoinableQueue(ITypeSymbol? type) =>
+        IsJoinableQueue(type) || (type is { Name: "RedisJoinableQueue" } && IsConstructedFrom(type, RedisJoinableQueue));
+
     public bool IsJoinableQueue(ITypeSymbol? type) =>
         type is INamedTypeSymbol t && SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, JoinableQueue);
+
+    /// <summary>Whether <paramref name="type"/> is a constructed <paramref name="generic"/> (its original definition).</summary>
+    public static bool IsConstructedFrom(ITypeSymbol? type, INamedTypeSymbol? generic) =>
+        generic is not null && type is INamedTypeSymbol t && SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, generic);
+
+    public bool IsSharedValue(ITypeSymbol? type) => IsConstructedFrom(type, SharedValue);
+
+    public bool IsSharedArray(ITypeSymbol? type) => IsConstructedFrom(type, SharedArray);
+
+    public bool IsPipeEnd(ITypeSymbol? type) => IsConstructedFrom(type, PipeEnd);
+
+    public bool IsProcessCondition(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, ProcessCondition);
 }

@@ -546,7 +546,7 @@ internal static class LockNotReleased
         }
 
         string kind;
-        if (call.Family.Name == "ProcessLock" && acquire.TargetMethod.Name == "Acquire")
+        if (LockApi.HasHold(call.Family) && acquire.TargetMethod.Name == "Acquire")
         {
             kind = FixHold;
         }

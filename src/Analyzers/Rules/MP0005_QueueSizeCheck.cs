@@ -31,10 +31,10 @@ internal static class QueueSizeCheck
         if (op is IInvocationOperation inv)
         {
             var m = inv.TargetMethod;
-            return (IsGet(m.Name) || IsPut(m.Name)) && types.IsProcessQueue(m.ContainingType) ? QueueCall : 0;
+            return (IsGet(m.Name) || IsPut(m.Name)) && types.IsAnyQueue(m.ContainingType) ? QueueCall : 0;
         }
         var p = ((IPropertyReferenceOperation)op).Property;
-        return IsSizeName(p.Name) && types.IsProcessQueue(p.ContainingType) ? SizeRead : 0;
+        return IsSizeName(p.Name) && types.IsAnyQueue(p.ContainingType) ? SizeRead : 0;
     }
 
     internal static bool IsSizeName(string name) => name is "IsEmpty" or "IsFull" or "Count";
@@ -52,7 +52,7 @@ internal static class QueueSizeCheck
             foreach (var prop in block.BranchValue.DescendantsAndSelf().OfType<IPropertyReferenceOperation>())
             {
                 var name = prop.Property.Name;
-                if (!IsSizeName(name) || !types.IsProcessQueue(prop.Property.ContainingType)) continue;
+                if (!IsSizeName(name) || !types.IsAnyQueue(prop.Property.ContainingType)) continue;
                 if (FlowKey.Of(prop.Instance, allowElements: false) is not { } key) continue;
                 var whenTrue = PathSearch.SuccessorWhen(block, true);
                 var whenFalse = PathSearch.SuccessorWhen(block, false);
@@ -68,7 +68,7 @@ internal static class QueueSizeCheck
                     decided = FlowGraph.Steps(cfg.Blocks[ordinal])
                         .SelectMany(s => s.DescendantsAndSelf().OfType<IInvocationOperation>())
                         .FirstOrDefault(inv =>
-                            types.IsProcessQueue(inv.TargetMethod.ContainingType)
+                            types.IsAnyQueue(inv.TargetMethod.ContainingType)
                             && ((name != "IsFull" && IsGet(inv.TargetMethod.Name)) || (name != "IsEmpty" && IsPut(inv.TargetMethod.Name)))
                             && FlowKey.Of(inv.Instance, allowElements: false) is { } k && k.Equals(key));
                     if (decided is not null) break;
@@ -96,7 +96,7 @@ internal static class QueueSizeCheck
             IInvocationOperation? decided = null;
             LinearFlow.AnyOutsideFunctions(ifStatement.WhenTrue, op =>
             {
-                if (op is not IInvocationOperation inv || !types.IsProcessQueue(inv.TargetMethod.ContainingType)) return false;
+                if (op is not IInvocationOperation inv || !types.IsAnyQueue(inv.TargetMethod.ContainingType)) return false;
                 var callName = inv.TargetMethod.Name;
                 if (!((name != "IsFull" && IsGet(callName)) || (name != "IsEmpty" && IsPut(callName)))) return false;
                 if (FlowKey.Of(inv.Instance, allowElements: false) is not { } k || !k.Equals(key)) return false;
@@ -147,7 +147,7 @@ internal static class QueueSizeCheck
     }
 
     private static bool IsSizeRead(IOperation op, MultiprocTypes types) =>
-        op is IPropertyReferenceOperation p && IsSizeName(p.Property.Name) && types.IsProcessQueue(p.Property.ContainingType);
+        op is IPropertyReferenceOperation p && IsSizeName(p.Property.Name) && types.IsAnyQueue(p.Property.ContainingType);
 
     /// <summary>The <c>if</c> statement (no else, a branch that cannot jump, loop or throw) whose whole condition holds the read.</summary>
     private static IConditionalOperation? IfWhoseCondition(IOperation read)

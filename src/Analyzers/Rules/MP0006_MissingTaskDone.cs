@@ -14,7 +14,7 @@ internal static class MissingTaskDone
 
     /// <summary>Get, GetNowait, GetAsync or TryGet of a JoinableQueue: the calls the analysis starts from.</summary>
     internal static bool IsTake(IInvocationOperation inv, MultiprocTypes types) =>
-        IsTakeName(inv.TargetMethod.Name) && types.IsJoinableQueue(inv.Instance?.Type) && types.IsProcessQueue(inv.TargetMethod.ContainingType);
+        IsTakeName(inv.TargetMethod.Name) && types.IsAnyJoinableQueue(inv.Instance?.Type) && types.IsAnyQueue(inv.TargetMethod.ContainingType);
 
     internal static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {
@@ -24,7 +24,7 @@ internal static class MissingTaskDone
         bool IsHandedOn(ISymbol symbol)
         {
             if (!handedOn.TryGetValue(symbol, out var value))
-                handedOn[symbol] = value = FlowKey.IsHandedOn(cfg.OriginalOperation, symbol, types.IsProcessQueue);
+                handedOn[symbol] = value = FlowKey.IsHandedOn(cfg.OriginalOperation, symbol, types.IsAnyQueue);
             return value;
         }
 
@@ -41,11 +41,11 @@ internal static class MissingTaskDone
                     var isTake = name is "Get" or "GetNowait" or "GetAsync";
                     var isTryGet = name == "TryGet";
                     if (!isTake && !isTryGet) continue;
-                    if (!types.IsJoinableQueue(inv.Instance?.Type) || !types.IsProcessQueue(inv.TargetMethod.ContainingType)) continue;
+                    if (!types.IsAnyJoinableQueue(inv.Instance?.Type) || !types.IsAnyQueue(inv.TargetMethod.ContainingType)) continue;
                     if (FlowKey.Of(inv.Instance, allowElements: false) is not { } key || IsHandedOn(key.Symbol)) continue;
 
                     bool Satisfies(IOperation op) => op.DescendantsAndSelf().OfType<IInvocationOperation>().Any(t =>
-                        t.TargetMethod.Name == "TaskDone" && types.IsJoinableQueue(t.TargetMethod.ContainingType)
+                        t.TargetMethod.Name == "TaskDone" && types.IsAnyJoinableQueue(t.TargetMethod.ContainingType)
                         && FlowKey.Of(t.Instance, allowElements: false) is { } k && k.Equals(key));
 
                     graph ??= new FlowGraph(cfg, ExceptionSemantics.ExplicitThrowsAndImplicitEdges);
@@ -121,7 +121,7 @@ internal static class MissingTaskDone
         foreach (var s in @finally.Operations)
         {
             if (s is IExpressionStatementOperation { Operation: IInvocationOperation done }
-                && done.TargetMethod.Name == "TaskDone" && types.IsJoinableQueue(done.TargetMethod.ContainingType)
+                && done.TargetMethod.Name == "TaskDone" && types.IsAnyJoinableQueue(done.TargetMethod.ContainingType)
                 && FlowKey.Of(done.Instance, allowElements: false) is { } k && k.Equals(key))
                 return true;
         }

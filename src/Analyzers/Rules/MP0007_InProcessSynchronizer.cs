@@ -8,7 +8,9 @@ namespace Multiproc.Analyzers;
 /// MP0007: an in-process synchronizer passed to a child process through the arguments of a
 /// ChildProcess target — an object used in a <c>lock</c> statement or with <c>Monitor</c> (by the parent,
 /// or by the target through its parameter), System.Threading.Lock, SemaphoreSlim, an unnamed Mutex,
-/// ReaderWriterLockSlim, SpinLock. The child gets its own copy, so nothing is excluded across processes.
+/// ReaderWriterLockSlim, SpinLock, and the synchronizers with a Multiproc counterpart (ManualResetEventSlim,
+/// ManualResetEvent, AutoResetEvent, Barrier, CountdownEvent, Semaphore). The child gets its own copy, so nothing is
+/// synchronized across processes; the message names the counterpart (<see cref="Replacement"/>).
 /// </summary>
 /// <remarks>
 /// Everything that can be decided from the file of the <c>new ChildProcess</c> is reported from an
@@ -102,7 +104,8 @@ internal sealed class InProcessSynchronizer
                 argument.Value.Syntax.GetLocation(),
                 properties,
                 name,
-                kind));
+                kind,
+                Replacement(kind)));
         }
     }
 
@@ -120,7 +123,8 @@ internal sealed class InProcessSynchronizer
                 Descriptors.MP0007_InProcessSynchronizerSentToChild,
                 p.Argument.Value.Syntax.GetLocation(),
                 p.Name,
-                kind));
+                kind,
+                Replacement(kind)));
         }
     }
 
@@ -135,8 +139,33 @@ internal sealed class InProcessSynchronizer
         if (Is(type, types.SemaphoreSlim)) return "SemaphoreSlim";
         if (Is(type, types.ReaderWriterLockSlim)) return "ReaderWriterLockSlim";
         if (Is(type, types.SpinLock)) return "SpinLock";
+        // The synchronizers with a counterpart of their own (the name first: the types are looked up on first use).
+        switch (type.Name)
+        {
+            case "ManualResetEventSlim" when Is(type, types.ManualResetEventSlim): return "ManualResetEventSlim";
+            case "ManualResetEvent" when Is(type, types.ManualResetEvent): return "ManualResetEvent";
+            case "AutoResetEvent" when Is(type, types.AutoResetEvent): return "AutoResetEvent";
+            case "Barrier" when Is(type, types.Barrier): return "Barrier";
+            case "CountdownEvent" when Is(type, types.CountdownEvent): return "CountdownEvent";
+            case "Semaphore" when Is(type, types.Semaphore): return "Semaphore";
+        }
         return null;
     }
+
+    /// <summary>
+    /// The Multiproc type to use instead of a synchronizer of <paramref name="kind"/> (the message's last argument):
+    /// the events → ProcessEvent, Barrier → ProcessBarrier, the semaphores → ProcessSemaphore, CountdownEvent → a
+    /// JoinableQueue (its Join waits for every TaskDone, as Wait waits for every Signal) or a ProcessBarrier, the locks →
+    /// ProcessLock.
+    /// </summary>
+    internal static string Replacement(string kind) => kind switch
+    {
+        "ManualResetEventSlim" or "ManualResetEvent" or "AutoResetEvent" => "ProcessEvent",
+        "Barrier" => "ProcessBarrier",
+        "SemaphoreSlim" or "Semaphore" => "ProcessSemaphore",
+        "CountdownEvent" => "JoinableQueue (Join waits for every TaskDone, as Wait waits for every Signal) or a ProcessBarrier",
+        _ => "ProcessLock",
+    };
 
     private static bool Is(ITypeSymbol type, INamedTypeSymbol? expected) =>
         expected is not null && SymbolEqualityComparer.Default.Equals(type, expected);

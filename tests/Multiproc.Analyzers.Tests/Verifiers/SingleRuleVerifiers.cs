@@ -30,6 +30,9 @@ public sealed class MP0012Rule : IRuleUnderTest { public static string Id => Rul
 public sealed class MP0013Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.DaemonStartsChildren; }
 public sealed class MP0014Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.TargetCannotRunInChild; }
 public sealed class MP0015Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.PoolNotDisposed; }
+public sealed class MP0016Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.UnlockedSharedReadModifyWrite; }
+public sealed class MP0017Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.PipeEndSharedByProcesses; }
+public sealed class MP0018Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.ConditionWaitOutsideLoop; }
 
 internal static class OtherRules
 {

@@ -4,7 +4,7 @@ namespace Multiproc.Analyzers.Tests.Verifiers;
 
 /// <summary>
 /// The references test code compiles against: the .NET reference pack of the SDK that runs the tests
-/// (found next to the running runtime, so nothing is downloaded) and Multiproc.dll itself.
+/// (found next to the running runtime, so nothing is downloaded) Multiproc.dll itself, and Multiproc.Redis.dll with StackExchange.Redis.dll.
 /// </summary>
 internal static class TestReferences
 {
@@ -29,6 +29,9 @@ internal static class TestReferences
             : Directory.GetFiles(runtimeDir, "*.dll").Where(f => Path.GetFileName(f).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(f) is "mscorlib.dll" or "netstandard.dll");
         return dlls.Select(f => (MetadataReference)MetadataReference.CreateFromFile(f))
             .Append(MetadataReference.CreateFromFile(typeof(Multiproc.ChildProcess).Assembly.Location))
+            // Multiproc.Redis and the StackExchange.Redis types its constructors name (MP0002, MP0005, MP0006 know its types).
+            .Append(MetadataReference.CreateFromFile(typeof(Multiproc.Redis.RedisLock).Assembly.Location))
+            .Append(MetadataReference.CreateFromFile(typeof(StackExchange.Redis.IConnectionMultiplexer).Assembly.Location))
             .ToImmutableArray();
     }
 }

@@ -1,0 +1,62 @@
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Multiproc.Analyzers;
+
+/// <summary>
+/// MP0018: <c>cond.Wait()</c> / <c>cond.Wait(timeout)</c> of a <c>ProcessCondition</c> that is not inside a loop of
+/// its function (<c>while</c>, <c>do</c>, <c>for</c>; a <c>foreach</c> re-checks nothing). A notified waiter gets the
+/// lock back only after the notifier let it go, and another process may have changed the state in between (a stolen
+/// wake-up); a timed wait ends with nothing notified. Python's documentation says the same of
+/// <c>Condition.wait()</c>. Per operation, with no graph: the ancestors up to the enclosing function answer.
+/// </summary>
+/// <remarks>
+/// Any <c>while</c>/<c>do</c>/<c>for</c> loop around the wait counts as re-checking, <c>while (true)</c> with an
+/// <c>if (…) break;</c> too: the rule does not try to prove what the loop tests. <c>WaitFor</c> loops itself and is
+/// never flagged. The fix (<see cref="FixableProperty"/>) applies when the wait is the only statement of an
+/// <c>if (!ready)</c> with no <c>else</c>: the <c>if</c> becomes <c>cond.WaitFor(() =&gt; ready)</c> (with the timeout,
+/// when there is one).
+/// </remarks>
+internal static class ConditionWaitOutsideLoop
+{
+    /// <summary>Diagnostic property, "true" when the wait is the only statement of a simple guarding <c>if</c>.</summary>
+    public const string FixableProperty = "Fixable";
+
+    public static void Invoked(OperationAnalysisContext context, IInvocationOperation invocation, MultiprocTypes types)
+    {
+        var method = invocation.TargetMethod;
+        if (method.Name != "Wait" || invocation.Instance is null || !types.IsProcessCondition(method.ContainingType)) return;
+        if (InsideLoop(invocation)) return;
+        var properties = GuardingIf(invocation) is not null
+            ? ImmutableDictionary<string, string?>.Empty.Add(FixableProperty, "true")
+            : ImmutableDictionary<string, string?>.Empty;
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0018_ConditionWaitOutsideLoop, invocation.Syntax.GetLocation(), properties,
+            invocation.Instance.Syntax.ToString()));
+    }
+
+    /// <summary>Whether a while/do/for loop of the same function holds <paramref name="operation"/>.</summary>
+    private static bool InsideLoop(IOperation operation)
+    {
+        for (var parent = operation.Parent; parent is not null; parent = parent.Parent)
+        {
+            if (parent is IWhileLoopOperation or IForLoopOperation) return true;
+            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation) return false;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The <c>if</c> whose only statement is the wait (an expression statement, directly or in a block of one), with no
+    /// <c>else</c>; null otherwise. Shared with the fixer's reading of the same shape.
+    /// </summary>
+    public static IfStatementSyntax? GuardingIf(IInvocationOperation invocation) =>
+        invocation.Syntax is InvocationExpressionSyntax syntax ? GuardingIf(syntax) : null;
+
+    /// <summary>The same, from the syntax of the wait call.</summary>
+    public static IfStatementSyntax? GuardingIf(InvocationExpressionSyntax wait)
+    {
+        if (wait.Parent is not ExpressionStatementSyntax statement) return null;
+        SyntaxNode? parent = statement.Parent;
+        if (parent is BlockSyntax { Statements.Count: 1 } block) parent = block.Parent;
+        return parent is IfStatementSyntax { Else: null } guard ? guard : null;
+    }
+}

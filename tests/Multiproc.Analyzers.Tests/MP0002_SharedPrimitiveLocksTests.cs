@@ -1,0 +1,156 @@
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    Multiproc.Analyzers.LockNotReleasedAnalyzer,
+    Multiproc.CodeFixes.LockNotReleasedFixer>;
+
+namespace Multiproc.Analyzers.Tests;
+
+/// <summary>MP0002 over the lock kinds of issues 13 and 15: ProcessSemaphore, ProcessRLock, ProcessCondition, RedisLock.</summary>
+public class MP0002_SharedPrimitiveLocksTests
+{
+    private const string Usings = "using System;\nusing System.Threading.Tasks;\nusing Multiproc;\nusing Multiproc.Redis;\n\n";
+
+    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Leak(string name) =>
+        Verify.Diagnostic(Descriptors.MP0002_LockNotReleased).WithLocation(0).WithArguments(name);
+
+    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult LeakOnException(string name) =>
+        Verify.Diagnostic(Descriptors.MP0002_LockNotReleasedOnException).WithLocation(0).WithArguments(name);
+
+    private static Task Flagged(string body, Microsoft.CodeAnalysis.Testing.DiagnosticResult expected) =>
+        Verify.VerifyAnalyzerAsync(Usings + "class C\n{\n" + body + "\n}\n", expected);
+
+    private static Task NotFlagged(string body) =>
+        Verify.VerifyAnalyzerAsync(Usings + "class C\n{\n" + body + "\n}\n");
+
+    [Theory]
+    [InlineData("ProcessSemaphore")]
+    [InlineData("ProcessRLock")]
+    [InlineData("ProcessCondition")]
+    [InlineData("RedisLock")]
+    public Task AcquireWithEarlyReturn_IsFlagged(string type) => Flagged($$"""
+        static int M({{type}} lk, int tickets)
+        {
+            {|#0:lk.Acquire()|};
+            if (tickets == 0) return 0;
+            lk.Release();
+            return tickets - 1;
+        }
+        """, Leak("lk"));
+
+    [Theory]
+    [InlineData("ProcessSemaphore")]
+    [InlineData("ProcessRLock")]
+    [InlineData("ProcessCondition")]
+    [InlineData("RedisLock")]
+    public Task TryAcquireNeverReleased_IsFlagged(string type) => Flagged($$"""
+        static void M({{type}} lk)
+        {
+            if ({|#0:lk.TryAcquire(TimeSpan.FromSeconds(1))|})
+            {
+                Console.WriteLine("in");
+            }
+        }
+        """, Leak("lk"));
+
+    [Theory]
+    [InlineData("ProcessSemaphore")]
+    [InlineData("RedisLock")]
+    public Task AcquireAsyncNeverReleased_IsFlagged(string type) => Flagged($$"""
+        static async Task M({{type}} lk)
+        {
+            await {|#0:lk.AcquireAsync()|};
+            Console.WriteLine("in");
+        }
+        """, Leak("lk"));
+
+    [Theory]
+    [InlineData("ProcessSemaphore")]
+    [InlineData("ProcessRLock")]
+    [InlineData("ProcessCondition")]
+    [InlineData("RedisLock")]
+    public Task ReleasedInFinallyOrHeld_IsNotFlagged(string type) => NotFlagged($$"""
+        static int M({{type}} lk, int tickets)
+        {
+            lk.Acquire();
+            try
+            {
+                if (tickets == 0) return 0;
+                return tickets - 1;
+            }
+            finally
+            {
+                lk.Release();
+            }
+        }
+
+        static void H({{type}} lk)
+        {
+            using (lk.Hold())
+            {
+                Console.WriteLine("in");
+            }
+            if (lk.TryAcquire(TimeSpan.FromSeconds(1)))
+            {
+                try { Console.WriteLine("in"); }
+                finally { lk.Release(); }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SemaphoreAcquireAsyncReleasedInFinally_IsNotFlagged() => NotFlagged("""
+        static async Task M(ProcessSemaphore slots)
+        {
+            await slots.AcquireAsync();
+            try
+            {
+                await Task.Delay(1);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ConditionWaitAndNotify_AreNotAcquires() => NotFlagged("""
+        static void M(ProcessCondition ready, Func<bool> done)
+        {
+            using (ready.Hold())
+            {
+                while (!done()) ready.Wait();
+                ready.NotifyAll();
+            }
+        }
+        """);
+
+    [Theory]
+    [InlineData("ProcessSemaphore")]
+    [InlineData("ProcessRLock")]
+    [InlineData("ProcessCondition")]
+    [InlineData("RedisLock")]
+    public Task Fix_UsesHold(string type) => Verify.VerifyCodeFixAsync(Usings + $$"""
+        class C
+        {
+            static void M({{type}} lk)
+            {
+                {|#0:lk.Acquire()|};
+                Console.WriteLine("in");
+                lk.Release();
+                Console.WriteLine("out");
+            }
+        }
+        """, Usings + $$"""
+        class C
+        {
+            static void M({{type}} lk)
+            {
+                using (lk.Hold())
+                {
+                    Console.WriteLine("in");
+                }
+                Console.WriteLine("out");
+            }
+        }
+        """, LockNotReleasedFixer.HoldEquivalenceKey, LeakOnException("lk"));
+}
