@@ -1,0 +1,155 @@
+using System.Runtime.CompilerServices;
+using Multiproc.Internal;
+
+namespace Multiproc.Tests;
+
+/// <summary>
+/// Disposed primitives of the vocabulary beyond locks and queues (events, semaphores, re-entrant locks, conditions,
+/// barriers, shared values and arrays, pipes, pools): every member says so, disposing twice does nothing, an async
+/// wait pending at Dispose fails with <see cref="ObjectDisposedException"/> instead of touching unmapped memory, and
+/// an undisposed one collected by the GC releases its files (issue 12).
+/// </summary>
+public class BadInputVocabularyTests
+{
+    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(10);
+
+    private static string Handle(object primitive) => ((ISharedObject)primitive).Handle;
+
+    private static string[] FilesOf(string handle) =>
+        SharedSegment.NamesIn(handle).SelectMany(n => Directory.GetFiles(RunDirectory.Current, n + "*")).ToArray();
+
+    internal static void AssertDisposed(Action use, string typeName)
+    {
+        var e = Assert.Throws<ObjectDisposedException>(use);
+        Assert.Contains(typeName, e.Message);
+        Assert.Contains("disposed", e.Message);
+    }
+
+    /// <summary>The task fails with ObjectDisposedException naming <paramref name="typeName"/>, within a generous bound.</summary>
+    internal static async Task AssertFailsDisposed(Task task, string typeName)
+    {
+        var first = await Task.WhenAny(task, Task.Delay(Wait.Long));
+        Assert.True(ReferenceEquals(first, task), $"the pending wait did not end within {Wait.Long} after Dispose");
+        var e = await Assert.ThrowsAsync<ObjectDisposedException>(() => task);
+        Assert.Contains(typeName, e.Message);
+    }
+
+    // ------------------------------------------------------------------ ProcessEvent
+
+    [Fact]
+    public void Every_member_of_a_disposed_ProcessEvent_throws_ObjectDisposedException()
+    {
+        var ev = new ProcessEvent();
+        ev.Set();
+        ev.Dispose();
+        const string name = "ProcessEvent";
+        AssertDisposed(() => _ = ev.IsSet, name);
+        AssertDisposed(() => ev.Set(), name);
+        AssertDisposed(() => ev.Clear(), name);
+        AssertDisposed(() => ev.Wait(), name);
+        AssertDisposed(() => ev.Wait(Short), name);
+        AssertDisposed(() => ev.Wait(TimeSpan.Zero), name);
+        AssertDisposed(() => ev.WaitAsync(), name);
+        AssertDisposed(() => ev.WaitAsync(Short), name);
+        AssertDisposed(() => _ = Handle(ev), name);
+    }
+
+    [Fact]
+    public async Task Disposing_a_ProcessEvent_fails_its_pending_async_waits_with_ObjectDisposedException()
+    {
+        var ev = new ProcessEvent();
+        using var other = ProcessEvent.Attach(Handle(ev));
+        var forever = ev.WaitAsync();
+        var timed = ev.WaitAsync(TimeSpan.FromMinutes(10));
+        Assert.False(forever.IsCompleted);
+        ev.Dispose();
+        await AssertFailsDisposed(forever, "ProcessEvent");
+        await AssertFailsDisposed(timed, "ProcessEvent");
+        // The other attachment goes on.
+        var waiting = other.WaitAsync(Wait.Long);
+        other.Set();
+        Assert.True(await waiting);
+    }
+
+    // ------------------------------------------------------------------ ProcessSemaphore
+
+    [Fact]
+    public void Every_member_of_a_disposed_ProcessSemaphore_throws_ObjectDisposedException()
+    {
+        var sem = new ProcessSemaphore(1, 2);
+        sem.Dispose();
+        const string name = "ProcessSemaphore";
+        AssertDisposed(() => _ = sem.CurrentCount, name);
+        AssertDisposed(() => _ = sem.MaxCount, name);
+        AssertDisposed(() => sem.Acquire(), name);
+        AssertDisposed(() => sem.TryAcquire(Short), name);
+        AssertDisposed(() => sem.TryAcquire(TimeSpan.Zero), name);
+        AssertDisposed(() => sem.AcquireAsync(), name);
+        AssertDisposed(() => sem.Release(), name);
+        AssertDisposed(() => sem.Hold(), name);
+        AssertDisposed(() => _ = Handle(sem), name);
+    }
+
+    [Fact]
+    public void A_semaphore_disposed_inside_its_Hold_scope_says_so_when_the_scope_ends()
+    {
+        var sem = new ProcessSemaphore(1);
+        var scope = sem.Hold();
+        sem.Dispose();
+        AssertDisposed(() => scope.Dispose(), "ProcessSemaphore");
+    }
+
+    [Fact]
+    public async Task Disposing_a_ProcessSemaphore_fails_its_pending_async_acquire_and_takes_nothing()
+    {
+        var sem = new ProcessSemaphore(0);
+        using var other = ProcessSemaphore.Attach(Handle(sem));
+        var pending = sem.AcquireAsync();
+        Assert.False(pending.IsCompleted);
+        sem.Dispose();
+        await AssertFailsDisposed(pending, "ProcessSemaphore");
+        other.Release();
+        Assert.Equal(1, other.CurrentCount);
+        Assert.True(other.TryAcquire(TimeSpan.Zero));
+    }
+
+    // ------------------------------------------------------------------ all kinds
+
+    [Fact]
+    public void Disposing_twice_does_nothing()
+    {
+        foreach (var make in Makers())
+        {
+            var d = make();
+            d.Dispose();
+            d.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Undisposed_primitives_collected_by_the_GC_release_their_files()
+    {
+        var handles = MakeAndDrop();
+        Assert.True(Multiproc.Tests.Wait.Until(() =>
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return handles.All(h => FilesOf(h).Length == 0);
+        }, TimeSpan.FromSeconds(30)), "files left: " + string.Join(", ", handles.SelectMany(FilesOf)));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string[] MakeAndDrop()
+    {
+        var handles = Makers().Select(make => make()).OfType<ISharedObject>().Select(o => o.Handle).ToArray();
+        Assert.All(handles, h => Assert.NotEmpty(FilesOf(h)));
+        return handles;
+    }
+
+    /// <summary>One of each kind of primitive, used once.</summary>
+    private static IEnumerable<Func<IDisposable>> Makers() =>
+    [
+        () => { var e = new ProcessEvent(); e.Set(); return e; },
+        () => { var s = new ProcessSemaphore(1); s.Acquire(); return s; },
+    ];
+}
