@@ -113,6 +113,69 @@ public class BadInputVocabularyTests
         Assert.True(other.TryAcquire(TimeSpan.Zero));
     }
 
+    // ------------------------------------------------------------------ ProcessRLock
+
+    [Fact]
+    public void Every_member_of_a_disposed_ProcessRLock_throws_ObjectDisposedException()
+    {
+        var rl = new ProcessRLock();
+        rl.Dispose();
+        const string name = "ProcessRLock";
+        AssertDisposed(() => _ = rl.IsHeldByCurrentThread, name);
+        AssertDisposed(() => rl.Acquire(), name);
+        AssertDisposed(() => rl.TryAcquire(Short), name);
+        AssertDisposed(() => rl.TryAcquire(TimeSpan.Zero), name);
+        AssertDisposed(() => rl.Release(), name);
+        AssertDisposed(() => rl.Hold(), name);
+        AssertDisposed(() => _ = Handle(rl), name);
+    }
+
+    [Fact]
+    public void An_rlock_disposed_inside_its_Hold_scope_says_so_when_the_scope_ends()
+    {
+        var rl = new ProcessRLock();
+        var scope = rl.Hold();
+        rl.Dispose();
+        AssertDisposed(() => scope.Dispose(), "ProcessRLock");
+    }
+
+    // ------------------------------------------------------------------ ProcessBarrier
+
+    [Fact]
+    public void Every_member_of_a_disposed_ProcessBarrier_throws_ObjectDisposedException()
+    {
+        var b = new ProcessBarrier(2);
+        b.Dispose();
+        const string name = "ProcessBarrier";
+        AssertDisposed(() => _ = b.Parties, name);
+        AssertDisposed(() => _ = b.IsBroken, name);
+        AssertDisposed(() => _ = b.WaitingCount, name);
+        AssertDisposed(() => b.Wait(), name);
+        AssertDisposed(() => b.Wait(Short), name);
+        AssertDisposed(() => b.Abort(), name);
+        AssertDisposed(() => b.Reset(), name);
+        AssertDisposed(() => b.WaitAsync(), name);
+        AssertDisposed(() => b.WaitAsync(Short), name);
+        AssertDisposed(() => _ = Handle(b), name);
+    }
+
+    [Fact]
+    public async Task Disposing_a_ProcessBarrier_fails_its_pending_async_wait_and_breaks_the_barrier()
+    {
+        var b = new ProcessBarrier(2);
+        using var other = ProcessBarrier.Attach(Handle(b));
+        var pending = b.WaitAsync();
+        Assert.False(pending.IsCompleted);
+        Assert.Equal(1, other.WaitingCount);
+        b.Dispose();
+        await AssertFailsDisposed(pending, "ProcessBarrier");
+        // The party that arrived cannot take its arrival back: the others are told, not left waiting.
+        Assert.True(other.IsBroken);
+        Assert.Throws<BrokenBarrierException>(() => other.Wait(Wait.Long));
+        other.Reset();
+        Assert.False(other.IsBroken);
+    }
+
     // ------------------------------------------------------------------ all kinds
 
     [Fact]
@@ -151,5 +214,7 @@ public class BadInputVocabularyTests
     [
         () => { var e = new ProcessEvent(); e.Set(); return e; },
         () => { var s = new ProcessSemaphore(1); s.Acquire(); return s; },
+        () => { var r = new ProcessRLock(); r.Acquire(); r.Release(); return r; },
+        () => { var b = new ProcessBarrier(1); b.Wait(); return b; },
     ];
 }
