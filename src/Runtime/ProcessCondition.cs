@@ -15,6 +15,8 @@ namespace Multiproc;
 /// skips, and frees, the slots of waiters whose process died. At most 1,024 waiters at a time.</para>
 /// <para>The lock is a <see cref="ProcessLock"/>, so a waiter whose re-acquire finds the lock held by a process
 /// that died takes it over and returns as usual (re-check the condition, as always: <see cref="WaitFor"/> does).</para>
+/// <para>The condition's file lives as long as some process uses it (see <see cref="ProcessLock"/>). Using a
+/// disposed condition throws <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessCondition : IDisposable, ISharedObject
@@ -25,6 +27,7 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     private const int Free = 0, Waiting = 1, Notified = 2;
 
     private readonly SharedSegment _segment;
+    private readonly DisposeGate _gate = new();
     private readonly ProcessLock _lock;
     private readonly bool _ownsLock;
     private readonly int _me = Environment.ProcessId;
@@ -45,7 +48,14 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
         _ownsLock = true;
     }
 
-    string ISharedObject.Handle => _segment.Name + "+" + ((ISharedObject)_lock).Handle;
+    string ISharedObject.Handle
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _segment.Name + "+" + ((ISharedObject)_lock).Handle;
+        }
+    }
 
     internal static ProcessCondition Attach(string handle)
     {
@@ -64,25 +74,54 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     }
 
     /// <summary>The lock this condition waits and notifies under.</summary>
-    public ProcessLock Lock => _lock;
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public ProcessLock Lock
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _lock;
+        }
+    }
 
     /// <summary>Acquires the condition's lock (see <see cref="ProcessLock.Acquire"/>).</summary>
     /// <exception cref="AbandonedLockException">The previous holder died holding the lock; the caller now holds it.</exception>
-    public void Acquire() => _lock.Acquire();
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public void Acquire()
+    {
+        ThrowIfDisposed();
+        _lock.Acquire();
+    }
 
     /// <summary>Acquires the condition's lock if it becomes free within <paramref name="timeout"/> (see <see cref="ProcessLock.TryAcquire"/>).</summary>
     /// <returns>True when the lock was taken.</returns>
-    public bool TryAcquire(TimeSpan timeout) => _lock.TryAcquire(timeout);
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public bool TryAcquire(TimeSpan timeout)
+    {
+        ThrowIfDisposed();
+        return _lock.TryAcquire(timeout);
+    }
 
     /// <summary>Releases the condition's lock.</summary>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
-    public void Release() => _lock.Release();
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public void Release()
+    {
+        ThrowIfDisposed();
+        _lock.Release();
+    }
 
     /// <summary>Acquires the condition's lock for a <c>using</c> block: Python's <c>with cond:</c>.</summary>
-    public LockScope Hold() => _lock.Hold();
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public LockScope Hold()
+    {
+        ThrowIfDisposed();
+        return _lock.Hold();
+    }
 
     /// <summary>Releases the lock, waits for a <see cref="Notify"/> or <see cref="NotifyAll"/>, and re-acquires the lock.</summary>
     /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
     public void Wait() => WaitCore(Deadline.Never);
 
     /// <summary>
@@ -91,7 +130,12 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     /// </summary>
     /// <returns>True when notified; false when the timeout passed (Python's <c>wait(timeout)</c>).</returns>
     /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
-    public bool Wait(TimeSpan timeout) => WaitCore(Deadline.From(timeout));
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public bool Wait(TimeSpan timeout)
+    {
+        ThrowIfDisposed();
+        return WaitCore(Deadline.From(timeout));
+    }
 
     /// <summary>
     /// Waits until <paramref name="predicate"/> is true, calling it with the lock held before the first wait and
@@ -101,8 +145,10 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     /// <param name="timeout">The most to wait in all; null waits as long as needed.</param>
     /// <returns>The predicate's last value: false when the timeout passed first.</returns>
     /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
     public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null)
     {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(predicate);
         var deadline = Deadline.From(timeout);
         var result = predicate();
@@ -118,20 +164,26 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     /// <summary>Wakes up to <paramref name="n"/> processes or threads waiting on this condition, the longest-waiting first.</summary>
     /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
     public void Notify(int n = 1)
     {
+        ThrowIfDisposed();
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "n must not be negative.");
         CheckHeld(nameof(Notify));
         for (var i = 0; i < n; i++)
             if (!NotifyOldest()) break;
+        GC.KeepAlive(this);
     }
 
     /// <summary>Wakes every process and thread waiting on this condition.</summary>
     /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
     public void NotifyAll()
     {
+        ThrowIfDisposed();
         CheckHeld(nameof(NotifyAll));
         while (NotifyOldest()) { }
+        GC.KeepAlive(this);
     }
 
     private void CheckHeld(string what)
@@ -182,7 +234,15 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
         }
     }
 
-    private unsafe bool WaitCore(Deadline deadline)
+    private bool WaitCore(Deadline deadline)
+    {
+        ThrowIfDisposed();
+        var notified = WaitMapped(deadline);
+        GC.KeepAlive(this);
+        return notified;
+    }
+
+    private unsafe bool WaitMapped(Deadline deadline)
     {
         CheckHeld(nameof(Wait));
         var index = -1;
@@ -226,10 +286,17 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
         return notified;
     }
 
-    /// <summary>Unmaps the condition in this process (and its lock, when the condition made it). Both live until the run ends.</summary>
+    /// <summary>
+    /// Lets the condition go in this process (and its lock, when the condition made it or attached it); the last
+    /// process to let it go removes its file. Disposing twice does nothing. Another thread must not be using the
+    /// condition at the same moment.
+    /// </summary>
     public void Dispose()
     {
+        if (!_gate.Close()) return;
         _segment.Dispose();
         if (_ownsLock) _lock.Dispose();
     }
+
+    private void ThrowIfDisposed() => _gate.ThrowIfDisposed(nameof(ProcessCondition));
 }

@@ -176,6 +176,71 @@ public class BadInputVocabularyTests
         Assert.False(other.IsBroken);
     }
 
+    // ------------------------------------------------------------------ ProcessCondition
+
+    [Fact]
+    public void Every_member_of_a_disposed_ProcessCondition_throws_ObjectDisposedException()
+    {
+        using var lk = new ProcessLock();
+        foreach (var cond in new[] { new ProcessCondition(), new ProcessCondition(lk) })
+        {
+            cond.Dispose();
+            const string name = "ProcessCondition";
+            AssertDisposed(() => _ = cond.Lock, name);
+            AssertDisposed(() => cond.Acquire(), name);
+            AssertDisposed(() => cond.TryAcquire(Short), name);
+            AssertDisposed(() => cond.Release(), name);
+            AssertDisposed(() => cond.Hold(), name);
+            AssertDisposed(() => cond.Wait(), name);
+            AssertDisposed(() => cond.Wait(Short), name);
+            AssertDisposed(() => cond.WaitFor(() => true), name);
+            AssertDisposed(() => cond.Notify(), name);
+            AssertDisposed(() => cond.NotifyAll(), name);
+            AssertDisposed(() => _ = Handle(cond), name);
+        }
+        // A lock the caller gave stays the caller's.
+        using (lk.Hold()) { }
+    }
+
+    // ------------------------------------------------------------------ SharedValue, SharedValueExtensions, SharedArray
+
+    [Fact]
+    public void Every_member_of_a_disposed_SharedValue_throws_ObjectDisposedException()
+    {
+        var v = new SharedValue<int>(5);
+        var l = new SharedValue<long>(5);
+        var d = new SharedValue<double>(5);
+        v.Dispose();
+        l.Dispose();
+        d.Dispose();
+        const string name = "SharedValue";
+        AssertDisposed(() => _ = v.Value, name);
+        AssertDisposed(() => v.Value = 1, name);
+        AssertDisposed(() => _ = v.Lock, name);
+        AssertDisposed(() => _ = Handle(v), name);
+        AssertDisposed(() => v.Add(1), name);
+        AssertDisposed(() => v.CompareExchange(5, 6), name);
+        AssertDisposed(() => l.Add(1), name);
+        AssertDisposed(() => l.CompareExchange(5, 6), name);
+        AssertDisposed(() => d.Add(1), name);
+        Assert.Contains("disposed", v.ToString()); // formatting never throws
+    }
+
+    [Fact]
+    public void Every_member_of_a_disposed_SharedArray_throws_ObjectDisposedException()
+    {
+        var a = new SharedArray<int>([1, 2, 3]);
+        a.Dispose();
+        const string name = "SharedArray";
+        AssertDisposed(() => _ = a.Length, name);
+        AssertDisposed(() => _ = a[0], name);
+        AssertDisposed(() => a[0] = 1, name);
+        AssertDisposed(() => _ = a[99], name); // disposed, whatever the index
+        AssertDisposed(() => a.ToArray(), name);
+        AssertDisposed(() => _ = a.Lock, name);
+        AssertDisposed(() => _ = Handle(a), name);
+    }
+
     // ------------------------------------------------------------------ all kinds
 
     [Fact]
@@ -216,5 +281,34 @@ public class BadInputVocabularyTests
         () => { var s = new ProcessSemaphore(1); s.Acquire(); return s; },
         () => { var r = new ProcessRLock(); r.Acquire(); r.Release(); return r; },
         () => { var b = new ProcessBarrier(1); b.Wait(); return b; },
+        () => { var c = new ProcessCondition(); using (c.Hold()) c.NotifyAll(); return c; },
+        () => { var v = new SharedValue<long>(1); v.Add(2); return v; },
+        () => { var a = new SharedArray<int>(4); a[1] = 2; return a; },
     ];
+
+    [Fact]
+    public void Attaching_a_handle_whose_segment_is_gone_says_so_for_every_kind()
+    {
+        var attachers = new Dictionary<string, Func<string, IDisposable>>
+        {
+            ["event"] = ProcessEvent.Attach,
+            ["semaphore"] = ProcessSemaphore.Attach,
+            ["rlock"] = ProcessRLock.Attach,
+            ["barrier"] = ProcessBarrier.Attach,
+            ["condition"] = ProcessCondition.Attach,
+            ["value"] = SharedValue<long>.Attach,
+            ["array"] = SharedArray<int>.Attach,
+        };
+        var made = Makers().Select(make => make()).ToArray();
+        var handles = made.Select(Handle).ToArray();
+        foreach (var d in made) d.Dispose();
+        Assert.Equal(attachers.Count, handles.Length);
+        foreach (var ((kind, attach), h) in attachers.Zip(handles))
+        {
+            var e = Assert.Throws<ObjectDisposedException>(() => attach(h));
+            Assert.Contains("is gone", e.Message);
+            Assert.Contains(SharedSegment.NamesIn(h).First(n => e.Message.Contains(n)), e.Message);
+            Assert.True(FilesOf(h).Length == 0, kind);
+        }
+    }
 }
