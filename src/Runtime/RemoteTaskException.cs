@@ -6,6 +6,7 @@ namespace Multiproc;
 /// forms and the enumerators of <see cref="ProcessPool.Imap{T, TResult}"/>), carrying what the worker saw: the
 /// exception's type name, message and stack trace, as text. No type is loaded from what the worker sent.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RemoteTaskException : Exception
 {
     /// <summary>Creates the exception for a task whose worker threw <paramref name="remoteType"/>.</summary>

@@ -5,6 +5,7 @@ namespace Multiproc;
 /// a crash such as a stack overflow). The task fails with this exception; the pool replaces the worker and
 /// goes on with the other tasks. (CPython's <c>Pool</c> waits forever for such a task.)
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class WorkerDiedException : Exception
 {
     /// <summary>Creates the exception for a worker that ended with <paramref name="exitCode"/>.</summary>

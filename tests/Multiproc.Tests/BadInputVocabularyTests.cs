@@ -241,6 +241,113 @@ public class BadInputVocabularyTests
         AssertDisposed(() => _ = Handle(a), name);
     }
 
+    // ------------------------------------------------------------------ PipeEnd
+
+    [Fact]
+    public void Every_member_of_a_closed_PipeEnd_throws_ObjectDisposedException()
+    {
+        var (left, right) = ProcessPipe.Create<int>();
+        left.Dispose();
+        right.Close();
+        foreach (var end in new[] { left, right })
+        {
+            const string name = "PipeEnd";
+            AssertDisposed(() => _ = end.CanSend, name);
+            AssertDisposed(() => _ = end.CanReceive, name);
+            AssertDisposed(() => end.Send(1), name);
+            AssertDisposed(() => end.Receive(), name);
+            AssertDisposed(() => end.TryReceive(out _), name);
+            AssertDisposed(() => end.TryReceive(out _, Short), name);
+            AssertDisposed(() => end.Poll(), name);
+            AssertDisposed(() => end.SendAsync(1), name);
+            AssertDisposed(() => end.ReceiveAsync(), name);
+            AssertDisposed(() => _ = Handle(end), name);
+            Assert.True(end.IsClosed); // the state query still answers
+            Assert.Contains("closed", end.ToString());
+            end.Close();
+            end.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Closing_a_PipeEnd_fails_its_pending_async_receive_with_ObjectDisposedException()
+    {
+        var (left, right) = ProcessPipe.Create<int>();
+        var pending = left.ReceiveAsync().AsTask();
+        Assert.False(pending.IsCompleted);
+        left.Close();
+        await AssertFailsDisposed(pending, "PipeEnd");
+        right.Close();
+    }
+
+    [Fact]
+    public async Task Closing_a_PipeEnd_fails_its_pending_async_send_having_sent_nothing()
+    {
+        var (left, right) = ProcessPipe.Create<byte[]>();
+        var item = new byte[200_000]; // inline, about a fifth of the buffer
+        var sent = 0;
+        Task pending;
+        while (true)
+        {
+            var t = right.SendAsync(item);
+            if (!t.IsCompleted)
+            {
+                pending = t.AsTask();
+                break;
+            }
+            await t;
+            sent++;
+            Assert.True(sent < 100, "the pipe's buffer never filled");
+        }
+        right.Close();
+        await AssertFailsDisposed(pending, "PipeEnd");
+        var received = 0;
+        while (true)
+        {
+            try
+            {
+                Assert.True(left.TryReceive(out _, Wait.Long), "a receive found neither an item nor the end of the stream");
+                received++;
+            }
+            catch (EndOfStreamException)
+            {
+                break;
+            }
+        }
+        Assert.Equal(sent, received);
+        left.Close();
+    }
+
+    // ------------------------------------------------------------------ ProcessPool
+
+    [Fact]
+    public void Every_member_of_a_disposed_ProcessPool_throws_ObjectDisposedException_and_its_unfinished_tasks_fail_with_it()
+    {
+        var pool = new ProcessPool(1);
+        var running = pool.ApplyAsync(() => Pool.PoolTargets.SleepFor(60_000));
+        var queued = pool.MapAsync(new[] { 1, 2, 3 }, x => Pool.PoolTargets.Square(x));
+        pool.Dispose();
+        var e1 = Assert.IsType<ObjectDisposedException>(Pool.Bounded.Outcome(running));
+        Assert.Contains("ProcessPool", e1.Message);
+        var e2 = Assert.IsType<ObjectDisposedException>(Pool.Bounded.Outcome(queued));
+        Assert.Contains("ProcessPool", e2.Message);
+        const string name = "ProcessPool";
+        AssertDisposed(() => _ = pool.Processes, name);
+        AssertDisposed(() => _ = pool.WorkerPids, name);
+        AssertDisposed(() => pool.Apply(() => Pool.PoolTargets.Square(2)), name);
+        AssertDisposed(() => pool.ApplyAsync(() => Pool.PoolTargets.Square(2)), name);
+        AssertDisposed(() => pool.ApplyAsync(() => Pool.PoolTargets.Touch("x")), name);
+        AssertDisposed(() => pool.Map(new[] { 1 }, x => Pool.PoolTargets.Square(x)), name);
+        AssertDisposed(() => pool.MapAsync(new[] { 1 }, x => Pool.PoolTargets.Square(x)), name);
+        AssertDisposed(() => pool.Imap(new[] { 1 }, x => Pool.PoolTargets.Square(x)), name);
+        AssertDisposed(() => pool.ImapUnordered(new[] { 1 }, x => Pool.PoolTargets.Square(x)), name);
+        AssertDisposed(() => pool.Close(), name);
+        AssertDisposed(() => pool.Terminate(), name);
+        AssertDisposed(() => pool.Join(), name);
+        pool.Dispose();
+        Assert.True(pool.DisposeAsync().IsCompletedSuccessfully);
+    }
+
     // ------------------------------------------------------------------ all kinds
 
     [Fact]
