@@ -27,7 +27,10 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     private const int Free = 0, Waiting = 1, Notified = 2;
 
     private readonly SharedSegment _segment;
+    private static readonly TimeSpan LockCheckInterval = TimeSpan.FromMilliseconds(200);
+
     private readonly DisposeGate _gate = new();
+    private readonly List<int> _asyncSlots = new(); // the slots of this process's pending async waits (under its own lock)
     private readonly ProcessLock _lock;
     private readonly bool _ownsLock;
     private readonly int _me = Environment.ProcessId;
@@ -245,21 +248,7 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     private unsafe bool WaitMapped(Deadline deadline)
     {
         CheckHeld(nameof(Wait));
-        var index = -1;
-        var high = *HighWater;
-        for (var i = 0; i < high; i++)
-            if (Volatile.Read(ref *State(i)) == Free) { index = i; break; }
-        if (index < 0)
-        {
-            if (high == MaxWaiters)
-                throw new InvalidOperationException($"A ProcessCondition can have at most {MaxWaiters} waiters at a time.");
-            index = high;
-            Volatile.Write(ref *HighWater, high + 1);
-        }
-        var slot = State(index);
-        slot[1] = _me;
-        *(long*)(slot + 2) = (*NextTicket)++;
-        Volatile.Write(ref *slot, Waiting);
+        var slot = State(TakeSlot());
 
         var notified = false;
         _lock.Release();
@@ -286,6 +275,157 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
         return notified;
     }
 
+    /// <summary>Under the lock: takes a free waiter slot, stamped with this process and the next ticket, and marks it waiting.</summary>
+    private unsafe int TakeSlot()
+    {
+        var index = -1;
+        var high = *HighWater;
+        for (var i = 0; i < high; i++)
+            if (Volatile.Read(ref *State(i)) == Free) { index = i; break; }
+        if (index < 0)
+        {
+            if (high == MaxWaiters)
+                throw new InvalidOperationException($"A ProcessCondition can have at most {MaxWaiters} waiters at a time.");
+            index = high;
+            Volatile.Write(ref *HighWater, high + 1);
+        }
+        var slot = State(index);
+        slot[1] = _me;
+        *(long*)(slot + 2) = (*NextTicket)++;
+        Volatile.Write(ref *slot, Waiting);
+        return index;
+    }
+
+    // ---------------------------------------------------------------- async wait
+
+    /// <summary>
+    /// Releases the lock, waits for a <see cref="Notify"/> or <see cref="NotifyAll"/> without blocking a thread, and
+    /// re-acquires the lock, also without blocking a thread (Python's <c>wait()</c> for async code).
+    /// </summary>
+    /// <param name="cancellationToken">
+    /// Cancels the wait. The lock is re-acquired all the same before the task is cancelled (as it is after a
+    /// timeout), and a cancelled wait takes no notification: one that came at the same moment goes on to the next waiter.
+    /// </param>
+    /// <returns>A task that completes, with the lock held again, once this waiter was notified.</returns>
+    /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ObjectDisposedException">
+    /// The condition was disposed in this process; the task fails so when it is disposed while the wait is pending (the
+    /// lock is then not re-acquired).
+    /// </exception>
+    public Task WaitAsync(CancellationToken cancellationToken = default) => WaitAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>
+    /// Releases the lock, waits for a notify for at most <paramref name="timeout"/> without blocking a thread, and
+    /// re-acquires the lock (also after a timeout), also without blocking a thread.
+    /// </summary>
+    /// <param name="timeout">How long to wait for a notify; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
+    /// <param name="cancellationToken">Cancels the wait; see <see cref="WaitAsync(CancellationToken)"/>.</param>
+    /// <returns>A task whose result is true when notified, false when the timeout passed; the lock is held again either way.</returns>
+    /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process, or while the wait was pending.</exception>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var deadline = Deadline.From(timeout);
+        CheckHeld(nameof(WaitAsync));
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<bool>(cancellationToken);
+        var index = TakeSlot();
+        lock (_asyncSlots) _asyncSlots.Add(index);
+        _lock.Release();
+        GC.KeepAlive(this);
+        return WaitSlotAsync(index, deadline, cancellationToken);
+    }
+
+    // An instance method: the pending task's state machine references the condition, which stays alive (and mapped)
+    // while the wait is pending. Shared memory is touched only inside the gate (see DisposeGate); Dispose frees the
+    // slots of the waits it ends.
+    private async Task<bool> WaitSlotAsync(int index, Deadline deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using (var linked = _gate.Link(cancellationToken))
+            {
+                while (true)
+                {
+                    Task<bool> sleep;
+                    _gate.Enter(nameof(ProcessCondition));
+                    try
+                    {
+                        if (SlotState(index) == Notified || cancellationToken.IsCancellationRequested) break;
+                        var left = deadline.Left;
+                        if (left == TimeSpan.Zero) break;
+                        sleep = SleepAsync(index, left, linked.Token);
+                    }
+                    finally
+                    {
+                        _gate.Exit();
+                    }
+                    try
+                    {
+                        await sleep.ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // By the caller (handled above) or by Dispose (Enter throws).
+                    }
+                }
+            }
+
+            // Re-acquire the lock without a thread, as the synchronous wait does (also after a timeout or a cancel);
+            // take it over from a holder that died. The slot is settled in the same section that takes the lock.
+            var checkOwner = true;
+            while (true)
+            {
+                Task<bool> sleep;
+                _gate.Enter(nameof(ProcessCondition));
+                try
+                {
+                    if (_lock.TryAcquireOrMark(checkOwner, out var observed))
+                        return Settle(index, cancellationToken);
+                    sleep = WaitLockAsync(observed);
+                }
+                finally
+                {
+                    _gate.Exit();
+                }
+                try
+                {
+                    checkOwner = !await sleep.ConfigureAwait(false); // a wait that ran its whole slice: the holder may have died
+                }
+                catch (OperationCanceledException)
+                {
+                    checkOwner = false; // by Dispose: Enter throws
+                }
+            }
+        }
+        finally
+        {
+            lock (_asyncSlots) _asyncSlots.Remove(index);
+        }
+    }
+
+    /// <summary>
+    /// With the lock held again: frees the slot and says whether it was notified; a cancelled wait hands a
+    /// notification it got on to the next waiter and throws.
+    /// </summary>
+    private unsafe bool Settle(int index, CancellationToken cancellationToken)
+    {
+        var slot = State(index);
+        var notified = Volatile.Read(ref *slot) == Notified;
+        Volatile.Write(ref *slot, Free);
+        if (!cancellationToken.IsCancellationRequested) return notified;
+        if (notified) NotifyOldest();
+        throw new OperationCanceledException("The ProcessCondition wait was cancelled; the lock is held again.", cancellationToken);
+    }
+
+    private unsafe int SlotState(int index) => Volatile.Read(ref *State(index));
+
+    private unsafe Task<bool> SleepAsync(int index, TimeSpan? left, CancellationToken cancellationToken) =>
+        FutexWaiter.WaitAsync(State(index), Waiting, left, cancellationToken);
+
+    private unsafe Task<bool> WaitLockAsync(int observed) =>
+        FutexWaiter.WaitAsync(_lock.Word, observed, LockCheckInterval, _gate.Disposing);
+
     /// <summary>
     /// Lets the condition go in this process (and its lock, when the condition made it or attached it); the last
     /// process to let it go removes its file. Disposing twice does nothing. Another thread must not be using the
@@ -293,10 +433,16 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     /// </summary>
     public void Dispose()
     {
+        int[] pending;
+        lock (_asyncSlots) pending = [.. _asyncSlots];
         if (!_gate.Close()) return;
+        // No async wait of this process reads the condition any more: free their slots, so that no notify goes to them.
+        foreach (var index in pending) FreeSlot(index);
         _segment.Dispose();
         if (_ownsLock) _lock.Dispose();
     }
+
+    private unsafe void FreeSlot(int index) => Volatile.Write(ref *State(index), Free);
 
     private void ThrowIfDisposed() => _gate.ThrowIfDisposed(nameof(ProcessCondition));
 }

@@ -193,6 +193,8 @@ public class BadInputVocabularyTests
             AssertDisposed(() => cond.Hold(), name);
             AssertDisposed(() => cond.Wait(), name);
             AssertDisposed(() => cond.Wait(Short), name);
+            AssertDisposed(() => cond.WaitAsync(), name);
+            AssertDisposed(() => cond.WaitAsync(Short), name);
             AssertDisposed(() => cond.WaitFor(() => true), name);
             AssertDisposed(() => cond.Notify(), name);
             AssertDisposed(() => cond.NotifyAll(), name);
@@ -200,6 +202,24 @@ public class BadInputVocabularyTests
         }
         // A lock the caller gave stays the caller's.
         using (lk.Hold()) { }
+    }
+
+    [Fact]
+    public async Task Disposing_a_ProcessCondition_fails_its_pending_async_wait_and_frees_its_slot()
+    {
+        var cond = new ProcessCondition();
+        using var other = ProcessCondition.Attach(Handle(cond));
+        cond.Acquire();
+        var pending = cond.WaitAsync();
+        Assert.False(pending.IsCompleted);
+        cond.Dispose();
+        await AssertFailsDisposed(pending, "ProcessCondition");
+        // The wait released the lock and never took it back, and its slot (older) takes no notify: the next waiter gets it.
+        other.Acquire();
+        var next = other.WaitAsync(Wait.Long);
+        using (other.Hold()) other.Notify();
+        Assert.True(await next.WaitAsync(Wait.Long));
+        other.Release();
     }
 
     // ------------------------------------------------------------------ SharedValue, SharedValueExtensions, SharedArray
