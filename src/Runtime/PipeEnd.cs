@@ -24,6 +24,9 @@ namespace Multiproc;
 /// <see cref="EndOfStreamException"/> (Python's <c>EOFError</c>), and a <see cref="Send"/> to an end held by
 /// no one throws <see cref="IOException"/> (Python's <c>BrokenPipeError</c>). As in Python, the creator holds
 /// both ends: close the end you handed to a child, or the peer never sees the end of the stream.</para>
+/// <para>Using an end this process closed (or disposed) throws <see cref="ObjectDisposedException"/>, except
+/// <see cref="IsClosed"/>, <see cref="Close"/> and <see cref="Dispose"/>; an async send or receive pending on it
+/// when it is closed fails with <see cref="ObjectDisposedException"/>, having sent or taken nothing.</para>
 /// </remarks>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PipeEnd<T> : IDisposable, ISharedObject
@@ -43,6 +46,7 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     {
         get
         {
+            ThrowIfClosed();
             PipeTransit.Note(_pipe, _end);
             return SharedPipe.HandleOf(_state);
         }
@@ -51,12 +55,32 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     internal static PipeEnd<T> Attach(string handle) => new(SharedPipe.Attach(handle));
 
     /// <summary>Whether this end may send (false only for the Left end of a one-way pipe).</summary>
-    public bool CanSend => _pipe.Duplex || _end == 1;
+    /// <exception cref="ObjectDisposedException">This process closed this end.</exception>
+    public bool CanSend
+    {
+        get
+        {
+            ThrowIfClosed();
+            return Sends;
+        }
+    }
 
     /// <summary>Whether this end may receive (false only for the Right end of a one-way pipe).</summary>
-    public bool CanReceive => _pipe.Duplex || _end == 0;
+    /// <exception cref="ObjectDisposedException">This process closed this end.</exception>
+    public bool CanReceive
+    {
+        get
+        {
+            ThrowIfClosed();
+            return Receives;
+        }
+    }
 
-    /// <summary>Whether this process has closed this end.</summary>
+    private bool Sends => _pipe.Duplex || _end == 1;
+
+    private bool Receives => _pipe.Duplex || _end == 0;
+
+    /// <summary>Whether this process has closed this end (never throws).</summary>
     public bool IsClosed => _state.Closed;
 
     /// <summary>Sends an item to the other end; waits only while the pipe's buffer (1 MiB) is full.</summary>
@@ -131,8 +155,10 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     /// <returns>A task that completes once the item is in the pipe.</returns>
     /// <exception cref="InvalidOperationException">This end only receives, or another live process uses this end.</exception>
     /// <exception cref="ArgumentException">The item cannot be sent to another process; nothing was sent.</exception>
+    /// <exception cref="ObjectDisposedException">This process closed this end; the task fails so when the end is closed while the send waits.</exception>
     public ValueTask SendAsync(T item, CancellationToken cancellationToken = default)
     {
+        ThrowIfClosed();
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
         var dir = SendDirection();
         var payload = ItemCodec<T>.Encode(item, out var flags);
@@ -161,12 +187,15 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
         var sent = false;
         try
         {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _state.Closing);
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
+                ThrowIfClosed();
                 if (_pipe.TrySendNow(dir, record, flags)) break;
-                if (_pipe.SpaceWait(dir, record.Length, ct) is not { } wait) continue;
+                if (_pipe.SpaceWait(dir, record.Length, linked.Token) is not { } wait) continue;
                 try { await wait.ConfigureAwait(false); }
+                catch (OperationCanceledException) { } // by the caller or by Close: the loop's first lines say which
                 finally { _pipe.EndSpaceWait(dir); }
             }
             sent = true;
@@ -182,8 +211,10 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     /// <returns>The item.</returns>
     /// <exception cref="EndOfStreamException">Nothing is left and the other end is closed everywhere.</exception>
     /// <exception cref="InvalidOperationException">This end only sends, or another live process uses this end.</exception>
+    /// <exception cref="ObjectDisposedException">This process closed this end; the task fails so when the end is closed while the receive waits (the item, if one comes, stays for another receiver).</exception>
     public ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default)
     {
+        ThrowIfClosed();
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
         var dir = ReceiveDirection(claim: true);
         if (_pipe.TryTake(dir, ItemCodec<T>.Decoder, out var item)) return new ValueTask<T>(item);
@@ -192,8 +223,10 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
 
     private async ValueTask<T> ReceiveSlow(int dir, CancellationToken ct)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _state.Closing);
         while (true)
         {
+            ThrowIfClosed();
             if (_pipe.TryTake(dir, ItemCodec<T>.Decoder, out var item)) return item;
             if (_pipe.SenderClosed(dir))
             {
@@ -201,8 +234,9 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
                 throw EndOfStream();
             }
             ct.ThrowIfCancellationRequested();
-            if (_pipe.ReadWait(dir, ct) is not { } wait) continue;
+            if (_pipe.ReadWait(dir, linked.Token) is not { } wait) continue;
             try { await wait.ConfigureAwait(false); }
+            catch (OperationCanceledException) { } // by the caller or by Close: the loop's first lines say which
             finally { _pipe.EndReadWait(dir); }
         }
     }
@@ -210,7 +244,8 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     /// <summary>
     /// This process is done with this end (Python's <c>close()</c>): it no longer holds or uses it. When no
     /// process holds it any more, the other end's receives end with <see cref="EndOfStreamException"/> once
-    /// they have taken what was sent. Safe to call more than once.
+    /// they have taken what was sent. Async sends and receives pending on this end fail with
+    /// <see cref="ObjectDisposedException"/>. Safe to call more than once.
     /// </summary>
     public void Close() => _pipe.Close(_state);
 
@@ -227,6 +262,7 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
         var dir = ReceiveDirection(claim: true);
         while (true)
         {
+            ThrowIfClosed(); // closed by another thread while this one waited: take nothing
             if (_pipe.TryTake(dir, ItemCodec<T>.Decoder, out item)) return true;
             if (_pipe.SenderClosed(dir))
             {
@@ -239,8 +275,8 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
 
     private int SendDirection()
     {
-        ObjectDisposedException.ThrowIf(_state.Closed, this);
-        if (!CanSend)
+        ThrowIfClosed();
+        if (!Sends)
             throw new InvalidOperationException("This end (Left) of a one-way pipe only receives: with duplex: false, Left receives and Right sends. Send on the Right end.");
         if (!_state.Claimed) _pipe.Claim(_state);
         return 1 - _end;
@@ -248,12 +284,21 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
 
     private int ReceiveDirection(bool claim)
     {
-        ObjectDisposedException.ThrowIf(_state.Closed, this);
-        if (!CanReceive)
+        ThrowIfClosed();
+        if (!Receives)
             throw new InvalidOperationException("This end (Right) of a one-way pipe only sends: with duplex: false, Left receives and Right sends. Receive on the Left end.");
         if (claim && !_state.Claimed) _pipe.Claim(_state);
         return _end;
     }
+
+    private void ThrowIfClosed()
+    {
+        if (_state.Closed) ThrowClosed();
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowClosed() =>
+        throw new ObjectDisposedException("PipeEnd", $"This PipeEnd ({(_end == 0 ? "Left" : "Right")}) was closed (or disposed) in this process; it cannot be used any more.");
 
     private EndOfStreamException EndOfStream() =>
         new($"The other end of the pipe ({(_end == 0 ? "Right" : "Left")}) is closed in every process that held it, and nothing is left to receive.");

@@ -15,6 +15,10 @@ namespace Multiproc;
 /// when <see cref="Abort"/> is called, or when the process of a waiting party dies: waiters check every 200 ms
 /// that the other waiting parties are alive (CPython's barrier waits forever for a dead party). Once broken, every
 /// <see cref="Wait()"/> throws until <see cref="Reset"/>.</para>
+/// <para>The barrier's file lives as long as some process uses it (see <see cref="ProcessLock"/>). Using a disposed
+/// barrier throws <see cref="ObjectDisposedException"/>. Disposing it while an async wait of this process is
+/// pending fails that wait with <see cref="ObjectDisposedException"/> and breaks the barrier, as cancelling the
+/// wait does (the party has arrived and cannot take its arrival back).</para>
 /// </remarks>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessBarrier : IDisposable, ISharedObject
@@ -24,6 +28,8 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
     private static readonly TimeSpan LivenessCheckInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly SharedSegment _segment;
+    private readonly DisposeGate _gate = new();
+    private readonly List<int> _asyncWaits = new(); // the states this process's pending async waits wait in (under its own lock)
     private readonly unsafe int* _state;    // generation << 1 | broken
     private readonly unsafe int* _guard;    // OwnerLock word over everything below
     private readonly unsafe int* _count;    // parties arrived in this generation
@@ -61,22 +67,60 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
             throw new InvalidOperationException($"'{segment.Name}' is not a ProcessBarrier.");
     }
 
-    string ISharedObject.Handle => _segment.Name;
+    string ISharedObject.Handle
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _segment.Name;
+        }
+    }
 
     internal static ProcessBarrier Attach(string handle) => new(SharedSegment.Open(handle));
 
     /// <summary>The number of parties that must arrive for the barrier to let them through.</summary>
-    public unsafe int Parties => *_parties;
+    /// <exception cref="ObjectDisposedException">The barrier was disposed in this process.</exception>
+    public unsafe int Parties
+    {
+        get
+        {
+            ThrowIfDisposed();
+            var n = *_parties;
+            GC.KeepAlive(this);
+            return n;
+        }
+    }
 
     /// <summary>Whether the barrier is broken (a snapshot).</summary>
-    public unsafe bool IsBroken => (Volatile.Read(ref *_state) & 1) != 0;
+    /// <exception cref="ObjectDisposedException">The barrier was disposed in this process.</exception>
+    public unsafe bool IsBroken
+    {
+        get
+        {
+            ThrowIfDisposed();
+            var broken = (Volatile.Read(ref *_state) & 1) != 0;
+            GC.KeepAlive(this);
+            return broken;
+        }
+    }
 
     /// <summary>The number of parties waiting at the barrier right now (Python's <c>n_waiting</c>; a snapshot).</summary>
-    public unsafe int WaitingCount => (Volatile.Read(ref *_state) & 1) != 0 ? 0 : Volatile.Read(ref *_count);
+    /// <exception cref="ObjectDisposedException">The barrier was disposed in this process.</exception>
+    public unsafe int WaitingCount
+    {
+        get
+        {
+            ThrowIfDisposed();
+            var n = (Volatile.Read(ref *_state) & 1) != 0 ? 0 : Volatile.Read(ref *_count);
+            GC.KeepAlive(this);
+            return n;
+        }
+    }
 
     /// <summary>Waits until all <see cref="Parties"/> parties have called <see cref="Wait()"/>.</summary>
     /// <returns>This party's arrival index, 0 for the first to arrive up to <see cref="Parties"/> − 1 for the last.</returns>
     /// <exception cref="BrokenBarrierException">The barrier is or became broken (see <see cref="ProcessBarrier"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The barrier was disposed in this process.</exception>
     public int Wait() => WaitCore(Deadline.Never);
 
     /// <summary>
@@ -85,10 +129,23 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
     /// </summary>
     /// <returns>This party's arrival index, 0 for the first to arrive up to <see cref="Parties"/> − 1 for the last.</returns>
     /// <exception cref="BrokenBarrierException">The wait timed out, or the barrier is or became broken.</exception>
-    public int Wait(TimeSpan timeout) => WaitCore(Deadline.From(timeout));
+    /// <exception cref="ObjectDisposedException">The barrier was disposed in this process.</exception>
+    public int Wait(TimeSpan timeout)
+    {
+        ThrowIfDisposed();
+        return WaitCore(Deadline.From(timeout));
+    }
 
     /// <summary>Breaks the barrier: every party waiting, and every later <see cref="Wait()"/> until <see cref="Reset"/>, gets <see cref="BrokenBarrierException"/>.</summary>
-    public unsafe void Abort()
+    /// <exception cref="ObjectDisposedException">The barrier was disposed in this process.</exception>
+    public void Abort()
+    {
+        ThrowIfDisposed();
+        AbortMapped();
+        GC.KeepAlive(this);
+    }
+
+    private unsafe void AbortMapped()
     {
         Lock();
         try
@@ -106,7 +163,15 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
     /// Returns the barrier to its empty, unbroken state. Parties waiting at that moment get
     /// <see cref="BrokenBarrierException"/>.
     /// </summary>
-    public unsafe void Reset()
+    /// <exception cref="ObjectDisposedException">The barrier was disposed in this process.</exception>
+    public void Reset()
+    {
+        ThrowIfDisposed();
+        ResetMapped();
+        GC.KeepAlive(this);
+    }
+
+    private unsafe void ResetMapped()
     {
         Lock();
         try
@@ -131,6 +196,7 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
     /// </param>
     /// <returns>A task whose result is this party's arrival index.</returns>
     /// <exception cref="BrokenBarrierException">The barrier is or became broken.</exception>
+    /// <exception cref="ObjectDisposedException">The barrier was disposed in this process; the task fails so when it is disposed while the wait is pending.</exception>
     public Task<int> WaitAsync(CancellationToken cancellationToken = default) => WaitAsync(Timeout.InfiniteTimeSpan, cancellationToken);
 
     /// <summary>Waits for all parties without blocking a thread, for at most <paramref name="timeout"/> (a timeout breaks the barrier).</summary>
@@ -138,8 +204,10 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
     /// <param name="cancellationToken">Cancels the wait; a cancelled wait breaks the barrier, as a timeout does.</param>
     /// <returns>A task whose result is this party's arrival index.</returns>
     /// <exception cref="BrokenBarrierException">The wait timed out, or the barrier is or became broken.</exception>
+    /// <exception cref="ObjectDisposedException">The barrier was disposed in this process; the task fails so when it is disposed while the wait is pending.</exception>
     public Task<int> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ThrowIfDisposed();
         var deadline = Deadline.From(timeout);
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<int>(cancellationToken);
         int w, index;
@@ -151,29 +219,70 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
         {
             return Task.FromException<int>(e);
         }
-        return w == -1 ? Task.FromResult(index) : WaitArrivedAsync(w, index, deadline, cancellationToken);
+        finally
+        {
+            GC.KeepAlive(this);
+        }
+        if (w == -1) return Task.FromResult(index);
+        lock (_asyncWaits) _asyncWaits.Add(w);
+        return WaitArrivedAsync(w, index, deadline, cancellationToken);
     }
 
+    // An instance method: the pending task's state machine references the barrier, which stays alive (and mapped)
+    // while the wait is pending. Shared memory is touched only inside the gate (see DisposeGate); Dispose breaks
+    // the barrier for the waits it ends.
     private async Task<int> WaitArrivedAsync(int w, int index, Deadline deadline, CancellationToken cancellationToken)
     {
-        var sliceElapsed = false;
         try
         {
-            while (!Step(w, index, deadline, sliceElapsed, out var slice))
-                sliceElapsed = !await SleepAsync(w, slice, cancellationToken).ConfigureAwait(false);
+            using var linked = _gate.Link(cancellationToken);
+            var sliceElapsed = false;
+            while (true)
+            {
+                Task<bool> sleep;
+                _gate.Enter(nameof(ProcessBarrier));
+                try
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        BreakIfStill(w, null);
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+                    if (Step(w, index, deadline, sliceElapsed, out var slice)) return index;
+                    sleep = SleepAsync(w, slice, linked.Token);
+                }
+                finally
+                {
+                    _gate.Exit();
+                }
+                try
+                {
+                    sliceElapsed = !await sleep.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    sliceElapsed = false; // by the caller (handled above) or by Dispose (Enter throws)
+                }
+            }
         }
-        catch (OperationCanceledException)
+        finally
         {
-            BreakIfStill(w, null);
-            throw;
+            lock (_asyncWaits) _asyncWaits.Remove(w);
         }
-        return index;
     }
 
     private unsafe Task<bool> SleepAsync(int w, TimeSpan? slice, CancellationToken cancellationToken) =>
         FutexWaiter.WaitAsync(_state, w, slice, cancellationToken);
 
-    private unsafe int WaitCore(Deadline deadline)
+    private int WaitCore(Deadline deadline)
+    {
+        ThrowIfDisposed();
+        var index = WaitMapped(deadline);
+        GC.KeepAlive(this);
+        return index;
+    }
+
+    private unsafe int WaitMapped(Deadline deadline)
     {
         var (w, index) = Arrive();
         if (w == -1) return index;
@@ -235,7 +344,7 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
             slice = deadline.Slice(LivenessCheckInterval);
             if (slice != TimeSpan.Zero) return false;
             if (BreakIfStill(w, null))
-                throw new BrokenBarrierException($"The ProcessBarrier wait timed out before all {Parties} parties arrived; the barrier is now broken for every party.");
+                throw new BrokenBarrierException($"The ProcessBarrier wait timed out before all {*_parties} parties arrived; the barrier is now broken for every party.");
         }
     }
 
@@ -299,6 +408,21 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
         Volatile.Write(ref *_history, broken ? h | bit : h & ~bit);
     }
 
-    /// <summary>Unmaps the barrier in this process. The barrier itself lives until the run ends.</summary>
-    public void Dispose() => _segment.Dispose();
+    /// <summary>
+    /// Lets the barrier go in this process; the last process to let it go removes its file. Async waits pending in
+    /// this process fail with <see cref="ObjectDisposedException"/>, and the barrier breaks for the other parties
+    /// of their generation (as a cancelled wait breaks it). Disposing twice does nothing. Another thread must not be
+    /// in a synchronous call on the barrier at the same moment.
+    /// </summary>
+    public void Dispose()
+    {
+        int[] pending;
+        lock (_asyncWaits) pending = [.. _asyncWaits];
+        if (!_gate.Close()) return;
+        // No wait of this process reads the barrier any more: it is still mapped, so break what they waited in.
+        foreach (var w in pending.Distinct()) BreakIfStill(w, null);
+        _segment.Dispose();
+    }
+
+    private void ThrowIfDisposed() => _gate.ThrowIfDisposed(nameof(ProcessBarrier));
 }

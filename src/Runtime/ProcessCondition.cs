@@ -15,6 +15,8 @@ namespace Multiproc;
 /// skips, and frees, the slots of waiters whose process died. At most 1,024 waiters at a time.</para>
 /// <para>The lock is a <see cref="ProcessLock"/>, so a waiter whose re-acquire finds the lock held by a process
 /// that died takes it over and returns as usual (re-check the condition, as always: <see cref="WaitFor"/> does).</para>
+/// <para>The condition's file lives as long as some process uses it (see <see cref="ProcessLock"/>). Using a
+/// disposed condition throws <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessCondition : IDisposable, ISharedObject
@@ -25,6 +27,10 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     private const int Free = 0, Waiting = 1, Notified = 2;
 
     private readonly SharedSegment _segment;
+    private static readonly TimeSpan LockCheckInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly DisposeGate _gate = new();
+    private readonly List<int> _asyncSlots = new(); // the slots of this process's pending async waits (under its own lock)
     private readonly ProcessLock _lock;
     private readonly bool _ownsLock;
     private readonly int _me = Environment.ProcessId;
@@ -45,7 +51,14 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
         _ownsLock = true;
     }
 
-    string ISharedObject.Handle => _segment.Name + "+" + ((ISharedObject)_lock).Handle;
+    string ISharedObject.Handle
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _segment.Name + "+" + ((ISharedObject)_lock).Handle;
+        }
+    }
 
     internal static ProcessCondition Attach(string handle)
     {
@@ -64,25 +77,54 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     }
 
     /// <summary>The lock this condition waits and notifies under.</summary>
-    public ProcessLock Lock => _lock;
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public ProcessLock Lock
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _lock;
+        }
+    }
 
     /// <summary>Acquires the condition's lock (see <see cref="ProcessLock.Acquire"/>).</summary>
     /// <exception cref="AbandonedLockException">The previous holder died holding the lock; the caller now holds it.</exception>
-    public void Acquire() => _lock.Acquire();
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public void Acquire()
+    {
+        ThrowIfDisposed();
+        _lock.Acquire();
+    }
 
     /// <summary>Acquires the condition's lock if it becomes free within <paramref name="timeout"/> (see <see cref="ProcessLock.TryAcquire"/>).</summary>
     /// <returns>True when the lock was taken.</returns>
-    public bool TryAcquire(TimeSpan timeout) => _lock.TryAcquire(timeout);
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public bool TryAcquire(TimeSpan timeout)
+    {
+        ThrowIfDisposed();
+        return _lock.TryAcquire(timeout);
+    }
 
     /// <summary>Releases the condition's lock.</summary>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
-    public void Release() => _lock.Release();
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public void Release()
+    {
+        ThrowIfDisposed();
+        _lock.Release();
+    }
 
     /// <summary>Acquires the condition's lock for a <c>using</c> block: Python's <c>with cond:</c>.</summary>
-    public LockScope Hold() => _lock.Hold();
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public LockScope Hold()
+    {
+        ThrowIfDisposed();
+        return _lock.Hold();
+    }
 
     /// <summary>Releases the lock, waits for a <see cref="Notify"/> or <see cref="NotifyAll"/>, and re-acquires the lock.</summary>
     /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
     public void Wait() => WaitCore(Deadline.Never);
 
     /// <summary>
@@ -91,7 +133,12 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     /// </summary>
     /// <returns>True when notified; false when the timeout passed (Python's <c>wait(timeout)</c>).</returns>
     /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
-    public bool Wait(TimeSpan timeout) => WaitCore(Deadline.From(timeout));
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
+    public bool Wait(TimeSpan timeout)
+    {
+        ThrowIfDisposed();
+        return WaitCore(Deadline.From(timeout));
+    }
 
     /// <summary>
     /// Waits until <paramref name="predicate"/> is true, calling it with the lock held before the first wait and
@@ -101,8 +148,10 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     /// <param name="timeout">The most to wait in all; null waits as long as needed.</param>
     /// <returns>The predicate's last value: false when the timeout passed first.</returns>
     /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
     public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null)
     {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(predicate);
         var deadline = Deadline.From(timeout);
         var result = predicate();
@@ -118,20 +167,26 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
     /// <summary>Wakes up to <paramref name="n"/> processes or threads waiting on this condition, the longest-waiting first.</summary>
     /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
     public void Notify(int n = 1)
     {
+        ThrowIfDisposed();
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "n must not be negative.");
         CheckHeld(nameof(Notify));
         for (var i = 0; i < n; i++)
             if (!NotifyOldest()) break;
+        GC.KeepAlive(this);
     }
 
     /// <summary>Wakes every process and thread waiting on this condition.</summary>
     /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process.</exception>
     public void NotifyAll()
     {
+        ThrowIfDisposed();
         CheckHeld(nameof(NotifyAll));
         while (NotifyOldest()) { }
+        GC.KeepAlive(this);
     }
 
     private void CheckHeld(string what)
@@ -182,24 +237,18 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
         }
     }
 
-    private unsafe bool WaitCore(Deadline deadline)
+    private bool WaitCore(Deadline deadline)
+    {
+        ThrowIfDisposed();
+        var notified = WaitMapped(deadline);
+        GC.KeepAlive(this);
+        return notified;
+    }
+
+    private unsafe bool WaitMapped(Deadline deadline)
     {
         CheckHeld(nameof(Wait));
-        var index = -1;
-        var high = *HighWater;
-        for (var i = 0; i < high; i++)
-            if (Volatile.Read(ref *State(i)) == Free) { index = i; break; }
-        if (index < 0)
-        {
-            if (high == MaxWaiters)
-                throw new InvalidOperationException($"A ProcessCondition can have at most {MaxWaiters} waiters at a time.");
-            index = high;
-            Volatile.Write(ref *HighWater, high + 1);
-        }
-        var slot = State(index);
-        slot[1] = _me;
-        *(long*)(slot + 2) = (*NextTicket)++;
-        Volatile.Write(ref *slot, Waiting);
+        var slot = State(TakeSlot());
 
         var notified = false;
         _lock.Release();
@@ -226,10 +275,174 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
         return notified;
     }
 
-    /// <summary>Unmaps the condition in this process (and its lock, when the condition made it). Both live until the run ends.</summary>
+    /// <summary>Under the lock: takes a free waiter slot, stamped with this process and the next ticket, and marks it waiting.</summary>
+    private unsafe int TakeSlot()
+    {
+        var index = -1;
+        var high = *HighWater;
+        for (var i = 0; i < high; i++)
+            if (Volatile.Read(ref *State(i)) == Free) { index = i; break; }
+        if (index < 0)
+        {
+            if (high == MaxWaiters)
+                throw new InvalidOperationException($"A ProcessCondition can have at most {MaxWaiters} waiters at a time.");
+            index = high;
+            Volatile.Write(ref *HighWater, high + 1);
+        }
+        var slot = State(index);
+        slot[1] = _me;
+        *(long*)(slot + 2) = (*NextTicket)++;
+        Volatile.Write(ref *slot, Waiting);
+        return index;
+    }
+
+    // ---------------------------------------------------------------- async wait
+
+    /// <summary>
+    /// Releases the lock, waits for a <see cref="Notify"/> or <see cref="NotifyAll"/> without blocking a thread, and
+    /// re-acquires the lock, also without blocking a thread (Python's <c>wait()</c> for async code).
+    /// </summary>
+    /// <param name="cancellationToken">
+    /// Cancels the wait. The lock is re-acquired all the same before the task is cancelled (as it is after a
+    /// timeout), and a cancelled wait takes no notification: one that came at the same moment goes on to the next waiter.
+    /// </param>
+    /// <returns>A task that completes, with the lock held again, once this waiter was notified.</returns>
+    /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ObjectDisposedException">
+    /// The condition was disposed in this process; the task fails so when it is disposed while the wait is pending (the
+    /// lock is then not re-acquired).
+    /// </exception>
+    public Task WaitAsync(CancellationToken cancellationToken = default) => WaitAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>
+    /// Releases the lock, waits for a notify for at most <paramref name="timeout"/> without blocking a thread, and
+    /// re-acquires the lock (also after a timeout), also without blocking a thread.
+    /// </summary>
+    /// <param name="timeout">How long to wait for a notify; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
+    /// <param name="cancellationToken">Cancels the wait; see <see cref="WaitAsync(CancellationToken)"/>.</param>
+    /// <returns>A task whose result is true when notified, false when the timeout passed; the lock is held again either way.</returns>
+    /// <exception cref="InvalidOperationException">This process does not hold the condition's lock.</exception>
+    /// <exception cref="ObjectDisposedException">The condition was disposed in this process, or while the wait was pending.</exception>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var deadline = Deadline.From(timeout);
+        CheckHeld(nameof(WaitAsync));
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<bool>(cancellationToken);
+        var index = TakeSlot();
+        lock (_asyncSlots) _asyncSlots.Add(index);
+        _lock.Release();
+        GC.KeepAlive(this);
+        return WaitSlotAsync(index, deadline, cancellationToken);
+    }
+
+    // An instance method: the pending task's state machine references the condition, which stays alive (and mapped)
+    // while the wait is pending. Shared memory is touched only inside the gate (see DisposeGate); Dispose frees the
+    // slots of the waits it ends.
+    private async Task<bool> WaitSlotAsync(int index, Deadline deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using (var linked = _gate.Link(cancellationToken))
+            {
+                while (true)
+                {
+                    Task<bool> sleep;
+                    _gate.Enter(nameof(ProcessCondition));
+                    try
+                    {
+                        if (SlotState(index) == Notified || cancellationToken.IsCancellationRequested) break;
+                        var left = deadline.Left;
+                        if (left == TimeSpan.Zero) break;
+                        sleep = SleepAsync(index, left, linked.Token);
+                    }
+                    finally
+                    {
+                        _gate.Exit();
+                    }
+                    try
+                    {
+                        await sleep.ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // By the caller (handled above) or by Dispose (Enter throws).
+                    }
+                }
+            }
+
+            // Re-acquire the lock without a thread, as the synchronous wait does (also after a timeout or a cancel);
+            // take it over from a holder that died. The slot is settled in the same section that takes the lock.
+            var checkOwner = true;
+            while (true)
+            {
+                Task<bool> sleep;
+                _gate.Enter(nameof(ProcessCondition));
+                try
+                {
+                    if (_lock.TryAcquireOrMark(checkOwner, out var observed))
+                        return Settle(index, cancellationToken);
+                    sleep = WaitLockAsync(observed);
+                }
+                finally
+                {
+                    _gate.Exit();
+                }
+                try
+                {
+                    checkOwner = !await sleep.ConfigureAwait(false); // a wait that ran its whole slice: the holder may have died
+                }
+                catch (OperationCanceledException)
+                {
+                    checkOwner = false; // by Dispose: Enter throws
+                }
+            }
+        }
+        finally
+        {
+            lock (_asyncSlots) _asyncSlots.Remove(index);
+        }
+    }
+
+    /// <summary>
+    /// With the lock held again: frees the slot and says whether it was notified; a cancelled wait hands a
+    /// notification it got on to the next waiter and throws.
+    /// </summary>
+    private unsafe bool Settle(int index, CancellationToken cancellationToken)
+    {
+        var slot = State(index);
+        var notified = Volatile.Read(ref *slot) == Notified;
+        Volatile.Write(ref *slot, Free);
+        if (!cancellationToken.IsCancellationRequested) return notified;
+        if (notified) NotifyOldest();
+        throw new OperationCanceledException("The ProcessCondition wait was cancelled; the lock is held again.", cancellationToken);
+    }
+
+    private unsafe int SlotState(int index) => Volatile.Read(ref *State(index));
+
+    private unsafe Task<bool> SleepAsync(int index, TimeSpan? left, CancellationToken cancellationToken) =>
+        FutexWaiter.WaitAsync(State(index), Waiting, left, cancellationToken);
+
+    private unsafe Task<bool> WaitLockAsync(int observed) =>
+        FutexWaiter.WaitAsync(_lock.Word, observed, LockCheckInterval, _gate.Disposing);
+
+    /// <summary>
+    /// Lets the condition go in this process (and its lock, when the condition made it or attached it); the last
+    /// process to let it go removes its file. Disposing twice does nothing. Another thread must not be using the
+    /// condition at the same moment.
+    /// </summary>
     public void Dispose()
     {
+        int[] pending;
+        lock (_asyncSlots) pending = [.. _asyncSlots];
+        if (!_gate.Close()) return;
+        // No async wait of this process reads the condition any more: free their slots, so that no notify goes to them.
+        foreach (var index in pending) FreeSlot(index);
         _segment.Dispose();
         if (_ownsLock) _lock.Dispose();
     }
+
+    private unsafe void FreeSlot(int index) => Volatile.Write(ref *State(index), Free);
+
+    private void ThrowIfDisposed() => _gate.ThrowIfDisposed(nameof(ProcessCondition));
 }

@@ -14,6 +14,8 @@ namespace Multiproc;
 /// process sleeps. A waiter returns true when the event was set while it waited, even if another process
 /// cleared it again before the waiter ran (as <c>threading.Event</c> does; Python's multiprocessing event may
 /// then return false).
+/// <para>The event's file lives as long as some process uses it (see <see cref="ProcessLock"/>). Using a disposed
+/// event throws <see cref="ObjectDisposedException"/>; an async wait pending when it is disposed fails with it.</para>
 /// </remarks>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessEvent : IDisposable, ISharedObject
@@ -27,6 +29,7 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
     private int _spin = MaxSpin;
 
     private readonly SharedSegment _segment;
+    private readonly DisposeGate _gate = new();
     private readonly unsafe int* _state;   // (times set << 1) | flag
     private readonly unsafe int* _waiters; // processes/threads about to sleep or asleep on _state
 
@@ -43,40 +46,68 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
         _waiters = (int*)segment.Pointer + 1;
     }
 
-    string ISharedObject.Handle => _segment.Name;
+    string ISharedObject.Handle
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _segment.Name;
+        }
+    }
 
     internal static ProcessEvent Attach(string handle) => new(SharedSegment.Open(handle));
 
     /// <summary>Whether the event is set right now (Python's <c>is_set()</c>; a snapshot).</summary>
-    public unsafe bool IsSet => (Volatile.Read(ref *_state) & 1) != 0;
+    /// <exception cref="ObjectDisposedException">The event was disposed in this process.</exception>
+    public unsafe bool IsSet
+    {
+        get
+        {
+            ThrowIfDisposed();
+            var set = (Volatile.Read(ref *_state) & 1) != 0;
+            GC.KeepAlive(this);
+            return set;
+        }
+    }
 
     /// <summary>Sets the event and wakes every process and thread waiting for it. Setting a set event does nothing.</summary>
+    /// <exception cref="ObjectDisposedException">The event was disposed in this process.</exception>
     public unsafe void Set()
     {
+        ThrowIfDisposed();
         var w = Volatile.Read(ref *_state);
         while (true)
         {
-            if ((w & 1) != 0) return;
+            if ((w & 1) != 0)
+            {
+                GC.KeepAlive(this);
+                return;
+            }
             var seen = Interlocked.CompareExchange(ref *_state, unchecked(w + 2) | 1, w);
             if (seen == w) break;
             w = seen;
         }
         if (Volatile.Read(ref *_waiters) > 0) Futex.Wake(_state, int.MaxValue);
+        GC.KeepAlive(this);
     }
 
     /// <summary>Clears the event: later waits block until the next <see cref="Set"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The event was disposed in this process.</exception>
     public unsafe void Clear()
     {
+        ThrowIfDisposed();
         var w = Volatile.Read(ref *_state);
         while ((w & 1) != 0)
         {
             var seen = Interlocked.CompareExchange(ref *_state, w & ~1, w);
-            if (seen == w) return;
+            if (seen == w) break;
             w = seen;
         }
+        GC.KeepAlive(this);
     }
 
     /// <summary>Blocks until the event is set; returns at once when it is set already.</summary>
+    /// <exception cref="ObjectDisposedException">The event was disposed in this process.</exception>
     public void Wait() => WaitCore(Deadline.Never);
 
     /// <summary>
@@ -84,28 +115,42 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
     /// <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.
     /// </summary>
     /// <returns>True when the event was set; false on timeout (Python's <c>wait(timeout)</c>).</returns>
-    public bool Wait(TimeSpan timeout) => WaitCore(Deadline.From(timeout));
+    /// <exception cref="ObjectDisposedException">The event was disposed in this process.</exception>
+    public bool Wait(TimeSpan timeout)
+    {
+        ThrowIfDisposed();
+        return WaitCore(Deadline.From(timeout));
+    }
 
     /// <summary>Waits for the event without blocking a thread.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the event is set.</returns>
+    /// <exception cref="ObjectDisposedException">The event was disposed in this process; the task fails so when it is disposed while the wait is pending.</exception>
     public Task WaitAsync(CancellationToken cancellationToken = default) => WaitAsync(Timeout.InfiniteTimeSpan, cancellationToken);
 
     /// <summary>Waits for the event without blocking a thread, for at most <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task whose result is true when the event was set, false on timeout.</returns>
+    /// <exception cref="ObjectDisposedException">The event was disposed in this process; the task fails so when it is disposed while the wait is pending.</exception>
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ThrowIfDisposed();
         var deadline = Deadline.From(timeout);
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<bool>(cancellationToken);
         var w = ReadState();
+        GC.KeepAlive(this);
         if ((w & 1) != 0) return Task.FromResult(true);
         return WaitSlowAsync(w, deadline, cancellationToken);
     }
 
+    // An instance method: the pending task's state machine references the event, which stays alive (and mapped)
+    // while the wait is pending. Shared memory is touched only inside the gate (see DisposeGate).
     private async Task<bool> WaitSlowAsync(int w, Deadline deadline, CancellationToken cancellationToken)
     {
+        using var linked = _gate.Link(cancellationToken);
+        _gate.Enter(nameof(ProcessEvent));
+        var inside = true;
         AddWaiter(1);
         try
         {
@@ -114,12 +159,29 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
                 if (ReadState() != w) return true;
                 var left = deadline.Left;
                 if (left == TimeSpan.Zero) return false;
-                await SleepAsync(w, left, cancellationToken).ConfigureAwait(false);
+                var sleep = SleepAsync(w, left, linked.Token);
+                inside = false;
+                _gate.Exit();
+                try
+                {
+                    await sleep.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Cancelled by the caller (thrown below, inside the gate) or by Dispose (Enter throws).
+                }
+                _gate.Enter(nameof(ProcessEvent));
+                inside = true;
+                cancellationToken.ThrowIfCancellationRequested();
             }
         }
         finally
         {
-            AddWaiter(-1);
+            if (inside)
+            {
+                AddWaiter(-1);
+                _gate.Exit();
+            }
         }
     }
 
@@ -130,7 +192,15 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
     private unsafe Task<bool> SleepAsync(int expected, TimeSpan? timeout, CancellationToken cancellationToken) =>
         FutexWaiter.WaitAsync(_state, expected, timeout, cancellationToken);
 
-    private unsafe bool WaitCore(Deadline deadline)
+    private bool WaitCore(Deadline deadline)
+    {
+        ThrowIfDisposed();
+        var set = WaitMapped(deadline);
+        GC.KeepAlive(this);
+        return set;
+    }
+
+    private unsafe bool WaitMapped(Deadline deadline)
     {
         var w = Volatile.Read(ref *_state);
         if ((w & 1) != 0) return true;
@@ -175,6 +245,15 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
     private void Adapt(int spin, long start) =>
         _spin = System.Diagnostics.Stopwatch.GetTimestamp() - start < ShortSleep ? Math.Min(MaxSpin, spin * 2 + 1) : spin / 2;
 
-    /// <summary>Unmaps the event in this process. The event itself lives until the run ends.</summary>
-    public void Dispose() => _segment.Dispose();
+    /// <summary>
+    /// Lets the event go in this process; the last process to let it go removes its file. Async waits pending in
+    /// this process fail with <see cref="ObjectDisposedException"/>. Disposing twice does nothing. Another thread
+    /// must not be in a synchronous call on the event at the same moment.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_gate.Close()) _segment.Dispose();
+    }
+
+    private void ThrowIfDisposed() => _gate.ThrowIfDisposed(nameof(ProcessEvent));
 }

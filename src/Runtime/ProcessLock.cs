@@ -141,6 +141,41 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
         }
     }
 
+    /// <summary>The lock word, for a caller that waits on it through FutexWaiter and keeps the lock alive meanwhile.</summary>
+    internal int* Word => _word;
+
+    /// <summary>
+    /// One step of an acquire that waits without a thread (<see cref="ProcessCondition.WaitAsync(TimeSpan, CancellationToken)"/>):
+    /// takes the lock when it is free, or when <paramref name="checkOwner"/> and its holder died; otherwise marks that
+    /// someone waits and returns false with the word's value in <paramref name="observed"/>, to wait on (then call again).
+    /// </summary>
+    internal bool TryAcquireOrMark(bool checkOwner, out int observed)
+    {
+        ThrowIfDisposed();
+        while (true)
+        {
+            var v = Volatile.Read(ref *_word);
+            if (v == 0)
+            {
+                // Others may still be asleep: keep the waiters bit so that our release wakes one.
+                if (Interlocked.CompareExchange(ref *_word, _me | Waiters, 0) == 0) break;
+                continue;
+            }
+            if (checkOwner && TakeOverIfOwnerDead(v, out _)) break;
+            if ((v & Waiters) == 0)
+            {
+                if (Interlocked.CompareExchange(ref *_word, v | Waiters, v) != v) continue;
+                v |= Waiters;
+            }
+            observed = v;
+            GC.KeepAlive(this);
+            return false;
+        }
+        observed = 0;
+        GC.KeepAlive(this);
+        return true;
+    }
+
     /// <summary>The pid of the process that holds the lock right now, 0 when free (a snapshot).</summary>
     internal int HolderPid => Volatile.Read(ref *_word) & OwnerMask;
 

@@ -20,7 +20,9 @@ namespace Multiproc;
 /// with <see cref="WorkerDiedException"/>; the pool replaces the worker and goes on, where CPython's pool hangs.
 /// Workers are daemon processes: they end with the pool, or when the process that owns it ends or dies.</para>
 /// <para>Any number of threads may use one pool at once. <see cref="Dispose"/> terminates the workers, like leaving
-/// Python's <c>with Pool() as p:</c>; <see cref="Close"/> then <see cref="Join"/> lets the queued tasks finish first.</para>
+/// Python's <c>with Pool() as p:</c>; <see cref="Close"/> then <see cref="Join"/> lets the queued tasks finish first.
+/// After <see cref="Dispose"/>, every member throws <see cref="ObjectDisposedException"/>, and the tasks it did not let
+/// finish fail with it.</para>
 /// </remarks>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessPool : IDisposable, IAsyncDisposable
@@ -41,10 +43,26 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The number of workers.</summary>
-    public int Processes => _engine.Processes;
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    public int Processes
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _engine.Processes;
+        }
+    }
 
     /// <summary>The process ids of the workers running now (they change as workers are replaced).</summary>
-    public IReadOnlyList<int> WorkerPids => _engine.WorkerPids();
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    public IReadOnlyList<int> WorkerPids
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _engine.WorkerPids();
+        }
+    }
 
     /// <summary>Runs one call in a worker and returns its result (Python's <c>apply</c>).</summary>
     /// <param name="call">One method call, like <c>() =&gt; Worker.Compute(a, b)</c>.</param>
@@ -53,6 +71,7 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// <exception cref="RemoteTaskException">The call threw in the worker.</exception>
     /// <exception cref="WorkerDiedException">The worker died while running it.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
     public TResult Apply<TResult>(Expression<Func<TResult>> call) => ApplyAsync(call).GetAwaiter().GetResult();
 
     /// <summary>Runs one call in a worker; the task completes with its result (Python's <c>apply_async</c>).</summary>
@@ -60,6 +79,7 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// <returns>A task that completes with the result, or fails with <see cref="RemoteTaskException"/> or <see cref="WorkerDiedException"/>.</returns>
     /// <exception cref="ArgumentException">The call is not one that can run in a worker; nothing ran.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
     public Task<TResult> ApplyAsync<TResult>(Expression<Func<TResult>> call) => First(ApplyCore<TResult>(call, typeof(TResult), nameof(call)));
 
     private static async Task<TResult> First<TResult>(Task<List<TResult>> results) => (await results.ConfigureAwait(false))[0];
@@ -69,10 +89,12 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// <returns>A task that completes when the call has returned in the worker.</returns>
     /// <exception cref="ArgumentException">The call is not one that can run in a worker; nothing ran.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
     public Task ApplyAsync(Expression<Action> call) => ApplyCore<byte>(call, typeof(void), nameof(call));
 
     private Task<List<TResult>> ApplyCore<TResult>(LambdaExpression call, Type resultType, string paramName)
     {
+        ThrowIfDisposed();
         _engine.EnsureRunning();
         var spec = PoolFunction.Build(call, null, resultType, paramName);
         var c = new CollectCall<TResult>(resultType == typeof(void) ? 0 : 1, 1);
@@ -89,6 +111,7 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// <exception cref="RemoteTaskException">A task threw; thrown once every other task is done (the first failed task, in item order).</exception>
     /// <exception cref="WorkerDiedException">A worker died in a task; likewise after the others.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
     public List<TResult> Map<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize = 0) =>
         MapAsync(items, function, chunkSize).GetAwaiter().GetResult();
 
@@ -100,8 +123,10 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// <returns>A task with the results in item order, or the first failure once every task is done.</returns>
     /// <exception cref="ArgumentException">The function cannot run in a worker, or an item cannot be sent; nothing ran.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
     public Task<List<TResult>> MapAsync<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize = 0, CancellationToken cancellationToken = default)
     {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(items);
         ArgumentOutOfRangeException.ThrowIfNegative(chunkSize);
         _engine.EnsureRunning();
@@ -127,6 +152,7 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// <returns>The results, to enumerate once. A failed task throws its <see cref="RemoteTaskException"/> or <see cref="WorkerDiedException"/> when its results are reached.</returns>
     /// <exception cref="ArgumentException">The function cannot run in a worker, or an item cannot be sent; nothing ran.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
     public IEnumerable<TResult> Imap<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize = 1) =>
         Stream(items, function, chunkSize, ordered: true);
 
@@ -139,11 +165,13 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// <returns>The results, to enumerate once.</returns>
     /// <exception cref="ArgumentException">The function cannot run in a worker, or an item cannot be sent; nothing ran.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
     public IEnumerable<TResult> ImapUnordered<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize = 1) =>
         Stream(items, function, chunkSize, ordered: false);
 
     private IEnumerable<TResult> Stream<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize, bool ordered)
     {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(items);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         _engine.EnsureRunning();
@@ -163,20 +191,39 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Takes no more tasks; the workers exit once the tasks already given are done. Follow with <see cref="Join"/>.</summary>
-    public void Close() => _engine.Close();
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    public void Close()
+    {
+        ThrowIfDisposed();
+        _engine.Close();
+    }
 
     /// <summary>Stops the workers now (SIGTERM). Tasks not finished fail with <see cref="InvalidOperationException"/>. Follow with <see cref="Join"/>.</summary>
-    public void Terminate() => _engine.Terminate();
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    public void Terminate()
+    {
+        ThrowIfDisposed();
+        _engine.Terminate();
+    }
 
     /// <summary>Waits until every worker has exited: after <see cref="Close"/>, once the queued tasks are done.</summary>
     /// <exception cref="InvalidOperationException">Neither <see cref="Close"/> nor <see cref="Terminate"/> was called (as Python's <c>join</c> raises).</exception>
-    public void Join() => _engine.Join();
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    public void Join()
+    {
+        ThrowIfDisposed();
+        _engine.Join();
+    }
 
-    /// <summary>Terminates the workers and waits for them (<see cref="Terminate"/> then <see cref="Join"/>), like leaving Python's <c>with Pool() as p:</c>. Call <see cref="Close"/> and <see cref="Join"/> first to let queued tasks finish.</summary>
+    /// <summary>
+    /// Terminates the workers and waits for them (<see cref="Terminate"/> then <see cref="Join"/>), like leaving Python's
+    /// <c>with Pool() as p:</c>; tasks not finished fail with <see cref="ObjectDisposedException"/>. Call <see cref="Close"/>
+    /// and <see cref="Join"/> first to let queued tasks finish. Disposing twice does nothing.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _engine.Terminate();
+        _engine.Terminate(disposing: true);
         _engine.Join();
     }
 
@@ -186,5 +233,11 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     {
         if (Volatile.Read(ref _disposed) != 0) return ValueTask.CompletedTask;
         return new ValueTask(Task.Run(Dispose));
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+            throw new ObjectDisposedException(nameof(ProcessPool), "This ProcessPool was disposed; it cannot be used any more.");
     }
 }

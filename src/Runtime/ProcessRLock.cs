@@ -14,6 +14,8 @@ namespace Multiproc;
 /// a while checks that the owning process is alive; if it died, the waiter takes the lock over with a recursion
 /// count of one and is told (<see cref="AbandonedLockException"/>, <see cref="LockScope.Abandoned"/>). Unlike
 /// <see cref="ProcessLock"/>, only the owning thread may release it.
+/// <para>The lock's file lives as long as some process uses it (see <see cref="ProcessLock"/>). Using a disposed
+/// lock throws <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessRLock : IDisposable, ISharedObject, IScopeOwner
@@ -24,6 +26,7 @@ public sealed class ProcessRLock : IDisposable, ISharedObject, IScopeOwner
     private static readonly TimeSpan LivenessCheckInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly SharedSegment _segment;
+    private readonly DisposeGate _gate = new();
     private readonly unsafe int* _word;   // owner pid | Waiters
     private readonly unsafe int* _thread; // owner's managed thread id
     private readonly unsafe int* _depth;  // recursion count
@@ -43,16 +46,36 @@ public sealed class ProcessRLock : IDisposable, ISharedObject, IScopeOwner
         _depth = _word + 2;
     }
 
-    string ISharedObject.Handle => _segment.Name;
+    string ISharedObject.Handle
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _segment.Name;
+        }
+    }
 
     internal static ProcessRLock Attach(string handle) => new(SharedSegment.Open(handle));
 
     /// <summary>Whether the calling thread holds the lock.</summary>
-    public unsafe bool IsHeldByCurrentThread =>
+    /// <exception cref="ObjectDisposedException">The lock was disposed in this process.</exception>
+    public bool IsHeldByCurrentThread
+    {
+        get
+        {
+            ThrowIfDisposed();
+            var held = HeldHere();
+            GC.KeepAlive(this);
+            return held;
+        }
+    }
+
+    private unsafe bool HeldHere() =>
         (Volatile.Read(ref *_word) & OwnerMask) == _me && Volatile.Read(ref *_thread) == Environment.CurrentManagedThreadId;
 
     /// <summary>Acquires the lock, waiting while another thread or process holds it; again at once when this thread holds it.</summary>
     /// <exception cref="AbandonedLockException">The previous owner's process died holding the lock; the caller now holds it (once).</exception>
+    /// <exception cref="ObjectDisposedException">The lock was disposed in this process.</exception>
     public void Acquire()
     {
         AcquireCore(Deadline.Never, out var abandonedBy);
@@ -65,8 +88,10 @@ public sealed class ProcessRLock : IDisposable, ISharedObject, IScopeOwner
     /// </summary>
     /// <returns>True when the lock was acquired.</returns>
     /// <exception cref="AbandonedLockException">The previous owner's process died holding the lock; the caller now holds it (once).</exception>
+    /// <exception cref="ObjectDisposedException">The lock was disposed in this process.</exception>
     public bool TryAcquire(TimeSpan timeout)
     {
+        ThrowIfDisposed();
         var taken = AcquireCore(Deadline.From(timeout), out var abandonedBy);
         if (abandonedBy != 0) throw new AbandonedLockException(abandonedBy);
         return taken;
@@ -74,9 +99,17 @@ public sealed class ProcessRLock : IDisposable, ISharedObject, IScopeOwner
 
     /// <summary>Releases one level of the lock; the last release frees it for others.</summary>
     /// <exception cref="InvalidOperationException">The calling thread does not hold the lock.</exception>
-    public unsafe void Release()
+    /// <exception cref="ObjectDisposedException">The lock was disposed in this process (for example inside its own <see cref="Hold"/> scope).</exception>
+    public void Release()
     {
-        if (!IsHeldByCurrentThread)
+        ThrowIfDisposed();
+        ReleaseMapped();
+        GC.KeepAlive(this);
+    }
+
+    private unsafe void ReleaseMapped()
+    {
+        if (!HeldHere())
         {
             var owner = Volatile.Read(ref *_word) & OwnerMask;
             throw new InvalidOperationException(owner == 0
@@ -102,6 +135,7 @@ public sealed class ProcessRLock : IDisposable, ISharedObject, IScopeOwner
     /// When the previous owner's process died holding the lock, the scope holds it all the same and
     /// <see cref="LockScope.Abandoned"/> is true.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The lock was disposed in this process.</exception>
     public LockScope Hold()
     {
         AcquireCore(Deadline.Never, out var abandonedBy);
@@ -110,11 +144,19 @@ public sealed class ProcessRLock : IDisposable, ISharedObject, IScopeOwner
 
     void IScopeOwner.ReleaseScope() => Release();
 
-    private unsafe bool AcquireCore(Deadline deadline, out int abandonedBy)
+    private bool AcquireCore(Deadline deadline, out int abandonedBy)
+    {
+        ThrowIfDisposed();
+        var taken = AcquireMapped(deadline, out abandonedBy);
+        GC.KeepAlive(this);
+        return taken;
+    }
+
+    private unsafe bool AcquireMapped(Deadline deadline, out int abandonedBy)
     {
         abandonedBy = 0;
         var thread = Environment.CurrentManagedThreadId;
-        if (IsHeldByCurrentThread)
+        if (HeldHere())
         {
             *_depth += 1;
             return true;
@@ -179,6 +221,14 @@ public sealed class ProcessRLock : IDisposable, ISharedObject, IScopeOwner
         }
     }
 
-    /// <summary>Unmaps the lock in this process. The lock itself lives until the run ends.</summary>
-    public void Dispose() => _segment.Dispose();
+    /// <summary>
+    /// Lets the lock go in this process; the last process to let it go removes its file. Disposing twice does
+    /// nothing. Another thread must not be using the lock at the same moment.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_gate.Close()) _segment.Dispose();
+    }
+
+    private void ThrowIfDisposed() => _gate.ThrowIfDisposed(nameof(ProcessRLock));
 }

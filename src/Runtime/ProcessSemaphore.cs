@@ -13,6 +13,9 @@ namespace Multiproc;
 /// sleeps in the kernel (futex) while it is zero; <see cref="Release"/> adds to it and makes the wake-up system
 /// call only when some process sleeps. As with Python's semaphore (and unlike <see cref="ProcessLock"/>), a
 /// count taken by a process that dies is not given back: a semaphore does not know who took its counts.
+/// <para>The semaphore's file lives as long as some process uses it (see <see cref="ProcessLock"/>). Using a
+/// disposed semaphore throws <see cref="ObjectDisposedException"/>; an async acquire pending when it is disposed
+/// fails with it.</para>
 /// </remarks>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
@@ -20,6 +23,7 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
     private const int SpinCount = 100;
 
     private readonly SharedSegment _segment;
+    private readonly DisposeGate _gate = new();
     private readonly unsafe int* _count;
     private readonly unsafe int* _waiters;
     private readonly unsafe int* _max;
@@ -52,17 +56,45 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
         _max = _count + 2;
     }
 
-    string ISharedObject.Handle => _segment.Name;
+    string ISharedObject.Handle
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _segment.Name;
+        }
+    }
 
     internal static ProcessSemaphore Attach(string handle) => new(SharedSegment.Open(handle));
 
     /// <summary>The count right now (a snapshot, stale at once; Python's <c>get_value()</c>).</summary>
-    public unsafe int CurrentCount => Volatile.Read(ref *_count);
+    /// <exception cref="ObjectDisposedException">The semaphore was disposed in this process.</exception>
+    public unsafe int CurrentCount
+    {
+        get
+        {
+            ThrowIfDisposed();
+            var c = Volatile.Read(ref *_count);
+            GC.KeepAlive(this);
+            return c;
+        }
+    }
 
     /// <summary>The highest the count may go (<see cref="int.MaxValue"/> when unbounded).</summary>
-    public unsafe int MaxCount => Volatile.Read(ref *_max);
+    /// <exception cref="ObjectDisposedException">The semaphore was disposed in this process.</exception>
+    public unsafe int MaxCount
+    {
+        get
+        {
+            ThrowIfDisposed();
+            var max = Volatile.Read(ref *_max);
+            GC.KeepAlive(this);
+            return max;
+        }
+    }
 
     /// <summary>Waits until the count is above zero and takes one.</summary>
+    /// <exception cref="ObjectDisposedException">The semaphore was disposed in this process.</exception>
     public void Acquire() => AcquireCore(Deadline.Never);
 
     /// <summary>
@@ -70,29 +102,62 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
     /// <see cref="Timeout.InfiniteTimeSpan"/> waits as long as needed.
     /// </summary>
     /// <returns>True when a count was taken.</returns>
-    public bool TryAcquire(TimeSpan timeout) => AcquireCore(Deadline.From(timeout));
+    /// <exception cref="ObjectDisposedException">The semaphore was disposed in this process.</exception>
+    public bool TryAcquire(TimeSpan timeout)
+    {
+        ThrowIfDisposed();
+        return AcquireCore(Deadline.From(timeout));
+    }
 
     /// <summary>Takes one count without blocking a thread while the count is zero.</summary>
     /// <param name="cancellationToken">Cancels the wait; a cancelled acquire takes nothing.</param>
     /// <returns>A task that completes once a count was taken.</returns>
+    /// <exception cref="ObjectDisposedException">The semaphore was disposed in this process; the task fails so when it is disposed while the acquire waits.</exception>
     public Task AcquireAsync(CancellationToken cancellationToken = default)
     {
+        ThrowIfDisposed();
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
-        if (TryTake()) return Task.CompletedTask;
+        var taken = TryTake();
+        GC.KeepAlive(this);
+        if (taken) return Task.CompletedTask;
         return AcquireSlowAsync(cancellationToken);
     }
 
+    // An instance method: the pending task's state machine references the semaphore, which stays alive (and
+    // mapped) while the acquire waits. Shared memory is touched only inside the gate (see DisposeGate).
     private async Task AcquireSlowAsync(CancellationToken cancellationToken)
     {
+        using var linked = _gate.Link(cancellationToken);
+        _gate.Enter(nameof(ProcessSemaphore));
+        var inside = true;
         AddWaiter(1);
         try
         {
             while (!TryTake())
-                await SleepAsync(cancellationToken).ConfigureAwait(false);
+            {
+                var sleep = SleepAsync(linked.Token);
+                inside = false;
+                _gate.Exit();
+                try
+                {
+                    await sleep.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Cancelled by the caller (thrown below, inside the gate, having taken nothing) or by Dispose (Enter throws).
+                }
+                _gate.Enter(nameof(ProcessSemaphore));
+                inside = true;
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
         finally
         {
-            AddWaiter(-1);
+            if (inside)
+            {
+                AddWaiter(-1);
+                _gate.Exit();
+            }
         }
     }
 
@@ -100,8 +165,10 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
     /// <param name="count">How many; one or more.</param>
     /// <exception cref="SemaphoreFullException">The count would go past the maximum given at construction; nothing was changed.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive.</exception>
+    /// <exception cref="ObjectDisposedException">The semaphore was disposed in this process.</exception>
     public unsafe void Release(int count = 1)
     {
+        ThrowIfDisposed();
         if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be positive.");
         var max = Volatile.Read(ref *_max);
         var c = Volatile.Read(ref *_count);
@@ -114,12 +181,14 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
             c = seen;
         }
         if (Volatile.Read(ref *_waiters) > 0) Futex.Wake(_count, count);
+        GC.KeepAlive(this);
     }
 
     /// <summary>
     /// Takes one count and returns a scope whose <c>Dispose</c> gives it back: <c>using (sem.Hold()) { … }</c>,
     /// Python's <c>with sem:</c>.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The semaphore was disposed in this process.</exception>
     public LockScope Hold()
     {
         Acquire();
@@ -140,7 +209,15 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
         return false;
     }
 
-    private unsafe bool AcquireCore(Deadline deadline)
+    private bool AcquireCore(Deadline deadline)
+    {
+        ThrowIfDisposed();
+        var taken = AcquireMapped(deadline);
+        GC.KeepAlive(this);
+        return taken;
+    }
+
+    private unsafe bool AcquireMapped(Deadline deadline)
     {
         if (TryTake()) return true;
         if (deadline.Passed) return false;
@@ -171,6 +248,15 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
 
     private unsafe Task<bool> SleepAsync(CancellationToken cancellationToken) => FutexWaiter.WaitAsync(_count, 0, null, cancellationToken);
 
-    /// <summary>Unmaps the semaphore in this process. The semaphore itself lives until the run ends.</summary>
-    public void Dispose() => _segment.Dispose();
+    /// <summary>
+    /// Lets the semaphore go in this process; the last process to let it go removes its file. Async acquires
+    /// pending in this process fail with <see cref="ObjectDisposedException"/>. Disposing twice does nothing.
+    /// Another thread must not be in a synchronous call on the semaphore at the same moment.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_gate.Close()) _segment.Dispose();
+    }
+
+    private void ThrowIfDisposed() => _gate.ThrowIfDisposed(nameof(ProcessSemaphore));
 }

@@ -13,6 +13,8 @@ namespace Multiproc;
 /// it (<c>using (a.Lock.Hold()) a[i] += 1;</c>). <see cref="ToArray"/> reads element by element: hold
 /// <see cref="Lock"/> (in the writers too) for a consistent copy. Unlike Python's <c>Array</c>, a plain get or set
 /// does not take <see cref="Lock"/>.
+/// <para>The array's files live as long as some process uses it (see <see cref="ProcessLock"/>). Using a disposed
+/// array throws <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
 /// <typeparam name="T">An unmanaged type: a number, bool, char, enum, or a struct of those.</typeparam>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -21,7 +23,9 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject where T : unmana
     private const int DataOffset = 64;
 
     private readonly SharedSegment _segment;
+    private readonly DisposeGate _gate = new();
     private readonly ProcessLock _lock;
+    private readonly int _length;
 
     /// <summary>Creates a shared array of <paramref name="length"/> elements, all <c>default</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
@@ -30,7 +34,7 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject where T : unmana
         if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "length must not be negative.");
         _segment = SharedSegment.Create("array", DataOffset + (long)length * sizeof(T));
         *(int*)_segment.Pointer = length;
-        Length = length;
+        _length = length;
         _lock = new ProcessLock();
     }
 
@@ -46,17 +50,33 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject where T : unmana
     {
         _segment = segment;
         _lock = lk;
-        Length = length;
+        _length = length;
     }
 
-    string ISharedObject.Handle => _segment.Name + "+" + ((ISharedObject)_lock).Handle;
+    string ISharedObject.Handle
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _segment.Name + "+" + ((ISharedObject)_lock).Handle;
+        }
+    }
 
     internal static unsafe SharedArray<T> Attach(string handle)
     {
         var plus = handle.IndexOf('+');
         if (plus <= 0) throw new ArgumentException($"'{handle}' is not a SharedArray handle.", nameof(handle));
         var lk = ProcessLock.Attach(handle[(plus + 1)..]);
-        var segment = SharedSegment.Open(handle[..plus]);
+        SharedSegment segment;
+        try
+        {
+            segment = SharedSegment.Open(handle[..plus]);
+        }
+        catch
+        {
+            lk.Dispose();
+            throw;
+        }
         var length = *(int*)segment.Pointer;
         if (length < 0 || DataOffset + (long)length * sizeof(T) > segment.Length)
         {
@@ -68,41 +88,78 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject where T : unmana
     }
 
     /// <summary>The number of elements.</summary>
-    public int Length { get; }
+    /// <exception cref="ObjectDisposedException">The array was disposed in this process.</exception>
+    public int Length
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _length;
+        }
+    }
 
     /// <summary>
     /// The element at <paramref name="index"/>. One read or one write is atomic; <c>a[i] += 1</c> is NOT: hold
     /// <see cref="Lock"/> around it.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside 0 … <see cref="Length"/> − 1.</exception>
+    /// <exception cref="ObjectDisposedException">The array was disposed in this process.</exception>
     public unsafe T this[int index]
     {
-        get => SharedCell<T>.Read(Element(index), (int*)_segment.Pointer + 1);
-        set => SharedCell<T>.Write(Element(index), (int*)_segment.Pointer + 1, value);
+        get
+        {
+            ThrowIfDisposed();
+            var v = SharedCell<T>.Read(Element(index), (int*)_segment.Pointer + 1);
+            GC.KeepAlive(this);
+            return v;
+        }
+        set
+        {
+            ThrowIfDisposed();
+            SharedCell<T>.Write(Element(index), (int*)_segment.Pointer + 1, value);
+            GC.KeepAlive(this);
+        }
     }
 
     /// <summary>The lock that goes with this array (Python's <c>get_lock()</c>).</summary>
-    public ProcessLock Lock => _lock;
+    /// <exception cref="ObjectDisposedException">The array was disposed in this process.</exception>
+    public ProcessLock Lock
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _lock;
+        }
+    }
 
     /// <summary>A copy of the elements, read one by one (hold <see cref="Lock"/> for a consistent copy).</summary>
-    public T[] ToArray()
+    /// <exception cref="ObjectDisposedException">The array was disposed in this process.</exception>
+    public unsafe T[] ToArray()
     {
-        var copy = new T[Length];
-        for (var i = 0; i < copy.Length; i++) copy[i] = this[i];
+        ThrowIfDisposed();
+        var copy = new T[_length];
+        for (var i = 0; i < copy.Length; i++) copy[i] = SharedCell<T>.Read(Element(i), (int*)_segment.Pointer + 1);
+        GC.KeepAlive(this);
         return copy;
     }
 
     private unsafe byte* Element(int index)
     {
-        if ((uint)index >= (uint)Length)
-            throw new ArgumentOutOfRangeException(nameof(index), index, $"The index must be between 0 and {Length - 1} (the SharedArray has {Length} elements).");
+        if ((uint)index >= (uint)_length)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"The index must be between 0 and {_length - 1} (the SharedArray has {_length} elements).");
         return _segment.Pointer + DataOffset + (long)index * sizeof(T);
     }
 
-    /// <summary>Unmaps the array (and its lock) in this process. Both live until the run ends.</summary>
+    /// <summary>
+    /// Lets the array (and its lock) go in this process; the last process to let them go removes their files.
+    /// Disposing twice does nothing. Another thread must not be using the array at the same moment.
+    /// </summary>
     public void Dispose()
     {
+        if (!_gate.Close()) return;
         _segment.Dispose();
         _lock.Dispose();
     }
+
+    private void ThrowIfDisposed() => _gate.ThrowIfDisposed("SharedArray");
 }

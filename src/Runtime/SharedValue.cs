@@ -15,6 +15,8 @@ namespace Multiproc;
 /// <see cref="SharedValueExtensions.CompareExchange(SharedValue{int}, int, int)"/>.</para>
 /// <para>Unlike Python's <c>Value</c>, a plain get or set does not take <see cref="Lock"/> (it needs no lock to be
 /// atomic), and the lock is a <see cref="ProcessLock"/>, not re-entrant.</para>
+/// <para>The value's files live as long as some process uses it (see <see cref="ProcessLock"/>). Using a disposed
+/// value throws <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
 /// <typeparam name="T">An unmanaged type: a number, bool, char, enum, or a struct of those.</typeparam>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -23,6 +25,7 @@ public sealed class SharedValue<T> : IDisposable, ISharedObject where T : unmana
     private const int ValueOffset = 8;
 
     private readonly SharedSegment _segment;
+    private readonly DisposeGate _gate = new();
     private readonly ProcessLock _lock;
 
     /// <summary>Creates a shared value holding <paramref name="initial"/>.</summary>
@@ -39,14 +42,30 @@ public sealed class SharedValue<T> : IDisposable, ISharedObject where T : unmana
         _lock = lk;
     }
 
-    string ISharedObject.Handle => _segment.Name + "+" + ((ISharedObject)_lock).Handle;
+    string ISharedObject.Handle
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _segment.Name + "+" + ((ISharedObject)_lock).Handle;
+        }
+    }
 
     internal static unsafe SharedValue<T> Attach(string handle)
     {
         var plus = handle.IndexOf('+');
         if (plus <= 0) throw new ArgumentException($"'{handle}' is not a SharedValue handle.", nameof(handle));
         var lk = ProcessLock.Attach(handle[(plus + 1)..]);
-        var segment = SharedSegment.Open(handle[..plus]);
+        SharedSegment segment;
+        try
+        {
+            segment = SharedSegment.Open(handle[..plus]);
+        }
+        catch
+        {
+            lk.Dispose();
+            throw;
+        }
         if (segment.Length < ValueOffset + sizeof(T))
         {
             segment.Dispose();
@@ -56,28 +75,62 @@ public sealed class SharedValue<T> : IDisposable, ISharedObject where T : unmana
         return new SharedValue<T>(segment, lk);
     }
 
-    internal unsafe void* Address => _segment.Pointer + ValueOffset;
+    /// <summary>The value's address, after checking that the value was not disposed (callers keep the value alive while they use it).</summary>
+    internal unsafe void* Address
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _segment.Pointer + ValueOffset;
+        }
+    }
 
     /// <summary>
     /// The value. One read or one write is atomic; <c>v.Value += 1</c> is a read and then a write, NOT atomic:
     /// hold <see cref="Lock"/> around it or use <see cref="SharedValueExtensions"/>.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The value was disposed in this process.</exception>
     public unsafe T Value
     {
-        get => SharedCell<T>.Read(_segment.Pointer + ValueOffset, (int*)_segment.Pointer);
-        set => SharedCell<T>.Write(_segment.Pointer + ValueOffset, (int*)_segment.Pointer, value);
+        get
+        {
+            ThrowIfDisposed();
+            var v = SharedCell<T>.Read(_segment.Pointer + ValueOffset, (int*)_segment.Pointer);
+            GC.KeepAlive(this);
+            return v;
+        }
+        set
+        {
+            ThrowIfDisposed();
+            SharedCell<T>.Write(_segment.Pointer + ValueOffset, (int*)_segment.Pointer, value);
+            GC.KeepAlive(this);
+        }
     }
 
     /// <summary>The lock that goes with this value (Python's <c>get_lock()</c>): <c>using (v.Lock.Hold()) v.Value += 1;</c>.</summary>
-    public ProcessLock Lock => _lock;
+    /// <exception cref="ObjectDisposedException">The value was disposed in this process.</exception>
+    public ProcessLock Lock
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _lock;
+        }
+    }
 
-    /// <summary>The value, formatted.</summary>
-    public override string ToString() => Value.ToString() ?? "";
+    /// <summary>The value, formatted; "SharedValue (disposed)" once disposed (formatting never throws).</summary>
+    public override string ToString() => _gate.IsDisposed ? "SharedValue (disposed)" : Value.ToString() ?? "";
 
-    /// <summary>Unmaps the value (and its lock) in this process. Both live until the run ends.</summary>
+    /// <summary>
+    /// Lets the value (and its lock) go in this process; the last process to let them go removes their files.
+    /// Disposing twice does nothing. Another thread must not be using the value at the same moment.
+    /// </summary>
     public void Dispose()
     {
+        if (!_gate.Close()) return;
         _segment.Dispose();
         _lock.Dispose();
     }
+
+    private void ThrowIfDisposed() => _gate.ThrowIfDisposed("SharedValue");
 }

@@ -216,6 +216,16 @@ public class PlatformTests
                 () => new JoinableQueue<int>().Dispose(),
                 () => new ChildProcess(() => Targets.Noop()).Start(),
                 () => ProcessLock.Attach("lock-00000000000000000000000000000000"),
+                () => new ProcessEvent().Dispose(),
+                () => new ProcessSemaphore(1).Dispose(),
+                () => new ProcessRLock().Dispose(),
+                () => new ProcessCondition().Dispose(),
+                () => new ProcessBarrier(2).Dispose(),
+                () => new SharedValue<int>(1).Dispose(),
+                () => new SharedArray<int>(4).Dispose(),
+                () => ProcessPipe.Create<int>(),
+                () => new ProcessPool(1).Dispose(),
+                () => ProcessEvent.Attach("event-00000000000000000000000000000000"),
             })
             {
                 var e = Assert.Throws<PlatformNotSupportedException>(use);

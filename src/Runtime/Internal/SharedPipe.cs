@@ -83,6 +83,31 @@ internal sealed unsafe class SharedPipe
         public int End { get; }
         public volatile bool Closed;
         public volatile bool Claimed;
+        private CancellationTokenSource? _closing;
+
+        /// <summary>Cancelled when this process closes the end: async waits on it link it into their token.</summary>
+        public CancellationToken Closing
+        {
+            get
+            {
+                var cts = Volatile.Read(ref _closing);
+                if (cts is null)
+                {
+                    var made = new CancellationTokenSource();
+                    cts = Interlocked.CompareExchange(ref _closing, made, null) ?? made;
+                    if (!ReferenceEquals(cts, made)) made.Dispose();
+                    if (Closed) cts.Cancel();
+                }
+                return cts.Token;
+            }
+        }
+
+        /// <summary>Ends the async waits pending on the end (after <see cref="Closed"/> was set).</summary>
+        public void CancelWaits()
+        {
+            Interlocked.MemoryBarrier();
+            Volatile.Read(ref _closing)?.Cancel();
+        }
     }
 
     private SharedPipe(SharedSegment segment)
@@ -245,6 +270,7 @@ internal sealed unsafe class SharedPipe
             state.Closed = true;
             if (_ends[state.End] == state) _ends[state.End] = null;
         }
+        state.CancelWaits();
         var end = state.End;
         var s = Slots(end);
         for (var i = 0; i < SlotCount; i++)

@@ -156,7 +156,7 @@ public class ProcessPoolTests
         Assert.Equal(Enumerable.Range(0, 8), pending.Result);
         Assert.All(pids, pid => Assert.True(Bounded.ProcessGone(pid), $"worker {pid} is still there"));
         Bounded.Dispose(pool);
-        Assert.Throws<InvalidOperationException>(() => pool.Map([1], x => PoolTargets.Square(x)));
+        Assert.Throws<ObjectDisposedException>(() => pool.Map([1], x => PoolTargets.Square(x))); // an InvalidOperationException too
     }
 
     [Fact]

@@ -377,7 +377,8 @@ internal sealed class PoolEngine
         }
     }
 
-    public void Terminate()
+    /// <summary>Stops the workers; unfinished tasks fail with <see cref="InvalidOperationException"/>, or with <see cref="ObjectDisposedException"/> when <paramref name="disposing"/>.</summary>
+    public void Terminate(bool disposing = false)
     {
         var failed = new List<PoolChunk>();
         lock (_gate)
@@ -394,7 +395,10 @@ internal sealed class PoolEngine
             Monitor.PulseAll(_gate);
         }
         foreach (var c in failed)
-            if (!c.Call.Abandoned) c.Call.OnFailure(c, new InvalidOperationException("The pool was terminated before this task finished."));
+            if (!c.Call.Abandoned)
+                c.Call.OnFailure(c, disposing
+                    ? new ObjectDisposedException("ProcessPool", "The ProcessPool was disposed before this task finished.")
+                    : new InvalidOperationException("The pool was terminated before this task finished."));
     }
 
     /// <summary>Waits until every worker has exited, then stops the reader and the monitor and releases the rings.</summary>

@@ -1,0 +1,92 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Multiproc.Internal;
+
+/// <summary>
+/// The disposed state of a primitive built on a <see cref="SharedSegment"/>, and what keeps its async waits from
+/// touching the segment once it is unmapped.
+/// </summary>
+/// <remarks>
+/// <para>Synchronous members check <see cref="IsDisposed"/> (and end with <c>GC.KeepAlive(this)</c>); as for
+/// every primitive, another thread must not be using it while it is disposed.</para>
+/// <para>Async waits may be pending when the primitive is disposed: they wait through
+/// <see cref="Platform.FutexWaiter"/> with a token linked to <see cref="Disposing"/>, and they touch shared memory
+/// only between <see cref="TryEnter"/> and <see cref="Exit"/> (a few instructions, never across an await).
+/// <see cref="Close"/> marks the primitive disposed, cancels <see cref="Disposing"/> (which removes the pending
+/// kernel waits at once, so no waiter reads the words any more) and waits for the sections in progress to leave;
+/// only then may the caller unmap. A section entered after that finds the primitive disposed and touches nothing.</para>
+/// </remarks>
+internal sealed class DisposeGate
+{
+    private const int DisposedBit = 1 << 30;
+    private int _state; // sections in progress | DisposedBit
+    private CancellationTokenSource? _disposing;
+
+    /// <summary>Whether <see cref="Close"/> was called.</summary>
+    public bool IsDisposed => (Volatile.Read(ref _state) & DisposedBit) != 0;
+
+    /// <summary>Cancelled when the primitive is disposed: link it into every async wait's token.</summary>
+    public CancellationToken Disposing
+    {
+        get
+        {
+            var cts = Volatile.Read(ref _disposing);
+            if (cts is null)
+            {
+                var made = new CancellationTokenSource();
+                cts = Interlocked.CompareExchange(ref _disposing, made, null) ?? made;
+                if (!ReferenceEquals(cts, made)) made.Dispose();
+                if (IsDisposed) cts.Cancel();
+            }
+            return cts.Token;
+        }
+    }
+
+    /// <summary>A token cancelled by <paramref name="cancellationToken"/> or by disposal (dispose it when the wait ends).</summary>
+    public CancellationTokenSource Link(CancellationToken cancellationToken) =>
+        CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Disposing);
+
+    /// <summary>Begins a section of an async wait that touches shared memory; false (nothing entered) once disposed.</summary>
+    public bool TryEnter()
+    {
+        if ((Interlocked.Increment(ref _state) & DisposedBit) == 0) return true;
+        Interlocked.Decrement(ref _state);
+        return false;
+    }
+
+    /// <summary>Like <see cref="TryEnter"/>, throwing <see cref="ObjectDisposedException"/> naming <paramref name="typeName"/> once disposed.</summary>
+    public void Enter(string typeName)
+    {
+        if (!TryEnter()) ThrowDisposed(typeName);
+    }
+
+    /// <summary>Ends a section begun by <see cref="TryEnter"/>.</summary>
+    public void Exit() => Interlocked.Decrement(ref _state);
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> naming <paramref name="typeName"/> once disposed.</summary>
+    public void ThrowIfDisposed(string typeName)
+    {
+        if ((Volatile.Read(ref _state) & DisposedBit) != 0) ThrowDisposed(typeName);
+    }
+
+    /// <summary>
+    /// Marks the primitive disposed, ends its pending async waits and waits for their sections in progress to leave.
+    /// True for the first call only: the caller then unmaps; a second call does nothing.
+    /// </summary>
+    public bool Close()
+    {
+        if ((Interlocked.Or(ref _state, DisposedBit) & DisposedBit) != 0) return false;
+        Volatile.Read(ref _disposing)?.Cancel();
+        var spinner = new SpinWait();
+        while ((Volatile.Read(ref _state) & ~DisposedBit) != 0) spinner.SpinOnce();
+        return true;
+    }
+
+    /// <summary>The exception a disposed primitive throws: its type name, and what happened.</summary>
+    public static ObjectDisposedException Disposed(string typeName) =>
+        new(typeName, $"This {typeName} was disposed in this process; it cannot be used any more.");
+
+    /// <summary>Throws <see cref="Disposed"/>.</summary>
+    [DoesNotReturn]
+    public static void ThrowDisposed(string typeName) => throw Disposed(typeName);
+}
