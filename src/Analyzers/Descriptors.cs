@@ -119,4 +119,12 @@ internal static class Descriptors
         "Daemon child process '{0}' runs '{1}', which starts child processes; daemon processes are not allowed to have children",
         Usage,
         "A daemon is terminated when its parent exits and would orphan its own children; Start() inside a daemon throws InvalidOperationException.");
+
+    public static readonly DiagnosticDescriptor MP0019_TaskDoneNotInFinally = Rule(
+        RuleIdentifiers.TaskDoneNotInFinally,
+        "TaskDone() not in finally",
+        "TaskDone() not in finally: an exception between Get() and '{0}.TaskDone()' makes '{0}.Join()' wait forever",
+        Usage,
+        "The work between taking an item from a JoinableQueue and TaskDone() can throw; the exception skips TaskDone() and JoinableQueue.Join() then waits forever. Call TaskDone() in a finally block.",
+        DiagnosticSeverity.Info);
 }

@@ -36,6 +36,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     private const int TakesFromJoinable = 8;    // MP0006
     private const int TakesFromQueue = 16;      // MP0011
     private const int CreatesProcess = 32;      // MP0009
+    private const int TakesBeforeTaskDone = 64; // MP0019
     private const int QueueSizeGate = QueueSizeCheck.SizeRead | QueueSizeCheck.QueueCall; // MP0005, in BlockState.QueueFlags
     private const int GraphGates = StartsOrJoins | Terminates | TakesFromJoinable;
     /// <summary>The gates of the rules that read a linear body without a graph (<see cref="LinearFlow"/>).</summary>
@@ -54,7 +55,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         Descriptors.MP0010_TerminatedNotJoined,
         Descriptors.MP0011_EndlessConsumerNotDaemon,
         Descriptors.MP0012_StartTwiceOrJoinBeforeStart,
-        Descriptors.MP0013_DaemonStartsChildren);
+        Descriptors.MP0013_DaemonStartsChildren,
+        Descriptors.MP0019_TaskDoneNotInFinally);
 
     private readonly bool _fastPaths;
 
@@ -132,6 +134,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         private readonly CallGraph? _graph;
         private readonly UnlockedFileReadModifyWrite? _mp0001;
         private readonly bool _mp0003, _mp0004, _mp0005, _mp0006, _mp0010, _mp0012;
+        private readonly bool _mp0019;
         private readonly InProcessSynchronizer? _mp0007;
         private readonly UnsendableArgument? _mp0008;
         private readonly StaticStateInChild? _mp0009;
@@ -157,6 +160,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             _mp0004 = On(Descriptors.MP0004_DaemonSetAfterStart);
             _mp0005 = types.ProcessQueue is not null && On(Descriptors.MP0005_QueueSizeCheckDecides);
             _mp0006 = types.JoinableQueue is not null && On(Descriptors.MP0006_MissingTaskDone);
+            _mp0019 = types.JoinableQueue is not null && On(Descriptors.MP0019_TaskDoneNotInFinally);
             _mp0007 = On(Descriptors.MP0007_InProcessSynchronizerSentToChild) ? new InProcessSynchronizer(types) : null;
             _mp0008 = On(Descriptors.MP0008_UnsendableArgument) ? new UnsendableArgument(compilation, types) : null;
             _mp0009 = On(Descriptors.MP0009_StaticStateWrittenInChild) ? new StaticStateInChild(compilation, types) : null;
@@ -167,7 +171,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null) _graph = new CallGraph(compilation.Assembly);
 
             var kinds = new List<OperationKind>();
-            var invocations = _graph is not null || _mp0001 is not null || _mp0003 || _mp0005 || _mp0006 || _mp0007 is not null
+            var invocations = _graph is not null || _mp0001 is not null || _mp0003 || _mp0005 || _mp0006 || _mp0019 || _mp0007 is not null
                 || _mp0010 || _mp0011 is not null || _mp0012;
             if (invocations) kinds.Add(OperationKind.Invocation);
             if (_graph is not null || _mp0001 is not null || _mp0007 is not null || _mp0008 is not null || _mp0011 is not null)
@@ -206,6 +210,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     if (_mp0012 && StartJoinOrder.IsStartOrJoin(invocation, types)) gates |= StartsOrJoins;
                     if (_mp0010 && TerminatedNotJoined.IsTerminate(invocation, types)) gates |= Terminates;
                     if (_mp0006 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesFromJoinable;
+                    if (_mp0019 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesBeforeTaskDone;
                     if (_mp0011 is not null && _mp0011.IsGate(invocation)) gates |= TakesFromQueue;
                     // MP0003's starts too: a nested function holding one is analyzed (LinearFlow.Of, GraphsOf).
                     if ((gates & (GraphGates | StartsProcess)) != 0) state.AddGraphSpan(operation);
@@ -323,6 +328,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     if (queueSize) QueueSizeCheck.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
                 }
             }
+            if ((gates & TakesBeforeTaskDone) != 0) TaskDoneNotInFinally.Analyze(block, types);
             if (block.OwningSymbol is not IMethodSymbol) return;
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
             if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);

@@ -16,6 +16,7 @@ internal static class RuleIdentifiers
     public const string EndlessConsumerNotDaemon = "MP0011";
     public const string StartTwiceOrJoinBeforeStart = "MP0012";
     public const string DaemonStartsChildren = "MP0013";
+    public const string TaskDoneNotInFinally = "MP0019";
 
     public static string HelpLink(string id) =>
         "https://github.com/multiproc/multiproc/blob/main/docs/rules/" + id + ".md";

@@ -28,6 +28,7 @@ public sealed class MP0010Rule : IRuleUnderTest { public static string Id => Rul
 public sealed class MP0011Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.EndlessConsumerNotDaemon; }
 public sealed class MP0012Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.StartTwiceOrJoinBeforeStart; }
 public sealed class MP0013Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.DaemonStartsChildren; }
+public sealed class MP0019Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.TaskDoneNotInFinally; }
 
 internal static class OtherRules
 {
