@@ -437,4 +437,63 @@ public class MP0002_LegacyAndShapesTests
             }
         }
         """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("rw"));
+
+    [Fact]
+    public Task FixMutexCreatedOwnedWithTryFinally() => Verify.VerifyCodeFixAsync(Usings + """
+        class C
+        {
+            static void M()
+            {
+                using var m = {|#0:new Mutex(true, "tickets")|};
+                Console.WriteLine("work");
+                m.ReleaseMutex();
+                Console.WriteLine("after");
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            static void M()
+            {
+                using var m = new Mutex(true, "tickets");
+                try
+                {
+                    Console.WriteLine("work");
+                }
+                finally
+                {
+                    m.ReleaseMutex();
+                }
+                Console.WriteLine("after");
+            }
+        }
+        """, LockNotReleasedFixer.TryFinallyEquivalenceKey, LeakOnException("m"));
+
+    [Fact]
+    public Task FixMutexCreatedOwnedSynthesizesTheRelease() => Verify.VerifyCodeFixAsync(Usings + """
+        class C
+        {
+            static void M()
+            {
+                var m = {|#0:new Mutex(true)|};
+                Console.WriteLine("work");
+            }
+        }
+        """, Usings + """
+        class C
+        {
+            static void M()
+            {
+                var m = new Mutex(true);
+                try
+                {
+                    Console.WriteLine("work");
+                }
+                finally
+                {
+                    m.ReleaseMutex();
+                }
+            }
+        }
+        """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("m"));
 }

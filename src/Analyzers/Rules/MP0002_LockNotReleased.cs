@@ -17,6 +17,9 @@ internal static class LockNotReleased
     /// <summary>Diagnostic property: "true" when the release takes the lock object as its argument (Monitor.Exit).</summary>
     public const string ReleaseTakesLockArgumentProperty = "ReleaseTakesLock";
 
+    /// <summary>Diagnostic property: for <c>var m = new Mutex(true, …)</c>, the variable the release is called on.</summary>
+    public const string LockVariableProperty = "LockVariable";
+
     public const string FixHold = "Hold";
     public const string FixLock = "Lock";
     public const string FixTryFinally = "TryFinally";
@@ -90,7 +93,7 @@ internal static class LockNotReleased
         if (verdict == Verdict.Ok) return;
 
         var descriptor = verdict == Verdict.Leak ? Descriptors.MP0002_LockNotReleased : Descriptors.MP0002_LockNotReleasedOnException;
-        var properties = invocation is IInvocationOperation acquireCall ? FixProperties(acquireCall, call, key, api) : ImmutableDictionary<string, string?>.Empty;
+        var properties = FixProperties(invocation, call, key, api);
         var diagnostic = Diagnostic.Create(descriptor, invocation.Syntax.GetLocation(), properties, call.LockName);
         if (verdict == Verdict.Leak && key.IsMember && !HasAnyRelease(cfg, api, call, key))
         {
@@ -705,7 +708,7 @@ internal static class LockNotReleased
     }
 
     /// <summary>What the code fix can do, computed on the original tree where semantics are at hand.</summary>
-    private static ImmutableDictionary<string, string?> FixProperties(IInvocationOperation acquire, LockCall call, SymbolKey key, LockApi api)
+    private static ImmutableDictionary<string, string?> FixProperties(IOperation acquire, LockCall call, SymbolKey key, LockApi api)
     {
         var none = ImmutableDictionary<string, string?>.Empty;
         if (call.Condition != AcquireCondition.None) return none;
@@ -714,7 +717,16 @@ internal static class LockNotReleased
         while (statement.Parent is IConversionOperation or IAwaitOperation or IParenthesizedOperation) statement = statement.Parent;
         if (statement.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure && configure.Parent is IAwaitOperation aw)
             statement = aw;
-        if (statement.Parent is not IExpressionStatementOperation expressionStatement
+        IOperation? expressionStatement = statement.Parent as IExpressionStatementOperation;
+        var isCreation = acquire is IObjectCreationOperation;
+        if (isCreation)
+        {
+            // var m = new Mutex(true, …); (or using var m = …;): the statement is the declaration.
+            expressionStatement = statement.Parent is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Declarators.Length: 1, Parent: IVariableDeclarationGroupOperation { Declarations.Length: 1 } group } } }
+                ? group.Parent is IUsingDeclarationOperation usingDeclaration ? usingDeclaration : group
+                : null;
+        }
+        if (expressionStatement is null
             || expressionStatement.Parent is not IBlockOperation { Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax } block)
             return none;
 
@@ -765,7 +777,11 @@ internal static class LockNotReleased
         }
 
         string kind;
-        if (call.Family.Name == "ProcessLock" && acquire.TargetMethod.Name == "Acquire")
+        if (isCreation)
+        {
+            kind = FixTryFinally;
+        }
+        else if (call.Family.Name == "ProcessLock" && acquire is IInvocationOperation { TargetMethod.Name: "Acquire" })
         {
             kind = FixHold;
         }
@@ -785,6 +801,7 @@ internal static class LockNotReleased
         builder[ReleaseNameProperty] = call.ReleaseName;
         builder[ReleaseTakesLockArgumentProperty] = call.Family.Name == "Monitor" ? "true" : "false";
         if (end < ops.Length) builder[ReleaseStartProperty] = ops[end].Syntax.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (isCreation) builder[LockVariableProperty] = key.Symbol.Name;
         return builder.ToImmutable();
     }
 }
