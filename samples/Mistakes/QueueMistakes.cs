@@ -41,4 +41,15 @@ public static class QueueMistakes
         c.Start();
         c.Join();
     }
+
+    // MP0019 (a suggestion): Process can throw between Get() and TaskDone(); TaskDone() is then skipped and Join() hangs.
+    public static void ConsumeTaskDoneNotInFinally(JoinableQueue<string> q)
+    {
+        while (true)
+        {
+            var item = q.Get();
+            Process(item);
+            q.TaskDone();
+        }
+    }
 }

@@ -155,4 +155,12 @@ internal static class Descriptors
         "'{0}.Wait' is not inside a loop that re-checks the condition; a spurious or stolen wake-up proceeds on a false condition; use '{0}.WaitFor(() => condition)'",
         Concurrency,
         "A notified waiter re-acquires the lock after the notifier released it; another process can change the state in between, and a timed wait can end with nothing notified. Re-check the condition in a loop, or let WaitFor do it.");
+
+    public static readonly DiagnosticDescriptor MP0019_TaskDoneNotInFinally = Rule(
+        RuleIdentifiers.TaskDoneNotInFinally,
+        "TaskDone() not in finally",
+        "TaskDone() not in finally: an exception between Get() and '{0}.TaskDone()' makes '{0}.Join()' wait forever",
+        Usage,
+        "The work between taking an item from a JoinableQueue and TaskDone() can throw; the exception skips TaskDone() and JoinableQueue.Join() then waits forever. Call TaskDone() in a finally block.",
+        DiagnosticSeverity.Info);
 }

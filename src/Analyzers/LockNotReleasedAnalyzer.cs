@@ -35,6 +35,7 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
                 var type = (INamedTypeSymbol)symbolStart.Symbol;
                 var state = new LockNotReleased.TypeState();
                 symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state), OperationKind.Invocation);
+                if (api.HasMutex) symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeCreation(c, type, api, state), OperationKind.ObjectCreation);
                 symbolStart.RegisterSymbolEndAction(end => state.Flush(end));
             }, SymbolKind.NamedType);
         });

@@ -38,6 +38,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     private const int CreatesProcess = 32;      // MP0009
     private const int CreatesPool = 64;         // MP0015
     private const int PassesPipeEnd = 128;      // MP0017
+    private const int TakesBeforeTaskDone = 256;// MP0019
     private const int QueueSizeGate = QueueSizeCheck.SizeRead | QueueSizeCheck.QueueCall; // MP0005, in BlockState.QueueFlags
     private const int GraphGates = StartsOrJoins | Terminates | TakesFromJoinable;
     /// <summary>The gates of the rules that read a linear body without a graph (<see cref="LinearFlow"/>).</summary>
@@ -62,7 +63,9 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
 
         Descriptors.MP0016_UnlockedSharedReadModifyWrite,
         Descriptors.MP0017_PipeEndSharedByProcesses,
-        Descriptors.MP0018_ConditionWaitOutsideLoop);
+        Descriptors.MP0018_ConditionWaitOutsideLoop,
+
+        Descriptors.MP0019_TaskDoneNotInFinally);
 
     private readonly bool _fastPaths;
 
@@ -142,6 +145,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         private readonly CallGraph? _graph;
         private readonly UnlockedFileReadModifyWrite? _mp0001;
         private readonly bool _mp0003, _mp0004, _mp0005, _mp0006, _mp0010, _mp0012;
+        private readonly bool _mp0019;
         private readonly InProcessSynchronizer? _mp0007;
         private readonly UnsendableArgument? _mp0008;
         private readonly StaticStateInChild? _mp0009;
@@ -171,6 +175,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             _mp0004 = On(Descriptors.MP0004_DaemonSetAfterStart);
             _mp0005 = types.ProcessQueue is not null && On(Descriptors.MP0005_QueueSizeCheckDecides);
             _mp0006 = types.JoinableQueue is not null && On(Descriptors.MP0006_MissingTaskDone);
+            _mp0019 = types.JoinableQueue is not null && On(Descriptors.MP0019_TaskDoneNotInFinally);
             _mp0007 = On(Descriptors.MP0007_InProcessSynchronizerSentToChild) ? new InProcessSynchronizer(types) : null;
             _mp0008 = On(Descriptors.MP0008_UnsendableArgument) ? new UnsendableArgument(compilation, types) : null;
             _mp0009 = On(Descriptors.MP0009_StaticStateWrittenInChild) ? new StaticStateInChild(compilation, types) : null;
@@ -187,7 +192,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null || _mp0016 is not null) _graph = new CallGraph(compilation.Assembly);
 
             var kinds = new List<OperationKind>();
-            var invocations = _graph is not null || _mp0001 is not null || _mp0003 || _mp0005 || _mp0006 || _mp0007 is not null
+            var invocations = _graph is not null || _mp0001 is not null || _mp0003 || _mp0005 || _mp0006 || _mp0019 || _mp0007 is not null
                 || _mp0010 || _mp0011 is not null || _mp0012 || (_mp0014 is not null && types.ProcessPool is not null) || _mp0018;
             if (invocations) kinds.Add(OperationKind.Invocation);
             if (_graph is not null || _mp0001 is not null || _mp0007 is not null || _mp0008 is not null || _mp0011 is not null || _mp0014 is not null || _mp0015 || _mp0017)
@@ -228,6 +233,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     if (_mp0012 && StartJoinOrder.IsStartOrJoin(invocation, types)) gates |= StartsOrJoins;
                     if (_mp0010 && TerminatedNotJoined.IsTerminate(invocation, types)) gates |= Terminates;
                     if (_mp0006 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesFromJoinable;
+                    if (_mp0019 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesBeforeTaskDone;
                     if (_mp0011 is not null && _mp0011.IsGate(invocation)) gates |= TakesFromQueue;
                     // MP0003's starts too: a nested function holding one is analyzed (LinearFlow.Of, GraphsOf).
                     if ((gates & (GraphGates | StartsProcess)) != 0) state.AddGraphSpan(operation);
@@ -357,6 +363,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     if (queueSize) QueueSizeCheck.AnalyzeGraph(cfg, types, block.ReportDiagnostic);
                 }
             }
+            if ((gates & TakesBeforeTaskDone) != 0) TaskDoneNotInFinally.Analyze(block, types);
             if (block.OwningSymbol is not IMethodSymbol) return;
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
             if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);

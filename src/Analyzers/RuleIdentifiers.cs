@@ -21,6 +21,7 @@ internal static class RuleIdentifiers
     public const string UnlockedSharedReadModifyWrite = "MP0016";
     public const string PipeEndSharedByProcesses = "MP0017";
     public const string ConditionWaitOutsideLoop = "MP0018";
+    public const string TaskDoneNotInFinally = "MP0019";
 
     public static string HelpLink(string id) =>
         "https://github.com/multiproc/multiproc/blob/main/docs/rules/" + id + ".md";

@@ -21,6 +21,9 @@ internal readonly struct SymbolKey : IEquatable<SymbolKey>
     /// <summary>True for a key that outlives the method: a field, a property or <c>this</c>.</summary>
     public bool IsMember => IsThis || Symbol is IFieldSymbol || Symbol is IPropertySymbol;
 
+    /// <summary>The key of a local or parameter declared with <paramref name="symbol"/> (a declarator has no reference operation).</summary>
+    public static SymbolKey OfVariable(ISymbol symbol) => new(symbol, null, false);
+
     public static SymbolKey? From(IOperation? operation)
     {
         operation = StripConversions(operation);

@@ -14,8 +14,11 @@ internal enum AcquireCondition
 /// <summary>One acquire or release call of a known lock API.</summary>
 internal sealed class LockCall
 {
-    public LockCall(bool isAcquire, INamedTypeSymbol family, string releaseName, IOperation lockOperation, AcquireCondition condition, int refArgumentIndex)
+    public LockCall(bool isAcquire, INamedTypeSymbol family, string releaseName, IOperation lockOperation, AcquireCondition condition, int refArgumentIndex,
+        SymbolKey? declaredKey = null, string? lockName = null)
     {
+        _declaredKey = declaredKey;
+        _lockName = lockName;
         IsAcquire = isAcquire;
         Family = family;
         ReleaseName = releaseName;
@@ -33,7 +36,12 @@ internal sealed class LockCall
     public IOperation LockOperation { get; }
     public AcquireCondition Condition { get; }
     public int RefArgumentIndex { get; }
-    public SymbolKey? Key => SymbolKey.From(LockOperation);
+    /// <summary>The lock as the diagnostic names it.</summary>
+    public string LockName => _lockName ?? LockOperation.Syntax.ToString();
+    private readonly string? _lockName;
+    private readonly SymbolKey? _declaredKey;
+    /// <summary>The variable the lock is in (for <c>var m = new Mutex(true)</c>, the declared local).</summary>
+    public SymbolKey? Key => _declaredKey ?? SymbolKey.From(LockOperation);
 }
 
 /// <summary>Recognizes acquire and release calls of the lock APIs MP0002 tracks.</summary>
@@ -45,7 +53,11 @@ internal sealed class LockApi
 
     public bool Any =>
         _types.ProcessLock is not null || _types.Monitor is not null || _types.Mutex is not null || _types.SemaphoreSlim is not null
-        || _types.ReaderWriterLockSlim is not null || _types.SpinLock is not null || _types.ThreadingLock is not null;
+        || _types.ReaderWriterLockSlim is not null || _types.SpinLock is not null || _types.ThreadingLock is not null
+        || _types.ReaderWriterLock is not null;
+
+    /// <summary>Whether <c>System.Threading.Mutex</c> exists (then <c>new Mutex(true, …)</c> is an acquire).</summary>
+    public bool HasMutex => _types.Mutex is not null;
 
     /// <summary>
     /// The Multiproc lock kinds with ProcessLock's shape (Acquire/TryAcquire … Release, and <c>Hold()</c>): ProcessLock,
@@ -62,8 +74,10 @@ internal sealed class LockApi
         && family.ContainingNamespace?.ToDisplayString() is "Multiproc" or "Multiproc.Redis";
 
     /// <summary>Cheap name filter run before any symbol comparison (length and first letter before the names).</summary>
-    public static bool IsCandidateName(string name) => name.Length >= 4 && name[0] is 'A' or 'T' or 'R' or 'E' or 'W' && name switch
+    public static bool IsCandidateName(string name) => name.Length >= 4 && name[0] is 'A' or 'T' or 'R' or 'E' or 'W' or 'U' or 'D' && name switch
     {
+        "AcquireReaderLock" or "AcquireWriterLock" or "ReleaseReaderLock" or "ReleaseWriterLock" or "ReleaseLock"
+            or "UpgradeToWriterLock" or "DowngradeFromWriterLock" => true,
         "Acquire" or "TryAcquire" or "AcquireAsync" or "Release" or "Enter" or "TryEnter" or "Exit" or "WaitOne" or "ReleaseMutex"
             or "Wait" or "WaitAsync" or "EnterReadLock" or "EnterWriteLock" or "EnterUpgradeableReadLock"
             or "TryEnterReadLock" or "TryEnterWriteLock" or "TryEnterUpgradeableReadLock"
@@ -86,7 +100,8 @@ internal sealed class LockApi
     {
         var t = invocation.TargetMethod.ContainingType;
         return Is(t, _types.Monitor) || IsHoldableLock(t) || Is(t, _types.SemaphoreSlim) || Is(t, _types.ReaderWriterLockSlim)
-            || Is(t, _types.SpinLock) || Is(t, _types.ThreadingLock) || Is(t, _types.WaitHandle) || Is(t, _types.Mutex);
+            || Is(t, _types.SpinLock) || Is(t, _types.ThreadingLock) || Is(t, _types.WaitHandle) || Is(t, _types.Mutex)
+            || Is(t, _types.ReaderWriterLock);
     }
 
     public LockCall? Classify(IInvocationOperation invocation)
@@ -169,6 +184,21 @@ internal sealed class LockApi
             };
         }
 
+        if (Is(type, _types.ReaderWriterLock) && instance is not null)
+        {
+            // The legacy ReaderWriterLock: Acquire*Lock throws on timeout (no bool); ReleaseLock releases every hold;
+            // UpgradeToWriterLock is undone by DowngradeFromWriterLock(ref cookie).
+            return name switch
+            {
+                "AcquireReaderLock" => new LockCall(true, type, "ReleaseReaderLock", instance, AcquireCondition.None, -1),
+                "AcquireWriterLock" => new LockCall(true, type, "ReleaseWriterLock", instance, AcquireCondition.None, -1),
+                "UpgradeToWriterLock" => new LockCall(true, type, "DowngradeFromWriterLock", instance, AcquireCondition.None, -1),
+                "ReleaseReaderLock" or "ReleaseWriterLock" or "ReleaseLock" or "DowngradeFromWriterLock" =>
+                    new LockCall(false, type, name, instance, AcquireCondition.None, -1),
+                _ => null,
+            };
+        }
+
         if (Is(type, _types.SpinLock) && instance is not null)
         {
             var last = m.Parameters.Length - 1;
@@ -195,19 +225,73 @@ internal sealed class LockApi
         return null;
     }
 
-    private static IOperation? ArgumentValue(IInvocationOperation invocation, int ordinal)
+    /// <summary>
+    /// <c>new Mutex(true, …)</c> (initiallyOwned a constant true, by position or by name) assigned to a local, a parameter or a
+    /// field: an acquire released by <c>ReleaseMutex()</c> on that variable. With <c>out createdNew</c> the mutex is owned only
+    /// when createdNew is true, which is tracked like Monitor.Enter's lockTaken.
+    /// </summary>
+    public LockCall? ClassifyCreation(IObjectCreationOperation creation)
     {
-        foreach (var a in invocation.Arguments)
+        if (creation.Arguments.Length == 0 || _types.Mutex is null || !Is(creation.Type, _types.Mutex)) return null;
+        if (creation.Constructor is not { } ctor || ctor.Parameters.Length == 0 || ctor.Parameters[0].Type.SpecialType != SpecialType.System_Boolean) return null;
+        if (ArgumentValue(creation.Arguments, 0) is not { ConstantValue: { HasValue: true, Value: true } }) return null;
+
+        IOperation value = creation;
+        while (value.Parent is IConversionOperation or IParenthesizedOperation) value = value.Parent;
+        SymbolKey? key = value.Parent switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => SymbolKey.OfVariable(declarator.Symbol),
+            ISimpleAssignmentOperation assignment when assignment.Value == value => SymbolKey.From(assignment.Target),
+            _ => null,
+        };
+        if (key is not { } k) return null;
+        var last = ctor.Parameters.Length - 1;
+        var outLast = last >= 2 && ctor.Parameters[last].RefKind == RefKind.Out;
+        return new LockCall(true, _types.Mutex, "ReleaseMutex", creation,
+            outLast ? AcquireCondition.RefArgument : AcquireCondition.None, outLast ? last : -1, k, k.Symbol.Name);
+    }
+
+    /// <summary>
+    /// <c>Monitor.IsEntered(o)</c>, <c>rw.IsReadLockHeld</c>/<c>IsWriteLockHeld</c>/<c>IsUpgradeableReadLockHeld</c>,
+    /// the legacy <c>IsReaderLockHeld</c>/<c>IsWriterLockHeld</c>, <c>IsHeldByCurrentThread</c> of SpinLock and Lock:
+    /// whether <paramref name="operation"/> asks if the current thread holds the lock <paramref name="key"/> of <paramref name="family"/>.
+    /// </summary>
+    public static bool IsHeldCheck(IOperation? operation, INamedTypeSymbol family, SymbolKey key)
+    {
+        operation = SymbolKey.StripConversions(operation);
+        switch (operation)
+        {
+            case IInvocationOperation { TargetMethod.Name: "IsEntered" } inv when SymbolEqualityComparer.Default.Equals(inv.TargetMethod.ContainingType, family):
+                return SymbolKey.From(ArgumentValue(inv.Arguments, 0)) is { } k && k.Equals(key);
+            case IPropertyReferenceOperation { Property.Name: "IsReadLockHeld" or "IsWriteLockHeld" or "IsUpgradeableReadLockHeld" or "IsReaderLockHeld" or "IsWriterLockHeld" or "IsHeldByCurrentThread" } p
+                when SymbolEqualityComparer.Default.Equals(p.Property.ContainingType, family):
+                return SymbolKey.From(p.Instance) is { } pk && pk.Equals(key);
+            default:
+                return false;
+        }
+    }
+
+    private static IOperation? ArgumentValue(IInvocationOperation invocation, int ordinal) => ArgumentValue(invocation.Arguments, ordinal);
+
+    private static IOperation? ArgumentValue(ImmutableArray<IArgumentOperation> arguments, int ordinal)
+    {
+        foreach (var a in arguments)
             if (a.Parameter?.Ordinal == ordinal) return a.Value;
         return null;
     }
 
-    public static IOperation? RefArgument(IInvocationOperation invocation, int ordinal) => ArgumentValue(invocation, ordinal);
+    public static IOperation? RefArgument(IOperation acquire, int ordinal) => acquire switch
+    {
+        IInvocationOperation invocation => ArgumentValue(invocation.Arguments, ordinal),
+        IObjectCreationOperation creation => ArgumentValue(creation.Arguments, ordinal),
+        _ => null,
+    };
 
     /// <summary>Whether <paramref name="invocation"/> releases the lock <paramref name="acquire"/> took.</summary>
     public bool IsReleaseOf(IInvocationOperation invocation, LockCall acquire, SymbolKey key)
     {
-        if (invocation.TargetMethod.Name != acquire.ReleaseName) return false;
+        var name = invocation.TargetMethod.Name;
+        if (name != acquire.ReleaseName && !(name == "ReleaseLock" && acquire.Family.Name == "ReaderWriterLock")) return false;
         var call = Classify(invocation);
         return call is { IsAcquire: false }
             && SymbolEqualityComparer.Default.Equals(call.Family, acquire.Family)

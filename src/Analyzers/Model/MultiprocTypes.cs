@@ -28,6 +28,7 @@ internal sealed class MultiprocTypes
     private readonly LazyType _waitHandle = new("System.Threading.WaitHandle");
     private readonly LazyType _semaphoreSlim = new("System.Threading.SemaphoreSlim");
     private readonly LazyType _readerWriterLockSlim = new("System.Threading.ReaderWriterLockSlim");
+    private readonly LazyType _readerWriterLock = new("System.Threading.ReaderWriterLock");
     private readonly LazyType _spinLock = new("System.Threading.SpinLock");
     private readonly LazyType _threadingLock = new("System.Threading.Lock");
     private readonly LazyType _file = new("System.IO.File");
@@ -54,6 +55,7 @@ internal sealed class MultiprocTypes
     public INamedTypeSymbol? WaitHandle => _waitHandle.Get(_compilation);
     public INamedTypeSymbol? SemaphoreSlim => _semaphoreSlim.Get(_compilation);
     public INamedTypeSymbol? ReaderWriterLockSlim => _readerWriterLockSlim.Get(_compilation);
+    public INamedTypeSymbol? ReaderWriterLock => _readerWriterLock.Get(_compilation);    // the legacy one (MP0002)
     public INamedTypeSymbol? SpinLock => _spinLock.Get(_compilation);
     public INamedTypeSymbol? ThreadingLock => _threadingLock.Get(_compilation);    // System.Threading.Lock (.NET 9+)
     public INamedTypeSymbol? File => _file.Get(_compilation);

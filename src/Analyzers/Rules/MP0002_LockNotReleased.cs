@@ -17,6 +17,9 @@ internal static class LockNotReleased
     /// <summary>Diagnostic property: "true" when the release takes the lock object as its argument (Monitor.Exit).</summary>
     public const string ReleaseTakesLockArgumentProperty = "ReleaseTakesLock";
 
+    /// <summary>Diagnostic property: for <c>var m = new Mutex(true, …)</c>, the variable the release is called on.</summary>
+    public const string LockVariableProperty = "LockVariable";
+
     public const string FixHold = "Hold";
     public const string FixLock = "Lock";
     public const string FixTryFinally = "TryFinally";
@@ -54,7 +57,21 @@ internal static class LockNotReleased
             if (key.IsMember) state.AddReleased(key.Symbol);
             return;
         }
+        AnalyzeAcquire(context, invocation, call, key, api, state);
+    }
 
+    /// <summary><c>new Mutex(true, …)</c>: the creating thread owns the mutex (see <see cref="LockApi.ClassifyCreation"/>).</summary>
+    internal static void AnalyzeCreation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state)
+    {
+        var creation = (IObjectCreationOperation)context.Operation;
+        if (creation.Arguments.Length == 0 || creation.Type?.Name != "Mutex") return;
+        if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
+        if (api.ClassifyCreation(creation) is not { Key: { } key } call) return;
+        AnalyzeAcquire(context, creation, call, key, api, state);
+    }
+
+    private static void AnalyzeAcquire(OperationAnalysisContext context, IOperation invocation, LockCall call, SymbolKey key, LockApi api, TypeState state)
+    {
         // The common compliant shapes need no control flow graph.
         if (ReleasedByFinally(invocation, call, key, api)) return;
 
@@ -77,7 +94,7 @@ internal static class LockNotReleased
 
         var descriptor = verdict == Verdict.Leak ? Descriptors.MP0002_LockNotReleased : Descriptors.MP0002_LockNotReleasedOnException;
         var properties = FixProperties(invocation, call, key, api);
-        var diagnostic = Diagnostic.Create(descriptor, invocation.Syntax.GetLocation(), properties, call.LockOperation.Syntax.ToString());
+        var diagnostic = Diagnostic.Create(descriptor, invocation.Syntax.GetLocation(), properties, call.LockName);
         if (verdict == Verdict.Leak && key.IsMember && !HasAnyRelease(cfg, api, call, key))
         {
             // Acquired here and released nowhere in this method: a type that releases it in another
@@ -96,13 +113,13 @@ internal static class LockNotReleased
     /// <c>if (X.TryAcquire(…)) { try … finally release }</c>; or <c>if (!X.TryAcquire(…)) return;</c>
     /// directly followed by such a <c>try</c>. Every path out of that region runs the release.
     /// </summary>
-    private static bool ReleasedByFinally(IInvocationOperation invocation, LockCall call, SymbolKey key, LockApi api)
+    private static bool ReleasedByFinally(IOperation invocation, LockCall call, SymbolKey key, LockApi api)
     {
         IOperation child = invocation;
         for (var p = invocation.Parent; p is not null; child = p, p = p.Parent)
         {
             if (p is IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation) break;
-            if (p is ITryOperation { Finally: { } fin } t && child == t.Body && ContainsRelease(fin, api, call, key)) return true;
+            if (p is ITryOperation { Finally: { } fin } t && child == t.Body && ContainsFinallyRelease(fin, api, call, key)) return true;
         }
 
         // The expression the acquire's value is: the call, its await, or await of ConfigureAwait.
@@ -117,6 +134,10 @@ internal static class LockNotReleased
         {
             case IExpressionStatementOperation statement when call.Condition != AcquireCondition.RefArgument:
                 return NextIsReleasingTry(statement, call, key, api);
+            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Declarators.Length: 1, Parent: IVariableDeclarationGroupOperation { Declarations.Length: 1 } group } } }
+                when call.Condition == AcquireCondition.None:
+                // var cookie = rw.UpgradeToWriterLock(t); try … / var m = new Mutex(true); try …
+                return NextIsReleasingTry(group, call, key, api);
             case IConditionalOperation conditional when call.Condition == AcquireCondition.Result && conditional.Condition == value:
                 return IsReleasingTry(conditional.WhenTrue, call, key, api)
                     || conditional.WhenTrue is IBlockOperation { Operations.Length: > 0 } whenTrue && IsReleasingTry(whenTrue.Operations[0], call, key, api);
@@ -143,13 +164,47 @@ internal static class LockNotReleased
     }
 
     private static bool IsReleasingTry(IOperation operation, LockCall call, SymbolKey key, LockApi api) =>
-        operation is ITryOperation { Finally: { } fin } && ContainsRelease(fin, api, call, key);
+        operation is ITryOperation { Finally: { } fin } && ContainsFinallyRelease(fin, api, call, key);
+
+    /// <summary>A release in a finally block, not one that runs only under <c>held-check &amp;&amp; other</c>.</summary>
+    private static bool ContainsFinallyRelease(IOperation operation, LockApi api, LockCall call, SymbolKey key)
+    {
+        foreach (var d in operation.DescendantsAndSelf())
+            if (d is IInvocationOperation inv && api.IsReleaseOf(inv, call, key) && !UnderHeldCheckConjunction(inv.Syntax)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// <c>if (Monitor.IsEntered(o) &amp;&amp; ok) Monitor.Exit(o);</c> in a finally: where <c>ok</c> is false the lock stays held,
+    /// so such a release does not make the finally a releasing one. (A release under the held-check alone does.)
+    /// </summary>
+    internal static bool UnderHeldCheckConjunction(SyntaxNode release)
+    {
+        for (var n = release.Parent; n is not null && n is not Microsoft.CodeAnalysis.CSharp.Syntax.FinallyClauseSyntax; n = n.Parent)
+        {
+            if (n is Microsoft.CodeAnalysis.CSharp.Syntax.IfStatementSyntax { Condition: Microsoft.CodeAnalysis.CSharp.Syntax.BinaryExpressionSyntax and_ } ifStatement
+                && and_.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalAndExpression)
+                && release.SpanStart >= ifStatement.Statement.SpanStart && release.Span.End <= ifStatement.Statement.Span.End
+                && HasHeldCheckName(and_))
+                return true;
+        }
+        return false;
+    }
+
+    private static bool HasHeldCheckName(SyntaxNode condition)
+    {
+        foreach (var n in condition.DescendantNodes())
+            if (n is Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax { Identifier.ValueText: "IsEntered" or "IsReadLockHeld" or "IsWriteLockHeld"
+                or "IsUpgradeableReadLockHeld" or "IsReaderLockHeld" or "IsWriterLockHeld" or "IsHeldByCurrentThread" })
+                return true;
+        return false;
+    }
 
     /// <summary>
     /// The lock object is handed on: returned, stored, passed to a method that is not a lock API,
     /// or captured by a lambda or local function; whoever receives it may release it.
     /// </summary>
-    private static bool Escapes(IOperation root, IInvocationOperation acquire, SymbolKey key, LockApi api)
+    private static bool Escapes(IOperation root, IOperation acquire, SymbolKey key, LockApi api)
     {
         if (key.IsThis) return false;
         foreach (var op in root.Descendants())
@@ -243,17 +298,19 @@ internal static class LockNotReleased
         private readonly LockApi _api;
         private readonly LockCall _call;
         private readonly SymbolKey _key;
-        private readonly IInvocationOperation _acquire;
+        private readonly IOperation _acquire;
         private readonly Dictionary<ControlFlowRegion, bool> _releasingRegion = new();
         private readonly Dictionary<ControlFlowRegion, bool> _protectedRegion = new();
         private BasicBlock? _acquireBlock;
         private int _acquireIndex;
         private int _afterAcquire;
         private ILocalSymbol? _condition;
+        private CaptureId? _conditionCapture;
+        private Dictionary<ILocalSymbol, object?>? _localConstants;
         private bool _leak;
         private bool _leakOnException;
 
-        public LockFlow(ControlFlowGraph cfg, LockApi api, LockCall call, SymbolKey key, IInvocationOperation acquire)
+        public LockFlow(ControlFlowGraph cfg, LockApi api, LockCall call, SymbolKey key, IOperation acquire)
         {
             _cfg = cfg;
             _api = api;
@@ -301,18 +358,25 @@ internal static class LockNotReleased
                 if (bv is not null && s != 0 && !acquiredByBranch)
                 {
                     if (ContainsRelease(bv, _api, _call, _key)) s = 0;
-                    else if (!_leakOnException && CanThrow(bv) && !IsProtected(b)) _leakOnException = true;
+                    else if (!_leakOnException && CanThrow(bv) && !LockApi.IsHeldCheck(bv, _call.Family, _key) && !IsProtected(b)) _leakOnException = true;
                 }
                 maxState |= s;
 
                 var whenTrue = s;
                 var whenFalse = s;
                 if (acquiredByBranch) whenTrue |= Held;
-                if (_condition is not null && (s & Conditional) != 0 && bv is not null
-                    && SymbolKey.StripConversions(bv) is ILocalReferenceOperation cl && SymbolEqualityComparer.Default.Equals(cl.Local, _condition))
+                if ((s & Conditional) != 0 && bv is not null && ConditionTest(bv) is { } sense)
                 {
-                    whenTrue = (whenTrue & ~Conditional) | Held;
-                    whenFalse &= ~Conditional;
+                    // The branch value tests the acquire's result (taken, createdNew, a switch on TryEnter): held where it was true.
+                    var taken = (s & ~Conditional) | Held;
+                    var notTaken = s & ~Conditional;
+                    if (sense) { whenTrue = taken; whenFalse = notTaken; }
+                    else { whenTrue = notTaken; whenFalse = taken; }
+                }
+                if (s != 0 && bv is not null && !acquiredByBranch && LockApi.IsHeldCheck(bv, _call.Family, _key))
+                {
+                    // if (Monitor.IsEntered(o)) …: where the check is false the lock is not held.
+                    whenFalse = 0;
                 }
 
                 if (b.ConditionKind == ControlFlowConditionKind.None)
@@ -323,8 +387,11 @@ internal static class LockNotReleased
                 {
                     var onConditional = b.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenTrue : whenFalse;
                     var onFallThrough = b.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenFalse : whenTrue;
-                    Follow(b, b.ConditionalSuccessor, onConditional, work, entry, seen);
-                    Follow(b, b.FallThroughSuccessor, onFallThrough, work, entry, seen);
+                    // A constant condition (literal, const, a local only ever assigned a constant) takes one edge only.
+                    var constant = bv is null ? null : ConstantBool(bv);
+                    var conditionalTaken = constant is not { } c || c == (b.ConditionKind == ControlFlowConditionKind.WhenTrue);
+                    if (conditionalTaken) Follow(b, b.ConditionalSuccessor, onConditional, work, entry, seen);
+                    if (constant is null || !conditionalTaken) Follow(b, b.FallThroughSuccessor, onFallThrough, work, entry, seen);
                 }
 
                 // Exceptional edges: a held lock flows into the catch handlers of enclosing try blocks.
@@ -425,21 +492,162 @@ internal static class LockNotReleased
             {
                 var block = _cfg.Blocks[i];
                 foreach (var op in block.Operations)
-                    if (ContainsRelease(op, _api, _call, _key)) { result = true; break; }
-                if (!result && block.BranchValue is { } bv && ContainsRelease(bv, _api, _call, _key)) result = true;
+                    if (ContainsUnconjoinedRelease(op)) { result = true; break; }
+                if (!result && block.BranchValue is { } bv && ContainsUnconjoinedRelease(bv)) result = true;
             }
             _releasingRegion[region] = result;
             return result;
         }
 
+        /// <summary>
+        /// A release in a finally region counts unless it runs only under <c>held-check &amp;&amp; other</c>
+        /// (<c>if (Monitor.IsEntered(o) &amp;&amp; ok) Monitor.Exit(o);</c>): where <c>other</c> is false the lock stays held.
+        /// </summary>
+        private bool ContainsUnconjoinedRelease(IOperation operation)
+        {
+            foreach (var d in operation.DescendantsAndSelf())
+                if (d is IInvocationOperation inv && _api.IsReleaseOf(inv, _call, _key) && !UnderHeldCheckConjunction(inv.Syntax)) return true;
+            return false;
+        }
+
+        private bool IsConditionVariable(IOperation? operation) => SymbolKey.StripConversions(operation) switch
+        {
+            ILocalReferenceOperation l => _condition is not null && SymbolEqualityComparer.Default.Equals(l.Local, _condition),
+            IFlowCaptureReferenceOperation f => _conditionCapture is { } id && f.Id.Equals(id),
+            _ => false,
+        };
+
+        /// <summary>When <paramref name="branchValue"/> tests the acquire's result: the result for which it is true.</summary>
+        private bool? ConditionTest(IOperation branchValue)
+        {
+            var op = SymbolKey.StripConversions(branchValue);
+            var sense = true;
+            while (op is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+            {
+                sense = !sense;
+                op = SymbolKey.StripConversions(not.Operand);
+            }
+            if (IsConditionVariable(op)) return sense;
+            switch (op)
+            {
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary:
+                {
+                    bool c;
+                    if (IsConditionVariable(binary.LeftOperand) && binary.RightOperand.ConstantValue is { HasValue: true, Value: bool r }) c = r;
+                    else if (IsConditionVariable(binary.RightOperand) && binary.LeftOperand.ConstantValue is { HasValue: true, Value: bool l }) c = l;
+                    else return null;
+                    if (binary.OperatorKind == BinaryOperatorKind.NotEquals) c = !c;
+                    return sense ? c : !c;
+                }
+                case IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: bool p } } } isPattern
+                    when IsConditionVariable(isPattern.Value):
+                    return sense ? p : !p;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The value of a condition that is a constant: a literal or const, or a comparison of constants and locals only ever assigned a constant.</summary>
+        private bool? ConstantBool(IOperation branchValue)
+        {
+            if (branchValue.ConstantValue is { HasValue: true, Value: bool b }) return b;
+            var op = SymbolKey.StripConversions(branchValue);
+            if (op is ILocalReferenceOperation) return ConstantOf(op) as bool?;
+            if (op is not IBinaryOperation { LeftOperand: var left, RightOperand: var right } binary) return null;
+            var l = ConstantOf(left);
+            var r = l is null ? null : ConstantOf(right);
+            if (l is null || r is null) return null;
+            if (l is bool || r is bool || l is string || r is string || l is char || r is char)
+            {
+                return binary.OperatorKind switch
+                {
+                    BinaryOperatorKind.Equals => Equals(l, r),
+                    BinaryOperatorKind.NotEquals => !Equals(l, r),
+                    _ => null,
+                };
+            }
+            if (l is not System.IConvertible || r is not System.IConvertible) return null;
+            decimal x, y;
+            try
+            {
+                x = System.Convert.ToDecimal(l, System.Globalization.CultureInfo.InvariantCulture);
+                y = System.Convert.ToDecimal(r, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (System.Exception e) when (e is System.FormatException or System.InvalidCastException or System.OverflowException)
+            {
+                return null;
+            }
+            return binary.OperatorKind switch
+            {
+                BinaryOperatorKind.Equals => x == y,
+                BinaryOperatorKind.NotEquals => x != y,
+                BinaryOperatorKind.LessThan => x < y,
+                BinaryOperatorKind.LessThanOrEqual => x <= y,
+                BinaryOperatorKind.GreaterThan => x > y,
+                BinaryOperatorKind.GreaterThanOrEqual => x >= y,
+                _ => null,
+            };
+        }
+
+        private object? ConstantOf(IOperation operation)
+        {
+            if (operation.ConstantValue is { HasValue: true } cv) return cv.Value;
+            if (SymbolKey.StripConversions(operation) is not ILocalReferenceOperation local) return null;
+            _localConstants ??= LocalConstants(_cfg.OriginalOperation);
+            return _localConstants.TryGetValue(local.Local, out var value) ? value : null;
+        }
+
+        /// <summary>Locals initialized with a constant and never written again (no assignment, ++/--, ref or out use).</summary>
+        private static Dictionary<ILocalSymbol, object?> LocalConstants(IOperation root)
+        {
+            var constants = new Dictionary<ILocalSymbol, object?>(SymbolEqualityComparer.Default);
+            var written = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            foreach (var d in root.Descendants())
+            {
+                switch (d)
+                {
+                    case IVariableDeclaratorOperation { Symbol: { RefKind: RefKind.None } symbol, Initializer.Value.ConstantValue: { HasValue: true, Value: not null } value }:
+                        if (!constants.ContainsKey(symbol)) constants[symbol] = value.Value;
+                        else written.Add(symbol);
+                        break;
+                    case ILocalReferenceOperation reference when IsWrite(reference):
+                        written.Add(reference.Local);
+                        break;
+                }
+            }
+            foreach (var w in written) constants.Remove(w);
+            return constants;
+        }
+
+        private static bool IsWrite(ILocalReferenceOperation reference)
+        {
+            if (reference.IsDeclaration) return true;
+            IOperation use = reference;
+            while (use.Parent is IConversionOperation or IParenthesizedOperation) use = use.Parent;
+            return use.Parent switch
+            {
+                IAssignmentOperation assignment => assignment.Target == use,
+                IIncrementOrDecrementOperation => true,
+                IArgumentOperation { Parameter.RefKind: not RefKind.None and not RefKind.In } => true,
+                IArgumentOperation { Parameter: null } => true,
+                IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol.RefKind: not RefKind.None } } => true,
+                ITupleOperation or IDeclarationExpressionOperation => true, // (a, b) = …, out var: conservatively a write
+                _ => false,
+            };
+        }
+
         /// <summary>Finds the acquire in the graph and what state follows it.</summary>
         private bool Locate()
         {
-            if (FlowHelpers.Find<IInvocationOperation>(_cfg, _acquire.Syntax) is not { } found) return false;
+            if ((_acquire is IObjectCreationOperation
+                    ? FlowHelpers.Find<IObjectCreationOperation>(_cfg, _acquire.Syntax) is { } c ? (c.Block, c.Index, (IOperation)c.Operation) : default((BasicBlock, int, IOperation)?)
+                    : FlowHelpers.Find<IInvocationOperation>(_cfg, _acquire.Syntax) is { } f ? (f.Block, f.Index, (IOperation)f.Operation) : default((BasicBlock, int, IOperation)?))
+                is not { } found) return false;
             var (block, index, inv) = found;
             _acquireBlock = block;
             _acquireIndex = index;
             var top = index >= 0 ? block.Operations[index] : block.BranchValue!;
+            if (top is IExpressionStatementOperation statement) top = statement.Operation;
 
             switch (_call.Condition)
             {
@@ -450,7 +658,9 @@ internal static class LockNotReleased
 
                 case AcquireCondition.RefArgument:
                     if (index < 0) return false;
-                    if (SymbolKey.StripConversions(LockApi.RefArgument(inv, _call.RefArgumentIndex)) is not ILocalReferenceOperation taken) return false;
+                    var refArgument = SymbolKey.StripConversions(LockApi.RefArgument(inv, _call.RefArgumentIndex));
+                    if (refArgument is IDeclarationExpressionOperation declaration) refArgument = SymbolKey.StripConversions(declaration.Expression);
+                    if (refArgument is not ILocalReferenceOperation taken) return false;
                     _condition = taken.Local;
                     _afterAcquire = Conditional;
                     return true;
@@ -472,6 +682,18 @@ internal static class LockNotReleased
                         _afterAcquire = Conditional;
                         return true;
                     }
+                    if (top is ISimpleAssignmentOperation { Target: IDiscardOperation } discarded && StripAwait(discarded.Value) == inv)
+                    {
+                        _afterAcquire = Held; // _ = Monitor.TryEnter(o): result discarded, held as far as anyone knows
+                        return true;
+                    }
+                    if (top is IFlowCaptureOperation capture && StripAwait(capture.Value) == inv)
+                    {
+                        // switch (Monitor.TryEnter(o)) { case true: … }: the cases test the captured result.
+                        _conditionCapture = capture.Id;
+                        _afterAcquire = Conditional;
+                        return true;
+                    }
                     return false; // the result is handed on (returned, passed, combined): not tracked
             }
         }
@@ -486,7 +708,7 @@ internal static class LockNotReleased
     }
 
     /// <summary>What the code fix can do, computed on the original tree where semantics are at hand.</summary>
-    private static ImmutableDictionary<string, string?> FixProperties(IInvocationOperation acquire, LockCall call, SymbolKey key, LockApi api)
+    private static ImmutableDictionary<string, string?> FixProperties(IOperation acquire, LockCall call, SymbolKey key, LockApi api)
     {
         var none = ImmutableDictionary<string, string?>.Empty;
         if (call.Condition != AcquireCondition.None) return none;
@@ -495,7 +717,16 @@ internal static class LockNotReleased
         while (statement.Parent is IConversionOperation or IAwaitOperation or IParenthesizedOperation) statement = statement.Parent;
         if (statement.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure && configure.Parent is IAwaitOperation aw)
             statement = aw;
-        if (statement.Parent is not IExpressionStatementOperation expressionStatement
+        IOperation? expressionStatement = statement.Parent as IExpressionStatementOperation;
+        var isCreation = acquire is IObjectCreationOperation;
+        if (isCreation)
+        {
+            // var m = new Mutex(true, …); (or using var m = …;): the statement is the declaration.
+            expressionStatement = statement.Parent is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Declarators.Length: 1, Parent: IVariableDeclarationGroupOperation { Declarations.Length: 1 } group } } }
+                ? group.Parent is IUsingDeclarationOperation usingDeclaration ? usingDeclaration : group
+                : null;
+        }
+        if (expressionStatement is null
             || expressionStatement.Parent is not IBlockOperation { Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax } block)
             return none;
 
@@ -546,7 +777,11 @@ internal static class LockNotReleased
         }
 
         string kind;
-        if (LockApi.HasHold(call.Family) && acquire.TargetMethod.Name == "Acquire")
+        if (isCreation)
+        {
+            kind = FixTryFinally;
+        }
+        else if (LockApi.HasHold(call.Family) && acquire is IInvocationOperation { TargetMethod.Name: "Acquire" })
         {
             kind = FixHold;
         }
@@ -566,6 +801,7 @@ internal static class LockNotReleased
         builder[ReleaseNameProperty] = call.ReleaseName;
         builder[ReleaseTakesLockArgumentProperty] = call.Family.Name == "Monitor" ? "true" : "false";
         if (end < ops.Length) builder[ReleaseStartProperty] = ops[end].Syntax.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (isCreation) builder[LockVariableProperty] = key.Symbol.Name;
         return builder.ToImmutable();
     }
 }

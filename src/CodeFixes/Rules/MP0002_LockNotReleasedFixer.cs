@@ -47,6 +47,8 @@ public sealed class LockNotReleasedFixer : MultiprocFixer
     private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
         if (Property(diagnostic, LockNotReleased.FixKindProperty) is not { } kind) return null;
+        if (Property(diagnostic, LockNotReleased.LockVariableProperty) is { } variable)
+            return CodeAction.Create($"Release '{variable}' in a 'finally' block", ct => FixAsync(document, diagnostic, ct), TryFinallyEquivalenceKey);
         var invocation = NodeAt(root, diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>();
         if (invocation?.Expression is not MemberAccessExpressionSyntax access) return null;
         var lockText = kind == LockNotReleased.FixLock
@@ -68,9 +70,22 @@ public sealed class LockNotReleasedFixer : MultiprocFixer
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         if (root is null) return document;
         var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-        var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
-        if (invocation?.Expression is not MemberAccessExpressionSyntax access) return document;
-        var acquireStatement = invocation.FirstAncestorOrSelf<ExpressionStatementSyntax>();
+        InvocationExpressionSyntax? invocation = null;
+        MemberAccessExpressionSyntax? access = null;
+        StatementSyntax? acquireStatement;
+        var lockVariable = diagnostic.Properties.TryGetValue(LockNotReleased.LockVariableProperty, out var v) ? v : null;
+        if (lockVariable is not null)
+        {
+            // var m = new Mutex(true, …); — the release is m.ReleaseMutex().
+            acquireStatement = node.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>();
+        }
+        else
+        {
+            invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
+            if (invocation?.Expression is not MemberAccessExpressionSyntax a) return document;
+            access = a;
+            acquireStatement = invocation.FirstAncestorOrSelf<ExpressionStatementSyntax>();
+        }
         if (acquireStatement?.Parent is not BlockSyntax block) return document;
 
         var props = diagnostic.Properties;
@@ -104,15 +119,19 @@ public sealed class LockNotReleasedFixer : MultiprocFixer
                 replacement.Add(UsingStatement(
                     declaration: null,
                     expression: InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                        access.Expression.WithoutTrivia(), IdentifierName("Hold"))),
+                        access!.Expression.WithoutTrivia(), IdentifierName("Hold"))),
                     statement: body));
                 break;
             case LockNotReleased.FixLock:
-                replacement.Add(LockStatement(invocation.ArgumentList.Arguments[0].Expression.WithoutTrivia(), body));
+                replacement.Add(LockStatement(invocation!.ArgumentList.Arguments[0].Expression.WithoutTrivia(), body));
                 break;
             default:
                 replacement.Add(acquireStatement);
-                var release = releaseStatement?.WithoutTrivia() ?? SynthesizeRelease(invocation, access, props);
+                var release = releaseStatement?.WithoutTrivia()
+                    ?? (lockVariable is not null
+                        ? ExpressionStatement(InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
+                            IdentifierName(lockVariable), IdentifierName(props[LockNotReleased.ReleaseNameProperty] ?? "ReleaseMutex"))))
+                        : SynthesizeRelease(invocation!, access!, props));
                 replacement.Add(TryStatement(body, default, FinallyClause(Block(release))));
                 break;
         }

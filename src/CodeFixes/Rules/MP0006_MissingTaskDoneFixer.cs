@@ -111,7 +111,8 @@ public sealed class MissingTaskDoneFixer : MultiprocFixer
         return root.ReplaceNode(block, block.WithStatements(newStatements));
     }
 
-    private static TryStatementSyntax MakeTry(SyntaxList<StatementSyntax> statements, string queue)
+    /// <summary><c>try { statements } finally { queue.TaskDone(); }</c>, the statements' own <c>queue.TaskDone();</c> removed (MP0019's fix too).</summary>
+    internal static TryStatementSyntax MakeTry(SyntaxList<StatementSyntax> statements, string queue)
     {
         var kept = new List<StatementSyntax>();
         foreach (var s in statements)
@@ -131,7 +132,7 @@ public sealed class MissingTaskDoneFixer : MultiprocFixer
             .WithTrailingTrivia(SyntaxFactory.ElasticMarker)
             .WithAdditionalAnnotations(Generated, Formatter.Annotation);
 
-    private static bool IsTaskDone(StatementSyntax statement, string queue) =>
+    internal static bool IsTaskDone(StatementSyntax statement, string queue) =>
         !statement.HasAnnotation(Generated)
         && statement is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax m, ArgumentList.Arguments.Count: 0 } }
         && m.Name.Identifier.ValueText == "TaskDone" && m.Expression.ToString() == queue;

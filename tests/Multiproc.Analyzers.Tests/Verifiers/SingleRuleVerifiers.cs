@@ -33,6 +33,7 @@ public sealed class MP0015Rule : IRuleUnderTest { public static string Id => Rul
 public sealed class MP0016Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.UnlockedSharedReadModifyWrite; }
 public sealed class MP0017Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.PipeEndSharedByProcesses; }
 public sealed class MP0018Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.ConditionWaitOutsideLoop; }
+public sealed class MP0019Rule : IRuleUnderTest { public static string Id => RuleIdentifiers.TaskDoneNotInFinally; }
 
 internal static class OtherRules
 {
