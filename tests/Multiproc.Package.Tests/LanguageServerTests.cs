@@ -42,6 +42,8 @@ public class LanguageServerTests(PackageFixture package)
         var root = new Uri(dir + "/").AbsoluteUri.TrimEnd('/');
         var document = new Uri(Path.Combine(dir, "Program.cs")).AbsoluteUri;
 
+        // csharp-ls 0.28 reads csharp.analyzersEnabled from the client's workspace/configuration answer (initializationOptions
+        // alone leave it off); without it the pulls below return no MP diagnostics and the test fails at its deadline.
         using var server = new LspClient(Path.Combine(tools, "csharp-ls"), dir, new JsonObject { ["analyzersEnabled"] = true });
         await server.RequestAsync("initialize", new JsonObject
         {
@@ -57,7 +59,6 @@ public class LanguageServerTests(PackageFixture package)
                     ["publishDiagnostics"] = new JsonObject(),
                 },
             },
-            ["initializationOptions"] = new JsonObject { ["csharp"] = new JsonObject { ["analyzersEnabled"] = true } },
         }, TimeSpan.FromSeconds(60));
         server.Notify("initialized", new JsonObject());
         server.Notify("textDocument/didOpen", new JsonObject
