@@ -34,12 +34,14 @@ public sealed class PackageFixture : IDisposable
     public string RedisFeed => Path.Combine(Root, "redis-feed");
     public string RedisNupkg { get; }
 
-    /// <summary>A new console project that references Multiproc from the feed.</summary>
+    /// <summary>
+    /// A new console project that references Multiproc from the feed, added as the README's "Getting started in your
+    /// own project" says: <c>dotnet add package Multiproc --source &lt;feed&gt;</c> (which also restores it).
+    /// </summary>
     public string NewConsoleProject(string name, IDictionary<string, string> sources)
     {
         var dir = Path.Combine(Root, name);
         Directory.CreateDirectory(dir);
-        var version = Path.GetFileNameWithoutExtension(Nupkg)["Multiproc.".Length..];
         File.WriteAllText(Path.Combine(dir, name + ".csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -49,9 +51,6 @@ public sealed class PackageFixture : IDisposable
                 <Nullable>enable</Nullable>
                 <RestorePackagesPath>{Packages}</RestorePackagesPath>
               </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Multiproc" Version="{version}" />
-              </ItemGroup>
             </Project>
             """);
         File.WriteAllText(Path.Combine(dir, "nuget.config"), $"""
@@ -64,6 +63,8 @@ public sealed class PackageFixture : IDisposable
             </configuration>
             """);
         foreach (var (file, text) in sources) File.WriteAllText(Path.Combine(dir, file), text);
+        var (code, output) = Run(dir, "dotnet", "add", "package", "Multiproc", "--source", Feed);
+        if (code != 0) throw new InvalidOperationException("dotnet add package Multiproc failed:\n" + output);
         return dir;
     }
 
