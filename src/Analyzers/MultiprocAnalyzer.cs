@@ -325,6 +325,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             }
             if (block.OwningSymbol is not IMethodSymbol) return;
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
+            else if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Read) _mp0001!.ReaderEnded(block);
+            else if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Write && state.Callees is not null) _mp0001!.WriterEnded(block);
             if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);
             if ((gates & TakesFromQueue) != 0) _mp0011!.BlockEnded(block);
         }
