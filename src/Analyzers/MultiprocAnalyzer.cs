@@ -44,6 +44,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         Descriptors.MP0001_UnlockedReadModifyWrite,
         Descriptors.MP0001_CSharpLockOnly,
+        Descriptors.MP0001_UnlockedReadModifyWriteInType,
+        Descriptors.MP0001_CSharpLockOnlyInType,
         Descriptors.MP0003_ProcessNotJoined,
         Descriptors.MP0004_DaemonSetAfterStart,
         Descriptors.MP0005_QueueSizeCheckDecides,
@@ -86,14 +88,29 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var fastPaths = _fastPaths;
             var lazyRules = new Lazy<Rules>(() => Rules.For(compilation, MultiprocTypes.For(compilation), fastPaths, ct), LazyThreadSafetyMode.ExecutionAndPublication);
 
-            start.RegisterOperationBlockStartAction(blockStart =>
+            // Per top-level type: its bodies (nested types' included: they are members), then its symbol-end action, which
+            // reports what the type decides alone (a child target and all it reaches in the type) so that per-document
+            // analysis shows it. A nested type registers an empty end action (its containing type's end then waits for it).
+            start.RegisterSymbolStartAction(typeStart =>
             {
-                var rules = lazyRules.Value;
-                if (rules.Kinds.IsEmpty) return;
-                var state = new BlockState();
-                blockStart.RegisterOperationAction(op => rules.Operation(op, state), rules.Kinds);
-                blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
-            });
+                if (typeStart.Symbol.ContainingType is not null)
+                {
+                    typeStart.RegisterSymbolEndAction(static _ => { });
+                    return;
+                }
+                typeStart.RegisterOperationBlockStartAction(blockStart =>
+                {
+                    var rules = lazyRules.Value;
+                    if (rules.Kinds.IsEmpty) return;
+                    var state = new BlockState();
+                    blockStart.RegisterOperationAction(op => rules.Operation(op, state), rules.Kinds);
+                    blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
+                });
+                typeStart.RegisterSymbolEndAction(typeEnd =>
+                {
+                    if (lazyRules.IsValueCreated) lazyRules.Value.TypeEnded(typeEnd);
+                });
+            }, SymbolKind.NamedType);
 
             start.RegisterCompilationEndAction(end =>
             {
@@ -223,7 +240,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                         if (_mp0009 is not null) state.Gates |= CreatesProcess;
                         // The target, found once for the rules that follow it.
                         if (ChildTargets.GetTargetInvocation(creation, types) is not { } target) break;
-                        _mp0001?.ChildProcessCreated(target);
+                        _mp0001?.ChildProcessCreated(context.ContainingSymbol, target);
                         _mp0007?.ChildProcessCreated(context, creation, target);
                         _mp0008?.ChildProcessCreated(context, target);
                         _mp0011?.ChildProcessCreated(context, creation, target);
@@ -329,6 +346,12 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             else if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Write && state.Callees is not null) _mp0001!.WriterEnded(block);
             if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);
             if ((gates & TakesFromQueue) != 0) _mp0011!.BlockEnded(block);
+        }
+
+        /// <summary>A top-level type's symbol end: every body of it and of its nested types has ended.</summary>
+        public void TypeEnded(SymbolAnalysisContext end)
+        {
+            if (_graph is not null && end.Symbol is INamedTypeSymbol type) _mp0001?.TypeEnded(end, type, _graph);
         }
 
         [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code

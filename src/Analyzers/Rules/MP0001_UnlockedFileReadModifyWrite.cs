@@ -24,10 +24,16 @@ internal sealed class UnlockedFileReadModifyWrite
     public const string ScopeOption = "multiproc.MP0001.scope";
     /// <summary>Property: name of a ProcessLock parameter, field or local in scope at the read, when there is one.</summary>
     public const string LockProperty = "Lock";
+    /// <summary>Property: the file as the message names it (lets the symbol-end report re-create the diagnostic).</summary>
+    public const string DisplayProperty = "File";
 
     private readonly MultiprocTypes _types;
     private readonly FileTypes _fileTypes;
-    private readonly ConcurrentBag<IMethodSymbol> _targets = new();
+    private readonly ConcurrentBag<(ISymbol Creator, IMethodSymbol Target)> _targets = new();
+    /// <summary>Bodies analyzed at their type's symbol end (<see cref="TypeEnded"/>): the compilation end skips them.</summary>
+    private readonly ConcurrentDictionary<Deferred, byte> _analyzedInType = new();
+    /// <summary>Candidates of those bodies that their type's end could not report (not reached from its own targets).</summary>
+    private readonly ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)> _leftOver = new();
     private readonly ConcurrentBag<Deferred> _deferred = new();
     /// <summary>Methods that return what they read from the file their parameter (the value) names: a call of one is a read.</summary>
     private readonly ConcurrentDictionary<IMethodSymbol, int> _readers = new(SymbolEqualityComparer.Default);
@@ -44,9 +50,53 @@ internal sealed class UnlockedFileReadModifyWrite
     public static UnlockedFileReadModifyWrite? Create(Compilation compilation, MultiprocTypes types) =>
         types.File is null ? null : new UnlockedFileReadModifyWrite(compilation, types);
 
-    /// <summary>A ChildProcess creation (any operation block): its target method runs in a child.</summary>
-    /// <summary>A ChildProcess creation's target invocation (<see cref="ChildTargets.GetTargetInvocation"/>): its method runs in a child.</summary>
-    public void ChildProcessCreated(IInvocationOperation target) => _targets.Add(target.TargetMethod);
+    /// <summary>A ChildProcess creation's target invocation (<see cref="ChildTargets.GetTargetInvocation"/>) in <paramref name="creator"/>: its method runs in a child.</summary>
+    public void ChildProcessCreated(ISymbol creator, IInvocationOperation target) => _targets.Add((creator, target.TargetMethod));
+
+    /// <summary>
+    /// A top-level type's symbol end: when the child targets created in the type, and every method they reach, are
+    /// declared in the type (in its one file), the type alone decides what runs in those children, so the bodies they
+    /// reach are analyzed and reported here (with the descriptors that per-document analysis shows); every other case
+    /// is left to <see cref="CompilationEnded"/>. A body analyzed here is not analyzed again there.
+    /// </summary>
+    public void TypeEnded(SymbolAnalysisContext end, INamedTypeSymbol type, CallGraph graph)
+    {
+        if (_deferred.IsEmpty || _targets.IsEmpty || type.DeclaringSyntaxReferences.Length != 1) return;
+        var tree = type.DeclaringSyntaxReferences[0].SyntaxTree;
+        List<IMethodSymbol>? roots = null;
+        foreach (var (creator, target) in _targets)
+            if (InType(creator, type, tree) && InType(target, type, tree)) (roots ??= new()).Add(target);
+        if (roots is null) return;
+        var reachable = graph.ReachableFrom(roots);
+        foreach (var m in reachable)
+            if (!InType(m, type, tree)) return; // the children reach code elsewhere: the compilation end decides
+        var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
+        foreach (var body in _deferred)
+        {
+            if (!InType(body.Method, type, tree)) continue;
+            if (!reachable.Contains(body.Method.OriginalDefinition) && !body.LocalFunctions.Exists(lf => reachable.Contains(lf.OriginalDefinition))) continue;
+            if (!_analyzedInType.TryAdd(body, 0)) continue;
+            AnalyzeBody(body, _fileTypes, _types, null, candidates, end.CancellationToken);
+        }
+        foreach (var candidate in candidates)
+        {
+            if (!reachable.Contains(candidate.Method.OriginalDefinition)) { _leftOver.Add(candidate); continue; }
+            var d = candidate.Diagnostic;
+            var descriptor = d.Descriptor == Descriptors.MP0001_CSharpLockOnly ? Descriptors.MP0001_CSharpLockOnlyInType : Descriptors.MP0001_UnlockedReadModifyWriteInType;
+            end.ReportDiagnostic(Diagnostic.Create(descriptor, d.Location, d.AdditionalLocations, d.Properties, d.Properties[DisplayProperty]));
+        }
+    }
+
+    /// <summary>Whether <paramref name="symbol"/> is declared in <paramref name="type"/> (or a type nested in it), only in <paramref name="tree"/>.</summary>
+    private static bool InType(ISymbol symbol, INamedTypeSymbol type, SyntaxTree tree)
+    {
+        var top = symbol as INamedTypeSymbol ?? symbol.ContainingType;
+        while (top?.ContainingType is not null) top = top.ContainingType;
+        if (!SymbolEqualityComparer.Default.Equals(top, type)) return false;
+        foreach (var reference in symbol.DeclaringSyntaxReferences)
+            if (reference.SyntaxTree != tree) return false;
+        return true;
+    }
 
     /// <summary>For a per-block operation action on invocations and object creations: what file access the operation may make.</summary>
     public FileCalls MayAccessFile(IOperation operation) => MayAccessFile(operation, _fileTypes);
@@ -109,7 +159,7 @@ internal sealed class UnlockedFileReadModifyWrite
     public void CompilationEnded(CompilationAnalysisContext end, CallGraph graph)
     {
         if (_deferred.IsEmpty && (_readers.IsEmpty || _maybeViaReader.IsEmpty)) return;
-        var reachable = graph.ReachableFrom(_targets);
+        var reachable = graph.ReachableFrom(_targets.Select(t => t.Target));
         var readers = _readers.IsEmpty ? null : _readers;
         bool AllScope(SyntaxTree? tree) => tree is not null
             && end.Options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeOption, out var scope)
@@ -118,6 +168,7 @@ internal sealed class UnlockedFileReadModifyWrite
         var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
         foreach (var body in _deferred)
         {
+            if (_analyzedInType.ContainsKey(body)) continue;
             if (!AllScope(body.Body.Syntax.SyntaxTree) && !reachable.Contains(body.Method.OriginalDefinition)
                 && !body.LocalFunctions.Exists(lf => reachable.Contains(lf.OriginalDefinition)))
                 continue;
@@ -133,6 +184,7 @@ internal sealed class UnlockedFileReadModifyWrite
             }
         }
 
+        foreach (var leftOver in _leftOver) candidates.Add(leftOver);
         foreach (var (method, diagnostic) in candidates)
         {
             if (AllScope(diagnostic.Location.SourceTree) || reachable.Contains(method.OriginalDefinition)) end.ReportDiagnostic(diagnostic);
@@ -427,7 +479,7 @@ internal sealed class UnlockedFileReadModifyWrite
                 var descriptor = lockSpans.Any(s => s.Contains(readSpan) && s.Contains(writeSpan))
                     ? Descriptors.MP0001_CSharpLockOnly
                     : Descriptors.MP0001_UnlockedReadModifyWrite;
-                var properties = ImmutableDictionary<string, string?>.Empty;
+                var properties = ImmutableDictionary<string, string?>.Empty.Add(DisplayProperty, read.Display);
                 var lockName = FindProcessLockInScope(cfg, read, method, ft);
                 if (lockName is not null) properties = properties.Add(LockProperty, lockName);
                 var diagnostic = Diagnostic.Create(descriptor, read.Operation.Syntax.GetLocation(),
