@@ -351,7 +351,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         /// <summary>A top-level type's symbol end: every body of it and of its nested types has ended.</summary>
         public void TypeEnded(SymbolAnalysisContext end)
         {
-            if (_graph is not null && end.Symbol is INamedTypeSymbol type) _mp0001?.TypeEnded(end, type, _graph);
+            if (_graph is null || end.Symbol is not INamedTypeSymbol type || type.DeclaringSyntaxReferences.Length != 1) return;
+            _mp0001?.TypeEnded(end, type, _graph);
         }
 
         [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code

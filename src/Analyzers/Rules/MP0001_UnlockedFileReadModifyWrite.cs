@@ -87,16 +87,7 @@ internal sealed class UnlockedFileReadModifyWrite
         }
     }
 
-    /// <summary>Whether <paramref name="symbol"/> is declared in <paramref name="type"/> (or a type nested in it), only in <paramref name="tree"/>.</summary>
-    private static bool InType(ISymbol symbol, INamedTypeSymbol type, SyntaxTree tree)
-    {
-        var top = symbol as INamedTypeSymbol ?? symbol.ContainingType;
-        while (top?.ContainingType is not null) top = top.ContainingType;
-        if (!SymbolEqualityComparer.Default.Equals(top, type)) return false;
-        foreach (var reference in symbol.DeclaringSyntaxReferences)
-            if (reference.SyntaxTree != tree) return false;
-        return true;
-    }
+    private static bool InType(ISymbol symbol, INamedTypeSymbol type, SyntaxTree tree) => CallGraph.DeclaredIn(symbol, type);
 
     /// <summary>For a per-block operation action on invocations and object creations: what file access the operation may make.</summary>
     public FileCalls MayAccessFile(IOperation operation) => MayAccessFile(operation, _fileTypes);
