@@ -66,6 +66,8 @@ public static class Bench
     {
         if (args.Length == 3 && args[0] == "--child-cost")
             return ChildCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+        if (args.Length == 3 && args[0] == "--lock-profile")
+            return LockProfile.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
         Quick = args.Contains("--quick");
         var redisAt = Array.IndexOf(args, "--redis");
         if (redisAt >= 0)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using Multiproc.Internal;
 using Multiproc.Platform;
@@ -13,8 +14,9 @@ namespace Multiproc;
 /// </summary>
 /// <remarks>
 /// The lock word lives in a memory-mapped file of the run and holds the pid of the holding process.
-/// Acquire is one compare-and-swap when the lock is free, then a short bounded spin, then a futex
-/// wait in the kernel. A waiter that has slept for a while checks that the holder is still alive; if
+/// Acquire is one compare-and-swap when the lock is free, then a spin bounded in time (plain reads with
+/// pause instructions), then a futex wait in the kernel; release is one atomic exchange, and a system call
+/// only when a waiter may sleep. Like CPython's lock (a POSIX semaphore) it barges: no FIFO hand-off. A waiter that has slept for a while checks that the holder is still alive; if
 /// it died, the waiter takes the lock over and is told (<see cref="AbandonedLockException"/>,
 /// <see cref="LockScope.Abandoned"/>). Like Python's lock, any thread or process may release it, and
 /// a thread that acquires it twice without releasing waits for itself.
@@ -27,7 +29,6 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
 {
     private const int Waiters = unchecked((int)0x80000000);
     private const int OwnerMask = 0x3FFFFFFF;
-    private const int SpinCount = 100;
     private static readonly TimeSpan LivenessCheckInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly SharedSegment _segment;
@@ -65,8 +66,20 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
     /// <exception cref="ObjectDisposedException">The lock was disposed in this process.</exception>
     public void Acquire()
     {
+        // The hot path is kept small enough to be inlined into the caller's loop: the disposed check is one
+        // field test folded into the same branch as the compare-and-swap, everything else is out of line.
+        if (_disposed == 0 && Interlocked.CompareExchange(ref *_word, _me, 0) == 0)
+        {
+            GC.KeepAlive(this); // the mapping must outlive the CAS (a finalizer unmaps it)
+            return;
+        }
+        AcquireContended();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AcquireContended()
+    {
         ThrowIfDisposed();
-        if (Interlocked.CompareExchange(ref *_word, _me, 0) == 0) return;
         AcquireSlow(null, out var abandonedBy);
         GC.KeepAlive(this);
         if (abandonedBy != 0) throw new AbandonedLockException(abandonedBy);
@@ -101,16 +114,19 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
     /// <exception cref="ObjectDisposedException">The lock was disposed in this process (for example inside its own <see cref="Hold"/> scope).</exception>
     public void Release()
     {
-        ThrowIfDisposed();
-        var v = Volatile.Read(ref *_word);
-        while (true)
-        {
-            if (v == 0) throw new InvalidOperationException("Release() was called on a ProcessLock that is not held.");
-            var seen = Interlocked.CompareExchange(ref *_word, 0, v);
-            if (seen == v) break;
-            v = seen;
-        }
-        if ((v & Waiters) != 0) Futex.Wake(_word, 1);
+        if (_disposed != 0) ThrowDisposed();
+        // One atomic exchange: a free word stays free (exchanging 0 for 0 changes nothing), so "not held" can be
+        // told from the old value afterwards, without a read and a compare-and-swap loop first.
+        var v = Interlocked.Exchange(ref *_word, 0);
+        GC.KeepAlive(this);
+        if (v <= 0) ReleaseRare(v); // 0: was not held; < 0: the Waiters bit, someone may sleep
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReleaseRare(int v)
+    {
+        if (v == 0) throw new InvalidOperationException("Release() was called on a ProcessLock that is not held.");
+        Futex.Wake(_word, 1);
         GC.KeepAlive(this);
     }
 
@@ -122,8 +138,18 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
     /// <exception cref="ObjectDisposedException">The lock was disposed in this process.</exception>
     public LockScope Hold()
     {
+        if (_disposed == 0 && Interlocked.CompareExchange(ref *_word, _me, 0) == 0)
+        {
+            GC.KeepAlive(this);
+            return new LockScope(this, false);
+        }
+        return HoldContended();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private LockScope HoldContended()
+    {
         ThrowIfDisposed();
-        if (Interlocked.CompareExchange(ref *_word, _me, 0) == 0) return new LockScope(this, false);
         AcquireSlow(null, out var abandonedBy);
         GC.KeepAlive(this);
         return new LockScope(this, abandonedBy != 0);
@@ -182,13 +208,7 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
     private bool AcquireSlow(TimeSpan? timeout, out int abandonedBy)
     {
         abandonedBy = 0;
-        var spinner = new SpinWait();
-        for (var i = 0; i < SpinCount; i++)
-        {
-            var cur = Volatile.Read(ref *_word);
-            if (cur == 0 && Interlocked.CompareExchange(ref *_word, _me, 0) == 0) return true;
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
+        if (OwnerLock.Spin(_word, _me)) return true;
 
         var stopwatch = timeout is null ? null : Stopwatch.StartNew();
         var checkOwner = true;
@@ -215,7 +235,11 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
                 if (left <= TimeSpan.Zero) return false;
                 if (left < wait) wait = left;
             }
-            checkOwner = !Futex.Wait(_word, v, wait); // timed out: the owner may have died
+            var woken = Futex.Wait(_word, v, wait);
+            checkOwner = !woken; // timed out: the owner may have died
+            // Woken: the releaser may have taken the lock again already (barging); spin before sleeping again.
+            // Others may still sleep: keep the waiters bit so that our release wakes one.
+            if (woken && OwnerLock.Spin(_word, _me | Waiters)) return true;
         }
     }
 
