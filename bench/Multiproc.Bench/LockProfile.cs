@@ -34,11 +34,12 @@ public static unsafe class LockProfile
         File.WriteAllBytes(file, new byte[8 * (1 + 2 * Slots)]);
         using var lk = new ProcessLock();
         using var v = new SharedValue<long>();
+        using var together = new ProcessBarrier(2);
         try
         {
             var ps = Enumerable.Range(0, 2).Select(i => kind switch
             {
-                "value" or "lock" => new ChildProcess(() => Timed(file, i, kind, lk, v, n)),
+                "value" or "lock" or "value-sync" or "lock-sync" => new ChildProcess(() => Timed(file, i, kind, lk, v, together, n)),
                 // The workload's loop before it used a SharedValue: Acquire/Release around a counter in a file mapping,
                 // the loop inside the mapping's using (a try region, which keeps a fresh child's loop in tier-0 code).
                 "lock-mmf" => new ChildProcess(() => LockChild(lk, file, i, n)),
@@ -57,7 +58,7 @@ public static unsafe class LockProfile
                 ["kind"] = kind,
                 ["total_ms"] = Math.Round(joined, 1),
                 ["start_returned_ms"] = started.Select(x => Math.Round(x, 1)).ToArray(),
-                ["correct"] = kind is "value" or "lock" ? v.Value == 2 * n : At(0) == 2 * n,
+                ["correct"] = kind is "value" or "lock" or "value-sync" or "lock-sync" ? v.Value == 2 * n : At(0) == 2 * n,
             };
             for (var c = 0; c < 2; c++)
             {
@@ -184,18 +185,21 @@ public static unsafe class LockProfile
     }
 
     /// <summary>Runs a workload's own child function between the timeline marks.</summary>
-    public static void Timed(string file, int index, string kind, ProcessLock lk, SharedValue<long> v, int n)
+    public static void Timed(string file, int index, string kind, ProcessLock lk, SharedValue<long> v, ProcessBarrier together, int n)
     {
         using var mmf = MemoryMappedFile.CreateFromFile(file, FileMode.Open, null, 8 * (1 + 2 * Slots));
         using var view = mmf.CreateViewAccessor(0, 8 * (1 + 2 * Slots));
         byte* p = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
         var mine = (long*)(p + view.PointerOffset) + 1 + index * Slots;
+        // *-sync: both children start their loops together (the contended case proper; otherwise a loaded machine
+        // often starts one child's loop after the other's has ended).
+        if (kind.EndsWith("-sync", StringComparison.Ordinal)) together.Wait();
         ThreadCpuMicros();
         mine[2] = CpuMicros();
         mine[4] = ThreadCpuMicros();
         mine[0] = Stopwatch.GetTimestamp();
-        if (kind == "value") PrimitiveWorkloads.ValueAdd(v, n);
+        if (kind.StartsWith("value", StringComparison.Ordinal)) PrimitiveWorkloads.ValueAdd(v, n);
         else CoreWorkloads.Increment(lk, v, n);
         mine[1] = Stopwatch.GetTimestamp();
         mine[5] = ThreadCpuMicros();

@@ -22,6 +22,7 @@ public static class PrimitiveWorkloads
     public static void ValueAdd2p(bool quick)
     {
         var n = (quick ? 20_000 : 200_000) / 2;
+        CoreWorkloads.WarmChildren();
         using var v = new SharedValue<long>();
         var ps = Enumerable.Range(0, 2).Select(_ => new ChildProcess(() => ValueAdd(v, n))).ToList();
         var sw = Stopwatch.StartNew();

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Multiproc.Internal;
 
 namespace Multiproc;
@@ -107,8 +106,6 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject where T : unmana
     /// <exception cref="ObjectDisposedException">The array was disposed in this process.</exception>
     public unsafe T this[int index]
     {
-        // Generic over the user's T: JIT-compiled in every process; optimized at first call (see SharedValue.Value).
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             ThrowIfDisposed();
@@ -116,7 +113,6 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject where T : unmana
             GC.KeepAlive(this);
             return v;
         }
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         set
         {
             ThrowIfDisposed();
@@ -129,7 +125,6 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject where T : unmana
     /// <exception cref="ObjectDisposedException">The array was disposed in this process.</exception>
     public ProcessLock Lock
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             ThrowIfDisposed();

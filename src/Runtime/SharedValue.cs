@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Multiproc.Internal;
 
 namespace Multiproc;
@@ -93,11 +92,6 @@ public sealed class SharedValue<T> : IDisposable, ISharedObject where T : unmana
     /// <exception cref="ObjectDisposedException">The value was disposed in this process.</exception>
     public unsafe T Value
     {
-        // SharedValue<T> is generic over the user's T: its members for that T are JIT-compiled in every process (a
-        // ReadyToRun image only holds the instantiations Multiproc itself uses), and a fresh child would run them as
-        // unoptimized tier-0 code for its first ~100 ms, which is all of a short child's life (value_add_2p: 4x
-        // slower). AggressiveOptimization compiles them optimized at first call instead.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             ThrowIfDisposed();
@@ -105,7 +99,6 @@ public sealed class SharedValue<T> : IDisposable, ISharedObject where T : unmana
             GC.KeepAlive(this);
             return v;
         }
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         set
         {
             ThrowIfDisposed();
@@ -118,7 +111,6 @@ public sealed class SharedValue<T> : IDisposable, ISharedObject where T : unmana
     /// <exception cref="ObjectDisposedException">The value was disposed in this process.</exception>
     public ProcessLock Lock
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             ThrowIfDisposed();
