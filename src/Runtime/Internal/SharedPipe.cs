@@ -23,6 +23,13 @@ namespace Multiproc.Internal;
 /// creator for both ends; attaching (a child decoding its argument) registers the attaching process;
 /// <see cref="Close"/> clears the process's slots. An end is "closed everywhere" when no slot names a live
 /// process; a dead pid counts as closed, so a SIGKILLed holder needs no cooperation.</para>
+/// <para><b>Lifetime in this process.</b> A pipe's mapping is counted by what this process holds of it: each
+/// open <see cref="EndState"/> and each end in transit to a child (<see cref="AddRef"/>). When the count falls
+/// to zero (both ends closed here, by <see cref="Close"/> or by the finalizer of an end the GC collected
+/// unclosed), the pipe leaves <see cref="Mapped"/> and is retired: the segment is disposed (this process's
+/// share given up; the last share anywhere removes the file) as soon as no operation is in progress on it
+/// (<see cref="TryEnter"/>/<see cref="Exit"/>), by whichever of the closer and the last operation comes last. A
+/// synchronous receive another thread is blocked in when both ends are closed keeps the mapping until it returns.</para>
 /// <para><b>Waiting.</b> A receiver that finds its ring empty spins briefly, then counts itself in
 /// <c>recvWaiters</c> and sleeps on the <c>dataSignal</c> futex word; a sender bumps and wakes it only when
 /// that count is non-zero. Closing an end bumps and wakes both words its peer could sleep on. Sleeps are cut
@@ -73,7 +80,12 @@ internal sealed unsafe class SharedPipe
     // spinning would only burn the time slice it needs.
     private readonly long[] _spin = [SpinTicks, SpinTicks, SpinTicks, SpinTicks];
     private static readonly long MinSpinTicks = Math.Max(1, Stopwatch.Frequency / 1_000_000); // 1 µs
-    private readonly EndState?[] _ends = new EndState?[2];
+    // Weak: an end nobody references any more is finalized (and closed), see EndState's finalizer.
+    private readonly WeakReference<EndState>?[] _ends = new WeakReference<EndState>?[2];
+    private int _refs;     // open ends and ends in transit in this process (under the Mapped lock)
+    private int _use;      // operations in progress | RetiredBit
+    private int _released; // 1 once the segment was disposed
+    private const int RetiredBit = 1 << 30;
 
     /// <summary>What this process knows about one end it holds.</summary>
     public sealed class EndState
@@ -108,11 +120,20 @@ internal sealed unsafe class SharedPipe
             Interlocked.MemoryBarrier();
             Volatile.Read(ref _closing)?.Cancel();
         }
+
+        /// <summary>An end the GC collected unclosed: this process holds it no more (as <see cref="PipeEnd{T}.Close"/>).</summary>
+        ~EndState()
+        {
+            if (!Closed) Pipe.Close(this);
+        }
     }
 
     private SharedPipe(SharedSegment segment)
     {
         _segment = segment;
+        // The pipe disposes its segment itself (see Release): the segment's own finalizer could otherwise unmap
+        // it before the finalizer of an end that still has to clear its holder slots.
+        GC.SuppressFinalize(segment);
         _h = segment.Pointer;
         Duplex = *(int*)(_h + OffDuplex) != 0;
     }
@@ -127,13 +148,18 @@ internal sealed unsafe class SharedPipe
         *(int*)(seg.Pointer + OffDuplex) = duplex ? 1 : 0;
         Volatile.Write(ref *(long*)seg.Pointer, Magic);
         var pipe = new SharedPipe(seg);
+        var ends = (pipe.Open(0), pipe.Open(1));
         lock (Mapped) Mapped[seg.Name] = pipe;
-        return (pipe.Open(0), pipe.Open(1));
+        return ends;
     }
 
-    /// <summary>Attaches to an end by handle (<c>segment:L</c> or <c>segment:R</c>); this process becomes one of its holders.</summary>
-    public static EndState Attach(string handle)
+    /// <summary>
+    /// Attaches to an end by handle (<c>segment:L</c> or <c>segment:R</c>); this process becomes one of its holders.
+    /// <paramref name="heldAlready"/>: this process held the end open already, and that same state is returned.
+    /// </summary>
+    public static EndState Attach(string handle, out bool heldAlready)
     {
+        heldAlready = false;
         var colon = handle.LastIndexOf(':');
         if (colon <= 0 || colon != handle.Length - 2 || (handle[^1] != 'L' && handle[^1] != 'R'))
             throw new ArgumentException($"'{handle}' is not a pipe end handle.", nameof(handle));
@@ -152,16 +178,71 @@ internal sealed unsafe class SharedPipe
                 pipe = new SharedPipe(seg);
                 Mapped[name] = pipe;
             }
-            return pipe._ends[end] is { Closed: false } open ? open : pipe.Open(end);
+            if (pipe._ends[end] is { } weak && weak.TryGetTarget(out var open) && !open.Closed)
+            {
+                heldAlready = true;
+                return open;
+            }
+            return pipe.Open(end);
         }
     }
 
+    /// <summary>A new open end of this process (under the Mapped lock, or before the pipe is published).</summary>
     private EndState Open(int end)
     {
         var state = new EndState(this, end);
         if (!HasSlot(end, Me)) Register(end, Me);
-        _ends[end] = state;
+        _ends[end] = new WeakReference<EndState>(state);
+        _refs++;
         return state;
+    }
+
+    // ---------------------------------------------------------------- lifetime in this process
+
+    /// <summary>An end of this pipe is in transit to a child (see <see cref="PipeTransit"/>): the mapping stays until <see cref="Unref"/>.</summary>
+    public void AddRef()
+    {
+        lock (Mapped) _refs++;
+    }
+
+    /// <summary>Drops a count taken by <see cref="Open"/> or <see cref="AddRef"/>; the last one retires the pipe.</summary>
+    public void Unref()
+    {
+        lock (Mapped)
+        {
+            if (--_refs > 0) return;
+            if (Mapped.TryGetValue(Name, out var p) && ReferenceEquals(p, this)) Mapped.Remove(Name);
+        }
+        // Retired: no new operation enters; the last one in progress (or this call) disposes the segment.
+        if (Interlocked.Or(ref _use, RetiredBit) == 0) Release();
+    }
+
+    /// <summary>Begins an operation that touches the mapping; false (nothing entered) once the pipe is retired.</summary>
+    public bool TryEnter()
+    {
+        if ((Interlocked.Increment(ref _use) & RetiredBit) == 0) return true;
+        Exit();
+        return false;
+    }
+
+    /// <summary>Ends an operation begun by <see cref="TryEnter"/>; the last one out of a retired pipe disposes its segment.</summary>
+    public void Exit()
+    {
+        if (Interlocked.Decrement(ref _use) == RetiredBit) Release();
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0) _segment.Dispose();
+    }
+
+    /// <summary>Whether the segment is still mapped here (tests).</summary>
+    internal bool IsMapped => Volatile.Read(ref _released) == 0;
+
+    /// <summary>Pipes mapped in this process now (tests).</summary>
+    internal static int MappedCount
+    {
+        get { lock (Mapped) return Mapped.Count; }
     }
 
     public static string HandleOf(EndState s) => s.Pipe.Name + (s.End == 0 ? ":L" : ":R");
@@ -261,24 +342,30 @@ internal sealed unsafe class SharedPipe
         Futex.Wake(DirWordPtr(dir, off), int.MaxValue);
     }
 
-    /// <summary>This process is done with the end: its slots go, its use ends, and the peer learns when no holder is left.</summary>
+    /// <summary>
+    /// This process is done with the end: its slots go, its use ends, and the peer learns when no holder is left.
+    /// The last end this process held lets the segment go (see the remarks).
+    /// </summary>
     public void Close(EndState state)
     {
+        var end = state.End;
         lock (Mapped)
         {
             if (state.Closed) return;
             state.Closed = true;
-            if (_ends[state.End] == state) _ends[state.End] = null;
+            if (_ends[end] is { } weak && (!weak.TryGetTarget(out var s0) || ReferenceEquals(s0, state))) _ends[end] = null;
+            // Under the lock: an Attach of the same end here (which registers unless a slot names this process) is not undone.
+            var s = Slots(end);
+            for (var i = 0; i < SlotCount; i++)
+                if (Volatile.Read(ref s[i]) == Me) Interlocked.CompareExchange(ref s[i], 0, Me);
         }
+        GC.SuppressFinalize(state);
         state.CancelWaits();
-        var end = state.End;
-        var s = Slots(end);
-        for (var i = 0; i < SlotCount; i++)
-            if (Volatile.Read(ref s[i]) == Me) Interlocked.CompareExchange(ref s[i], 0, Me);
         Interlocked.CompareExchange(ref EndWord(end, EOwner), 0, Me);
         Interlocked.MemoryBarrier();
         if (!HasLiveHolder(end)) Volatile.Write(ref EndWord(end, EGone), 1);
         WakePeersOf(end);
+        Unref();
     }
 
     // ---------------------------------------------------------------- ownership
