@@ -260,10 +260,7 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
                 {
                     Exit();
                 }
-                if (wait is null) continue;
-                try { await wait.ConfigureAwait(false); }
-                catch (OperationCanceledException) { } // by the caller or by Close: the loop's first lines say which
-                finally { EndWait(dir, space: true); }
+                if (wait is not null) await AwaitWait(wait, dir, space: true).ConfigureAwait(false);
             }
             sent = true;
         }
@@ -317,10 +314,7 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
             {
                 Exit();
             }
-            if (wait is null) continue;
-            try { await wait.ConfigureAwait(false); }
-            catch (OperationCanceledException) { } // by the caller or by Close: the loop's first lines say which
-            finally { EndWait(dir, space: false); }
+            if (wait is not null) await AwaitWait(wait, dir, space: false).ConfigureAwait(false);
         }
     }
 
@@ -415,13 +409,26 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
         GC.KeepAlive(this);
     }
 
-    /// <summary>Ends an async wait's registration, unless the pipe was let go meanwhile (nothing is mapped to touch then).</summary>
-    private void EndWait(int dir, bool space)
+    /// <summary>
+    /// Awaits a wait for room (<paramref name="space"/>) or for an item, outside any operation; a cancel (by the
+    /// caller or by Close: the loop's first lines say which) counts as a wake. Then ends the wait's registration,
+    /// unless the pipe was let go meanwhile (nothing is mapped to touch then).
+    /// </summary>
+    private async ValueTask AwaitWait(Task<bool> wait, int dir, bool space)
     {
-        if (!_pipe.TryEnter()) return;
-        if (space) _pipe.EndSpaceWait(dir);
-        else _pipe.EndReadWait(dir);
-        _pipe.Exit();
+        try
+        {
+            await DisposeGate.AwaitSleepAsync(wait).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_pipe.TryEnter())
+            {
+                if (space) _pipe.EndSpaceWait(dir);
+                else _pipe.EndReadWait(dir);
+                _pipe.Exit();
+            }
+        }
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -255,14 +255,8 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
                 {
                     _gate.Exit();
                 }
-                try
-                {
-                    sliceElapsed = !await sleep.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    sliceElapsed = false; // by the caller (handled above) or by Dispose (Enter throws)
-                }
+                // A cancel (by the caller, handled above, or by Dispose: Enter throws) counts as a wake.
+                sliceElapsed = !await DisposeGate.AwaitSleepAsync(sleep).ConfigureAwait(false);
             }
         }
         finally

@@ -137,16 +137,8 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
             {
                 var sleep = SleepAsync(linked.Token);
                 inside = false;
-                _gate.Exit();
-                try
-                {
-                    await sleep.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Cancelled by the caller (thrown below, inside the gate, having taken nothing) or by Dispose (Enter throws).
-                }
-                _gate.Enter(nameof(ProcessSemaphore));
+                // Cancelled by the caller (thrown below, inside the gate, having taken nothing) or by Dispose (the re-entry throws).
+                await _gate.AwaitOutsideAsync(sleep, nameof(ProcessSemaphore)).ConfigureAwait(false);
                 inside = true;
                 cancellationToken.ThrowIfCancellationRequested();
             }

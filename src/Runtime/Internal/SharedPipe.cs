@@ -93,33 +93,18 @@ internal sealed unsafe class SharedPipe
         public EndState(SharedPipe pipe, int end) { Pipe = pipe; End = end; }
         public SharedPipe Pipe { get; }
         public int End { get; }
-        public volatile bool Closed;
         public volatile bool Claimed;
-        private CancellationTokenSource? _closing;
+        // Its sections are not used (the pipe counts operations itself, see TryEnter): only its disposed state and token.
+        private readonly DisposeGate _closing = new();
+
+        /// <summary>Whether this process closed the end.</summary>
+        public bool Closed => _closing.IsDisposed;
 
         /// <summary>Cancelled when this process closes the end: async waits on it link it into their token.</summary>
-        public CancellationToken Closing
-        {
-            get
-            {
-                var cts = Volatile.Read(ref _closing);
-                if (cts is null)
-                {
-                    var made = new CancellationTokenSource();
-                    cts = Interlocked.CompareExchange(ref _closing, made, null) ?? made;
-                    if (!ReferenceEquals(cts, made)) made.Dispose();
-                    if (Closed) cts.Cancel();
-                }
-                return cts.Token;
-            }
-        }
+        public CancellationToken Closing => _closing.Disposing;
 
-        /// <summary>Ends the async waits pending on the end (after <see cref="Closed"/> was set).</summary>
-        public void CancelWaits()
-        {
-            Interlocked.MemoryBarrier();
-            Volatile.Read(ref _closing)?.Cancel();
-        }
+        /// <summary>Marks the end closed and ends the async waits pending on it; true for the first call only.</summary>
+        public bool MarkClosed() => _closing.Close();
 
         /// <summary>An end the GC collected unclosed: this process holds it no more (as <see cref="PipeEnd{T}.Close"/>).</summary>
         ~EndState()
@@ -351,8 +336,7 @@ internal sealed unsafe class SharedPipe
         var end = state.End;
         lock (Mapped)
         {
-            if (state.Closed) return;
-            state.Closed = true;
+            if (!state.MarkClosed()) return;
             if (_ends[end] is { } weak && (!weak.TryGetTarget(out var s0) || ReferenceEquals(s0, state))) _ends[end] = null;
             // Under the lock: an Attach of the same end here (which registers unless a slot names this process) is not undone.
             var s = Slots(end);
@@ -360,7 +344,6 @@ internal sealed unsafe class SharedPipe
                 if (Volatile.Read(ref s[i]) == Me) Interlocked.CompareExchange(ref s[i], 0, Me);
         }
         GC.SuppressFinalize(state);
-        state.CancelWaits();
         Interlocked.CompareExchange(ref EndWord(end, EOwner), 0, Me);
         Interlocked.MemoryBarrier();
         if (!HasLiveHolder(end)) Volatile.Write(ref EndWord(end, EGone), 1);
