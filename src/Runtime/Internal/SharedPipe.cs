@@ -168,7 +168,17 @@ internal sealed unsafe class SharedPipe
                 heldAlready = true;
                 return open;
             }
-            return pipe.Open(end);
+            try
+            {
+                return pipe.Open(end);
+            }
+            catch when (pipe._refs == 0)
+            {
+                // Mapped for this attach only (all 64 holder slots taken): let it go again.
+                Mapped.Remove(name);
+                pipe.Retire();
+                throw;
+            }
         }
     }
 
@@ -198,7 +208,12 @@ internal sealed unsafe class SharedPipe
             if (--_refs > 0) return;
             if (Mapped.TryGetValue(Name, out var p) && ReferenceEquals(p, this)) Mapped.Remove(Name);
         }
-        // Retired: no new operation enters; the last one in progress (or this call) disposes the segment.
+        Retire();
+    }
+
+    /// <summary>No new operation enters; the last one in progress (or this call) disposes the segment.</summary>
+    private void Retire()
+    {
         if (Interlocked.Or(ref _use, RetiredBit) == 0) Release();
     }
 
@@ -219,15 +234,6 @@ internal sealed unsafe class SharedPipe
     private void Release()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0) _segment.Dispose();
-    }
-
-    /// <summary>Whether the segment is still mapped here (tests).</summary>
-    internal bool IsMapped => Volatile.Read(ref _released) == 0;
-
-    /// <summary>Pipes mapped in this process now (tests).</summary>
-    internal static int MappedCount
-    {
-        get { lock (Mapped) return Mapped.Count; }
     }
 
     public static string HandleOf(EndState s) => s.Pipe.Name + (s.End == 0 ? ":L" : ":R");
