@@ -424,8 +424,7 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
         {
             if (_pipe.TryEnter())
             {
-                if (space) _pipe.EndSpaceWait(dir);
-                else _pipe.EndReadWait(dir);
+                _pipe.EndWait(dir, space);
                 _pipe.Exit();
             }
         }

@@ -477,34 +477,42 @@ internal sealed unsafe class SharedPipe
 
     /// <summary>
     /// For an async send that found no room: registers as a waiter and returns the wait for room (through
-    /// <see cref="FutexWaiter"/>), or null when there is room already. After a non-null task, call <see cref="EndSpaceWait"/>.
+    /// <see cref="FutexWaiter"/>), or null when there is room already. After a non-null task, call <see cref="EndWait"/>.
     /// </summary>
     public Task<bool>? SpaceWait(int dir, int length, CancellationToken ct)
     {
         if (CheckGone(dir)) throw BrokenPipe(dir);
-        Arm(dir, DSendWaiters, DSendArmed);
-        var s = Volatile.Read(ref DirWord(dir, DSpaceSignal));
-        if (HasRoom(dir, length) || IsGone(dir))
+        return ArmedWait(dir, space: true, length, ct);
+    }
+
+    /// <summary>
+    /// Counts the caller as a waiter for room in (<paramref name="space"/>) or for an item of ring
+    /// <paramref name="dir"/>, reads the word it would sleep on, and checks once more: returns the wait on that word,
+    /// or null (no longer counted) when there is room, an item, or the end it waits for is gone by now.
+    /// </summary>
+    private Task<bool>? ArmedWait(int dir, bool space, int length, CancellationToken ct)
+    {
+        var (waiters, armed, signal) = space ? (DSendWaiters, DSendArmed, DSpaceSignal) : (DRecvWaiters, DRecvArmed, DDataSignal);
+        Arm(dir, waiters, armed);
+        var s = Volatile.Read(ref DirWord(dir, signal));
+        if (space ? HasRoom(dir, length) || IsGone(dir) : HasData(dir) || IsGone(1 - dir))
         {
-            Interlocked.Decrement(ref DirWord(dir, DSendWaiters));
+            Interlocked.Decrement(ref DirWord(dir, waiters));
             return null;
         }
         try
         {
-            return WaitWord(dir, DSpaceSignal, s, ct);
+            return FutexWaiter.WaitAsync(DirWordPtr(dir, signal), s, Slice, ct);
         }
         catch
         {
-            Interlocked.Decrement(ref DirWord(dir, DSendWaiters));
+            Interlocked.Decrement(ref DirWord(dir, waiters));
             throw;
         }
     }
 
-    /// <summary>Ends a wait <see cref="SpaceWait"/> started.</summary>
-    public void EndSpaceWait(int dir) => Interlocked.Decrement(ref DirWord(dir, DSendWaiters));
-
-    private Task<bool> WaitWord(int dir, int off, int expected, CancellationToken ct) =>
-        FutexWaiter.WaitAsync(DirWordPtr(dir, off), expected, Slice, ct);
+    /// <summary>Ends a wait <see cref="SpaceWait"/> (<paramref name="space"/>) or <see cref="ReadWait"/> started.</summary>
+    public void EndWait(int dir, bool space) => Interlocked.Decrement(ref DirWord(dir, space ? DSendWaiters : DRecvWaiters));
 
     private bool HasRoom(int dir, int length)
     {
@@ -640,32 +648,10 @@ internal sealed unsafe class SharedPipe
     /// <summary>
     /// For an async receive that found nothing: registers as a waiter and returns the wait for an item (through
     /// <see cref="FutexWaiter"/>), or null when an item is there or the sending end is closed everywhere. After a
-    /// non-null task, call <see cref="EndReadWait"/>.
+    /// non-null task, call <see cref="EndWait"/>.
     /// </summary>
-    public Task<bool>? ReadWait(int dir, CancellationToken ct)
-    {
-        var sender = 1 - dir;
-        if (HasData(dir) || CheckGone(sender)) return null;
-        Arm(dir, DRecvWaiters, DRecvArmed);
-        var s = Volatile.Read(ref DirWord(dir, DDataSignal));
-        if (HasData(dir) || IsGone(sender))
-        {
-            Interlocked.Decrement(ref DirWord(dir, DRecvWaiters));
-            return null;
-        }
-        try
-        {
-            return WaitWord(dir, DDataSignal, s, ct);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref DirWord(dir, DRecvWaiters));
-            throw;
-        }
-    }
-
-    /// <summary>Ends a wait <see cref="ReadWait"/> started.</summary>
-    public void EndReadWait(int dir) => Interlocked.Decrement(ref DirWord(dir, DRecvWaiters));
+    public Task<bool>? ReadWait(int dir, CancellationToken ct) =>
+        HasData(dir) || CheckGone(1 - dir) ? null : ArmedWait(dir, space: false, 0, ct);
 
     /// <summary>Whether the end that sends into ring <paramref name="dir"/> is known to be closed everywhere (for good).</summary>
     public bool SenderClosed(int dir) => IsGone(1 - dir);
