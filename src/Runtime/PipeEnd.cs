@@ -34,25 +34,50 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     private readonly SharedPipe.EndState _state;
     private readonly SharedPipe _pipe;
     private readonly int _end;
+    private readonly bool _lent; // see Attach: Close leaves the end to the wrapper this process already had
 
-    internal PipeEnd(SharedPipe.EndState state)
+    internal PipeEnd(SharedPipe.EndState state, bool lent = false)
     {
         _state = state;
         _pipe = state.Pipe;
         _end = state.End;
+        _lent = lent;
     }
 
     string ISharedObject.Handle
     {
         get
         {
-            ThrowIfClosed();
-            PipeTransit.Note(_pipe, _end);
-            return SharedPipe.HandleOf(_state);
+            Enter();
+            try
+            {
+                if (SendScope.Current is not { Checking: true }) PipeTransit.Note(_pipe, _end);
+                return SharedPipe.HandleOf(_state);
+            }
+            finally
+            {
+                Exit();
+            }
         }
     }
 
-    internal static PipeEnd<T> Attach(string handle) => new(SharedPipe.Attach(handle));
+    // The pipe's segment, without reading Handle again (that would take a second transit slot).
+    IEnumerable<string> ISharedObject.SegmentNames
+    {
+        get
+        {
+            ThrowIfClosed();
+            return [_pipe.Name];
+        }
+    }
+
+    internal static PipeEnd<T> Attach(string handle)
+    {
+        var state = SharedPipe.Attach(handle, out var heldAlready);
+        // ChildProcess.Start reads an argument that holds an end back in this process to check that it round-trips,
+        // and disposes what that attached: an end this process already held is lent to the check, not closed by it.
+        return new PipeEnd<T>(state, lent: heldAlready && SendScope.Current is { Checking: true });
+    }
 
     /// <summary>Whether this end may send (false only for the Left end of a one-way pipe).</summary>
     /// <exception cref="ObjectDisposedException">This process closed this end.</exception>
@@ -90,6 +115,19 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     /// <exception cref="ArgumentException">The item cannot be sent to another process; nothing was sent.</exception>
     /// <exception cref="ObjectDisposedException">This process closed this end.</exception>
     public void Send(T item)
+    {
+        Enter();
+        try
+        {
+            SendCore(item);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private void SendCore(T item)
     {
         var dir = SendDirection();
         var payload = ItemCodec<T>.Encode(item, out var flags);
@@ -141,9 +179,17 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     /// <exception cref="ObjectDisposedException">This process closed this end.</exception>
     public bool Poll(TimeSpan timeout = default)
     {
-        var dir = ReceiveDirection(claim: false);
-        var deadline = Deadline(timeout);
-        return _pipe.HasData(dir) || _pipe.WaitReadable(dir, deadline);
+        Enter();
+        try
+        {
+            var dir = ReceiveDirection(claim: false);
+            var deadline = Deadline(timeout);
+            return _pipe.HasData(dir) || _pipe.WaitReadable(dir, deadline);
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     /// <summary>
@@ -158,7 +204,19 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     /// <exception cref="ObjectDisposedException">This process closed this end; the task fails so when the end is closed while the send waits.</exception>
     public ValueTask SendAsync(T item, CancellationToken cancellationToken = default)
     {
-        ThrowIfClosed();
+        Enter();
+        try
+        {
+            return SendAsyncCore(item, cancellationToken);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private ValueTask SendAsyncCore(T item, CancellationToken cancellationToken)
+    {
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
         var dir = SendDirection();
         var payload = ItemCodec<T>.Encode(item, out var flags);
@@ -191,12 +249,18 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
-                ThrowIfClosed();
-                if (_pipe.TrySendNow(dir, record, flags)) break;
-                if (_pipe.SpaceWait(dir, record.Length, linked.Token) is not { } wait) continue;
-                try { await wait.ConfigureAwait(false); }
-                catch (OperationCanceledException) { } // by the caller or by Close: the loop's first lines say which
-                finally { _pipe.EndSpaceWait(dir); }
+                Task<bool>? wait;
+                Enter(); // touches the mapping only inside, never across the await
+                try
+                {
+                    if (_pipe.TrySendNow(dir, record, flags)) break;
+                    wait = _pipe.SpaceWait(dir, record.Length, linked.Token);
+                }
+                finally
+                {
+                    Exit();
+                }
+                if (wait is not null) await AwaitWait(wait, dir, space: true).ConfigureAwait(false);
             }
             sent = true;
         }
@@ -214,11 +278,18 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     /// <exception cref="ObjectDisposedException">This process closed this end; the task fails so when the end is closed while the receive waits (the item, if one comes, stays for another receiver).</exception>
     public ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfClosed();
-        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
-        var dir = ReceiveDirection(claim: true);
-        if (_pipe.TryTake(dir, ItemCodec<T>.Decoder, out var item)) return new ValueTask<T>(item);
-        return ReceiveSlow(dir, cancellationToken);
+        Enter();
+        try
+        {
+            if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
+            var dir = ReceiveDirection(claim: true);
+            if (_pipe.TryTake(dir, ItemCodec<T>.Decoder, out var item)) return new ValueTask<T>(item);
+            return ReceiveSlow(dir, cancellationToken);
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     private async ValueTask<T> ReceiveSlow(int dir, CancellationToken ct)
@@ -226,18 +297,24 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _state.Closing);
         while (true)
         {
-            ThrowIfClosed();
-            if (_pipe.TryTake(dir, ItemCodec<T>.Decoder, out var item)) return item;
-            if (_pipe.SenderClosed(dir))
+            Task<bool>? wait;
+            Enter(); // touches the mapping only inside, never across the await
+            try
             {
-                if (_pipe.TryTake(dir, ItemCodec<T>.Decoder, out item)) return item;
-                throw EndOfStream();
+                if (_pipe.TryTake(dir, ItemCodec<T>.Decoder, out var item)) return item;
+                if (_pipe.SenderClosed(dir))
+                {
+                    if (_pipe.TryTake(dir, ItemCodec<T>.Decoder, out item)) return item;
+                    throw EndOfStream();
+                }
+                ct.ThrowIfCancellationRequested();
+                wait = _pipe.ReadWait(dir, linked.Token);
             }
-            ct.ThrowIfCancellationRequested();
-            if (_pipe.ReadWait(dir, linked.Token) is not { } wait) continue;
-            try { await wait.ConfigureAwait(false); }
-            catch (OperationCanceledException) { } // by the caller or by Close: the loop's first lines say which
-            finally { _pipe.EndReadWait(dir); }
+            finally
+            {
+                Exit();
+            }
+            if (wait is not null) await AwaitWait(wait, dir, space: false).ConfigureAwait(false);
         }
     }
 
@@ -247,7 +324,10 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     /// they have taken what was sent. Async sends and receives pending on this end fail with
     /// <see cref="ObjectDisposedException"/>. Safe to call more than once.
     /// </summary>
-    public void Close() => _pipe.Close(_state);
+    public void Close()
+    {
+        if (!_lent) _pipe.Close(_state);
+    }
 
     /// <summary>Same as <see cref="Close"/>.</summary>
     public void Dispose() => Close();
@@ -258,6 +338,19 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     // ---------------------------------------------------------------- helpers
 
     private bool TryReceiveCore(long deadline, out T item)
+    {
+        Enter();
+        try
+        {
+            return TryReceiveMapped(deadline, out item);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private bool TryReceiveMapped(long deadline, out T item)
     {
         var dir = ReceiveDirection(claim: true);
         while (true)
@@ -294,6 +387,47 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     private void ThrowIfClosed()
     {
         if (_state.Closed) ThrowClosed();
+    }
+
+    /// <summary>
+    /// Begins an operation that touches the pipe's mapping (see <see cref="SharedPipe.TryEnter"/>): the mapping
+    /// stays until it ends, even if another thread closes both ends meanwhile.
+    /// </summary>
+    private void Enter()
+    {
+        if (!_pipe.TryEnter()) ThrowClosed();
+        if (_state.Closed)
+        {
+            _pipe.Exit();
+            ThrowClosed();
+        }
+    }
+
+    private void Exit()
+    {
+        _pipe.Exit();
+        GC.KeepAlive(this);
+    }
+
+    /// <summary>
+    /// Awaits a wait for room (<paramref name="space"/>) or for an item, outside any operation; a cancel (by the
+    /// caller or by Close: the loop's first lines say which) counts as a wake. Then ends the wait's registration,
+    /// unless the pipe was let go meanwhile (nothing is mapped to touch then).
+    /// </summary>
+    private async ValueTask AwaitWait(Task<bool> wait, int dir, bool space)
+    {
+        try
+        {
+            await DisposeGate.AwaitSleepAsync(wait).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_pipe.TryEnter())
+            {
+                _pipe.EndWait(dir, space);
+                _pipe.Exit();
+            }
+        }
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -40,18 +40,19 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
 
     /// <summary>Creates a barrier for <paramref name="parties"/> parties.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parties"/> is not positive (or absurdly large).</exception>
-    public unsafe ProcessBarrier(int parties)
+    public ProcessBarrier(int parties)
+        : this(CreateSegment(parties))
+    {
+    }
+
+    /// <summary>A new barrier's segment, with its party count written (where the other constructor reads it).</summary>
+    private static unsafe SharedSegment CreateSegment(int parties)
     {
         if (parties <= 0 || parties > MaxParties)
             throw new ArgumentOutOfRangeException(nameof(parties), parties, $"parties must be between 1 and {MaxParties}.");
-        _segment = SharedSegment.Create("barrier", PidsOffset + 4L * parties);
-        _state = (int*)_segment.Pointer;
-        _guard = _state + 1;
-        _count = _state + 2;
-        _parties = _state + 3;
-        _history = (long*)(_segment.Pointer + 16);
-        _pids = (int*)(_segment.Pointer + PidsOffset);
-        Volatile.Write(ref *_parties, parties);
+        var segment = SharedSegment.Create("barrier", PidsOffset + 4L * parties);
+        Volatile.Write(ref *((int*)segment.Pointer + 3), parties);
+        return segment;
     }
 
     private unsafe ProcessBarrier(SharedSegment segment)
@@ -255,14 +256,8 @@ public sealed class ProcessBarrier : IDisposable, ISharedObject
                 {
                     _gate.Exit();
                 }
-                try
-                {
-                    sliceElapsed = !await sleep.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    sliceElapsed = false; // by the caller (handled above) or by Dispose (Enter throws)
-                }
+                // A cancel (by the caller, handled above, or by Dispose: Enter throws) counts as a wake.
+                sliceElapsed = !await DisposeGate.AwaitSleepAsync(sleep).ConfigureAwait(false);
             }
         }
         finally

@@ -360,14 +360,8 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
                     {
                         _gate.Exit();
                     }
-                    try
-                    {
-                        await sleep.ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // By the caller (handled above) or by Dispose (Enter throws).
-                    }
+                    // Cancelled by the caller (handled above) or by Dispose (Enter throws).
+                    await DisposeGate.AwaitSleepAsync(sleep).ConfigureAwait(false);
                 }
             }
 
@@ -388,14 +382,8 @@ public sealed class ProcessCondition : IDisposable, ISharedObject
                 {
                     _gate.Exit();
                 }
-                try
-                {
-                    checkOwner = !await sleep.ConfigureAwait(false); // a wait that ran its whole slice: the holder may have died
-                }
-                catch (OperationCanceledException)
-                {
-                    checkOwner = false; // by Dispose: Enter throws
-                }
+                // A wait that ran its whole slice: the holder may have died. A cancel (by Dispose: Enter throws) counts as a wake.
+                checkOwner = !await DisposeGate.AwaitSleepAsync(sleep).ConfigureAwait(false);
             }
         }
         finally

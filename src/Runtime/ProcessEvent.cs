@@ -161,16 +161,8 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
                 if (left == TimeSpan.Zero) return false;
                 var sleep = SleepAsync(w, left, linked.Token);
                 inside = false;
-                _gate.Exit();
-                try
-                {
-                    await sleep.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Cancelled by the caller (thrown below, inside the gate) or by Dispose (Enter throws).
-                }
-                _gate.Enter(nameof(ProcessEvent));
+                // Cancelled by the caller (thrown below, inside the gate) or by Dispose (the re-entry throws).
+                await _gate.AwaitOutsideAsync(sleep, nameof(ProcessEvent)).ConfigureAwait(false);
                 inside = true;
                 cancellationToken.ThrowIfCancellationRequested();
             }

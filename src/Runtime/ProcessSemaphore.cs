@@ -69,28 +69,18 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
 
     /// <summary>The count right now (a snapshot, stale at once; Python's <c>get_value()</c>).</summary>
     /// <exception cref="ObjectDisposedException">The semaphore was disposed in this process.</exception>
-    public unsafe int CurrentCount
-    {
-        get
-        {
-            ThrowIfDisposed();
-            var c = Volatile.Read(ref *_count);
-            GC.KeepAlive(this);
-            return c;
-        }
-    }
+    public unsafe int CurrentCount => ReadWord(_count);
 
     /// <summary>The highest the count may go (<see cref="int.MaxValue"/> when unbounded).</summary>
     /// <exception cref="ObjectDisposedException">The semaphore was disposed in this process.</exception>
-    public unsafe int MaxCount
+    public unsafe int MaxCount => ReadWord(_max);
+
+    private unsafe int ReadWord(int* word)
     {
-        get
-        {
-            ThrowIfDisposed();
-            var max = Volatile.Read(ref *_max);
-            GC.KeepAlive(this);
-            return max;
-        }
+        ThrowIfDisposed();
+        var value = Volatile.Read(ref *word);
+        GC.KeepAlive(this);
+        return value;
     }
 
     /// <summary>Waits until the count is above zero and takes one.</summary>
@@ -137,16 +127,8 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
             {
                 var sleep = SleepAsync(linked.Token);
                 inside = false;
-                _gate.Exit();
-                try
-                {
-                    await sleep.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Cancelled by the caller (thrown below, inside the gate, having taken nothing) or by Dispose (Enter throws).
-                }
-                _gate.Enter(nameof(ProcessSemaphore));
+                // Cancelled by the caller (thrown below, inside the gate, having taken nothing) or by Dispose (the re-entry throws).
+                await _gate.AwaitOutsideAsync(sleep, nameof(ProcessSemaphore)).ConfigureAwait(false);
                 inside = true;
                 cancellationToken.ThrowIfCancellationRequested();
             }

@@ -11,6 +11,8 @@ public static class Scenarios
     {
         switch (name)
         {
+            case "pipe-churn":
+                return PipeChurn(int.Parse(args[0]));
             case "hello":
             {
                 var p = new ChildProcess(() => Hello("world"));
@@ -115,6 +117,38 @@ public static class Scenarios
                 Console.Error.WriteLine("unknown scenario " + name);
                 return 2;
         }
+    }
+
+    /// <summary>
+    /// Creates, uses (a round trip each way) and closes N pipes with one kept live, then lists the run directory:
+    /// only the live pipe's segment must be left, and only it mapped.
+    /// </summary>
+    private static int PipeChurn(int n)
+    {
+        var (liveLeft, liveRight) = ProcessPipe.Create<int>();
+        liveLeft.Send(1);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+        {
+            var (a, b) = ProcessPipe.Create<int>();
+            a.Send(i);
+            if (b.Receive() != i) throw new InvalidOperationException("pipe lost an item");
+            b.Send(-i);
+            if (a.Receive() != -i) throw new InvalidOperationException("pipe lost an item");
+            a.Close();
+            b.Dispose();
+        }
+        var seconds = sw.Elapsed.TotalSeconds;
+        var baseDir = Directory.GetDirectories(Environment.GetEnvironmentVariable("MULTIPROC_SHM_ROOT")!).Single();
+        var run = Directory.GetDirectories(baseDir).Single();
+        var files = Directory.GetFiles(run).Select(Path.GetFileName).Where(f => !f!.StartsWith('.')).OrderBy(f => f).ToArray();
+        var maps = File.ReadLines("/proc/self/maps").Count(l => l.Contains(run, StringComparison.Ordinal) && l.Contains("/pipe-", StringComparison.Ordinal));
+        Console.WriteLine($"pipe-churn {n} files={files.Length} mapped={maps} seconds={seconds:F1}");
+        foreach (var f in files) Console.WriteLine(f);
+        if (liveRight.Receive() != 1) throw new InvalidOperationException("the live pipe lost its item");
+        liveLeft.Close();
+        liveRight.Close();
+        return 0;
     }
 
     public static void Hello(string who) => Console.WriteLine($"child {Environment.ProcessId} says hello {who}, current={ChildProcess.Current?.Name}");

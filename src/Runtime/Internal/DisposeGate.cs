@@ -63,6 +63,38 @@ internal sealed class DisposeGate
     /// <summary>Ends a section begun by <see cref="TryEnter"/>.</summary>
     public void Exit() => Interlocked.Decrement(ref _state);
 
+    /// <summary>
+    /// Awaits an async futex sleep (<see cref="Platform.FutexWaiter.WaitAsync"/>) outside the section the caller is
+    /// in: leaves the section, awaits <paramref name="sleep"/> (see <see cref="AwaitSleepAsync"/>) and enters again.
+    /// </summary>
+    /// <returns>False when the sleep ran its whole timeout; true when it was woken (or spuriously, or cancelled).</returns>
+    /// <exception cref="ObjectDisposedException">The primitive was disposed meanwhile; the section is left.</exception>
+    public async ValueTask<bool> AwaitOutsideAsync(Task<bool> sleep, string typeName)
+    {
+        Exit();
+        var woken = await AwaitSleepAsync(sleep).ConfigureAwait(false);
+        Enter(typeName);
+        return woken;
+    }
+
+    /// <summary>
+    /// Awaits an async futex sleep taken with a token linked to <see cref="Disposing"/>, outside any section. A
+    /// cancelled sleep counts as a wake: the caller's loop then checks its own token, and its next
+    /// <see cref="Enter"/> throws when the cancel came from disposal.
+    /// </summary>
+    /// <returns>False when the sleep ran its whole timeout; true when it was woken (or spuriously, or cancelled).</returns>
+    public static async ValueTask<bool> AwaitSleepAsync(Task<bool> sleep)
+    {
+        try
+        {
+            return await sleep.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>Throws <see cref="ObjectDisposedException"/> naming <paramref name="typeName"/> once disposed.</summary>
     public void ThrowIfDisposed(string typeName)
     {

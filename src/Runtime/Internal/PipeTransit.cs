@@ -5,6 +5,9 @@ namespace Multiproc.Internal;
 /// holder slot in the parent's name at once (a "transit" slot), handed to the child's pid as soon as the child is
 /// chosen: so a parent that closes its copy right after <c>Start()</c>, as Python programs do, never makes the
 /// peer see end-of-stream before the child has attached, and a child that dies before attaching counts as closed.
+/// An end in transit also keeps its pipe mapped here until the scope ends (<see cref="SharedPipe.AddRef"/>), even
+/// if another thread closes both ends meanwhile; the segment itself stays for the child through the
+/// <see cref="SegmentHold"/> its <see cref="ChildProcess"/> takes.
 /// </summary>
 internal sealed class PipeTransit : IDisposable
 {
@@ -23,7 +26,16 @@ internal sealed class PipeTransit : IDisposable
     public static void Note(SharedPipe pipe, int end)
     {
         if (_current is not { } t) return;
-        (t._slots ??= []).Add((pipe, end, pipe.Register(end, Environment.ProcessId, transit: true)));
+        pipe.AddRef();
+        try
+        {
+            (t._slots ??= []).Add((pipe, end, pipe.Register(end, Environment.ProcessId, transit: true)));
+        }
+        catch
+        {
+            pipe.Unref();
+            throw;
+        }
     }
 
     /// <summary>The child that got the message: its pid takes over the transit slots.</summary>
@@ -37,8 +49,13 @@ internal sealed class PipeTransit : IDisposable
     /// <summary>Ends the scope; slots of a start that failed are dropped.</summary>
     public void Dispose()
     {
-        if (!_completed && _slots is not null)
-            foreach (var (pipe, end, slot) in _slots) pipe.DropTransit(end, slot);
         _current = _outer;
+        if (_slots is null) return;
+        foreach (var (pipe, end, slot) in _slots)
+        {
+            if (!_completed) pipe.DropTransit(end, slot);
+            pipe.Unref();
+        }
+        _slots = null;
     }
 }

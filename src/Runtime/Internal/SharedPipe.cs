@@ -23,6 +23,13 @@ namespace Multiproc.Internal;
 /// creator for both ends; attaching (a child decoding its argument) registers the attaching process;
 /// <see cref="Close"/> clears the process's slots. An end is "closed everywhere" when no slot names a live
 /// process; a dead pid counts as closed, so a SIGKILLed holder needs no cooperation.</para>
+/// <para><b>Lifetime in this process.</b> A pipe's mapping is counted by what this process holds of it: each
+/// open <see cref="EndState"/> and each end in transit to a child (<see cref="AddRef"/>). When the count falls
+/// to zero (both ends closed here, by <see cref="Close"/> or by the finalizer of an end the GC collected
+/// unclosed), the pipe leaves <see cref="Mapped"/> and is retired: the segment is disposed (this process's
+/// share given up; the last share anywhere removes the file) as soon as no operation is in progress on it
+/// (<see cref="TryEnter"/>/<see cref="Exit"/>), by whichever of the closer and the last operation comes last. A
+/// synchronous receive another thread is blocked in when both ends are closed keeps the mapping until it returns.</para>
 /// <para><b>Waiting.</b> A receiver that finds its ring empty spins briefly, then counts itself in
 /// <c>recvWaiters</c> and sleeps on the <c>dataSignal</c> futex word; a sender bumps and wakes it only when
 /// that count is non-zero. Closing an end bumps and wakes both words its peer could sleep on. Sleeps are cut
@@ -73,7 +80,12 @@ internal sealed unsafe class SharedPipe
     // spinning would only burn the time slice it needs.
     private readonly long[] _spin = [SpinTicks, SpinTicks, SpinTicks, SpinTicks];
     private static readonly long MinSpinTicks = Math.Max(1, Stopwatch.Frequency / 1_000_000); // 1 µs
-    private readonly EndState?[] _ends = new EndState?[2];
+    // Weak: an end nobody references any more is finalized (and closed), see EndState's finalizer.
+    private readonly WeakReference<EndState>?[] _ends = new WeakReference<EndState>?[2];
+    private int _refs;     // open ends and ends in transit in this process (under the Mapped lock)
+    private int _use;      // operations in progress | RetiredBit
+    private int _released; // 1 once the segment was disposed
+    private const int RetiredBit = 1 << 30;
 
     /// <summary>What this process knows about one end it holds.</summary>
     public sealed class EndState
@@ -81,38 +93,32 @@ internal sealed unsafe class SharedPipe
         public EndState(SharedPipe pipe, int end) { Pipe = pipe; End = end; }
         public SharedPipe Pipe { get; }
         public int End { get; }
-        public volatile bool Closed;
         public volatile bool Claimed;
-        private CancellationTokenSource? _closing;
+        // Its sections are not used (the pipe counts operations itself, see TryEnter): only its disposed state and token.
+        private readonly DisposeGate _closing = new();
+
+        /// <summary>Whether this process closed the end.</summary>
+        public bool Closed => _closing.IsDisposed;
 
         /// <summary>Cancelled when this process closes the end: async waits on it link it into their token.</summary>
-        public CancellationToken Closing
-        {
-            get
-            {
-                var cts = Volatile.Read(ref _closing);
-                if (cts is null)
-                {
-                    var made = new CancellationTokenSource();
-                    cts = Interlocked.CompareExchange(ref _closing, made, null) ?? made;
-                    if (!ReferenceEquals(cts, made)) made.Dispose();
-                    if (Closed) cts.Cancel();
-                }
-                return cts.Token;
-            }
-        }
+        public CancellationToken Closing => _closing.Disposing;
 
-        /// <summary>Ends the async waits pending on the end (after <see cref="Closed"/> was set).</summary>
-        public void CancelWaits()
+        /// <summary>Marks the end closed and ends the async waits pending on it; true for the first call only.</summary>
+        public bool MarkClosed() => _closing.Close();
+
+        /// <summary>An end the GC collected unclosed: this process holds it no more (as <see cref="PipeEnd{T}.Close"/>).</summary>
+        ~EndState()
         {
-            Interlocked.MemoryBarrier();
-            Volatile.Read(ref _closing)?.Cancel();
+            if (!Closed) Pipe.Close(this);
         }
     }
 
     private SharedPipe(SharedSegment segment)
     {
         _segment = segment;
+        // The pipe disposes its segment itself (see Release): the segment's own finalizer could otherwise unmap
+        // it before the finalizer of an end that still has to clear its holder slots.
+        GC.SuppressFinalize(segment);
         _h = segment.Pointer;
         Duplex = *(int*)(_h + OffDuplex) != 0;
     }
@@ -127,13 +133,18 @@ internal sealed unsafe class SharedPipe
         *(int*)(seg.Pointer + OffDuplex) = duplex ? 1 : 0;
         Volatile.Write(ref *(long*)seg.Pointer, Magic);
         var pipe = new SharedPipe(seg);
+        var ends = (pipe.Open(0), pipe.Open(1));
         lock (Mapped) Mapped[seg.Name] = pipe;
-        return (pipe.Open(0), pipe.Open(1));
+        return ends;
     }
 
-    /// <summary>Attaches to an end by handle (<c>segment:L</c> or <c>segment:R</c>); this process becomes one of its holders.</summary>
-    public static EndState Attach(string handle)
+    /// <summary>
+    /// Attaches to an end by handle (<c>segment:L</c> or <c>segment:R</c>); this process becomes one of its holders.
+    /// <paramref name="heldAlready"/>: this process held the end open already, and that same state is returned.
+    /// </summary>
+    public static EndState Attach(string handle, out bool heldAlready)
     {
+        heldAlready = false;
         var colon = handle.LastIndexOf(':');
         if (colon <= 0 || colon != handle.Length - 2 || (handle[^1] != 'L' && handle[^1] != 'R'))
             throw new ArgumentException($"'{handle}' is not a pipe end handle.", nameof(handle));
@@ -152,16 +163,77 @@ internal sealed unsafe class SharedPipe
                 pipe = new SharedPipe(seg);
                 Mapped[name] = pipe;
             }
-            return pipe._ends[end] is { Closed: false } open ? open : pipe.Open(end);
+            if (pipe._ends[end] is { } weak && weak.TryGetTarget(out var open) && !open.Closed)
+            {
+                heldAlready = true;
+                return open;
+            }
+            try
+            {
+                return pipe.Open(end);
+            }
+            catch when (pipe._refs == 0)
+            {
+                // Mapped for this attach only (all 64 holder slots taken): let it go again.
+                Mapped.Remove(name);
+                pipe.Retire();
+                throw;
+            }
         }
     }
 
+    /// <summary>A new open end of this process (under the Mapped lock, or before the pipe is published).</summary>
     private EndState Open(int end)
     {
         var state = new EndState(this, end);
         if (!HasSlot(end, Me)) Register(end, Me);
-        _ends[end] = state;
+        _ends[end] = new WeakReference<EndState>(state);
+        _refs++;
         return state;
+    }
+
+    // ---------------------------------------------------------------- lifetime in this process
+
+    /// <summary>An end of this pipe is in transit to a child (see <see cref="PipeTransit"/>): the mapping stays until <see cref="Unref"/>.</summary>
+    public void AddRef()
+    {
+        lock (Mapped) _refs++;
+    }
+
+    /// <summary>Drops a count taken by <see cref="Open"/> or <see cref="AddRef"/>; the last one retires the pipe.</summary>
+    public void Unref()
+    {
+        lock (Mapped)
+        {
+            if (--_refs > 0) return;
+            if (Mapped.TryGetValue(Name, out var p) && ReferenceEquals(p, this)) Mapped.Remove(Name);
+        }
+        Retire();
+    }
+
+    /// <summary>No new operation enters; the last one in progress (or this call) disposes the segment.</summary>
+    private void Retire()
+    {
+        if (Interlocked.Or(ref _use, RetiredBit) == 0) Release();
+    }
+
+    /// <summary>Begins an operation that touches the mapping; false (nothing entered) once the pipe is retired.</summary>
+    public bool TryEnter()
+    {
+        if ((Interlocked.Increment(ref _use) & RetiredBit) == 0) return true;
+        Exit();
+        return false;
+    }
+
+    /// <summary>Ends an operation begun by <see cref="TryEnter"/>; the last one out of a retired pipe disposes its segment.</summary>
+    public void Exit()
+    {
+        if (Interlocked.Decrement(ref _use) == RetiredBit) Release();
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0) _segment.Dispose();
     }
 
     public static string HandleOf(EndState s) => s.Pipe.Name + (s.End == 0 ? ":L" : ":R");
@@ -261,24 +333,28 @@ internal sealed unsafe class SharedPipe
         Futex.Wake(DirWordPtr(dir, off), int.MaxValue);
     }
 
-    /// <summary>This process is done with the end: its slots go, its use ends, and the peer learns when no holder is left.</summary>
+    /// <summary>
+    /// This process is done with the end: its slots go, its use ends, and the peer learns when no holder is left.
+    /// The last end this process held lets the segment go (see the remarks).
+    /// </summary>
     public void Close(EndState state)
     {
+        var end = state.End;
         lock (Mapped)
         {
-            if (state.Closed) return;
-            state.Closed = true;
-            if (_ends[state.End] == state) _ends[state.End] = null;
+            if (!state.MarkClosed()) return;
+            if (_ends[end] is { } weak && (!weak.TryGetTarget(out var s0) || ReferenceEquals(s0, state))) _ends[end] = null;
+            // Under the lock: an Attach of the same end here (which registers unless a slot names this process) is not undone.
+            var s = Slots(end);
+            for (var i = 0; i < SlotCount; i++)
+                if (Volatile.Read(ref s[i]) == Me) Interlocked.CompareExchange(ref s[i], 0, Me);
         }
-        state.CancelWaits();
-        var end = state.End;
-        var s = Slots(end);
-        for (var i = 0; i < SlotCount; i++)
-            if (Volatile.Read(ref s[i]) == Me) Interlocked.CompareExchange(ref s[i], 0, Me);
+        GC.SuppressFinalize(state);
         Interlocked.CompareExchange(ref EndWord(end, EOwner), 0, Me);
         Interlocked.MemoryBarrier();
         if (!HasLiveHolder(end)) Volatile.Write(ref EndWord(end, EGone), 1);
         WakePeersOf(end);
+        Unref();
     }
 
     // ---------------------------------------------------------------- ownership
@@ -401,34 +477,42 @@ internal sealed unsafe class SharedPipe
 
     /// <summary>
     /// For an async send that found no room: registers as a waiter and returns the wait for room (through
-    /// <see cref="FutexWaiter"/>), or null when there is room already. After a non-null task, call <see cref="EndSpaceWait"/>.
+    /// <see cref="FutexWaiter"/>), or null when there is room already. After a non-null task, call <see cref="EndWait"/>.
     /// </summary>
     public Task<bool>? SpaceWait(int dir, int length, CancellationToken ct)
     {
         if (CheckGone(dir)) throw BrokenPipe(dir);
-        Arm(dir, DSendWaiters, DSendArmed);
-        var s = Volatile.Read(ref DirWord(dir, DSpaceSignal));
-        if (HasRoom(dir, length) || IsGone(dir))
+        return ArmedWait(dir, space: true, length, ct);
+    }
+
+    /// <summary>
+    /// Counts the caller as a waiter for room in (<paramref name="space"/>) or for an item of ring
+    /// <paramref name="dir"/>, reads the word it would sleep on, and checks once more: returns the wait on that word,
+    /// or null (no longer counted) when there is room, an item, or the end it waits for is gone by now.
+    /// </summary>
+    private Task<bool>? ArmedWait(int dir, bool space, int length, CancellationToken ct)
+    {
+        var (waiters, armed, signal) = space ? (DSendWaiters, DSendArmed, DSpaceSignal) : (DRecvWaiters, DRecvArmed, DDataSignal);
+        Arm(dir, waiters, armed);
+        var s = Volatile.Read(ref DirWord(dir, signal));
+        if (space ? HasRoom(dir, length) || IsGone(dir) : HasData(dir) || IsGone(1 - dir))
         {
-            Interlocked.Decrement(ref DirWord(dir, DSendWaiters));
+            Interlocked.Decrement(ref DirWord(dir, waiters));
             return null;
         }
         try
         {
-            return WaitWord(dir, DSpaceSignal, s, ct);
+            return FutexWaiter.WaitAsync(DirWordPtr(dir, signal), s, Slice, ct);
         }
         catch
         {
-            Interlocked.Decrement(ref DirWord(dir, DSendWaiters));
+            Interlocked.Decrement(ref DirWord(dir, waiters));
             throw;
         }
     }
 
-    /// <summary>Ends a wait <see cref="SpaceWait"/> started.</summary>
-    public void EndSpaceWait(int dir) => Interlocked.Decrement(ref DirWord(dir, DSendWaiters));
-
-    private Task<bool> WaitWord(int dir, int off, int expected, CancellationToken ct) =>
-        FutexWaiter.WaitAsync(DirWordPtr(dir, off), expected, Slice, ct);
+    /// <summary>Ends a wait <see cref="SpaceWait"/> (<paramref name="space"/>) or <see cref="ReadWait"/> started.</summary>
+    public void EndWait(int dir, bool space) => Interlocked.Decrement(ref DirWord(dir, space ? DSendWaiters : DRecvWaiters));
 
     private bool HasRoom(int dir, int length)
     {
@@ -564,32 +648,10 @@ internal sealed unsafe class SharedPipe
     /// <summary>
     /// For an async receive that found nothing: registers as a waiter and returns the wait for an item (through
     /// <see cref="FutexWaiter"/>), or null when an item is there or the sending end is closed everywhere. After a
-    /// non-null task, call <see cref="EndReadWait"/>.
+    /// non-null task, call <see cref="EndWait"/>.
     /// </summary>
-    public Task<bool>? ReadWait(int dir, CancellationToken ct)
-    {
-        var sender = 1 - dir;
-        if (HasData(dir) || CheckGone(sender)) return null;
-        Arm(dir, DRecvWaiters, DRecvArmed);
-        var s = Volatile.Read(ref DirWord(dir, DDataSignal));
-        if (HasData(dir) || IsGone(sender))
-        {
-            Interlocked.Decrement(ref DirWord(dir, DRecvWaiters));
-            return null;
-        }
-        try
-        {
-            return WaitWord(dir, DDataSignal, s, ct);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref DirWord(dir, DRecvWaiters));
-            throw;
-        }
-    }
-
-    /// <summary>Ends a wait <see cref="ReadWait"/> started.</summary>
-    public void EndReadWait(int dir) => Interlocked.Decrement(ref DirWord(dir, DRecvWaiters));
+    public Task<bool>? ReadWait(int dir, CancellationToken ct) =>
+        HasData(dir) || CheckGone(1 - dir) ? null : ArmedWait(dir, space: false, 0, ct);
 
     /// <summary>Whether the end that sends into ring <paramref name="dir"/> is known to be closed everywhere (for good).</summary>
     public bool SenderClosed(int dir) => IsGone(1 - dir);
