@@ -25,7 +25,7 @@ public class MP0001_NoLockFixTests
     /// </summary>
     private static async Task VerifyAsync((string Name, string Text)[] sources, (string Name, string Text)[] fixedSources,
         DiagnosticResult[] expected, (string Name, string Text)[]? batchFixed = null, DiagnosticResult[]? fixedExpected = null,
-        int? incremental = null, int documentIterations = 1, bool noFix = false)
+        int? incremental = null, int documentIterations = 1, bool noFix = false, bool exe = false)
     {
         var fixAll = noFix ? 0 : 1;
         var test = new Verify.Test
@@ -37,6 +37,7 @@ public class MP0001_NoLockFixTests
             NumberOfFixAllInProjectIterations = fixAll,
         };
         if (noFix) incremental = 0;
+        if (exe) test.TestState.OutputKind = OutputKind.ConsoleApplication;
         if (incremental is { } n) test.NumberOfIncrementalIterations = n;
         test.TestState.Sources.AddRange(sources.Select(s => (s.Name, Microsoft.CodeAnalysis.Text.SourceText.From(s.Text))));
         test.FixedState.Sources.AddRange(fixedSources.Select(s => (s.Name, Microsoft.CodeAnalysis.Text.SourceText.From(s.Text))));
@@ -168,11 +169,7 @@ public class MP0001_NoLockFixTests
                 for (var i = 0; i < times; i++) Step(path);
             }
 
-            static void Step(string path)
-            {
-                Console.WriteLine("buying");
-                Buy(path);
-            }
+            static void Step(string path) => Buy(path);
 
             static void Buy(string path)
             {
@@ -196,11 +193,7 @@ public class MP0001_NoLockFixTests
                 for (var i = 0; i < times; i++) Step(path, fileLock);
             }
 
-            static void Step(string path, ProcessLock fileLock)
-            {
-                Console.WriteLine("buying");
-                Buy(path, fileLock);
-            }
+            static void Step(string path, ProcessLock fileLock) => Buy(path, fileLock);
 
             static void Buy(string path, ProcessLock fileLock)
             {
@@ -444,6 +437,171 @@ public class MP0001_NoLockFixTests
             }
         }
         """, Unlocked(0, "fileLock"));
+
+    [Fact]
+    public Task TopLevelProgramGetsTheLockBesideTheCreation() => VerifyAsync([("Program.cs", Usings + """
+        var path = args[0];
+        var all = new List<ChildProcess>();
+
+        // four buyers
+        for (var i = 0; i < 4; i++)
+        {
+            var p = new ChildProcess(() => Office.Buy(path));
+            p.Start();
+            all.Add(p);
+        }
+        foreach (var p in all) p.Join();
+
+        public static class Office
+        {
+            public static void Buy(string path)
+            {
+                var n = int.Parse({|#0:File.ReadAllText(path)|});
+                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+            }
+        }
+        """)], [("Program.cs", Usings + """
+        var path = args[0];
+        var all = new List<ChildProcess>();
+
+        // four buyers
+        using var fileLock = new ProcessLock();
+        for (var i = 0; i < 4; i++)
+        {
+            var p = new ChildProcess(() => Office.Buy(path, fileLock));
+            p.Start();
+            all.Add(p);
+        }
+        foreach (var p in all) p.Join();
+
+        public static class Office
+        {
+            public static void Buy(string path, ProcessLock fileLock)
+            {
+                using (fileLock.Hold())
+                {
+                    var n = int.Parse(File.ReadAllText(path));
+                    File.WriteAllText(path, (n - 1).ToString());
+                }
+            }
+        }
+        """)], [Unlocked(0, "path")], exe: true);
+
+    [Fact]
+    public Task ParentCallingTheMethodItselfPassesItsLockToo() => VerifyAsync(Usings + """
+        class Tickets
+        {
+            static void Main()
+            {
+                Console.WriteLine("opening");
+                var p = new ChildProcess(() => Buy("tickets.txt"));
+                p.Start();
+                Buy("tickets.txt");
+                p.Join();
+            }
+
+            static void Buy(string path)
+            {
+                var n = int.Parse({|#0:File.ReadAllText(path)|});
+                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+            }
+        }
+        """, Usings + """
+        class Tickets
+        {
+            static void Main()
+            {
+                Console.WriteLine("opening");
+                using var fileLock = new ProcessLock();
+                var p = new ChildProcess(() => Buy("tickets.txt", fileLock));
+                p.Start();
+                Buy("tickets.txt", fileLock);
+                p.Join();
+            }
+
+            static void Buy(string path, ProcessLock fileLock)
+            {
+                using (fileLock.Hold())
+                {
+                    var n = int.Parse(File.ReadAllText(path));
+                    File.WriteAllText(path, (n - 1).ToString());
+                }
+            }
+        }
+        """, Unlocked(0, "path"));
+
+    [Fact]
+    public Task ACallerWithALockPassesItAndStaysAsItIs() => VerifyAsync(Usings + """
+        class Tickets
+        {
+            static void Main()
+            {
+                using var mutex = new ProcessLock();
+                var p = new ChildProcess(() => Task(mutex, "tickets.txt"));
+                p.Start();
+                p.Join();
+            }
+
+            static void Task(ProcessLock mutex, string path)
+            {
+                using (mutex.Hold()) Console.WriteLine("searching");
+                Buy(path);
+            }
+
+            static void Buy(string path)
+            {
+                var n = int.Parse({|#0:File.ReadAllText(path)|});
+                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+            }
+        }
+        """, Usings + """
+        class Tickets
+        {
+            static void Main()
+            {
+                using var mutex = new ProcessLock();
+                var p = new ChildProcess(() => Task(mutex, "tickets.txt"));
+                p.Start();
+                p.Join();
+            }
+
+            static void Task(ProcessLock mutex, string path)
+            {
+                using (mutex.Hold()) Console.WriteLine("searching");
+                Buy(path, mutex);
+            }
+
+            static void Buy(string path, ProcessLock fileLock)
+            {
+                using (fileLock.Hold())
+                {
+                    var n = int.Parse(File.ReadAllText(path));
+                    File.WriteAllText(path, (n - 1).ToString());
+                }
+            }
+        }
+        """, Unlocked(0, "path"));
+
+    [Fact]
+    public Task NoFixForAMethodUsedAsADelegate() => VerifyAsync(Usings + """
+        class Tickets
+        {
+            static void Main()
+            {
+                Action<string> buy = Buy;
+                var p = new ChildProcess(() => Buy("tickets.txt"));
+                p.Start();
+                p.Join();
+                buy("tickets.txt");
+            }
+
+            static void Buy(string path)
+            {
+                var n = int.Parse({|#0:File.ReadAllText(path)|});
+                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+            }
+        }
+        """, null, Unlocked(0, "path"));
 
     // ---- Fix All ----
 

@@ -165,8 +165,19 @@ internal static class NoLockPlan
                         .WithInitializer(EqualsValueClause(ObjectCreationExpression(LockType()).WithArgumentList(ArgumentList()))))))
                 .WithUsingKeyword(Token(SyntaxKind.UsingKeyword))
                 .WithAdditionalAnnotations(Formatter.Annotation);
-            Add(newLock.DocumentId, new Edit(newLock.Anchor, int.MaxValue, null,
-                newLock.Anchor is GlobalStatementSyntax ? GlobalStatement(declaration) : declaration));
+            // A top-level statement is spelled out: the formatter would set an elastic one apart with blank lines.
+            // It takes the anchor's leading trivia (a blank line, a comment), the anchor keeps its indentation.
+            var global = newLock.Anchor is GlobalStatementSyntax;
+            if (global)
+                Add(newLock.DocumentId, new Edit(newLock.Anchor, int.MaxValue - 1, current =>
+                    current.WithLeadingTrivia(current.GetLeadingTrivia().Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse())));
+            var inserted = global
+                ? GlobalStatement(declaration.WithoutAnnotations(Formatter.Annotation).NormalizeWhitespace()
+                    .WithLeadingTrivia(newLock.Anchor.GetLeadingTrivia())
+                    .WithTrailingTrivia(newLock.Anchor.GetTrailingTrivia().LastOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is var eol
+                        && eol.IsKind(SyntaxKind.EndOfLineTrivia) ? eol : CarriageReturnLineFeed))
+                : (SyntaxNode)declaration;
+            Add(newLock.DocumentId, new Edit(newLock.Anchor, int.MaxValue, null, inserted));
         }
 
         foreach (var pair in edits)
@@ -234,7 +245,9 @@ internal static class NoLockPlan
                 {
                     site.Owner = BodyOwner(invocation);
                     site.Anchor = site.Owner is null ? null : Anchor(invocation, site.Owner);
-                    if (!site.IsTarget && site.Owner is MethodDeclarationSyntax callerDeclaration && model.GetDeclaredSymbol(callerDeclaration, ct) is { } caller)
+                    // The calling method, whatever its body: a local function or lambda inside it sees its parameters.
+                    if (!site.IsTarget && invocation.FirstAncestorOrSelf<MemberDeclarationSyntax>() is MethodDeclarationSyntax callerDeclaration
+                        && model.GetDeclaredSymbol(callerDeclaration, ct) is { } caller)
                         site.Caller = caller.OriginalDefinition;
                 }
                 node.Sites.Add(site);
