@@ -11,7 +11,8 @@ namespace Multiproc.CodeFixes;
 /// Nothing more comes from the analyzer than its diagnostic (the read, the write as its additional location, and
 /// the absence of its <see cref="UnlockedFileReadModifyWrite.LockProperty"/>); the rest is found here from the
 /// semantic models of the solution. Fix All (<see cref="NoLockFixAll"/>) plans all the diagnostics of its scope
-/// together, so a method holding two reads gets one parameter and a parent one lock.
+/// together, so a method holding two reads gets one parameter and a parent one lock. Not a <see cref="MultiprocFixer"/>:
+/// whether the fix can be made is only known after the asynchronous walk over the solution, done before offering it.
 /// </remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnlockedFileReadModifyWriteNoLockFixer))]
 [Shared]
