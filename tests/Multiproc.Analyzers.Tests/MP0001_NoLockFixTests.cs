@@ -603,6 +603,78 @@ public class MP0001_NoLockFixTests
         }
         """, null, Unlocked(0, "path"));
 
+    [Fact]
+    public Task ReadInALocalFunctionOfTheTarget() => VerifyAsync(Usings + """
+        class Tickets
+        {
+            static void Main()
+            {
+                var p = new ChildProcess(() => Buy("tickets.txt"));
+                p.Start();
+                p.Join();
+            }
+
+            static void Buy(string path)
+            {
+                Decrement();
+
+                void Decrement()
+                {
+                    var n = int.Parse({|#0:File.ReadAllText(path)|});
+                    {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+                }
+            }
+        }
+        """, Usings + """
+        class Tickets
+        {
+            static void Main()
+            {
+                using var fileLock = new ProcessLock();
+                var p = new ChildProcess(() => Buy("tickets.txt", fileLock));
+                p.Start();
+                p.Join();
+            }
+
+            static void Buy(string path, ProcessLock fileLock)
+            {
+                Decrement();
+
+                void Decrement()
+                {
+                    using (fileLock.Hold())
+                    {
+                        var n = int.Parse(File.ReadAllText(path));
+                        File.WriteAllText(path, (n - 1).ToString());
+                    }
+                }
+            }
+        }
+        """, Unlocked(0, "path"));
+
+    [Fact]
+    public Task NoFixForAnInterfaceImplementation() => VerifyAsync(Usings + """
+        interface IBuyer { void Buy(string path); }
+
+        class Tickets : IBuyer
+        {
+            static void Main()
+            {
+                var p = new ChildProcess(() => Run("tickets.txt"));
+                p.Start();
+                p.Join();
+            }
+
+            static void Run(string path) => new Tickets().Buy(path);
+
+            public void Buy(string path)
+            {
+                var n = int.Parse({|#0:File.ReadAllText(path)|});
+                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
+            }
+        }
+        """, null, Unlocked(0, "path"));
+
     // ---- Fix All ----
 
     private const string TwoTargetsParent = Usings + """

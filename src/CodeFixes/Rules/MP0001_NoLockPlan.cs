@@ -40,6 +40,9 @@ internal static class NoLockPlan
             if (root is null || model is null || UnlockedFileReadModifyWriteFixer.Range(root, diagnostic) is not var (block, first, last)) continue;
             if (block.FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { } declaration
                 || model.GetDeclaredSymbol(declaration, ct) is not { } method) continue;
+            // A static local function or lambda cannot see the method's new parameter.
+            if (block.Ancestors().Any(a => a is LocalFunctionStatementSyntax f && f.Modifiers.Any(SyntaxKind.StaticKeyword)
+                || a is AnonymousFunctionExpressionSyntax l && l.Modifiers.Any(SyntaxKind.StaticKeyword))) continue;
             lockType ??= model.Compilation.GetTypeByMetadataName("Multiproc.ProcessLock");
             last = UnlockedFileReadModifyWriteFixer.ExtendRange(model, block, first, last, ct);
             wraps.Add(new WrapSite(documentId, block, first, last, method.OriginalDefinition));
