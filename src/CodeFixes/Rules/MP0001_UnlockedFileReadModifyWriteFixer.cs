@@ -23,7 +23,8 @@ public sealed class UnlockedFileReadModifyWriteFixer : MultiprocFixer
         return CodeAction.Create($"Hold '{lockName}' around the read and the write", ct => FixAsync(document, diagnostic, lockName, ct), EquivalenceKey);
     }
 
-    private static (BlockSyntax Block, int First, int Last)? Range(SyntaxNode root, Diagnostic diagnostic)
+    /// <summary>The block holding both the read and the write, with the indexes of the statements that hold them.</summary>
+    internal static (BlockSyntax Block, int First, int Last)? Range(SyntaxNode root, Diagnostic diagnostic)
     {
         if (diagnostic.AdditionalLocations.Count == 0) return null;
         var read = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
@@ -44,8 +45,17 @@ public sealed class UnlockedFileReadModifyWriteFixer : MultiprocFixer
         var root = await document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
         if (root is null || model is null || Range(root, diagnostic) is not var (block, first, last)) return document;
+        last = ExtendRange(model, block, first, last, ct);
+        var newBlock = Wrap(block, new[] { (first, last) }, IdentifierName(lockName));
+        return document.WithSyntaxRoot(root.ReplaceNode(block, newBlock));
+    }
 
-        // Variables declared in the range and used after it: take their uses in too.
+    /// <summary>
+    /// The last statement of the range from <paramref name="first"/> to <paramref name="last"/> once it takes in the later
+    /// uses of the variables it declares (else they would fall out of scope).
+    /// </summary>
+    internal static int ExtendRange(SemanticModel model, BlockSyntax block, int first, int last, CancellationToken ct)
+    {
         while (true)
         {
             var flow = model.AnalyzeDataFlow(block.Statements[first], block.Statements[last]);
@@ -61,16 +71,28 @@ public sealed class UnlockedFileReadModifyWriteFixer : MultiprocFixer
             if (newLast == last) break;
             last = newLast;
         }
+        return last;
+    }
 
-        var wrapped = block.Statements.Skip(first).Take(last - first + 1).ToList();
-        var leading = wrapped[0].GetLeadingTrivia();
-        wrapped[0] = wrapped[0].WithLeadingTrivia(leading.Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)));
-        var hold = InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(lockName), IdentifierName("Hold")));
-        var usingStatement = UsingStatement(null, hold, Block(wrapped))
-            .WithLeadingTrivia(leading)
-            .WithAdditionalAnnotations(Formatter.Annotation);
-        var statements = block.Statements.Take(first).Append(usingStatement).Concat(block.Statements.Skip(last + 1));
-        var newBlock = block.WithStatements(List(statements));
-        return document.WithSyntaxRoot(root.ReplaceNode(block, newBlock));
+    /// <summary>
+    /// <paramref name="block"/> with each statement range (indexes into its statements, disjoint) wrapped in
+    /// <c>using (<paramref name="lockExpression"/>.Hold()) { … }</c>.
+    /// </summary>
+    internal static BlockSyntax Wrap(BlockSyntax block, IEnumerable<(int First, int Last)> ranges, ExpressionSyntax lockExpression)
+    {
+        var statements = block.Statements.ToList();
+        foreach (var (first, last) in ranges.OrderByDescending(r => r.First))
+        {
+            var wrapped = statements.Skip(first).Take(last - first + 1).ToList();
+            var leading = wrapped[0].GetLeadingTrivia();
+            wrapped[0] = wrapped[0].WithLeadingTrivia(leading.Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)));
+            var hold = InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, lockExpression, IdentifierName("Hold")));
+            var usingStatement = UsingStatement(null, hold, Block(wrapped))
+                .WithLeadingTrivia(leading)
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            statements.RemoveRange(first, last - first + 1);
+            statements.Insert(first, usingStatement);
+        }
+        return block.WithStatements(List(statements));
     }
 }
