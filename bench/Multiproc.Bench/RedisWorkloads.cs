@@ -7,27 +7,42 @@ namespace Multiproc.Bench;
 
 /// <summary>
 /// redis_queue_1p1c and redis_joinable_1p1c: the queue workloads through Multiproc.Redis and one loopback
-/// redis-server, 32-byte items, batched (PutMany of 256 items per round trip, ReadBatchSize 256). There is
-/// no CPython pair; each line carries the local queue's rate of the same run (local_per_second) when that
-/// workload ran first. The server is the one of <c>--redis host:port</c>, else a redis-server started here
-/// on a free port (no persistence, data directory in a temporary folder) and stopped afterwards.
+/// redis-server, 32-byte items, batched (PutMany of 256 items per round trip, ReadBatchSize 256). The clock
+/// runs over the items once both processes are connected and a warm-up of <see cref="Warmup"/> items has gone
+/// through (steady state: a Redis client is a long-lived service); the cold start before it (process start,
+/// connection handshake, the JIT of StackExchange.Redis, about a second of CPU) is printed as
+/// <c>startup_seconds</c>. There is no CPython pair; each line carries the local queue's rate of the same run
+/// (local_per_second) when that workload ran first. The server is the one of <c>--redis host:port</c>, else a
+/// redis-server started here on a free port (no persistence, data directory in a temporary folder) and
+/// stopped afterwards.
 /// </summary>
 public static class RedisWorkloads
 {
     public const int Batch = 256;
+    public const int Warmup = 10 * Batch;
     private static readonly RedisQueueOptions Options = new() { ReadBatchSize = Batch };
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
-    public static void Producer(string connection, string name, int n, string payload)
+    private static void PutAll(RedisQueue<string?> q, int n, string payload)
     {
-        using var q = new RedisQueue<string?>(connection, name, options: Options);
         var batch = Enumerable.Repeat<string?>(payload, Batch).ToArray();
         for (var i = 0; i < n; i += Batch) q.PutMany(i + Batch <= n ? batch : batch.Take(n - i));
+    }
+
+    public static void Producer(string connection, string name, int n, string payload, ProcessBarrier ready)
+    {
+        using var q = new RedisQueue<string?>(connection, name, options: Options);
+        PutAll(q, Warmup, payload);
+        ready.Wait(StartTimeout);
+        PutAll(q, n, payload);
         q.Put(null);
     }
 
-    public static void Consumer(string connection, string name)
+    public static void Consumer(string connection, string name, ProcessBarrier ready)
     {
         using var q = new RedisQueue<string?>(connection, name, options: Options);
+        for (var i = 0; i < Warmup; i++) q.Get();
+        ready.Wait(StartTimeout);
         while (q.Get() is not null) { }
     }
 
@@ -45,35 +60,42 @@ public static class RedisWorkloads
     {
         var payload = new string('x', 32);
         var name = "bench-" + Guid.NewGuid().ToString("N");
-        var c = new ChildProcess(() => Consumer(connection, name));
-        var p = new ChildProcess(() => Producer(connection, name, n, payload));
+        using var ready = new ProcessBarrier(3);
+        var c = new ChildProcess(() => Consumer(connection, name, ready));
+        var p = new ChildProcess(() => Producer(connection, name, n, payload, ready));
+        var cold = Stopwatch.StartNew();
         c.Start();
-        var sw = Stopwatch.StartNew();
         p.Start();
+        ready.Wait(StartTimeout);
+        var startup = cold.Elapsed.TotalSeconds;
+        var sw = Stopwatch.StartNew();
         p.Join();
         c.Join();
-        Emit("redis_queue_1p1c", n, sw.Elapsed.TotalSeconds, localRate);
+        Emit("redis_queue_1p1c", n, sw.Elapsed.TotalSeconds, startup, localRate);
     }
 
     public static void Joinable1P1C(string connection, int n, double? localRate)
     {
         var payload = new string('x', 32);
         var name = "bench-" + Guid.NewGuid().ToString("N");
+        var cold = Stopwatch.StartNew();
         using var q = new RedisJoinableQueue<string?>(connection, name, options: Options);
         var c = new ChildProcess(() => JoinableConsumer(connection, name)) { Daemon = true };
         c.Start();
-        var batch = Enumerable.Repeat<string?>(payload, Batch).ToArray();
+        PutAll(q, Warmup, payload);
+        if (!q.Join(StartTimeout)) throw new TimeoutException("the joinable consumer did not take the warm-up items");
+        var startup = cold.Elapsed.TotalSeconds;
         var sw = Stopwatch.StartNew();
-        for (var i = 0; i < n; i += Batch) q.PutMany(i + Batch <= n ? batch : batch.Take(n - i));
+        PutAll(q, n, payload);
         q.Join();
-        Emit("redis_joinable_1p1c", n, sw.Elapsed.TotalSeconds, localRate);
+        Emit("redis_joinable_1p1c", n, sw.Elapsed.TotalSeconds, startup, localRate);
         c.Terminate();
         c.Join();
     }
 
-    private static void Emit(string workload, int n, double seconds, double? localRate)
+    private static void Emit(string workload, int n, double seconds, double startup, double? localRate)
     {
-        var extra = new List<(string, object)> { ("payload_bytes", 32), ("batch", Batch) };
+        var extra = new List<(string, object)> { ("payload_bytes", 32), ("batch", Batch), ("startup_seconds", Math.Round(startup, 3)) };
         if (localRate is { } l)
         {
             extra.Add(("local_per_second", Math.Round(l, 1)));
