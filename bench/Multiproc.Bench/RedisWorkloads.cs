@@ -10,7 +10,7 @@ namespace Multiproc.Bench;
 /// redis_queue_1p1c and redis_joinable_1p1c: the queue workloads through Multiproc.Redis and one loopback
 /// redis-server, 32-byte items, batched (PutMany of 256 items per round trip, ReadBatchSize 256). The clock
 /// runs over the items once both processes are connected and a warm-up of <see cref="Warmup"/> items has gone
-/// through (steady state: a Redis client is a long-lived service); the cold start before it (process start,
+/// through and each process's JIT has settled (steady state: a Redis client is a long-lived service); the cold start before it (process start,
 /// connection handshake, the JIT of StackExchange.Redis, about a second of CPU) is printed as
 /// <c>startup_seconds</c>. Each line also prints the CPU time per item over the timed items, of the two client
 /// processes (<c>client_cpu_us_per_item</c>, each measuring its own) and of the server (<c>server_cpu_us_per_item</c>,
@@ -36,6 +36,7 @@ public static class RedisWorkloads
     {
         using var q = new RedisQueue<string?>(connection, name, options: Options);
         PutAll(q, Warmup, payload);
+        SettleJit();
         cpu[1] = CpuSeconds();
         ready.Wait(StartTimeout);
         PutAll(q, n, payload);
@@ -47,6 +48,7 @@ public static class RedisWorkloads
     {
         using var q = new RedisQueue<string?>(connection, name, options: Options);
         for (var i = 0; i < Warmup; i++) q.Get();
+        SettleJit();
         cpu[0] = CpuSeconds();
         ready.Wait(StartTimeout);
         while (q.Get() is not null) { }
@@ -60,6 +62,12 @@ public static class RedisWorkloads
         {
             q.Get();
             q.TaskDone();
+            if (i == Warmup)
+            {
+                SettleJit();
+                cpu[0] = CpuSeconds();
+                cpu[1] = 1; // settled: the parent starts the clock
+            }
             if (i % Batch == 0) cpu[0] = CpuSeconds(); // it runs until terminated: its CPU so far, every batch
         }
     }
@@ -91,12 +99,19 @@ public static class RedisWorkloads
         var payload = new string('x', 32);
         var name = "bench-" + Guid.NewGuid().ToString("N");
         var cold = Stopwatch.StartNew();
-        using var cpu = new SharedArray<double>(1);
+        using var cpu = new SharedArray<double>(2);
         using var q = new RedisJoinableQueue<string?>(connection, name, options: Options);
         var c = new ChildProcess(() => JoinableConsumer(connection, name, cpu)) { Daemon = true };
         c.Start();
         PutAll(q, Warmup, payload);
         if (!q.Join(StartTimeout)) throw new TimeoutException("the joinable consumer did not take the warm-up items");
+        SettleJit();
+        var settling = Stopwatch.StartNew();
+        while (cpu[1] == 0)
+        {
+            if (settling.Elapsed > StartTimeout) throw new TimeoutException("the joinable consumer did not settle after the warm-up");
+            Thread.Sleep(10);
+        }
         var startup = cold.Elapsed.TotalSeconds;
         var server = ServerCpuSeconds(connection);
         var client = cpu[0] + CpuSeconds();
@@ -107,6 +122,32 @@ public static class RedisWorkloads
         Emit("redis_joinable_1p1c", n, seconds, startup, cpu[0] + CpuSeconds() - client, ServerCpuSeconds(connection) - server, localRate);
         c.Terminate();
         c.Join();
+    }
+
+    /// <summary>
+    /// Waits (at most 15 s) until this process's JIT has compiled nothing new for 300 ms: the warm-up made the hot
+    /// methods of StackExchange.Redis due for their optimised tier, compiled in the background; without this wait
+    /// that compilation (about a second of CPU on a loaded 2-core machine) lands in the timed items.
+    /// </summary>
+    private static void SettleJit()
+    {
+        var sw = Stopwatch.StartNew();
+        var last = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var stableSince = TimeSpan.Zero;
+        while (sw.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            Thread.Sleep(50);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != last)
+            {
+                last = now;
+                stableSince = sw.Elapsed;
+            }
+            else if (sw.Elapsed - stableSince >= TimeSpan.FromMilliseconds(300))
+            {
+                return;
+            }
+        }
     }
 
     private static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
