@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Multiproc.Redis;
@@ -7,37 +8,67 @@ namespace Multiproc.Bench;
 
 /// <summary>
 /// redis_queue_1p1c and redis_joinable_1p1c: the queue workloads through Multiproc.Redis and one loopback
-/// redis-server, 32-byte items, batched (PutMany of 256 items per round trip, ReadBatchSize 256). There is
-/// no CPython pair; each line carries the local queue's rate of the same run (local_per_second) when that
-/// workload ran first. The server is the one of <c>--redis host:port</c>, else a redis-server started here
-/// on a free port (no persistence, data directory in a temporary folder) and stopped afterwards.
+/// redis-server, 32-byte items, batched (PutMany of 256 items per round trip, ReadBatchSize 256). The clock
+/// runs over the items once both processes are connected and a warm-up of <see cref="Warmup"/> items has gone
+/// through and each process's JIT has settled (steady state: a Redis client is a long-lived service); the cold start before it (process start,
+/// connection handshake, the JIT of StackExchange.Redis, about a second of CPU) is printed as
+/// <c>startup_seconds</c>. Each line also prints the CPU time per item over the timed items, of the two client
+/// processes (<c>client_cpu_us_per_item</c>, each measuring its own) and of the server (<c>server_cpu_us_per_item</c>,
+/// from INFO cpu): figures that hold on a loaded machine, where the rate does not. There is no CPython pair; each line carries the local queue's rate of the same run
+/// (local_per_second) when that workload ran first. The server is the one of <c>--redis host:port</c>, else a
+/// redis-server started here on a free port (no persistence, data directory in a temporary folder) and
+/// stopped afterwards.
 /// </summary>
 public static class RedisWorkloads
 {
     public const int Batch = 256;
+    public const int Warmup = 100 * Batch;
     private static readonly RedisQueueOptions Options = new() { ReadBatchSize = Batch };
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
-    public static void Producer(string connection, string name, int n, string payload)
+    private static void PutAll(RedisQueue<string?> q, int n, string payload)
     {
-        using var q = new RedisQueue<string?>(connection, name, options: Options);
         var batch = Enumerable.Repeat<string?>(payload, Batch).ToArray();
         for (var i = 0; i < n; i += Batch) q.PutMany(i + Batch <= n ? batch : batch.Take(n - i));
-        q.Put(null);
     }
 
-    public static void Consumer(string connection, string name)
+    public static void Producer(string connection, string name, int n, string payload, ProcessBarrier ready, SharedArray<double> cpu)
     {
         using var q = new RedisQueue<string?>(connection, name, options: Options);
-        while (q.Get() is not null) { }
+        PutAll(q, Warmup, payload);
+        SettleJit();
+        cpu[1] = CpuSeconds();
+        ready.Wait(StartTimeout);
+        PutAll(q, n, payload);
+        q.Put(null);
+        cpu[1] = CpuSeconds();
     }
 
-    public static void JoinableConsumer(string connection, string name)
+    public static void Consumer(string connection, string name, ProcessBarrier ready, SharedArray<double> cpu)
+    {
+        using var q = new RedisQueue<string?>(connection, name, options: Options);
+        for (var i = 0; i < Warmup; i++) q.Get();
+        SettleJit();
+        cpu[0] = CpuSeconds();
+        ready.Wait(StartTimeout);
+        while (q.Get() is not null) { }
+        cpu[0] = CpuSeconds();
+    }
+
+    public static void JoinableConsumer(string connection, string name, SharedArray<double> cpu)
     {
         using var q = new RedisJoinableQueue<string?>(connection, name, options: Options);
-        while (true)
+        for (var i = 1; ; i++)
         {
             q.Get();
             q.TaskDone();
+            if (i == Warmup)
+            {
+                SettleJit();
+                cpu[0] = CpuSeconds();
+                cpu[1] = 1; // settled: the parent starts the clock
+            }
+            if (i % Batch == 0) cpu[0] = CpuSeconds(); // it runs until terminated: its CPU so far, every batch
         }
     }
 
@@ -45,35 +76,107 @@ public static class RedisWorkloads
     {
         var payload = new string('x', 32);
         var name = "bench-" + Guid.NewGuid().ToString("N");
-        var c = new ChildProcess(() => Consumer(connection, name));
-        var p = new ChildProcess(() => Producer(connection, name, n, payload));
+        using var ready = new ProcessBarrier(3);
+        using var cpu = new SharedArray<double>(2);
+        var c = new ChildProcess(() => Consumer(connection, name, ready, cpu));
+        var p = new ChildProcess(() => Producer(connection, name, n, payload, ready, cpu));
+        var cold = Stopwatch.StartNew();
         c.Start();
-        var sw = Stopwatch.StartNew();
         p.Start();
+        ready.Wait(StartTimeout);
+        var startup = cold.Elapsed.TotalSeconds;
+        var server = ServerCpuSeconds(connection);
+        var client = cpu[0] + cpu[1];
+        var sw = Stopwatch.StartNew();
         p.Join();
         c.Join();
-        Emit("redis_queue_1p1c", n, sw.Elapsed.TotalSeconds, localRate);
+        var seconds = sw.Elapsed.TotalSeconds;
+        Emit("redis_queue_1p1c", n, seconds, startup, cpu[0] + cpu[1] - client, ServerCpuSeconds(connection) - server, localRate);
     }
 
     public static void Joinable1P1C(string connection, int n, double? localRate)
     {
         var payload = new string('x', 32);
         var name = "bench-" + Guid.NewGuid().ToString("N");
+        var cold = Stopwatch.StartNew();
+        using var cpu = new SharedArray<double>(2);
         using var q = new RedisJoinableQueue<string?>(connection, name, options: Options);
-        var c = new ChildProcess(() => JoinableConsumer(connection, name)) { Daemon = true };
+        var c = new ChildProcess(() => JoinableConsumer(connection, name, cpu)) { Daemon = true };
         c.Start();
-        var batch = Enumerable.Repeat<string?>(payload, Batch).ToArray();
+        PutAll(q, Warmup, payload);
+        if (!q.Join(StartTimeout)) throw new TimeoutException("the joinable consumer did not take the warm-up items");
+        SettleJit();
+        var settling = Stopwatch.StartNew();
+        while (cpu[1] == 0)
+        {
+            if (settling.Elapsed > StartTimeout) throw new TimeoutException("the joinable consumer did not settle after the warm-up");
+            Thread.Sleep(10);
+        }
+        var startup = cold.Elapsed.TotalSeconds;
+        var server = ServerCpuSeconds(connection);
+        var client = cpu[0] + CpuSeconds();
         var sw = Stopwatch.StartNew();
-        for (var i = 0; i < n; i += Batch) q.PutMany(i + Batch <= n ? batch : batch.Take(n - i));
+        PutAll(q, n, payload);
         q.Join();
-        Emit("redis_joinable_1p1c", n, sw.Elapsed.TotalSeconds, localRate);
+        var seconds = sw.Elapsed.TotalSeconds;
+        Emit("redis_joinable_1p1c", n, seconds, startup, cpu[0] + CpuSeconds() - client, ServerCpuSeconds(connection) - server, localRate);
         c.Terminate();
         c.Join();
     }
 
-    private static void Emit(string workload, int n, double seconds, double? localRate)
+    /// <summary>
+    /// Waits (at most 15 s) until this process's JIT has compiled nothing new for 300 ms: the warm-up made the hot
+    /// methods of StackExchange.Redis due for their optimised tier, compiled in the background; without this wait
+    /// that compilation (about a second of CPU on a loaded 2-core machine) lands in the timed items.
+    /// </summary>
+    private static void SettleJit()
     {
-        var extra = new List<(string, object)> { ("payload_bytes", 32), ("batch", Batch) };
+        var sw = Stopwatch.StartNew();
+        var last = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var stableSince = TimeSpan.Zero;
+        while (sw.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            Thread.Sleep(50);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != last)
+            {
+                last = now;
+                stableSince = sw.Elapsed;
+            }
+            else if (sw.Elapsed - stableSince >= TimeSpan.FromMilliseconds(300))
+            {
+                return;
+            }
+        }
+    }
+
+    private static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+    /// <summary>The server's CPU time so far (INFO cpu: user + system), to print its cost per item; null when INFO is refused.</summary>
+    private static double? ServerCpuSeconds(string connection)
+    {
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(connection);
+        options.AllowAdmin = true;
+        try
+        {
+            using var mux = StackExchange.Redis.ConnectionMultiplexer.Connect(options);
+            var info = mux.GetServer(mux.GetEndPoints()[0]).Info("cpu").SelectMany(g => g);
+            return info.Where(kv => kv.Key is "used_cpu_user" or "used_cpu_sys").Sum(kv => double.Parse(kv.Value, CultureInfo.InvariantCulture));
+        }
+        catch (StackExchange.Redis.RedisException)
+        {
+            return null;
+        }
+    }
+
+    private static void Emit(string workload, int n, double seconds, double startup, double clientCpu, double? serverCpu, double? localRate)
+    {
+        var extra = new List<(string, object)>
+        {
+            ("payload_bytes", 32), ("batch", Batch), ("startup_seconds", Math.Round(startup, 3)),
+            ("client_cpu_us_per_item", Math.Round(clientCpu * 1e6 / n, 2)),
+        };
+        if (serverCpu is { } server) extra.Add(("server_cpu_us_per_item", Math.Round(server * 1e6 / n, 2)));
         if (localRate is { } l)
         {
             extra.Add(("local_per_second", Math.Round(l, 1)));

@@ -250,7 +250,7 @@ public class RedisQueue<T> : IDisposable
             try
             {
                 if (ReadAheadCount > 0) continue;
-                read = Store(await Database.ScriptEvaluateAsync(QueueScripts.Take, [StreamKey], TakeArgs()).ConfigureAwait(false));
+                read = Store(await ReadAsync().ConfigureAwait(false));
             }
             catch (Exception e) when (Outage.IsTransient(e))
             {
@@ -477,7 +477,7 @@ public class RedisQueue<T> : IDisposable
             try
             {
                 if (ReadAheadCount > 0) continue;
-                read = Store(Database.ScriptEvaluate(QueueScripts.Take, [StreamKey], TakeArgs()));
+                read = Store(Read());
             }
             catch (Exception e) when (Outage.IsTransient(e))
             {
@@ -513,31 +513,101 @@ public class RedisQueue<T> : IDisposable
         }
     }
 
-    private RedisValue[] TakeArgs()
+    /// <summary>
+    /// The minimum idle time of the items to claim from dead consumers now, or -1: consumers look for them every
+    /// quarter of the visibility timeout (at most every 50 ms), before reading new items.
+    /// </summary>
+    private long ClaimDue()
     {
-        // Look for items abandoned by dead consumers every quarter of the visibility timeout (at most every 50 ms).
         var claimEvery = Options.VisibilityTimeout / 4;
         if (claimEvery < TimeSpan.FromMilliseconds(50)) claimEvery = TimeSpan.FromMilliseconds(50);
-        var claim = _lastClaim == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(_lastClaim) >= claimEvery;
-        if (claim) _lastClaim = System.Diagnostics.Stopwatch.GetTimestamp();
-        return [Group, _consumer, Options.ReadBatchSize, claim ? (long)Options.VisibilityTimeout.TotalMilliseconds : -1, _claimCursor];
+        if (_lastClaim != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(_lastClaim) < claimEvery) return -1;
+        _lastClaim = System.Diagnostics.Stopwatch.GetTimestamp();
+        return (long)Options.VisibilityTimeout.TotalMilliseconds;
     }
 
-    private int Store(RedisResult result)
+    /// <summary>
+    /// Reads up to <see cref="RedisQueueOptions.ReadBatchSize"/> items: those abandoned by dead consumers when a
+    /// claim is due (<c>XAUTOCLAIM</c>), else new ones (<c>XREADGROUP … COUNT n</c>). Plain commands, not a
+    /// script: a script would copy every entry of the reply into Lua and back (twice the server's time per
+    /// item). The two need not be atomic: each only moves entries to this consumer's pending list.
+    /// </summary>
+    private StreamEntry[] Read()
     {
-        var parts = (RedisResult[])result!;
-        _claimCursor = (RedisValue)parts[0];
-        var entries = (RedisResult[])parts[1]!;
+        var db = Database;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var minIdle = ClaimDue();
+                if (minIdle >= 0)
+                {
+                    var claimed = db.StreamAutoClaim(StreamKey, Group, _consumer, minIdle, _claimCursor, Options.ReadBatchSize);
+                    _claimCursor = claimed.NextStartId;
+                    if (claimed.ClaimedEntries is { Length: > 0 } entries) return entries;
+                }
+                return db.StreamReadGroup(StreamKey, Group, _consumer, StreamPosition.NewMessages, Options.ReadBatchSize);
+            }
+            catch (RedisServerException e) when (attempt == 0 && IsNoGroup(e))
+            {
+                _lastClaim = 0;
+                CreateGroup(db);
+            }
+        }
+    }
+
+    private async Task<StreamEntry[]> ReadAsync()
+    {
+        var db = Database;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var minIdle = ClaimDue();
+                if (minIdle >= 0)
+                {
+                    var claimed = await db.StreamAutoClaimAsync(StreamKey, Group, _consumer, minIdle, _claimCursor, Options.ReadBatchSize).ConfigureAwait(false);
+                    _claimCursor = claimed.NextStartId;
+                    if (claimed.ClaimedEntries is { Length: > 0 } entries) return entries;
+                }
+                return await db.StreamReadGroupAsync(StreamKey, Group, _consumer, StreamPosition.NewMessages, Options.ReadBatchSize).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (attempt == 0 && IsNoGroup(e))
+            {
+                _lastClaim = 0;
+                CreateGroup(db);
+            }
+        }
+    }
+
+    private static bool IsNoGroup(RedisServerException e) => e.Message.StartsWith("NOGROUP", StringComparison.Ordinal);
+
+    /// <summary>Creates the stream and its group (reading from the start) when no put has yet.</summary>
+    private void CreateGroup(IDatabase db)
+    {
+        try
+        {
+            db.StreamCreateConsumerGroup(StreamKey, Group, "0-0", createStream: true);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // Another process created it in the meantime.
+        }
+    }
+
+    private int Store(StreamEntry[] entries)
+    {
+        var stored = 0;
         lock (_sync)
         {
             foreach (var entry in entries)
             {
-                var pair = (RedisResult[])entry!;
-                var fields = (RedisResult[])pair[1]!;
-                _readAhead.Enqueue(((RedisValue)pair[0], (RedisValue)fields[1]));
+                if (entry.IsNull || entry.Values is not { Length: > 0 } values) continue; // deleted while pending (Redis 6.2 reports these as nil)
+                _readAhead.Enqueue((entry.Id, values[0].Value));
+                stored++;
             }
         }
-        return entries.Length;
+        return stored;
     }
 
     private bool TryHandOut(out T item)
