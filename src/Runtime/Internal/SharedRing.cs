@@ -42,7 +42,10 @@ internal sealed unsafe class SharedRing : IDisposable
     private const long Magic = 0x31_51_50_4D_51_50_4D_21; // "!MPQMPQ1"
     private const int HeaderSize = 4096;
     private const int RingHeaderSize = 4096;
-    private const long InitialCapacity = 1 << 22;   // 4 MiB, sparse until written
+    // 256 KiB, sparse until written. Small on purpose: a ring that wraps touches the same few pages again, where a large
+    // one makes a stream of items touch fresh pages all the way (a first touch costs 6-13 µs a page on the VMs measured,
+    // in the writer and again in each reader: bench/README.md). It grows when consumers fall behind and stop.
+    private const long InitialCapacity = 1 << 18;
     private const long MaxCapacity = 1L << 30;
     private const long BigItemCapacity = 1L << 26; // 64 MiB
     /// <summary>Payloads above this go through a file of their own.</summary>
@@ -81,6 +84,8 @@ internal sealed unsafe class SharedRing : IDisposable
     // The head of write ring _headGen as last read (under the put lock); see TryPutRecord.
     private long _head;
     private long _headGen;
+    // The gets a put that found the ring full waits for before it tries again; see Enqueue.
+    private long _roomBatch = 1;
     // The tail of read ring _tailGen as last read (under the get lock); see TryTakeRecord.
     private long _tail;
     private long _tailGen;
@@ -295,8 +300,10 @@ internal sealed unsafe class SharedRing : IDisposable
                     // The ring is full but the queue is not: wait a little for the consumers to make room (back
                     // pressure, like a pipe), and grow the ring when they make no progress. An unbounded queue
                     // therefore never blocks a put for long, with or without consumers.
+                    // Wait for a batch of gets, not one: a producer that put one record per get would share the ring's
+                    // lines with the consumer at every item. Any progress at all counts once the spin is over.
                     var spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
-                    while (Volatile.Read(ref Long(OffGets)) == observedGets && Stopwatch.GetTimestamp() < spinUntil) Thread.SpinWait(8);
+                    while (Volatile.Read(ref Long(OffGets)) - observedGets < _roomBatch && Stopwatch.GetTimestamp() < spinUntil) Thread.SpinWait(20);
                     if (Volatile.Read(ref Long(OffGets)) != observedGets) continue;
                     left = GrowAfter;
                 }
@@ -361,9 +368,13 @@ internal sealed unsafe class SharedRing : IDisposable
                 // them to keep producer and consumers from waking each other per item, or when the consumers
                 // made no room for a while.
                 var tooFewRecords = need > cap / 16 && cap < BigItemCapacity;
-                if (need <= cap && !tooFewRecords && (!allowGrow || cap >= MaxCapacity)) return PutOutcome.RingFull;
+                if (need <= cap && !tooFewRecords && (!allowGrow || cap >= MaxCapacity))
+                {
+                    _roomBatch = Math.Clamp(cap / need / 8, 1, 64);
+                    return PutOutcome.RingFull;
+                }
                 var newCap = cap * 2;
-                while (newCap < need) newCap *= 2;
+                while (newCap < need || (need > newCap / 16 && newCap < BigItemCapacity)) newCap *= 2;
                 ring = Grow(ring, newCap);
                 r = ring.Pointer;
                 cap = newCap;
