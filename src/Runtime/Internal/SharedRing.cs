@@ -44,9 +44,10 @@ internal sealed unsafe class SharedRing : IDisposable
     private const int RingHeaderSize = 4096;
     // 256 KiB, sparse until written. Small on purpose: a ring that wraps touches the same few pages again, where a large
     // one makes a stream of items touch fresh pages all the way (a first touch costs 6-13 µs a page on the VMs measured,
-    // in the writer and again in each reader: bench/README.md). It grows when consumers fall behind and stop.
+    // in the writer and again in each reader: bench/README.md). It doubles as soon as it is full up to EagerGrowBelow.
     private const long InitialCapacity = 1 << 18;
     private const long MaxCapacity = 1L << 30;
+    private const long EagerGrowBelow = 1 << 22; // 4 MiB
     private const long BigItemCapacity = 1L << 26; // 64 MiB
     /// <summary>Payloads above this go through a file of their own.</summary>
     public const int InlineLimit = (1 << 20) + 4096;
@@ -368,7 +369,9 @@ internal sealed unsafe class SharedRing : IDisposable
                 // them to keep producer and consumers from waking each other per item, or when the consumers
                 // made no room for a while.
                 var tooFewRecords = need > cap / 16 && cap < BigItemCapacity;
-                if (need <= cap && !tooFewRecords && (!allowGrow || cap >= MaxCapacity))
+                // A ring below EagerGrowBelow grows as soon as it is full: it stays small while the consumers keep up
+                // (few pages touched), and consumers that fall behind get the room of the large ring at once.
+                if (need <= cap && !tooFewRecords && cap >= EagerGrowBelow && (!allowGrow || cap >= MaxCapacity))
                 {
                     _roomBatch = Math.Clamp(cap / need / 8, 1, 64);
                     return PutOutcome.RingFull;
