@@ -48,8 +48,10 @@ internal sealed class AsyncGetters<T>(SharedRing ring, ItemDecoder<T> decode)
             g.Registration = ct.UnsafeRegister(static s => ((Getter)s!).Cancel(), g);
             if (g.Task.IsCompleted) g.Registration.Unregister();
         }
-        // On the thread pool, never on the caller's thread or its synchronization context.
-        if (start) ThreadPool.UnsafeQueueUserWorkItem(static self => _ = self.PumpAsync(), this, preferLocal: false);
+        // The pump's first steps run here (a take that does not wait, then registering its kernel wait: what the caller's
+        // GetAsync did already, no user code), which saves a thread-pool hop per wait; everything after its first await
+        // runs on the thread pool (ConfigureAwait(false)), never on the caller's synchronization context.
+        if (start) _ = PumpAsync();
         return g.Task;
     }
 

@@ -26,10 +26,13 @@ internal delegate T ItemDecoder<out T>(ReadOnlySpan<byte> data, byte[]? owner, i
 /// <c>tail</c>/<c>puts</c> to the journal, mark it valid, apply it and clear it; consumers do the same with
 /// <c>head</c>/<c>gets</c> after copying the record out. Whoever takes a lock (a dead owner's included)
 /// first redoes a valid journal, so a process killed anywhere leaves either the whole operation or none.</para>
-/// <para><b>Waiting.</b> A consumer that finds the queue empty spins briefly, then registers in
-/// <c>getWaiters</c> and sleeps on the <c>itemSignal</c> futex word; producers bump and wake only when
-/// that count is non-zero, so a steady stream costs no system call. Producers blocked on
-/// <c>maxSize</c> do the same with <c>spaceSignal</c>/<c>putWaiters</c>.</para>
+/// <para><b>Waiting.</b> A consumer that finds the queue empty spins briefly, then counts itself in
+/// <c>getWaiters</c>, arms the <c>itemSignal</c> futex word (its low bit) and sleeps on it. A producer wakes only
+/// when it finds the word armed, and disarms it as it wakes every sleeper: a put makes a system call only when a
+/// consumer went to sleep since the last wake, not at every put while the woken consumer is still getting up.
+/// Producers blocked on <c>maxSize</c> do the same with <c>spaceSignal</c>/<c>putWaiters</c>. Consumers keep
+/// the ring's tail as last read and read the producers' cache line again only once they have taken the records
+/// it stood for.</para>
 /// </remarks>
 internal sealed unsafe class SharedRing : IDisposable
 {
@@ -39,8 +42,12 @@ internal sealed unsafe class SharedRing : IDisposable
     private const long Magic = 0x31_51_50_4D_51_50_4D_21; // "!MPQMPQ1"
     private const int HeaderSize = 4096;
     private const int RingHeaderSize = 4096;
-    private const long InitialCapacity = 1 << 22;   // 4 MiB, sparse until written
+    // 256 KiB, sparse until written. Small on purpose: a ring that wraps touches the same few pages again, where a large
+    // one makes a stream of items touch fresh pages all the way (a first touch costs 6-13 µs a page on the VMs measured,
+    // in the writer and again in each reader: bench/README.md). It doubles as soon as it is full up to EagerGrowBelow.
+    private const long InitialCapacity = 1 << 18;
     private const long MaxCapacity = 1L << 30;
+    private const long EagerGrowBelow = 1 << 22; // 4 MiB
     private const long BigItemCapacity = 1L << 26; // 64 MiB
     /// <summary>Payloads above this go through a file of their own.</summary>
     public const int InlineLimit = (1 << 20) + 4096;
@@ -54,6 +61,11 @@ internal sealed unsafe class SharedRing : IDisposable
     private const int OffItemSignal = 512, OffGetWaiters = 640, OffSpaceSignal = 768, OffPutWaiters = 896;
     private const int OffDone = 1024, OffJoinWaiters = 1152, OffWriteGen = 1280, OffReadGen = 1408;
     private const int OffPutJournal = 1536, OffGetJournal = 1664, OffConfig = 1792;
+    /// <summary>
+    /// The low bit of a signal word (<c>itemSignal</c>, <c>spaceSignal</c>): set by a sleeper before it sleeps, cleared by the
+    /// waker that wakes it. The other bits count wake-ups, so that a sleeper that armed before a wake does not sleep through it.
+    /// </summary>
+    private const int Armed = 1;
     // Journal: int valid @0, long gen @8, long pos @16, long total @24.
     // Ring offsets.
     private const int RHead = 0, RTail = 128, RNext = 256, RCapacity = 384;
@@ -73,6 +85,11 @@ internal sealed unsafe class SharedRing : IDisposable
     // The head of write ring _headGen as last read (under the put lock); see TryPutRecord.
     private long _head;
     private long _headGen;
+    // The gets a put that found the ring full waits for before it tries again; see Enqueue.
+    private long _roomBatch = 1;
+    // The tail of read ring _tailGen as last read (under the get lock); see TryTakeRecord.
+    private long _tail;
+    private long _tailGen;
     // A number of items known to have been put (it only grows); see TaskDone.
     private long _knownItems;
 
@@ -255,8 +272,9 @@ internal sealed unsafe class SharedRing : IDisposable
                 if (outcome == PutOutcome.Done)
                 {
                     committed = true;
-                    // The lock release was a full fence: a consumer that registered before our tail was visible is seen here.
-                    if (Volatile.Read(ref Word(OffGetWaiters)) > 0) Signal(OffItemSignal, 1);
+                    // The lock release was a full fence: a consumer that armed the word before our tail was visible is
+                    // seen here. Only the first put after a consumer armed makes a system call.
+                    if ((Volatile.Read(ref Word(OffItemSignal)) & Armed) != 0) WakeArmed(OffItemSignal);
                     return true;
                 }
 
@@ -270,7 +288,7 @@ internal sealed unsafe class SharedRing : IDisposable
                 if (start == 0)
                 {
                     start = Stopwatch.GetTimestamp();
-                    if (ct.CanBeCanceled) reg = ct.Register(static s => ((SharedRing)s!).Signal(OffSpaceSignal, int.MaxValue), this);
+                    if (ct.CanBeCanceled) reg = ct.Register(static s => ((SharedRing)s!).Signal(OffSpaceSignal), this);
                 }
                 TimeSpan? left = null;
                 if (timeout is { } t)
@@ -283,15 +301,17 @@ internal sealed unsafe class SharedRing : IDisposable
                     // The ring is full but the queue is not: wait a little for the consumers to make room (back
                     // pressure, like a pipe), and grow the ring when they make no progress. An unbounded queue
                     // therefore never blocks a put for long, with or without consumers.
+                    // Wait for a batch of gets, not one: a producer that put one record per get would share the ring's
+                    // lines with the consumer at every item. Any progress at all counts once the spin is over.
                     var spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
-                    while (Volatile.Read(ref Long(OffGets)) == observedGets && Stopwatch.GetTimestamp() < spinUntil) Thread.SpinWait(8);
+                    while (Volatile.Read(ref Long(OffGets)) - observedGets < _roomBatch && Stopwatch.GetTimestamp() < spinUntil) Thread.SpinWait(20);
                     if (Volatile.Read(ref Long(OffGets)) != observedGets) continue;
                     left = GrowAfter;
                 }
                 Interlocked.Increment(ref Word(OffPutWaiters));
                 try
                 {
-                    var s = Volatile.Read(ref Word(OffSpaceSignal));
+                    var s = Arm(OffSpaceSignal);
                     if (Volatile.Read(ref Long(OffGets)) != observedGets || ct.IsCancellationRequested) continue;
                     if (!Futex.Wait((int*)(_h + OffSpaceSignal), s, left) && ringFull)
                         allowGrow = Volatile.Read(ref Long(OffGets)) == observedGets;
@@ -349,9 +369,15 @@ internal sealed unsafe class SharedRing : IDisposable
                 // them to keep producer and consumers from waking each other per item, or when the consumers
                 // made no room for a while.
                 var tooFewRecords = need > cap / 16 && cap < BigItemCapacity;
-                if (need <= cap && !tooFewRecords && (!allowGrow || cap >= MaxCapacity)) return PutOutcome.RingFull;
+                // A ring below EagerGrowBelow grows as soon as it is full: it stays small while the consumers keep up
+                // (few pages touched), and consumers that fall behind get the room of the large ring at once.
+                if (need <= cap && !tooFewRecords && cap >= EagerGrowBelow && (!allowGrow || cap >= MaxCapacity))
+                {
+                    _roomBatch = Math.Clamp(cap / need / 8, 1, 64);
+                    return PutOutcome.RingFull;
+                }
                 var newCap = cap * 2;
-                while (newCap < need) newCap *= 2;
+                while (newCap < need || (need > newCap / 16 && newCap < BigItemCapacity)) newCap *= 2;
                 ring = Grow(ring, newCap);
                 r = ring.Pointer;
                 cap = newCap;
@@ -456,7 +482,7 @@ internal sealed unsafe class SharedRing : IDisposable
                 if (start == 0)
                 {
                     start = Stopwatch.GetTimestamp();
-                    if (ct.CanBeCanceled) reg = ct.Register(static s => ((SharedRing)s!).Signal(OffItemSignal, int.MaxValue), this);
+                    if (ct.CanBeCanceled) reg = ct.Register(static s => ((SharedRing)s!).Signal(OffItemSignal), this);
                 }
                 TimeSpan? left = null;
                 if (timeout is { } t)
@@ -476,7 +502,7 @@ internal sealed unsafe class SharedRing : IDisposable
                 Interlocked.Increment(ref Word(OffGetWaiters));
                 try
                 {
-                    var s = Volatile.Read(ref Word(OffItemSignal));
+                    var s = Arm(OffItemSignal);
                     if (Volatile.Read(ref Long(OffPuts)) != observedPuts || ct.IsCancellationRequested) continue;
                     Futex.Wait((int*)(_h + OffItemSignal), s, left);
                 }
@@ -484,7 +510,7 @@ internal sealed unsafe class SharedRing : IDisposable
                 {
                     Interlocked.Decrement(ref Word(OffGetWaiters));
                 }
-                spun = false;
+                // No spin again after a wake: every sleeper is woken per put, and those that find nothing sleep again at once.
             }
         }
         finally
@@ -504,7 +530,7 @@ internal sealed unsafe class SharedRing : IDisposable
         Task<bool> wait;
         try
         {
-            var s = Volatile.Read(ref Word(OffItemSignal));
+            var s = Arm(OffItemSignal);
             if (Volatile.Read(ref Long(OffPuts)) != Volatile.Read(ref Long(OffGets)))
                 wait = Task.FromResult(true);
             else
@@ -535,7 +561,6 @@ internal sealed unsafe class SharedRing : IDisposable
         // put after that check changes puts, which the waiter re-checks before sleeping. A successful take
         // reads the producers' counter only when another consumer sleeps and may need waking.
         observedPuts = 0;
-        var more = false;
         var lockWord = (int*)(_h + OffGetLock);
         Exception? failure = null;
         string? overflowPath = null;
@@ -551,10 +576,22 @@ internal sealed unsafe class SharedRing : IDisposable
             {
                 ring = ReadRing();
                 r = ring.Pointer;
+                head = *(long*)(r + RHead);
+                // Positions only grow, so a tail read earlier that is still ahead of head stands for published records:
+                // the producers' line is read again only once the records known are taken.
+                if (_tailGen == _readGen && head - _tail < 0)
+                {
+                    tail = _tail;
+                    break;
+                }
                 var next = Volatile.Read(ref *(long*)(r + RNext)); // before tail: a linked ring gets no more records
                 tail = Volatile.Read(ref *(long*)(r + RTail));
-                head = *(long*)(r + RHead);
-                if (head != tail) break;
+                if (head != tail)
+                {
+                    _tail = tail;
+                    _tailGen = _readGen;
+                    break;
+                }
                 if (next == 0)
                 {
                     // Not above gets (a put published after the tail read must count as a change), and not above
@@ -614,7 +651,6 @@ internal sealed unsafe class SharedRing : IDisposable
             Volatile.Write(ref *(long*)(r + RHead), head + need);
             Volatile.Write(ref Long(OffGets), gets + 1);
             Volatile.Write(ref *(int*)j, 0);
-            more = Volatile.Read(ref Word(OffGetWaiters)) > 0 && Volatile.Read(ref Long(OffPuts)) > gets + 1;
         }
         finally
         {
@@ -622,8 +658,8 @@ internal sealed unsafe class SharedRing : IDisposable
         }
 
         if (overflowPath is not null) TryDelete(overflowPath);
-        if (Volatile.Read(ref Word(OffPutWaiters)) > 0) Signal(OffSpaceSignal, int.MaxValue);
-        if (more) Signal(OffItemSignal, 1);
+        // The lock release was a full fence: a producer that armed the word before our get was visible is seen here.
+        if ((Volatile.Read(ref Word(OffSpaceSignal)) & Armed) != 0) WakeArmed(OffSpaceSignal);
         if (failure is not null) throw new InvalidDataException($"A queue item could not be read as {typeof(T).Name}: {failure.Message}", failure);
         return true;
     }
@@ -742,7 +778,7 @@ internal sealed unsafe class SharedRing : IDisposable
         var waiters = forItem ? OffGetWaiters : OffPutWaiters;
         var signal = forItem ? OffItemSignal : OffSpaceSignal;
         Interlocked.Increment(ref Word(waiters));
-        var s = Volatile.Read(ref Word(signal));
+        var s = Arm(signal);
         if (Volatile.Read(ref Long(forItem ? OffPuts : OffGets)) != observed)
         {
             Interlocked.Decrement(ref Word(waiters));
@@ -803,10 +839,46 @@ internal sealed unsafe class SharedRing : IDisposable
         }
     }
 
-    private void Signal(int offset, int count)
+    /// <summary>
+    /// A sleeper's step before it re-checks its condition and sleeps: sets the <see cref="Armed"/> bit of a signal word (a
+    /// full fence) and returns the value to sleep on. The other side, after its change (itself followed by a full fence),
+    /// wakes only when it sees the bit: either it sees it, or the sleeper's re-check sees the change.
+    /// </summary>
+    private int Arm(int offset)
     {
-        Interlocked.Increment(ref Word(offset));
-        Futex.Wake((int*)(_h + offset), count);
+        ref var word = ref Word(offset);
+        while (true)
+        {
+            var s = Volatile.Read(ref word);
+            if ((s & Armed) != 0) return s;
+            if (Interlocked.CompareExchange(ref word, s | Armed, s) == s) return s | Armed;
+        }
+    }
+
+    /// <summary>
+    /// Wakes every sleeper on an armed signal word and disarms it (a new even value): later changes make no system call
+    /// until a sleeper arms the word again. Every sleeper is woken, not one, so that none is left asleep behind a woken
+    /// one that dies or keeps its item: those that find nothing arm again and sleep.
+    /// </summary>
+    private void WakeArmed(int offset)
+    {
+        ref var word = ref Word(offset);
+        var s = Volatile.Read(ref word);
+        if ((s & Armed) == 0) return;
+        if (Interlocked.CompareExchange(ref word, s + 1, s) != s) return; // another waker disarmed it and wakes them
+        Futex.Wake((int*)(_h + offset), int.MaxValue);
+    }
+
+    /// <summary>Wakes every sleeper on a signal word whether it is armed or not (cancellation, disposal).</summary>
+    private void Signal(int offset)
+    {
+        ref var word = ref Word(offset);
+        while (true)
+        {
+            var s = Volatile.Read(ref word);
+            if (Interlocked.CompareExchange(ref word, (s | Armed) + 1, s) == s) break;
+        }
+        Futex.Wake((int*)(_h + offset), int.MaxValue);
     }
 
     private static long Align8(long n) => (n + 7) & ~7L;

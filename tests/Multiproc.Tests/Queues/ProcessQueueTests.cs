@@ -292,7 +292,7 @@ public class ProcessQueueTests
     public void The_ring_grows_when_items_outpace_consumers_and_old_rings_are_removed()
     {
         using var q = new ProcessQueue<string>();
-        const int n = 300_000; // ~12 MB of records: more than the first 4 MiB ring
+        const int n = 300_000; // ~12 MB of records: more than the first 256 KiB ring
         for (var i = 0; i < n; i++) q.Put("item-" + i.ToString("D26"));
         Assert.Equal(n, q.Count);
         var handle = ((ISharedObject)q).Handle;
