@@ -4,27 +4,25 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0005_QueueSizeCheckTests
 {
-    private const string Head = @"using System;
-using System.Collections.Generic;
-using System.Threading;
-using Multiproc;
+    private static Task Flagged(string members, params DiagnosticResult[] expected) =>
+        Verify.VerifyAnalyzerAsync(QueueSources.InClass(members), expected);
 
-public class C
-{
-    private readonly ProcessQueue<string> _queue = new ProcessQueue<string>(10);
+    private static Task NotFlagged(string members) => Verify.VerifyAnalyzerAsync(QueueSources.InClass(members));
 
-    private static void Work(string item) { }
-";
+    private static Task Fixed(string members, string fixedMembers, params DiagnosticResult[] expected) =>
+        Verify.VerifyCodeFixAsync(QueueSources.InClass(members), QueueSources.InClass(fixedMembers), QueueSizeCheckFixer.EquivalenceKey, expected);
 
-    private static string Wrap(string members) => Head + members + "}\n";
+    private static Task FixedAll(string members, string fixedMembers, params DiagnosticResult[] expected) =>
+        Verify.VerifyFixAllAsync(QueueSources.InClass(members), QueueSources.InClass(fixedMembers), QueueSizeCheckFixer.EquivalenceKey, expected);
+
+    private static Task NotFixed(string members, params DiagnosticResult[] expected) =>
+        Verify.VerifyCodeFixAsync(QueueSources.InClass(members), QueueSources.InClass(members), QueueSizeCheckFixer.EquivalenceKey, expected);
 
     private static DiagnosticResult Expected(int location, string queue, string property, string call, string replacement) =>
         Verify.Diagnostic(Descriptors.MP0005_QueueSizeCheckDecides).WithLocation(location).WithArguments(queue, property, call, replacement);
 
     [Fact]
-    public async Task NotEmptyGuardingGetIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task NotEmptyGuardingGetIsFlaggedAndFixed() => Fixed(@"
     public void M(ProcessQueue<string> q)
     {
         if (!{|#0:q.IsEmpty|})
@@ -33,7 +31,7 @@ public class C
             Work(item);
         }
     }
-"), Wrap(@"
+", @"
     public void M(ProcessQueue<string> q)
     {
         if (q.TryGet(out var item))
@@ -41,13 +39,10 @@ public class C
             Work(item);
         }
     }
-"), QueueSizeCheckFixer.EquivalenceKey, Expected(0, "q", "IsEmpty", "Get", "TryGet"));
-    }
+", Expected(0, "q", "IsEmpty", "Get", "TryGet"));
 
     [Fact]
-    public async Task CountLoopGuardingGetWithTimeoutIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task CountLoopGuardingGetWithTimeoutIsFlaggedAndFixed() => Fixed(@"
     public void M(ProcessQueue<string> q)
     {
         while ({|#0:q.Count|} > 0)
@@ -56,7 +51,7 @@ public class C
             Work(item);
         }
     }
-"), Wrap(@"
+", @"
     public void M(ProcessQueue<string> q)
     {
         while (q.TryGet(out string item, TimeSpan.FromSeconds(1)))
@@ -64,13 +59,10 @@ public class C
             Work(item);
         }
     }
-"), QueueSizeCheckFixer.EquivalenceKey, Expected(0, "q", "Count", "Get", "TryGet"));
-    }
+", Expected(0, "q", "Count", "Get", "TryGet"));
 
     [Fact]
-    public async Task NotFullGuardingPutIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task NotFullGuardingPutIsFlaggedAndFixed() => Fixed(@"
     public void M(string item)
     {
         if (!{|#0:_queue.IsFull|})
@@ -79,7 +71,7 @@ public class C
             Console.WriteLine(""sent"");
         }
     }
-"), Wrap(@"
+", @"
     public void M(string item)
     {
         if (_queue.TryPut(item))
@@ -87,13 +79,10 @@ public class C
             Console.WriteLine(""sent"");
         }
     }
-"), QueueSizeCheckFixer.EquivalenceKey, Expected(0, "_queue", "IsFull", "Put", "TryPut"));
-    }
+", Expected(0, "_queue", "IsFull", "Put", "TryPut"));
 
     [Fact]
-    public async Task EarlyReturnWhenEmptyIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task EarlyReturnWhenEmptyIsFlaggedAndFixed() => Fixed(@"
     public void M(ProcessQueue<string> q)
     {
         if ({|#0:q.IsEmpty|})
@@ -101,20 +90,17 @@ public class C
         var item = q.GetNowait();
         Work(item);
     }
-"), Wrap(@"
+", @"
     public void M(ProcessQueue<string> q)
     {
         if (!q.TryGet(out var item))
             return;
         Work(item);
     }
-"), QueueSizeCheckFixer.EquivalenceKey, Expected(0, "q", "IsEmpty", "GetNowait", "TryGet"));
-    }
+", Expected(0, "q", "IsEmpty", "GetNowait", "TryGet"));
 
     [Fact]
-    public async Task ContinueWhenEmptyInLoopIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task ContinueWhenEmptyInLoopIsFlagged() => Flagged(@"
     public void M(ProcessQueue<string> q, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -127,25 +113,19 @@ public class C
             Work(q.Get());
         }
     }
-"), Expected(0, "q", "Count", "Get", "TryGet"));
-    }
+", Expected(0, "q", "Count", "Get", "TryGet"));
 
     [Fact]
-    public async Task CountBelowLimitGuardingPutIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task CountBelowLimitGuardingPutIsFlagged() => Flagged(@"
     public void M(string item)
     {
         if ({|#0:_queue.Count|} < 10)
             _queue.PutNowait(item);
     }
-"), Expected(0, "_queue", "Count", "PutNowait", "TryPut"));
-    }
+", Expected(0, "_queue", "Count", "PutNowait", "TryPut"));
 
     [Fact]
-    public async Task FixAllFixesEveryCheck()
-    {
-        await Verify.VerifyFixAllAsync(Wrap(@"
+    public Task FixAllFixesEveryCheck() => FixedAll(@"
     public void M(ProcessQueue<string> q, string item)
     {
         if (!{|#0:q.IsEmpty|})
@@ -158,7 +138,7 @@ public class C
             _queue.Put(item);
         }
     }
-"), Wrap(@"
+", @"
     public void M(ProcessQueue<string> q, string item)
     {
         if (q.TryGet(out var first))
@@ -169,14 +149,11 @@ public class C
         {
         }
     }
-"), QueueSizeCheckFixer.EquivalenceKey,
-            Expected(0, "q", "IsEmpty", "Get", "TryGet"), Expected(1, "_queue", "IsFull", "Put", "TryPut"));
-    }
+",
+        Expected(0, "q", "IsEmpty", "Get", "TryGet"), Expected(1, "_queue", "IsFull", "Put", "TryPut"));
 
     [Fact]
-    public async Task NoFixWhenTheVariableWouldClash()
-    {
-        var source = Wrap(@"
+    public Task NoFixWhenTheVariableWouldClash() => NotFixed(@"
     public void M(ProcessQueue<string> q)
     {
         if (!{|#0:q.IsEmpty|})
@@ -188,27 +165,20 @@ public class C
         foreach (var item in other)
             Work(item);
     }
-");
-        await Verify.VerifyCodeFixAsync(source, source, QueueSizeCheckFixer.EquivalenceKey, Expected(0, "q", "IsEmpty", "Get", "TryGet"));
-    }
+", Expected(0, "q", "IsEmpty", "Get", "TryGet"));
 
     [Fact]
-    public async Task LoggingTheSizeIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task LoggingTheSizeIsNotFlagged() => NotFlagged(@"
     public void M(ProcessQueue<string> q)
     {
         Console.WriteLine($""{q.Count} items waiting, empty: {q.IsEmpty}"");
         var item = q.Get();
         Work(item);
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task CheckThatDoesNotDecideTheCallIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task CheckThatDoesNotDecideTheCallIsNotFlagged() => NotFlagged(@"
     public void M(ProcessQueue<string> q, string item)
     {
         if (q.Count > 5)
@@ -217,13 +187,10 @@ public class C
         var status = q.IsEmpty ? ""idle"" : ""busy"";
         Console.WriteLine(status);
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task LocalGenericQueueIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task LocalGenericQueueIsNotFlagged() => NotFlagged(@"
     public void M()
     {
         var local = new Queue<string>();
@@ -231,30 +198,23 @@ public class C
         while (local.Count > 0)
             Work(local.Dequeue());
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task CheckOnAnotherQueueIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task CheckOnAnotherQueueIsNotFlagged() => NotFlagged(@"
     public void M(ProcessQueue<string> results)
     {
         if (!results.IsEmpty)
             Work(_queue.Get());
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task TryGetIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TryGetIsNotFlagged() => NotFlagged(@"
     public void M(ProcessQueue<string> q)
     {
         while (q.TryGet(out var item, TimeSpan.FromMilliseconds(100)))
             Work(item);
     }
-"));
-    }
+");
 }

@@ -4,46 +4,38 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0010_TerminatedNotJoinedTests
 {
-    private const string Head = @"using System;
-using System.Collections.Generic;
-using System.Threading;
-using System.Threading.Tasks;
-using Multiproc;
+    private static Task Flagged(string members, params DiagnosticResult[] expected) =>
+        Verify.VerifyAnalyzerAsync(ProcessSources.InClass(members), expected);
 
-public static class Work { public static void Run(int n) { } }
+    private static Task NotFlagged(string members) => Verify.VerifyAnalyzerAsync(ProcessSources.InClass(members));
 
-public class C
-{
-";
+    private static Task Fixed(string members, string fixedMembers, params DiagnosticResult[] expected) =>
+        Verify.VerifyCodeFixAsync(ProcessSources.InClass(members), ProcessSources.InClass(fixedMembers), TerminatedNotJoinedFixer.EquivalenceKey, expected);
 
-    private static string Wrap(string members) => Head + members + "}\n";
+    private static Task FixedAll(string members, string fixedMembers, params DiagnosticResult[] expected) =>
+        Verify.VerifyFixAllAsync(ProcessSources.InClass(members), ProcessSources.InClass(fixedMembers), TerminatedNotJoinedFixer.EquivalenceKey, expected);
 
     private static DiagnosticResult Expected(int location, string process, string method) =>
         Verify.Diagnostic(Descriptors.MP0010_TerminatedNotJoined).WithLocation(location).WithArguments(process, method);
 
     [Fact]
-    public async Task TerminateWithoutJoinIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task TerminateWithoutJoinIsFlaggedAndFixed() => Fixed(@"
     public void M(ChildProcess p)
     {
         {|#0:p.Terminate()|};
         Console.WriteLine(p.IsAlive);
     }
-"), Wrap(@"
+", @"
     public void M(ChildProcess p)
     {
         p.Terminate();
         p.Join();
         Console.WriteLine(p.IsAlive);
     }
-"), TerminatedNotJoinedFixer.EquivalenceKey, Expected(0, "p", "Terminate"));
-    }
+", Expected(0, "p", "Terminate"));
 
     [Fact]
-    public async Task KillWithJoinOnOnlyOnePathIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task KillWithJoinOnOnlyOnePathIsFlaggedAndFixed() => Fixed(@"
     public void M(ChildProcess p, bool quick)
     {
         {|#0:p.Kill()|};
@@ -51,7 +43,7 @@ public class C
             return;
         p.Join();
     }
-"), Wrap(@"
+", @"
     public void M(ChildProcess p, bool quick)
     {
         p.Kill();
@@ -60,13 +52,10 @@ public class C
             return;
         p.Join();
     }
-"), TerminatedNotJoinedFixer.EquivalenceKey, Expected(0, "p", "Kill"));
-    }
+", Expected(0, "p", "Kill"));
 
     [Fact]
-    public async Task KillAfterTimedJoinIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task KillAfterTimedJoinIsFlagged() => Flagged(@"
     public void M()
     {
         var p = new ChildProcess(() => Work.Run(1));
@@ -75,19 +64,16 @@ public class C
         if (!p.Join(TimeSpan.FromSeconds(5)))
             {|#0:p.Kill()|};
     }
-"), Expected(0, "p", "Kill"));
-    }
+", Expected(0, "p", "Kill"));
 
     [Fact]
-    public async Task EmbeddedStatementIsFixedWithBlock()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task EmbeddedStatementIsFixedWithBlock() => Fixed(@"
     public void M(ChildProcess p, bool stop)
     {
         if (stop)
             {|#0:p.Terminate()|};
     }
-"), Wrap(@"
+", @"
     public void M(ChildProcess p, bool stop)
     {
         if (stop)
@@ -96,13 +82,10 @@ public class C
             p.Join();
         }
     }
-"), TerminatedNotJoinedFixer.EquivalenceKey, Expected(0, "p", "Terminate"));
-    }
+", Expected(0, "p", "Terminate"));
 
     [Fact]
-    public async Task ThrowAfterTerminateIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task ThrowAfterTerminateIsFlagged() => Flagged(@"
     private ChildProcess _worker = new ChildProcess(() => Work.Run(1));
 
     public void M()
@@ -110,31 +93,25 @@ public class C
         {|#0:_worker.Terminate()|};
         throw new TimeoutException(""worker hung"");
     }
-"), Expected(0, "_worker", "Terminate"));
-    }
+", Expected(0, "_worker", "Terminate"));
 
     [Fact]
-    public async Task TerminateAllWithoutJoinIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TerminateAllWithoutJoinIsFlagged() => Flagged(@"
     public void M(List<ChildProcess> workers)
     {
         foreach (var w in workers)
             {|#0:w.Terminate()|};
     }
-"), Expected(0, "w", "Terminate"));
-    }
+", Expected(0, "w", "Terminate"));
 
     [Fact]
-    public async Task FixAllInsertsEveryJoin()
-    {
-        await Verify.VerifyFixAllAsync(Wrap(@"
+    public Task FixAllInsertsEveryJoin() => FixedAll(@"
     public void M(ChildProcess a, ChildProcess b)
     {
         {|#0:a.Terminate()|};
         {|#1:b.Kill()|};
     }
-"), Wrap(@"
+", @"
     public void M(ChildProcess a, ChildProcess b)
     {
         a.Terminate();
@@ -142,13 +119,10 @@ public class C
         b.Kill();
         b.Join();
     }
-"), TerminatedNotJoinedFixer.EquivalenceKey, Expected(0, "a", "Terminate"), Expected(1, "b", "Kill"));
-    }
+", Expected(0, "a", "Terminate"), Expected(1, "b", "Kill"));
 
     [Fact]
-    public async Task TerminateThenJoinIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TerminateThenJoinIsNotFlagged() => NotFlagged(@"
     public void M(ChildProcess p)
     {
         p.Terminate();
@@ -156,13 +130,10 @@ public class C
         p.Join();
         Console.WriteLine(p.ExitCode);
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task TerminateThenTimedJoinAndKillThenJoinIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TerminateThenTimedJoinAndKillThenJoinIsNotFlagged() => NotFlagged(@"
     public void M(ChildProcess p)
     {
         p.Terminate();
@@ -172,13 +143,10 @@ public class C
             p.Join();
         }
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task JoinInFinallyIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task JoinInFinallyIsNotFlagged() => NotFlagged(@"
     public void M(ChildProcess p, bool quick)
     {
         try
@@ -193,25 +161,19 @@ public class C
             p.Join();
         }
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task JoinAsyncIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task JoinAsyncIsNotFlagged() => NotFlagged(@"
     public async Task M(ChildProcess p)
     {
         p.Kill();
         await p.JoinAsync();
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task TerminateAllThenJoinAllIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TerminateAllThenJoinAllIsNotFlagged() => NotFlagged(@"
     public void M(ChildProcess[] workers)
     {
         foreach (var w in workers)
@@ -219,13 +181,10 @@ public class C
         for (var i = 0; i < workers.Length; i++)
             workers[i].Join();
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task ProcessHandedOnIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task ProcessHandedOnIsNotFlagged() => NotFlagged(@"
     public void M(ChildProcess p)
     {
         p.Terminate();
@@ -233,13 +192,10 @@ public class C
     }
 
     private static void Reap(ChildProcess p) => p.Join();
-"));
-    }
+");
 
     [Fact]
-    public async Task TerminateWithoutJoinInsideLambdaIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TerminateWithoutJoinInsideLambdaIsFlagged() => Flagged(@"
     public void M()
     {
         Action<ChildProcess> stop = p =>
@@ -251,6 +207,5 @@ public class C
         q.Start();
         stop(q);
     }
-"), Expected(0, "p", "Terminate"));
-    }
+", Expected(0, "p", "Terminate"));
 }
