@@ -4,25 +4,13 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0005_QueueSizeCheckTests
 {
-    private static Task Flagged(string members, params DiagnosticResult[] expected) =>
-        Verify.VerifyAnalyzerAsync(QueueSources.InClass(members), expected);
-
-    private static Task NotFlagged(string members) => Verify.VerifyAnalyzerAsync(QueueSources.InClass(members));
-
-    private static Task Fixed(string members, string fixedMembers, params DiagnosticResult[] expected) =>
-        Verify.VerifyCodeFixAsync(QueueSources.InClass(members), QueueSources.InClass(fixedMembers), QueueSizeCheckFixer.EquivalenceKey, expected);
-
-    private static Task FixedAll(string members, string fixedMembers, params DiagnosticResult[] expected) =>
-        Verify.VerifyFixAllAsync(QueueSources.InClass(members), QueueSources.InClass(fixedMembers), QueueSizeCheckFixer.EquivalenceKey, expected);
-
-    private static Task NotFixed(string members, params DiagnosticResult[] expected) =>
-        Verify.VerifyCodeFixAsync(QueueSources.InClass(members), QueueSources.InClass(members), QueueSizeCheckFixer.EquivalenceKey, expected);
+    private static readonly RuleCases<MP0005Rule, QueueSizeCheckFixer> Cases = new(QueueSources.InClass, QueueSizeCheckFixer.EquivalenceKey);
 
     private static DiagnosticResult Expected(int location, string queue, string property, string call, string replacement) =>
         Verify.Diagnostic(Descriptors.MP0005_QueueSizeCheckDecides).WithLocation(location).WithArguments(queue, property, call, replacement);
 
     [Fact]
-    public Task NotEmptyGuardingGetIsFlaggedAndFixed() => Fixed(@"
+    public Task NotEmptyGuardingGetIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(ProcessQueue<string> q)
     {
         if (!{|#0:q.IsEmpty|})
@@ -42,7 +30,7 @@ public class MP0005_QueueSizeCheckTests
 ", Expected(0, "q", "IsEmpty", "Get", "TryGet"));
 
     [Fact]
-    public Task CountLoopGuardingGetWithTimeoutIsFlaggedAndFixed() => Fixed(@"
+    public Task CountLoopGuardingGetWithTimeoutIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(ProcessQueue<string> q)
     {
         while ({|#0:q.Count|} > 0)
@@ -62,7 +50,7 @@ public class MP0005_QueueSizeCheckTests
 ", Expected(0, "q", "Count", "Get", "TryGet"));
 
     [Fact]
-    public Task NotFullGuardingPutIsFlaggedAndFixed() => Fixed(@"
+    public Task NotFullGuardingPutIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(string item)
     {
         if (!{|#0:_queue.IsFull|})
@@ -82,7 +70,7 @@ public class MP0005_QueueSizeCheckTests
 ", Expected(0, "_queue", "IsFull", "Put", "TryPut"));
 
     [Fact]
-    public Task EarlyReturnWhenEmptyIsFlaggedAndFixed() => Fixed(@"
+    public Task EarlyReturnWhenEmptyIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(ProcessQueue<string> q)
     {
         if ({|#0:q.IsEmpty|})
@@ -100,7 +88,7 @@ public class MP0005_QueueSizeCheckTests
 ", Expected(0, "q", "IsEmpty", "GetNowait", "TryGet"));
 
     [Fact]
-    public Task ContinueWhenEmptyInLoopIsFlagged() => Flagged(@"
+    public Task ContinueWhenEmptyInLoopIsFlagged() => Cases.Flagged(@"
     public void M(ProcessQueue<string> q, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -116,7 +104,7 @@ public class MP0005_QueueSizeCheckTests
 ", Expected(0, "q", "Count", "Get", "TryGet"));
 
     [Fact]
-    public Task CountBelowLimitGuardingPutIsFlagged() => Flagged(@"
+    public Task CountBelowLimitGuardingPutIsFlagged() => Cases.Flagged(@"
     public void M(string item)
     {
         if ({|#0:_queue.Count|} < 10)
@@ -125,7 +113,7 @@ public class MP0005_QueueSizeCheckTests
 ", Expected(0, "_queue", "Count", "PutNowait", "TryPut"));
 
     [Fact]
-    public Task FixAllFixesEveryCheck() => FixedAll(@"
+    public Task FixAllFixesEveryCheck() => Cases.FixedAll(@"
     public void M(ProcessQueue<string> q, string item)
     {
         if (!{|#0:q.IsEmpty|})
@@ -153,7 +141,7 @@ public class MP0005_QueueSizeCheckTests
         Expected(0, "q", "IsEmpty", "Get", "TryGet"), Expected(1, "_queue", "IsFull", "Put", "TryPut"));
 
     [Fact]
-    public Task NoFixWhenTheVariableWouldClash() => NotFixed(@"
+    public Task NoFixWhenTheVariableWouldClash() => Cases.NotFixed(@"
     public void M(ProcessQueue<string> q)
     {
         if (!{|#0:q.IsEmpty|})
@@ -168,7 +156,7 @@ public class MP0005_QueueSizeCheckTests
 ", Expected(0, "q", "IsEmpty", "Get", "TryGet"));
 
     [Fact]
-    public Task LoggingTheSizeIsNotFlagged() => NotFlagged(@"
+    public Task LoggingTheSizeIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ProcessQueue<string> q)
     {
         Console.WriteLine($""{q.Count} items waiting, empty: {q.IsEmpty}"");
@@ -178,7 +166,7 @@ public class MP0005_QueueSizeCheckTests
 ");
 
     [Fact]
-    public Task CheckThatDoesNotDecideTheCallIsNotFlagged() => NotFlagged(@"
+    public Task CheckThatDoesNotDecideTheCallIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ProcessQueue<string> q, string item)
     {
         if (q.Count > 5)
@@ -190,7 +178,7 @@ public class MP0005_QueueSizeCheckTests
 ");
 
     [Fact]
-    public Task LocalGenericQueueIsNotFlagged() => NotFlagged(@"
+    public Task LocalGenericQueueIsNotFlagged() => Cases.NotFlagged(@"
     public void M()
     {
         var local = new Queue<string>();
@@ -201,7 +189,7 @@ public class MP0005_QueueSizeCheckTests
 ");
 
     [Fact]
-    public Task CheckOnAnotherQueueIsNotFlagged() => NotFlagged(@"
+    public Task CheckOnAnotherQueueIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ProcessQueue<string> results)
     {
         if (!results.IsEmpty)
@@ -210,7 +198,7 @@ public class MP0005_QueueSizeCheckTests
 ");
 
     [Fact]
-    public Task TryGetIsNotFlagged() => NotFlagged(@"
+    public Task TryGetIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ProcessQueue<string> q)
     {
         while (q.TryGet(out var item, TimeSpan.FromMilliseconds(100)))

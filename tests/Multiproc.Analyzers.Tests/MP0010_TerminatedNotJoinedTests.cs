@@ -4,22 +4,13 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0010_TerminatedNotJoinedTests
 {
-    private static Task Flagged(string members, params DiagnosticResult[] expected) =>
-        Verify.VerifyAnalyzerAsync(ProcessSources.InClass(members), expected);
-
-    private static Task NotFlagged(string members) => Verify.VerifyAnalyzerAsync(ProcessSources.InClass(members));
-
-    private static Task Fixed(string members, string fixedMembers, params DiagnosticResult[] expected) =>
-        Verify.VerifyCodeFixAsync(ProcessSources.InClass(members), ProcessSources.InClass(fixedMembers), TerminatedNotJoinedFixer.EquivalenceKey, expected);
-
-    private static Task FixedAll(string members, string fixedMembers, params DiagnosticResult[] expected) =>
-        Verify.VerifyFixAllAsync(ProcessSources.InClass(members), ProcessSources.InClass(fixedMembers), TerminatedNotJoinedFixer.EquivalenceKey, expected);
+    private static readonly RuleCases<MP0010Rule, TerminatedNotJoinedFixer> Cases = new(ProcessSources.InClass, TerminatedNotJoinedFixer.EquivalenceKey);
 
     private static DiagnosticResult Expected(int location, string process, string method) =>
         Verify.Diagnostic(Descriptors.MP0010_TerminatedNotJoined).WithLocation(location).WithArguments(process, method);
 
     [Fact]
-    public Task TerminateWithoutJoinIsFlaggedAndFixed() => Fixed(@"
+    public Task TerminateWithoutJoinIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(ChildProcess p)
     {
         {|#0:p.Terminate()|};
@@ -35,7 +26,7 @@ public class MP0010_TerminatedNotJoinedTests
 ", Expected(0, "p", "Terminate"));
 
     [Fact]
-    public Task KillWithJoinOnOnlyOnePathIsFlaggedAndFixed() => Fixed(@"
+    public Task KillWithJoinOnOnlyOnePathIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(ChildProcess p, bool quick)
     {
         {|#0:p.Kill()|};
@@ -55,7 +46,7 @@ public class MP0010_TerminatedNotJoinedTests
 ", Expected(0, "p", "Kill"));
 
     [Fact]
-    public Task KillAfterTimedJoinIsFlagged() => Flagged(@"
+    public Task KillAfterTimedJoinIsFlagged() => Cases.Flagged(@"
     public void M()
     {
         var p = new ChildProcess(() => Work.Run(1));
@@ -67,7 +58,7 @@ public class MP0010_TerminatedNotJoinedTests
 ", Expected(0, "p", "Kill"));
 
     [Fact]
-    public Task EmbeddedStatementIsFixedWithBlock() => Fixed(@"
+    public Task EmbeddedStatementIsFixedWithBlock() => Cases.Fixed(@"
     public void M(ChildProcess p, bool stop)
     {
         if (stop)
@@ -85,7 +76,7 @@ public class MP0010_TerminatedNotJoinedTests
 ", Expected(0, "p", "Terminate"));
 
     [Fact]
-    public Task ThrowAfterTerminateIsFlagged() => Flagged(@"
+    public Task ThrowAfterTerminateIsFlagged() => Cases.Flagged(@"
     private ChildProcess _worker = new ChildProcess(() => Work.Run(1));
 
     public void M()
@@ -96,7 +87,7 @@ public class MP0010_TerminatedNotJoinedTests
 ", Expected(0, "_worker", "Terminate"));
 
     [Fact]
-    public Task TerminateAllWithoutJoinIsFlagged() => Flagged(@"
+    public Task TerminateAllWithoutJoinIsFlagged() => Cases.Flagged(@"
     public void M(List<ChildProcess> workers)
     {
         foreach (var w in workers)
@@ -105,7 +96,7 @@ public class MP0010_TerminatedNotJoinedTests
 ", Expected(0, "w", "Terminate"));
 
     [Fact]
-    public Task FixAllInsertsEveryJoin() => FixedAll(@"
+    public Task FixAllInsertsEveryJoin() => Cases.FixedAll(@"
     public void M(ChildProcess a, ChildProcess b)
     {
         {|#0:a.Terminate()|};
@@ -122,7 +113,7 @@ public class MP0010_TerminatedNotJoinedTests
 ", Expected(0, "a", "Terminate"), Expected(1, "b", "Kill"));
 
     [Fact]
-    public Task TerminateThenJoinIsNotFlagged() => NotFlagged(@"
+    public Task TerminateThenJoinIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ChildProcess p)
     {
         p.Terminate();
@@ -133,7 +124,7 @@ public class MP0010_TerminatedNotJoinedTests
 ");
 
     [Fact]
-    public Task TerminateThenTimedJoinAndKillThenJoinIsNotFlagged() => NotFlagged(@"
+    public Task TerminateThenTimedJoinAndKillThenJoinIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ChildProcess p)
     {
         p.Terminate();
@@ -146,7 +137,7 @@ public class MP0010_TerminatedNotJoinedTests
 ");
 
     [Fact]
-    public Task JoinInFinallyIsNotFlagged() => NotFlagged(@"
+    public Task JoinInFinallyIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ChildProcess p, bool quick)
     {
         try
@@ -164,7 +155,7 @@ public class MP0010_TerminatedNotJoinedTests
 ");
 
     [Fact]
-    public Task JoinAsyncIsNotFlagged() => NotFlagged(@"
+    public Task JoinAsyncIsNotFlagged() => Cases.NotFlagged(@"
     public async Task M(ChildProcess p)
     {
         p.Kill();
@@ -173,7 +164,7 @@ public class MP0010_TerminatedNotJoinedTests
 ");
 
     [Fact]
-    public Task TerminateAllThenJoinAllIsNotFlagged() => NotFlagged(@"
+    public Task TerminateAllThenJoinAllIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ChildProcess[] workers)
     {
         foreach (var w in workers)
@@ -184,7 +175,7 @@ public class MP0010_TerminatedNotJoinedTests
 ");
 
     [Fact]
-    public Task ProcessHandedOnIsNotFlagged() => NotFlagged(@"
+    public Task ProcessHandedOnIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ChildProcess p)
     {
         p.Terminate();
@@ -195,7 +186,7 @@ public class MP0010_TerminatedNotJoinedTests
 ");
 
     [Fact]
-    public Task TerminateWithoutJoinInsideLambdaIsFlagged() => Flagged(@"
+    public Task TerminateWithoutJoinInsideLambdaIsFlagged() => Cases.Flagged(@"
     public void M()
     {
         Action<ChildProcess> stop = p =>

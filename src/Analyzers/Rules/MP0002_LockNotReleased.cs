@@ -304,7 +304,7 @@ internal static class LockNotReleased
         private readonly SymbolKey _key;
         private readonly IOperation _acquire;
         private readonly Dictionary<ControlFlowRegion, bool> _releasingRegion = new();
-        private readonly System.Func<ControlFlowRegion, bool> _releases;
+        private System.Func<ControlFlowRegion, bool>? _releases;
         private int _acquireBlock = -1;
         private int _acquireIndex;
         private int _afterAcquire;
@@ -321,7 +321,6 @@ internal static class LockNotReleased
             _call = call;
             _key = key;
             _acquire = acquire;
-            _releases = Releases;
         }
 
         public Verdict Run()
@@ -445,7 +444,7 @@ internal static class LockNotReleased
 
         /// <summary>Whether an exception thrown in block <paramref name="b"/> leaves the lock released or handled:
         /// an enclosing try whose finally releases it, or whose catch-all handler is analysed as ordinary flow.</summary>
-        private bool IsProtected(int b) => _graph.ExceptionHandled(b, _releases);
+        private bool IsProtected(int b) => _graph.ExceptionHandled(b, _releases ??= Releases);
 
         private bool Releases(ControlFlowRegion region)
         {
