@@ -1,6 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.LockNotReleasedAnalyzer,
-    Multiproc.CodeFixes.LockNotReleasedFixer>;
+using static Multiproc.Analyzers.Tests.LockCases;
 
 namespace Multiproc.Analyzers.Tests;
 
@@ -11,20 +9,6 @@ namespace Multiproc.Analyzers.Tests;
 /// </summary>
 public class MP0002_LegacyAndShapesTests
 {
-    private const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\nusing Multiproc;\n\n";
-
-    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Leak(string name) =>
-        Verify.Diagnostic(Descriptors.MP0002_LockNotReleased).WithLocation(0).WithArguments(name);
-
-    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult LeakOnException(string name) =>
-        Verify.Diagnostic(Descriptors.MP0002_LockNotReleasedOnException).WithLocation(0).WithArguments(name);
-
-    private static Task Flagged(string body, Microsoft.CodeAnalysis.Testing.DiagnosticResult expected) =>
-        Verify.VerifyAnalyzerAsync(Usings + "class C\n{\n" + body + "\n}\n", expected);
-
-    private static Task NotFlagged(string body) =>
-        Verify.VerifyAnalyzerAsync(Usings + "class C\n{\n" + body + "\n}\n");
-
     // ---------------------------------------------------------------- new Mutex(true, …)
 
     [Fact]
@@ -411,88 +395,70 @@ public class MP0002_LegacyAndShapesTests
     // ---------------------------------------------------------------- fixes
 
     [Fact]
-    public Task FixLegacyReaderLockWithTryFinally() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
+    public Task FixLegacyReaderLockWithTryFinally() => Fixed("""
+        static void M(ReaderWriterLock rw)
         {
-            static void M(ReaderWriterLock rw)
+            {|#0:rw.AcquireReaderLock(1000)|};
+            Console.WriteLine("read");
+        }
+        """, """
+        static void M(ReaderWriterLock rw)
+        {
+            rw.AcquireReaderLock(1000);
+            try
             {
-                {|#0:rw.AcquireReaderLock(1000)|};
                 Console.WriteLine("read");
             }
-        }
-        """, Usings + """
-        class C
-        {
-            static void M(ReaderWriterLock rw)
+            finally
             {
-                rw.AcquireReaderLock(1000);
-                try
-                {
-                    Console.WriteLine("read");
-                }
-                finally
-                {
-                    rw.ReleaseReaderLock();
-                }
+                rw.ReleaseReaderLock();
             }
         }
         """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("rw"));
 
     [Fact]
-    public Task FixMutexCreatedOwnedWithTryFinally() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
+    public Task FixMutexCreatedOwnedWithTryFinally() => Fixed("""
+        static void M()
         {
-            static void M()
-            {
-                using var m = {|#0:new Mutex(true, "tickets")|};
-                Console.WriteLine("work");
-                m.ReleaseMutex();
-                Console.WriteLine("after");
-            }
+            using var m = {|#0:new Mutex(true, "tickets")|};
+            Console.WriteLine("work");
+            m.ReleaseMutex();
+            Console.WriteLine("after");
         }
-        """, Usings + """
-        class C
+        """, """
+        static void M()
         {
-            static void M()
+            using var m = new Mutex(true, "tickets");
+            try
             {
-                using var m = new Mutex(true, "tickets");
-                try
-                {
-                    Console.WriteLine("work");
-                }
-                finally
-                {
-                    m.ReleaseMutex();
-                }
-                Console.WriteLine("after");
+                Console.WriteLine("work");
             }
+            finally
+            {
+                m.ReleaseMutex();
+            }
+            Console.WriteLine("after");
         }
         """, LockNotReleasedFixer.TryFinallyEquivalenceKey, LeakOnException("m"));
 
     [Fact]
-    public Task FixMutexCreatedOwnedSynthesizesTheRelease() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
+    public Task FixMutexCreatedOwnedSynthesizesTheRelease() => Fixed("""
+        static void M()
         {
-            static void M()
+            var m = {|#0:new Mutex(true)|};
+            Console.WriteLine("work");
+        }
+        """, """
+        static void M()
+        {
+            var m = new Mutex(true);
+            try
             {
-                var m = {|#0:new Mutex(true)|};
                 Console.WriteLine("work");
             }
-        }
-        """, Usings + """
-        class C
-        {
-            static void M()
+            finally
             {
-                var m = new Mutex(true);
-                try
-                {
-                    Console.WriteLine("work");
-                }
-                finally
-                {
-                    m.ReleaseMutex();
-                }
+                m.ReleaseMutex();
             }
         }
         """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("m"));

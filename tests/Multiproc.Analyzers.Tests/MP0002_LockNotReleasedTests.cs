@@ -1,25 +1,9 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.LockNotReleasedAnalyzer,
-    Multiproc.CodeFixes.LockNotReleasedFixer>;
+using static Multiproc.Analyzers.Tests.LockCases;
 
 namespace Multiproc.Analyzers.Tests;
 
 public class MP0002_LockNotReleasedTests
 {
-    private const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\nusing Multiproc;\n\n";
-
-    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Leak(string name) =>
-        Verify.Diagnostic(Descriptors.MP0002_LockNotReleased).WithLocation(0).WithArguments(name);
-
-    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult LeakOnException(string name) =>
-        Verify.Diagnostic(Descriptors.MP0002_LockNotReleasedOnException).WithLocation(0).WithArguments(name);
-
-    private static Task Flagged(string body, Microsoft.CodeAnalysis.Testing.DiagnosticResult expected, string members = "") =>
-        Verify.VerifyAnalyzerAsync(Usings + "class C\n{\n" + members + body + "\n}\n", expected);
-
-    private static Task NotFlagged(string body, string members = "") =>
-        Verify.VerifyAnalyzerAsync(Usings + "class C\n{\n" + members + body + "\n}\n");
-
     // ---------------------------------------------------------------- flagged
 
     [Fact]
@@ -632,262 +616,200 @@ public class MP0002_LockNotReleasedTests
     // ---------------------------------------------------------------- fixes
 
     [Fact]
-    public Task FixProcessLockWithHold() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
+    public Task FixProcessLockWithHold() => Fixed("""
+        static void M(ProcessLock lk)
         {
-            static void M(ProcessLock lk)
-            {
-                {|#0:lk.Acquire()|};
-                Console.WriteLine("in");
-                lk.Release();
-                Console.WriteLine("out");
-            }
+            {|#0:lk.Acquire()|};
+            Console.WriteLine("in");
+            lk.Release();
+            Console.WriteLine("out");
         }
-        """, Usings + """
-        class C
+        """, """
+        static void M(ProcessLock lk)
         {
-            static void M(ProcessLock lk)
+            using (lk.Hold())
             {
-                using (lk.Hold())
-                {
-                    Console.WriteLine("in");
-                }
-                Console.WriteLine("out");
+                Console.WriteLine("in");
             }
+            Console.WriteLine("out");
         }
         """, LockNotReleasedFixer.HoldEquivalenceKey, LeakOnException("lk"));
 
     [Fact]
-    public Task FixProcessLockEarlyReturnWithHold() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
+    public Task FixProcessLockEarlyReturnWithHold() => Fixed("""
+        static int M(ProcessLock lk, int tickets)
         {
-            static int M(ProcessLock lk, int tickets)
+            {|#0:lk.Acquire()|};
+            if (tickets == 0) return 0;
+            tickets--;
+            lk.Release();
+            return tickets;
+        }
+        """, """
+        static int M(ProcessLock lk, int tickets)
+        {
+            using (lk.Hold())
             {
-                {|#0:lk.Acquire()|};
                 if (tickets == 0) return 0;
                 tickets--;
-                lk.Release();
-                return tickets;
             }
+            return tickets;
         }
-        """, Usings + """
-        class C
+        """, LockNotReleasedFixer.HoldEquivalenceKey, Leak("lk"));
+
+    [Fact]
+    public Task FixNoReleaseWrapsRestOfBlock() => Fixed("""
+        static void M(ProcessLock lk)
         {
-            static int M(ProcessLock lk, int tickets)
+            {|#0:lk.Acquire()|};
+            Console.WriteLine("in");
+        }
+        """, """
+        static void M(ProcessLock lk)
+        {
+            using (lk.Hold())
             {
-                using (lk.Hold())
-                {
-                    if (tickets == 0) return 0;
-                    tickets--;
-                }
-                return tickets;
+                Console.WriteLine("in");
             }
         }
         """, LockNotReleasedFixer.HoldEquivalenceKey, Leak("lk"));
 
     [Fact]
-    public Task FixNoReleaseWrapsRestOfBlock() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
+    public Task FixMonitorPairWithLockStatement() => Fixed("""
+        private readonly object _sync = new object();
+        void M()
         {
-            static void M(ProcessLock lk)
+            {|#0:Monitor.Enter(_sync)|};
+            Console.WriteLine("in");
+            Monitor.Exit(_sync);
+        }
+        """, """
+        private readonly object _sync = new object();
+        void M()
+        {
+            lock (_sync)
             {
-                {|#0:lk.Acquire()|};
                 Console.WriteLine("in");
-            }
-        }
-        """, Usings + """
-        class C
-        {
-            static void M(ProcessLock lk)
-            {
-                using (lk.Hold())
-                {
-                    Console.WriteLine("in");
-                }
-            }
-        }
-        """, LockNotReleasedFixer.HoldEquivalenceKey, Leak("lk"));
-
-    [Fact]
-    public Task FixMonitorPairWithLockStatement() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
-        {
-            private readonly object _sync = new object();
-            void M()
-            {
-                {|#0:Monitor.Enter(_sync)|};
-                Console.WriteLine("in");
-                Monitor.Exit(_sync);
-            }
-        }
-        """, Usings + """
-        class C
-        {
-            private readonly object _sync = new object();
-            void M()
-            {
-                lock (_sync)
-                {
-                    Console.WriteLine("in");
-                }
             }
         }
         """, LockNotReleasedFixer.LockEquivalenceKey, LeakOnException("_sync"));
 
     [Fact]
-    public Task FixSemaphoreWithTryFinally() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
+    public Task FixSemaphoreWithTryFinally() => Fixed("""
+        static async Task M(SemaphoreSlim gate)
         {
-            static async Task M(SemaphoreSlim gate)
-            {
-                await {|#0:gate.WaitAsync()|};
-                await Task.Delay(10);
-                gate.Release();
-            }
+            await {|#0:gate.WaitAsync()|};
+            await Task.Delay(10);
+            gate.Release();
         }
-        """, Usings + """
-        class C
+        """, """
+        static async Task M(SemaphoreSlim gate)
         {
-            static async Task M(SemaphoreSlim gate)
+            await gate.WaitAsync();
+            try
             {
-                await gate.WaitAsync();
-                try
-                {
-                    await Task.Delay(10);
-                }
-                finally
-                {
-                    gate.Release();
-                }
+                await Task.Delay(10);
+            }
+            finally
+            {
+                gate.Release();
             }
         }
         """, LockNotReleasedFixer.TryFinallyEquivalenceKey, LeakOnException("gate"));
 
     [Fact]
-    public Task FixMutexWithoutReleaseSynthesizesIt() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
+    public Task FixMutexWithoutReleaseSynthesizesIt() => Fixed("""
+        static void M(Mutex mutex)
         {
-            static void M(Mutex mutex)
+            {|#0:mutex.WaitOne()|};
+            Console.WriteLine("in");
+        }
+        """, """
+        static void M(Mutex mutex)
+        {
+            mutex.WaitOne();
+            try
             {
-                {|#0:mutex.WaitOne()|};
                 Console.WriteLine("in");
             }
-        }
-        """, Usings + """
-        class C
-        {
-            static void M(Mutex mutex)
+            finally
             {
-                mutex.WaitOne();
-                try
-                {
-                    Console.WriteLine("in");
-                }
-                finally
-                {
-                    mutex.ReleaseMutex();
-                }
+                mutex.ReleaseMutex();
             }
         }
         """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("mutex"));
 
     [Fact]
-    public Task FixMonitorWithoutExitUsesTryFinally() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
+    public Task FixMonitorWithoutExitUsesTryFinally() => Fixed("""
+        static void M(object gate, bool b)
         {
-            static void M(object gate, bool b)
+            {|#0:Monitor.Enter(gate)|};
+            if (b) return;
+            Console.WriteLine("in");
+        }
+        """, """
+        static void M(object gate, bool b)
+        {
+            Monitor.Enter(gate);
+            try
             {
-                {|#0:Monitor.Enter(gate)|};
                 if (b) return;
                 Console.WriteLine("in");
             }
-        }
-        """, Usings + """
-        class C
-        {
-            static void M(object gate, bool b)
+            finally
             {
-                Monitor.Enter(gate);
-                try
-                {
-                    if (b) return;
-                    Console.WriteLine("in");
-                }
-                finally
-                {
-                    Monitor.Exit(gate);
-                }
+                Monitor.Exit(gate);
             }
         }
         """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("gate"));
 
     [Fact]
-    public Task FixFieldLockNeverReleasedInType() => Verify.VerifyCodeFixAsync(Usings + """
-        class C
+    public Task FixFieldLockNeverReleasedInType() => Fixed("""
+        private readonly object _sync = new object();
+        void M()
         {
-            private readonly object _sync = new object();
-            void M()
+            {|#0:Monitor.Enter(_sync)|};
+            Console.WriteLine("in");
+        }
+        """, """
+        private readonly object _sync = new object();
+        void M()
+        {
+            Monitor.Enter(_sync);
+            try
             {
-                {|#0:Monitor.Enter(_sync)|};
                 Console.WriteLine("in");
             }
-        }
-        """, Usings + """
-        class C
-        {
-            private readonly object _sync = new object();
-            void M()
+            finally
             {
-                Monitor.Enter(_sync);
-                try
-                {
-                    Console.WriteLine("in");
-                }
-                finally
-                {
-                    Monitor.Exit(_sync);
-                }
+                Monitor.Exit(_sync);
             }
         }
         """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("_sync"));
 
     [Fact]
-    public Task NoFixWhenRegionLocalIsUsedAfterRelease()
-    {
-        var source = Usings + """
-            class C
-            {
-                static void M(ProcessLock lk)
-                {
-                    {|#0:lk.Acquire()|};
-                    var value = Environment.TickCount;
-                    Console.WriteLine(value);
-                    lk.Release();
-                    Console.WriteLine(value);
-                }
-            }
-            """;
-        return Verify.VerifyCodeFixAsync(source, source, LockNotReleasedFixer.HoldEquivalenceKey, LeakOnException("lk"));
-    }
+    public Task NoFixWhenRegionLocalIsUsedAfterRelease() => NotFixed("""
+        static void M(ProcessLock lk)
+        {
+            {|#0:lk.Acquire()|};
+            var value = Environment.TickCount;
+            Console.WriteLine(value);
+            lk.Release();
+            Console.WriteLine(value);
+        }
+        """, LockNotReleasedFixer.HoldEquivalenceKey, LeakOnException("lk"));
 
     [Fact]
-    public Task NoFixWhenReleaseIsOnlyInABranch()
-    {
-        var source = Usings + """
-            class C
-            {
-                static void M(ProcessLock lk, bool ok)
-                {
-                    {|#0:lk.Acquire()|};
-                    if (ok) lk.Release();
-                }
-            }
-            """;
-        return Verify.VerifyCodeFixAsync(source, source, LockNotReleasedFixer.HoldEquivalenceKey, Leak("lk"));
-    }
+    public Task NoFixWhenReleaseIsOnlyInABranch() => NotFixed("""
+        static void M(ProcessLock lk, bool ok)
+        {
+            {|#0:lk.Acquire()|};
+            if (ok) lk.Release();
+        }
+        """, LockNotReleasedFixer.HoldEquivalenceKey, Leak("lk"));
 
     [Fact]
-    public Task FixAll() => Verify.VerifyFixAllAsync(Usings + """
+    public Task FixAll() => FixedAll("""
         class C
         {
             static void A(ProcessLock lk)
@@ -913,7 +835,7 @@ public class MP0002_LockNotReleasedTests
                 other.Release();
             }
         }
-        """, Usings + """
+        """, """
         class C
         {
             static void A(ProcessLock lk)
@@ -945,6 +867,6 @@ public class MP0002_LockNotReleasedTests
         }
         """, LockNotReleasedFixer.HoldEquivalenceKey,
         LeakOnException("lk"),
-        Verify.Diagnostic(Descriptors.MP0002_LockNotReleased).WithLocation(1).WithArguments("lk"),
-        Verify.Diagnostic(Descriptors.MP0002_LockNotReleasedOnException).WithLocation(2).WithArguments("other"));
+        Leak("lk", 1),
+        LeakOnException("other", 2));
 }

@@ -1,25 +1,13 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.LockNotReleasedAnalyzer,
-    Multiproc.CodeFixes.LockNotReleasedFixer>;
+using static Multiproc.Analyzers.Tests.LockCases;
 
 namespace Multiproc.Analyzers.Tests;
 
 /// <summary>MP0002 over the lock kinds of issues 13 and 15: ProcessSemaphore, ProcessRLock, ProcessCondition, RedisLock.</summary>
 public class MP0002_SharedPrimitiveLocksTests
 {
-    private const string Usings = "using System;\nusing System.Threading.Tasks;\nusing Multiproc;\nusing Multiproc.Redis;\n\n";
+    private static Task Flagged(string members, DiagnosticResult expected) => LockCases.Flagged(members, expected, LockSources.RedisUsings);
 
-    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Leak(string name) =>
-        Verify.Diagnostic(Descriptors.MP0002_LockNotReleased).WithLocation(0).WithArguments(name);
-
-    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult LeakOnException(string name) =>
-        Verify.Diagnostic(Descriptors.MP0002_LockNotReleasedOnException).WithLocation(0).WithArguments(name);
-
-    private static Task Flagged(string body, Microsoft.CodeAnalysis.Testing.DiagnosticResult expected) =>
-        Verify.VerifyAnalyzerAsync(Usings + "class C\n{\n" + body + "\n}\n", expected);
-
-    private static Task NotFlagged(string body) =>
-        Verify.VerifyAnalyzerAsync(Usings + "class C\n{\n" + body + "\n}\n");
+    private static Task NotFlagged(string members) => LockCases.NotFlagged(members, LockSources.RedisUsings);
 
     [Theory]
     [InlineData("ProcessSemaphore")]
@@ -129,28 +117,22 @@ public class MP0002_SharedPrimitiveLocksTests
     [InlineData("ProcessRLock")]
     [InlineData("ProcessCondition")]
     [InlineData("RedisLock")]
-    public Task Fix_UsesHold(string type) => Verify.VerifyCodeFixAsync(Usings + $$"""
-        class C
+    public Task Fix_UsesHold(string type) => Fixed($$"""
+        static void M({{type}} lk)
         {
-            static void M({{type}} lk)
+            {|#0:lk.Acquire()|};
+            Console.WriteLine("in");
+            lk.Release();
+            Console.WriteLine("out");
+        }
+        """, $$"""
+        static void M({{type}} lk)
+        {
+            using (lk.Hold())
             {
-                {|#0:lk.Acquire()|};
                 Console.WriteLine("in");
-                lk.Release();
-                Console.WriteLine("out");
             }
+            Console.WriteLine("out");
         }
-        """, Usings + $$"""
-        class C
-        {
-            static void M({{type}} lk)
-            {
-                using (lk.Hold())
-                {
-                    Console.WriteLine("in");
-                }
-                Console.WriteLine("out");
-            }
-        }
-        """, LockNotReleasedFixer.HoldEquivalenceKey, LeakOnException("lk"));
+        """, LockNotReleasedFixer.HoldEquivalenceKey, LeakOnException("lk"), LockSources.RedisUsings);
 }

@@ -7,21 +7,20 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0003_ProcessNotJoinedTests
 {
-    private const string Header = @"using System;
-using System.Collections.Generic;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Multiproc;
+    private static DiagnosticResult NotJoined(string name, int location = 0) =>
+        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(location).WithArguments(name);
 
-";
+    private static Task Flagged(string members, params string[] names) =>
+        Verify.VerifyAnalyzerAsync(ProcessSources.OneLineClass(members), names.Select((n, i) => NotJoined(n, i)).ToArray());
 
-    private static Task Flagged(string body, params string[] names) =>
-        Verify.VerifyAnalyzerAsync(Header + "class C { static void Work(int i) { } static bool Cond() => true;\n" + body + "\n}",
-            names.Select((n, i) => Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(i).WithArguments(n)).ToArray());
+    private static Task Clean(string members) =>
+        Verify.VerifyAnalyzerAsync(ProcessSources.OneLineClass(members, " ChildProcess? _field; List<ChildProcess> _all = new();"));
 
-    private static Task Clean(string body) =>
-        Verify.VerifyAnalyzerAsync(Header + "class C { static void Work(int i) { } static bool Cond() => true; ChildProcess? _field; List<ChildProcess> _all = new();\n" + body + "\n}");
+    private static Task Fixed(string members, string fixedMembers, string equivalenceKey, params DiagnosticResult[] expected) =>
+        Verify.VerifyCodeFixAsync(ProcessSources.ClassC(members), ProcessSources.ClassC(fixedMembers), equivalenceKey, expected);
+
+    private static Task FixedAll(string members, string fixedMembers, string equivalenceKey, params DiagnosticResult[] expected) =>
+        Verify.VerifyFixAllAsync(ProcessSources.ClassC(members), ProcessSources.ClassC(fixedMembers), equivalenceKey, expected);
 
     [Fact]
     public Task NeverJoined() => Flagged(@"
@@ -159,19 +158,14 @@ void M() { Action a = () => { var p = new ChildProcess(() => Work(1)); {|#0:p.St
     public Task ProcessesJoinedInSecondLoopOverArray() => Clean(@"void M() { var ps = new ChildProcess[3]; for (int i = 0; i < 3; i++) { ps[i] = new ChildProcess(() => Work(i)); ps[i].Start(); } for (int i = 0; i < 3; i++) ps[i].Join(); }");
 
     [Fact]
-    public Task FixInsertsJoinAtEndOfScope() => Verify.VerifyCodeFixAsync(
-        Header + @"class C
-{
+    public Task FixInsertsJoinAtEndOfScope() => Fixed(@"
     static void Work(int i) { }
     void M()
     {
         var p = new ChildProcess(() => Work(1));
         {|#0:p.Start()|};
         Console.WriteLine(""started"");
-    }
-}",
-        Header + @"class C
-{
+    }", @"
     static void Work(int i) { }
     void M()
     {
@@ -179,14 +173,11 @@ void M() { Action a = () => { var p = new ChildProcess(() => Work(1)); {|#0:p.St
         p.Start();
         Console.WriteLine(""started"");
         p.Join();
-    }
-}", ProcessNotJoinedFixer.EquivalenceKeyJoin,
-        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(0).WithArguments("p"));
+    }", ProcessNotJoinedFixer.EquivalenceKeyJoin,
+        NotJoined("p"));
 
     [Fact]
-    public Task FixInsertsJoinBeforeReturns() => Verify.VerifyCodeFixAsync(
-        Header + @"class C
-{
+    public Task FixInsertsJoinBeforeReturns() => Fixed(@"
     static void Work(int i) { }
     static bool Cond() => true;
     int M()
@@ -197,10 +188,7 @@ void M() { Action a = () => { var p = new ChildProcess(() => Work(1)); {|#0:p.St
             return 1;
         Work(2);
         return 0;
-    }
-}",
-        Header + @"class C
-{
+    }", @"
     static void Work(int i) { }
     static bool Cond() => true;
     int M()
@@ -215,9 +203,8 @@ void M() { Action a = () => { var p = new ChildProcess(() => Work(1)); {|#0:p.St
         Work(2);
         p.Join();
         return 0;
-    }
-}", ProcessNotJoinedFixer.EquivalenceKeyJoin,
-        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(0).WithArguments("p"));
+    }", ProcessNotJoinedFixer.EquivalenceKeyJoin,
+        NotJoined("p"));
 
     [Fact]
     public Task FixCollectsLoopProcessesAndJoinsThem() => Verify.VerifyCodeFixAsync(
@@ -258,12 +245,10 @@ class C
         }
     }
 }", ProcessNotJoinedFixer.EquivalenceKeyCollect,
-        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(0).WithArguments("p"));
+        NotJoined("p"));
 
     [Fact]
-    public Task FixCollectsWhenOnlyTheLastIsJoined() => Verify.VerifyCodeFixAsync(
-        Header + @"class C
-{
+    public Task FixCollectsWhenOnlyTheLastIsJoined() => Fixed(@"
     static void Buy(int i) { }
     void M()
     {
@@ -274,10 +259,7 @@ class C
             {|#0:p.Start()|};
         }
         p?.Join();
-    }
-}",
-        Header + @"class C
-{
+    }", @"
     static void Buy(int i) { }
     void M()
     {
@@ -294,14 +276,11 @@ class C
             process.Join();
         }
         p?.Join();
-    }
-}", ProcessNotJoinedFixer.EquivalenceKeyCollect,
-        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(0).WithArguments("p"));
+    }", ProcessNotJoinedFixer.EquivalenceKeyCollect,
+        NotJoined("p"));
 
     [Fact]
-    public Task FixInWhileLoopWithoutBlockIsStillOffered() => Verify.VerifyCodeFixAsync(
-        Header + @"class C
-{
+    public Task FixInWhileLoopWithoutBlockIsStillOffered() => Fixed(@"
     static void Buy(int i) { }
     void M(int n)
     {
@@ -312,10 +291,7 @@ class C
             {|#0:p.Start()|};
             i++;
         }
-    }
-}",
-        Header + @"class C
-{
+    }", @"
     static void Buy(int i) { }
     void M(int n)
     {
@@ -332,14 +308,11 @@ class C
         {
             process.Join();
         }
-    }
-}", ProcessNotJoinedFixer.EquivalenceKeyCollect,
-        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(0).WithArguments("p"));
+    }", ProcessNotJoinedFixer.EquivalenceKeyCollect,
+        NotJoined("p"));
 
     [Fact]
-    public Task FixAllInsertsJoins() => Verify.VerifyFixAllAsync(
-        Header + @"class C
-{
+    public Task FixAllInsertsJoins() => FixedAll(@"
     static void Work(int i) { }
     void M()
     {
@@ -353,10 +326,7 @@ class C
     {
         var c = new ChildProcess(() => Work(3));
         {|#2:c.Start()|};
-    }
-}",
-        Header + @"class C
-{
+    }", @"
     static void Work(int i) { }
     void M()
     {
@@ -373,16 +343,13 @@ class C
         var c = new ChildProcess(() => Work(3));
         c.Start();
         c.Join();
-    }
-}", ProcessNotJoinedFixer.EquivalenceKeyJoin,
-        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(0).WithArguments("a"),
-        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(1).WithArguments("b"),
-        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(2).WithArguments("c"));
+    }", ProcessNotJoinedFixer.EquivalenceKeyJoin,
+        NotJoined("a"),
+        NotJoined("b", 1),
+        NotJoined("c", 2));
 
     [Fact]
-    public Task FixAllCollectsInTwoLoops() => Verify.VerifyFixAllAsync(
-        Header + @"class C
-{
+    public Task FixAllCollectsInTwoLoops() => FixedAll(@"
     static void Work(int i) { }
     void M()
     {
@@ -397,10 +364,7 @@ class C
             var q = new ChildProcess(() => Work(j));
             {|#1:q.Start()|};
         }
-    }
-}",
-        Header + @"class C
-{
+    }", @"
     static void Work(int i) { }
     void M()
     {
@@ -427,8 +391,7 @@ class C
         {
             process2.Join();
         }
-    }
-}", ProcessNotJoinedFixer.EquivalenceKeyCollect,
-        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(0).WithArguments("p"),
-        Verify.Diagnostic(Descriptors.MP0003_ProcessNotJoined).WithLocation(1).WithArguments("q"));
+    }", ProcessNotJoinedFixer.EquivalenceKeyCollect,
+        NotJoined("p"),
+        NotJoined("q", 1));
 }

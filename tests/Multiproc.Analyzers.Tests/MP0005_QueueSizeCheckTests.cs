@@ -4,27 +4,13 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0005_QueueSizeCheckTests
 {
-    private const string Head = @"using System;
-using System.Collections.Generic;
-using System.Threading;
-using Multiproc;
-
-public class C
-{
-    private readonly ProcessQueue<string> _queue = new ProcessQueue<string>(10);
-
-    private static void Work(string item) { }
-";
-
-    private static string Wrap(string members) => Head + members + "}\n";
+    private static readonly RuleCases<MP0005Rule, QueueSizeCheckFixer> Cases = new(QueueSources.InClass, QueueSizeCheckFixer.EquivalenceKey);
 
     private static DiagnosticResult Expected(int location, string queue, string property, string call, string replacement) =>
         Verify.Diagnostic(Descriptors.MP0005_QueueSizeCheckDecides).WithLocation(location).WithArguments(queue, property, call, replacement);
 
     [Fact]
-    public async Task NotEmptyGuardingGetIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task NotEmptyGuardingGetIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(ProcessQueue<string> q)
     {
         if (!{|#0:q.IsEmpty|})
@@ -33,7 +19,7 @@ public class C
             Work(item);
         }
     }
-"), Wrap(@"
+", @"
     public void M(ProcessQueue<string> q)
     {
         if (q.TryGet(out var item))
@@ -41,13 +27,10 @@ public class C
             Work(item);
         }
     }
-"), QueueSizeCheckFixer.EquivalenceKey, Expected(0, "q", "IsEmpty", "Get", "TryGet"));
-    }
+", Expected(0, "q", "IsEmpty", "Get", "TryGet"));
 
     [Fact]
-    public async Task CountLoopGuardingGetWithTimeoutIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task CountLoopGuardingGetWithTimeoutIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(ProcessQueue<string> q)
     {
         while ({|#0:q.Count|} > 0)
@@ -56,7 +39,7 @@ public class C
             Work(item);
         }
     }
-"), Wrap(@"
+", @"
     public void M(ProcessQueue<string> q)
     {
         while (q.TryGet(out string item, TimeSpan.FromSeconds(1)))
@@ -64,13 +47,10 @@ public class C
             Work(item);
         }
     }
-"), QueueSizeCheckFixer.EquivalenceKey, Expected(0, "q", "Count", "Get", "TryGet"));
-    }
+", Expected(0, "q", "Count", "Get", "TryGet"));
 
     [Fact]
-    public async Task NotFullGuardingPutIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task NotFullGuardingPutIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(string item)
     {
         if (!{|#0:_queue.IsFull|})
@@ -79,7 +59,7 @@ public class C
             Console.WriteLine(""sent"");
         }
     }
-"), Wrap(@"
+", @"
     public void M(string item)
     {
         if (_queue.TryPut(item))
@@ -87,13 +67,10 @@ public class C
             Console.WriteLine(""sent"");
         }
     }
-"), QueueSizeCheckFixer.EquivalenceKey, Expected(0, "_queue", "IsFull", "Put", "TryPut"));
-    }
+", Expected(0, "_queue", "IsFull", "Put", "TryPut"));
 
     [Fact]
-    public async Task EarlyReturnWhenEmptyIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task EarlyReturnWhenEmptyIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(ProcessQueue<string> q)
     {
         if ({|#0:q.IsEmpty|})
@@ -101,20 +78,17 @@ public class C
         var item = q.GetNowait();
         Work(item);
     }
-"), Wrap(@"
+", @"
     public void M(ProcessQueue<string> q)
     {
         if (!q.TryGet(out var item))
             return;
         Work(item);
     }
-"), QueueSizeCheckFixer.EquivalenceKey, Expected(0, "q", "IsEmpty", "GetNowait", "TryGet"));
-    }
+", Expected(0, "q", "IsEmpty", "GetNowait", "TryGet"));
 
     [Fact]
-    public async Task ContinueWhenEmptyInLoopIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task ContinueWhenEmptyInLoopIsFlagged() => Cases.Flagged(@"
     public void M(ProcessQueue<string> q, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -127,25 +101,19 @@ public class C
             Work(q.Get());
         }
     }
-"), Expected(0, "q", "Count", "Get", "TryGet"));
-    }
+", Expected(0, "q", "Count", "Get", "TryGet"));
 
     [Fact]
-    public async Task CountBelowLimitGuardingPutIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task CountBelowLimitGuardingPutIsFlagged() => Cases.Flagged(@"
     public void M(string item)
     {
         if ({|#0:_queue.Count|} < 10)
             _queue.PutNowait(item);
     }
-"), Expected(0, "_queue", "Count", "PutNowait", "TryPut"));
-    }
+", Expected(0, "_queue", "Count", "PutNowait", "TryPut"));
 
     [Fact]
-    public async Task FixAllFixesEveryCheck()
-    {
-        await Verify.VerifyFixAllAsync(Wrap(@"
+    public Task FixAllFixesEveryCheck() => Cases.FixedAll(@"
     public void M(ProcessQueue<string> q, string item)
     {
         if (!{|#0:q.IsEmpty|})
@@ -158,7 +126,7 @@ public class C
             _queue.Put(item);
         }
     }
-"), Wrap(@"
+", @"
     public void M(ProcessQueue<string> q, string item)
     {
         if (q.TryGet(out var first))
@@ -169,14 +137,11 @@ public class C
         {
         }
     }
-"), QueueSizeCheckFixer.EquivalenceKey,
-            Expected(0, "q", "IsEmpty", "Get", "TryGet"), Expected(1, "_queue", "IsFull", "Put", "TryPut"));
-    }
+",
+        Expected(0, "q", "IsEmpty", "Get", "TryGet"), Expected(1, "_queue", "IsFull", "Put", "TryPut"));
 
     [Fact]
-    public async Task NoFixWhenTheVariableWouldClash()
-    {
-        var source = Wrap(@"
+    public Task NoFixWhenTheVariableWouldClash() => Cases.NotFixed(@"
     public void M(ProcessQueue<string> q)
     {
         if (!{|#0:q.IsEmpty|})
@@ -188,27 +153,20 @@ public class C
         foreach (var item in other)
             Work(item);
     }
-");
-        await Verify.VerifyCodeFixAsync(source, source, QueueSizeCheckFixer.EquivalenceKey, Expected(0, "q", "IsEmpty", "Get", "TryGet"));
-    }
+", Expected(0, "q", "IsEmpty", "Get", "TryGet"));
 
     [Fact]
-    public async Task LoggingTheSizeIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task LoggingTheSizeIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ProcessQueue<string> q)
     {
         Console.WriteLine($""{q.Count} items waiting, empty: {q.IsEmpty}"");
         var item = q.Get();
         Work(item);
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task CheckThatDoesNotDecideTheCallIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task CheckThatDoesNotDecideTheCallIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ProcessQueue<string> q, string item)
     {
         if (q.Count > 5)
@@ -217,13 +175,10 @@ public class C
         var status = q.IsEmpty ? ""idle"" : ""busy"";
         Console.WriteLine(status);
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task LocalGenericQueueIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task LocalGenericQueueIsNotFlagged() => Cases.NotFlagged(@"
     public void M()
     {
         var local = new Queue<string>();
@@ -231,30 +186,23 @@ public class C
         while (local.Count > 0)
             Work(local.Dequeue());
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task CheckOnAnotherQueueIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task CheckOnAnotherQueueIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ProcessQueue<string> results)
     {
         if (!results.IsEmpty)
             Work(_queue.Get());
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task TryGetIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TryGetIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ProcessQueue<string> q)
     {
         while (q.TryGet(out var item, TimeSpan.FromMilliseconds(100)))
             Work(item);
     }
-"));
-    }
+");
 }

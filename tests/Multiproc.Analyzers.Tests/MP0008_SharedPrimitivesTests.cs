@@ -6,27 +6,10 @@ public class MP0008_SharedPrimitivesTests
 {
     [Fact]
     public Task SecondRoundPrimitives_AreNotFlagged() =>
-        Verify.VerifyAnalyzerAsync("""
-            using Multiproc;
-
-            public static class Program
-            {
-                static void Work(ProcessEvent e, ProcessSemaphore s, ProcessRLock r, ProcessCondition c, ProcessBarrier b,
-                    SharedValue<long> v, SharedArray<double> a) { }
-
-                public static void Main()
-                {
-                    var e = new ProcessEvent();
-                    var s = new ProcessSemaphore(1, 2);
-                    var r = new ProcessRLock();
-                    var c = new ProcessCondition(new ProcessLock());
-                    var b = new ProcessBarrier(2);
-                    var v = new SharedValue<long>(1);
-                    var a = new SharedArray<double>(3);
-                    var p = new ChildProcess(() => Work(e, s, r, c, b, v, a));
-                    p.Start();
-                    p.Join();
-                }
-            }
-            """);
+        Verify.VerifyAnalyzerAsync(ProcessSources.SendingProgram(
+            "ProcessEvent e, ProcessSemaphore s, ProcessRLock r, ProcessCondition c, ProcessBarrier b, SharedValue<long> v, SharedArray<double> a",
+            "e, s, r, c, b, v, a",
+            setup: "var e = new ProcessEvent(); var s = new ProcessSemaphore(1, 2); var r = new ProcessRLock(); "
+                + "var c = new ProcessCondition(new ProcessLock()); var b = new ProcessBarrier(2); var v = new SharedValue<long>(1); "
+                + "var a = new SharedArray<double>(3);"));
 }

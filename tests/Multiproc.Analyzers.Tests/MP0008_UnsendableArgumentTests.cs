@@ -4,34 +4,12 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0008_UnsendableArgumentTests
 {
-    private static string Program(string parameters, string arguments, string setup = "", string extraTypes = "") => $$"""
-        using System;
-        using System.Collections.Generic;
-        using System.IO;
-        using System.Threading;
-        using System.Threading.Tasks;
-        using System.Text.Json.Serialization;
-        using Multiproc;
-
-        {{extraTypes}}
-
-        public static class Program
-        {
-            static void Work({{parameters}}) { }
-
-            public static unsafe void Main()
-            {
-                {{setup}}
-                var p = new ChildProcess(() => Work({{arguments}}));
-                p.Start();
-                p.Join();
-            }
-        }
-        """;
-
     private static Task Flagged(string parameters, string argumentMarkup, string parameter, string type, string reason, string setup = "", string extraTypes = "") =>
-        Verify.VerifyAnalyzerAsync(Program(parameters, argumentMarkup, setup, extraTypes),
+        Verify.VerifyAnalyzerAsync(ProcessSources.SendingProgram(parameters, argumentMarkup, setup, extraTypes),
             Verify.Diagnostic(Descriptors.MP0008_UnsendableArgument).WithLocation(0).WithArguments(parameter, type, reason));
+
+    private static Task NotFlagged(string parameters, string arguments, string setup = "", string extraTypes = "") =>
+        Verify.VerifyAnalyzerAsync(ProcessSources.SendingProgram(parameters, arguments, setup, extraTypes));
 
     [Fact]
     public Task Delegate_IsFlagged() =>
@@ -138,59 +116,43 @@ public class MP0008_UnsendableArgumentTests
                 """);
 
     [Fact]
-    public async Task PrimitivesStringsAndCollections_AreNotFlagged()
-    {
-        var source = Program(
-            "int n, string s, double d, DateTime at, Guid id, int[] xs, List<string> names, Dictionary<string, int> counts, int? maybe, DayOfWeek day, TimeSpan span",
-            "1, \"a\", 2.5, DateTime.Now, Guid.NewGuid(), new[] { 1 }, new List<string>(), new Dictionary<string, int>(), null, DayOfWeek.Monday, TimeSpan.Zero");
-        await Verify.VerifyAnalyzerAsync(source);
-    }
+    public Task PrimitivesStringsAndCollections_AreNotFlagged() => NotFlagged(
+        "int n, string s, double d, DateTime at, Guid id, int[] xs, List<string> names, Dictionary<string, int> counts, int? maybe, DayOfWeek day, TimeSpan span",
+        "1, \"a\", 2.5, DateTime.Now, Guid.NewGuid(), new[] { 1 }, new List<string>(), new Dictionary<string, int>(), null, DayOfWeek.Monday, TimeSpan.Zero");
 
     [Fact]
-    public async Task MultiprocPrimitives_AreNotFlagged()
-    {
-        var source = Program(
-            "ProcessLock mutex, ProcessQueue<string> queue, JoinableQueue<int> jobs",
-            "mutex, queue, jobs",
-            setup: "var mutex = new ProcessLock(); var queue = new ProcessQueue<string>(); var jobs = new JoinableQueue<int>();");
-        await Verify.VerifyAnalyzerAsync(source);
-    }
+    public Task MultiprocPrimitives_AreNotFlagged() => NotFlagged(
+        "ProcessLock mutex, ProcessQueue<string> queue, JoinableQueue<int> jobs",
+        "mutex, queue, jobs",
+        setup: "var mutex = new ProcessLock(); var queue = new ProcessQueue<string>(); var jobs = new JoinableQueue<int>();");
 
     [Fact]
-    public async Task PipeEnds_AreNotFlagged()
-    {
-        var source = Program(
-            "PipeEnd<string> end, PipeEnd<int[]> other",
-            "pipe.Right, pipe2.Left",
-            setup: "var pipe = ProcessPipe.Create<string>(); var pipe2 = ProcessPipe.Create<int[]>(duplex: false);");
-        await Verify.VerifyAnalyzerAsync(source);
-    }
+    public Task PipeEnds_AreNotFlagged() => NotFlagged(
+        "PipeEnd<string> end, PipeEnd<int[]> other",
+        "pipe.Right, pipe2.Left",
+        setup: "var pipe = ProcessPipe.Create<string>(); var pipe2 = ProcessPipe.Create<int[]>(duplex: false);");
 
     [Fact]
-    public async Task RoundTrippableUserTypes_AreNotFlagged()
-    {
-        var source = Program(
-            "Person person, Pos pos, Ticket ticket, Shape shape, Stats stats",
-            "new Person(\"a\", 1), new Pos(1, 2), new Ticket { Id = 1 }, new Square(), new Stats(3)",
-            extraTypes: """
-                public record Person(string Name, int Age);
-                public readonly record struct Pos(int X, int Y);
-                public sealed class Ticket
-                {
-                    public int Id { get; set; }
-                    public string Label => "T" + Id;          // computed: nothing to lose
-                    [JsonIgnore] public int Cache { get; }
-                    [JsonInclude] public int Seats { get; private set; }
-                }
-                [JsonDerivedType(typeof(Square), "square")]
-                public abstract class Shape { }
-                public sealed class Square : Shape { public double Side { get; set; } }
-                public sealed class Stats
-                {
-                    public Stats(int count) { Count = count; }
-                    public int Count { get; }
-                }
-                """);
-        await Verify.VerifyAnalyzerAsync(source);
-    }
+    public Task RoundTrippableUserTypes_AreNotFlagged() => NotFlagged(
+        "Person person, Pos pos, Ticket ticket, Shape shape, Stats stats",
+        "new Person(\"a\", 1), new Pos(1, 2), new Ticket { Id = 1 }, new Square(), new Stats(3)",
+        extraTypes: """
+            public record Person(string Name, int Age);
+            public readonly record struct Pos(int X, int Y);
+            public sealed class Ticket
+            {
+                public int Id { get; set; }
+                public string Label => "T" + Id;          // computed: nothing to lose
+                [JsonIgnore] public int Cache { get; }
+                [JsonInclude] public int Seats { get; private set; }
+            }
+            [JsonDerivedType(typeof(Square), "square")]
+            public abstract class Shape { }
+            public sealed class Square : Shape { public double Side { get; set; } }
+            public sealed class Stats
+            {
+                public Stats(int count) { Count = count; }
+                public int Count { get; }
+            }
+            """);
 }

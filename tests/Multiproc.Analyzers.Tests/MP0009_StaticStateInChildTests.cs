@@ -4,57 +4,24 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0009_StaticStateInChildTests
 {
-    private static string Program(string main, string members = "") => $$"""
-        using System;
-        using System.Collections.Generic;
-        using Multiproc;
+    private static DiagnosticResult Written(string field, string target) =>
+        Verify.Diagnostic(Descriptors.MP0009_StaticStateWrittenInChild).WithLocation(0).WithArguments(field, target);
 
-        public static class Program
-        {
-            static int Counter;
-            static readonly List<string> Results = new();
-            static int Total { get; set; }
-            static readonly int Seed;
-            const int Limit = 10;
+    private static Task Flagged(string main, DiagnosticResult expected, string members = "") =>
+        Verify.VerifyAnalyzerAsync(ProcessSources.StaticStateProgram(main, members), expected);
 
-            static Program() { Seed = 42; }
-
-            static void Increment() => Counter++;
-            static void Collect(string s) => Results.Add(s);
-            static void Indirect() => Helper();
-            static void Helper() { Total = Total + 1; }
-            static void Local()
-            {
-                Counter = 5;
-                Console.WriteLine(Counter);
-            }
-            static void ReadOnly() => Console.WriteLine(Seed + Limit);
-        {{members}}
-
-            public static void Main()
-            {
-        {{main}}
-            }
-        }
-        """;
+    private static Task NotFlagged(string main) => Verify.VerifyAnalyzerAsync(ProcessSources.StaticStateProgram(main));
 
     [Fact]
-    public async Task CounterIncrementedInChildReadAfterJoin_IsFlagged()
-    {
-        var source = Program("""
+    public Task CounterIncrementedInChildReadAfterJoin_IsFlagged() => Flagged("""
                     var p = new ChildProcess(() => Increment());
                     p.Start();
                     p.Join();
                     Console.WriteLine({|#0:Counter|});
-            """);
-        await Verify.VerifyAnalyzerAsync(source,
-            Verify.Diagnostic(Descriptors.MP0009_StaticStateWrittenInChild).WithLocation(0).WithArguments("Program.Counter", "Increment"));
-    }
+            """, Written("Program.Counter", "Increment"));
 
     [Fact]
-    public async Task StaticListFilledInChild_IsFlagged()
-    {
-        var source = Program("""
+    public Task StaticListFilledInChild_IsFlagged() => Flagged("""
                     var ps = new List<ChildProcess>();
                     foreach (var s in new[] { "a", "b" })
                     {
@@ -64,30 +31,20 @@ public class MP0009_StaticStateInChildTests
                     }
                     foreach (var p in ps) p.Join();
                     Console.WriteLine({|#0:Results|}.Count);
-            """);
-        await Verify.VerifyAnalyzerAsync(source,
-            Verify.Diagnostic(Descriptors.MP0009_StaticStateWrittenInChild).WithLocation(0).WithArguments("Program.Results", "Collect"));
-    }
+            """, Written("Program.Results", "Collect"));
 
     [Fact]
-    public async Task PropertyWrittenThroughCallee_IsFlagged()
-    {
-        var source = Program("""
+    public Task PropertyWrittenThroughCallee_IsFlagged() => Flagged("""
                     var p = new ChildProcess(() => Indirect());
                     p.Start();
                     p.Join();
                     if ({|#0:Total|} > 0) Console.WriteLine("done");
-            """);
-        await Verify.VerifyAnalyzerAsync(source,
-            Verify.Diagnostic(Descriptors.MP0009_StaticStateWrittenInChild).WithLocation(0).WithArguments("Program.Total", "Indirect"));
-    }
+            """, Written("Program.Total", "Indirect"));
 
     [Fact]
-    public async Task ReadAfterJoinAsync_IsFlagged()
-    {
-        var source = Program("""
+    public Task ReadAfterJoinAsync_IsFlagged() => Flagged("""
                     Run().GetAwaiter().GetResult();
-            """, """
+            """, Written("Program.Counter", "Increment"), """
                 static async System.Threading.Tasks.Task Run()
                 {
                     var p = new ChildProcess(() => Increment());
@@ -96,67 +53,44 @@ public class MP0009_StaticStateInChildTests
                     Console.WriteLine({|#0:Counter|});
                 }
             """);
-        await Verify.VerifyAnalyzerAsync(source,
-            Verify.Diagnostic(Descriptors.MP0009_StaticStateWrittenInChild).WithLocation(0).WithArguments("Program.Counter", "Increment"));
-    }
 
     [Fact]
-    public async Task ReadBeforeJoinOnly_IsNotFlagged()
-    {
-        var source = Program("""
+    public Task ReadBeforeJoinOnly_IsNotFlagged() => NotFlagged("""
                     var p = new ChildProcess(() => Increment());
                     Console.WriteLine(Counter);
                     p.Start();
                     p.Join();
             """);
-        await Verify.VerifyAnalyzerAsync(source);
-    }
 
     [Fact]
-    public async Task WrittenAndReadOnlyInsideChild_IsNotFlagged()
-    {
-        var source = Program("""
+    public Task WrittenAndReadOnlyInsideChild_IsNotFlagged() => NotFlagged("""
                     var p = new ChildProcess(() => Local());
                     p.Start();
                     p.Join();
                     Console.WriteLine("joined");
             """);
-        await Verify.VerifyAnalyzerAsync(source);
-    }
 
     [Fact]
-    public async Task ReadonlyAndConstInitialisation_IsNotFlagged()
-    {
-        var source = Program("""
+    public Task ReadonlyAndConstInitialisation_IsNotFlagged() => NotFlagged("""
                     var p = new ChildProcess(() => ReadOnly());
                     p.Start();
                     p.Join();
                     Console.WriteLine(Seed + Limit);
             """);
-        await Verify.VerifyAnalyzerAsync(source);
-    }
 
     [Fact]
-    public async Task StaticNotWrittenByThisChild_IsNotFlagged()
-    {
-        var source = Program("""
+    public Task StaticNotWrittenByThisChild_IsNotFlagged() => NotFlagged("""
                     var p = new ChildProcess(() => Collect("x"));
                     p.Start();
                     p.Join();
                     Console.WriteLine(Counter);
             """);
-        await Verify.VerifyAnalyzerAsync(source);
-    }
 
     [Fact]
-    public async Task ParentAssignsAfterJoin_IsNotARead()
-    {
-        var source = Program("""
+    public Task ParentAssignsAfterJoin_IsNotARead() => NotFlagged("""
                     var p = new ChildProcess(() => Increment());
                     p.Start();
                     p.Join();
                     Counter = 0;
             """);
-        await Verify.VerifyAnalyzerAsync(source);
-    }
 }

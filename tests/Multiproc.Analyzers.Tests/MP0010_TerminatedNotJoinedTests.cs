@@ -4,46 +4,29 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0010_TerminatedNotJoinedTests
 {
-    private const string Head = @"using System;
-using System.Collections.Generic;
-using System.Threading;
-using System.Threading.Tasks;
-using Multiproc;
-
-public static class Work { public static void Run(int n) { } }
-
-public class C
-{
-";
-
-    private static string Wrap(string members) => Head + members + "}\n";
+    private static readonly RuleCases<MP0010Rule, TerminatedNotJoinedFixer> Cases = new(ProcessSources.InClass, TerminatedNotJoinedFixer.EquivalenceKey);
 
     private static DiagnosticResult Expected(int location, string process, string method) =>
         Verify.Diagnostic(Descriptors.MP0010_TerminatedNotJoined).WithLocation(location).WithArguments(process, method);
 
     [Fact]
-    public async Task TerminateWithoutJoinIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task TerminateWithoutJoinIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(ChildProcess p)
     {
         {|#0:p.Terminate()|};
         Console.WriteLine(p.IsAlive);
     }
-"), Wrap(@"
+", @"
     public void M(ChildProcess p)
     {
         p.Terminate();
         p.Join();
         Console.WriteLine(p.IsAlive);
     }
-"), TerminatedNotJoinedFixer.EquivalenceKey, Expected(0, "p", "Terminate"));
-    }
+", Expected(0, "p", "Terminate"));
 
     [Fact]
-    public async Task KillWithJoinOnOnlyOnePathIsFlaggedAndFixed()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task KillWithJoinOnOnlyOnePathIsFlaggedAndFixed() => Cases.Fixed(@"
     public void M(ChildProcess p, bool quick)
     {
         {|#0:p.Kill()|};
@@ -51,7 +34,7 @@ public class C
             return;
         p.Join();
     }
-"), Wrap(@"
+", @"
     public void M(ChildProcess p, bool quick)
     {
         p.Kill();
@@ -60,13 +43,10 @@ public class C
             return;
         p.Join();
     }
-"), TerminatedNotJoinedFixer.EquivalenceKey, Expected(0, "p", "Kill"));
-    }
+", Expected(0, "p", "Kill"));
 
     [Fact]
-    public async Task KillAfterTimedJoinIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task KillAfterTimedJoinIsFlagged() => Cases.Flagged(@"
     public void M()
     {
         var p = new ChildProcess(() => Work.Run(1));
@@ -75,19 +55,16 @@ public class C
         if (!p.Join(TimeSpan.FromSeconds(5)))
             {|#0:p.Kill()|};
     }
-"), Expected(0, "p", "Kill"));
-    }
+", Expected(0, "p", "Kill"));
 
     [Fact]
-    public async Task EmbeddedStatementIsFixedWithBlock()
-    {
-        await Verify.VerifyCodeFixAsync(Wrap(@"
+    public Task EmbeddedStatementIsFixedWithBlock() => Cases.Fixed(@"
     public void M(ChildProcess p, bool stop)
     {
         if (stop)
             {|#0:p.Terminate()|};
     }
-"), Wrap(@"
+", @"
     public void M(ChildProcess p, bool stop)
     {
         if (stop)
@@ -96,13 +73,10 @@ public class C
             p.Join();
         }
     }
-"), TerminatedNotJoinedFixer.EquivalenceKey, Expected(0, "p", "Terminate"));
-    }
+", Expected(0, "p", "Terminate"));
 
     [Fact]
-    public async Task ThrowAfterTerminateIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task ThrowAfterTerminateIsFlagged() => Cases.Flagged(@"
     private ChildProcess _worker = new ChildProcess(() => Work.Run(1));
 
     public void M()
@@ -110,31 +84,25 @@ public class C
         {|#0:_worker.Terminate()|};
         throw new TimeoutException(""worker hung"");
     }
-"), Expected(0, "_worker", "Terminate"));
-    }
+", Expected(0, "_worker", "Terminate"));
 
     [Fact]
-    public async Task TerminateAllWithoutJoinIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TerminateAllWithoutJoinIsFlagged() => Cases.Flagged(@"
     public void M(List<ChildProcess> workers)
     {
         foreach (var w in workers)
             {|#0:w.Terminate()|};
     }
-"), Expected(0, "w", "Terminate"));
-    }
+", Expected(0, "w", "Terminate"));
 
     [Fact]
-    public async Task FixAllInsertsEveryJoin()
-    {
-        await Verify.VerifyFixAllAsync(Wrap(@"
+    public Task FixAllInsertsEveryJoin() => Cases.FixedAll(@"
     public void M(ChildProcess a, ChildProcess b)
     {
         {|#0:a.Terminate()|};
         {|#1:b.Kill()|};
     }
-"), Wrap(@"
+", @"
     public void M(ChildProcess a, ChildProcess b)
     {
         a.Terminate();
@@ -142,13 +110,10 @@ public class C
         b.Kill();
         b.Join();
     }
-"), TerminatedNotJoinedFixer.EquivalenceKey, Expected(0, "a", "Terminate"), Expected(1, "b", "Kill"));
-    }
+", Expected(0, "a", "Terminate"), Expected(1, "b", "Kill"));
 
     [Fact]
-    public async Task TerminateThenJoinIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TerminateThenJoinIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ChildProcess p)
     {
         p.Terminate();
@@ -156,13 +121,10 @@ public class C
         p.Join();
         Console.WriteLine(p.ExitCode);
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task TerminateThenTimedJoinAndKillThenJoinIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TerminateThenTimedJoinAndKillThenJoinIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ChildProcess p)
     {
         p.Terminate();
@@ -172,13 +134,10 @@ public class C
             p.Join();
         }
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task JoinInFinallyIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task JoinInFinallyIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ChildProcess p, bool quick)
     {
         try
@@ -193,25 +152,19 @@ public class C
             p.Join();
         }
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task JoinAsyncIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task JoinAsyncIsNotFlagged() => Cases.NotFlagged(@"
     public async Task M(ChildProcess p)
     {
         p.Kill();
         await p.JoinAsync();
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task TerminateAllThenJoinAllIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TerminateAllThenJoinAllIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ChildProcess[] workers)
     {
         foreach (var w in workers)
@@ -219,13 +172,10 @@ public class C
         for (var i = 0; i < workers.Length; i++)
             workers[i].Join();
     }
-"));
-    }
+");
 
     [Fact]
-    public async Task ProcessHandedOnIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task ProcessHandedOnIsNotFlagged() => Cases.NotFlagged(@"
     public void M(ChildProcess p)
     {
         p.Terminate();
@@ -233,13 +183,10 @@ public class C
     }
 
     private static void Reap(ChildProcess p) => p.Join();
-"));
-    }
+");
 
     [Fact]
-    public async Task TerminateWithoutJoinInsideLambdaIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task TerminateWithoutJoinInsideLambdaIsFlagged() => Cases.Flagged(@"
     public void M()
     {
         Action<ChildProcess> stop = p =>
@@ -251,6 +198,5 @@ public class C
         q.Start();
         stop(q);
     }
-"), Expected(0, "p", "Terminate"));
-    }
+", Expected(0, "p", "Terminate"));
 }

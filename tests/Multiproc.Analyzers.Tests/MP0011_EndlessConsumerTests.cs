@@ -7,106 +7,67 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0011_EndlessConsumerTests
 {
-    private const string Consumer = """
-            static void Consume(ProcessQueue<string> q)
-            {
-                while (true)
-                {
-                    var item = q.Get();
-                    Console.WriteLine(item);
-                }
-            }
-        """;
+    private static DiagnosticResult NotDaemon(string process, string target, int location = 0) =>
+        Verify.Diagnostic(Descriptors.MP0011_EndlessConsumerNotDaemon).WithLocation(location).WithArguments(process, target);
 
-    private static string Program(string main, string consumer = Consumer) => $$"""
-        using System;
-        using System.Threading;
-        using Multiproc;
+    private static Task Flagged(string main, DiagnosticResult expected, string consumer = QueueSources.Consumer) =>
+        Verify.VerifyAnalyzerAsync(QueueSources.ConsumerProgram(main, consumer), expected);
 
-        public static class Program
-        {
-        {{consumer}}
+    private static Task NotFlagged(string main, string consumer = QueueSources.Consumer) =>
+        Verify.VerifyAnalyzerAsync(QueueSources.ConsumerProgram(main, consumer));
 
-            public static void Main()
-            {
-        {{main}}
-            }
-        }
-        """;
+    private static Task Fixed(string main, string fixedMain, DiagnosticResult expected) =>
+        Verify.VerifyCodeFixAsync(QueueSources.ConsumerProgram(main), QueueSources.ConsumerProgram(fixedMain), EndlessConsumerFixer.EquivalenceKey, expected);
 
     [Fact]
-    public async Task NonDaemonEndlessConsumer_IsFlagged_FixInsertsDaemonAfterDeclaration()
-    {
-        var source = Program("""
+    public Task NonDaemonEndlessConsumer_IsFlagged_FixInsertsDaemonAfterDeclaration() => Fixed("""
                     var q = new ProcessQueue<string>();
                     var c = {|#0:new ChildProcess(() => Consume(q))|};
                     c.Start();
                     q.Put("x");
-            """);
-        var fixedSource = Program("""
+            """, """
                     var q = new ProcessQueue<string>();
                     var c = new ChildProcess(() => Consume(q));
                     c.Daemon = true;
                     c.Start();
                     q.Put("x");
-            """);
-        await Verify.VerifyCodeFixAsync(source, fixedSource, EndlessConsumerFixer.EquivalenceKey,
-            Verify.Diagnostic(Descriptors.MP0011_EndlessConsumerNotDaemon).WithLocation(0).WithArguments("c", "Consume"));
-    }
+            """, NotDaemon("c", "Consume"));
 
     [Fact]
-    public async Task ObjectInitializer_FixAddsDaemonToIt()
-    {
-        var source = Program("""
+    public Task ObjectInitializer_FixAddsDaemonToIt() => Fixed("""
                     var q = new ProcessQueue<string>();
                     var c = {|#0:new ChildProcess(() => Consume(q)) { Name = "consumer" }|};
                     c.Start();
-            """);
-        var fixedSource = Program("""
+            """, """
                     var q = new ProcessQueue<string>();
                     var c = new ChildProcess(() => Consume(q)) { Name = "consumer", Daemon = true };
                     c.Start();
-            """);
-        await Verify.VerifyCodeFixAsync(source, fixedSource, EndlessConsumerFixer.EquivalenceKey,
-            Verify.Diagnostic(Descriptors.MP0011_EndlessConsumerNotDaemon).WithLocation(0).WithArguments("c", "Consume"));
-    }
+            """, NotDaemon("c", "Consume"));
 
     [Fact]
-    public async Task ExplicitDaemonFalse_FixTurnsItTrue()
-    {
-        var source = Program("""
+    public Task ExplicitDaemonFalse_FixTurnsItTrue() => Fixed("""
                     var q = new ProcessQueue<string>();
                     var c = {|#0:new ChildProcess(() => Consume(q))|};
                     c.Daemon = false;
                     c.Start();
-            """);
-        var fixedSource = Program("""
+            """, """
                     var q = new ProcessQueue<string>();
                     var c = new ChildProcess(() => Consume(q));
                     c.Daemon = true;
                     c.Start();
-            """);
-        await Verify.VerifyCodeFixAsync(source, fixedSource, EndlessConsumerFixer.EquivalenceKey,
-            Verify.Diagnostic(Descriptors.MP0011_EndlessConsumerNotDaemon).WithLocation(0).WithArguments("c", "Consume"));
-    }
+            """, NotDaemon("c", "Consume"));
 
     [Fact]
-    public async Task StartedWithoutLocal_FixAddsObjectInitializer()
-    {
-        var source = Program("""
+    public Task StartedWithoutLocal_FixAddsObjectInitializer() => Fixed("""
                     var q = new ProcessQueue<string>();
                     {|#0:new ChildProcess(() => Consume(q))|}.Start();
-            """);
-        var fixedSource = Program("""
+            """, """
                     var q = new ProcessQueue<string>();
                     new ChildProcess(() => Consume(q)) { Daemon = true }.Start();
-            """);
-        await Verify.VerifyCodeFixAsync(source, fixedSource, EndlessConsumerFixer.EquivalenceKey,
-            Verify.Diagnostic(Descriptors.MP0011_EndlessConsumerNotDaemon).WithLocation(0).WithArguments("Consume", "Consume"));
-    }
+            """, NotDaemon("Consume", "Consume"));
 
     [Fact]
-    public async Task ForEverLoopWithGetAsync_IsFlagged()
+    public Task ForEverLoopWithGetAsync_IsFlagged()
     {
         const string consumer = """
                 static async System.Threading.Tasks.Task ConsumeAsync(ProcessQueue<int> q)
@@ -118,78 +79,57 @@ public class MP0011_EndlessConsumerTests
                     }
                 }
             """;
-        var source = Program("""
+        return Flagged("""
                     var q = new ProcessQueue<int>();
                     var c = {|#0:new ChildProcess(() => ConsumeAsync(q))|};
                     c.Start();
-            """, consumer);
-        await Verify.VerifyAnalyzerAsync(source,
-            Verify.Diagnostic(Descriptors.MP0011_EndlessConsumerNotDaemon).WithLocation(0).WithArguments("c", "ConsumeAsync"));
+            """, NotDaemon("c", "ConsumeAsync"), consumer);
     }
 
     [Fact]
-    public async Task FixAll_MakesEveryConsumerADaemon()
-    {
-        var source = Program("""
+    public Task FixAll_MakesEveryConsumerADaemon() => Verify.VerifyFixAllAsync(QueueSources.ConsumerProgram("""
                     var q = new ProcessQueue<string>();
                     var c1 = {|#0:new ChildProcess(() => Consume(q))|};
                     var c2 = {|#1:new ChildProcess(() => Consume(q)) { Name = "two" }|};
                     c1.Start();
                     c2.Start();
-            """);
-        var fixedSource = Program("""
+            """), QueueSources.ConsumerProgram("""
                     var q = new ProcessQueue<string>();
                     var c1 = new ChildProcess(() => Consume(q));
                     c1.Daemon = true;
                     var c2 = new ChildProcess(() => Consume(q)) { Name = "two", Daemon = true };
                     c1.Start();
                     c2.Start();
-            """);
-        await Verify.VerifyFixAllAsync(source, fixedSource, EndlessConsumerFixer.EquivalenceKey,
-            Verify.Diagnostic(Descriptors.MP0011_EndlessConsumerNotDaemon).WithLocation(0).WithArguments("c1", "Consume"),
-            Verify.Diagnostic(Descriptors.MP0011_EndlessConsumerNotDaemon).WithLocation(1).WithArguments("c2", "Consume"));
-    }
+            """), EndlessConsumerFixer.EquivalenceKey, NotDaemon("c1", "Consume"), NotDaemon("c2", "Consume", 1));
 
     [Fact]
-    public async Task DaemonInInitializer_IsNotFlagged()
-    {
-        var source = Program("""
+    public Task DaemonInInitializer_IsNotFlagged() => NotFlagged("""
                     var q = new ProcessQueue<string>();
                     var c = new ChildProcess(() => Consume(q)) { Daemon = true };
                     c.Start();
             """);
-        await Verify.VerifyAnalyzerAsync(source);
-    }
 
     [Fact]
-    public async Task DaemonSetBeforeStart_IsNotFlagged()
-    {
-        var source = Program("""
+    public Task DaemonSetBeforeStart_IsNotFlagged() => NotFlagged("""
                     var q = new ProcessQueue<string>();
                     var c = new ChildProcess(() => Consume(q));
                     c.Daemon = true;
                     c.Start();
             """);
-        await Verify.VerifyAnalyzerAsync(source);
-    }
 
     [Fact]
-    public async Task DaemonFromVariable_IsNotFlagged()
-    {
-        var source = Program("""
+    public Task DaemonFromVariable_IsNotFlagged() => NotFlagged("""
                     var q = new ProcessQueue<string>();
                     var daemon = Environment.ProcessorCount > 0;
                     var c = new ChildProcess(() => Consume(q)) { Daemon = daemon };
                     c.Start();
             """);
-        await Verify.VerifyAnalyzerAsync(source);
-    }
 
     [Theory]
     [InlineData("if (item is null) break;")]
     [InlineData("if (item is null) return;")]
     [InlineData("if (item is null) throw new InvalidOperationException();")]
-    public async Task LoopThatExitsOnSentinel_IsNotFlagged(string exit)
+    public Task LoopThatExitsOnSentinel_IsNotFlagged(string exit)
     {
         var consumer = $$"""
                 static void Consume(ProcessQueue<string?> q)
@@ -202,18 +142,17 @@ public class MP0011_EndlessConsumerTests
                     }
                 }
             """;
-        var source = Program("""
+        return NotFlagged("""
                     var q = new ProcessQueue<string?>();
                     var c = new ChildProcess(() => Consume(q));
                     c.Start();
                     q.Put(null);
                     c.Join();
             """, consumer);
-        await Verify.VerifyAnalyzerAsync(source);
     }
 
     [Fact]
-    public async Task TimeoutCaughtToLeave_IsNotFlagged()
+    public Task TimeoutCaughtToLeave_IsNotFlagged()
     {
         const string consumer = """
                 static void Consume(ProcessQueue<string> q)
@@ -225,17 +164,16 @@ public class MP0011_EndlessConsumerTests
                     }
                 }
             """;
-        var source = Program("""
+        return NotFlagged("""
                     var q = new ProcessQueue<string>();
                     var c = new ChildProcess(() => Consume(q));
                     c.Start();
                     c.Join();
             """, consumer);
-        await Verify.VerifyAnalyzerAsync(source);
     }
 
     [Fact]
-    public async Task EndlessLoopWithoutQueue_IsNotFlagged()
+    public Task EndlessLoopWithoutQueue_IsNotFlagged()
     {
         const string consumer = """
                 static void Spin(int ms)
@@ -243,11 +181,10 @@ public class MP0011_EndlessConsumerTests
                     while (true) Thread.Sleep(ms);
                 }
             """;
-        var source = Program("""
+        return NotFlagged("""
                     var c = new ChildProcess(() => Spin(10));
                     c.Start();
             """, consumer);
-        await Verify.VerifyAnalyzerAsync(source);
     }
 
     [Fact]
@@ -279,7 +216,7 @@ public class MP0011_EndlessConsumerTests
                 }
             }
             """));
-        test.ExpectedDiagnostics.Add(Verify.Diagnostic(Descriptors.MP0011_EndlessConsumerNotDaemon).WithLocation(0).WithArguments("c", "Consume"));
+        test.ExpectedDiagnostics.Add(NotDaemon("c", "Consume"));
         await test.RunAsync(CancellationToken.None);
     }
 }

@@ -1,9 +1,10 @@
 namespace Multiproc.Analyzers;
 
 /// <summary>
-/// What a <see cref="FlowGraph"/> makes of exceptions. Every rule that asks a path or data-flow question picks one;
-/// the structured parts are the same in both: a branch that leaves try regions goes through their finally regions
-/// first, and the end of a finally region continues to every destination recorded for it.
+/// What a <see cref="FlowGraph"/> makes of exceptions. Every rule that asks a path or data-flow question picks one.
+/// The first two have the same structured parts: a branch that leaves try regions goes through their finally regions
+/// first, and the end of a finally region continues to every destination recorded for it. The last two skip finally
+/// regions (<see cref="FinallyOnEdges"/> hands them to the rule on the edge instead).
 /// </summary>
 internal enum ExceptionSemantics
 {
@@ -32,6 +33,49 @@ internal enum ExceptionSemantics
     /// For "what runs after this statement on the plain paths" (MP0009's reads of statics after a Join).
     /// </summary>
     BranchDestinationsOnly,
+
+    /// <summary>
+    /// Finally regions as effects of the edges that run them, exceptions from anywhere in a try block: a branch goes
+    /// straight to its destination and carries the finally regions it runs on the way (<see cref="FlowBranch.FinallyRegions"/>:
+    /// the rule applies what they do to the fact it follows on that edge), so the blocks of a finally region are only
+    /// reached from inside it; <c>throw</c>/<c>rethrow</c> is an edge to <see cref="FlowGraph.Escape"/> (with its finally
+    /// regions); every block inside the try block of a try/catch has <see cref="FlowGraph.ExceptionSuccessors"/> to the
+    /// entries of the handlers (a filter's first block) of every enclosing try/catch, a catch-all stopping none of them;
+    /// <see cref="FlowGraph.ExceptionHandled"/> says whether an exception raised in a block is caught by a catch-all or runs
+    /// a finally region the rule accepts. Rules follow <see cref="FlowGraph.ConditionalBranch"/> and
+    /// <see cref="FlowGraph.FallThroughBranch"/> to carry a different fact on each edge of a condition.
+    /// For facts that a finally region or a condition changes on the way, exceptions included (MP0002: held, maybe held,
+    /// held on an exception).
+    /// </summary>
+    FinallyOnEdges,
+}
+
+/// <summary>
+/// One branch of a block of a <see cref="FlowGraph"/> (<see cref="FlowGraph.ConditionalBranch"/>,
+/// <see cref="FlowGraph.FallThroughBranch"/>): where it goes, when it is taken, the finally regions it runs on the way.
+/// </summary>
+internal readonly struct FlowBranch
+{
+    /// <summary><see cref="Target"/> of a branch that goes to no block: absent, or the end of a finally or filter region.</summary>
+    public const int NoTarget = -1;
+
+    public FlowBranch(int target, bool? when, ImmutableArray<ControlFlowRegion> finallyRegions)
+    {
+        Target = target;
+        When = when;
+        FinallyRegions = finallyRegions;
+    }
+
+    /// <summary>The block's ordinal; <see cref="FlowGraph.Escape"/> for <c>throw</c>/<c>rethrow</c>; <see cref="NoTarget"/> for none.</summary>
+    public int Target { get; }
+
+    /// <summary>Null: taken whatever the block's branch value; true or false: taken when the branch value is that.</summary>
+    public bool? When { get; }
+
+    /// <summary>The finally regions the branch runs before it reaches <see cref="Target"/> (innermost first); never default.</summary>
+    public ImmutableArray<ControlFlowRegion> FinallyRegions { get; }
+
+    public static FlowBranch None => new(NoTarget, null, ImmutableArray<ControlFlowRegion>.Empty);
 }
 
 /// <summary>
@@ -53,6 +97,7 @@ internal sealed class FlowGraph
     private List<int>[]? _normal;
     private List<int>[]? _exceptional;
     private Dictionary<int, List<int>>? _handlerEntries;
+    private List<int>?[]? _handlersAround;
 
     /// <summary>The graph read; null in the linear mode.</summary>
     public ControlFlowGraph? Cfg { get; }
@@ -91,6 +136,18 @@ internal sealed class FlowGraph
         }
         _normal = normal;
         _exceptional = exceptional;
+        if (semantics == ExceptionSemantics.FinallyOnEdges)
+        {
+            foreach (var block in cfg.Blocks)
+            {
+                foreach (var branch in Branches(block))
+                {
+                    if (branch.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow) AddEdge(normal[block.Ordinal], Escape);
+                    else if (branch.Destination is { } destination) AddEdge(normal[block.Ordinal], destination.Ordinal);
+                }
+            }
+            return;
+        }
         if (semantics == ExceptionSemantics.BranchDestinationsOnly)
         {
             foreach (var block in cfg.Blocks)
@@ -163,11 +220,99 @@ internal sealed class FlowGraph
         return _normal![ordinal];
     }
 
-    /// <summary>Catch handlers an exception thrown implicitly inside this block can reach (none with <see cref="ExceptionSemantics.HandlersAtTryEntry"/>).</summary>
+    /// <summary>
+    /// Catch handlers an exception thrown implicitly inside this block can reach (none with
+    /// <see cref="ExceptionSemantics.HandlersAtTryEntry"/> or <see cref="ExceptionSemantics.BranchDestinationsOnly"/>;
+    /// with <see cref="ExceptionSemantics.FinallyOnEdges"/>, the handler entries of every enclosing try/catch, innermost first).
+    /// </summary>
     public IReadOnlyList<int> ExceptionSuccessors(int ordinal)
     {
+        if (Semantics == ExceptionSemantics.FinallyOnEdges && Cfg is not null)
+        {
+            _handlersAround ??= new List<int>?[Cfg.Blocks.Length];
+            return _handlersAround[ordinal] ??= HandlersAround(Cfg.Blocks[ordinal]);
+        }
         if (_exceptional is null) Build();
         return _exceptional![ordinal];
+    }
+
+    /// <summary>The branch value of a block (a condition, a returned or thrown value), or null; it is also the block's last step.</summary>
+    public IOperation? BranchValue(int ordinal) => Cfg?.Blocks[ordinal].BranchValue;
+
+    /// <summary>The conditional branch of a block (<see cref="FlowBranch.None"/> when the block has no condition).</summary>
+    public FlowBranch ConditionalBranch(int ordinal)
+    {
+        if (Cfg is null) return FlowBranch.None;
+        var block = Cfg.Blocks[ordinal];
+        return block.ConditionKind == ControlFlowConditionKind.None
+            ? FlowBranch.None
+            : Describe(block.ConditionalSuccessor, block.ConditionKind == ControlFlowConditionKind.WhenTrue);
+    }
+
+    /// <summary>The fall-through branch of a block: taken always, or when its condition does not take the conditional branch.</summary>
+    public FlowBranch FallThroughBranch(int ordinal)
+    {
+        if (Cfg is null) return ordinal < ExitOrdinal ? new FlowBranch(ordinal + 1, null, ImmutableArray<ControlFlowRegion>.Empty) : FlowBranch.None;
+        var block = Cfg.Blocks[ordinal];
+        return Describe(block.FallThroughSuccessor, block.ConditionKind switch
+        {
+            ControlFlowConditionKind.WhenTrue => false,
+            ControlFlowConditionKind.WhenFalse => true,
+            _ => null,
+        });
+    }
+
+    private static FlowBranch Describe(ControlFlowBranch? branch, bool? when)
+    {
+        if (branch is null) return FlowBranch.None;
+        var target = branch.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow ? Escape
+            : branch.Destination?.Ordinal ?? FlowBranch.NoTarget;
+        return new FlowBranch(target, when, branch.FinallyRegions);
+    }
+
+    /// <summary>
+    /// Whether an exception raised in the block stops in the method: an enclosing try/catch has a catch-all handler, or
+    /// an enclosing try/finally's finally region satisfies <paramref name="finallyHandles"/> (what the rule needs of it,
+    /// e.g. that it releases the lock). No try region in the linear mode: false.
+    /// </summary>
+    public bool ExceptionHandled(int ordinal, Func<ControlFlowRegion, bool> finallyHandles)
+    {
+        if (Cfg is null) return false;
+        for (var r = Cfg.Blocks[ordinal].EnclosingRegion; r is not null; r = r.EnclosingRegion)
+        {
+            if (r.Kind != ControlFlowRegionKind.Try || r.EnclosingRegion is not { } parent) continue;
+            if (parent.Kind == ControlFlowRegionKind.TryAndFinally)
+            {
+                if (finallyHandles(parent.NestedRegions[parent.NestedRegions.Length - 1])) return true;
+            }
+            else if (parent.Kind == ControlFlowRegionKind.TryAndCatch)
+            {
+                foreach (var handler in parent.NestedRegions)
+                    if (handler.Kind == ControlFlowRegionKind.Catch && IsCatchAll(handler.ExceptionType)) return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Where an operation of the original tree is: its block, the index of the step that holds it (-1: the branch value), the operation.</summary>
+    public (int Block, int Index, T Operation)? Find<T>(SyntaxNode syntax) where T : class, IOperation =>
+        Cfg is not null && FlowHelpers.Find<T>(Cfg, syntax) is { } found ? (found.Block.Ordinal, found.Index, found.Operation) : null;
+
+    /// <summary>The handler entries of every try/catch whose try block encloses <paramref name="block"/>, innermost first.</summary>
+    private static List<int> HandlersAround(BasicBlock block)
+    {
+        List<int>? handlers = null;
+        for (var r = block.EnclosingRegion; r is not null; r = r.EnclosingRegion)
+        {
+            if (r.Kind != ControlFlowRegionKind.Try || r.EnclosingRegion is not { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch) continue;
+            foreach (var handler in tryAndCatch.NestedRegions)
+            {
+                if (handler == r) continue;
+                var first = handler.Kind == ControlFlowRegionKind.FilterAndHandler ? handler.NestedRegions[0] : handler;
+                (handlers ??= new List<int>()).Add(first.FirstBlockOrdinal);
+            }
+        }
+        return handlers ?? None;
     }
 
     private void AddBranch(BasicBlock block, ControlFlowBranch? branch)

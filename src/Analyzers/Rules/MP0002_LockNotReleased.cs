@@ -89,13 +89,14 @@ internal static class LockNotReleased
         }
         if (cfg is null) return;
 
-        var verdict = new LockFlow(cfg, api, call, key, invocation).Run();
+        var graph = new FlowGraph(cfg, ExceptionSemantics.FinallyOnEdges);
+        var verdict = new LockFlow(graph, api, call, key, invocation).Run();
         if (verdict == Verdict.Ok) return;
 
         var descriptor = verdict == Verdict.Leak ? Descriptors.MP0002_LockNotReleased : Descriptors.MP0002_LockNotReleasedOnException;
         var properties = FixProperties(invocation, call, key, api);
         var diagnostic = Diagnostic.Create(descriptor, invocation.Syntax.GetLocation(), properties, call.LockName);
-        if (verdict == Verdict.Leak && key.IsMember && !HasAnyRelease(cfg, api, call, key))
+        if (verdict == Verdict.Leak && key.IsMember && !HasAnyRelease(graph, api, call, key))
         {
             // Acquired here and released nowhere in this method: a type that releases it in another
             // member holds the lock across calls on purpose (Enter()/Exit() wrappers).
@@ -251,14 +252,11 @@ internal static class LockNotReleased
         return false;
     }
 
-    private static bool HasAnyRelease(ControlFlowGraph cfg, LockApi api, LockCall call, SymbolKey key)
+    private static bool HasAnyRelease(FlowGraph graph, LockApi api, LockCall call, SymbolKey key)
     {
-        foreach (var block in cfg.Blocks)
-        {
-            foreach (var op in block.Operations)
-                if (ContainsRelease(op, api, call, key)) return true;
-            if (block.BranchValue is { } bv && ContainsRelease(bv, api, call, key)) return true;
-        }
+        for (var b = 0; b < graph.BlockCount; b++)
+            foreach (var step in graph.Steps(b))
+                if (ContainsRelease(step, api, call, key)) return true;
         return false;
     }
 
@@ -291,17 +289,23 @@ internal static class LockNotReleased
         return false;
     }
 
-    /// <summary>Forward dataflow over the graph: is the lock held (or maybe held) where the method exits?</summary>
+    /// <summary>
+    /// Forward dataflow over a <see cref="FlowGraph"/> with <see cref="ExceptionSemantics.FinallyOnEdges"/>: is the lock held
+    /// (or maybe held) where the method exits, or where an exception leaves it? A finally region that releases the lock
+    /// clears the state on every edge that runs it, so its blocks are not walked; a condition on the acquire's result
+    /// (or a held-check) gives each edge of the branch its own state; a held lock flows into the handlers of every
+    /// enclosing try/catch.
+    /// </summary>
     private sealed class LockFlow
     {
-        private readonly ControlFlowGraph _cfg;
+        private readonly FlowGraph _graph;
         private readonly LockApi _api;
         private readonly LockCall _call;
         private readonly SymbolKey _key;
         private readonly IOperation _acquire;
         private readonly Dictionary<ControlFlowRegion, bool> _releasingRegion = new();
-        private readonly Dictionary<ControlFlowRegion, bool> _protectedRegion = new();
-        private BasicBlock? _acquireBlock;
+        private System.Func<ControlFlowRegion, bool>? _releases;
+        private int _acquireBlock = -1;
         private int _acquireIndex;
         private int _afterAcquire;
         private ILocalSymbol? _condition;
@@ -310,9 +314,9 @@ internal static class LockNotReleased
         private bool _leak;
         private bool _leakOnException;
 
-        public LockFlow(ControlFlowGraph cfg, LockApi api, LockCall call, SymbolKey key, IOperation acquire)
+        public LockFlow(FlowGraph graph, LockApi api, LockCall call, SymbolKey key, IOperation acquire)
         {
-            _cfg = cfg;
+            _graph = graph;
             _api = api;
             _call = call;
             _key = key;
@@ -323,20 +327,23 @@ internal static class LockNotReleased
         {
             if (!Locate()) return Verdict.Ok;
 
-            var blocks = _cfg.Blocks;
-            var entry = new int[blocks.Length];
-            var seen = new bool[blocks.Length];
+            var count = _graph.BlockCount;
+            var entry = new int[count];
+            var seen = new bool[count];
             var work = new Stack<int>();
             seen[0] = true;
             work.Push(0);
             while (work.Count > 0)
             {
-                var b = blocks[work.Pop()];
-                var s = entry[b.Ordinal];
+                var b = work.Pop();
+                var steps = _graph.Steps(b);
+                var bv = _graph.BranchValue(b);
+                var operations = bv is null ? steps.Count : steps.Count - 1;
+                var s = entry[b];
                 var maxState = s;
-                for (var i = 0; i < b.Operations.Length; i++)
+                for (var i = 0; i < operations; i++)
                 {
-                    var op = b.Operations[i];
+                    var op = steps[i];
                     if (b == _acquireBlock && i == _acquireIndex)
                     {
                         s = _afterAcquire;
@@ -353,7 +360,6 @@ internal static class LockNotReleased
                     if (!_leakOnException && CanThrow(op) && !IsProtected(b)) _leakOnException = true;
                 }
 
-                var bv = b.BranchValue;
                 var acquiredByBranch = b == _acquireBlock && _acquireIndex == -1;
                 if (bv is not null && s != 0 && !acquiredByBranch)
                 {
@@ -379,31 +385,33 @@ internal static class LockNotReleased
                     whenFalse = 0;
                 }
 
-                if (b.ConditionKind == ControlFlowConditionKind.None)
+                var fallThrough = _graph.FallThroughBranch(b);
+                if (_graph.ConditionalBranch(b) is not { When: { } conditionalWhen } conditional)
                 {
-                    Follow(b, b.FallThroughSuccessor, s, work, entry, seen);
+                    Follow(b, fallThrough, s, work, entry, seen);
                 }
                 else
                 {
-                    var onConditional = b.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenTrue : whenFalse;
-                    var onFallThrough = b.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenFalse : whenTrue;
+                    var onConditional = conditionalWhen ? whenTrue : whenFalse;
+                    var onFallThrough = conditionalWhen ? whenFalse : whenTrue;
                     // A constant condition (literal, const, a local only ever assigned a constant) takes one edge only.
                     var constant = bv is null ? null : ConstantBool(bv);
-                    var conditionalTaken = constant is not { } c || c == (b.ConditionKind == ControlFlowConditionKind.WhenTrue);
-                    if (conditionalTaken) Follow(b, b.ConditionalSuccessor, onConditional, work, entry, seen);
-                    if (constant is null || !conditionalTaken) Follow(b, b.FallThroughSuccessor, onFallThrough, work, entry, seen);
+                    var conditionalTaken = constant is not { } c || c == conditionalWhen;
+                    if (conditionalTaken) Follow(b, conditional, onConditional, work, entry, seen);
+                    if (constant is null || !conditionalTaken) Follow(b, fallThrough, onFallThrough, work, entry, seen);
                 }
 
                 // Exceptional edges: a held lock flows into the catch handlers of enclosing try blocks.
-                if (maxState != 0) FlowIntoHandlers(b, maxState, work, entry, seen);
+                if (maxState != 0)
+                    foreach (var handler in _graph.ExceptionSuccessors(b))
+                        Merge(handler, maxState, work, entry, seen);
             }
 
             return _leak ? Verdict.Leak : _leakOnException ? Verdict.LeakOnException : Verdict.Ok;
         }
 
-        private void Follow(BasicBlock from, ControlFlowBranch? branch, int s, Stack<int> work, int[] entry, bool[] seen)
+        private void Follow(int from, FlowBranch branch, int s, Stack<int> work, int[] entry, bool[] seen)
         {
-            if (branch is null) return;
             if (s != 0)
             {
                 foreach (var finallyRegion in branch.FinallyRegions)
@@ -411,19 +419,18 @@ internal static class LockNotReleased
                     if (Releases(finallyRegion)) { s = 0; break; }
                 }
             }
-            if (branch.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow)
+            if (branch.Target == FlowGraph.Escape)
             {
                 if (s != 0 && !IsProtected(from)) _leakOnException = true;
                 return;
             }
-            var dest = branch.Destination;
-            if (dest is null) return;
-            if (dest.Kind == BasicBlockKind.Exit)
+            if (branch.Target == FlowBranch.NoTarget) return;
+            if (_graph.IsExit(branch.Target))
             {
                 if (s != 0) _leak = true;
                 return;
             }
-            Merge(dest.Ordinal, s, work, entry, seen);
+            Merge(branch.Target, s, work, entry, seen);
         }
 
         private static void Merge(int ordinal, int s, Stack<int> work, int[] entry, bool[] seen)
@@ -435,54 +442,9 @@ internal static class LockNotReleased
             work.Push(ordinal);
         }
 
-        private void FlowIntoHandlers(BasicBlock b, int s, Stack<int> work, int[] entry, bool[] seen)
-        {
-            for (var r = b.EnclosingRegion; r is not null; r = r.EnclosingRegion)
-            {
-                if (r.Kind != ControlFlowRegionKind.Try || r.EnclosingRegion is not { Kind: ControlFlowRegionKind.TryAndCatch } tc) continue;
-                foreach (var handler in tc.NestedRegions)
-                {
-                    if (handler == r) continue;
-                    var first = handler.Kind == ControlFlowRegionKind.FilterAndHandler ? handler.NestedRegions[0] : handler;
-                    Merge(first.FirstBlockOrdinal, s, work, entry, seen);
-                }
-            }
-        }
-
-        /// <summary>Whether an exception thrown in <paramref name="b"/> leaves the lock released or handled:
+        /// <summary>Whether an exception thrown in block <paramref name="b"/> leaves the lock released or handled:
         /// an enclosing try whose finally releases it, or whose catch-all handler is analysed as ordinary flow.</summary>
-        private bool IsProtected(BasicBlock b)
-        {
-            for (var r = b.EnclosingRegion; r is not null; r = r.EnclosingRegion)
-            {
-                if (r.Kind != ControlFlowRegionKind.Try || r.EnclosingRegion is not { } parent) continue;
-                if (_protectedRegion.TryGetValue(r, out var known))
-                {
-                    if (known) return true;
-                    continue;
-                }
-                var result = false;
-                if (parent.Kind == ControlFlowRegionKind.TryAndFinally)
-                {
-                    result = Releases(parent.NestedRegions[parent.NestedRegions.Length - 1]);
-                }
-                else if (parent.Kind == ControlFlowRegionKind.TryAndCatch)
-                {
-                    foreach (var handler in parent.NestedRegions)
-                    {
-                        if (handler.Kind == ControlFlowRegionKind.Catch && IsCatchAll(handler.ExceptionType)) { result = true; break; }
-                    }
-                }
-                _protectedRegion[r] = result;
-                if (result) return true;
-            }
-            return false;
-        }
-
-        private static bool IsCatchAll(ITypeSymbol? exceptionType) =>
-            exceptionType is null
-            || exceptionType.SpecialType == SpecialType.System_Object
-            || (exceptionType.Name == "Exception" && exceptionType.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true });
+        private bool IsProtected(int b) => _graph.ExceptionHandled(b, _releases ??= Releases);
 
         private bool Releases(ControlFlowRegion region)
         {
@@ -490,10 +452,8 @@ internal static class LockNotReleased
             var result = false;
             for (var i = region.FirstBlockOrdinal; i <= region.LastBlockOrdinal && !result; i++)
             {
-                var block = _cfg.Blocks[i];
-                foreach (var op in block.Operations)
-                    if (ContainsUnconjoinedRelease(op)) { result = true; break; }
-                if (!result && block.BranchValue is { } bv && ContainsUnconjoinedRelease(bv)) result = true;
+                foreach (var step in _graph.Steps(i))
+                    if (ContainsUnconjoinedRelease(step)) { result = true; break; }
             }
             _releasingRegion[region] = result;
             return result;
@@ -593,7 +553,7 @@ internal static class LockNotReleased
         {
             if (operation.ConstantValue is { HasValue: true } cv) return cv.Value;
             if (SymbolKey.StripConversions(operation) is not ILocalReferenceOperation local) return null;
-            _localConstants ??= LocalConstants(_cfg.OriginalOperation);
+            _localConstants ??= LocalConstants(_graph.Root);
             return _localConstants.TryGetValue(local.Local, out var value) ? value : null;
         }
 
@@ -640,13 +600,14 @@ internal static class LockNotReleased
         private bool Locate()
         {
             if ((_acquire is IObjectCreationOperation
-                    ? FlowHelpers.Find<IObjectCreationOperation>(_cfg, _acquire.Syntax) is { } c ? (c.Block, c.Index, (IOperation)c.Operation) : default((BasicBlock, int, IOperation)?)
-                    : FlowHelpers.Find<IInvocationOperation>(_cfg, _acquire.Syntax) is { } f ? (f.Block, f.Index, (IOperation)f.Operation) : default((BasicBlock, int, IOperation)?))
+                    ? _graph.Find<IObjectCreationOperation>(_acquire.Syntax) is { } c ? (c.Block, c.Index, (IOperation)c.Operation) : default((int, int, IOperation)?)
+                    : _graph.Find<IInvocationOperation>(_acquire.Syntax) is { } f ? (f.Block, f.Index, (IOperation)f.Operation) : default((int, int, IOperation)?))
                 is not { } found) return false;
             var (block, index, inv) = found;
             _acquireBlock = block;
             _acquireIndex = index;
-            var top = index >= 0 ? block.Operations[index] : block.BranchValue!;
+            var steps = _graph.Steps(block);
+            var top = index >= 0 ? steps[index] : _graph.BranchValue(block)!;
             if (top is IExpressionStatementOperation statement) top = statement.Operation;
 
             switch (_call.Condition)
@@ -669,7 +630,7 @@ internal static class LockNotReleased
                     if (index < 0)
                     {
                         // if (lk.TryAcquire(t)) … / if (!lk.TryAcquire(t)) return; — held where the call returned true.
-                        return block.ConditionKind != ControlFlowConditionKind.None && StripAwait(top) == inv;
+                        return _graph.ConditionalBranch(block).When is not null && StripAwait(top) == inv;
                     }
                     if (StripAwait(top) == inv)
                     {

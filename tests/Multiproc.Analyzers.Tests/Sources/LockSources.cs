@@ -1,12 +1,31 @@
 namespace Multiproc.Analyzers.Tests;
 
 /// <summary>
-/// Source shapes of the lock rules' tests (MP0002, MP0007): a program whose <c>Main</c> starts a child with a lock-like
-/// object, around the lines a case is about. The text produced is exactly what the tests spelled out before, so markup
+/// Source shapes of the lock rules' tests (MP0002, MP0007): a class <c>C</c> around the members a case is about
+/// (MP0002; <see cref="LockCases"/> runs them), or a program whose <c>Main</c> starts a child with a lock-like object
+/// (MP0007). The text produced is exactly what the tests spelled out before, so markup
 /// locations and fixed sources are unchanged.
 /// </summary>
 internal static class LockSources
 {
+    /// <summary>The usings of the MP0002 cases (BCL locks and Multiproc's).</summary>
+    public const string Usings = "using System;\nusing System.Threading;\nusing System.Threading.Tasks;\nusing Multiproc;\n\n";
+
+    /// <summary>The usings of the MP0002 cases over the shared primitives and <c>RedisLock</c>.</summary>
+    public const string RedisUsings = "using System;\nusing System.Threading.Tasks;\nusing Multiproc;\nusing Multiproc.Redis;\n\n";
+
+    /// <summary>
+    /// <c>class C { <paramref name="members"/> }</c> after <paramref name="usings"/>, the members as the analyzer cases write
+    /// them (not indented), a line break at the end.
+    /// </summary>
+    public static string ClassC(string members, string usings = Usings) => usings + "class C\n{\n" + members + "\n}\n";
+
+    /// <summary>
+    /// <c>class C { <paramref name="members"/> }</c> after <paramref name="usings"/>, the members indented four spaces and no
+    /// line break at the end: the shape of the fix cases, whose fixed source is the same class around the fixed members.
+    /// </summary>
+    public static string IndentedClassC(string members, string usings = Usings) => usings + "class C\n{\n" + Indent(members, 4) + "\n}";
+
     /// <summary>
     /// <c>public static class Program { <paramref name="members"/> public static void Main() { <paramref name="main"/> } }</c>;
     /// both parts are written without indentation (raw string literals) and indented here, blank lines left empty.
