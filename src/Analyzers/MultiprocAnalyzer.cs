@@ -47,6 +47,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         Descriptors.MP0001_UnlockedReadModifyWrite,
         Descriptors.MP0001_CSharpLockOnly,
+        Descriptors.MP0001_UnlockedReadModifyWriteInType,
+        Descriptors.MP0001_CSharpLockOnlyInType,
         Descriptors.MP0003_ProcessNotJoined,
         Descriptors.MP0004_DaemonSetAfterStart,
         Descriptors.MP0005_QueueSizeCheckDecides,
@@ -97,14 +99,29 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var fastPaths = _fastPaths;
             var lazyRules = new Lazy<Rules>(() => Rules.For(compilation, MultiprocTypes.For(compilation), fastPaths, ct), LazyThreadSafetyMode.ExecutionAndPublication);
 
-            start.RegisterOperationBlockStartAction(blockStart =>
+            // Per top-level type: its bodies (nested types' included: they are members), then its symbol-end action, which
+            // reports what the type decides alone (a child target and all it reaches in the type) so that per-document
+            // analysis shows it. A nested type registers an empty end action (its containing type's end then waits for it).
+            start.RegisterSymbolStartAction(typeStart =>
             {
-                var rules = lazyRules.Value;
-                if (rules.Kinds.IsEmpty) return;
-                var state = new BlockState();
-                blockStart.RegisterOperationAction(op => rules.Operation(op, state), rules.Kinds);
-                blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
-            });
+                if (typeStart.Symbol.ContainingType is not null)
+                {
+                    typeStart.RegisterSymbolEndAction(static _ => { });
+                    return;
+                }
+                typeStart.RegisterOperationBlockStartAction(blockStart =>
+                {
+                    var rules = lazyRules.Value;
+                    if (rules.Kinds.IsEmpty) return;
+                    var state = new BlockState();
+                    blockStart.RegisterOperationAction(op => rules.Operation(op, state), rules.Kinds);
+                    blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
+                });
+                typeStart.RegisterSymbolEndAction(typeEnd =>
+                {
+                    if (lazyRules.IsValueCreated) lazyRules.Value.TypeEnded(typeEnd);
+                });
+            }, SymbolKind.NamedType);
 
             start.RegisterCompilationEndAction(end =>
             {
@@ -259,7 +276,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                         _mp0014?.ChildProcessCreated(context, creation);
                         // The target, found once for the rules that follow it.
                         if (ChildTargets.GetTargetInvocation(creation, types) is not { } target) break;
-                        _mp0001?.ChildProcessCreated(target);
+                        _mp0001?.ChildProcessCreated(context.ContainingSymbol, target);
                         _mp0007?.ChildProcessCreated(context, creation, target);
                         _mp0008?.ChildProcessCreated(context, target);
                         _mp0011?.ChildProcessCreated(context, creation, target);
@@ -366,9 +383,18 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if ((gates & TakesBeforeTaskDone) != 0) TaskDoneNotInFinally.Analyze(block, types);
             if (block.OwningSymbol is not IMethodSymbol) return;
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
+            else if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Read) _mp0001!.ReaderEnded(block);
+            else if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Write && state.Callees is not null) _mp0001!.WriterEnded(block);
             if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);
             if ((gates & TakesFromQueue) != 0) _mp0011!.BlockEnded(block);
             if ((gates & PassesPipeEnd) != 0) PipeEndSharedByProcesses.Analyze(block, types);
+        }
+
+        /// <summary>A top-level type's symbol end: every body of it and of its nested types has ended.</summary>
+        public void TypeEnded(SymbolAnalysisContext end)
+        {
+            if (_graph is null || end.Symbol is not INamedTypeSymbol type || type.DeclaringSyntaxReferences.Length != 1) return;
+            _mp0001?.TypeEnded(end, type, _graph);
         }
 
         [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
