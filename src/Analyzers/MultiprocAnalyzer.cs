@@ -19,7 +19,7 @@ namespace Multiproc.Analyzers;
 /// JoinableQueue, MP0005 a size read and a Get/Put on a ProcessQueue, MP0011 a take from a ProcessQueue, MP0001 a file
 /// read and write, MP0009 a <c>new ChildProcess</c>, MP0015 a <c>new ProcessPool</c>. MP0004, MP0007, MP0008 and MP0014
 /// work per operation. MP0001, MP0009 and MP0013 need the compilation's call graph (what runs in child processes), recorded from the same callbacks and
-/// used at compilation end.
+/// used at compilation end, or at the symbol end of a type whose children run only code of that type (see <see cref="Rules.TypeEnded"/>).
 /// </para>
 /// <para>
 /// Each rule is still configured by its own id: a rule suppressed in every tree (<c>/nowarn</c>, rule set, global
@@ -160,6 +160,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     {
         private readonly MultiprocTypes _types;
         private readonly CallGraph? _graph;
+        /// <summary>The types that create children running their own methods (the only ones <see cref="TypeEnded"/> looks at).</summary>
+        private readonly LocalChildTargets? _localTargets;
         private readonly UnlockedFileReadModifyWrite? _mp0001;
         private readonly bool _mp0003, _mp0004, _mp0005, _mp0006, _mp0010, _mp0012;
         private readonly bool _mp0019;
@@ -207,6 +209,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             _mp0017 = types.PipeEnd is not null && On(Descriptors.MP0017_PipeEndSharedByProcesses);
             _mp0018 = types.ProcessCondition is not null && On(Descriptors.MP0018_ConditionWaitOutsideLoop);
             if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null || _mp0016 is not null) _graph = new CallGraph(compilation.Assembly);
+            if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null) _localTargets = new LocalChildTargets();
 
             var kinds = new List<OperationKind>();
             var invocations = _graph is not null || _mp0001 is not null || _mp0003 || _mp0005 || _mp0006 || _mp0019 || _mp0007 is not null
@@ -276,11 +279,12 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                         _mp0014?.ChildProcessCreated(context, creation);
                         // The target, found once for the rules that follow it.
                         if (ChildTargets.GetTargetInvocation(creation, types) is not { } target) break;
-                        _mp0001?.ChildProcessCreated(context.ContainingSymbol, target);
+                        _localTargets?.Created(context.ContainingSymbol, target.TargetMethod);
+                        _mp0001?.ChildProcessCreated(target);
                         _mp0007?.ChildProcessCreated(context, creation, target);
                         _mp0008?.ChildProcessCreated(context, target);
                         _mp0011?.ChildProcessCreated(context, creation, target);
-                        _mp0013?.ChildProcessCreated(creation, target);
+                        _mp0013?.ChildProcessCreated(context.ContainingSymbol, creation, target);
                         _mp0016?.ChildProcessCreated(target);
                         if (_mp0017 && PipeEndSharedByProcesses.PassesPipeEnd(target, types)) state.Gates |= PassesPipeEnd;
                     }
@@ -390,11 +394,19 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if ((gates & PassesPipeEnd) != 0) PipeEndSharedByProcesses.Analyze(block, types);
         }
 
-        /// <summary>A top-level type's symbol end: every body of it and of its nested types has ended.</summary>
+        /// <summary>
+        /// A top-level type's symbol end: every body of it and of its nested types has ended. Only a type that creates
+        /// children running its own methods (<see cref="LocalChildTargets"/>, one dictionary miss for every other type) is
+        /// looked at: when those targets and all they reach are declared in the type, in its one file, the type decides
+        /// MP0001, MP0009 and MP0013 for them alone, and reports here what per-document analysis then shows.
+        /// </summary>
         public void TypeEnded(SymbolAnalysisContext end)
         {
-            if (_graph is null || end.Symbol is not INamedTypeSymbol type || type.DeclaringSyntaxReferences.Length != 1) return;
-            _mp0001?.TypeEnded(end, type, _graph);
+            if (_localTargets is null || end.Symbol is not INamedTypeSymbol type || _localTargets.Of(type.OriginalDefinition) is not { } roots) return;
+            if (type.DeclaringSyntaxReferences.Length != 1 || _graph!.ReachableWithin(roots, type) is not { } reachable) return;
+            _mp0001?.TypeEnded(end, type.OriginalDefinition, reachable);
+            _mp0009?.TypeEnded(end, type.OriginalDefinition, reachable, _graph);
+            _mp0013?.TypeEnded(end, type.OriginalDefinition, reachable, _graph);
         }
 
         [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code

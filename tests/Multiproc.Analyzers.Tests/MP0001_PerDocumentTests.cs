@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Multiproc.Analyzers.Tests.Verifiers;
 
 namespace Multiproc.Analyzers.Tests;
 
@@ -54,33 +55,9 @@ static class Shop
 }
 ";
 
-    private static (CSharpCompilation Compilation, SyntaxTree Tree) Compile(string source)
-    {
-        var options = new CSharpParseOptions(LanguageVersion.CSharp12);
-        var tree = CSharpSyntaxTree.ParseText(source, options, path: "Program.cs");
-        var other = CSharpSyntaxTree.ParseText("static class Other { public static int Two() => 2; }", options, path: "Other.cs");
-        var compilation = CSharpCompilation.Create("PerDocument", new[] { tree, other }, TestReferences.All,
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
-        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-        return (compilation, tree);
-    }
+    private static Task<ImmutableArray<Diagnostic>> OneTreeAsync(string source) => PerDocument.OneTreeAsync(source);
 
-    /// <summary>The analyzer over <paramref name="compilation"/>; an exception in it fails the test (instead of an AD0001 the queries here do not return).</summary>
-    private static CompilationWithAnalyzers WithAnalyzer(Compilation compilation) =>
-        compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new MultiprocAnalyzer()),
-            new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
-                onAnalyzerException: (e, _, _) => throw new InvalidOperationException("analyzer exception: " + e),
-                concurrentAnalysis: true, logAnalyzerExecutionTime: false));
-
-    private static async Task<ImmutableArray<Diagnostic>> OneTreeAsync(string source)
-    {
-        var (compilation, tree) = Compile(source);
-        var model = compilation.GetSemanticModel(tree);
-        return await WithAnalyzer(compilation).GetAnalyzerSemanticDiagnosticsAsync(model, null, CancellationToken.None);
-    }
-
-    private static async Task<ImmutableArray<Diagnostic>> FullAsync(string source) =>
-        await WithAnalyzer(Compile(source).Compilation).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+    private static Task<ImmutableArray<Diagnostic>> FullAsync(string source) => PerDocument.FullAsync(source);
 
     [Fact]
     public async Task OneTreeAnalysisReportsSingleTypeProgram()
@@ -103,6 +80,16 @@ static class Shop
     {
         Assert.DoesNotContain(await OneTreeAsync(TwoTypes), d => d.Id == RuleIdentifiers.UnlockedFileReadModifyWrite);
         var full = Assert.Single(await FullAsync(TwoTypes), d => d.Id == RuleIdentifiers.UnlockedFileReadModifyWrite);
+        Assert.Contains(WellKnownDiagnosticTags.CompilationEnd, full.Descriptor.CustomTags);
+    }
+
+    [Fact]
+    public async Task TargetReachingAnotherFileWaitsForCompilationEnd()
+    {
+        var source = SingleType.Replace("File.WriteAllText(path, (n - 1).ToString());", "File.WriteAllText(path, (n - Other.Two()).ToString());");
+        Assert.Contains("Other.Two()", source);
+        Assert.DoesNotContain(await OneTreeAsync(source), d => d.Id == RuleIdentifiers.UnlockedFileReadModifyWrite);
+        var full = Assert.Single(await FullAsync(source), d => d.Id == RuleIdentifiers.UnlockedFileReadModifyWrite);
         Assert.Contains(WellKnownDiagnosticTags.CompilationEnd, full.Descriptor.CustomTags);
     }
 }

@@ -29,12 +29,14 @@ internal sealed class UnlockedFileReadModifyWrite
 
     private readonly MultiprocTypes _types;
     private readonly FileTypes _fileTypes;
-    private readonly ConcurrentBag<(ISymbol Creator, IMethodSymbol Target)> _targets = new();
+    private readonly ConcurrentBag<IMethodSymbol> _targets = new();
     /// <summary>Bodies analyzed at their type's symbol end (<see cref="TypeEnded"/>): the compilation end skips them.</summary>
     private readonly ConcurrentDictionary<Deferred, byte> _analyzedInType = new();
     /// <summary>Candidates of those bodies that their type's end could not report (not reached from its own targets).</summary>
     private readonly ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)> _leftOver = new();
     private readonly ConcurrentBag<Deferred> _deferred = new();
+    /// <summary>The same bodies by their top-level type (<see cref="LocalChildTargets.TopType"/>), for <see cref="TypeEnded"/>.</summary>
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ConcurrentBag<Deferred>> _deferredByType = new(SymbolEqualityComparer.Default);
     /// <summary>Methods that return what they read from the file their parameter (the value) names: a call of one is a read.</summary>
     private readonly ConcurrentDictionary<IMethodSymbol, int> _readers = new(SymbolEqualityComparer.Default);
     /// <summary>Bodies that write a file and call a method of this compilation, which may be a reader (<see cref="_readers"/>).</summary>
@@ -50,33 +52,27 @@ internal sealed class UnlockedFileReadModifyWrite
     public static UnlockedFileReadModifyWrite? Create(Compilation compilation, MultiprocTypes types) =>
         types.File is null ? null : new UnlockedFileReadModifyWrite(compilation, types);
 
-    /// <summary>A ChildProcess creation's target invocation (<see cref="ChildTargets.GetTargetInvocation"/>) in <paramref name="creator"/>: its method runs in a child.</summary>
-    public void ChildProcessCreated(ISymbol creator, IInvocationOperation target) => _targets.Add((creator, target.TargetMethod));
+    /// <summary>A ChildProcess creation's target invocation (<see cref="ChildTargets.GetTargetInvocation"/>): its method runs in a child.</summary>
+    public void ChildProcessCreated(IInvocationOperation target) => _targets.Add(target.TargetMethod);
 
     /// <summary>
-    /// A top-level type's symbol end: when the child targets created in the type, and every method they reach, are
-    /// declared in the type (in its one file), the type alone decides what runs in those children, so the bodies they
-    /// reach are analyzed and reported here (with the descriptors that per-document analysis shows); every other case
-    /// is left to <see cref="CompilationEnded"/>. A body analyzed here is not analyzed again there.
+    /// A top-level type's symbol end, for a type whose child targets (<see cref="LocalChildTargets"/>) and every method
+    /// they reach (<paramref name="reachable"/>) are declared in the type, in its one file: the type alone decides what runs
+    /// in those children, so its deferred bodies they reach are analyzed and reported here (with the descriptors that
+    /// per-document analysis shows); every other case is left to <see cref="CompilationEnded"/>. A body analyzed here is
+    /// not analyzed again there.
     /// </summary>
-    public void TypeEnded(SymbolAnalysisContext end, INamedTypeSymbol type, CallGraph graph)
+    public void TypeEnded(SymbolAnalysisContext end, INamedTypeSymbol type, HashSet<IMethodSymbol> reachable)
     {
-        if (_deferred.IsEmpty || _targets.IsEmpty || type.DeclaringSyntaxReferences.Length != 1) return;
-        var tree = type.DeclaringSyntaxReferences[0].SyntaxTree;
-        List<IMethodSymbol>? roots = null;
-        foreach (var (creator, target) in _targets)
-            if (InType(creator, type, tree) && InType(target, type, tree)) (roots ??= new()).Add(target);
-        if (roots is null) return;
-        var reachable = graph.ReachableFrom(roots);
-        foreach (var m in reachable)
-            if (!InType(m, type, tree)) return; // the children reach code elsewhere: the compilation end decides
+        if (!_deferredByType.TryGetValue(type, out var bodies)) return;
+        // Reader helpers the bodies call are in the type too (reachable), so their bodies have ended: the answer is final.
+        var readers = _readers.IsEmpty ? null : _readers;
         var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
-        foreach (var body in _deferred)
+        foreach (var body in bodies)
         {
-            if (!InType(body.Method, type, tree)) continue;
             if (!reachable.Contains(body.Method.OriginalDefinition) && !body.LocalFunctions.Exists(lf => reachable.Contains(lf.OriginalDefinition))) continue;
             if (!_analyzedInType.TryAdd(body, 0)) continue;
-            AnalyzeBody(body, _fileTypes, _types, null, candidates, end.CancellationToken);
+            AnalyzeBody(body, _fileTypes, _types, readers, candidates, end.CancellationToken);
         }
         foreach (var candidate in candidates)
         {
@@ -87,13 +83,19 @@ internal sealed class UnlockedFileReadModifyWrite
         }
     }
 
-    private static bool InType(ISymbol symbol, INamedTypeSymbol type, SyntaxTree tree) => CallGraph.DeclaredIn(symbol, type);
-
     /// <summary>For a per-block operation action on invocations and object creations: what file access the operation may make.</summary>
     public FileCalls MayAccessFile(IOperation operation) => MayAccessFile(operation, _fileTypes);
 
     /// <summary>At the end of a method's operation block in which <see cref="MayAccessFile(IOperation)"/> saw both a read and a write.</summary>
-    public void BlockEnded(OperationBlockAnalysisContext block) => CollectBodies(block, _fileTypes, _deferred, _maybeViaReader);
+    public void BlockEnded(OperationBlockAnalysisContext block)
+    {
+        foreach (var body in CollectBodies(block, _fileTypes, _maybeViaReader))
+        {
+            _deferred.Add(body);
+            if (LocalChildTargets.TopType(body.Method) is { } type)
+                _deferredByType.GetOrAdd(type, static _ => new ConcurrentBag<Deferred>()).Add(body);
+        }
+    }
 
     /// <summary>
     /// At the end of a body that reads a file but writes none: it is a reader helper when the value it returns derives from
@@ -150,7 +152,7 @@ internal sealed class UnlockedFileReadModifyWrite
     public void CompilationEnded(CompilationAnalysisContext end, CallGraph graph)
     {
         if (_deferred.IsEmpty && (_readers.IsEmpty || _maybeViaReader.IsEmpty)) return;
-        var reachable = graph.ReachableFrom(_targets.Select(t => t.Target));
+        var reachable = graph.ReachableFrom(_targets);
         var readers = _readers.IsEmpty ? null : _readers;
         bool AllScope(SyntaxTree? tree) => tree is not null
             && end.Options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeOption, out var scope)
@@ -241,9 +243,10 @@ internal sealed class UnlockedFileReadModifyWrite
         public List<IMethodSymbol> LocalFunctions { get; }
     }
 
-    private static void CollectBodies(OperationBlockAnalysisContext block, FileTypes fileTypes, ConcurrentBag<Deferred> deferred,
+    private static List<Deferred> CollectBodies(OperationBlockAnalysisContext block, FileTypes fileTypes,
         ConcurrentBag<(IMethodSymbol, IOperation)> maybeViaReader)
     {
+        var deferred = new List<Deferred>(1);
         var seen = new HashSet<IOperation>();
         foreach (var op in block.OperationBlocks)
         {
@@ -254,6 +257,7 @@ internal sealed class UnlockedFileReadModifyWrite
             if (Collect(method, body, fileTypes, null) is { } found) deferred.Add(found);
             else maybeViaReader.Add((method, body)); // a call of a reader helper may still be the read
         }
+        return deferred;
     }
 
     /// <summary>The body as a <see cref="Deferred"/> when it holds a read and a write of the same path not both under one Hold.</summary>
