@@ -99,24 +99,31 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var fastPaths = _fastPaths;
             var lazyRules = new Lazy<Rules>(() => Rules.For(compilation, MultiprocTypes.For(compilation), fastPaths, ct), LazyThreadSafetyMode.ExecutionAndPublication);
 
-            // Per top-level type: its bodies (nested types' included: they are members), then its symbol-end action, which
-            // reports what the type decides alone (a child target and all it reaches in the type) so that per-document
-            // analysis shows it. A nested type registers an empty end action (its containing type's end then waits for it).
+            start.RegisterOperationBlockStartAction(blockStart =>
+            {
+                var rules = lazyRules.Value;
+                if (rules.Kinds.IsEmpty) return;
+                var state = new BlockState();
+                blockStart.RegisterOperationAction(op => rules.Operation(op, state), rules.Kinds);
+                blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
+            });
+
+            // A symbol-end action only for the types that may create a child (their text names ChildProcess): it reports
+            // what the type decides alone (children that run only code of the type), so that per-document analysis shows
+            // it. A nested type of such a type registers an empty end action (its containing type's end then waits for its
+            // members). Every other type gets no action: the driver then tracks nothing for it.
+            var mentions = new ChildProcessMentions();
             start.RegisterSymbolStartAction(typeStart =>
             {
-                if (typeStart.Symbol.ContainingType is not null)
+                var type = (INamedTypeSymbol)typeStart.Symbol;
+                var top = type;
+                while (top.ContainingType is not null) top = top.ContainingType;
+                if (top.DeclaringSyntaxReferences.Length != 1 || !mentions.In(top.DeclaringSyntaxReferences[0], typeStart.CancellationToken)) return;
+                if (!ReferenceEquals(top, type))
                 {
                     typeStart.RegisterSymbolEndAction(static _ => { });
                     return;
                 }
-                typeStart.RegisterOperationBlockStartAction(blockStart =>
-                {
-                    var rules = lazyRules.Value;
-                    if (rules.Kinds.IsEmpty) return;
-                    var state = new BlockState();
-                    blockStart.RegisterOperationAction(op => rules.Operation(op, state), rules.Kinds);
-                    blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
-                });
                 typeStart.RegisterSymbolEndAction(typeEnd =>
                 {
                     if (lazyRules.IsValueCreated) lazyRules.Value.TypeEnded(typeEnd);
