@@ -29,6 +29,19 @@ internal static class Descriptors
         Concurrency,
         "A C# lock statement excludes threads of one process only; every child process has its own copy of the lock object.");
 
+    /// <summary>
+    /// MP0001 reported from a type's symbol-end action (the target and what it reaches are in that type): the same id and
+    /// text without the CompilationEnd tag, so that per-document analysis (the IDE's open files) shows it.
+    /// </summary>
+    public static readonly DiagnosticDescriptor MP0001_UnlockedReadModifyWriteInType = Rule(
+        RuleIdentifiers.UnlockedFileReadModifyWrite, MP0001_UnlockedReadModifyWrite.Title.ToString(),
+        MP0001_UnlockedReadModifyWrite.MessageFormat.ToString(), Concurrency, MP0001_UnlockedReadModifyWrite.Description.ToString());
+
+    /// <summary>MP0001's C# lock message from a type's symbol-end action (see <see cref="MP0001_UnlockedReadModifyWriteInType"/>).</summary>
+    public static readonly DiagnosticDescriptor MP0001_CSharpLockOnlyInType = Rule(
+        RuleIdentifiers.UnlockedFileReadModifyWrite, MP0001_CSharpLockOnly.Title.ToString(),
+        MP0001_CSharpLockOnly.MessageFormat.ToString(), Concurrency, MP0001_CSharpLockOnly.Description.ToString());
+
     public static readonly DiagnosticDescriptor MP0002_LockNotReleased = Rule(
         RuleIdentifiers.LockNotReleased,
         "Lock acquired and not released on every path",

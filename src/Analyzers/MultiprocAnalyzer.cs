@@ -19,7 +19,7 @@ namespace Multiproc.Analyzers;
 /// JoinableQueue, MP0005 a size read and a Get/Put on a ProcessQueue, MP0011 a take from a ProcessQueue, MP0001 a file
 /// read and write, MP0009 a <c>new ChildProcess</c>, MP0015 a <c>new ProcessPool</c>. MP0004, MP0007, MP0008 and MP0014
 /// work per operation. MP0001, MP0009 and MP0013 need the compilation's call graph (what runs in child processes), recorded from the same callbacks and
-/// used at compilation end.
+/// used at compilation end, or at the symbol end of a type whose children run only code of that type (see <see cref="Rules.TypeEnded"/>).
 /// </para>
 /// <para>
 /// Each rule is still configured by its own id: a rule suppressed in every tree (<c>/nowarn</c>, rule set, global
@@ -47,6 +47,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         Descriptors.MP0001_UnlockedReadModifyWrite,
         Descriptors.MP0001_CSharpLockOnly,
+        Descriptors.MP0001_UnlockedReadModifyWriteInType,
+        Descriptors.MP0001_CSharpLockOnlyInType,
         Descriptors.MP0003_ProcessNotJoined,
         Descriptors.MP0004_DaemonSetAfterStart,
         Descriptors.MP0005_QueueSizeCheckDecides,
@@ -106,6 +108,28 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
             });
 
+            // A symbol-end action only for the types that may create a child (their text names ChildProcess): it reports
+            // what the type decides alone (children that run only code of the type), so that per-document analysis shows
+            // it. A nested type of such a type registers an empty end action (its containing type's end then waits for its
+            // members). Every other type gets no action: the driver then tracks nothing for it.
+            var mentions = new ChildProcessMentions();
+            start.RegisterSymbolStartAction(typeStart =>
+            {
+                var type = (INamedTypeSymbol)typeStart.Symbol;
+                var top = type;
+                while (top.ContainingType is not null) top = top.ContainingType;
+                if (top.DeclaringSyntaxReferences.Length != 1 || !mentions.In(top.DeclaringSyntaxReferences[0], typeStart.CancellationToken)) return;
+                if (!ReferenceEquals(top, type))
+                {
+                    typeStart.RegisterSymbolEndAction(static _ => { });
+                    return;
+                }
+                typeStart.RegisterSymbolEndAction(typeEnd =>
+                {
+                    if (lazyRules.IsValueCreated) lazyRules.Value.TypeEnded(typeEnd);
+                });
+            }, SymbolKind.NamedType);
+
             start.RegisterCompilationEndAction(end =>
             {
                 if (lazyRules.IsValueCreated) lazyRules.Value.CompilationEnded(end);
@@ -143,6 +167,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     {
         private readonly MultiprocTypes _types;
         private readonly CallGraph? _graph;
+        /// <summary>The types that create children running their own methods (the only ones <see cref="TypeEnded"/> looks at).</summary>
+        private readonly LocalChildTargets? _localTargets;
         private readonly UnlockedFileReadModifyWrite? _mp0001;
         private readonly bool _mp0003, _mp0004, _mp0005, _mp0006, _mp0010, _mp0012;
         private readonly bool _mp0019;
@@ -190,6 +216,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             _mp0017 = types.PipeEnd is not null && On(Descriptors.MP0017_PipeEndSharedByProcesses);
             _mp0018 = types.ProcessCondition is not null && On(Descriptors.MP0018_ConditionWaitOutsideLoop);
             if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null || _mp0016 is not null) _graph = new CallGraph(compilation.Assembly);
+            if (_mp0001 is not null || _mp0009 is not null || _mp0013 is not null) _localTargets = new LocalChildTargets();
 
             var kinds = new List<OperationKind>();
             var invocations = _graph is not null || _mp0001 is not null || _mp0003 || _mp0005 || _mp0006 || _mp0019 || _mp0007 is not null
@@ -259,11 +286,12 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                         _mp0014?.ChildProcessCreated(context, creation);
                         // The target, found once for the rules that follow it.
                         if (ChildTargets.GetTargetInvocation(creation, types) is not { } target) break;
+                        _localTargets?.Created(context.ContainingSymbol, target.TargetMethod);
                         _mp0001?.ChildProcessCreated(target);
                         _mp0007?.ChildProcessCreated(context, creation, target);
                         _mp0008?.ChildProcessCreated(context, target);
                         _mp0011?.ChildProcessCreated(context, creation, target);
-                        _mp0013?.ChildProcessCreated(creation, target);
+                        _mp0013?.ChildProcessCreated(context.ContainingSymbol, creation, target);
                         _mp0016?.ChildProcessCreated(target);
                         if (_mp0017 && PipeEndSharedByProcesses.PassesPipeEnd(target, types)) state.Gates |= PassesPipeEnd;
                     }
@@ -366,9 +394,26 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if ((gates & TakesBeforeTaskDone) != 0) TaskDoneNotInFinally.Analyze(block, types);
             if (block.OwningSymbol is not IMethodSymbol) return;
             if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Both) _mp0001!.BlockEnded(block);
+            else if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Read) _mp0001!.ReaderEnded(block);
+            else if (state.Files == UnlockedFileReadModifyWrite.FileCalls.Write && state.Callees is not null) _mp0001!.WriterEnded(block);
             if ((gates & CreatesProcess) != 0) _mp0009!.BlockEnded(block, linear?[0]);
             if ((gates & TakesFromQueue) != 0) _mp0011!.BlockEnded(block);
             if ((gates & PassesPipeEnd) != 0) PipeEndSharedByProcesses.Analyze(block, types);
+        }
+
+        /// <summary>
+        /// A top-level type's symbol end: every body of it and of its nested types has ended. Only a type that creates
+        /// children running its own methods (<see cref="LocalChildTargets"/>, one dictionary miss for every other type) is
+        /// looked at: when those targets and all they reach are declared in the type, in its one file, the type decides
+        /// MP0001, MP0009 and MP0013 for them alone, and reports here what per-document analysis then shows.
+        /// </summary>
+        public void TypeEnded(SymbolAnalysisContext end)
+        {
+            if (_localTargets is null || end.Symbol is not INamedTypeSymbol type || _localTargets.Of(type.OriginalDefinition) is not { } roots) return;
+            if (type.DeclaringSyntaxReferences.Length != 1 || _graph!.ReachableWithin(roots, type) is not { } reachable) return;
+            _mp0001?.TypeEnded(end, type.OriginalDefinition, reachable);
+            _mp0009?.TypeEnded(end, type.OriginalDefinition, reachable, _graph);
+            _mp0013?.TypeEnded(end, type.OriginalDefinition, reachable, _graph);
         }
 
         [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code

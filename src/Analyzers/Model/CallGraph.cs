@@ -103,6 +103,32 @@ internal sealed class CallGraph
         }
     }
 
+    /// <summary>
+    /// Every method reachable from <paramref name="roots"/> when the roots and all they reach are declared in
+    /// <paramref name="type"/> (a top-level type declared in one file) or its nested types, in that file; else null. At the
+    /// type's symbol end this answer is final: every body of the type has recorded its callees.
+    /// </summary>
+    public HashSet<IMethodSymbol>? ReachableWithin(IEnumerable<IMethodSymbol> roots, INamedTypeSymbol type)
+    {
+        var reachable = ReachableFrom(roots);
+        foreach (var m in reachable)
+            if (!DeclaredIn(m, type)) return null;
+        return reachable;
+    }
+
+    /// <summary>Whether <paramref name="symbol"/> is declared in <paramref name="type"/> (or a type nested in it), only in the one file of that type.</summary>
+    public static bool DeclaredIn(ISymbol symbol, INamedTypeSymbol type)
+    {
+        if (type.DeclaringSyntaxReferences.Length != 1) return false;
+        var tree = type.DeclaringSyntaxReferences[0].SyntaxTree;
+        var top = symbol as INamedTypeSymbol ?? symbol.ContainingType;
+        while (top?.ContainingType is not null) top = top.ContainingType;
+        if (!SymbolEqualityComparer.Default.Equals(top, type)) return false;
+        foreach (var reference in symbol.DeclaringSyntaxReferences)
+            if (reference.SyntaxTree != tree) return false;
+        return true;
+    }
+
     [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     private HashSet<IMethodSymbol> Walk(IEnumerable<IMethodSymbol> roots)
     {

@@ -24,11 +24,23 @@ internal sealed class UnlockedFileReadModifyWrite
     public const string ScopeOption = "multiproc.MP0001.scope";
     /// <summary>Property: name of a ProcessLock parameter, field or local in scope at the read, when there is one.</summary>
     public const string LockProperty = "Lock";
+    /// <summary>Property: the file as the message names it (lets the symbol-end report re-create the diagnostic).</summary>
+    public const string DisplayProperty = "File";
 
     private readonly MultiprocTypes _types;
     private readonly FileTypes _fileTypes;
     private readonly ConcurrentBag<IMethodSymbol> _targets = new();
+    /// <summary>Bodies analyzed at their type's symbol end (<see cref="TypeEnded"/>): the compilation end skips them.</summary>
+    private readonly ConcurrentDictionary<Deferred, byte> _analyzedInType = new();
+    /// <summary>Candidates of those bodies that their type's end could not report (not reached from its own targets).</summary>
+    private readonly ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)> _leftOver = new();
     private readonly ConcurrentBag<Deferred> _deferred = new();
+    /// <summary>The same bodies by their top-level type (<see cref="LocalChildTargets.TopType"/>), for <see cref="TypeEnded"/>.</summary>
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ConcurrentBag<Deferred>> _deferredByType = new(SymbolEqualityComparer.Default);
+    /// <summary>Methods that return what they read from the file their parameter (the value) names: a call of one is a read.</summary>
+    private readonly ConcurrentDictionary<IMethodSymbol, int> _readers = new(SymbolEqualityComparer.Default);
+    /// <summary>Bodies that write a file and call a method of this compilation, which may be a reader (<see cref="_readers"/>).</summary>
+    private readonly ConcurrentBag<(IMethodSymbol Method, IOperation Body)> _maybeViaReader = new();
 
     private UnlockedFileReadModifyWrite(Compilation compilation, MultiprocTypes types)
     {
@@ -40,15 +52,97 @@ internal sealed class UnlockedFileReadModifyWrite
     public static UnlockedFileReadModifyWrite? Create(Compilation compilation, MultiprocTypes types) =>
         types.File is null ? null : new UnlockedFileReadModifyWrite(compilation, types);
 
-    /// <summary>A ChildProcess creation (any operation block): its target method runs in a child.</summary>
     /// <summary>A ChildProcess creation's target invocation (<see cref="ChildTargets.GetTargetInvocation"/>): its method runs in a child.</summary>
     public void ChildProcessCreated(IInvocationOperation target) => _targets.Add(target.TargetMethod);
+
+    /// <summary>
+    /// A top-level type's symbol end, for a type whose child targets (<see cref="LocalChildTargets"/>) and every method
+    /// they reach (<paramref name="reachable"/>) are declared in the type, in its one file: the type alone decides what runs
+    /// in those children, so its deferred bodies they reach are analyzed and reported here (with the descriptors that
+    /// per-document analysis shows); every other case is left to <see cref="CompilationEnded"/>. A body analyzed here is
+    /// not analyzed again there.
+    /// </summary>
+    public void TypeEnded(SymbolAnalysisContext end, INamedTypeSymbol type, HashSet<IMethodSymbol> reachable)
+    {
+        if (!_deferredByType.TryGetValue(type, out var bodies)) return;
+        // Reader helpers the bodies call are in the type too (reachable), so their bodies have ended: the answer is final.
+        var readers = _readers.IsEmpty ? null : _readers;
+        var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
+        foreach (var body in bodies)
+        {
+            if (!reachable.Contains(body.Method.OriginalDefinition) && !body.LocalFunctions.Exists(lf => reachable.Contains(lf.OriginalDefinition))) continue;
+            if (!_analyzedInType.TryAdd(body, 0)) continue;
+            AnalyzeBody(body, _fileTypes, _types, readers, candidates, end.CancellationToken);
+        }
+        foreach (var candidate in candidates)
+        {
+            if (!reachable.Contains(candidate.Method.OriginalDefinition)) { _leftOver.Add(candidate); continue; }
+            var d = candidate.Diagnostic;
+            var descriptor = d.Descriptor == Descriptors.MP0001_CSharpLockOnly ? Descriptors.MP0001_CSharpLockOnlyInType : Descriptors.MP0001_UnlockedReadModifyWriteInType;
+            end.ReportDiagnostic(Diagnostic.Create(descriptor, d.Location, d.AdditionalLocations, d.Properties, d.Properties[DisplayProperty]));
+        }
+    }
 
     /// <summary>For a per-block operation action on invocations and object creations: what file access the operation may make.</summary>
     public FileCalls MayAccessFile(IOperation operation) => MayAccessFile(operation, _fileTypes);
 
     /// <summary>At the end of a method's operation block in which <see cref="MayAccessFile(IOperation)"/> saw both a read and a write.</summary>
-    public void BlockEnded(OperationBlockAnalysisContext block) => CollectBodies(block, _fileTypes, _deferred);
+    public void BlockEnded(OperationBlockAnalysisContext block)
+    {
+        foreach (var body in CollectBodies(block, _fileTypes, _maybeViaReader))
+        {
+            _deferred.Add(body);
+            if (LocalChildTargets.TopType(body.Method) is { } type)
+                _deferredByType.GetOrAdd(type, static _ => new ConcurrentBag<Deferred>()).Add(body);
+        }
+    }
+
+    /// <summary>
+    /// At the end of a body that reads a file but writes none: it is a reader helper when the value it returns derives from
+    /// a read of the file one of its parameters names (<c>static string Load(string f) =&gt; File.ReadAllText(f);</c>).
+    /// </summary>
+    public void ReaderEnded(OperationBlockAnalysisContext block)
+    {
+        if (block.OwningSymbol is not IMethodSymbol { ReturnsVoid: false } method || method.Parameters.IsEmpty) return;
+        if (BlockGate.SingleExecutableRoot(block.OperationBlocks) is not { } root) return;
+        var body = root;
+        while (body.Parent is not null) body = body.Parent;
+        List<IReturnOperation>? returns = null;
+        List<Access>? reads = null;
+        foreach (var d in body.Descendants())
+        {
+            if (d is IReturnOperation { ReturnedValue: not null } r && OwnReturn(r)) (returns ??= new()).Add(r);
+            else if (d.Kind is OperationKind.Invocation or OperationKind.ObjectCreation && Classify(d, _fileTypes, null, null) is { Read: true } a
+                && a.Key.Symbol is IParameterSymbol p && SymbolEqualityComparer.Default.Equals(p.ContainingSymbol, method))
+                (reads ??= new()).Add(a);
+        }
+        if (returns is null || reads is null) return;
+        foreach (var read in reads)
+        {
+            var derivation = ValueDerivation.From(read.Operation, body);
+            if (returns.Exists(r => derivation.Derives(r.ReturnedValue!)))
+            {
+                _readers[method.OriginalDefinition] = ((IParameterSymbol)read.Key.Symbol!).Ordinal;
+                return;
+            }
+        }
+    }
+
+    /// <summary>At the end of a body that writes a file, reads none and calls methods of this compilation (one may be a reader helper).</summary>
+    public void WriterEnded(OperationBlockAnalysisContext block)
+    {
+        if (block.OwningSymbol is not IMethodSymbol method || BlockGate.SingleExecutableRoot(block.OperationBlocks) is not { } root) return;
+        var body = root;
+        while (body.Parent is not null) body = body.Parent;
+        if (body is IMethodBodyOperation or IConstructorBodyOperation) _maybeViaReader.Add((method, body));
+    }
+
+    private static bool OwnReturn(IOperation r)
+    {
+        for (var p = r.Parent; p is not null; p = p.Parent)
+            if (p is IAnonymousFunctionOperation or ILocalFunctionOperation) return false;
+        return true;
+    }
 
     /// <summary>
     /// Which methods run in children is known now: only bodies where some diagnostic could be reported
@@ -57,8 +151,9 @@ internal sealed class UnlockedFileReadModifyWrite
     [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     public void CompilationEnded(CompilationAnalysisContext end, CallGraph graph)
     {
-        if (_deferred.IsEmpty) return;
+        if (_deferred.IsEmpty && (_readers.IsEmpty || _maybeViaReader.IsEmpty)) return;
         var reachable = graph.ReachableFrom(_targets);
+        var readers = _readers.IsEmpty ? null : _readers;
         bool AllScope(SyntaxTree? tree) => tree is not null
             && end.Options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeOption, out var scope)
             && string.Equals(scope?.Trim(), "all", StringComparison.OrdinalIgnoreCase);
@@ -66,12 +161,23 @@ internal sealed class UnlockedFileReadModifyWrite
         var candidates = new ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)>();
         foreach (var body in _deferred)
         {
+            if (_analyzedInType.ContainsKey(body)) continue;
             if (!AllScope(body.Body.Syntax.SyntaxTree) && !reachable.Contains(body.Method.OriginalDefinition)
                 && !body.LocalFunctions.Exists(lf => reachable.Contains(lf.OriginalDefinition)))
                 continue;
-            AnalyzeBody(body, _fileTypes, _types, candidates, end.CancellationToken);
+            AnalyzeBody(body, _fileTypes, _types, readers, candidates, end.CancellationToken);
+        }
+        // Bodies whose read is a call of a reader helper: only now is it known which methods are readers.
+        if (readers is not null)
+        {
+            foreach (var (method, body) in _maybeViaReader)
+            {
+                if (!AllScope(body.Syntax.SyntaxTree) && !reachable.Contains(method.OriginalDefinition)) continue;
+                if (Collect(method, body, _fileTypes, readers) is { } deferred) AnalyzeBody(deferred, _fileTypes, _types, readers, candidates, end.CancellationToken);
+            }
         }
 
+        foreach (var leftOver in _leftOver) candidates.Add(leftOver);
         foreach (var (method, diagnostic) in candidates)
         {
             if (AllScope(diagnostic.Location.SourceTree) || reachable.Contains(method.OriginalDefinition)) end.ReportDiagnostic(diagnostic);
@@ -137,8 +243,10 @@ internal sealed class UnlockedFileReadModifyWrite
         public List<IMethodSymbol> LocalFunctions { get; }
     }
 
-    private static void CollectBodies(OperationBlockAnalysisContext block, FileTypes fileTypes, ConcurrentBag<Deferred> deferred)
+    private static List<Deferred> CollectBodies(OperationBlockAnalysisContext block, FileTypes fileTypes,
+        ConcurrentBag<(IMethodSymbol, IOperation)> maybeViaReader)
     {
+        var deferred = new List<Deferred>(1);
         var seen = new HashSet<IOperation>();
         foreach (var op in block.OperationBlocks)
         {
@@ -146,6 +254,16 @@ internal sealed class UnlockedFileReadModifyWrite
             while (body.Parent is not null) body = body.Parent;
             if (!seen.Add(body) || block.OwningSymbol is not IMethodSymbol method) continue;
             if (body is not (IMethodBodyOperation or IConstructorBodyOperation)) continue;
+            if (Collect(method, body, fileTypes, null) is { } found) deferred.Add(found);
+            else maybeViaReader.Add((method, body)); // a call of a reader helper may still be the read
+        }
+        return deferred;
+    }
+
+    /// <summary>The body as a <see cref="Deferred"/> when it holds a read and a write of the same path not both under one Hold.</summary>
+    private static Deferred? Collect(IMethodSymbol method, IOperation body, FileTypes fileTypes, IReadOnlyDictionary<IMethodSymbol, int>? readers)
+    {
+        {
             // Cheap reject before building graphs: the body must read some file.
             var readSpans = new List<TextSpan>();
             var writeSpans = new List<TextSpan>();
@@ -164,23 +282,23 @@ internal sealed class UnlockedFileReadModifyWrite
                     (holdSpans ??= new List<TextSpan>()).Add(hold);
                     continue;
                 }
-                if (d.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation) || Classify(d, fileTypes) is not { } access) continue;
+                if (d.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation) || Classify(d, fileTypes, null, readers) is not { } access) continue;
                 if (access.Read) readSpans.Add(d.Syntax.Span);
                 if (access.Write) writeSpans.Add(d.Syntax.Span);
                 accesses.Add(access);
             }
             // Only a read and a write of the same path can make a read-modify-write (the graph holds the same
             // calls, or flow captures of their arguments that have no path key): else no graph is built.
-            if (readSpans.Count == 0 || !HasSamePathReadAndWrite(accesses)) continue;
+            if (readSpans.Count == 0 || !HasSamePathReadAndWrite(accesses)) return null;
             // Every read and write inside one using (lk.Hold()): no pair can be reported (AnalyzeGraph skips a pair that
             // shares a Hold span), so neither graph nor deferral is needed. The tutorial's compliant form.
-            if (holdSpans is not null && holdSpans.Exists(h => readSpans.TrueForAll(h.Contains) && writeSpans.TrueForAll(h.Contains))) continue;
-            deferred.Add(new Deferred(method, body, readSpans, writeSpans, localFunctions));
+            if (holdSpans is not null && holdSpans.Exists(h => readSpans.TrueForAll(h.Contains) && writeSpans.TrueForAll(h.Contains))) return null;
+            return new Deferred(method, body, readSpans, writeSpans, localFunctions);
         }
     }
 
     [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
-    private static void AnalyzeBody(Deferred deferred, FileTypes fileTypes, MultiprocTypes types,
+    private static void AnalyzeBody(Deferred deferred, FileTypes fileTypes, MultiprocTypes types, IReadOnlyDictionary<IMethodSymbol, int>? readers,
         ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)> candidates, System.Threading.CancellationToken ct)
     {
         var body = deferred.Body;
@@ -193,14 +311,14 @@ internal sealed class UnlockedFileReadModifyWrite
             _ => null,
         };
         if (cfg is null) return;
-        AnalyzeGraph(cfg, body, method, fileTypes, types, candidates, ct);
+        AnalyzeGraph(cfg, body, method, fileTypes, types, readers, candidates, ct);
         // A lambda or local function can only hold a read-modify-write if it holds a read and a write.
         bool WorthEntering(TextSpan span) => ContainsAny(span, deferred.ReadSpans) && ContainsAny(span, deferred.WriteSpans);
         foreach (var nested in FlowGraph.WithNestedGraphs(cfg, WorthEntering).Skip(1))
         {
             // A local function is a method of its own in the call graph; a lambda runs where its container runs.
             var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;
-            AnalyzeGraph(nested, body, owner, fileTypes, types, candidates, ct);
+            AnalyzeGraph(nested, body, owner, fileTypes, types, readers, candidates, ct);
         }
     }
 
@@ -261,9 +379,14 @@ internal sealed class UnlockedFileReadModifyWrite
 
     [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     private static void AnalyzeGraph(ControlFlowGraph cfg, IOperation body, IMethodSymbol method, FileTypes ft, MultiprocTypes types,
-        ConcurrentBag<(IMethodSymbol, Diagnostic)> candidates, System.Threading.CancellationToken ct)
+        IReadOnlyDictionary<IMethodSymbol, int>? readers, ConcurrentBag<(IMethodSymbol, Diagnostic)> candidates, System.Threading.CancellationToken ct)
     {
         var blocks = cfg.Blocks;
+        // The graph spills arguments before an initializer, a with or a conditional into flow captures: their values, for path keys.
+        Dictionary<CaptureId, IOperation>? captures = null;
+        foreach (var block in blocks)
+            foreach (var op in block.Operations)
+                if (op is IFlowCaptureOperation capture) (captures ??= new())[capture.Id] = capture.Value;
         // Quick reject: no file read in the body.
         var events = new List<(IOperation Op, int Block)>[blocks.Length];
         var anyAccess = false;
@@ -281,7 +404,7 @@ internal sealed class UnlockedFileReadModifyWrite
             foreach (var (op, _) in events[block.Ordinal])
             {
                 index++;
-                if (Classify(op, ft) is { } access)
+                if (Classify(op, ft, captures, readers) is { } access)
                 {
                     access.Block = block.Ordinal;
                     access.Index = index;
@@ -335,6 +458,7 @@ internal sealed class UnlockedFileReadModifyWrite
 
         var (holdSpans, lockSpans) = StructuralSpans(body, ft);
         var reachableFrom = new Dictionary<int, HashSet<int>>();
+        var derivations = new Dictionary<SyntaxNode, ValueDerivation?>();
 
         foreach (var read in accesses.Where(a => a.Read && a.Held is not null))
         {
@@ -345,11 +469,12 @@ internal sealed class UnlockedFileReadModifyWrite
                 var writeSpan = write.Operation.Syntax.Span;
                 if (holdSpans.Any(s => s.Contains(readSpan) && s.Contains(writeSpan))) continue;
                 if (read.Held.Any(h => write.Held.TryGetValue(h.Key, out var acq) && acq == h.Value)) continue;
+                if (!WrittenValueDerives(body, read.Operation.Syntax, write.Operation.Syntax, derivations)) continue;
 
                 var descriptor = lockSpans.Any(s => s.Contains(readSpan) && s.Contains(writeSpan))
                     ? Descriptors.MP0001_CSharpLockOnly
                     : Descriptors.MP0001_UnlockedReadModifyWrite;
-                var properties = ImmutableDictionary<string, string?>.Empty;
+                var properties = ImmutableDictionary<string, string?>.Empty.Add(DisplayProperty, read.Display);
                 var lockName = FindProcessLockInScope(cfg, read, method, ft);
                 if (lockName is not null) properties = properties.Add(LockProperty, lockName);
                 var diagnostic = Diagnostic.Create(descriptor, read.Operation.Syntax.GetLocation(),
@@ -359,6 +484,27 @@ internal sealed class UnlockedFileReadModifyWrite
             }
             nextRead:;
         }
+    }
+
+    /// <summary>
+    /// Whether the value the write writes derives from the read (<see cref="ValueDerivation"/>, over the body's operation
+    /// tree). A write that opens a stream (<c>File.Create</c>, <c>new StreamWriter</c> …) writes what is written to the stream
+    /// later: it counts as derived.
+    /// </summary>
+    private static bool WrittenValueDerives(IOperation body, SyntaxNode readSyntax, SyntaxNode writeSyntax, Dictionary<SyntaxNode, ValueDerivation?> derivations)
+    {
+        IOperation? write = null, read = null;
+        foreach (var d in body.Descendants())
+        {
+            if (d.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation)) continue;
+            if (d.Syntax == writeSyntax) write = d;
+            if (d.Syntax == readSyntax) read = d;
+        }
+        if (write is not IInvocationOperation { TargetMethod.Name: var name } invocation || !name.StartsWith("WriteAll", StringComparison.Ordinal)) return true;
+        var value = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1)?.Value;
+        if (value is null || read is null) return true;
+        if (!derivations.TryGetValue(readSyntax, out var derivation)) derivations[readSyntax] = derivation = ValueDerivation.From(read, body);
+        return derivation is null || derivation.Derives(value);
     }
 
     private static void PostOrder(IOperation op, List<(IOperation, int)> list, int block)
@@ -488,12 +634,16 @@ internal sealed class UnlockedFileReadModifyWrite
     }
 
     /// <summary>A file read and/or write with the path it touches, or null.</summary>
-    private static Access? Classify(IOperation op, FileTypes ft)
+    private static Access? Classify(IOperation op, FileTypes ft, Dictionary<CaptureId, IOperation>? captures, IReadOnlyDictionary<IMethodSymbol, int>? readers)
     {
         IOperation? pathArg = null;
         bool read = false, write = false;
         switch (op)
         {
+            case IInvocationOperation helper when readers is not null && readers.TryGetValue(helper.TargetMethod.OriginalDefinition, out var ordinal):
+                pathArg = helper.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
+                read = true;
+                break;
             case IInvocationOperation inv when SymbolEqualityComparer.Default.Equals(inv.TargetMethod.ContainingType, ft.File):
             {
                 pathArg = Arg(inv.Arguments, "path");
@@ -530,9 +680,17 @@ internal sealed class UnlockedFileReadModifyWrite
                 return null;
         }
         if (pathArg is null || (!read && !write)) return null;
+        pathArg = Captured(pathArg, captures);
         var key = Key(pathArg);
         if (key is null) return null;
         return new Access { Operation = op, Key = key.Value, Display = Display(pathArg), Read = read, Write = write };
+    }
+
+    private static IOperation Captured(IOperation value, Dictionary<CaptureId, IOperation>? captures)
+    {
+        for (var i = 0; i < 8 && captures is not null && value is IFlowCaptureReferenceOperation r && captures.TryGetValue(r.Id, out var captured); i++)
+            value = captured;
+        return value;
     }
 
     private static string Display(IOperation path)

@@ -31,6 +31,10 @@ internal sealed class StaticStateInChild
     private readonly IAssemblySymbol _assembly;
     private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentDictionary<ISymbol, byte>> _writes = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentBag<Parent> _parents = new();
+    /// <summary>The same parents by their top-level type (<see cref="LocalChildTargets.TopType"/>), for <see cref="TypeEnded"/>.</summary>
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ConcurrentBag<Parent>> _parentsByType = new(SymbolEqualityComparer.Default);
+    /// <summary>Parents decided at their type's symbol end: the compilation end skips them.</summary>
+    private readonly ConcurrentDictionary<Parent, byte> _decidedInType = new();
 
     public StaticStateInChild(Compilation compilation, MultiprocTypes types)
     {
@@ -94,7 +98,27 @@ internal sealed class StaticStateInChild
                 ? FlowGraph.Linear(linear)
                 : new FlowGraph(block.GetControlFlowGraph(body), ExceptionSemantics.BranchDestinationsOnly);
             var reads = ReadsAfterJoin(graph, types, assembly);
-            if (reads.Count > 0) _parents.Add(new Parent(targetList.ToImmutableArray(), reads));
+            if (reads.Count == 0) continue;
+            var parent = new Parent(targetList.ToImmutableArray(), reads);
+            _parents.Add(parent);
+            if (LocalChildTargets.TopType(block.OwningSymbol) is { } type)
+                _parentsByType.GetOrAdd(type, static _ => new ConcurrentBag<Parent>()).Add(parent);
+        }
+    }
+
+    /// <summary>
+    /// A top-level type's symbol end, for a type whose child targets and every method they reach (<paramref name="reachable"/>)
+    /// are declared in the type, in its one file: its parents whose targets are all among those are decided here (every
+    /// write those children make is in a body of the type, so it has been seen), with the descriptor per-document analysis
+    /// shows; the compilation end skips them.
+    /// </summary>
+    public void TypeEnded(SymbolAnalysisContext end, INamedTypeSymbol type, HashSet<IMethodSymbol> reachable, CallGraph graph)
+    {
+        if (!_parentsByType.TryGetValue(type, out var parents)) return;
+        foreach (var parent in parents)
+        {
+            if (!parent.Targets.All(reachable.Contains) || !_decidedInType.TryAdd(parent, 0)) continue;
+            Report(parent, graph, Descriptors.MP0009_StaticStateWrittenInChild, end.ReportDiagnostic);
         }
     }
 
@@ -104,21 +128,24 @@ internal sealed class StaticStateInChild
         if (_parents.IsEmpty || _writes.IsEmpty) return;
         foreach (var parent in _parents)
         {
-            var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            foreach (var target in parent.Targets)
+            if (_decidedInType.ContainsKey(parent)) continue;
+            Report(parent, graph, Descriptors.MP0009_StaticStateWrittenInChild, end.ReportDiagnostic);
+        }
+    }
+
+    private void Report(Parent parent, CallGraph graph, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    {
+        if (_writes.IsEmpty) return;
+        var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var target in parent.Targets)
+        {
+            var writtenInChild = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var m in graph.ReachableFrom(target))
+                if (_writes.TryGetValue(m, out var w)) writtenInChild.UnionWith(w.Keys);
+            foreach (var (member, location) in parent.Reads)
             {
-                var writtenInChild = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-                foreach (var m in graph.ReachableFrom(target))
-                    if (_writes.TryGetValue(m, out var w)) writtenInChild.UnionWith(w.Keys);
-                foreach (var (member, location) in parent.Reads)
-                {
-                    if (!writtenInChild.Contains(member) || !reported.Add(member)) continue;
-                    end.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.MP0009_StaticStateWrittenInChild,
-                        location,
-                        member.ContainingType.Name + "." + member.Name,
-                        target.Name));
-                }
+                if (!writtenInChild.Contains(member) || !reported.Add(member)) continue;
+                report(Diagnostic.Create(descriptor, location, member.ContainingType.Name + "." + member.Name, target.Name));
             }
         }
     }

@@ -32,6 +32,10 @@ internal sealed class DaemonStartsChildren
     private readonly MultiprocTypes _types;
     private readonly ConcurrentDictionary<IMethodSymbol, byte> _starters = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentBag<Creation> _creations = new();
+    /// <summary>Creations whose creator and target share a top-level type, by that type, for <see cref="TypeEnded"/>.</summary>
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ConcurrentBag<Creation>> _localByType = new(SymbolEqualityComparer.Default);
+    /// <summary>Creations decided at their type's symbol end: the compilation end skips them.</summary>
+    private readonly ConcurrentDictionary<Creation, byte> _decidedInType = new();
     // Locals of type ChildProcess that some assignment sets Daemon = true on (in the body that declares them, lambdas included).
     private readonly ConcurrentDictionary<ILocalSymbol, byte> _daemonLocals = new(SymbolEqualityComparer.Default);
 
@@ -50,8 +54,10 @@ internal sealed class DaemonStartsChildren
     /// local it is stored in), but without a walk of the body per creation: the assignments come through
     /// <see cref="PropertyReferenced"/>.
     /// </summary>
+    /// <param name="creator">The symbol whose body holds the creation.</param>
+    /// <param name="creation">The creation.</param>
     /// <param name="target">The target invocation of the creation (<see cref="ChildTargets.GetTargetInvocation"/>).</param>
-    public void ChildProcessCreated(IObjectCreationOperation creation, IInvocationOperation target)
+    public void ChildProcessCreated(ISymbol creator, IObjectCreationOperation creation, IInvocationOperation target)
     {
         var daemonInInitializer = false;
         if (creation.Initializer is { } init)
@@ -64,7 +70,10 @@ internal sealed class DaemonStartsChildren
             }
         }
         var local = ChildProcessSites.StoredLocal(creation, out _);
-        _creations.Add(new Creation(creation.Syntax.GetLocation(), target.TargetMethod, local, daemonInInitializer));
+        var created = new Creation(creation.Syntax.GetLocation(), target.TargetMethod.OriginalDefinition, local, daemonInInitializer);
+        _creations.Add(created);
+        if (LocalChildTargets.TopType(creator) is { } type && SymbolEqualityComparer.Default.Equals(type, LocalChildTargets.TopType(created.Target)))
+            _localByType.GetOrAdd(type, static _ => new ConcurrentBag<Creation>()).Add(created);
     }
 
     /// <summary>A property reference (any operation block): <c>p.Daemon = true</c> on a local <c>p</c>.</summary>
@@ -78,21 +87,37 @@ internal sealed class DaemonStartsChildren
 
     private static bool IsConstantTrue(IOperation value) => value.ConstantValue is { HasValue: true, Value: true };
 
+    /// <summary>
+    /// A top-level type's symbol end, for a type whose child targets and every method they reach (<paramref name="reachable"/>)
+    /// are declared in the type, in its one file: its creations of those targets are decided here (the Daemon assignments and
+    /// the Start calls that decide them are in bodies of the type, all seen), with the descriptor per-document analysis shows;
+    /// the compilation end skips them.
+    /// </summary>
+    public void TypeEnded(SymbolAnalysisContext end, INamedTypeSymbol type, HashSet<IMethodSymbol> reachable, CallGraph graph)
+    {
+        if (!_localByType.TryGetValue(type, out var creations)) return;
+        foreach (var creation in creations)
+        {
+            if (!reachable.Contains(creation.Target) || !_decidedInType.TryAdd(creation, 0)) continue;
+            Report(creation, graph, Descriptors.MP0013_DaemonStartsChildren, end.ReportDiagnostic);
+        }
+    }
+
     [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     public void CompilationEnded(CompilationAnalysisContext end, CallGraph graph)
     {
         if (_creations.IsEmpty || _starters.IsEmpty) return;
         foreach (var creation in _creations)
-        {
-            var daemon = creation.DaemonInInitializer || (creation.Local is { } local && _daemonLocals.ContainsKey(local));
-            if (!daemon) continue;
-            var reachable = graph.ReachableFrom(creation.Target);
-            if (!reachable.Any(_starters.ContainsKey)) continue;
-            end.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.MP0013_DaemonStartsChildren,
-                creation.Location,
-                creation.Local?.Name ?? creation.Target.Name,
-                creation.Target.Name));
-        }
+            if (!_decidedInType.ContainsKey(creation)) Report(creation, graph, Descriptors.MP0013_DaemonStartsChildren, end.ReportDiagnostic);
+    }
+
+    private void Report(Creation creation, CallGraph graph, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    {
+        if (_starters.IsEmpty) return;
+        var daemon = creation.DaemonInInitializer || (creation.Local is { } local && _daemonLocals.ContainsKey(local));
+        if (!daemon) return;
+        var reachable = graph.ReachableFrom(creation.Target);
+        if (!reachable.Any(_starters.ContainsKey)) return;
+        report(Diagnostic.Create(descriptor, creation.Location, creation.Local?.Name ?? creation.Target.Name, creation.Target.Name));
     }
 }

@@ -1,0 +1,164 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Multiproc.Analyzers.Tests.Verifiers;
+
+namespace Multiproc.Analyzers.Tests;
+
+/// <summary>
+/// MP0009 and MP0013 the way an IDE asks for an open document (<see cref="PerDocument.OneTreeAsync"/>): when the child
+/// targets a type creates, and everything they reach, are in that type (one file), its symbol-end action reports them, so
+/// one-tree analysis shows them and a build reports each exactly once; a target in another type, or one that reaches
+/// into another type, stays a compilation-end diagnostic (absent from one-tree analysis, once in a build).
+/// </summary>
+public class MP0009_MP0013_PerDocumentTests
+{
+    private static string StaticWrite(string target, string read = "Counter", string members = "") => $$"""
+        using System;
+        using Multiproc;
+
+        class Program
+        {
+            static int Counter;
+
+            static void Increment() => Counter++;
+            static void IncrementAndCall() { Counter++; Console.WriteLine(Other.Two()); }
+        {{members}}
+
+            static void Main()
+            {
+                var p = new ChildProcess(() => {{target}}());
+                p.Start();
+                p.Join();
+                Console.WriteLine({{read}});
+            }
+        }
+
+        static class Worker
+        {
+            public static void Increment() => Program2.Counter++;
+        }
+
+        static class Program2
+        {
+            public static int Counter;
+            public static void Show() => Console.WriteLine(Counter);
+        }
+        """;
+
+    private static string Daemon(string target) => $$"""
+        using System;
+        using Multiproc;
+
+        class Program
+        {
+            static void Leaf() => Console.WriteLine("leaf");
+
+            static void Spawner()
+            {
+                var child = new ChildProcess(() => Leaf());
+                child.Start();
+                child.Join();
+            }
+
+            static void SpawnerAndCall()
+            {
+                Console.WriteLine(Other.Two());
+                Spawner();
+            }
+
+            static void Main()
+            {
+                var d = new ChildProcess(() => {{target}}()) { Daemon = true };
+                d.Start();
+                d.Join();
+            }
+        }
+
+        static class Spawners
+        {
+            static void Leaf() => Console.WriteLine("leaf");
+
+            public static void Spawner()
+            {
+                var child = new ChildProcess(() => Leaf());
+                child.Start();
+                child.Join();
+            }
+        }
+        """;
+
+    private static ImmutableArray<Diagnostic> Of(ImmutableArray<Diagnostic> diagnostics, string id) =>
+        diagnostics.Where(d => d.Id == id).ToImmutableArray();
+
+    [Fact]
+    public async Task MP0009_SingleType_ShowsInOneTreeAnalysis_AndOnceInBuild()
+    {
+        var source = StaticWrite("Increment");
+        var oneTree = Assert.Single(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        Assert.Equal("Counter", PerDocument.TextAt(oneTree));
+        Assert.Contains("Program.Counter", oneTree.GetMessage());
+        var full = Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        Assert.Equal(oneTree.Location.SourceSpan, full.Location.SourceSpan);
+    }
+
+    [Fact]
+    public async Task MP0009_TargetReachingAnotherFile_WaitsForCompilationEnd()
+    {
+        var source = StaticWrite("IncrementAndCall");
+        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+    }
+
+    [Fact]
+    public async Task MP0009_TargetInAnotherType_WaitsForCompilationEnd()
+    {
+        // Worker (same file, another type) writes Program2.Counter, which Main reads after the join.
+        var source = StaticWrite("Worker.Increment", read: "Program2.Counter");
+        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        var full = Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        Assert.Contains("Program2.Counter", full.GetMessage());
+    }
+
+    [Fact]
+    public async Task MP0009_NoWriteInChild_IsNotReportedEitherWay()
+    {
+        var source = StaticWrite("Show", members: "    static void Show() => Console.WriteLine(Counter);");
+        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        Assert.Empty(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+    }
+
+    [Fact]
+    public async Task MP0013_SingleType_ShowsInOneTreeAnalysis_AndOnceInBuild()
+    {
+        var source = Daemon("Spawner");
+        var oneTree = Assert.Single(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
+        Assert.StartsWith("new ChildProcess(() => Spawner())", PerDocument.TextAt(oneTree));
+        Assert.DoesNotContain(WellKnownDiagnosticTags.CompilationEnd, oneTree.Descriptor.CustomTags);
+        var full = Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
+        Assert.Equal(oneTree.Location.SourceSpan, full.Location.SourceSpan);
+    }
+
+    [Fact]
+    public async Task MP0013_TargetReachingAnotherFile_WaitsForCompilationEnd()
+    {
+        var source = Daemon("SpawnerAndCall");
+        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
+        Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
+    }
+
+    [Fact]
+    public async Task MP0013_TargetInAnotherType_WaitsForCompilationEnd()
+    {
+        var source = Daemon("Spawners.Spawner");
+        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
+        Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
+    }
+
+    [Fact]
+    public async Task MP0013_NonDaemon_IsNotReportedEitherWay()
+    {
+        var source = Daemon("Spawner").Replace(" { Daemon = true }", "");
+        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
+        Assert.Empty(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
+    }
+}
