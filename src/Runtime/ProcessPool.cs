@@ -131,7 +131,7 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(chunkSize);
         _engine.EnsureRunning();
         var spec = PoolFunction.Build(function, typeof(T), typeof(TResult), nameof(function));
-        var array = items as T[] ?? items.ToArray();
+        var array = items.ToArray(); // the call's own copy: raw items are read from it as their chunks are sent
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<List<TResult>>(cancellationToken);
         if (array.Length == 0) return Task.FromResult(new List<TResult>());
         if (chunkSize == 0) chunkSize = DefaultChunkSize(array.Length);
@@ -176,7 +176,7 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         _engine.EnsureRunning();
         var spec = PoolFunction.Build(function, typeof(T), typeof(TResult), nameof(function));
-        var array = items as T[] ?? items.ToArray();
+        var array = items.ToArray(); // the call's own copy: raw items are read from it as their chunks are sent
         if (array.Length == 0) return [];
         var call = new StreamCall<TResult>((array.Length + chunkSize - 1) / chunkSize, ordered);
         _engine.Submit(call.BuildChunks<T>(spec, array, chunkSize));

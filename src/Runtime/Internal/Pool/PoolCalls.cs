@@ -4,14 +4,27 @@ using System.Runtime.InteropServices;
 namespace Multiproc.Internal.Pool;
 
 /// <summary>A run of items of one call, sent to one worker as one task record.</summary>
-internal sealed class PoolChunk(PoolCall call, int index, int start, int count, byte[] record, long id)
+/// <remarks>
+/// The record is either encoded at once (<paramref name="record"/>: items that go through a codec that can fail, so that
+/// a bad item fails the call before anything ran) or, for raw items, written when the chunk is sent, straight from the
+/// call's own copy of the items (<paramref name="write"/>): no per-chunk array, one copy less.
+/// </remarks>
+internal sealed class PoolChunk(PoolCall call, int index, int start, int count, byte[]? record, Action<ArrayBufferWriter<byte>, PoolChunk>? write, long id)
 {
     public PoolCall Call { get; } = call;
     public int Index { get; } = index;
     public int Start { get; } = start;
     public int Count { get; } = count;
-    public byte[] Record { get; } = record;
     public long Id { get; } = id;
+
+    /// <summary>The task record: the one encoded at once, or written into <paramref name="scratch"/> now.</summary>
+    public ReadOnlySpan<byte> Record(ArrayBufferWriter<byte> scratch)
+    {
+        if (record is not null) return record;
+        scratch.ResetWrittenCount();
+        write!(scratch, this);
+        return scratch.WrittenSpan;
+    }
 }
 
 /// <summary>One call of the pool (a map, an apply, an imap): its chunks report here as they finish.</summary>
@@ -32,10 +45,25 @@ internal abstract class PoolCall
     public abstract void OnFailure(PoolChunk chunk, Exception error);
 
     /// <summary>Cuts <paramref name="items"/> into task records of at most <paramref name="chunkSize"/> items.</summary>
+    /// <param name="spec">The function's spec.</param>
+    /// <param name="items">The items: an array of the call's own (raw items are read from it when their chunk is sent).</param>
+    /// <param name="chunkSize">Items per chunk.</param>
     /// <exception cref="ArgumentException">An item cannot be sent; nothing was submitted.</exception>
-    public List<PoolChunk> BuildChunks<T>(byte[] spec, ReadOnlySpan<T> items, int chunkSize)
+    public List<PoolChunk> BuildChunks<T>(byte[] spec, T[] items, int chunkSize)
     {
         var chunks = new List<PoolChunk>((items.Length + chunkSize - 1) / chunkSize);
+        if (ItemCodec<T>.IsRaw)
+        {
+            // Raw items cannot fail to encode: the record is written when the chunk is sent.
+            Action<ArrayBufferWriter<byte>, PoolChunk> write = (w, c) =>
+            {
+                WriteHeader(w, c.Id, spec, c.Count);
+                ItemRun<T>.Write(w, items.AsSpan(c.Start, c.Count));
+            };
+            for (var start = 0; start < items.Length; start += chunkSize)
+                chunks.Add(new PoolChunk(this, chunks.Count, start, Math.Min(chunkSize, items.Length - start), null, write, Interlocked.Increment(ref _nextChunkId)));
+            return chunks;
+        }
         var w = new ArrayBufferWriter<byte>(256);
         for (var start = 0; start < items.Length; start += chunkSize)
         {
@@ -45,13 +73,13 @@ internal abstract class PoolCall
             WriteHeader(w, id, spec, count);
             try
             {
-                ItemRun<T>.Write(w, items.Slice(start, count));
+                ItemRun<T>.Write(w, items.AsSpan(start, count));
             }
             catch (ArgumentException e)
             {
                 throw new ArgumentException($"Item {start}..{start + count - 1} cannot be sent to a worker process ({e.Message}); no task was submitted.", "items", e);
             }
-            chunks.Add(new PoolChunk(this, chunks.Count, start, count, w.WrittenSpan.ToArray(), id));
+            chunks.Add(new PoolChunk(this, chunks.Count, start, count, w.WrittenSpan.ToArray(), null, id));
         }
         return chunks;
     }
@@ -62,7 +90,7 @@ internal abstract class PoolCall
         var w = new ArrayBufferWriter<byte>(spec.Length + 32);
         var id = Interlocked.Increment(ref _nextChunkId);
         WriteHeader(w, id, spec, 1);
-        return new PoolChunk(this, 0, 0, 1, w.WrittenSpan.ToArray(), id);
+        return new PoolChunk(this, 0, 0, 1, w.WrittenSpan.ToArray(), null, id);
     }
 
     private void WriteHeader(ArrayBufferWriter<byte> w, long chunkId, byte[] spec, int count)

@@ -40,6 +40,10 @@ internal sealed class PoolEngine
     private readonly WorkerSlot[] _slots;
     private readonly List<ChildProcess> _gone = new();
     private readonly LinkedList<PoolChunk> _pending = new();
+    /// <summary>Where task records written at send time are put together (under the gate).</summary>
+    private readonly System.Buffers.ArrayBufferWriter<byte> _scratch = new(4096);
+    /// <summary>The reader's copy of the result record it handles (records are handled one at a time).</summary>
+    private readonly RecordBuffer _readBuffer = new();
     private readonly int _wakeRead;
     private readonly int _wakeWrite;
     private State _state;
@@ -139,7 +143,7 @@ internal sealed class PoolEngine
             var chunk = _pending.First!.Value;
             _pending.RemoveFirst();
             if (chunk.Call.Abandoned) continue;
-            best.Tasks!.Enqueue(chunk.Record, 0, null, default);
+            best.Tasks!.Enqueue(chunk.Record(_scratch), 0, null, default);
             best.Outstanding.Enqueue(chunk);
             best.Assigned++;
         }
@@ -169,9 +173,10 @@ internal sealed class PoolEngine
     {
         while (true)
         {
-            if (_results.Dequeue(PoolRecords.CopyDecoder, ReaderSpin, default, out var record))
+            if (_results.Dequeue(_readBuffer.Decoder, ReaderSpin, default, out var length))
             {
-                if (!Handle(record)) return;
+                if (!Handle(_readBuffer.Span(length))) return;
+                _readBuffer.Trim();
                 continue;
             }
             await _results.WaitForItemAsync(default).ConfigureAwait(false);
@@ -179,7 +184,7 @@ internal sealed class PoolEngine
     }
 
     /// <summary>Handles one record of the result ring; false for the stop record.</summary>
-    private bool Handle(byte[] record)
+    private bool Handle(ReadOnlySpan<byte> record)
     {
         var at = 0;
         var kind = PoolRecords.ReadInt(record, ref at);
@@ -228,7 +233,7 @@ internal sealed class PoolEngine
             if (kind == PoolRecords.Ok)
             {
                 var count = PoolRecords.ReadInt(record, ref at);
-                chunk.Call.OnResult(chunk, record.AsSpan(at), count);
+                chunk.Call.OnResult(chunk, record[at..], count);
             }
             else
             {
