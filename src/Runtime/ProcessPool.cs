@@ -112,8 +112,14 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// <exception cref="WorkerDiedException">A worker died in a task; likewise after the others.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
     /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
+    /// <remarks>
+    /// Items without references (int, double, unmanaged structs) given as an array or a <see cref="List{T}"/> are read
+    /// from it while the call runs, with no copy: do not change the collection from another thread meanwhile (a
+    /// chunk whose items are gone fails with <see cref="InvalidOperationException"/>). <see cref="MapAsync{T, TResult}"/>
+    /// takes a copy, as it returns at once.
+    /// </remarks>
     public List<TResult> Map<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize = 0) =>
-        MapAsync(items, function, chunkSize).GetAwaiter().GetResult();
+        MapCore(items, function, chunkSize, default, borrow: true).GetAwaiter().GetResult();
 
     /// <summary>Like <see cref="Map{T, TResult}"/>, without blocking the calling thread (Python's <c>map_async</c>).</summary>
     /// <param name="items">The items; enumerated at once.</param>
@@ -124,21 +130,26 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentException">The function cannot run in a worker, or an item cannot be sent; nothing ran.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
     /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
-    public Task<List<TResult>> MapAsync<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize = 0, CancellationToken cancellationToken = default)
+    public Task<List<TResult>> MapAsync<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize = 0, CancellationToken cancellationToken = default) =>
+        MapCore(items, function, chunkSize, cancellationToken, borrow: false);
+
+    // borrow: the caller waits for the results (Map), so raw items in an array or a list are read from it, not copied.
+    private Task<List<TResult>> MapCore<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize, CancellationToken cancellationToken, bool borrow)
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(items);
         ArgumentOutOfRangeException.ThrowIfNegative(chunkSize);
         _engine.EnsureRunning();
         var spec = PoolFunction.Build(function, typeof(T), typeof(TResult), nameof(function));
-        var array = items.ToArray(); // the call's own copy: raw items are read from it as their chunks are sent
+        var source = PoolItems<T>.Of(items, borrow);
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<List<TResult>>(cancellationToken);
-        if (array.Length == 0) return Task.FromResult(new List<TResult>());
-        if (chunkSize == 0) chunkSize = DefaultChunkSize(array.Length);
-        var call = new CollectCall<TResult>(array.Length, (array.Length + chunkSize - 1) / chunkSize);
-        var chunks = call.BuildChunks<T>(spec, array, chunkSize);
+        if (source.Count == 0) return Task.FromResult(new List<TResult>());
+        if (chunkSize == 0) chunkSize = DefaultChunkSize(source.Count);
+        var call = new CollectCall<TResult>(source.Count, (source.Count + chunkSize - 1) / chunkSize);
+        var chunks = call.BuildChunks(spec, source, chunkSize);
         call.CancelWith(cancellationToken);
         _engine.Submit(chunks);
+        call.PrepareResults(); // while the workers run the first chunks
         return call.Task;
     }
 
@@ -176,10 +187,10 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         _engine.EnsureRunning();
         var spec = PoolFunction.Build(function, typeof(T), typeof(TResult), nameof(function));
-        var array = items.ToArray(); // the call's own copy: raw items are read from it as their chunks are sent
-        if (array.Length == 0) return [];
-        var call = new StreamCall<TResult>((array.Length + chunkSize - 1) / chunkSize, ordered);
-        _engine.Submit(call.BuildChunks<T>(spec, array, chunkSize));
+        var source = PoolItems<T>.Of(items, borrow: false);
+        if (source.Count == 0) return [];
+        var call = new StreamCall<TResult>((source.Count + chunkSize - 1) / chunkSize, ordered);
+        _engine.Submit(call.BuildChunks(spec, source, chunkSize));
         return call.Results();
     }
 

@@ -9,7 +9,7 @@ namespace Multiproc.Internal.Pool;
 /// a bad item fails the call before anything ran) or, for raw items, written when the chunk is sent, straight from the
 /// call's own copy of the items (<paramref name="write"/>): no per-chunk array, one copy less.
 /// </remarks>
-internal sealed class PoolChunk(PoolCall call, int index, int start, int count, byte[]? record, Action<ArrayBufferWriter<byte>, PoolChunk>? write, long id)
+internal sealed class PoolChunk(PoolCall call, int index, int start, int count, byte[]? record, Func<ArrayBufferWriter<byte>, PoolChunk, bool>? write, long id)
 {
     public PoolCall Call { get; } = call;
     public int Index { get; } = index;
@@ -17,13 +17,18 @@ internal sealed class PoolChunk(PoolCall call, int index, int start, int count, 
     public int Count { get; } = count;
     public long Id { get; } = id;
 
-    /// <summary>The task record: the one encoded at once, or written into <paramref name="scratch"/> now.</summary>
-    public ReadOnlySpan<byte> Record(ArrayBufferWriter<byte> scratch)
+    /// <summary>The task record: the one encoded at once, or written into <paramref name="scratch"/> now; false when the items are gone (a borrowed list shrank).</summary>
+    public bool TryRecord(ArrayBufferWriter<byte> scratch, out ReadOnlySpan<byte> result)
     {
-        if (record is not null) return record;
+        if (record is not null)
+        {
+            result = record;
+            return true;
+        }
         scratch.ResetWrittenCount();
-        write!(scratch, this);
-        return scratch.WrittenSpan;
+        var ok = write!(scratch, this);
+        result = scratch.WrittenSpan;
+        return ok;
     }
 }
 
@@ -44,26 +49,30 @@ internal abstract class PoolCall
     /// <summary>A chunk failed (it threw, its worker died, the pool was terminated).</summary>
     public abstract void OnFailure(PoolChunk chunk, Exception error);
 
-    /// <summary>Cuts <paramref name="items"/> into task records of at most <paramref name="chunkSize"/> items.</summary>
+    /// <summary>Cuts <paramref name="source"/> into task records of at most <paramref name="chunkSize"/> items.</summary>
     /// <param name="spec">The function's spec.</param>
-    /// <param name="items">The items: an array of the call's own (raw items are read from it when their chunk is sent).</param>
+    /// <param name="source">The items (raw items are read from it when their chunk is sent).</param>
     /// <param name="chunkSize">Items per chunk.</param>
     /// <exception cref="ArgumentException">An item cannot be sent; nothing was submitted.</exception>
-    public List<PoolChunk> BuildChunks<T>(byte[] spec, T[] items, int chunkSize)
+    public List<PoolChunk> BuildChunks<T>(byte[] spec, PoolItems<T> source, int chunkSize)
     {
-        var chunks = new List<PoolChunk>((items.Length + chunkSize - 1) / chunkSize);
+        var length = source.Count;
+        var chunks = new List<PoolChunk>((length + chunkSize - 1) / chunkSize);
         if (ItemCodec<T>.IsRaw)
         {
-            // Raw items cannot fail to encode: the record is written when the chunk is sent.
-            Action<ArrayBufferWriter<byte>, PoolChunk> write = (w, c) =>
+            // Raw items cannot fail to encode: the record is written when the chunk is sent, straight from the source.
+            Func<ArrayBufferWriter<byte>, PoolChunk, bool> write = (w, c) =>
             {
+                if (!source.TryGet(c.Start, c.Count, out var run)) return false;
                 WriteHeader(w, c.Id, spec, c.Count);
-                ItemRun<T>.Write(w, items.AsSpan(c.Start, c.Count));
+                ItemRun<T>.Write(w, run);
+                return true;
             };
-            for (var start = 0; start < items.Length; start += chunkSize)
-                chunks.Add(new PoolChunk(this, chunks.Count, start, Math.Min(chunkSize, items.Length - start), null, write, Interlocked.Increment(ref _nextChunkId)));
+            for (var start = 0; start < length; start += chunkSize)
+                chunks.Add(new PoolChunk(this, chunks.Count, start, Math.Min(chunkSize, length - start), null, write, Interlocked.Increment(ref _nextChunkId)));
             return chunks;
         }
+        var items = source.All;
         var w = new ArrayBufferWriter<byte>(256);
         for (var start = 0; start < items.Length; start += chunkSize)
         {
@@ -108,7 +117,8 @@ internal abstract class PoolCall
 internal sealed class CollectCall<TResult> : PoolCall
 {
     private readonly TaskCompletionSource<List<TResult>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<TResult> _results;
+    private readonly int _items;
+    private List<TResult>? _results;
     private int _remaining;
     private Exception? _firstError;
     private int _firstErrorIndex = int.MaxValue;
@@ -116,9 +126,17 @@ internal sealed class CollectCall<TResult> : PoolCall
 
     public CollectCall(int items, int chunks)
     {
-        _results = new List<TResult>(items);
-        CollectionsMarshal.SetCount(_results, items);
+        _items = items;
         _remaining = chunks;
+    }
+
+    /// <summary>Allocates the result list (done after the chunks are sent, so that it overlaps the workers' first chunks).</summary>
+    public List<TResult> PrepareResults()
+    {
+        if (Volatile.Read(ref _results) is { } done) return done;
+        var list = new List<TResult>(_items);
+        CollectionsMarshal.SetCount(list, _items);
+        return Interlocked.CompareExchange(ref _results, list, null) ?? list;
     }
 
     public Task<List<TResult>> Task => _done.Task;
@@ -138,7 +156,7 @@ internal sealed class CollectCall<TResult> : PoolCall
     public override void OnResult(PoolChunk chunk, ReadOnlySpan<byte> payload, int count)
     {
         if (count != chunk.Count) throw new InvalidDataException($"A worker returned {count} results for {chunk.Count} items.");
-        if (_results.Count > 0) ItemRun<TResult>.Read(payload, CollectionsMarshal.AsSpan(_results).Slice(chunk.Start, count)); // none for a void call
+        if (_items > 0) ItemRun<TResult>.Read(payload, CollectionsMarshal.AsSpan(PrepareResults()).Slice(chunk.Start, count)); // none for a void call
         Finish();
     }
 
@@ -162,7 +180,7 @@ internal sealed class CollectCall<TResult> : PoolCall
         Exception? error;
         lock (this) error = _firstError;
         if (error is not null) _done.TrySetException(error);
-        else _done.TrySetResult(_results);
+        else _done.TrySetResult(PrepareResults());
     }
 }
 
@@ -231,4 +249,51 @@ internal sealed class StreamCall<TResult>(int chunks, bool ordered) : PoolCall
     }
 
     private static readonly object Consumed = new();
+}
+
+/// <summary>
+/// The items of one call: the caller's own array or list, read in place while the caller waits (<c>Map</c>, raw items),
+/// or a copy of the call's own.
+/// </summary>
+internal sealed class PoolItems<T>
+{
+    private readonly T[]? _array;
+    private readonly List<T>? _list;
+
+    private PoolItems(T[]? array, List<T>? list, int count)
+    {
+        _array = array;
+        _list = list;
+        Count = count;
+    }
+
+    /// <summary>The items of <paramref name="items"/>: borrowed when <paramref name="borrow"/> and they are raw items in an array or list, else copied.</summary>
+    public static PoolItems<T> Of(IEnumerable<T> items, bool borrow)
+    {
+        if (borrow && ItemCodec<T>.IsRaw)
+        {
+            if (items is T[] array) return new PoolItems<T>(array, null, array.Length);
+            if (items is List<T> list) return new PoolItems<T>(null, list, list.Count);
+        }
+        var copy = items.ToArray();
+        return new PoolItems<T>(copy, null, copy.Length);
+    }
+
+    public int Count { get; }
+
+    /// <summary>Every item (an array of the call's own unless borrowed).</summary>
+    public T[] All => _array ?? _list!.ToArray();
+
+    /// <summary>Items <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/>; false when a borrowed list no longer holds them.</summary>
+    public bool TryGet(int start, int count, out ReadOnlySpan<T> run)
+    {
+        var all = _array is not null ? _array : CollectionsMarshal.AsSpan(_list);
+        if (all.Length < Count || (uint)start > (uint)all.Length || (uint)count > (uint)(all.Length - start))
+        {
+            run = default;
+            return false;
+        }
+        run = all.Slice(start, count);
+        return true;
+    }
 }

@@ -143,7 +143,12 @@ internal sealed class PoolEngine
             var chunk = _pending.First!.Value;
             _pending.RemoveFirst();
             if (chunk.Call.Abandoned) continue;
-            best.Tasks!.Enqueue(chunk.Record(_scratch), 0, null, default);
+            if (!chunk.TryRecord(_scratch, out var record))
+            {
+                chunk.Call.OnFailure(chunk, new InvalidOperationException("The items of this Map call were removed from their list while it ran; change the list only once Map has returned."));
+                continue;
+            }
+            best.Tasks!.Enqueue(record, 0, null, default);
             best.Outstanding.Enqueue(chunk);
             best.Assigned++;
         }
