@@ -199,6 +199,8 @@ internal sealed unsafe class MapFunction<TItem, TResult> : WorkerFunction
     }
 
     /// <summary>Raw items in, raw results out: straight from the task record into the result record.</summary>
+    /// <remarks>Optimized at first call (no tier-0 loop, no on-stack replacement in a fresh worker's first chunk): a generic instantiation made at run time, which no ReadyToRun image holds.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunRaw(ReadOnlySpan<byte> data, int count, ArrayBufferWriter<byte> output)
     {
         if ((long)data.Length != (long)count * Unsafe.SizeOf<TItem>())
