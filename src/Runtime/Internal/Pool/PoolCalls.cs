@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Multiproc.Internal.Pool;
@@ -130,13 +131,35 @@ internal sealed class CollectCall<TResult> : PoolCall
         _remaining = chunks;
     }
 
-    /// <summary>Allocates the result list (done after the chunks are sent, so that it overlaps the workers' first chunks).</summary>
+    /// <summary>
+    /// Allocates the result list, done by the caller once the chunks are sent, while the workers run the first ones; a large
+    /// list of raw results then has its pages touched here (<see cref="Touch"/>), not by the reader as the results come.
+    /// </summary>
     public List<TResult> PrepareResults()
     {
         if (Volatile.Read(ref _results) is { } done) return done;
         var list = new List<TResult>(_items);
         CollectionsMarshal.SetCount(list, _items);
-        return Interlocked.CompareExchange(ref _results, list, null) ?? list;
+        var mine = Interlocked.CompareExchange(ref _results, list, null) ?? list;
+        if (ReferenceEquals(mine, list) && ItemCodec<TResult>.IsRaw) Touch(CollectionsMarshal.AsSpan(list));
+        return mine;
+    }
+
+    /// <summary>
+    /// Writes each page of a fresh result array once, so that its page faults (costly on a VM: see bench/README.md) are
+    /// taken on this otherwise idle thread. The reader may be storing results meanwhile: each touch is a compare-exchange
+    /// of 0 with 0, which leaves any value in place.
+    /// </summary>
+    private static unsafe void Touch(Span<TResult> results)
+    {
+        var bytes = (long)results.Length * Unsafe.SizeOf<TResult>();
+        if (bytes < 1 << 16) return;
+        fixed (byte* start = &Unsafe.As<TResult, byte>(ref MemoryMarshal.GetReference(results)))
+        {
+            var first = ((nint)start + 4095) & ~(nint)4095;
+            for (var p = (byte*)first; p + sizeof(int) <= start + bytes; p += 4096)
+                Interlocked.CompareExchange(ref *(int*)p, 0, 0);
+        }
     }
 
     public Task<List<TResult>> Task => _done.Task;
