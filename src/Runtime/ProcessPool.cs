@@ -1,4 +1,6 @@
 using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
+using Multiproc.Internal;
 using Multiproc.Internal.Pool;
 
 namespace Multiproc;
@@ -105,40 +107,51 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// <summary>Applies <paramref name="function"/> to every item in worker processes and returns the results in item order (Python's <c>map</c>).</summary>
     /// <param name="items">The items; enumerated at once.</param>
     /// <param name="function">One call whose arguments are the item and values that can be sent, like <c>x =&gt; Worker.Square(x)</c>.</param>
-    /// <param name="chunkSize">Items per task; 0 picks one as Python does (the items divided by four times the workers, rounded up).</param>
+    /// <param name="chunkSize">Items per task; 0 picks one as Python does (the items divided by four times the workers, rounded up), at most 16 KiB of items for types without references.</param>
     /// <returns>The results, in the order of the items.</returns>
     /// <exception cref="ArgumentException">The function cannot run in a worker, or an item cannot be sent; nothing ran.</exception>
     /// <exception cref="RemoteTaskException">A task threw; thrown once every other task is done (the first failed task, in item order).</exception>
     /// <exception cref="WorkerDiedException">A worker died in a task; likewise after the others.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
     /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
+    /// <remarks>
+    /// Items without references (int, double, unmanaged structs) given as an array or a <see cref="List{T}"/> are read
+    /// from it while the call runs, with no copy: do not change the collection from another thread meanwhile (a
+    /// chunk whose items are gone fails with <see cref="InvalidOperationException"/>). <see cref="MapAsync{T, TResult}"/>
+    /// takes a copy, as it returns at once.
+    /// </remarks>
     public List<TResult> Map<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize = 0) =>
-        MapAsync(items, function, chunkSize).GetAwaiter().GetResult();
+        MapCore(items, function, chunkSize, default, borrow: true).GetAwaiter().GetResult();
 
     /// <summary>Like <see cref="Map{T, TResult}"/>, without blocking the calling thread (Python's <c>map_async</c>).</summary>
     /// <param name="items">The items; enumerated at once.</param>
     /// <param name="function">One call whose arguments are the item and values that can be sent.</param>
-    /// <param name="chunkSize">Items per task; 0 picks one as Python does.</param>
+    /// <param name="chunkSize">Items per task; 0 picks one as Python does (at most 16 KiB of items for types without references).</param>
     /// <param name="cancellationToken">Cancels the call: the task completes as cancelled at once, tasks not yet sent to a worker are dropped, the results of the others are ignored.</param>
     /// <returns>A task with the results in item order, or the first failure once every task is done.</returns>
     /// <exception cref="ArgumentException">The function cannot run in a worker, or an item cannot be sent; nothing ran.</exception>
     /// <exception cref="InvalidOperationException">The pool is closed or terminated.</exception>
     /// <exception cref="ObjectDisposedException">The pool was disposed (a task fails so when the pool is disposed before it finished).</exception>
-    public Task<List<TResult>> MapAsync<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize = 0, CancellationToken cancellationToken = default)
+    public Task<List<TResult>> MapAsync<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize = 0, CancellationToken cancellationToken = default) =>
+        MapCore(items, function, chunkSize, cancellationToken, borrow: false);
+
+    // borrow: the caller waits for the results (Map), so raw items in an array or a list are read from it, not copied.
+    private Task<List<TResult>> MapCore<T, TResult>(IEnumerable<T> items, Expression<Func<T, TResult>> function, int chunkSize, CancellationToken cancellationToken, bool borrow)
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(items);
         ArgumentOutOfRangeException.ThrowIfNegative(chunkSize);
         _engine.EnsureRunning();
         var spec = PoolFunction.Build(function, typeof(T), typeof(TResult), nameof(function));
-        var array = items as T[] ?? items.ToArray();
+        var source = PoolItems<T>.Of(items, borrow);
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<List<TResult>>(cancellationToken);
-        if (array.Length == 0) return Task.FromResult(new List<TResult>());
-        if (chunkSize == 0) chunkSize = DefaultChunkSize(array.Length);
-        var call = new CollectCall<TResult>(array.Length, (array.Length + chunkSize - 1) / chunkSize);
-        var chunks = call.BuildChunks<T>(spec, array, chunkSize);
+        if (source.Count == 0) return Task.FromResult(new List<TResult>());
+        if (chunkSize == 0) chunkSize = DefaultChunkSize(source.Count, ItemCodec<T>.IsRaw ? Unsafe.SizeOf<T>() : 0);
+        var call = new CollectCall<TResult>(source.Count, (source.Count + chunkSize - 1) / chunkSize);
+        var chunks = call.BuildChunks(spec, source, chunkSize);
         call.CancelWith(cancellationToken);
         _engine.Submit(chunks);
+        call.PrepareResults(); // while the workers run the first chunks
         return call.Task;
     }
 
@@ -176,19 +189,26 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         _engine.EnsureRunning();
         var spec = PoolFunction.Build(function, typeof(T), typeof(TResult), nameof(function));
-        var array = items as T[] ?? items.ToArray();
-        if (array.Length == 0) return [];
-        var call = new StreamCall<TResult>((array.Length + chunkSize - 1) / chunkSize, ordered);
-        _engine.Submit(call.BuildChunks<T>(spec, array, chunkSize));
+        var source = PoolItems<T>.Of(items, borrow: false);
+        if (source.Count == 0) return [];
+        var call = new StreamCall<TResult>((source.Count + chunkSize - 1) / chunkSize, ordered);
+        _engine.Submit(call.BuildChunks(spec, source, chunkSize));
         return call.Results();
     }
 
-    /// <summary>Python's default chunk size for <c>map</c>: <c>divmod(len, 4 * processes)</c>, rounded up.</summary>
-    private int DefaultChunkSize(int count)
+    /// <summary>
+    /// Python's default chunk size for <c>map</c>, <c>divmod(len, 4 * processes)</c> rounded up; for raw items (of
+    /// <paramref name="rawSize"/> bytes each) at most <see cref="MaxRawChunkBytes"/> of them, so that a long map cycles
+    /// through the same few pages of the rings and buffers instead of touching fresh ones (see bench/README.md).
+    /// </summary>
+    private int DefaultChunkSize(int count, int rawSize)
     {
         var size = Math.DivRem(count, 4 * _engine.Processes, out var extra);
-        return extra != 0 ? size + 1 : size;
+        if (extra != 0) size++;
+        return rawSize > 0 ? Math.Min(size, Math.Max(1, MaxRawChunkBytes / rawSize)) : size;
     }
+
+    private const int MaxRawChunkBytes = 16 * 1024;
 
     /// <summary>Takes no more tasks; the workers exit once the tasks already given are done. Follow with <see cref="Join"/>.</summary>
     /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>

@@ -113,14 +113,19 @@ internal sealed unsafe class SharedRing : IDisposable
     public int MaxSize => _maxSize;
     public bool Joinable => *(int*)(_h + OffConfig + 12) != 0;
 
-    public static SharedRing Create(int maxSize, bool joinable)
+    /// <param name="maxSize">Most items held at once; 0 for no limit.</param>
+    /// <param name="joinable">Whether items are counted done (<see cref="TaskDone"/>, <see cref="Join"/>).</param>
+    /// <param name="initialCapacity">The first ring's size (a power of two); a smaller ring wraps sooner, so a steady stream reuses pages already mapped.</param>
+    public static SharedRing Create(int maxSize, bool joinable, long initialCapacity = InitialCapacity)
     {
+        if (initialCapacity < 4096 || (initialCapacity & (initialCapacity - 1)) != 0 || initialCapacity > MaxCapacity)
+            throw new ArgumentOutOfRangeException(nameof(initialCapacity), initialCapacity, "The ring capacity must be a power of two from 4 KiB to 1 GiB.");
         var header = SharedSegment.Create(Kind, HeaderSize);
         var h = header.Pointer;
         *(int*)(h + OffConfig + 8) = Math.Max(0, maxSize);
         *(int*)(h + OffConfig + 12) = joinable ? 1 : 0;
-        var ring = SharedSegment.CreateExact(RingName(header.Name, 1), RingHeaderSize + InitialCapacity);
-        *(long*)(ring.Pointer + RCapacity) = InitialCapacity;
+        var ring = SharedSegment.CreateExact(RingName(header.Name, 1), RingHeaderSize + initialCapacity);
+        *(long*)(ring.Pointer + RCapacity) = initialCapacity;
         *(long*)(h + OffWriteGen) = 1;
         *(long*)(h + OffReadGen) = 1;
         Volatile.Write(ref *(long*)(h + OffConfig), Magic);

@@ -19,6 +19,29 @@ public class ProcessPoolTests
     }
 
     [Fact]
+    public void Calls_with_other_fixed_arguments_get_their_own_function_in_the_workers()
+    {
+        // A worker keeps a bound function across calls with the same spec: a different argument must not hit it.
+        var pool = new ProcessPool(2);
+        try
+        {
+            var items = Enumerable.Range(0, 50_000).ToList();
+            var array = items.ToArray();
+            for (var round = 0; round < 2; round++)
+            {
+                Assert.Equal(items.Select(x => x + 5L), Bounded.Run(() => pool.Map(items, x => PoolTargets.Add(x, 5L))));
+                Assert.Equal(items.Select(x => x + 7L), Bounded.Run(() => pool.Map(items, x => PoolTargets.Add(x, 7L))));
+                Assert.Equal(items.Select(x => x + 9L), Bounded.Run(() => pool.MapAsync(array, x => PoolTargets.Add(x, 9L)).GetAwaiter().GetResult()));
+                Assert.Equal(items.Select(x => x * x), Bounded.Run(() => pool.Map(array, x => PoolTargets.Square(x))));
+            }
+        }
+        finally
+        {
+            Bounded.Dispose(pool);
+        }
+    }
+
+    [Fact]
     public void Map_of_0_1_and_100000_items()
     {
         var pool = new ProcessPool(2);

@@ -1,17 +1,36 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Multiproc.Internal.Pool;
 
 /// <summary>A run of items of one call, sent to one worker as one task record.</summary>
-internal sealed class PoolChunk(PoolCall call, int index, int start, int count, byte[] record, long id)
+/// <remarks>
+/// The record is either encoded at once (<paramref name="record"/>: items that go through a codec that can fail, so that
+/// a bad item fails the call before anything ran) or, for raw items, written when the chunk is sent, straight from the
+/// call's own copy of the items (<paramref name="write"/>): no per-chunk array, one copy less.
+/// </remarks>
+internal sealed class PoolChunk(PoolCall call, int index, int start, int count, byte[]? record, Func<ArrayBufferWriter<byte>, PoolChunk, bool>? write, long id)
 {
     public PoolCall Call { get; } = call;
     public int Index { get; } = index;
     public int Start { get; } = start;
     public int Count { get; } = count;
-    public byte[] Record { get; } = record;
     public long Id { get; } = id;
+
+    /// <summary>The task record: the one encoded at once, or written into <paramref name="scratch"/> now; false when the items are gone (a borrowed list shrank).</summary>
+    public bool TryRecord(ArrayBufferWriter<byte> scratch, out ReadOnlySpan<byte> result)
+    {
+        if (record is not null)
+        {
+            result = record;
+            return true;
+        }
+        scratch.ResetWrittenCount();
+        var ok = write!(scratch, this);
+        result = scratch.WrittenSpan;
+        return ok;
+    }
 }
 
 /// <summary>One call of the pool (a map, an apply, an imap): its chunks report here as they finish.</summary>
@@ -31,11 +50,30 @@ internal abstract class PoolCall
     /// <summary>A chunk failed (it threw, its worker died, the pool was terminated).</summary>
     public abstract void OnFailure(PoolChunk chunk, Exception error);
 
-    /// <summary>Cuts <paramref name="items"/> into task records of at most <paramref name="chunkSize"/> items.</summary>
+    /// <summary>Cuts <paramref name="source"/> into task records of at most <paramref name="chunkSize"/> items.</summary>
+    /// <param name="spec">The function's spec.</param>
+    /// <param name="source">The items (raw items are read from it when their chunk is sent).</param>
+    /// <param name="chunkSize">Items per chunk.</param>
     /// <exception cref="ArgumentException">An item cannot be sent; nothing was submitted.</exception>
-    public List<PoolChunk> BuildChunks<T>(byte[] spec, ReadOnlySpan<T> items, int chunkSize)
+    public List<PoolChunk> BuildChunks<T>(byte[] spec, PoolItems<T> source, int chunkSize)
     {
-        var chunks = new List<PoolChunk>((items.Length + chunkSize - 1) / chunkSize);
+        var length = source.Count;
+        var chunks = new List<PoolChunk>((length + chunkSize - 1) / chunkSize);
+        if (ItemCodec<T>.IsRaw)
+        {
+            // Raw items cannot fail to encode: the record is written when the chunk is sent, straight from the source.
+            Func<ArrayBufferWriter<byte>, PoolChunk, bool> write = (w, c) =>
+            {
+                if (!source.TryGet(c.Start, c.Count, out var run)) return false;
+                WriteHeader(w, c.Id, spec, c.Count);
+                ItemRun<T>.Write(w, run);
+                return true;
+            };
+            for (var start = 0; start < length; start += chunkSize)
+                chunks.Add(new PoolChunk(this, chunks.Count, start, Math.Min(chunkSize, length - start), null, write, Interlocked.Increment(ref _nextChunkId)));
+            return chunks;
+        }
+        var items = source.All;
         var w = new ArrayBufferWriter<byte>(256);
         for (var start = 0; start < items.Length; start += chunkSize)
         {
@@ -45,13 +83,13 @@ internal abstract class PoolCall
             WriteHeader(w, id, spec, count);
             try
             {
-                ItemRun<T>.Write(w, items.Slice(start, count));
+                ItemRun<T>.Write(w, items.AsSpan(start, count));
             }
             catch (ArgumentException e)
             {
                 throw new ArgumentException($"Item {start}..{start + count - 1} cannot be sent to a worker process ({e.Message}); no task was submitted.", "items", e);
             }
-            chunks.Add(new PoolChunk(this, chunks.Count, start, count, w.WrittenSpan.ToArray(), id));
+            chunks.Add(new PoolChunk(this, chunks.Count, start, count, w.WrittenSpan.ToArray(), null, id));
         }
         return chunks;
     }
@@ -62,7 +100,7 @@ internal abstract class PoolCall
         var w = new ArrayBufferWriter<byte>(spec.Length + 32);
         var id = Interlocked.Increment(ref _nextChunkId);
         WriteHeader(w, id, spec, 1);
-        return new PoolChunk(this, 0, 0, 1, w.WrittenSpan.ToArray(), id);
+        return new PoolChunk(this, 0, 0, 1, w.WrittenSpan.ToArray(), null, id);
     }
 
     private void WriteHeader(ArrayBufferWriter<byte> w, long chunkId, byte[] spec, int count)
@@ -80,7 +118,8 @@ internal abstract class PoolCall
 internal sealed class CollectCall<TResult> : PoolCall
 {
     private readonly TaskCompletionSource<List<TResult>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<TResult> _results;
+    private readonly int _items;
+    private List<TResult>? _results;
     private int _remaining;
     private Exception? _firstError;
     private int _firstErrorIndex = int.MaxValue;
@@ -88,9 +127,39 @@ internal sealed class CollectCall<TResult> : PoolCall
 
     public CollectCall(int items, int chunks)
     {
-        _results = new List<TResult>(items);
-        CollectionsMarshal.SetCount(_results, items);
+        _items = items;
         _remaining = chunks;
+    }
+
+    /// <summary>
+    /// Allocates the result list, done by the caller once the chunks are sent, while the workers run the first ones; a large
+    /// list of raw results then has its pages touched here (<see cref="Touch"/>), not by the reader as the results come.
+    /// </summary>
+    public List<TResult> PrepareResults()
+    {
+        if (Volatile.Read(ref _results) is { } done) return done;
+        var list = new List<TResult>(_items);
+        CollectionsMarshal.SetCount(list, _items);
+        var mine = Interlocked.CompareExchange(ref _results, list, null) ?? list;
+        if (ReferenceEquals(mine, list) && ItemCodec<TResult>.IsRaw) Touch(CollectionsMarshal.AsSpan(list));
+        return mine;
+    }
+
+    /// <summary>
+    /// Writes each page of a fresh result array once, so that its page faults (costly on a VM: see bench/README.md) are
+    /// taken on this otherwise idle thread. The reader may be storing results meanwhile: each touch is a compare-exchange
+    /// of 0 with 0, which leaves any value in place.
+    /// </summary>
+    private static unsafe void Touch(Span<TResult> results)
+    {
+        var bytes = (long)results.Length * Unsafe.SizeOf<TResult>();
+        if (bytes < 1 << 16) return;
+        fixed (byte* start = &Unsafe.As<TResult, byte>(ref MemoryMarshal.GetReference(results)))
+        {
+            var first = ((nint)start + 4095) & ~(nint)4095;
+            for (var p = (byte*)first; p + sizeof(int) <= start + bytes; p += 4096)
+                Interlocked.CompareExchange(ref *(int*)p, 0, 0);
+        }
     }
 
     public Task<List<TResult>> Task => _done.Task;
@@ -110,7 +179,7 @@ internal sealed class CollectCall<TResult> : PoolCall
     public override void OnResult(PoolChunk chunk, ReadOnlySpan<byte> payload, int count)
     {
         if (count != chunk.Count) throw new InvalidDataException($"A worker returned {count} results for {chunk.Count} items.");
-        if (_results.Count > 0) ItemRun<TResult>.Read(payload, CollectionsMarshal.AsSpan(_results).Slice(chunk.Start, count)); // none for a void call
+        if (_items > 0) ItemRun<TResult>.Read(payload, CollectionsMarshal.AsSpan(PrepareResults()).Slice(chunk.Start, count)); // none for a void call
         Finish();
     }
 
@@ -134,7 +203,7 @@ internal sealed class CollectCall<TResult> : PoolCall
         Exception? error;
         lock (this) error = _firstError;
         if (error is not null) _done.TrySetException(error);
-        else _done.TrySetResult(_results);
+        else _done.TrySetResult(PrepareResults());
     }
 }
 
@@ -203,4 +272,51 @@ internal sealed class StreamCall<TResult>(int chunks, bool ordered) : PoolCall
     }
 
     private static readonly object Consumed = new();
+}
+
+/// <summary>
+/// The items of one call: the caller's own array or list, read in place while the caller waits (<c>Map</c>, raw items),
+/// or a copy of the call's own.
+/// </summary>
+internal sealed class PoolItems<T>
+{
+    private readonly T[]? _array;
+    private readonly List<T>? _list;
+
+    private PoolItems(T[]? array, List<T>? list, int count)
+    {
+        _array = array;
+        _list = list;
+        Count = count;
+    }
+
+    /// <summary>The items of <paramref name="items"/>: borrowed when <paramref name="borrow"/> and they are raw items in an array or list, else copied.</summary>
+    public static PoolItems<T> Of(IEnumerable<T> items, bool borrow)
+    {
+        if (borrow && ItemCodec<T>.IsRaw)
+        {
+            if (items is T[] array) return new PoolItems<T>(array, null, array.Length);
+            if (items is List<T> list) return new PoolItems<T>(null, list, list.Count);
+        }
+        var copy = items.ToArray();
+        return new PoolItems<T>(copy, null, copy.Length);
+    }
+
+    public int Count { get; }
+
+    /// <summary>Every item (an array of the call's own unless borrowed).</summary>
+    public T[] All => _array ?? _list!.ToArray();
+
+    /// <summary>Items <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/>; false when a borrowed list no longer holds them.</summary>
+    public bool TryGet(int start, int count, out ReadOnlySpan<T> run)
+    {
+        var all = _array is not null ? _array : CollectionsMarshal.AsSpan(_list);
+        if (all.Length < Count || (uint)start > (uint)all.Length || (uint)count > (uint)(all.Length - start))
+        {
+            run = default;
+            return false;
+        }
+        run = all.Slice(start, count);
+        return true;
+    }
 }

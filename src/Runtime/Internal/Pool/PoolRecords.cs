@@ -92,6 +92,37 @@ internal static class PoolRecords
     }
 }
 
+/// <summary>
+/// A reusable copy of one ring record at a time (<see cref="Decoder"/> copies it out of the ring, <see cref="Span"/>
+/// reads it): no array per record, where a chunk's record is often past the large-object threshold.
+/// </summary>
+internal sealed class RecordBuffer
+{
+    private const int Keep = 1 << 22;
+    private byte[] _buffer = new byte[4096];
+
+    public RecordBuffer() => Decoder = Copy;
+
+    /// <summary>Copies a record in and returns its length. Valid until the next record.</summary>
+    public ItemDecoder<int> Decoder { get; }
+
+    private int Copy(ReadOnlySpan<byte> data, byte[]? owner, int flags)
+    {
+        if (_buffer.Length < data.Length) _buffer = new byte[Math.Max(data.Length, Math.Min(2L * _buffer.Length, Array.MaxLength))];
+        data.CopyTo(_buffer);
+        return data.Length;
+    }
+
+    /// <summary>The record last copied in.</summary>
+    public ReadOnlySpan<byte> Span(int length) => _buffer.AsSpan(0, length);
+
+    /// <summary>Lets a buffer that grew past a few MiB go, once its record is handled.</summary>
+    public void Trim()
+    {
+        if (_buffer.Length > Keep) _buffer = new byte[4096];
+    }
+}
+
 /// <summary>Writes and reads runs of items of <typeparamref name="T"/> (see <see cref="PoolRecords"/>).</summary>
 internal static class ItemRun<T>
 {

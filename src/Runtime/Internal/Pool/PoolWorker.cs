@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Multiproc.Internal.Pool;
 
@@ -16,18 +18,22 @@ internal static class PoolWorker
         using var tasks = SharedRing.Attach(taskRing);
         using var results = SharedRing.Attach(resultRing);
         var output = new ArrayBufferWriter<byte>(4096);
+        var input = new RecordBuffer();
         var functions = new Dictionary<long, WorkerFunction>();
+        var kept = new List<(byte[] Spec, WorkerFunction Function)>();
         var done = 0;
         while (true)
         {
-            tasks.Dequeue(PoolRecords.CopyDecoder, null, default, out var record);
+            input.Trim();
+            tasks.Dequeue(input.Decoder, null, default, out var length);
+            var record = input.Span(length);
             var at = 0;
             var kind = PoolRecords.ReadInt(record, ref at);
             if (kind == PoolRecords.Exit) return;
             var chunkId = PoolRecords.ReadLong(record, ref at);
             var callId = PoolRecords.ReadLong(record, ref at);
             var specLength = PoolRecords.ReadInt(record, ref at);
-            var spec = record.AsSpan(at, specLength);
+            var spec = record.Slice(at, specLength);
             at += specLength;
             var count = PoolRecords.ReadInt(record, ref at);
 
@@ -40,10 +46,15 @@ internal static class PoolWorker
                 if (!functions.TryGetValue(callId, out var function))
                 {
                     if (functions.Count >= 16) functions.Clear();
-                    function = WorkerFunction.Create(spec);
+                    function = Find(kept, spec) ?? WorkerFunction.Create(spec);
                     functions[callId] = function;
+                    if (function.Reusable && Find(kept, spec) is null)
+                    {
+                        if (kept.Count >= 16) kept.RemoveAt(0);
+                        kept.Add((spec.ToArray(), function));
+                    }
                 }
-                function.Run(record.AsSpan(at), count, output);
+                function.Run(record[at..], count, output);
             }
             catch (Exception e)
             {
@@ -57,6 +68,14 @@ internal static class PoolWorker
             if (maxTasks > 0 && ++done >= maxTasks) return;
         }
     }
+
+    /// <summary>A function bound for an earlier call with the same spec, that can serve this one.</summary>
+    private static WorkerFunction? Find(List<(byte[] Spec, WorkerFunction Function)> kept, ReadOnlySpan<byte> spec)
+    {
+        foreach (var (s, f) in kept)
+            if (spec.SequenceEqual(s)) return f;
+        return null;
+    }
 }
 
 /// <summary>A pool function bound in the worker: the method, its fixed arguments and where the item goes.</summary>
@@ -65,10 +84,24 @@ internal abstract class WorkerFunction
     /// <summary>Runs the function over <paramref name="count"/> items and appends the results.</summary>
     public abstract void Run(ReadOnlySpan<byte> items, int count, ArrayBufferWriter<byte> output);
 
+    /// <summary>
+    /// True when a later call with the same spec may use this binding: a static method whose other arguments are
+    /// immutable values (strings and primitives), so no state of one call can leak into the next.
+    /// </summary>
+    public bool Reusable { get; private set; }
+
     public static WorkerFunction Create(ReadOnlySpan<byte> spec)
     {
         var (itemIndex, message) = PoolFunction.Read(spec);
         var (method, instance, args) = TargetCall.Bind(message);
+        var reusable = method.IsStatic && args.All(a => a is null or string or int or long or bool or double);
+        var function = Create(method, instance, args, itemIndex);
+        function.Reusable = reusable;
+        return function;
+    }
+
+    private static WorkerFunction Create(MethodInfo method, object? instance, object?[] args, int itemIndex)
+    {
         var result = method.ReturnType;
         Type type;
         if (itemIndex < 0)
@@ -100,10 +133,14 @@ internal sealed class ApplyFunction<TResult>(MethodInfo method, object? instance
     }
 }
 
-/// <summary>A function of one item: a delegate when the item is the only argument of a static method, else a reflection call.</summary>
-internal sealed class MapFunction<TItem, TResult> : WorkerFunction
+/// <summary>
+/// A function of one item. When the item is the only argument of a static method the method is called through its
+/// function pointer (no delegate, no reflection, no boxing), and raw items and results are read from the task record
+/// and written into the result record in place; otherwise a reflection call per item.
+/// </summary>
+internal sealed unsafe class MapFunction<TItem, TResult> : WorkerFunction
 {
-    private readonly Func<TItem, TResult>? _direct;
+    private readonly delegate* managed<TItem, TResult> _direct;
     private readonly MethodInfo _method;
     private readonly object? _instance;
     private readonly object?[] _args;
@@ -117,18 +154,26 @@ internal sealed class MapFunction<TItem, TResult> : WorkerFunction
         _instance = instance;
         _args = args;
         _itemIndex = itemIndex;
-        if (method.IsStatic && args.Length == 1) _direct = method.CreateDelegate<Func<TItem, TResult>>();
+        // Exactly (TItem) -> TResult, as PoolFunction.Build checked in the parent and Create read from the method.
+        if (method.IsStatic && args.Length == 1 && method.ReturnType == typeof(TResult) && method.GetParameters()[0].ParameterType == typeof(TItem))
+            _direct = (delegate* managed<TItem, TResult>)method.MethodHandle.GetFunctionPointer();
     }
 
     public override void Run(ReadOnlySpan<byte> data, int count, ArrayBufferWriter<byte> output)
     {
+        if (_direct != null && ItemCodec<TItem>.IsRaw && ItemCodec<TResult>.IsRaw)
+        {
+            RunRaw(data, count, output);
+            return;
+        }
         if (_items.Length < count) _items = new TItem[count];
         if (_results.Length < count) _results = new TResult[count];
         var items = _items.AsSpan(0, count);
         var results = _results.AsSpan(0, count);
         ItemRun<TItem>.Read(data, items);
-        if (_direct is { } f)
+        if (_direct != null)
         {
+            var f = _direct;
             for (var i = 0; i < items.Length; i++) results[i] = f(items[i]);
         }
         else
@@ -151,5 +196,23 @@ internal sealed class MapFunction<TItem, TResult> : WorkerFunction
             items.Clear();
             results.Clear();
         }
+    }
+
+    /// <summary>Raw items in, raw results out: straight from the task record into the result record.</summary>
+    /// <remarks>Optimized at first call (no tier-0 loop, no on-stack replacement in a fresh worker's first chunk): a generic instantiation made at run time, which no ReadyToRun image holds.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunRaw(ReadOnlySpan<byte> data, int count, ArrayBufferWriter<byte> output)
+    {
+        if ((long)data.Length != (long)count * Unsafe.SizeOf<TItem>())
+            throw new InvalidDataException($"A pool record holds {data.Length} bytes for {count} items of {typeof(TItem).Name}.");
+        var size = count * Unsafe.SizeOf<TResult>();
+        var into = output.GetSpan(size);
+        ref var item = ref Unsafe.As<byte, TItem>(ref MemoryMarshal.GetReference(data));
+        ref var result = ref Unsafe.As<byte, TResult>(ref MemoryMarshal.GetReference(into));
+        var f = _direct;
+        // Unaligned: the records pack items after a header of any length.
+        for (nint i = 0; i < count; i++)
+            Unsafe.WriteUnaligned(ref Unsafe.As<TResult, byte>(ref Unsafe.Add(ref result, i)), f(Unsafe.ReadUnaligned<TItem>(ref Unsafe.As<TItem, byte>(ref Unsafe.Add(ref item, i)))));
+        output.Advance(size);
     }
 }
