@@ -1,7 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.MultiprocAnalyzer,
-    Multiproc.Analyzers.Tests.Verifiers.MP0011Rule,
-    Multiproc.CodeFixes.EndlessConsumerFixer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0011Rule, Multiproc.CodeFixes.EndlessConsumerFixer>;
 
 namespace Multiproc.Analyzers.Tests;
 
