@@ -1,3 +1,5 @@
+using System;
+
 namespace Multiproc.CodeFixes;
 
 /// <summary>
@@ -8,7 +10,16 @@ namespace Multiproc.CodeFixes;
 /// </summary>
 public abstract class MultiprocFixer : CodeFixProvider
 {
-    private protected MultiprocFixer(string diagnosticId) => FixableDiagnosticIds = ImmutableArray.Create(diagnosticId);
+    private readonly string? _batchKey;
+
+    /// <param name="diagnosticId">The one rule the fixer fixes.</param>
+    /// <param name="batchKey">The key of every action the fixer offers, when its Fix All is the keyed batch fixer
+    /// (<see cref="KeyedBatchFixer"/>); null when the fixer states its own <see cref="GetFixAllProvider"/>.</param>
+    private protected MultiprocFixer(string diagnosticId, string? batchKey = null)
+    {
+        FixableDiagnosticIds = ImmutableArray.Create(diagnosticId);
+        _batchKey = batchKey;
+    }
 
     /// <inheritdoc/>
     public sealed override ImmutableArray<string> FixableDiagnosticIds { get; }
@@ -22,6 +33,9 @@ public abstract class MultiprocFixer : CodeFixProvider
             if (Offer(context.Document, root, diagnostic) is { } action) context.RegisterCodeFix(action, diagnostic);
     }
 
+    /// <inheritdoc/>
+    public override FixAllProvider? GetFixAllProvider() => _batchKey is null ? null : new KeyedBatchFixer(_batchKey);
+
     /// <summary>The fix for <paramref name="diagnostic"/> in <paramref name="document"/> (whose root is <paramref name="root"/>), or null.</summary>
     private protected abstract CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic);
 
@@ -32,4 +46,24 @@ public abstract class MultiprocFixer : CodeFixProvider
     /// <summary>The innermost node at the diagnostic's location.</summary>
     private protected static SyntaxNode NodeAt(SyntaxNode root, Diagnostic diagnostic) =>
         root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+
+    /// <summary>
+    /// The fix of a diagnostic on an invocation that <paramref name="apply"/> rewrites with the value of one diagnostic
+    /// property: null when the property is absent, the diagnostic is not in an invocation, or <paramref name="apply"/>
+    /// declines; the action finds the invocation again (by the diagnostic's span) in the document it is applied to.
+    /// </summary>
+    private protected static CodeAction? OfferInvocationRewrite(Document document, SyntaxNode root, Diagnostic diagnostic,
+        string property, Func<string, string> title, string equivalenceKey, Func<SyntaxNode, InvocationExpressionSyntax, string, SyntaxNode?> apply)
+    {
+        if (Property(diagnostic, property) is not { } value) return null;
+        if (NodeAt(root, diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } invocation) return null;
+        if (apply(root, invocation, value) is null) return null;
+        var span = diagnostic.Location.SourceSpan;
+        return CodeAction.Create(title(value), async cancellationToken =>
+        {
+            var current = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            if (current?.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } found) return document;
+            return apply(current, found, value) is { } newRoot ? document.WithSyntaxRoot(newRoot) : document;
+        }, equivalenceKey);
+    }
 }

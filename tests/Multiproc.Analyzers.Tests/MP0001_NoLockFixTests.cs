@@ -1,7 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.MultiprocAnalyzer,
-    Multiproc.Analyzers.Tests.Verifiers.MP0001Rule,
-    Multiproc.CodeFixes.UnlockedFileReadModifyWriteNoLockFixer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0001Rule, Multiproc.CodeFixes.UnlockedFileReadModifyWriteNoLockFixer>;
 
 namespace Multiproc.Analyzers.Tests;
 

@@ -401,20 +401,7 @@ public class MP0002_LegacyAndShapesTests
             {|#0:rw.AcquireReaderLock(1000)|};
             Console.WriteLine("read");
         }
-        """, """
-        static void M(ReaderWriterLock rw)
-        {
-            rw.AcquireReaderLock(1000);
-            try
-            {
-                Console.WriteLine("read");
-            }
-            finally
-            {
-                rw.ReleaseReaderLock();
-            }
-        }
-        """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("rw"));
+        """, LockSources.AcquireTryFinally("static void M(ReaderWriterLock rw)", "rw.AcquireReaderLock(1000)", "Console.WriteLine(\"read\");", "rw.ReleaseReaderLock()"), LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("rw"));
 
     [Fact]
     public Task FixMutexCreatedOwnedWithTryFinally() => Fixed("""
@@ -448,18 +435,5 @@ public class MP0002_LegacyAndShapesTests
             var m = {|#0:new Mutex(true)|};
             Console.WriteLine("work");
         }
-        """, """
-        static void M()
-        {
-            var m = new Mutex(true);
-            try
-            {
-                Console.WriteLine("work");
-            }
-            finally
-            {
-                m.ReleaseMutex();
-            }
-        }
-        """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("m"));
+        """, LockSources.AcquireTryFinally("static void M()", "var m = new Mutex(true)", "Console.WriteLine(\"work\");", "m.ReleaseMutex()"), LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("m"));
 }

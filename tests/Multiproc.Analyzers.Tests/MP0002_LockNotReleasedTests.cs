@@ -208,20 +208,7 @@ public class MP0002_LockNotReleasedTests
         """);
 
     [Fact]
-    public Task ReleaseInFinallyAwait() => NotFlagged("""
-        static async Task M(SemaphoreSlim gate)
-        {
-            await gate.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                await Task.Delay(10);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }
-        """);
+    public Task ReleaseInFinallyAwait() => NotFlagged(LockSources.AcquireTryFinally("static async Task M(SemaphoreSlim gate)", "await gate.WaitAsync().ConfigureAwait(false)", "await Task.Delay(10);", "gate.Release()"));
 
     [Fact]
     public Task LockStatement() => NotFlagged("""
@@ -702,20 +689,7 @@ public class MP0002_LockNotReleasedTests
             await Task.Delay(10);
             gate.Release();
         }
-        """, """
-        static async Task M(SemaphoreSlim gate)
-        {
-            await gate.WaitAsync();
-            try
-            {
-                await Task.Delay(10);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }
-        """, LockNotReleasedFixer.TryFinallyEquivalenceKey, LeakOnException("gate"));
+        """, LockSources.AcquireTryFinally("static async Task M(SemaphoreSlim gate)", "await gate.WaitAsync()", "await Task.Delay(10);", "gate.Release()"), LockNotReleasedFixer.TryFinallyEquivalenceKey, LeakOnException("gate"));
 
     [Fact]
     public Task FixMutexWithoutReleaseSynthesizesIt() => Fixed("""
@@ -724,20 +698,7 @@ public class MP0002_LockNotReleasedTests
             {|#0:mutex.WaitOne()|};
             Console.WriteLine("in");
         }
-        """, """
-        static void M(Mutex mutex)
-        {
-            mutex.WaitOne();
-            try
-            {
-                Console.WriteLine("in");
-            }
-            finally
-            {
-                mutex.ReleaseMutex();
-            }
-        }
-        """, LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("mutex"));
+        """, LockSources.AcquireTryFinally("static void M(Mutex mutex)", "mutex.WaitOne()", "Console.WriteLine(\"in\");", "mutex.ReleaseMutex()"), LockNotReleasedFixer.TryFinallyEquivalenceKey, Leak("mutex"));
 
     [Fact]
     public Task FixMonitorWithoutExitUsesTryFinally() => Fixed("""

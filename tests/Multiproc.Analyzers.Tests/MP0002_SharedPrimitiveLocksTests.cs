@@ -85,20 +85,7 @@ public class MP0002_SharedPrimitiveLocksTests
         """);
 
     [Fact]
-    public Task SemaphoreAcquireAsyncReleasedInFinally_IsNotFlagged() => NotFlagged("""
-        static async Task M(ProcessSemaphore slots)
-        {
-            await slots.AcquireAsync();
-            try
-            {
-                await Task.Delay(1);
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }
-        """);
+    public Task SemaphoreAcquireAsyncReleasedInFinally_IsNotFlagged() => NotFlagged(LockSources.AcquireTryFinally("static async Task M(ProcessSemaphore slots)", "await slots.AcquireAsync()", "await Task.Delay(1);", "slots.Release()"));
 
     [Fact]
     public Task ConditionWaitAndNotify_AreNotAcquires() => NotFlagged("""

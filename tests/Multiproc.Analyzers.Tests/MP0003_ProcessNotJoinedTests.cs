@@ -1,7 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.MultiprocAnalyzer,
-    Multiproc.Analyzers.Tests.Verifiers.MP0003Rule,
-    Multiproc.CodeFixes.ProcessNotJoinedFixer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0003Rule, Multiproc.CodeFixes.ProcessNotJoinedFixer>;
 
 namespace Multiproc.Analyzers.Tests;
 

@@ -1,7 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.MultiprocAnalyzer,
-    Multiproc.Analyzers.Tests.Verifiers.MP0004Rule,
-    Multiproc.CodeFixes.DaemonSetAfterStartFixer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0004Rule, Multiproc.CodeFixes.DaemonSetAfterStartFixer>;
 
 namespace Multiproc.Analyzers.Tests;
 

@@ -4,19 +4,18 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0006_MissingTaskDoneTests
 {
-    private const string Head = @"using System;
-using System.Threading;
-using System.Threading.Tasks;
-using Multiproc;
+    private static string Wrap(string members) => QueueSources.InConsumer("    private static void Work(int item) { }\n\n    private static void Handle(JoinableQueue<int> q, int item) { q.TaskDone(); }\n", members);
 
-public static class Consumer
-{
-    private static void Work(int item) { }
-
-    private static void Handle(JoinableQueue<int> q, int item) { q.TaskDone(); }
-";
-
-    private static string Wrap(string members) => Head + members + "}\n";
+    /// <summary>
+    /// <c>try { <paramref name="body"/> } finally { <paramref name="queue"/>.TaskDone(); }</c> as the fix writes it, starting
+    /// with a line break, indented <paramref name="indent"/> spaces (the body's lines four more).
+    /// </summary>
+    private static string InFinally(int indent, string queue, params string[] body)
+    {
+        var pad = new string(' ', indent);
+        var lines = string.Concat(body.Select(line => "\n" + pad + "    " + line));
+        return $"\n{pad}try\n{pad}{{{lines}\n{pad}}}\n{pad}finally\n{pad}{{\n{pad}    {queue}.TaskDone();\n{pad}}}";
+    }
 
     /// <summary><c>Run(JoinableQueue&lt;int&gt; q)</c> whose body is <c>while (true) { <paramref name="loopBody"/> }</c>, in the class.</summary>
     private static string ConsumerLoop(string loopBody) => Wrap(QueueSources.ConsumerLoop("Run(JoinableQueue<int> q)", loopBody));
@@ -31,16 +30,7 @@ public static class Consumer
             var item = {|#0:q.Get()|};
             Work(item);
             Console.WriteLine(item);"), ConsumerLoop(@"
-            var item = q.Get();
-            try
-            {
-                Work(item);
-                Console.WriteLine(item);
-            }
-            finally
-            {
-                q.TaskDone();
-            }"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+            var item = q.Get();" + InFinally(12, "q", "Work(item);", "Console.WriteLine(item);")), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
     }
 
     [Fact]
@@ -52,17 +42,7 @@ public static class Consumer
                 break;
             Work(item);
             q.TaskDone();"), ConsumerLoop(@"
-            var item = q.Get();
-            try
-            {
-                if (item < 0)
-                    break;
-                Work(item);
-            }
-            finally
-            {
-                q.TaskDone();
-            }"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+            var item = q.Get();" + InFinally(12, "q", "if (item < 0)", "    break;", "Work(item);")), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
     }
 
     [Fact]
@@ -124,15 +104,7 @@ public static class Consumer
     public static void Run(JoinableQueue<int> q)
     {
         while (q.TryGet(out var item, TimeSpan.FromSeconds(1)))
-        {
-            try
-            {
-                Work(item);
-            }
-            finally
-            {
-                q.TaskDone();
-            }
+        {" + InFinally(12, "q", "Work(item);") + @"
         }
     }
 "), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
@@ -155,15 +127,7 @@ public static class Consumer
     {
         while (!ct.IsCancellationRequested)
         {
-            var item = await q.GetAsync(ct);
-            try
-            {
-                Work(item);
-            }
-            finally
-            {
-                q.TaskDone();
-            }
+            var item = await q.GetAsync(ct);" + InFinally(12, "q", "Work(item);") + @"
         }
     }
 "), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
@@ -183,30 +147,14 @@ public static class Consumer
         while ({|#1:jobs.TryGet(out var item)|})
         {
             Work(item);"), ConsumerLoop(@"
-            var item = q.Get();
-            try
-            {
-                Work(item);
-            }
-            finally
-            {
-                q.TaskDone();
-            }
+            var item = q.Get();" + InFinally(12, "q", "Work(item);") + @"
         }
     }
 
     public static void Drain(JoinableQueue<int> jobs)
     {
         while (jobs.TryGet(out var item))
-        {
-            try
-            {
-                Work(item);
-            }
-            finally
-            {
-                jobs.TaskDone();
-            }"), MissingTaskDoneFixer.EquivalenceKey, Expected(0), Expected(1, "jobs"));
+        {" + InFinally(12, "jobs", "Work(item);")), MissingTaskDoneFixer.EquivalenceKey, Expected(0), Expected(1, "jobs"));
     }
 
     [Fact]
@@ -217,15 +165,7 @@ public static class Consumer
                 continue;
             Work(item);"), ConsumerLoop(@"
             if (!q.TryGet(out var item))
-                continue;
-            try
-            {
-                Work(item);
-            }
-            finally
-            {
-                q.TaskDone();
-            }"), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
+                continue;" + InFinally(12, "q", "Work(item);")), MissingTaskDoneFixer.EquivalenceKey, Expected(0));
     }
 
     [Fact]
@@ -249,17 +189,7 @@ public static class Consumer
     public async Task TaskDoneInFinallyIsNotFlagged()
     {
         await Verify.VerifyAnalyzerAsync(ConsumerLoop(@"
-            var item = q.Get();
-            try
-            {
-                if (item < 0)
-                    break;
-                Work(item);
-            }
-            finally
-            {
-                q.TaskDone();
-            }"));
+            var item = q.Get();" + InFinally(12, "q", "if (item < 0)", "    break;", "Work(item);")));
     }
 
     [Fact]

@@ -1,7 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.MultiprocAnalyzer,
-    Multiproc.Analyzers.Tests.Verifiers.MP0011Rule,
-    Multiproc.CodeFixes.EndlessConsumerFixer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0011Rule, Multiproc.CodeFixes.EndlessConsumerFixer>;
 
 namespace Multiproc.Analyzers.Tests;
 
@@ -18,6 +15,14 @@ public class MP0011_EndlessConsumerTests
 
     private static Task Fixed(string main, string fixedMain, DiagnosticResult expected) =>
         Verify.VerifyCodeFixAsync(QueueSources.ConsumerProgram(main), QueueSources.ConsumerProgram(fixedMain), EndlessConsumerFixer.EquivalenceKey, expected);
+
+    /// <summary>A consumer made a daemon before it starts: what the fix writes when Daemon was set false, and a compliant case.</summary>
+    private const string DaemonSetBeforeStart = """
+                    var q = new ProcessQueue<string>();
+                    var c = new ChildProcess(() => Consume(q));
+                    c.Daemon = true;
+                    c.Start();
+            """;
 
     [Fact]
     public Task NonDaemonEndlessConsumer_IsFlagged_FixInsertsDaemonAfterDeclaration() => Fixed("""
@@ -50,12 +55,7 @@ public class MP0011_EndlessConsumerTests
                     var c = {|#0:new ChildProcess(() => Consume(q))|};
                     c.Daemon = false;
                     c.Start();
-            """, """
-                    var q = new ProcessQueue<string>();
-                    var c = new ChildProcess(() => Consume(q));
-                    c.Daemon = true;
-                    c.Start();
-            """, NotDaemon("c", "Consume"));
+            """, DaemonSetBeforeStart, NotDaemon("c", "Consume"));
 
     [Fact]
     public Task StartedWithoutLocal_FixAddsObjectInitializer() => Fixed("""
@@ -110,12 +110,7 @@ public class MP0011_EndlessConsumerTests
             """);
 
     [Fact]
-    public Task DaemonSetBeforeStart_IsNotFlagged() => NotFlagged("""
-                    var q = new ProcessQueue<string>();
-                    var c = new ChildProcess(() => Consume(q));
-                    c.Daemon = true;
-                    c.Start();
-            """);
+    public Task DaemonSetBeforeStart_IsNotFlagged() => NotFlagged(DaemonSetBeforeStart);
 
     [Fact]
     public Task DaemonFromVariable_IsNotFlagged() => NotFlagged("""

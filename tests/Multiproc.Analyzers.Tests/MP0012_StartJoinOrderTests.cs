@@ -6,6 +6,12 @@ public class MP0012_StartJoinOrderTests
 {
     private static string Wrap(string body) => ProcessSources.InMethod(body);
 
+    /// <summary>The statements <paramref name="body"/> in a method get exactly <paramref name="expected"/>.</summary>
+    private static Task Flagged(string body, Microsoft.CodeAnalysis.Testing.DiagnosticResult expected) => Verify.VerifyAnalyzerAsync(Wrap(body), expected);
+
+    /// <summary>The statements <paramref name="body"/> in a method get no diagnostic.</summary>
+    private static Task NotFlagged(string body) => Verify.VerifyAnalyzerAsync(Wrap(body));
+
     /// <summary>The diagnostic at location 0: <paramref name="process"/> started again where it was already started.</summary>
     private static Microsoft.CodeAnalysis.Testing.DiagnosticResult StartedAgain(string process) =>
         Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(0)
@@ -17,60 +23,45 @@ public class MP0012_StartJoinOrderTests
             .WithArguments(process, join, "on a path where it was not started");
 
     [Fact]
-    public async Task StartTwiceIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task StartTwiceIsFlagged() => Flagged(@"
         var p = new ChildProcess(() => Work.Run(1));
         p.Start();
         {|#0:p.Start()|};
-        p.Join();"),
-            StartedAgain("p"));
-    }
+        p.Join();",
+        StartedAgain("p"));
 
     [Fact]
-    public async Task StartInLoopOnSameProcessIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task StartInLoopOnSameProcessIsFlagged() => Flagged(@"
         var p = new ChildProcess(() => Work.Run(1));
         for (var i = 0; i < 3; i++)
         {
             {|#0:p.Start()|};
-        }"),
-            StartedAgain("p"));
-    }
+        }",
+        StartedAgain("p"));
 
     [Fact]
-    public async Task StartOnOnePathThenAgainIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task StartOnOnePathThenAgainIsFlagged() => Flagged(@"
         var p = new ChildProcess(() => Work.Run(1)) { Daemon = true };
         if (flag)
             p.Start();
         {|#0:p.Start()|};
-        p.Join();"),
-            StartedAgain("p"));
-    }
+        p.Join();",
+        StartedAgain("p"));
 
     [Fact]
-    public async Task JoinBeforeStartIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task JoinBeforeStartIsFlagged() => Flagged(@"
         var p = new ChildProcess(() => Work.Run(1));
         {|#0:p.Join()|};
-        p.Start();"),
-            JoinedBeforeStart("p", "Join"));
-    }
+        p.Start();",
+        JoinedBeforeStart("p", "Join"));
 
     [Fact]
-    public async Task JoinWhenStartIsConditionalIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task JoinWhenStartIsConditionalIsFlagged() => Flagged(@"
         using var p = new ChildProcess(() => Work.Run(1));
         if (flag)
             p.Start();
-        {|#0:p.Join(TimeSpan.FromSeconds(1))|};"),
-            JoinedBeforeStart("p", "Join"));
-    }
+        {|#0:p.Join(TimeSpan.FromSeconds(1))|};",
+        JoinedBeforeStart("p", "Join"));
 
     [Fact]
     public async Task StartTwiceOnParameterIsFlagged()
@@ -88,19 +79,14 @@ public class C
     }
 
     [Fact]
-    public async Task StartThenJoinIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task StartThenJoinIsNotFlagged() => NotFlagged(@"
         var p = new ChildProcess(() => Work.Run(1));
         p.Start();
         p.Join();
-        p.Join();"));
-    }
+        p.Join();");
 
     [Fact]
-    public async Task NewProcessEachIterationIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task NewProcessEachIterationIsNotFlagged() => NotFlagged(@"
         var list = new List<ChildProcess>();
         for (var i = 0; i < 3; i++)
         {
@@ -109,37 +95,28 @@ public class C
             list.Add(p);
         }
         foreach (var p in list)
-            p.Join();"));
-    }
+            p.Join();");
 
     [Fact]
-    public async Task ReassignedProcessIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task ReassignedProcessIsNotFlagged() => NotFlagged(@"
         var p = new ChildProcess(() => Work.Run(1));
         p.Start();
         p.Join();
         p = new ChildProcess(() => Work.Run(2));
         p.Start();
-        p.Join();"));
-    }
+        p.Join();");
 
     [Fact]
-    public async Task StartAndJoinOnSameBranchIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task StartAndJoinOnSameBranchIsNotFlagged() => NotFlagged(@"
         var p = new ChildProcess(() => Work.Run(1));
         if (flag)
         {
             p.Start();
             p.Join();
-        }"));
-    }
+        }");
 
     [Fact]
-    public async Task StartedElsewhereIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task StartedElsewhereIsNotFlagged() => NotFlagged(@"
         var p = new ChildProcess(() => Work.Run(1));
         Launch(p);
         p.Join();
@@ -152,13 +129,10 @@ public class C
         var p = new ChildProcess(() => Work.Run(1));
         Action start = () => p.Start();
         start();
-        p.Join();"));
-    }
+        p.Join();");
 
     [Fact]
-    public async Task StartInTryThenJoinIsNotFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task StartInTryThenJoinIsNotFlagged() => NotFlagged(@"
         var p = new ChildProcess(() => Work.Run(1));
         try
         {
@@ -168,14 +142,11 @@ public class C
         {
             Console.WriteLine(""started"");
         }
-        p.Join();"));
-    }
+        p.Join();");
 
     // Nested functions get their own graph only when they hold a Start/Join (the analyzer skips the others' graphs).
     [Fact]
-    public async Task StartTwiceInsideLambdaIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task StartTwiceInsideLambdaIsFlagged() => Flagged(@"
         Action run = () =>
         {
             var p = new ChildProcess(() => Work.Run(1));
@@ -185,14 +156,11 @@ public class C
         };
         Func<int, int> square = x => x * x;
         run();
-        Console.WriteLine(square(2));"),
-            StartedAgain("p"));
-    }
+        Console.WriteLine(square(2));",
+        StartedAgain("p"));
 
     [Fact]
-    public async Task StartTwiceInsideLocalFunctionIsFlagged()
-    {
-        await Verify.VerifyAnalyzerAsync(Wrap(@"
+    public Task StartTwiceInsideLocalFunctionIsFlagged() => Flagged(@"
         Run();
         void Run()
         {
@@ -200,7 +168,6 @@ public class C
             p.Start();
             {|#0:p.Start()|};
             p.Join();
-        }"),
-            StartedAgain("p"));
-    }
+        }",
+        StartedAgain("p"));
 }

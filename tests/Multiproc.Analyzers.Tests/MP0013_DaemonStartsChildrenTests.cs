@@ -4,7 +4,17 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0013_DaemonStartsChildrenTests
 {
-    private static string Program(string main) => $$"""
+    /// <summary>The members between Spawner and Main in most cases: a path to Spawner through two calls, and a target that starts nothing.</summary>
+    private const string IndirectAndQuiet = """
+            static void Indirect() => Helper();
+
+            static void Helper() => Spawner();
+
+            static void Quiet() => Console.WriteLine("quiet");
+        """;
+
+    /// <summary>A program whose Leaf starts nothing and whose Spawner starts Leaf in a child, then <paramref name="members"/>, then Main with <paramref name="main"/>.</summary>
+    private static string Program(string main, string members = IndirectAndQuiet) => $$"""
         using System;
         using Multiproc;
 
@@ -19,11 +29,7 @@ public class MP0013_DaemonStartsChildrenTests
                 child.Join();
             }
 
-            static void Indirect() => Helper();
-
-            static void Helper() => Spawner();
-
-            static void Quiet() => Console.WriteLine("quiet");
+        {{members}}
 
             public static void Main()
             {
@@ -93,21 +99,12 @@ public class MP0013_DaemonStartsChildrenTests
     public async Task SameLocalNameInAnotherMethod_IsNotConfused()
     {
         // Helper's d is a daemon that starts nothing; Main's d starts children but is not a daemon.
-        var source = """
-            using System;
-            using Multiproc;
-
-            public static class Program
-            {
-                static void Leaf() => Console.WriteLine("leaf");
-
-                static void Spawner()
-                {
-                    var child = new ChildProcess(() => Leaf());
-                    child.Start();
-                    child.Join();
-                }
-
+        var source = Program("""
+                    var d = new ChildProcess(() => Spawner());
+                    d.Start();
+                    d.Join();
+                    Helper();
+            """, members: """
                 static void Quiet() => Console.WriteLine("quiet");
 
                 static void Helper()
@@ -117,16 +114,7 @@ public class MP0013_DaemonStartsChildrenTests
                     d.Start();
                     d.Join();
                 }
-
-                public static void Main()
-                {
-                    var d = new ChildProcess(() => Spawner());
-                    d.Start();
-                    d.Join();
-                    Helper();
-                }
-            }
-            """;
+            """);
         await Verify.VerifyAnalyzerAsync(source);
     }
 

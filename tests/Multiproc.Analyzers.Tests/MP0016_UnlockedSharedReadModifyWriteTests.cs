@@ -1,7 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.MultiprocAnalyzer,
-    Multiproc.Analyzers.Tests.Verifiers.MP0016Rule,
-    Multiproc.CodeFixes.UnlockedSharedReadModifyWriteFixer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0016Rule, Multiproc.CodeFixes.UnlockedSharedReadModifyWriteFixer>;
 using VerifyAnalyzer = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0016Rule>;
 
 namespace Multiproc.Analyzers.Tests;
@@ -151,34 +148,11 @@ public class MP0016_UnlockedSharedReadModifyWriteTests
     // MP0016 is reported from a compilation-end action (which methods run in children is known only then), so its
     // diagnostics are non-local; the testing library must be told that fixing them is intended (as for MP0001).
 
-    private static async Task VerifyCodeFixAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected)
-    {
-        var test = new Verify.Test
-        {
-            TestCode = source,
-            FixedCode = fixedSource,
-            CodeActionEquivalenceKey = equivalenceKey,
-            CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck,
-        };
-        test.ExpectedDiagnostics.AddRange(expected);
-        await test.RunAsync(CancellationToken.None);
-    }
+    private static Task VerifyCodeFixAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected) =>
+        Verify.CodeFixTest(source, fixedSource, equivalenceKey, fixAll: false, CodeFixTestBehaviors.SkipLocalDiagnosticCheck, expected).RunAsync(CancellationToken.None);
 
-    private static async Task VerifyFixAllAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected)
-    {
-        var test = new Verify.Test
-        {
-            TestCode = source,
-            FixedCode = fixedSource,
-            CodeActionEquivalenceKey = equivalenceKey,
-            NumberOfFixAllIterations = 1,
-            NumberOfFixAllInDocumentIterations = 1,
-            NumberOfFixAllInProjectIterations = 1,
-            CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck,
-        };
-        test.ExpectedDiagnostics.AddRange(expected);
-        await test.RunAsync(CancellationToken.None);
-    }
+    private static Task VerifyFixAllAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected) =>
+        Verify.CodeFixTest(source, fixedSource, equivalenceKey, fixAll: true, CodeFixTestBehaviors.SkipLocalDiagnosticCheck, expected).RunAsync(CancellationToken.None);
 
     [Theory]
     [InlineData("int", "v.Value += 1", "v.Add(1)")]

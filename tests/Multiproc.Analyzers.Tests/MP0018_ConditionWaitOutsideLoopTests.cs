@@ -1,7 +1,4 @@
-using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
-    Multiproc.Analyzers.MultiprocAnalyzer,
-    Multiproc.Analyzers.Tests.Verifiers.MP0018Rule,
-    Multiproc.CodeFixes.ConditionWaitOutsideLoopFixer>;
+using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0018Rule, Multiproc.CodeFixes.ConditionWaitOutsideLoopFixer>;
 
 namespace Multiproc.Analyzers.Tests;
 

@@ -5,17 +5,7 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0019_TaskDoneNotInFinallyTests
 {
-    private const string Head = @"using System;
-using System.Threading;
-using System.Threading.Tasks;
-using Multiproc;
-
-public static class Consumer
-{
-    private static void Process(int item) { }
-";
-
-    private static string Wrap(string members) => Head + members + "}\n";
+    private static string Wrap(string members) => QueueSources.InConsumer("    private static void Process(int item) { }\n", members);
 
     private static string ConsumerLoop(string loopBody) => Wrap(QueueSources.ConsumerLoop("Run(JoinableQueue<int> q)", loopBody));
 

@@ -9,13 +9,9 @@ namespace Multiproc.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnlockedFileReadModifyWriteFixer))]
 [Shared]
-public sealed class UnlockedFileReadModifyWriteFixer : MultiprocFixer
+public sealed class UnlockedFileReadModifyWriteFixer() : MultiprocFixer(RuleIdentifiers.UnlockedFileReadModifyWrite, EquivalenceKey)
 {
     public const string EquivalenceKey = "MP0001.WrapInHold";
-
-    public UnlockedFileReadModifyWriteFixer() : base(RuleIdentifiers.UnlockedFileReadModifyWrite) { }
-
-    public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
     private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {

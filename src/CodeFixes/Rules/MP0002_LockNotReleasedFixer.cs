@@ -10,13 +10,11 @@ namespace Multiproc.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LockNotReleasedFixer))]
 [Shared]
-public sealed class LockNotReleasedFixer : MultiprocFixer
+public sealed class LockNotReleasedFixer() : MultiprocFixer(RuleIdentifiers.LockNotReleased)
 {
     public const string HoldEquivalenceKey = "MP0002.UseHold";
     public const string LockEquivalenceKey = "MP0002.UseLockStatement";
     public const string TryFinallyEquivalenceKey = "MP0002.UseTryFinally";
-
-    public LockNotReleasedFixer() : base(RuleIdentifiers.LockNotReleased) { }
 
     /// <summary>
     /// Fix All gives every MP0002 diagnostic the fix it needs (Hold(), lock, or try/finally),

@@ -11,12 +11,10 @@ namespace Multiproc.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ProcessNotJoinedFixer))]
 [Shared]
-public sealed class ProcessNotJoinedFixer : MultiprocFixer
+public sealed class ProcessNotJoinedFixer() : MultiprocFixer(RuleIdentifiers.ProcessNotJoined)
 {
     public const string EquivalenceKeyJoin = "MP0003.InsertJoin";
     public const string EquivalenceKeyCollect = "MP0003.CollectAndJoin";
-
-    public ProcessNotJoinedFixer() : base(RuleIdentifiers.ProcessNotJoined) { }
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
 

@@ -7,13 +7,9 @@ namespace Multiproc.CodeFixes;
 /// <summary>MP0004: moves <c>p.Daemon = …;</c> to just before the <c>p.Start()</c> it follows.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DaemonSetAfterStartFixer))]
 [Shared]
-public sealed class DaemonSetAfterStartFixer : MultiprocFixer
+public sealed class DaemonSetAfterStartFixer() : MultiprocFixer(RuleIdentifiers.DaemonSetAfterStart, EquivalenceKey)
 {
     public const string EquivalenceKey = "MP0004.MoveBeforeStart";
-
-    public DaemonSetAfterStartFixer() : base(RuleIdentifiers.DaemonSetAfterStart) { }
-
-    public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
     private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic) =>
         diagnostic.Properties.ContainsKey(DaemonSetAfterStart.StartStatementProperty)

@@ -7,11 +7,9 @@ namespace Multiproc.CodeFixes;
 /// The analyzer hands over the spans of the statement and the call statement in the diagnostic's properties.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(QueueSizeCheckFixer)), Shared]
-public sealed class QueueSizeCheckFixer : MultiprocFixer
+public sealed class QueueSizeCheckFixer() : MultiprocFixer(RuleIdentifiers.QueueSizeCheckDecides)
 {
     public const string EquivalenceKey = "MP0005.UseTryGetTryPut";
-
-    public QueueSizeCheckFixer() : base(RuleIdentifiers.QueueSizeCheckDecides) { }
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (fixAllContext, document, diagnostics) =>
     {

@@ -7,13 +7,11 @@ namespace Multiproc.CodeFixes;
 /// innermost first, because wrapping one take can enclose another.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MissingTaskDoneFixer)), Shared]
-public sealed class MissingTaskDoneFixer : MultiprocFixer
+public sealed class MissingTaskDoneFixer() : MultiprocFixer(RuleIdentifiers.MissingTaskDone)
 {
     public const string EquivalenceKey = "MP0006.TaskDoneInFinally";
 
     private static readonly SyntaxAnnotation Generated = new("Multiproc.MP0006.TaskDone");
-
-    public MissingTaskDoneFixer() : base(RuleIdentifiers.MissingTaskDone) { }
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (fixAllContext, document, diagnostics) =>
     {
@@ -35,20 +33,11 @@ public sealed class MissingTaskDoneFixer : MultiprocFixer
         return document.WithSyntaxRoot(tracked);
     });
 
-    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
-    {
-        if (Property(diagnostic, MissingTaskDone.QueueProperty) is not { } queue) return null;
-        if (NodeAt(root, diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } take) return null;
-        if (Apply(root, take, queue) is null) return null;
-        return CodeAction.Create($"Call '{queue}.TaskDone()' in a finally block", ct => FixAsync(document, diagnostic.Location.SourceSpan, queue, ct), EquivalenceKey);
-    }
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic) =>
+        OfferInvocationRewrite(document, root, diagnostic, MissingTaskDone.QueueProperty, TaskDoneInFinallyTitle, EquivalenceKey, Apply);
 
-    private static async Task<Document> FixAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, string queue, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root?.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } take) return document;
-        return Apply(root, take, queue) is { } newRoot ? document.WithSyntaxRoot(newRoot) : document;
-    }
+    /// <summary>The action's title, shared with MP0019's fix.</summary>
+    internal static string TaskDoneInFinallyTitle(string queue) => $"Call '{queue}.TaskDone()' in a finally block";
 
     /// <summary>The new root, or null when the take is not in a shape the fix handles.</summary>
     private static SyntaxNode? Apply(SyntaxNode root, InvocationExpressionSyntax take, string queue)

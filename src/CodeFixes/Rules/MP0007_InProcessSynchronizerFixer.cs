@@ -12,11 +12,9 @@ namespace Multiproc.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InProcessSynchronizerFixer))]
 [Shared]
-public sealed class InProcessSynchronizerFixer : MultiprocFixer
+public sealed class InProcessSynchronizerFixer() : MultiprocFixer(RuleIdentifiers.InProcessSynchronizerSentToChild)
 {
     public const string EquivalenceKey = "MP0007_UseProcessLock";
-
-    public InProcessSynchronizerFixer() : base(RuleIdentifiers.InProcessSynchronizerSentToChild) { }
 
     public override FixAllProvider GetFixAllProvider() =>
         FixAllProvider.Create((context, document, diagnostics) => ApplyAsync(document, diagnostics, context.CancellationToken));

@@ -2,13 +2,9 @@ namespace Multiproc.CodeFixes;
 
 /// <summary>MP0010: inserts <c>p.Join();</c> right after <c>p.Terminate();</c> / <c>p.Kill();</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TerminatedNotJoinedFixer)), Shared]
-public sealed class TerminatedNotJoinedFixer : MultiprocFixer
+public sealed class TerminatedNotJoinedFixer() : MultiprocFixer(RuleIdentifiers.TerminatedNotJoined, EquivalenceKey)
 {
     public const string EquivalenceKey = "MP0010.InsertJoin";
-
-    public TerminatedNotJoinedFixer() : base(RuleIdentifiers.TerminatedNotJoined) { }
-
-    public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
     private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {

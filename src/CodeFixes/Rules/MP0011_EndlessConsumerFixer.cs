@@ -5,13 +5,9 @@ namespace Multiproc.CodeFixes;
 /// <summary>MP0011: makes the process running an endless consumer a daemon, before it starts.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(EndlessConsumerFixer))]
 [Shared]
-public sealed class EndlessConsumerFixer : MultiprocFixer
+public sealed class EndlessConsumerFixer() : MultiprocFixer(RuleIdentifiers.EndlessConsumerNotDaemon, EquivalenceKey)
 {
     public const string EquivalenceKey = "MP0011_SetDaemon";
-
-    public EndlessConsumerFixer() : base(RuleIdentifiers.EndlessConsumerNotDaemon) { }
-
-    public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
     private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {

@@ -2,13 +2,9 @@ namespace Multiproc.CodeFixes;
 
 /// <summary>MP0015: turns <c>var pool = new ProcessPool(…);</c> into <c>using var pool = new ProcessPool(…);</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PoolNotDisposedFixer)), Shared]
-public sealed class PoolNotDisposedFixer : MultiprocFixer
+public sealed class PoolNotDisposedFixer() : MultiprocFixer(RuleIdentifiers.PoolNotDisposed, EquivalenceKey)
 {
     public const string EquivalenceKey = "MP0015.UsingDeclaration";
-
-    public PoolNotDisposedFixer() : base(RuleIdentifiers.PoolNotDisposed) { }
-
-    public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
     private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {

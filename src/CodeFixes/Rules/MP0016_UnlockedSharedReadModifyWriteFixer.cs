@@ -6,14 +6,10 @@ namespace Multiproc.CodeFixes;
 /// from the read to the write (the analyzer gives the range, or no fix when the statements cannot be wrapped).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnlockedSharedReadModifyWriteFixer)), Shared]
-public sealed class UnlockedSharedReadModifyWriteFixer : MultiprocFixer
+public sealed class UnlockedSharedReadModifyWriteFixer() : MultiprocFixer(RuleIdentifiers.UnlockedSharedReadModifyWrite, EquivalenceKey)
 {
     /// <summary>One key for both forms: Fix All gives each diagnostic the fix it has.</summary>
     public const string EquivalenceKey = "MP0016.AtomicOrLock";
-
-    public UnlockedSharedReadModifyWriteFixer() : base(RuleIdentifiers.UnlockedSharedReadModifyWrite) { }
-
-    public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
     private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {

@@ -5,13 +5,9 @@ namespace Multiproc.CodeFixes;
 /// <c>cond.WaitFor(() =&gt; ready, timeout)</c>). Offered when the analyzer found the simple guarding <c>if</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ConditionWaitOutsideLoopFixer)), Shared]
-public sealed class ConditionWaitOutsideLoopFixer : MultiprocFixer
+public sealed class ConditionWaitOutsideLoopFixer() : MultiprocFixer(RuleIdentifiers.ConditionWaitOutsideLoop, EquivalenceKey)
 {
     public const string EquivalenceKey = "MP0018.UseWaitFor";
-
-    public ConditionWaitOutsideLoopFixer() : base(RuleIdentifiers.ConditionWaitOutsideLoop) { }
-
-    public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
 
     private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {

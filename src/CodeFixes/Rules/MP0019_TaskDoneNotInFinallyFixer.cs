@@ -5,28 +5,12 @@ namespace Multiproc.CodeFixes;
 /// (MP0006's <see cref="MissingTaskDoneFixer.MakeTry"/>); the statements after the TaskDone stay where they are.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TaskDoneNotInFinallyFixer)), Shared]
-public sealed class TaskDoneNotInFinallyFixer : MultiprocFixer
+public sealed class TaskDoneNotInFinallyFixer() : MultiprocFixer(RuleIdentifiers.TaskDoneNotInFinally, EquivalenceKey)
 {
     public const string EquivalenceKey = "MP0019.TaskDoneInFinally";
 
-    public TaskDoneNotInFinallyFixer() : base(RuleIdentifiers.TaskDoneNotInFinally) { }
-
-    public override FixAllProvider GetFixAllProvider() => new KeyedBatchFixer(EquivalenceKey);
-
-    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
-    {
-        if (Property(diagnostic, TaskDoneNotInFinally.QueueProperty) is not { } queue) return null;
-        if (NodeAt(root, diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } take) return null;
-        if (Apply(root, take, queue) is null) return null;
-        return CodeAction.Create($"Call '{queue}.TaskDone()' in a finally block", ct => FixAsync(document, diagnostic.Location.SourceSpan, queue, ct), EquivalenceKey);
-    }
-
-    private static async Task<Document> FixAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, string queue, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root?.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } take) return document;
-        return Apply(root, take, queue) is { } newRoot ? document.WithSyntaxRoot(newRoot) : document;
-    }
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic) =>
+        OfferInvocationRewrite(document, root, diagnostic, TaskDoneNotInFinally.QueueProperty, MissingTaskDoneFixer.TaskDoneInFinallyTitle, EquivalenceKey, Apply);
 
     private static SyntaxNode? Apply(SyntaxNode root, InvocationExpressionSyntax take, string queue)
     {

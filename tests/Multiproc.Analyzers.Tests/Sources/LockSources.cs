@@ -33,6 +33,14 @@ internal static class LockSources
     public static string ChildProgram(string members, string main) =>
         "public static class Program\n{\n" + Indent(members, 4) + "\n\n    public static void Main()\n    {\n" + Indent(main, 8) + "\n    }\n}";
 
+    /// <summary>
+    /// <c><paramref name="signature"/> { <paramref name="acquire"/>; try { <paramref name="body"/> } finally { <paramref name="release"/>; } }</c>,
+    /// one statement each, as the MP0002 cases write a method (not indented): the shape of every lock released in a
+    /// finally block, and of what the try/finally fix writes.
+    /// </summary>
+    public static string AcquireTryFinally(string signature, string acquire, string body, string release) =>
+        $"{signature}\n{{\n    {acquire};\n    try\n    {{\n        {body}\n    }}\n    finally\n    {{\n        {release};\n    }}\n}}";
+
     /// <summary>Every non-empty line of <paramref name="text"/> indented by <paramref name="spaces"/> spaces.</summary>
     public static string Indent(string text, int spaces)
     {

@@ -23,6 +23,20 @@ public class C
     private static void Work(string item) { }
 " + members + "}\n";
 
+    /// <summary>
+    /// Static class <c>Consumer</c> (usings for <c>System</c>, <c>System.Threading</c>, <c>System.Threading.Tasks</c>,
+    /// <c>Multiproc</c>) around <paramref name="helpers"/>, then <paramref name="members"/>: the JoinableQueue consumers of
+    /// MP0006 and MP0019. Both are four-space indented members; <paramref name="helpers"/> ends with a line break.
+    /// </summary>
+    public static string InConsumer(string helpers, string members) => @"using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Multiproc;
+
+public static class Consumer
+{
+" + helpers + members + "}\n";
+
     /// <summary>The consumer of the MP0011 cases: <c>Consume(q)</c> takes from its queue for ever.</summary>
     public const string Consumer = """
             static void Consume(ProcessQueue<string> q)

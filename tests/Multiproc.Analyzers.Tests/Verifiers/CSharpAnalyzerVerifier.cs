@@ -28,17 +28,10 @@ public static class CSharpAnalyzerVerifier<TAnalyzer>
 
     public class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
     {
-        public Test()
-        {
-            ReferenceAssemblies = TestReferences.Assemblies;
-            TestState.AdditionalReferences.AddRange(TestReferences.All);
-            TestState.OutputKind = OutputKind.DynamicallyLinkedLibrary;
-        }
+        public Test() => TestReferences.Configure(this);
 
-        protected override ParseOptions CreateParseOptions() =>
-            ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.CSharp12);
+        protected override ParseOptions CreateParseOptions() => TestReferences.Parse(base.CreateParseOptions());
 
-        protected override CompilationOptions CreateCompilationOptions() =>
-            ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+        protected override CompilationOptions CreateCompilationOptions() => TestReferences.Compilation(base.CreateCompilationOptions());
     }
 }

@@ -21,48 +21,46 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
     public static Task VerifyCodeFixAsync(string source, string fixedSource, string? equivalenceKey = null, params DiagnosticResult[] expected) =>
         RunCodeFixAsync(source, fixedSource, equivalenceKey, disabled: [], expected);
 
-    internal static async Task RunCodeFixAsync(string source, string fixedSource, string? equivalenceKey, IEnumerable<string> disabled, DiagnosticResult[] expected)
-    {
-        var test = new Test { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey };
-        test.DisabledDiagnostics.AddRange(disabled);
-        test.ExpectedDiagnostics.AddRange(expected);
-        await test.RunAsync(CancellationToken.None);
-    }
+    internal static Task RunCodeFixAsync(string source, string fixedSource, string? equivalenceKey, IEnumerable<string> disabled, DiagnosticResult[] expected) =>
+        NewTest(source, fixedSource, equivalenceKey, fixAll: false, CodeFixTestBehaviors.None, disabled, expected).RunAsync(CancellationToken.None);
 
     /// <summary>Fix All in document, project and solution must each give <paramref name="fixedSource"/> in one pass.</summary>
     public static Task VerifyFixAllAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected) =>
         RunFixAllAsync(source, fixedSource, equivalenceKey, disabled: [], expected);
 
-    internal static async Task RunFixAllAsync(string source, string fixedSource, string equivalenceKey, IEnumerable<string> disabled, DiagnosticResult[] expected)
+    internal static Task RunFixAllAsync(string source, string fixedSource, string equivalenceKey, IEnumerable<string> disabled, DiagnosticResult[] expected) =>
+        NewTest(source, fixedSource, equivalenceKey, fixAll: true, CodeFixTestBehaviors.None, disabled, expected).RunAsync(CancellationToken.None);
+
+    /// <summary>
+    /// The test both verifications run: <paramref name="source"/> fixed with the actions of <paramref name="equivalenceKey"/>
+    /// must give <paramref name="fixedSource"/>, the default iterations one fix per diagnostic; with <paramref name="fixAll"/>,
+    /// Fix All in document, project and solution must each give it in one pass.
+    /// </summary>
+    internal static Test NewTest(string source, string fixedSource, string? equivalenceKey, bool fixAll, CodeFixTestBehaviors behaviors,
+        IEnumerable<string> disabled, DiagnosticResult[] expected)
     {
-        var test = new Test
+        var test = new Test { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey, CodeFixTestBehaviors = behaviors };
+        if (fixAll)
         {
-            TestCode = source,
-            FixedCode = fixedSource,
-            CodeActionEquivalenceKey = equivalenceKey,
-            NumberOfFixAllIterations = 1,
-            NumberOfFixAllInDocumentIterations = 1,
-            NumberOfFixAllInProjectIterations = 1,
-        };
+            test.NumberOfFixAllIterations = 1;
+            test.NumberOfFixAllInDocumentIterations = 1;
+            test.NumberOfFixAllInProjectIterations = 1;
+        }
         test.DisabledDiagnostics.AddRange(disabled);
         test.ExpectedDiagnostics.AddRange(expected);
-        await test.RunAsync(CancellationToken.None);
+        return test;
     }
 
     public class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
     {
         public Test()
         {
-            ReferenceAssemblies = TestReferences.Assemblies;
-            TestState.AdditionalReferences.AddRange(TestReferences.All);
+            TestReferences.Configure(this);
             FixedState.AdditionalReferences.AddRange(TestReferences.All);
-            TestState.OutputKind = OutputKind.DynamicallyLinkedLibrary;
         }
 
-        protected override ParseOptions CreateParseOptions() =>
-            ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.CSharp12);
+        protected override ParseOptions CreateParseOptions() => TestReferences.Parse(base.CreateParseOptions());
 
-        protected override CompilationOptions CreateCompilationOptions() =>
-            ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+        protected override CompilationOptions CreateCompilationOptions() => TestReferences.Compilation(base.CreateCompilationOptions());
     }
 }

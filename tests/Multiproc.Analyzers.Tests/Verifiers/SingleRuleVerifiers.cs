@@ -84,6 +84,14 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TRule, TCodeFix>
     public static Task VerifyFixAllAsync(string source, string fixedSource, string equivalenceKey, params DiagnosticResult[] expected) =>
         CSharpCodeFixVerifier<TAnalyzer, TCodeFix>.RunFixAllAsync(source, fixedSource, equivalenceKey, OtherRules.Of<TAnalyzer>(TRule.Id), expected);
 
+    /// <summary>
+    /// The test <see cref="VerifyCodeFixAsync"/> (or, with <paramref name="fixAll"/>, <see cref="VerifyFixAllAsync"/>) runs,
+    /// with the <paramref name="behaviors"/> a rule needs (e.g. <see cref="CodeFixTestBehaviors.SkipLocalDiagnosticCheck"/> for compilation-end diagnostics).
+    /// </summary>
+    public static CSharpCodeFixVerifier<TAnalyzer, TCodeFix>.Test CodeFixTest(string source, string fixedSource, string? equivalenceKey, bool fixAll,
+        CodeFixTestBehaviors behaviors, params DiagnosticResult[] expected) =>
+        CSharpCodeFixVerifier<TAnalyzer, TCodeFix>.NewTest(source, fixedSource, equivalenceKey, fixAll, behaviors, OtherRules.Of<TAnalyzer>(TRule.Id), expected);
+
     public sealed class Test : CSharpCodeFixVerifier<TAnalyzer, TCodeFix>.Test
     {
         public Test() => DisabledDiagnostics.AddRange(OtherRules.Of<TAnalyzer>(TRule.Id));

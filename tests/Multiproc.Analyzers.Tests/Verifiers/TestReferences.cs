@@ -12,6 +12,21 @@ internal static class TestReferences
 
     public static readonly ImmutableArray<MetadataReference> All = Load();
 
+    /// <summary>What every test (analyzer or code fix) starts from: these references, and a library as the output.</summary>
+    public static void Configure(AnalyzerTest<DefaultVerifier> test)
+    {
+        test.ReferenceAssemblies = Assemblies;
+        test.TestState.AdditionalReferences.AddRange(All);
+        test.TestState.OutputKind = OutputKind.DynamicallyLinkedLibrary;
+    }
+
+    /// <summary>The language every test is parsed as: C# 12.</summary>
+    public static ParseOptions Parse(ParseOptions options) => ((CSharpParseOptions)options).WithLanguageVersion(LanguageVersion.CSharp12);
+
+    /// <summary>The compilation every test runs in: nullable enabled.</summary>
+    public static CompilationOptions Compilation(CompilationOptions options) =>
+        ((CSharpCompilationOptions)options).WithNullableContextOptions(NullableContextOptions.Enable);
+
     private static ImmutableArray<MetadataReference> Load()
     {
         var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;            // …/shared/Microsoft.NETCore.App/10.0.x
