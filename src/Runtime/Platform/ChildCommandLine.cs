@@ -49,7 +49,8 @@ internal sealed class ChildCommandLine
         string? deps = null;
         foreach (var d in (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string ?? "").Split(';'))
             if (d.EndsWith(DepsSuffix, StringComparison.Ordinal) && System.IO.Path.GetDirectoryName(d) == dir) { deps = d; break; }
-        if (deps is null) return "the app has no deps file";
+        // The runtime reports the deps path it looked for even when no such file exists (an app copied without it).
+        if (deps is null || !File.Exists(deps)) return "the app has no deps file";
         var runtimeConfig = deps[..^DepsSuffix.Length] + ".runtimeconfig.json";
         if (!File.Exists(runtimeConfig)) return "the app has no runtimeconfig file";
         var runtimeDir = System.IO.Path.GetDirectoryName(typeof(object).Assembly.Location) ?? "";
