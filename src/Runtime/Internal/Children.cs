@@ -46,12 +46,12 @@ internal static class Children
         return true;
     }
 
-    /// <summary>A child was reaped: one core more for the spare pool.</summary>
-    public static void Remove(ChildProcess child)
+    /// <summary>A child was reaped: one core more for the spare pool, which is topped up if <paramref name="topUpSpares"/>.</summary>
+    public static void Remove(ChildProcess child, bool topUpSpares)
     {
         if (_active?.TryRemove(child, out _) != true) return;
         Interlocked.Decrement(ref _running);
-        SparePool.AfterChildEnded();
+        if (topUpSpares) SparePool.AfterChildEnded();
     }
 
     public static void EnsureExitHook()
@@ -98,7 +98,8 @@ internal static class Children
 /// parent is not told when a spare has finished booting). So two busy children on two cores get no spare
 /// booting beside them, while start-join-repeat keeps its spares. When a child is reaped
 /// (<see cref="ChildProcess.Join()"/>, <see cref="ChildProcess.IsAlive"/>, the exit watcher of
-/// <see cref="ChildProcess.JoinAsync"/>), the pool is topped up on the thread pool if a core came free.</para>
+/// <see cref="ChildProcess.JoinAsync"/>), the pool is topped up on the thread pool if a core came free
+/// (a pool's workers excepted: the pool tops it up a moment after it has ended).</para>
 /// </remarks>
 internal static class SparePool
 {

@@ -9,7 +9,7 @@ namespace Multiproc.Platform;
 /// <c>Main</c>, next to Multiproc.dll) under the app's own framework, settings and dependencies:
 /// <c>dotnet exec --runtimeconfig &lt;app&gt;.runtimeconfig.json --depsfile &lt;app&gt;.deps.json Multiproc.Child.dll 3 &lt;entry assembly&gt;</c>.
 /// Where that cannot work (no launcher next to Multiproc.dll, Multiproc.dll outside the app's directory, no deps
-/// or runtimeconfig file, a self-contained app, or <c>MULTIPROC_CHILD_ENTRY=hook</c>), the child runs the
+/// or runtimeconfig file on disk, a self-contained app, or <c>MULTIPROC_CHILD_ENTRY=hook</c>), the child runs the
 /// parent's own command line with Multiproc.dll as a startup hook, which costs each child more CPU.
 /// </summary>
 internal sealed class ChildCommandLine
