@@ -33,6 +33,7 @@ public sealed class ChildProcess : IDisposable
     private int? _exitCode;
     private bool _isSelf;
     private bool _pidfdClosed;
+    private bool _poolWorker; // a pool tops the spare pool up itself once it has ended, not as each worker is reaped
     // Shares in the segments of the primitives sent to the child, given up when it is reaped.
     private List<SegmentHold>? _holds;
     private TaskCompletionSource? _ended; // completed when reaped; created by the first JoinAsync
@@ -201,6 +202,7 @@ public sealed class ChildProcess : IDisposable
                 throw;
             }
             if (holds.Count > 0) _holds = holds;
+            _poolWorker = poolWorker;
             Children.Add(this);
         }
         if (!poolWorker) SparePool.AfterStart(foundEmpty: spawned);
@@ -324,7 +326,7 @@ public sealed class ChildProcess : IDisposable
             foreach (var h in holds) h.Dispose();
         // Killed by a signal: it could not let go of what it created or attached; whatever it was the last user of goes now.
         if (_exitCode < 0) SharedSegment.SweepUnused();
-        Children.Remove(this);
+        Children.Remove(this, topUpSpares: !_poolWorker);
         // Last: whoever awaits JoinAsync sees the child reaped and its shares already given up.
         Volatile.Read(ref _ended)?.TrySetResult();
         return true;

@@ -17,14 +17,42 @@ internal static class Children
     private static ConcurrentDictionary<ChildProcess, byte> Active =>
         Volatile.Read(ref _active) ?? Interlocked.CompareExchange(ref _active, new(), null) ?? _active!;
     private static int _exited;
+    private static int _running;
+
+    /// <summary>Children started and not yet reaped: what the spare pool leaves the cores to.</summary>
+    public static int Running => Volatile.Read(ref _running);
 
     public static void Add(ChildProcess child)
     {
-        Active.TryAdd(child, 0);
+        if (Active.TryAdd(child, 0)) Interlocked.Increment(ref _running);
         EnsureExitHook();
     }
 
-    public static void Remove(ChildProcess child) => _active?.TryRemove(child, out _);
+    /// <summary>
+    /// Whether fewer than <paramref name="limit"/> children are still running. The count of unreaped children
+    /// answers at once; when it says no, the children are polled, since one may have exited without being reaped yet.
+    /// </summary>
+    public static unsafe bool FewerRunningThan(int limit)
+    {
+        if (Running < limit) return true;
+        if (limit <= 0 || _active is not { } active) return false;
+        var alive = 0;
+        foreach (var c in active.Keys)
+        {
+            var pfd = new LinuxNative.PollFd { Fd = c.PollFd, Events = LinuxNative.POLLIN };
+            if (pfd.Fd < 0 || LinuxNative.poll(&pfd, 1, 0) != 0) continue; // ended (readable), or no longer a child to count
+            if (++alive >= limit) return false;
+        }
+        return true;
+    }
+
+    /// <summary>A child was reaped: one core more for the spare pool, which is topped up if <paramref name="topUpSpares"/>.</summary>
+    public static void Remove(ChildProcess child, bool topUpSpares)
+    {
+        if (_active?.TryRemove(child, out _) != true) return;
+        Interlocked.Decrement(ref _running);
+        if (topUpSpares) SparePool.AfterChildEnded();
+    }
 
     public static void EnsureExitHook()
     {
@@ -60,10 +88,18 @@ internal static class Children
 /// <c>MULTIPROC_PRESTART</c> environment variable (default 2; 0 turns it off).
 /// </summary>
 /// <remarks>
-/// When a <see cref="ChildProcess.Start"/> found a spare, the pool is topped up a moment later (or as
+/// <para>When a <see cref="ChildProcess.Start"/> found a spare, the pool is topped up a moment later (or as
 /// soon as the parent waits in <see cref="ChildProcess.Join()"/>), not at once: starting a runtime takes
 /// a core for tens of milliseconds, which the parent and the child it just started need first. A start
-/// that found the pool empty (a burst) tops it up at once.
+/// that found the pool empty (a burst) tops it up at once.</para>
+/// <para>Spares use idle cores only: a spare is started only while the children of this process that are
+/// running (started and not yet exited) plus the spares in the pool are fewer than
+/// <see cref="Environment.ProcessorCount"/>. A spare in the pool counts as booting until it is taken (the
+/// parent is not told when a spare has finished booting). So two busy children on two cores get no spare
+/// booting beside them, while start-join-repeat keeps its spares. When a child is reaped
+/// (<see cref="ChildProcess.Join()"/>, <see cref="ChildProcess.IsAlive"/>, the exit watcher of
+/// <see cref="ChildProcess.JoinAsync"/>), the pool is topped up on the thread pool if a core came free
+/// (a pool's workers excepted: the pool tops it up a moment after it has ended).</para>
 /// </remarks>
 internal static class SparePool
 {
@@ -73,6 +109,8 @@ internal static class SparePool
     private static readonly object RefillGate = new();
     private static Timer? _refillTimer;
     private static int _released;
+    private static int _started;
+    private static int _taken;
 
     private static int ReadTarget() =>
         int.TryParse(Environment.GetEnvironmentVariable("MULTIPROC_PRESTART"), out var n) && n >= 0 ? Math.Min(n, 64) : 2;
@@ -83,7 +121,11 @@ internal static class SparePool
         spawned = false;
         while (Spares.TryDequeue(out var spare))
         {
-            if (IsRunning(spare)) return spare;
+            if (IsRunning(spare))
+            {
+                Interlocked.Increment(ref _taken);
+                return spare;
+            }
             Discard(spare);
         }
         spawned = true;
@@ -107,19 +149,51 @@ internal static class SparePool
         }
     }
 
-    /// <summary>Starts children until <see cref="Target"/> wait in the pool.</summary>
-    public static void Refill()
+    /// <summary>A child was reaped: tops the pool up on the thread pool if that freed a core for a spare.</summary>
+    public static void AfterChildEnded()
     {
-        if (Target == 0 || Spares.Count >= Target) return;
+        if (!WantsSpare()) return;
         lock (RefillGate)
         {
             if (Volatile.Read(ref _released) != 0) return;
-            while (Spares.Count < Target)
+            _refillTimer ??= new Timer(static _ => Refill(), null, Timeout.Infinite, Timeout.Infinite);
+            _refillTimer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Spares started (tests).</summary>
+    internal static int Started => Volatile.Read(ref _started);
+
+    /// <summary>Spares waiting in the pool (tests).</summary>
+    internal static int Count => Spares.Count;
+
+    /// <summary>Spares handed to a start (tests).</summary>
+    internal static int Taken => Volatile.Read(ref _taken);
+
+    /// <summary>The pool size, from <c>MULTIPROC_PRESTART</c> (tests).</summary>
+    internal static int Size => Target;
+
+    /// <summary>Below target, and a core is idle: running children plus spares are fewer than the cores.</summary>
+    private static bool WantsSpare()
+    {
+        var spares = Spares.Count;
+        return spares < Target && Children.FewerRunningThan(Environment.ProcessorCount - spares);
+    }
+
+    /// <summary>Starts children until <see cref="Target"/> wait in the pool, on idle cores only (see the remarks).</summary>
+    public static void Refill()
+    {
+        if (Target == 0 || !WantsSpare()) return;
+        lock (RefillGate)
+        {
+            if (Volatile.Read(ref _released) != 0) return;
+            while (WantsSpare())
             {
                 SpawnedChild spare;
                 try { spare = ProcessSpawner.Spawn(RunDirectory.Current); }
                 catch (IOException) { return; }
                 Spares.Enqueue(spare);
+                Interlocked.Increment(ref _started);
             }
         }
     }

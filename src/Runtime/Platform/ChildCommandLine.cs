@@ -9,7 +9,7 @@ namespace Multiproc.Platform;
 /// <c>Main</c>, next to Multiproc.dll) under the app's own framework, settings and dependencies:
 /// <c>dotnet exec --runtimeconfig &lt;app&gt;.runtimeconfig.json --depsfile &lt;app&gt;.deps.json Multiproc.Child.dll 3 &lt;entry assembly&gt;</c>.
 /// Where that cannot work (no launcher next to Multiproc.dll, Multiproc.dll outside the app's directory, no deps
-/// or runtimeconfig file, a self-contained app, or <c>MULTIPROC_CHILD_ENTRY=hook</c>), the child runs the
+/// or runtimeconfig file on disk, a self-contained app, or <c>MULTIPROC_CHILD_ENTRY=hook</c>), the child runs the
 /// parent's own command line with Multiproc.dll as a startup hook, which costs each child more CPU.
 /// </summary>
 internal sealed class ChildCommandLine
@@ -49,7 +49,8 @@ internal sealed class ChildCommandLine
         string? deps = null;
         foreach (var d in (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string ?? "").Split(';'))
             if (d.EndsWith(DepsSuffix, StringComparison.Ordinal) && System.IO.Path.GetDirectoryName(d) == dir) { deps = d; break; }
-        if (deps is null) return "the app has no deps file";
+        // The runtime reports the deps path it looked for even when no such file exists (an app copied without it).
+        if (deps is null || !File.Exists(deps)) return "the app has no deps file";
         var runtimeConfig = deps[..^DepsSuffix.Length] + ".runtimeconfig.json";
         if (!File.Exists(runtimeConfig)) return "the app has no runtimeconfig file";
         var runtimeDir = System.IO.Path.GetDirectoryName(typeof(object).Assembly.Location) ?? "";
