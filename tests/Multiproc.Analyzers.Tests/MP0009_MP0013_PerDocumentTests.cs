@@ -90,6 +90,23 @@ public class MP0009_MP0013_PerDocumentTests
     private static ImmutableArray<Diagnostic> Of(ImmutableArray<Diagnostic> diagnostics, string id) =>
         diagnostics.Where(d => d.Id == id).ToImmutableArray();
 
+    /// <summary>
+    /// <paramref name="id"/> is absent from one-tree analysis of <paramref name="source"/> (it waits for compilation end)
+    /// and reported exactly once in a build; that one diagnostic is returned.
+    /// </summary>
+    private static async Task<Diagnostic> WaitsForCompilationEndAsync(string source, string id)
+    {
+        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), id));
+        return Assert.Single(Of(await PerDocument.FullAsync(source), id));
+    }
+
+    /// <summary><paramref name="id"/> is reported neither by one-tree analysis of <paramref name="source"/> nor in a build.</summary>
+    private static async Task NotReportedEitherWayAsync(string source, string id)
+    {
+        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), id));
+        Assert.Empty(Of(await PerDocument.FullAsync(source), id));
+    }
+
     [Fact]
     public async Task MP0009_SingleType_ShowsInOneTreeAnalysis_AndOnceInBuild()
     {
@@ -104,27 +121,21 @@ public class MP0009_MP0013_PerDocumentTests
     [Fact]
     public async Task MP0009_TargetReachingAnotherFile_WaitsForCompilationEnd()
     {
-        var source = StaticWrite("IncrementAndCall");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
-        Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        await WaitsForCompilationEndAsync(StaticWrite("IncrementAndCall"), RuleIdentifiers.StaticStateWrittenInChild);
     }
 
     [Fact]
     public async Task MP0009_TargetInAnotherType_WaitsForCompilationEnd()
     {
         // Worker (same file, another type) writes Program2.Counter, which Main reads after the join.
-        var source = StaticWrite("Worker.Increment", read: "Program2.Counter");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
-        var full = Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        var full = await WaitsForCompilationEndAsync(StaticWrite("Worker.Increment", read: "Program2.Counter"), RuleIdentifiers.StaticStateWrittenInChild);
         Assert.Contains("Program2.Counter", full.GetMessage());
     }
 
     [Fact]
     public async Task MP0009_NoWriteInChild_IsNotReportedEitherWay()
     {
-        var source = StaticWrite("Show", members: "    static void Show() => Console.WriteLine(Counter);");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
-        Assert.Empty(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        await NotReportedEitherWayAsync(StaticWrite("Show", members: "    static void Show() => Console.WriteLine(Counter);"), RuleIdentifiers.StaticStateWrittenInChild);
     }
 
     [Fact]
@@ -141,24 +152,18 @@ public class MP0009_MP0013_PerDocumentTests
     [Fact]
     public async Task MP0013_TargetReachingAnotherFile_WaitsForCompilationEnd()
     {
-        var source = Daemon("SpawnerAndCall");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
-        Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
+        await WaitsForCompilationEndAsync(Daemon("SpawnerAndCall"), RuleIdentifiers.DaemonStartsChildren);
     }
 
     [Fact]
     public async Task MP0013_TargetInAnotherType_WaitsForCompilationEnd()
     {
-        var source = Daemon("Spawners.Spawner");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
-        Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
+        await WaitsForCompilationEndAsync(Daemon("Spawners.Spawner"), RuleIdentifiers.DaemonStartsChildren);
     }
 
     [Fact]
     public async Task MP0013_NonDaemon_IsNotReportedEitherWay()
     {
-        var source = Daemon("Spawner").Replace(" { Daemon = true }", "");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
-        Assert.Empty(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
+        await NotReportedEitherWayAsync(Daemon("Spawner").Replace(" { Daemon = true }", ""), RuleIdentifiers.DaemonStartsChildren);
     }
 }
