@@ -60,30 +60,9 @@ public class MP0001_NoLockFixTests
         Tickets(NewLock + "\n" + OneChild("""Buy("tickets.txt", fileLock)"""), BuyFixed()),
         Unlocked(0, "path"));
 
-    private const string ParentOfShop = Usings + """
-        public static class Parent
-        {
-            public static void Main()
-            {
-                var p = new ChildProcess(() => Shop.Sell("stock.txt"));
-                p.Start();
-                p.Join();
-            }
-        }
-        """;
+    private static readonly string ParentOfShop = Parent(OneChild("""Shop.Sell("stock.txt")"""));
 
-    private const string ParentOfShopFixed = Usings + """
-        public static class Parent
-        {
-            public static void Main()
-            {
-                using var fileLock = new ProcessLock();
-                var p = new ChildProcess(() => Shop.Sell("stock.txt", fileLock));
-                p.Start();
-                p.Join();
-            }
-        }
-        """;
+    private static readonly string ParentOfShopFixed = Parent(NewLock + "\n" + OneChild("""Shop.Sell("stock.txt", fileLock)"""));
 
     [Fact]
     public Task TargetInAnotherDocumentGetsItsUsing() => VerifyAsync(
@@ -339,36 +318,14 @@ public class MP0001_NoLockFixTests
 
     // ---- Fix All ----
 
-    private const string TwoTargetsParent = Usings + """
-        public static class Parent
-        {
-            public static void Main()
-            {
-                var a = new ChildProcess(() => Box.Buy("tickets.txt"));
-                var b = new ChildProcess(() => Stock.Sell("stock.txt"));
-                a.Start();
-                b.Start();
-                a.Join();
-                b.Join();
-            }
-        }
-        """;
+    /// <summary>A <c>Main</c> that starts children <c>a</c> and <c>b</c> on <paramref name="a"/> and <paramref name="b"/>, then joins both.</summary>
+    private static string TwoChildren(string a, string b) =>
+        $"var a = new ChildProcess(() => {a});\nvar b = new ChildProcess(() => {b});\na.Start();\nb.Start();\na.Join();\nb.Join();";
 
-    private const string TwoTargetsParentFixed = Usings + """
-        public static class Parent
-        {
-            public static void Main()
-            {
-                using var fileLock = new ProcessLock();
-                var a = new ChildProcess(() => Box.Buy("tickets.txt", fileLock));
-                var b = new ChildProcess(() => Stock.Sell("stock.txt", fileLock));
-                a.Start();
-                b.Start();
-                a.Join();
-                b.Join();
-            }
-        }
-        """;
+    private static readonly string TwoTargetsParent = Parent(TwoChildren("""Box.Buy("tickets.txt")""", """Stock.Sell("stock.txt")"""));
+
+    private static readonly string TwoTargetsParentFixed =
+        Parent(NewLock + "\n" + TwoChildren("""Box.Buy("tickets.txt", fileLock)""", """Stock.Sell("stock.txt", fileLock)"""));
 
     [Fact]
     public Task FixAllOverTwoTargetsInTwoDocuments() => VerifyAsync(

@@ -91,6 +91,18 @@ public class MP0009_MP0013_PerDocumentTests
         diagnostics.Where(d => d.Id == id).ToImmutableArray();
 
     /// <summary>
+    /// <paramref name="id"/> is reported exactly once by one-tree analysis of <paramref name="source"/> and exactly once
+    /// in a build, at the same place; the one-tree diagnostic is returned.
+    /// </summary>
+    private static async Task<Diagnostic> ShowsInOneTreeAndOnceInBuildAsync(string source, string id)
+    {
+        var oneTree = Assert.Single(Of(await PerDocument.OneTreeAsync(source), id));
+        var full = Assert.Single(Of(await PerDocument.FullAsync(source), id));
+        Assert.Equal(oneTree.Location.SourceSpan, full.Location.SourceSpan);
+        return oneTree;
+    }
+
+    /// <summary>
     /// <paramref name="id"/> is absent from one-tree analysis of <paramref name="source"/> (it waits for compilation end)
     /// and reported exactly once in a build; that one diagnostic is returned.
     /// </summary>
@@ -110,19 +122,14 @@ public class MP0009_MP0013_PerDocumentTests
     [Fact]
     public async Task MP0009_SingleType_ShowsInOneTreeAnalysis_AndOnceInBuild()
     {
-        var source = StaticWrite("Increment");
-        var oneTree = Assert.Single(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        var oneTree = await ShowsInOneTreeAndOnceInBuildAsync(StaticWrite("Increment"), RuleIdentifiers.StaticStateWrittenInChild);
         Assert.Equal("Counter", PerDocument.TextAt(oneTree));
         Assert.Contains("Program.Counter", oneTree.GetMessage());
-        var full = Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
-        Assert.Equal(oneTree.Location.SourceSpan, full.Location.SourceSpan);
     }
 
     [Fact]
-    public async Task MP0009_TargetReachingAnotherFile_WaitsForCompilationEnd()
-    {
-        await WaitsForCompilationEndAsync(StaticWrite("IncrementAndCall"), RuleIdentifiers.StaticStateWrittenInChild);
-    }
+    public Task MP0009_TargetReachingAnotherFile_WaitsForCompilationEnd() =>
+        WaitsForCompilationEndAsync(StaticWrite("IncrementAndCall"), RuleIdentifiers.StaticStateWrittenInChild);
 
     [Fact]
     public async Task MP0009_TargetInAnotherType_WaitsForCompilationEnd()
@@ -133,37 +140,26 @@ public class MP0009_MP0013_PerDocumentTests
     }
 
     [Fact]
-    public async Task MP0009_NoWriteInChild_IsNotReportedEitherWay()
-    {
-        await NotReportedEitherWayAsync(StaticWrite("Show", members: "    static void Show() => Console.WriteLine(Counter);"), RuleIdentifiers.StaticStateWrittenInChild);
-    }
+    public Task MP0009_NoWriteInChild_IsNotReportedEitherWay() =>
+        NotReportedEitherWayAsync(StaticWrite("Show", members: "    static void Show() => Console.WriteLine(Counter);"), RuleIdentifiers.StaticStateWrittenInChild);
 
     [Fact]
     public async Task MP0013_SingleType_ShowsInOneTreeAnalysis_AndOnceInBuild()
     {
-        var source = Daemon("Spawner");
-        var oneTree = Assert.Single(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
+        var oneTree = await ShowsInOneTreeAndOnceInBuildAsync(Daemon("Spawner"), RuleIdentifiers.DaemonStartsChildren);
         Assert.StartsWith("new ChildProcess(() => Spawner())", PerDocument.TextAt(oneTree));
         Assert.DoesNotContain(WellKnownDiagnosticTags.CompilationEnd, oneTree.Descriptor.CustomTags);
-        var full = Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
-        Assert.Equal(oneTree.Location.SourceSpan, full.Location.SourceSpan);
     }
 
     [Fact]
-    public async Task MP0013_TargetReachingAnotherFile_WaitsForCompilationEnd()
-    {
-        await WaitsForCompilationEndAsync(Daemon("SpawnerAndCall"), RuleIdentifiers.DaemonStartsChildren);
-    }
+    public Task MP0013_TargetReachingAnotherFile_WaitsForCompilationEnd() =>
+        WaitsForCompilationEndAsync(Daemon("SpawnerAndCall"), RuleIdentifiers.DaemonStartsChildren);
 
     [Fact]
-    public async Task MP0013_TargetInAnotherType_WaitsForCompilationEnd()
-    {
-        await WaitsForCompilationEndAsync(Daemon("Spawners.Spawner"), RuleIdentifiers.DaemonStartsChildren);
-    }
+    public Task MP0013_TargetInAnotherType_WaitsForCompilationEnd() =>
+        WaitsForCompilationEndAsync(Daemon("Spawners.Spawner"), RuleIdentifiers.DaemonStartsChildren);
 
     [Fact]
-    public async Task MP0013_NonDaemon_IsNotReportedEitherWay()
-    {
-        await NotReportedEitherWayAsync(Daemon("Spawner").Replace(" { Daemon = true }", ""), RuleIdentifiers.DaemonStartsChildren);
-    }
+    public Task MP0013_NonDaemon_IsNotReportedEitherWay() =>
+        NotReportedEitherWayAsync(Daemon("Spawner").Replace(" { Daemon = true }", ""), RuleIdentifiers.DaemonStartsChildren);
 }

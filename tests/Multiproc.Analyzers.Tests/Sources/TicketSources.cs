@@ -49,6 +49,10 @@ internal static class TicketSources
         Usings + declaration + "\n{\n    static void Main()\n    {\n" + LockSources.Indent(main, 8) + "\n    }\n\n"
         + LockSources.Indent(members, 4) + "\n}";
 
+    /// <summary>The usings and <c>public static class Parent { public static void Main() { <paramref name="main"/> } }</c>.</summary>
+    public static string Parent(string main) =>
+        Usings + "public static class Parent\n{\n    public static void Main()\n    {\n" + LockSources.Indent(main, 8) + "\n    }\n}";
+
     /// <summary>
     /// The usings and <c>public static class <paramref name="type"/> { public static void <paramref name="method"/>(…) { … } }</c>:
     /// the flagged read-modify-write marked at <paramref name="location"/>, or held (the fix) when it is null.
