@@ -8,14 +8,7 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0001_UnlockedFileReadModifyWriteTests
 {
-    private const string Header = @"using System;
-using System.Collections.Generic;
-using System.IO;
-using System.Text.Json;
-using System.Threading;
-using Multiproc;
-
-";
+    private static readonly string Header = TicketSources.UsingsOf("System", "System.Collections.Generic", "System.IO", "System.Text.Json", "System.Threading", "Multiproc");
 
     /// <summary>A class whose Buy(path, lk) runs in a child process; <paramref name="members"/> holds Buy and its helpers.</summary>
     private static string InChild(string members) => Header + @"class Tickets

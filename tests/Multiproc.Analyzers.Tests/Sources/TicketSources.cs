@@ -1,7 +1,8 @@
 namespace Multiproc.Analyzers.Tests;
 
 /// <summary>
-/// Source shapes of MP0001's fix tests (<see cref="MP0001_NoLockFixTests"/>): a class <c>Tickets</c> whose <c>Main</c>
+/// Source shapes of MP0001's tests (<see cref="MP0001_NoLockFixTests"/>, whose parts the read-modify-write and data-flow
+/// cases also use): a class <c>Tickets</c> whose <c>Main</c>
 /// starts children that take a ticket from a file, by a read-modify-write that is either flagged (markup
 /// <c>{|#n:…|}</c> on the read and the write) or held under a <c>ProcessLock</c>, as the fix writes it. The parts are
 /// written without indentation and indented here; the text produced is exactly what the tests spelled out before,
@@ -11,6 +12,9 @@ internal static class TicketSources
 {
     /// <summary>The usings of the MP0001 fix cases.</summary>
     public const string Usings = "using System;\nusing System.Collections.Generic;\nusing System.IO;\nusing Multiproc;\n\n";
+
+    /// <summary><c>using <paramref name="namespaces"/>;</c>, one a line, then a blank line.</summary>
+    public static string UsingsOf(params string[] namespaces) => string.Concat(namespaces.Select(n => "using " + n + ";\n")) + "\n";
 
     /// <summary>The line the fix puts before the first child's creation.</summary>
     public const string NewLock = "using var fileLock = new ProcessLock();";
