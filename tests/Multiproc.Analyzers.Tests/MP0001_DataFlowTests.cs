@@ -10,15 +10,7 @@ namespace Multiproc.Analyzers.Tests;
 /// </summary>
 public class MP0001_DataFlowTests
 {
-    private const string Header = @"using System;
-using System.Collections.Generic;
-using System.IO;
-using System.Linq;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Multiproc;
-
-";
+    private static readonly string Header = TicketSources.UsingsOf("System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Text.Json", "System.Text.Json.Nodes", "Multiproc");
 
     /// <summary>A class whose Buy(path, other, lk) runs in a child process; <paramref name="members"/> holds Buy and its helpers.</summary>
     private static string InChild(string members) => Header + @"class Tickets

@@ -1,3 +1,4 @@
+using static Multiproc.Analyzers.Tests.TicketSources;
 using Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0001Rule, Multiproc.CodeFixes.UnlockedFileReadModifyWriteNoLockFixer>;
 
 namespace Multiproc.Analyzers.Tests;
@@ -9,7 +10,6 @@ namespace Multiproc.Analyzers.Tests;
 /// </summary>
 public class MP0001_NoLockFixTests
 {
-    private const string Usings = "using System;\nusing System.Collections.Generic;\nusing System.IO;\nusing Multiproc;\n\n";
     private const string Key = UnlockedFileReadModifyWriteNoLockFixer.EquivalenceKey;
 
     private static DiagnosticResult Unlocked(int location, string file) =>
@@ -55,68 +55,14 @@ public class MP0001_NoLockFixTests
             fixedExpected: fixedSource is null ? expected : null, noFix: fixedSource is null);
 
     [Fact]
-    public Task TargetInTheSameType() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var p = new ChildProcess(() => Buy("tickets.txt"));
-                p.Start();
-                p.Join();
-            }
+    public Task TargetInTheSameType() => VerifyAsync(
+        Tickets(OneChild("""Buy("tickets.txt")"""), Buy()),
+        Tickets(NewLock + "\n" + OneChild("""Buy("tickets.txt", fileLock)"""), BuyFixed()),
+        Unlocked(0, "path"));
 
-            static void Buy(string path)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(path)|});
-                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """, Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                using var fileLock = new ProcessLock();
-                var p = new ChildProcess(() => Buy("tickets.txt", fileLock));
-                p.Start();
-                p.Join();
-            }
+    private static readonly string ParentOfShop = Parent(OneChild("""Shop.Sell("stock.txt")"""));
 
-            static void Buy(string path, ProcessLock fileLock)
-            {
-                using (fileLock.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(path));
-                    File.WriteAllText(path, (n - 1).ToString());
-                }
-            }
-        }
-        """, Unlocked(0, "path"));
-
-    private const string ParentOfShop = Usings + """
-        public static class Parent
-        {
-            public static void Main()
-            {
-                var p = new ChildProcess(() => Shop.Sell("stock.txt"));
-                p.Start();
-                p.Join();
-            }
-        }
-        """;
-
-    private const string ParentOfShopFixed = Usings + """
-        public static class Parent
-        {
-            public static void Main()
-            {
-                using var fileLock = new ProcessLock();
-                var p = new ChildProcess(() => Shop.Sell("stock.txt", fileLock));
-                p.Start();
-                p.Join();
-            }
-        }
-        """;
+    private static readonly string ParentOfShopFixed = Parent(NewLock + "\n" + OneChild("""Shop.Sell("stock.txt", fileLock)"""));
 
     [Fact]
     public Task TargetInAnotherDocumentGetsItsUsing() => VerifyAsync(
@@ -151,161 +97,60 @@ public class MP0001_NoLockFixTests
         [Unlocked(0, "path")]);
 
     [Fact]
-    public Task EveryMethodOnTheChainTakesTheLock() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var p = new ChildProcess(() => Run("tickets.txt", 3));
-                p.Start();
-                p.Join();
-            }
-
+    public Task EveryMethodOnTheChainTakesTheLock() => VerifyAsync(
+        Tickets(OneChild("""Run("tickets.txt", 3)"""), """
             static void Run(string path, int times)
             {
                 for (var i = 0; i < times; i++) Step(path);
             }
 
             static void Step(string path) => Buy(path);
-
-            static void Buy(string path)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(path)|});
-                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """, Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                using var fileLock = new ProcessLock();
-                var p = new ChildProcess(() => Run("tickets.txt", 3, fileLock));
-                p.Start();
-                p.Join();
-            }
-
+            """ + "\n\n" + Buy()),
+        Tickets(NewLock + "\n" + OneChild("""Run("tickets.txt", 3, fileLock)"""), """
             static void Run(string path, int times, ProcessLock fileLock)
             {
                 for (var i = 0; i < times; i++) Step(path, fileLock);
             }
 
             static void Step(string path, ProcessLock fileLock) => Buy(path, fileLock);
+            """ + "\n\n" + BuyFixed()),
+        Unlocked(0, "path"));
 
-            static void Buy(string path, ProcessLock fileLock)
-            {
-                using (fileLock.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(path));
-                    File.WriteAllText(path, (n - 1).ToString());
-                }
-            }
+    /// <summary>The <c>Main</c> of a parent that starts children in a loop, <paramref name="before"/> the loop.</summary>
+    private static string LoopMain(string before, string call) => before + $$"""
+        for (var i = 0; i < 4; i++)
+        {
+            var p = new ChildProcess(() => {{call}});
+            p.Start();
+            all.Add(p);
         }
-        """, Unlocked(0, "path"));
+        foreach (var p in all) p.Join();
+        """;
 
     [Fact]
-    public Task OneLockForAStraightAndALoopCreation() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var path = "tickets.txt";
-                var first = new ChildProcess(() => Buy(path));
-                first.Start();
-                var all = new List<ChildProcess> { first };
-                for (var i = 0; i < 4; i++)
-                {
-                    var p = new ChildProcess(() => Buy(path));
-                    p.Start();
-                    all.Add(p);
-                }
-                foreach (var p in all) p.Join();
-            }
+    public Task OneLockForAStraightAndALoopCreation() => VerifyAsync(
+        Tickets(LoopMain("""
+            var path = "tickets.txt";
+            var first = new ChildProcess(() => Buy(path));
+            first.Start();
+            var all = new List<ChildProcess> { first };
 
-            static void Buy(string path)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(path)|});
-                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """, Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var path = "tickets.txt";
-                using var fileLock = new ProcessLock();
-                var first = new ChildProcess(() => Buy(path, fileLock));
-                first.Start();
-                var all = new List<ChildProcess> { first };
-                for (var i = 0; i < 4; i++)
-                {
-                    var p = new ChildProcess(() => Buy(path, fileLock));
-                    p.Start();
-                    all.Add(p);
-                }
-                foreach (var p in all) p.Join();
-            }
+            """, "Buy(path)"), Buy()),
+        Tickets(LoopMain($$"""
+            var path = "tickets.txt";
+            {{NewLock}}
+            var first = new ChildProcess(() => Buy(path, fileLock));
+            first.Start();
+            var all = new List<ChildProcess> { first };
 
-            static void Buy(string path, ProcessLock fileLock)
-            {
-                using (fileLock.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(path));
-                    File.WriteAllText(path, (n - 1).ToString());
-                }
-            }
-        }
-        """, Unlocked(0, "path"));
+            """, "Buy(path, fileLock)"), BuyFixed()),
+        Unlocked(0, "path"));
 
     [Fact]
-    public Task LoopCreationGetsTheLockBeforeTheLoop() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var all = new List<ChildProcess>();
-                for (var i = 0; i < 4; i++)
-                {
-                    var p = new ChildProcess(() => Buy("tickets.txt"));
-                    p.Start();
-                    all.Add(p);
-                }
-                foreach (var p in all) p.Join();
-            }
-
-            static void Buy(string path)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(path)|});
-                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """, Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var all = new List<ChildProcess>();
-                using var fileLock = new ProcessLock();
-                for (var i = 0; i < 4; i++)
-                {
-                    var p = new ChildProcess(() => Buy("tickets.txt", fileLock));
-                    p.Start();
-                    all.Add(p);
-                }
-                foreach (var p in all) p.Join();
-            }
-
-            static void Buy(string path, ProcessLock fileLock)
-            {
-                using (fileLock.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(path));
-                    File.WriteAllText(path, (n - 1).ToString());
-                }
-            }
-        }
-        """, Unlocked(0, "path"));
+    public Task LoopCreationGetsTheLockBeforeTheLoop() => VerifyAsync(
+        Tickets(LoopMain("var all = new List<ChildProcess>();\n", """Buy("tickets.txt")"""), Buy()),
+        Tickets(LoopMain("var all = new List<ChildProcess>();\n" + NewLock + "\n", """Buy("tickets.txt", fileLock)"""), BuyFixed()),
+        Unlocked(0, "path"));
 
     [Fact]
     public Task StaticCallWithArgumentsAndAnOptionalParameter() => VerifyAsync(Usings + """
@@ -355,85 +200,17 @@ public class MP0001_NoLockFixTests
         """, Unlocked(0, "path"));
 
     [Fact]
-    public Task LockInScopeInTheParentIsPassed() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                using var gate = new ProcessLock();
-                var p = new ChildProcess(() => Buy("tickets.txt"));
-                p.Start();
-                p.Join();
-            }
-
-            static void Buy(string path)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(path)|});
-                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """, Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                using var gate = new ProcessLock();
-                var p = new ChildProcess(() => Buy("tickets.txt", gate));
-                p.Start();
-                p.Join();
-            }
-
-            static void Buy(string path, ProcessLock fileLock)
-            {
-                using (fileLock.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(path));
-                    File.WriteAllText(path, (n - 1).ToString());
-                }
-            }
-        }
-        """, Unlocked(0, "path"));
+    public Task LockInScopeInTheParentIsPassed() => VerifyAsync(
+        Tickets("using var gate = new ProcessLock();\n" + OneChild("""Buy("tickets.txt")"""), Buy()),
+        Tickets("using var gate = new ProcessLock();\n" + OneChild("""Buy("tickets.txt", gate)"""), BuyFixed()),
+        Unlocked(0, "path"));
 
     [Fact]
-    public Task TakenNameGetsANumber() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var fileLock = "not a lock";
-                var p = new ChildProcess(() => Buy(fileLock));
-                p.Start();
-                p.Join();
-            }
-
-            static void Buy(string fileLock)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(fileLock)|});
-                {|#1:File.WriteAllText(fileLock, (n - 1).ToString())|};
-            }
-        }
-        """, Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var fileLock = "not a lock";
-                using var fileLock2 = new ProcessLock();
-                var p = new ChildProcess(() => Buy(fileLock, fileLock2));
-                p.Start();
-                p.Join();
-            }
-
-            static void Buy(string fileLock, ProcessLock fileLock2)
-            {
-                using (fileLock2.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(fileLock));
-                    File.WriteAllText(fileLock, (n - 1).ToString());
-                }
-            }
-        }
-        """, Unlocked(0, "fileLock"));
+    public Task TakenNameGetsANumber() => VerifyAsync(
+        Tickets("var fileLock = \"not a lock\";\n" + OneChild("Buy(fileLock)"), Buy("string fileLock", ReadModifyWrite("fileLock"))),
+        Tickets("var fileLock = \"not a lock\";\nusing var fileLock2 = new ProcessLock();\n" + OneChild("Buy(fileLock, fileLock2)"),
+            Buy("string fileLock, ProcessLock fileLock2", Held("fileLock", "fileLock2"))),
+        Unlocked(0, "fileLock"));
 
     [Fact]
     public Task TopLevelProgramGetsTheLockBesideTheCreation() => VerifyAsync([("Program.cs", Usings + """
@@ -485,360 +262,102 @@ public class MP0001_NoLockFixTests
         """)], [Unlocked(0, "path")], exe: true);
 
     [Fact]
-    public Task ParentCallingTheMethodItselfPassesItsLockToo() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                Console.WriteLine("opening");
-                var p = new ChildProcess(() => Buy("tickets.txt"));
-                p.Start();
-                Buy("tickets.txt");
-                p.Join();
-            }
+    public Task ParentCallingTheMethodItselfPassesItsLockToo() => VerifyAsync(
+        Tickets("""
+            Console.WriteLine("opening");
+            var p = new ChildProcess(() => Buy("tickets.txt"));
+            p.Start();
+            Buy("tickets.txt");
+            p.Join();
+            """, Buy()),
+        Tickets($$"""
+            Console.WriteLine("opening");
+            {{NewLock}}
+            var p = new ChildProcess(() => Buy("tickets.txt", fileLock));
+            p.Start();
+            Buy("tickets.txt", fileLock);
+            p.Join();
+            """, BuyFixed()),
+        Unlocked(0, "path"));
 
-            static void Buy(string path)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(path)|});
-                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """, Usings + """
-        class Tickets
+    /// <summary>The members of a child target that holds its own lock, then calls <c><paramref name="buy"/></c>.</summary>
+    private static string TaskWithALock(string buy) => $$"""
+        static void Task(ProcessLock mutex, string path)
         {
-            static void Main()
-            {
-                Console.WriteLine("opening");
-                using var fileLock = new ProcessLock();
-                var p = new ChildProcess(() => Buy("tickets.txt", fileLock));
-                p.Start();
-                Buy("tickets.txt", fileLock);
-                p.Join();
-            }
-
-            static void Buy(string path, ProcessLock fileLock)
-            {
-                using (fileLock.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(path));
-                    File.WriteAllText(path, (n - 1).ToString());
-                }
-            }
+            using (mutex.Hold()) Console.WriteLine("searching");
+            {{buy}};
         }
-        """, Unlocked(0, "path"));
+        """ + "\n\n";
 
     [Fact]
-    public Task ACallerWithALockPassesItAndStaysAsItIs() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                using var mutex = new ProcessLock();
-                var p = new ChildProcess(() => Task(mutex, "tickets.txt"));
-                p.Start();
-                p.Join();
-            }
-
-            static void Task(ProcessLock mutex, string path)
-            {
-                using (mutex.Hold()) Console.WriteLine("searching");
-                Buy(path);
-            }
-
-            static void Buy(string path)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(path)|});
-                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """, Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                using var mutex = new ProcessLock();
-                var p = new ChildProcess(() => Task(mutex, "tickets.txt"));
-                p.Start();
-                p.Join();
-            }
-
-            static void Task(ProcessLock mutex, string path)
-            {
-                using (mutex.Hold()) Console.WriteLine("searching");
-                Buy(path, mutex);
-            }
-
-            static void Buy(string path, ProcessLock fileLock)
-            {
-                using (fileLock.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(path));
-                    File.WriteAllText(path, (n - 1).ToString());
-                }
-            }
-        }
-        """, Unlocked(0, "path"));
+    public Task ACallerWithALockPassesItAndStaysAsItIs() => VerifyAsync(
+        Tickets("using var mutex = new ProcessLock();\n" + OneChild("""Task(mutex, "tickets.txt")"""), TaskWithALock("Buy(path)") + Buy()),
+        Tickets("using var mutex = new ProcessLock();\n" + OneChild("""Task(mutex, "tickets.txt")"""), TaskWithALock("Buy(path, mutex)") + BuyFixed()),
+        Unlocked(0, "path"));
 
     [Fact]
-    public Task NoFixForAMethodUsedAsADelegate() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                Action<string> buy = Buy;
-                var p = new ChildProcess(() => Buy("tickets.txt"));
-                p.Start();
-                p.Join();
-                buy("tickets.txt");
-            }
+    public Task NoFixForAMethodUsedAsADelegate() => VerifyAsync(
+        Tickets("Action<string> buy = Buy;\n" + OneChild("""Buy("tickets.txt")""") + "\nbuy(\"tickets.txt\");", Buy()),
+        null, Unlocked(0, "path"));
 
-            static void Buy(string path)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(path)|});
-                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """, null, Unlocked(0, "path"));
+    /// <summary>A target whose local function <c>Decrement</c> holds <paramref name="readModifyWrite"/>.</summary>
+    private static string InALocalFunction(string readModifyWrite) =>
+        "Decrement();\n\nvoid Decrement()\n{\n" + LockSources.Indent(readModifyWrite, 4) + "\n}";
 
     [Fact]
-    public Task ReadInALocalFunctionOfTheTarget() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var p = new ChildProcess(() => Buy("tickets.txt"));
-                p.Start();
-                p.Join();
-            }
-
-            static void Buy(string path)
-            {
-                Decrement();
-
-                void Decrement()
-                {
-                    var n = int.Parse({|#0:File.ReadAllText(path)|});
-                    {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-                }
-            }
-        }
-        """, Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                using var fileLock = new ProcessLock();
-                var p = new ChildProcess(() => Buy("tickets.txt", fileLock));
-                p.Start();
-                p.Join();
-            }
-
-            static void Buy(string path, ProcessLock fileLock)
-            {
-                Decrement();
-
-                void Decrement()
-                {
-                    using (fileLock.Hold())
-                    {
-                        var n = int.Parse(File.ReadAllText(path));
-                        File.WriteAllText(path, (n - 1).ToString());
-                    }
-                }
-            }
-        }
-        """, Unlocked(0, "path"));
+    public Task ReadInALocalFunctionOfTheTarget() => VerifyAsync(
+        Tickets(OneChild("""Buy("tickets.txt")"""), Buy(body: InALocalFunction(ReadModifyWrite()))),
+        Tickets(NewLock + "\n" + OneChild("""Buy("tickets.txt", fileLock)"""), Buy("string path, ProcessLock fileLock", InALocalFunction(Held()))),
+        Unlocked(0, "path"));
 
     [Fact]
-    public Task NoFixForAnInterfaceImplementation() => VerifyAsync(Usings + """
-        interface IBuyer { void Buy(string path); }
-
-        class Tickets : IBuyer
-        {
-            static void Main()
-            {
-                var p = new ChildProcess(() => Run("tickets.txt"));
-                p.Start();
-                p.Join();
-            }
-
-            static void Run(string path) => new Tickets().Buy(path);
-
-            public void Buy(string path)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(path)|});
-                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """, null, Unlocked(0, "path"));
+    public Task NoFixForAnInterfaceImplementation() => VerifyAsync(
+        Tickets(OneChild("""Run("tickets.txt")"""), "static void Run(string path) => new Tickets().Buy(path);\n\n" + Buy(modifiers: "public"),
+            declaration: "interface IBuyer { void Buy(string path); }\n\nclass Tickets : IBuyer"),
+        null, Unlocked(0, "path"));
 
     // ---- Fix All ----
 
-    private const string TwoTargetsParent = Usings + """
-        public static class Parent
-        {
-            public static void Main()
-            {
-                var a = new ChildProcess(() => Box.Buy("tickets.txt"));
-                var b = new ChildProcess(() => Stock.Sell("stock.txt"));
-                a.Start();
-                b.Start();
-                a.Join();
-                b.Join();
-            }
-        }
-        """;
+    /// <summary>A <c>Main</c> that starts children <c>a</c> and <c>b</c> on <paramref name="a"/> and <paramref name="b"/>, then joins both.</summary>
+    private static string TwoChildren(string a, string b) =>
+        $"var a = new ChildProcess(() => {a});\nvar b = new ChildProcess(() => {b});\na.Start();\nb.Start();\na.Join();\nb.Join();";
 
-    private const string TwoTargetsParentFixed = Usings + """
-        public static class Parent
-        {
-            public static void Main()
-            {
-                using var fileLock = new ProcessLock();
-                var a = new ChildProcess(() => Box.Buy("tickets.txt", fileLock));
-                var b = new ChildProcess(() => Stock.Sell("stock.txt", fileLock));
-                a.Start();
-                b.Start();
-                a.Join();
-                b.Join();
-            }
-        }
-        """;
+    private static readonly string TwoTargetsParent = Parent(TwoChildren("""Box.Buy("tickets.txt")""", """Stock.Sell("stock.txt")"""));
 
-    private static string Target(string type, string method, int location) => Usings + $$"""
-        public static class {{type}}
-        {
-            public static void {{method}}(string path)
-            {
-                var n = int.Parse({|#{{location}}:File.ReadAllText(path)|});
-                {|#{{location + 1}}:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """;
-
-    private static string TargetFixed(string type, string method) => Usings + $$"""
-        public static class {{type}}
-        {
-            public static void {{method}}(string path, ProcessLock fileLock)
-            {
-                using (fileLock.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(path));
-                    File.WriteAllText(path, (n - 1).ToString());
-                }
-            }
-        }
-        """;
+    private static readonly string TwoTargetsParentFixed =
+        Parent(NewLock + "\n" + TwoChildren("""Box.Buy("tickets.txt", fileLock)""", """Stock.Sell("stock.txt", fileLock)"""));
 
     [Fact]
     public Task FixAllOverTwoTargetsInTwoDocuments() => VerifyAsync(
         [("Parent.cs", TwoTargetsParent), ("Box.cs", Target("Box", "Buy", 0)), ("Stock.cs", Target("Stock", "Sell", 2))],
-        [("Parent.cs", TwoTargetsParentFixed), ("Box.cs", TargetFixed("Box", "Buy")), ("Stock.cs", TargetFixed("Stock", "Sell"))],
+        [("Parent.cs", TwoTargetsParentFixed), ("Box.cs", Target("Box", "Buy", null)), ("Stock.cs", Target("Stock", "Sell", null))],
         [Unlocked(0, "path"), Unlocked(2, "path")], documentIterations: 2);
 
-    private const string TwoInOneTarget = Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var p = new ChildProcess(() => Buy("tickets.txt", "receipts.txt"));
-                p.Start();
-                p.Join();
-            }
-
-            static void Buy(string tickets, string receipts)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(tickets)|});
-                {|#1:File.WriteAllText(tickets, (n - 1).ToString())|};
-                Console.WriteLine("sold");
-                var sold = int.Parse({|#2:File.ReadAllText(receipts)|});
-                {|#3:File.WriteAllText(receipts, (sold + 1).ToString())|};
-            }
-        }
-        """;
+    /// <summary>
+    /// A target that takes a ticket and then adds a receipt: <paramref name="tickets"/> and <paramref name="receipts"/>
+    /// are the two read-modify-writes (flagged or held), <c>Main</c> passes a new lock when <paramref name="fixedMain"/>.
+    /// </summary>
+    private static string TwoInOneTarget(bool fixedMain, string tickets, string receipts) => Tickets(
+        fixedMain ? NewLock + "\n" + OneChild("""Buy("tickets.txt", "receipts.txt", fileLock)""") : OneChild("""Buy("tickets.txt", "receipts.txt")"""),
+        Buy(fixedMain ? "string tickets, string receipts, ProcessLock fileLock" : "string tickets, string receipts",
+            tickets + (fixedMain ? "\n\n" : "\n") + "Console.WriteLine(\"sold\");\n" + receipts));
 
     [Fact]
     public Task FixAllAddsOneParameterForTwoReadsInOneTarget() => VerifyAsync(
-        [("Program.cs", TwoInOneTarget)],
+        [("Program.cs", TwoInOneTarget(false, ReadModifyWrite("tickets"), ReadModifyWrite("receipts", 2, "sold", "+ 1")))],
         // One at a time, the first fix adds the parameter; the second read then has a lock in scope, which is
         // the other MP0001 fix's case (UnlockedFileReadModifyWriteFixer), not this one's.
-        [("Program.cs", Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                using var fileLock = new ProcessLock();
-                var p = new ChildProcess(() => Buy("tickets.txt", "receipts.txt", fileLock));
-                p.Start();
-                p.Join();
-            }
-
-            static void Buy(string tickets, string receipts, ProcessLock fileLock)
-            {
-                using (fileLock.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(tickets));
-                    File.WriteAllText(tickets, (n - 1).ToString());
-                }
-
-                Console.WriteLine("sold");
-                var sold = int.Parse({|#0:File.ReadAllText(receipts)|});
-                {|#1:File.WriteAllText(receipts, (sold + 1).ToString())|};
-            }
-        }
-        """)],
+        [("Program.cs", TwoInOneTarget(true, Held("tickets"), ReadModifyWrite("receipts", 0, "sold", "+ 1")))],
         [Unlocked(0, "tickets"), Unlocked(2, "receipts")],
-        batchFixed: [("Program.cs", Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                using var fileLock = new ProcessLock();
-                var p = new ChildProcess(() => Buy("tickets.txt", "receipts.txt", fileLock));
-                p.Start();
-                p.Join();
-            }
-
-            static void Buy(string tickets, string receipts, ProcessLock fileLock)
-            {
-                using (fileLock.Hold())
-                {
-                    var n = int.Parse(File.ReadAllText(tickets));
-                    File.WriteAllText(tickets, (n - 1).ToString());
-                }
-
-                Console.WriteLine("sold");
-                using (fileLock.Hold())
-                {
-                    var sold = int.Parse(File.ReadAllText(receipts));
-                    File.WriteAllText(receipts, (sold + 1).ToString());
-                }
-            }
-        }
-        """)],
+        batchFixed: [("Program.cs", TwoInOneTarget(true, Held("tickets"), Held("receipts", count: "sold", change: "+ 1")))],
         fixedExpected: [Unlocked(0, "receipts")], incremental: 1);
 
     // ---- no fix ----
 
     [Fact]
-    public Task NoFixForAVirtualTarget() => VerifyAsync(Usings + """
-        class Tickets
-        {
-            static void Main()
-            {
-                var t = new Tickets();
-                var p = new ChildProcess(() => t.Buy("tickets.txt"));
-                p.Start();
-                p.Join();
-            }
-
-            public virtual void Buy(string path)
-            {
-                var n = int.Parse({|#0:File.ReadAllText(path)|});
-                {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-            }
-        }
-        """, null, Unlocked(0, "path"));
+    public Task NoFixForAVirtualTarget() => VerifyAsync(
+        Tickets("var t = new Tickets();\n" + OneChild("""t.Buy("tickets.txt")"""), Buy(modifiers: "public virtual")),
+        null, Unlocked(0, "path"));
 
     // ---- the fixed program runs ----
 

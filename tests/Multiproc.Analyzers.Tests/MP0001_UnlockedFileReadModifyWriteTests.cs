@@ -8,14 +8,7 @@ namespace Multiproc.Analyzers.Tests;
 
 public class MP0001_UnlockedFileReadModifyWriteTests
 {
-    private const string Header = @"using System;
-using System.Collections.Generic;
-using System.IO;
-using System.Text.Json;
-using System.Threading;
-using Multiproc;
-
-";
+    private static readonly string Header = TicketSources.UsingsOf("System", "System.Collections.Generic", "System.IO", "System.Text.Json", "System.Threading", "Multiproc");
 
     /// <summary>A class whose Buy(path, lk) runs in a child process; <paramref name="members"/> holds Buy and its helpers.</summary>
     private static string InChild(string members) => Header + @"class Tickets
@@ -31,6 +24,41 @@ using Multiproc;
 " + members + @"
 }
 ";
+
+    /// <summary>
+    /// <c>static void Buy(string path, ProcessLock lk) { <paramref name="body"/> }</c> as a member of <see cref="InChild"/>'s
+    /// class, after a line break; the body is written without indentation.
+    /// </summary>
+    private static string Buy(string body) => "\n    static void Buy(string path, ProcessLock lk)\n    {\n" + LockSources.Indent(body, 8) + "\n    }";
+
+    /// <summary>The read-modify-write of the ticket count, not marked.</summary>
+    private static readonly string ReadModifyWrite = TicketSources.ReadModifyWrite(location: null);
+
+    /// <summary><paramref name="acquire"/>, then the read-modify-write in a try block whose finally runs <paramref name="release"/>.</summary>
+    private static string TryFinally(string acquire, string release) =>
+        acquire + "\ntry\n{\n" + LockSources.Indent(ReadModifyWrite, 4) + "\n}\nfinally\n{\n    " + release + "\n}";
+
+    /// <summary><paramref name="body"/> inside <c>lock (Gate)</c>.</summary>
+    private static string InCSharpLock(string body) => "lock (Gate)\n{\n" + LockSources.Indent(body, 4) + "\n}";
+
+    /// <summary>
+    /// A class <c>Shop</c> (with <paramref name="fields"/>) whose <c>Sell(path)</c> runs in a child process;
+    /// <paramref name="sell"/> is Sell's body, written without indentation.
+    /// </summary>
+    private static string Shop(string sell, string fields = "") => Header + "class Shop\n{\n" + fields + @"    static void Main()
+    {
+        var p = new ChildProcess(() => Sell(""stock.txt""));
+        p.Start();
+        p.Join();
+    }
+
+    static void Sell(string path)
+    {
+" + LockSources.Indent(sell, 8) + "\n    }\n}";
+
+    /// <summary>A class <c>C</c> whose <c>Update(path)</c> adds one to a count in a file (<paramref name="readModifyWrite"/>).</summary>
+    private static string Update(string readModifyWrite) =>
+        Header + "class C\n{\n    static void Update(string path)\n    {\n" + LockSources.Indent(readModifyWrite, 8) + "\n    }\n}";
 
     private static DiagnosticResult Unlocked(int location, string file) =>
         Verify.Diagnostic(Descriptors.MP0001_UnlockedReadModifyWrite).WithLocation(location).WithLocation(location + 1).WithArguments(file);
@@ -121,15 +149,8 @@ using Multiproc;
     }"), Unlocked(0, "file"));
 
     [Fact]
-    public Task CSharpLockGetsItsOwnMessage() => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(@"
-    static void Buy(string path, ProcessLock lk)
-    {
-        lock (Gate)
-        {
-            var n = int.Parse({|#0:File.ReadAllText(path)|});
-            {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-        }
-    }"), LockOnly(0, "path"));
+    public Task CSharpLockGetsItsOwnMessage() =>
+        VerifyAnalyzer.VerifyAnalyzerAsync(InChild(Buy(InCSharpLock(TicketSources.ReadModifyWrite()))), LockOnly(0, "path"));
 
     [Fact]
     public Task LockReleasedBetweenReadAndWrite() => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(@"
@@ -172,29 +193,15 @@ using Multiproc;
     }"), Unlocked(0, "path"));
 
     [Fact]
-    public Task ScopeAllFlagsParentCode() => VerifyAnalyzer.VerifyAnalyzerAsync(Header + @"class C
-{
-    static void Update(string path)
-    {
-        var n = int.Parse({|#0:File.ReadAllText(path)|});
-        {|#1:File.WriteAllText(path, (n + 1).ToString())|};
-    }
-}", "multiproc.MP0001.scope = all", Unlocked(0, "path"));
+    public Task ScopeAllFlagsParentCode() => VerifyAnalyzer.VerifyAnalyzerAsync(
+        Update(TicketSources.ReadModifyWrite(change: "+ 1")), "multiproc.MP0001.scope = all", Unlocked(0, "path"));
 
     // ---- not flagged ----
 
     private static Task Clean(string members) => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(members));
 
     [Fact]
-    public Task HoldAroundBoth() => Clean(@"
-    static void Buy(string path, ProcessLock lk)
-    {
-        using (lk.Hold())
-        {
-            var n = int.Parse(File.ReadAllText(path));
-            File.WriteAllText(path, (n - 1).ToString());
-        }
-    }");
+    public Task HoldAroundBoth() => Clean(Buy(TicketSources.Held(lockName: "lk")));
 
     [Fact]
     public Task UsingDeclarationHold() => Clean(@"
@@ -206,20 +213,7 @@ using Multiproc;
     }");
 
     [Fact]
-    public Task AcquireReleaseInFinally() => Clean(@"
-    static void Buy(string path, ProcessLock lk)
-    {
-        lk.Acquire();
-        try
-        {
-            var n = int.Parse(File.ReadAllText(path));
-            File.WriteAllText(path, (n - 1).ToString());
-        }
-        finally
-        {
-            lk.Release();
-        }
-    }");
+    public Task AcquireReleaseInFinally() => Clean(Buy(TryFinally("lk.Acquire();", "lk.Release();")));
 
     [Fact]
     public Task AcquireReleaseStraight() => Clean(@"
@@ -232,21 +226,8 @@ using Multiproc;
     }");
 
     [Fact]
-    public Task NamedMutex() => Clean(@"
-    static void Buy(string path, ProcessLock lk)
-    {
-        using var m = new Mutex(false, ""Global\\tickets"");
-        m.WaitOne();
-        try
-        {
-            var n = int.Parse(File.ReadAllText(path));
-            File.WriteAllText(path, (n - 1).ToString());
-        }
-        finally
-        {
-            m.ReleaseMutex();
-        }
-    }");
+    public Task NamedMutex() => Clean(Buy(TryFinally(@"using var m = new Mutex(false, ""Global\\tickets"");
+m.WaitOne();", "m.ReleaseMutex();")));
 
     [Fact]
     public Task OneFileStreamWithFileShareNone() => Clean(@"
@@ -306,14 +287,8 @@ using Multiproc;
 }");
 
     [Fact]
-    public Task ExplicitChildProcessesScope() => VerifyAnalyzer.VerifyAnalyzerAsync(Header + @"class C
-{
-    static void Update(string path)
-    {
-        var n = int.Parse(File.ReadAllText(path));
-        File.WriteAllText(path, (n + 1).ToString());
-    }
-}", "multiproc.MP0001.scope = child_processes");
+    public Task ExplicitChildProcessesScope() => VerifyAnalyzer.VerifyAnalyzerAsync(
+        Update(TicketSources.ReadModifyWrite(location: null, change: "+ 1")), "multiproc.MP0001.scope = child_processes");
 
     // ---- fix ----
     // MP0001 is reported from a compilation-end action (only then is it known which methods run in
@@ -388,40 +363,11 @@ using Multiproc;
     }"), UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"));
 
     [Fact]
-    public Task FixUsesStaticFieldLock() => VerifyCodeFixAsync(Header + @"class Shop
-{
-    static readonly ProcessLock Door = new ProcessLock();
-    static void Main()
-    {
-        var p = new ChildProcess(() => Sell(""stock.txt""));
-        p.Start();
-        p.Join();
-    }
+    public Task FixUsesStaticFieldLock() => VerifyCodeFixAsync(
+        Shop(TicketSources.ReadModifyWrite(), StaticDoor), Shop(TicketSources.Held(lockName: "Door"), StaticDoor),
+        UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"));
 
-    static void Sell(string path)
-    {
-        var n = int.Parse({|#0:File.ReadAllText(path)|});
-        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-    }
-}", Header + @"class Shop
-{
-    static readonly ProcessLock Door = new ProcessLock();
-    static void Main()
-    {
-        var p = new ChildProcess(() => Sell(""stock.txt""));
-        p.Start();
-        p.Join();
-    }
-
-    static void Sell(string path)
-    {
-        using (Door.Hold())
-        {
-            var n = int.Parse(File.ReadAllText(path));
-            File.WriteAllText(path, (n - 1).ToString());
-        }
-    }
-}", UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"));
+    private const string StaticDoor = "    static readonly ProcessLock Door = new ProcessLock();\n";
 
     [Fact]
     public Task InLocalFunctionOfTarget() => VerifyAnalyzer.VerifyAnalyzerAsync(InChild(@"
@@ -457,81 +403,21 @@ using Multiproc;
     }"), Unlocked(0, "path"));
 
     [Fact]
-    public Task FixInsideCSharpLock() => VerifyCodeFixAsync(InChild(@"
-    static void Buy(string path, ProcessLock lk)
-    {
-        lock (Gate)
-        {
-            var n = int.Parse({|#0:File.ReadAllText(path)|});
-            {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-        }
-    }"), InChild(@"
-    static void Buy(string path, ProcessLock lk)
-    {
-        lock (Gate)
-        {
-            using (lk.Hold())
-            {
-                var n = int.Parse(File.ReadAllText(path));
-                File.WriteAllText(path, (n - 1).ToString());
-            }
-        }
-    }"), UnlockedFileReadModifyWriteFixer.EquivalenceKey, LockOnly(0, "path"));
+    public Task FixInsideCSharpLock() => VerifyCodeFixAsync(
+        InChild(Buy(InCSharpLock(TicketSources.ReadModifyWrite()))), InChild(Buy(InCSharpLock(TicketSources.Held(lockName: "lk")))),
+        UnlockedFileReadModifyWriteFixer.EquivalenceKey, LockOnly(0, "path"));
 
     [Fact]
-    public Task FixUsesLocalLockDeclaredBefore() => VerifyCodeFixAsync(Header + @"class Shop
-{
-    static void Main()
-    {
-        var p = new ChildProcess(() => Sell(""stock.txt""));
-        p.Start();
-        p.Join();
-    }
+    public Task FixUsesLocalLockDeclaredBefore() => VerifyCodeFixAsync(
+        Shop(LocalDoor + TicketSources.ReadModifyWrite()), Shop(LocalDoor + TicketSources.Held(lockName: "door")),
+        UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"));
 
-    static void Sell(string path)
-    {
-        using var door = new ProcessLock();
-        var n = int.Parse({|#0:File.ReadAllText(path)|});
-        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-    }
-}", Header + @"class Shop
-{
-    static void Main()
-    {
-        var p = new ChildProcess(() => Sell(""stock.txt""));
-        p.Start();
-        p.Join();
-    }
-
-    static void Sell(string path)
-    {
-        using var door = new ProcessLock();
-        using (door.Hold())
-        {
-            var n = int.Parse(File.ReadAllText(path));
-            File.WriteAllText(path, (n - 1).ToString());
-        }
-    }
-}", UnlockedFileReadModifyWriteFixer.EquivalenceKey, Unlocked(0, "path"));
+    private const string LocalDoor = "using var door = new ProcessLock();\n";
 
     [Fact]
     public async Task NoFixWithoutProcessLockInScope()
     {
-        var source = Header + @"class Shop
-{
-    static void Main()
-    {
-        var p = new ChildProcess(() => Sell(""stock.txt""));
-        p.Start();
-        p.Join();
-    }
-
-    static void Sell(string path)
-    {
-        var n = int.Parse({|#0:File.ReadAllText(path)|});
-        {|#1:File.WriteAllText(path, (n - 1).ToString())|};
-    }
-}";
+        var source = Shop(TicketSources.ReadModifyWrite());
         var test = new Verify.Test { TestCode = source, FixedCode = source, CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck };
         test.ExpectedDiagnostics.Add(Unlocked(0, "path"));
         await test.RunAsync(CancellationToken.None);

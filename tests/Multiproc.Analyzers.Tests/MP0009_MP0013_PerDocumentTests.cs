@@ -90,75 +90,76 @@ public class MP0009_MP0013_PerDocumentTests
     private static ImmutableArray<Diagnostic> Of(ImmutableArray<Diagnostic> diagnostics, string id) =>
         diagnostics.Where(d => d.Id == id).ToImmutableArray();
 
-    [Fact]
-    public async Task MP0009_SingleType_ShowsInOneTreeAnalysis_AndOnceInBuild()
+    /// <summary>
+    /// <paramref name="id"/> is reported exactly once by one-tree analysis of <paramref name="source"/> and exactly once
+    /// in a build, at the same place; the one-tree diagnostic is returned.
+    /// </summary>
+    private static async Task<Diagnostic> ShowsInOneTreeAndOnceInBuildAsync(string source, string id)
     {
-        var source = StaticWrite("Increment");
-        var oneTree = Assert.Single(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
-        Assert.Equal("Counter", PerDocument.TextAt(oneTree));
-        Assert.Contains("Program.Counter", oneTree.GetMessage());
-        var full = Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        var oneTree = Assert.Single(Of(await PerDocument.OneTreeAsync(source), id));
+        var full = Assert.Single(Of(await PerDocument.FullAsync(source), id));
         Assert.Equal(oneTree.Location.SourceSpan, full.Location.SourceSpan);
+        return oneTree;
+    }
+
+    /// <summary>
+    /// <paramref name="id"/> is absent from one-tree analysis of <paramref name="source"/> (it waits for compilation end)
+    /// and reported exactly once in a build; that one diagnostic is returned.
+    /// </summary>
+    private static async Task<Diagnostic> WaitsForCompilationEndAsync(string source, string id)
+    {
+        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), id));
+        return Assert.Single(Of(await PerDocument.FullAsync(source), id));
+    }
+
+    /// <summary><paramref name="id"/> is reported neither by one-tree analysis of <paramref name="source"/> nor in a build.</summary>
+    private static async Task NotReportedEitherWayAsync(string source, string id)
+    {
+        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), id));
+        Assert.Empty(Of(await PerDocument.FullAsync(source), id));
     }
 
     [Fact]
-    public async Task MP0009_TargetReachingAnotherFile_WaitsForCompilationEnd()
+    public async Task MP0009_SingleType_ShowsInOneTreeAnalysis_AndOnceInBuild()
     {
-        var source = StaticWrite("IncrementAndCall");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
-        Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        var oneTree = await ShowsInOneTreeAndOnceInBuildAsync(StaticWrite("Increment"), RuleIdentifiers.StaticStateWrittenInChild);
+        Assert.Equal("Counter", PerDocument.TextAt(oneTree));
+        Assert.Contains("Program.Counter", oneTree.GetMessage());
     }
+
+    [Fact]
+    public Task MP0009_TargetReachingAnotherFile_WaitsForCompilationEnd() =>
+        WaitsForCompilationEndAsync(StaticWrite("IncrementAndCall"), RuleIdentifiers.StaticStateWrittenInChild);
 
     [Fact]
     public async Task MP0009_TargetInAnotherType_WaitsForCompilationEnd()
     {
         // Worker (same file, another type) writes Program2.Counter, which Main reads after the join.
-        var source = StaticWrite("Worker.Increment", read: "Program2.Counter");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
-        var full = Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
+        var full = await WaitsForCompilationEndAsync(StaticWrite("Worker.Increment", read: "Program2.Counter"), RuleIdentifiers.StaticStateWrittenInChild);
         Assert.Contains("Program2.Counter", full.GetMessage());
     }
 
     [Fact]
-    public async Task MP0009_NoWriteInChild_IsNotReportedEitherWay()
-    {
-        var source = StaticWrite("Show", members: "    static void Show() => Console.WriteLine(Counter);");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
-        Assert.Empty(Of(await PerDocument.FullAsync(source), RuleIdentifiers.StaticStateWrittenInChild));
-    }
+    public Task MP0009_NoWriteInChild_IsNotReportedEitherWay() =>
+        NotReportedEitherWayAsync(StaticWrite("Show", members: "    static void Show() => Console.WriteLine(Counter);"), RuleIdentifiers.StaticStateWrittenInChild);
 
     [Fact]
     public async Task MP0013_SingleType_ShowsInOneTreeAnalysis_AndOnceInBuild()
     {
-        var source = Daemon("Spawner");
-        var oneTree = Assert.Single(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
+        var oneTree = await ShowsInOneTreeAndOnceInBuildAsync(Daemon("Spawner"), RuleIdentifiers.DaemonStartsChildren);
         Assert.StartsWith("new ChildProcess(() => Spawner())", PerDocument.TextAt(oneTree));
         Assert.DoesNotContain(WellKnownDiagnosticTags.CompilationEnd, oneTree.Descriptor.CustomTags);
-        var full = Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
-        Assert.Equal(oneTree.Location.SourceSpan, full.Location.SourceSpan);
     }
 
     [Fact]
-    public async Task MP0013_TargetReachingAnotherFile_WaitsForCompilationEnd()
-    {
-        var source = Daemon("SpawnerAndCall");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
-        Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
-    }
+    public Task MP0013_TargetReachingAnotherFile_WaitsForCompilationEnd() =>
+        WaitsForCompilationEndAsync(Daemon("SpawnerAndCall"), RuleIdentifiers.DaemonStartsChildren);
 
     [Fact]
-    public async Task MP0013_TargetInAnotherType_WaitsForCompilationEnd()
-    {
-        var source = Daemon("Spawners.Spawner");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
-        Assert.Single(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
-    }
+    public Task MP0013_TargetInAnotherType_WaitsForCompilationEnd() =>
+        WaitsForCompilationEndAsync(Daemon("Spawners.Spawner"), RuleIdentifiers.DaemonStartsChildren);
 
     [Fact]
-    public async Task MP0013_NonDaemon_IsNotReportedEitherWay()
-    {
-        var source = Daemon("Spawner").Replace(" { Daemon = true }", "");
-        Assert.Empty(Of(await PerDocument.OneTreeAsync(source), RuleIdentifiers.DaemonStartsChildren));
-        Assert.Empty(Of(await PerDocument.FullAsync(source), RuleIdentifiers.DaemonStartsChildren));
-    }
+    public Task MP0013_NonDaemon_IsNotReportedEitherWay() =>
+        NotReportedEitherWayAsync(Daemon("Spawner").Replace(" { Daemon = true }", ""), RuleIdentifiers.DaemonStartsChildren);
 }
