@@ -30,16 +30,30 @@ internal sealed class DisposeGate
     {
         get
         {
-            var cts = Volatile.Read(ref _disposing);
-            if (cts is null)
-            {
-                var made = new CancellationTokenSource();
-                cts = Interlocked.CompareExchange(ref _disposing, made, null) ?? made;
-                if (!ReferenceEquals(cts, made)) made.Dispose();
-                if (IsDisposed) cts.Cancel();
-            }
+            var cts = InstallOnce(ref _disposing, out var installed);
+            if (installed && IsDisposed) cts.Cancel(); // disposed before the source existed: nobody else will cancel it
             return cts.Token;
         }
+    }
+
+    /// <summary>
+    /// The source in <paramref name="field"/>, made and installed by the first caller (<paramref name="installed"/>
+    /// true for that one only, which must then cancel it if its owner was disposed meanwhile).
+    /// </summary>
+    internal static CancellationTokenSource InstallOnce(ref CancellationTokenSource? field, out bool installed)
+    {
+        installed = false;
+        var cts = Volatile.Read(ref field);
+        if (cts is not null) return cts;
+        var made = new CancellationTokenSource();
+        cts = Interlocked.CompareExchange(ref field, made, null);
+        if (cts is not null)
+        {
+            made.Dispose();
+            return cts;
+        }
+        installed = true;
+        return made;
     }
 
     /// <summary>A token cancelled by <paramref name="cancellationToken"/> or by disposal (dispose it when the wait ends).</summary>

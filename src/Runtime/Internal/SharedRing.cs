@@ -753,18 +753,11 @@ internal sealed unsafe class SharedRing : IDisposable
     {
         get
         {
-            var cts = Volatile.Read(ref _disposing);
-            if (cts is null)
-            {
-                var made = new CancellationTokenSource();
-                cts = Interlocked.CompareExchange(ref _disposing, made, null) ?? made;
-                if (!ReferenceEquals(cts, made)) made.Dispose();
-                if (Volatile.Read(ref _disposed) != 0) cts.Cancel();
-            }
+            var cts = DisposeGate.InstallOnce(ref _disposing, out var installed);
+            if (installed && Volatile.Read(ref _disposed) != 0) cts.Cancel();
             return cts.Token;
         }
     }
-
 
     /// <summary>One attempt to take a record, without waiting; on failure <paramref name="observedPuts"/> is what a wait must see change.</summary>
     internal bool TryTake<T>(ItemDecoder<T> decode, out T item, out long observedPuts) => TryTakeRecord(decode, out item, out observedPuts);
