@@ -412,7 +412,7 @@ public sealed class PipeEnd<T> : IDisposable, ISharedObject
     /// <summary>
     /// Awaits a wait for room (<paramref name="space"/>) or for an item, outside any operation; a cancel (by the
     /// caller or by Close: the loop's first lines say which) counts as a wake. Then ends the wait's registration,
-    /// unless the pipe was let go meanwhile (nothing is mapped to touch then).
+    /// unless the pipe was let go meanwhile (nothing is mapped to touch then: letting it go uncounted the wait, see SharedPipe.Release).
     /// </summary>
     private async ValueTask AwaitWait(Task<bool> wait, int dir, bool space)
     {

@@ -85,6 +85,9 @@ internal sealed unsafe class SharedPipe
     private int _refs;     // open ends and ends in transit in this process (under the Mapped lock)
     private int _use;      // operations in progress | RetiredBit
     private int _released; // 1 once the segment was disposed
+    // Async waits of this process counted in the waiter words, per ring (dir * 2; + 1 for senders): between ArmedWait
+    // and EndWait a wait is outside any operation, so the pipe may be let go meanwhile (see Release).
+    private readonly int[] _asyncWaits = new int[4];
     private const int RetiredBit = 1 << 30;
 
     /// <summary>What this process knows about one end it holds.</summary>
@@ -233,7 +236,16 @@ internal sealed unsafe class SharedPipe
 
     private void Release()
     {
-        if (Interlocked.Exchange(ref _released, 1) == 0) _segment.Dispose();
+        if (Interlocked.Exchange(ref _released, 1) != 0) return;
+        // Async waits still counted in the segment's words: each was cancelled by the close that retired the pipe, and
+        // ends after this, when it may no longer touch the mapping (AwaitWait skips EndWait). Uncount them here, or
+        // the peer would count a waiter that does not exist (a futile wake at its sends) for as long as it runs.
+        for (var i = 0; i < _asyncWaits.Length; i++)
+        {
+            var n = Interlocked.Exchange(ref _asyncWaits[i], 0);
+            if (n != 0) Interlocked.Add(ref DirWord(i >> 1, (i & 1) != 0 ? DSendWaiters : DRecvWaiters), -n);
+        }
+        _segment.Dispose();
     }
 
     public static string HandleOf(EndState s) => s.Pipe.Name + (s.End == 0 ? ":L" : ":R");
@@ -500,19 +512,34 @@ internal sealed unsafe class SharedPipe
             Interlocked.Decrement(ref DirWord(dir, waiters));
             return null;
         }
+        Interlocked.Increment(ref _asyncWaits[dir * 2 + (space ? 1 : 0)]);
         try
         {
             return FutexWaiter.WaitAsync(DirWordPtr(dir, signal), s, Slice, ct);
         }
         catch
         {
-            Interlocked.Decrement(ref DirWord(dir, waiters));
+            EndWait(dir, space);
             throw;
         }
     }
 
-    /// <summary>Ends a wait <see cref="SpaceWait"/> (<paramref name="space"/>) or <see cref="ReadWait"/> started.</summary>
-    public void EndWait(int dir, bool space) => Interlocked.Decrement(ref DirWord(dir, space ? DSendWaiters : DRecvWaiters));
+    /// <summary>
+    /// Ends a wait <see cref="SpaceWait"/> (<paramref name="space"/>) or <see cref="ReadWait"/> started, inside an
+    /// operation (<see cref="TryEnter"/>); a wait that ends after the pipe was let go here was uncounted by <see cref="Release"/>.
+    /// </summary>
+    public void EndWait(int dir, bool space)
+    {
+        Interlocked.Decrement(ref _asyncWaits[dir * 2 + (space ? 1 : 0)]);
+        Interlocked.Decrement(ref DirWord(dir, space ? DSendWaiters : DRecvWaiters));
+    }
+
+    /// <summary>For tests: the counts of receivers and senders waiting on ring <paramref name="dir"/> of a pipe's segment mapped on its own.</summary>
+    internal static (int Receivers, int Senders) WaitersIn(SharedSegment segment, int dir)
+    {
+        var d = segment.Pointer + DirBase + dir * DirSize;
+        return (Volatile.Read(ref *(int*)(d + DRecvWaiters)), Volatile.Read(ref *(int*)(d + DSendWaiters)));
+    }
 
     private bool HasRoom(int dir, int length)
     {

@@ -59,6 +59,12 @@ public class PipeLifetimeTests
         Thread.Sleep(Timeout.Infinite);
     }
 
+    public static void SayAttachedAndHangBytes(PipeEnd<byte[]> end)
+    {
+        end.Send("attached"u8.ToArray());
+        Thread.Sleep(Timeout.Infinite);
+    }
+
     // ------------------------------------------------------------------ in one process
 
     [Fact]
@@ -102,9 +108,47 @@ public class PipeLifetimeTests
         Thread.Sleep(200); // most likely both are waiting now; the test holds either way
         right.Close(); // first: the blocked receive on it must not see the end of stream of the left end
         left.Close();
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => pending.WaitAsync(W));
+        // The pending receive may see its sender (the right end) gone before the left end closes: either ends it.
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => pending.WaitAsync(W));
+        Assert.True(e is ObjectDisposedException or EndOfStreamException, e.ToString());
         await blocked.WaitAsync(W);
         Assert.True(Wait.Until(() => FilesOf(segment).Length == 0, W));
+    }
+
+    [Fact]
+    public async Task Async_waits_ended_by_closing_both_ends_leave_the_waiter_counts_as_they_found_them()
+    {
+        var (left, right) = ProcessPipe.Create<byte[]>();
+        // A share of the segment of its own: the counts stay readable after this process let the pipe go.
+        using var share = SharedSegment.Open(SegmentOf(left));
+        // The child holds the right end: closing it here ends no wait of the left end (no end of stream, no broken pipe).
+        var p = new ChildProcess(() => SayAttachedAndHangBytes(right));
+        try
+        {
+            p.Start();
+            right.Close();
+            Assert.True(left.TryReceive(out var hello, W));
+            Assert.Equal("attached"u8.ToArray(), hello);
+            var receive = left.ReceiveAsync().AsTask(); // waits for an item in ring 0
+            var item = new byte[64 * 1024];
+            ValueTask send;
+            do send = left.SendAsync(item); while (send.IsCompletedSuccessfully); // fills ring 1 (nobody reads it), then waits for room
+            var sending = send.AsTask();
+            // Counted while they wait (a wait re-arms after each 100 ms slice: a count may be 0 for an instant).
+            Assert.True(Wait.Until(() => SharedPipe.WaitersIn(share, 0) == (1, 0) && SharedPipe.WaitersIn(share, 1) == (0, 1), W),
+                $"counts {SharedPipe.WaitersIn(share, 0)} {SharedPipe.WaitersIn(share, 1)}");
+            left.Close(); // ends both waits and lets the pipe go here at once: the waits finish after it is gone
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => receive.WaitAsync(W));
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => sending.WaitAsync(W));
+            // A count left behind would make the child's sends wake a waiter that no longer exists, for as long as it runs.
+            Assert.Equal((0, 0), SharedPipe.WaitersIn(share, 0));
+            Assert.Equal((0, 0), SharedPipe.WaitersIn(share, 1));
+            Bounded.KillAndReap(p);
+        }
+        finally
+        {
+            Wait.Cleanup(p);
+        }
     }
 
     [Fact]
