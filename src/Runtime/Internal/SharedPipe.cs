@@ -74,11 +74,16 @@ internal sealed unsafe class SharedPipe
     // and a steady stream does not pull the other side's cache line across at every item.
     private readonly long[] _cachedHead = new long[2];
     private readonly long[] _cachedTail = new long[2];
-    // Adaptive spinning, per direction and side (0: receive, 1: send): a spin that found the peer's step doubles the
+    // Adaptive spinning, per direction and side (0: receive, 1: send): a spin that caught the peer's step doubles the
     // next spin (up to SpinTicks), one that did not halves it (down to MinSpinTicks). On an idle machine the peer
     // answers within microseconds and both sides spin; on an oversubscribed one the peer is often not running, and
-    // spinning would only burn the time slice it needs.
+    // spinning would only burn the time slice it needs. Alone, that rule made the minimum a trap: once both sides
+    // sleep (a hiccup at start-up is enough), a 1 µs spin never catches a peer that has to be woken first, so neither
+    // spin ever grew again and every message cost two futex sleeps and wakes. So every ProbeEvery-th wait of a side
+    // whose spin is short spins the longest time instead; one that catches the peer restores the longest spin.
     private readonly long[] _spin = [SpinTicks, SpinTicks, SpinTicks, SpinTicks];
+    private readonly int[] _spins = new int[4];
+    private const int ProbeEvery = 32;
     private static readonly long MinSpinTicks = Math.Max(1, Stopwatch.Frequency / 1_000_000); // 1 µs
     // Weak: an end nobody references any more is finalized (and closed), see EndState's finalizer.
     private readonly WeakReference<EndState>?[] _ends = new WeakReference<EndState>?[2];
@@ -466,9 +471,10 @@ internal sealed unsafe class SharedPipe
             {
                 spun = true;
                 var head = Volatile.Read(ref DirLong(dir, DHead));
-                var until = Stopwatch.GetTimestamp() + _spin[dir * 2 + 1];
+                var budget = SpinBudget(dir * 2 + 1);
+                var until = Stopwatch.GetTimestamp() + budget;
                 while (Volatile.Read(ref DirLong(dir, DHead)) == head && Stopwatch.GetTimestamp() < until) Thread.SpinWait(8);
-                Adapt(dir * 2 + 1, Volatile.Read(ref DirLong(dir, DHead)) != head);
+                Adapt(dir * 2 + 1, budget, Volatile.Read(ref DirLong(dir, DHead)) != head);
                 continue;
             }
             if (CheckGone(dir)) throw BrokenPipe(dir);
@@ -637,17 +643,16 @@ internal sealed unsafe class SharedPipe
     public bool WaitReadable(int dir, long deadline)
     {
         var sender = 1 - dir;
-        var tail = Volatile.Read(ref DirLong(dir, DTail));
-        var until = Stopwatch.GetTimestamp() + _spin[dir * 2];
+        var budget = SpinBudget(dir * 2);
+        var until = Stopwatch.GetTimestamp() + budget;
         if (deadline != 0 && until > deadline) until = deadline;
         var spun = false;
-        while (tail == Volatile.Read(ref DirLong(dir, DHead)) && Stopwatch.GetTimestamp() < until)
+        while (!HasData(dir) && Stopwatch.GetTimestamp() < until)
         {
             spun = true;
             Thread.SpinWait(8);
-            tail = Volatile.Read(ref DirLong(dir, DTail));
         }
-        if (spun) Adapt(dir * 2, tail != Volatile.Read(ref DirLong(dir, DHead)));
+        if (spun) Adapt(dir * 2, budget, HasData(dir));
         while (true)
         {
             if (HasData(dir) || CheckGone(sender)) return true;
@@ -689,11 +694,16 @@ internal sealed unsafe class SharedPipe
         Interlocked.Exchange(ref DirWord(dir, armed), 1);
     }
 
-    private void Adapt(int i, bool succeeded)
+    /// <summary>How long side <paramref name="i"/> spins this time: its adaptive spin, or the longest spin every <see cref="ProbeEvery"/>th time while it is shorter.</summary>
+    private long SpinBudget(int i)
     {
         var t = _spin[i];
-        _spin[i] = succeeded ? Math.Min(SpinTicks, t * 2) : Math.Max(MinSpinTicks, t / 2);
+        return t < SpinTicks && ++_spins[i] % ProbeEvery == 0 ? SpinTicks : t;
     }
+
+    /// <summary>A spin of <paramref name="budget"/> that caught the peer's step doubles the next spin; one that did not halves it (see <see cref="_spin"/>).</summary>
+    private void Adapt(int i, long budget, bool caught) =>
+        _spin[i] = caught ? Math.Min(SpinTicks, budget * 2) : Math.Max(MinSpinTicks, _spin[i] / 2);
 
     private static long Align8(long n) => (n + 7) & ~7L;
 }
