@@ -23,7 +23,7 @@ public static class RedisWorkloads
 {
     public const int Batch = 256;
     public const int Warmup = 100 * Batch;
-    private static readonly RedisQueueOptions Options = new() { ReadBatchSize = Batch };
+    private static readonly RedisQueueOptions Options = new() { ReadBatchSize = Batch, Prefetch = true };
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     private static void PutAll(RedisQueue<string?> q, int n, string payload)
