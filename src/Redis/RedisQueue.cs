@@ -204,10 +204,39 @@ public class RedisQueue<T> : IDisposable
     /// <param name="cancellationToken">Cancels the wait for room. A put cancelled while its command is on the wire may still have put the item.</param>
     /// <returns>A task that completes once the server has the item.</returns>
     /// <exception cref="RedisUnavailableException">The server could not be reached.</exception>
-    public async ValueTask PutAsync(T item, CancellationToken cancellationToken = default)
+    public ValueTask PutAsync(T item, CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : PutCoreAsync([Encode(item)], cancellationToken);
+
+    /// <summary>
+    /// Puts several items in one round trip without blocking the calling thread, as <see cref="PutMany"/> does.
+    /// The command is sent before this returns, so a producer can keep several batches on the wire (pipelined)
+    /// and wait for the oldest: batches put by one object reach the queue in the order of the calls (unless one is
+    /// sent again after a lost connection, which may also put it twice).
+    /// </summary>
+    /// <param name="items">The items, put in order.</param>
+    /// <param name="cancellationToken">Cancels the wait for room. A put cancelled while its command is on the wire may still have put the items.</param>
+    /// <returns>A task that completes once the server has all the items.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="items"/> is null.</exception>
+    /// <exception cref="ArgumentException">More items than <see cref="MaxSize"/> of a bounded queue.</exception>
+    /// <exception cref="RedisUnavailableException">The server could not be reached.</exception>
+    public ValueTask PutManyAsync(IEnumerable<T> items, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        RedisValue[] args = [Group, MaxSize, Joinable ? 1 : 0, Encode(item)];
+        ArgumentNullException.ThrowIfNull(items);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        var payloads = items.Select(Encode).ToArray();
+        if (payloads.Length == 0) return default;
+        if (MaxSize > 0 && payloads.Length > MaxSize)
+            throw new ArgumentException($"{payloads.Length} items can never fit in the Redis queue '{Name}' of {MaxSize} items at once.", nameof(items));
+        return PutCoreAsync(payloads, cancellationToken);
+    }
+
+    private async ValueTask PutCoreAsync(RedisValue[] payloads, CancellationToken cancellationToken)
+    {
+        var args = new RedisValue[3 + payloads.Length];
+        args[0] = Group;
+        args[1] = MaxSize;
+        args[2] = Joinable ? 1 : 0;
+        payloads.CopyTo(args, 3);
         var outage = default(Outage);
         var pause = TimeSpan.FromMilliseconds(1);
         while (true)
