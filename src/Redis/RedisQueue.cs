@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Multiproc.Redis.Internal;
 using StackExchange.Redis;
 
@@ -43,10 +42,9 @@ public class RedisQueue<T> : IDisposable
     private readonly Timer _renewal;
     private readonly object _sync = new();
     private readonly RedisValue _consumer;
-    private readonly Channel<RedisValue> _acks = Channel.CreateUnbounded<RedisValue>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _ackLoop;
-    private long _acksQueued;
-    private long _acksSent;
+    private readonly AckSender _acks;
+    private Task<StreamEntry[]>? _prefetch;
+    private bool _prefetchDry;
     private RedisValue _claimCursor = "0-0";
     private long _lastClaim;
     private bool _disposed;
@@ -95,7 +93,7 @@ public class RedisQueue<T> : IDisposable
         _consumer = Connections.NewOwnerId();
         var period = Options.VisibilityTimeout / 3;
         _renewal = new Timer(_ => Renew(), null, period, period);
-        _ackLoop = Task.Run(AckLoop);
+        _acks = new AckSender(() => Database, StreamKey, UnfinishedKey, Group, joinable, Options.ConnectionLossTimeout);
     }
 
     /// <summary>The queue's name.</summary>
@@ -206,10 +204,39 @@ public class RedisQueue<T> : IDisposable
     /// <param name="cancellationToken">Cancels the wait for room. A put cancelled while its command is on the wire may still have put the item.</param>
     /// <returns>A task that completes once the server has the item.</returns>
     /// <exception cref="RedisUnavailableException">The server could not be reached.</exception>
-    public async ValueTask PutAsync(T item, CancellationToken cancellationToken = default)
+    public ValueTask PutAsync(T item, CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : PutCoreAsync([Encode(item)], cancellationToken);
+
+    /// <summary>
+    /// Puts several items in one round trip without blocking the calling thread, as <see cref="PutMany"/> does.
+    /// The command is sent before this returns, so a producer can keep several batches on the wire (pipelined)
+    /// and wait for the oldest: batches put by one object reach the queue in the order of the calls (unless one is
+    /// sent again after a lost connection, which may also put it twice).
+    /// </summary>
+    /// <param name="items">The items, put in order.</param>
+    /// <param name="cancellationToken">Cancels the wait for room. A put cancelled while its command is on the wire may still have put the items.</param>
+    /// <returns>A task that completes once the server has all the items.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="items"/> is null.</exception>
+    /// <exception cref="ArgumentException">More items than <see cref="MaxSize"/> of a bounded queue.</exception>
+    /// <exception cref="RedisUnavailableException">The server could not be reached.</exception>
+    public ValueTask PutManyAsync(IEnumerable<T> items, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        RedisValue[] args = [Group, MaxSize, Joinable ? 1 : 0, Encode(item)];
+        ArgumentNullException.ThrowIfNull(items);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        var payloads = items.Select(Encode).ToArray();
+        if (payloads.Length == 0) return default;
+        if (MaxSize > 0 && payloads.Length > MaxSize)
+            throw new ArgumentException($"{payloads.Length} items can never fit in the Redis queue '{Name}' of {MaxSize} items at once.", nameof(items));
+        return PutCoreAsync(payloads, cancellationToken);
+    }
+
+    private async ValueTask PutCoreAsync(RedisValue[] payloads, CancellationToken cancellationToken)
+    {
+        var args = new RedisValue[3 + payloads.Length];
+        args[0] = Group;
+        args[1] = MaxSize;
+        args[2] = Joinable ? 1 : 0;
+        payloads.CopyTo(args, 3);
         var outage = default(Outage);
         var pause = TimeSpan.FromMilliseconds(1);
         while (true)
@@ -250,7 +277,15 @@ public class RedisQueue<T> : IDisposable
             try
             {
                 if (ReadAheadCount > 0) continue;
-                read = Store(await ReadAsync().ConfigureAwait(false));
+                if (TakePrefetch() is { } prefetch)
+                {
+                    await ((Task)prefetch).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    read = StorePrefetch(prefetch);
+                }
+                else
+                {
+                    read = StoreRead(await ReadAsync().ConfigureAwait(false));
+                }
             }
             catch (Exception e) when (Outage.IsTransient(e))
             {
@@ -306,16 +341,34 @@ public class RedisQueue<T> : IDisposable
     {
         if (!disposing) return;
         (RedisValue Id, RedisValue Payload)[] giveBack;
+        Task<StreamEntry[]>? prefetch;
         lock (_sync)
         {
             if (_disposed) return;
             _disposed = true;
+            prefetch = _prefetch;
+        }
+        _renewal.Dispose();
+        var waitAtMost = Options.ConnectionLossTimeout + TimeSpan.FromSeconds(5);
+        if (prefetch is not null)
+        {
+            // A read on the wire: its items are this consumer's on the server, so they are given back with the rest.
+            try
+            {
+                prefetch.Wait(waitAtMost);
+            }
+            catch (AggregateException)
+            {
+                // Failed: whatever it took comes back after the visibility timeout.
+            }
+        }
+        lock (_sync)
+        {
+            StoreFinishedPrefetch();
             giveBack = _readAhead.ToArray();
             _readAhead.Clear();
         }
-        _renewal.Dispose();
-        _acks.Writer.TryComplete();
-        _ackLoop.Wait(Options.ConnectionLossTimeout + TimeSpan.FromSeconds(5));
+        _acks.Close(waitAtMost);
         try
         {
             if (giveBack.Length > 0)
@@ -341,67 +394,14 @@ public class RedisQueue<T> : IDisposable
     private protected virtual void HandedOut(RedisValue id) => Acknowledge(id);
 
     /// <summary>
-    /// Queues the acknowledgement of an item for the sender loop, which sends at once whatever is queued, in one
-    /// command (so a fast consumer's acknowledgements share round trips, and a slow one's go out one by one).
+    /// Queues the acknowledgement of an item: sent at once when no acknowledgement is on the wire, else in the
+    /// next command, as soon as that one is answered (so a fast consumer's acknowledgements share round trips,
+    /// and a slow one's go out one by one).
     /// </summary>
-    private protected void Acknowledge(RedisValue id)
-    {
-        Interlocked.Increment(ref _acksQueued);
-        if (!_acks.Writer.TryWrite(id)) Interlocked.Increment(ref _acksSent); // disposed: comes back after the visibility timeout
-    }
+    private protected void Acknowledge(RedisValue id) => _acks.Add(id);
 
     /// <summary>Waits until every acknowledgement queued so far has been answered by the server (or given up on).</summary>
-    internal bool FlushAcknowledgements(TimeSpan timeout)
-    {
-        var target = Interlocked.Read(ref _acksQueued);
-        var deadline = Deadline.After(timeout);
-        while (Interlocked.Read(ref _acksSent) < target)
-        {
-            if (deadline.Expired || _ackLoop.IsCompleted) return Interlocked.Read(ref _acksSent) >= target;
-            Thread.Sleep(1);
-        }
-        return true;
-    }
-
-    private async Task AckLoop()
-    {
-        var reader = _acks.Reader;
-        var ids = new List<RedisValue>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            ids.Clear();
-            while (ids.Count < 1000 && reader.TryRead(out var id)) ids.Add(id);
-            var args = new RedisValue[2 + ids.Count];
-            args[0] = Group;
-            args[1] = Joinable ? 1 : 0;
-            ids.CopyTo(args, 2);
-            var outage = default(Outage);
-            while (true)
-            {
-                try
-                {
-                    await Database.ScriptEvaluateAsync(QueueScripts.Ack, [StreamKey, UnfinishedKey], args).ConfigureAwait(false);
-                    break;
-                }
-                catch (Exception e) when (Outage.IsTransient(e))
-                {
-                    try
-                    {
-                        await Task.Delay(outage.Failed(e, Options.ConnectionLossTimeout, Deadline.After(null), "acknowledging items of")).ConfigureAwait(false);
-                    }
-                    catch (RedisUnavailableException)
-                    {
-                        break; // given up: the items come back after the visibility timeout (at least once)
-                    }
-                }
-                catch (ObjectDisposedException)
-                {
-                    break;
-                }
-            }
-            Interlocked.Add(ref _acksSent, ids.Count);
-        }
-    }
+    internal bool FlushAcknowledgements(TimeSpan timeout) => _acks.Flush(timeout);
 
     /// <summary>Ids this object holds taken and unacknowledged beyond its read-ahead (the joinable queue's tasks).</summary>
     private protected virtual void CollectHeld(List<RedisValue> ids)
@@ -477,7 +477,7 @@ public class RedisQueue<T> : IDisposable
             try
             {
                 if (ReadAheadCount > 0) continue;
-                read = Store(Read());
+                read = TakePrefetch() is { } prefetch ? StorePrefetch(prefetch) : StoreRead(Read());
             }
             catch (Exception e) when (Outage.IsTransient(e))
             {
@@ -610,18 +610,116 @@ public class RedisQueue<T> : IDisposable
         return stored;
     }
 
+    /// <summary>Stores the entries of a read made while holding the read gate; a read that found items lets prefetching start again.</summary>
+    private int StoreRead(StreamEntry[] entries)
+    {
+        var stored = Store(entries);
+        if (stored > 0)
+        {
+            lock (_sync) _prefetchDry = false;
+        }
+        return stored;
+    }
+
+    /// <summary>
+    /// Whether to read the next batch in the background now (under <see cref="_sync"/>): prefetching is on, none
+    /// is on the wire, the last one found items, and at most half a batch is left to hand out.
+    /// </summary>
+    private bool PrefetchDue() =>
+        Options.Prefetch && Options.ReadBatchSize > 1 && _prefetch is null && !_prefetchDry && !_disposed
+        && _readAhead.Count <= Options.ReadBatchSize / 2;
+
+    /// <summary>
+    /// Starts reading the next batch without waiting for it, unless a read is under way (another thread holds the
+    /// read gate). The read is started under <see cref="_sync"/>, so that <see cref="Dispose()"/> either sees it
+    /// (and waits for it, to give its items back) or has already stopped new ones.
+    /// </summary>
+    private void StartPrefetch()
+    {
+        if (!_readGate.Wait(0)) return;
+        try
+        {
+            lock (_sync)
+            {
+                if (PrefetchDue()) _prefetch = ReadAsync();
+            }
+        }
+        finally
+        {
+            _readGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Moves the entries of a finished prefetch into the read-ahead (under <see cref="_sync"/>). Its task is not
+    /// continued on (which would cost a thread-pool hop per batch): the consumer, the renewal timer and Dispose
+    /// look at it instead. A failed one is dropped: whatever it took comes back after the visibility timeout.
+    /// </summary>
+    private void StoreFinishedPrefetch()
+    {
+        if (_prefetch is not { IsCompleted: true } done) return;
+        _prefetch = null;
+        if (done.IsCompletedSuccessfully)
+        {
+            if (Store(done.Result) == 0) _prefetchDry = true;
+        }
+        else
+        {
+            _ = done.Exception; // observed
+        }
+    }
+
+    /// <summary>The prefetch on the wire (or finished and not yet stored), for the holder of the read gate to wait for instead of reading.</summary>
+    private Task<StreamEntry[]>? TakePrefetch()
+    {
+        lock (_sync) return _prefetch;
+    }
+
+    /// <summary>
+    /// Waits for a prefetch as a read would (bounded by the client's timeouts) and stores its entries, unless a get
+    /// on another thread already did; a failed one is dropped and its error thrown, as a failed read's would be.
+    /// </summary>
+    private int StorePrefetch(Task<StreamEntry[]> prefetch)
+    {
+        try
+        {
+            prefetch.Wait(Options.ConnectionLossTimeout + TimeSpan.FromSeconds(30));
+        }
+        catch (AggregateException)
+        {
+            // Failed: thrown below, as a failed read would be.
+        }
+        if (!prefetch.IsCompleted) throw new RedisUnavailableException($"A read from the Redis queue '{Name}' was not answered.", null);
+        lock (_sync)
+        {
+            if (!ReferenceEquals(_prefetch, prefetch)) return _readAhead.Count;
+            _prefetch = null;
+            if (prefetch.IsCompletedSuccessfully)
+            {
+                var stored = Store(prefetch.Result);
+                _prefetchDry = stored == 0;
+                return stored;
+            }
+        }
+        return prefetch.GetAwaiter().GetResult().Length; // throws what it failed with
+    }
+
     private bool TryHandOut(out T item)
     {
         ThrowIfDisposed();
         (RedisValue Id, RedisValue Payload) entry;
+        bool prefetch;
         lock (_sync)
         {
+            StoreFinishedPrefetch();
             if (!_readAhead.TryDequeue(out entry))
             {
                 item = default!;
                 return false;
             }
+            prefetch = PrefetchDue();
         }
+        if (prefetch) StartPrefetch();
         try
         {
             item = JsonSerializer.Deserialize<T>(((ReadOnlyMemory<byte>)entry.Payload).Span)!;
@@ -642,6 +740,7 @@ public class RedisQueue<T> : IDisposable
         lock (_sync)
         {
             if (_disposed) return;
+            StoreFinishedPrefetch();
             foreach (var (id, _) in _readAhead) ids.Add(id);
             CollectHeld(ids);
         }

@@ -47,6 +47,24 @@ public sealed class QueueApiTests(RedisServer server)
     }
 
     [Fact]
+    public async Task PutManyAsyncBatchesOnTheWireTogetherArriveInCallOrder()
+    {
+        using var q = new RedisJoinableQueue<int>(server.ConnectionString, Wait.UniqueName("pipelined"), maxSize: 300);
+        var puts = Enumerable.Range(0, 8).Select(b => q.PutManyAsync(Enumerable.Range(b * 30, 30)).AsTask()).ToArray();
+        await Task.WhenAll(puts).WaitAsync(Wait.Long);
+        Assert.Equal(240, q.Count);
+        Assert.Equal(240, q.Unfinished);
+        Assert.Equal(Enumerable.Range(0, 240), Enumerable.Range(0, 240).Select(_ => q.GetNowait()).ToArray());
+        Assert.Equal("items", Assert.Throws<ArgumentException>(() => q.PutManyAsync(Enumerable.Range(0, 301))).ParamName);
+        Assert.Throws<ArgumentNullException>(() => q.PutManyAsync(null!));
+        await q.PutManyAsync([]); // nothing to put: completes at once
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await q.PutManyAsync([1], cancelled.Token));
+        Assert.Equal(0, q.Count);
+    }
+
+    [Fact]
     public async Task AsyncFormsWaitAndCancelWithoutLosingItems()
     {
         using var q = new RedisQueue<int>(server.ConnectionString, Wait.UniqueName("async"));
