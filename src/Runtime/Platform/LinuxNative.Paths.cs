@@ -58,8 +58,9 @@ internal static unsafe partial class LinuxNative
         return bytes;
     }
 
+    /// <summary>open(2) of a NUL-terminated path already in bytes.</summary>
     [LibraryImport(Libc, EntryPoint = "open", SetLastError = true)]
-    private static partial int open(byte* path, int flags, int mode);
+    public static partial int open(byte* path, int flags, int mode);
 
     [LibraryImport(Libc, EntryPoint = "unlink", SetLastError = true)]
     private static partial int unlink(byte* path);
