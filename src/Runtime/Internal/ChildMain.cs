@@ -38,6 +38,7 @@ internal static class ChildMain
             return 2;
         }
         if (args.Length > 1 && args[1].Length > 0) ChildCommandLine.AdoptEntryAssembly(args[1]);
+        StartTrace.Mark("entry");
         return Run(fd);
     }
 
@@ -111,6 +112,7 @@ internal static class ChildMain
             code = 1;
         }
         Children.OnExit();
+        StartTrace.Mark("joined");
         // What the child never disposed: the last user removes it now, not when the run ends.
         SharedSegment.ReleaseAllAtExit();
         StartTrace.Write();

@@ -70,6 +70,16 @@ internal static class Children
             RunDirectory.RemoveIfRoot();
             return;
         }
+        JoinAllAtExit();
+    }
+
+    /// <summary>
+    /// OnExit's work in a process that started children. A method of its own: a child that started none
+    /// returns before it, and so never loads what this code needs (System.Linq, the spare pool's types).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void JoinAllAtExit()
+    {
         // Spares first: joining the children below must not pre-start new ones.
         SparePool.Release();
         var snapshot = Active.Keys.ToArray();

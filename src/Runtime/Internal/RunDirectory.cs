@@ -53,7 +53,7 @@ internal static class RunDirectory
     private static string Open()
     {
         var inherited = Environment.GetEnvironmentVariable(EnvVar);
-        if (!string.IsNullOrEmpty(inherited) && Directory.Exists(inherited))
+        if (!string.IsNullOrEmpty(inherited) && LinuxNative.IsDirectory(inherited))
         {
             _aliveFd = HoldAlive(inherited, LinuxNative.LOCK_SH);
             return inherited;
@@ -76,6 +76,8 @@ internal static class RunDirectory
     /// <summary>Removes this run's directory (root only, at exit).</summary>
     public static void RemoveIfRoot()
     {
+        // A child never becomes the root: it leaves at once, without the lock.
+        if (!Volatile.Read(ref _isRoot)) return;
         lock (Gate)
         {
             if (!_isRoot || _path is null) return;

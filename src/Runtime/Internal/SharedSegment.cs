@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Multiproc.Platform;
 
 namespace Multiproc.Internal;
@@ -42,11 +41,6 @@ internal delegate void SegmentPartsRemover(string name, IntPtr pointer, long len
 /// </remarks>
 internal sealed unsafe class SharedSegment : IDisposable
 {
-    // Built in: a process that never used a queue may still remove one (a killed child's, see SweepUnused).
-    private static readonly ConcurrentDictionary<string, SegmentPartsRemover> PartsRemovers = new(StringComparer.Ordinal)
-    {
-        [SharedRing.Kind] = SharedRing.RemoveParts,
-    };
     // This process's attachments: what a child gives up when its target is done (ReleaseAllAtExit). Whoever
     // removes an entry releases that share, exactly once. A set of a reference type under a lock: its code is
     // shared and precompiled, where a collection keyed by int would be JIT-compiled in every child.
@@ -87,6 +81,7 @@ internal sealed unsafe class SharedSegment : IDisposable
         {
             _share = new Share(name, path, fd);
             lock (Attached) Attached.Add(_share);
+            Volatile.Write(ref Attachments.Any, true);
         }
         else
         {
@@ -101,7 +96,10 @@ internal sealed unsafe class SharedSegment : IDisposable
     /// Registers what removes the parts of segments of <paramref name="kind"/> (files named after the segment)
     /// when the last user lets one go. Idempotent.
     /// </summary>
-    public static void RegisterParts(string kind, SegmentPartsRemover remover) => PartsRemovers.TryAdd(kind, remover);
+    public static void RegisterParts(string kind, SegmentPartsRemover remover)
+    {
+        lock (Parts.Removers) Parts.Removers.TryAdd(kind, remover);
+    }
 
     /// <summary>Creates a zero-filled segment of <paramref name="length"/> bytes named <c>kind-random</c>, attached by this process.</summary>
     public static SharedSegment Create(string kind, long length)
@@ -205,7 +203,7 @@ internal sealed unsafe class SharedSegment : IDisposable
             throw e;
         }
         // The last user removes the file while holding the lock exclusively: a file still there now stays while we hold ours.
-        if (!File.Exists(path))
+        if (!LinuxNative.Exists(path))
         {
             LinuxNative.close(fd);
             throw Gone(name);
@@ -298,13 +296,43 @@ internal sealed unsafe class SharedSegment : IDisposable
     /// </summary>
     public static void ReleaseAllAtExit()
     {
+        // A child that attached nothing (an empty target, one that only computes) leaves without
+        // SharedSegment's static set-up, which would load two assemblies on its way out.
+        if (Volatile.Read(ref Attachments.Any)) ReleaseAll();
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ReleaseAll()
+    {
         Share[] all;
         lock (Attached)
         {
-            all = [.. Attached];
+            // CopyTo, not a collection expression: that would load System.Linq on the child's way out.
+            all = new Share[Attached.Count];
+            Attached.CopyTo(all);
             Attached.Clear();
         }
         foreach (var s in all) ReleaseShare(s.Name, s.Path, s.Fd, IntPtr.Zero, 0);
+    }
+
+    /// <summary>
+    /// What removes the parts of each kind of segment, read only when a last share is released: a type of its own,
+    /// so that a child that only attaches a primitive never builds it (nor loads the queue's types for it). A
+    /// Dictionary under a lock: a ConcurrentDictionary would load System.Collections.Concurrent.dll.
+    /// </summary>
+    private static class Parts
+    {
+        // Built in: a process that never used a queue may still remove one (a killed child's, see SweepUnused).
+        public static readonly Dictionary<string, SegmentPartsRemover> Removers = new(StringComparer.Ordinal)
+        {
+            [SharedRing.Kind] = SharedRing.RemoveParts,
+        };
+    }
+
+    /// <summary>Whether this process ever attached a counted segment. No static initializer, so reading it runs no type set-up.</summary>
+    private static class Attachments
+    {
+        public static bool Any;
     }
 
     /// <summary>One attachment's lifetime lock: the descriptor holding it.</summary>
@@ -353,7 +381,13 @@ internal sealed unsafe class SharedSegment : IDisposable
         {
             if (LinuxNative.flock(fd, LinuxNative.LOCK_EX | LinuxNative.LOCK_NB) != 0) return false;
             var dash = name.IndexOf('-');
-            if (dash > 0 && PartsRemovers.TryGetValue(name[..dash], out var remover))
+            SegmentPartsRemover? remover = null;
+            if (dash > 0)
+            {
+                var kind = name[..dash];
+                lock (Parts.Removers) Parts.Removers.TryGetValue(kind, out remover);
+            }
+            if (remover is not null)
             {
                 var mine = mapped == IntPtr.Zero;
                 if (mine)

@@ -119,7 +119,12 @@ internal static class Wire
             return s;
         }
 
-        public int ReadInt32() => System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+        // Little-endian by hand: BinaryPrimitives would load the System.Memory facade in every child.
+        public int ReadInt32()
+        {
+            var b = Take(4);
+            return b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24;
+        }
 
         public bool ReadBoolean() => Take(1)[0] != 0;
 

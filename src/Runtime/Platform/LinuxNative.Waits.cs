@@ -26,11 +26,11 @@ internal static unsafe partial class LinuxNative
     }
 
     /// <summary>futex_waitv(waiters, count, 0, absolute timeout or null, clockid).</summary>
-    [DllImport(Libc, SetLastError = true, EntryPoint = "syscall")]
-    public static extern long syscall_waitv(long number, FutexWaitv* waiters, uint count, uint flags, Timespec* timeout, int clockid);
+    [LibraryImport(Libc, SetLastError = true, EntryPoint = "syscall")]
+    public static partial long syscall_waitv(long number, FutexWaitv* waiters, uint count, uint flags, Timespec* timeout, int clockid);
 
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int clock_gettime(int clockid, Timespec* ts);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int clock_gettime(int clockid, Timespec* ts);
 
     /// <summary>CLOCK_MONOTONIC in nanoseconds (the clock futex_waitv's absolute timeouts are given on).</summary>
     public static long MonotonicNanoseconds()

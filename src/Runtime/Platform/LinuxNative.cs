@@ -94,13 +94,7 @@ internal static unsafe partial class LinuxNative
     public static partial nint write(int fd, byte* buf, nint count);
 
     [LibraryImport(Libc, SetLastError = true)]
-    public static partial int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
-
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int flock(int fd, int operation);
-
-    [DllImport(Libc, SetLastError = true)]
-    public static extern int unlink([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+    public static partial int flock(int fd, int operation);
 
     public const int PROT_READ = 1;
     public const int PROT_WRITE = 2;
