@@ -37,8 +37,8 @@ internal sealed class UnlockedFileReadModifyWrite
     private readonly ConcurrentBag<Deferred> _deferred = new();
     /// <summary>The same bodies by their top-level type (<see cref="LocalChildTargets.TopType"/>), for <see cref="TypeEnded"/>.</summary>
     private readonly ConcurrentDictionary<INamedTypeSymbol, ConcurrentBag<Deferred>> _deferredByType = new(SymbolEqualityComparer.Default);
-    /// <summary>Methods that return what they read from the file their parameter (the value) names: a call of one is a read.</summary>
-    private readonly ConcurrentDictionary<IMethodSymbol, int> _readers = new(SymbolEqualityComparer.Default);
+    /// <summary>Methods that may return what they read from the file a parameter names: a call of one is a read.</summary>
+    private readonly ReaderHelpers _readers;
     /// <summary>Bodies that write a file and call a method of this compilation, which may be a reader (<see cref="_readers"/>).</summary>
     private readonly ConcurrentBag<(IMethodSymbol Method, IOperation Body)> _maybeViaReader = new();
 
@@ -46,6 +46,7 @@ internal sealed class UnlockedFileReadModifyWrite
     {
         _types = types;
         _fileTypes = new FileTypes(compilation, types);
+        _readers = new ReaderHelpers(_fileTypes);
     }
 
     /// <summary>The rule's state for one compilation, or null when the compilation cannot read files through System.IO.File.</summary>
@@ -98,8 +99,9 @@ internal sealed class UnlockedFileReadModifyWrite
     }
 
     /// <summary>
-    /// At the end of a body that reads a file but writes none: it is a reader helper when the value it returns derives from
-    /// a read of the file one of its parameters names (<c>static string Load(string f) =&gt; File.ReadAllText(f);</c>).
+    /// At the end of a body that reads a file but writes none: it may be a reader helper, whose value derives from a read
+    /// of the file one of its parameters names (<c>static string Load(string f) =&gt; File.ReadAllText(f);</c>). Whether it
+    /// is one is decided only when a call of it is looked at (<see cref="ReaderHelpers"/>): most reading bodies never are.
     /// </summary>
     public void ReaderEnded(OperationBlockAnalysisContext block)
     {
@@ -107,24 +109,54 @@ internal sealed class UnlockedFileReadModifyWrite
         if (BlockGate.SingleExecutableRoot(block.OperationBlocks) is not { } root) return;
         var body = root;
         while (body.Parent is not null) body = body.Parent;
-        List<IReturnOperation>? returns = null;
-        List<Access>? reads = null;
-        foreach (var d in body.Descendants())
+        _readers.Add(method, body);
+    }
+
+    /// <summary>
+    /// The methods whose bodies read a file and write none (<see cref="ReaderEnded"/>), each decided on the first question
+    /// about it: it is a reader helper when the value it returns derives from a read of the file one of its parameters names.
+    /// A method whose body has not ended is not (yet) one, as when the answers were decided at each body's end.
+    /// </summary>
+    private sealed class ReaderHelpers
+    {
+        private readonly FileTypes _fileTypes;
+        private readonly ConcurrentDictionary<IMethodSymbol, (IMethodSymbol Method, IOperation Body)> _candidates = new(SymbolEqualityComparer.Default);
+        /// <summary>The decided candidates: the ordinal of the parameter that names the file read, or -1 for none.</summary>
+        private readonly ConcurrentDictionary<IMethodSymbol, int> _decided = new(SymbolEqualityComparer.Default);
+
+        public ReaderHelpers(FileTypes fileTypes) => _fileTypes = fileTypes;
+
+        public bool IsEmpty => _candidates.IsEmpty;
+
+        public void Add(IMethodSymbol method, IOperation body) => _candidates[method.OriginalDefinition] = (method, body);
+
+        /// <summary>Whether <paramref name="method"/> (an original definition) is a reader helper, and which parameter names its file.</summary>
+        public bool TryGetValue(IMethodSymbol method, out int ordinal)
         {
-            if (d is IReturnOperation { ReturnedValue: not null } r && OwnReturn(r)) (returns ??= new()).Add(r);
-            else if (d.Kind is OperationKind.Invocation or OperationKind.ObjectCreation && Classify(d, _fileTypes, null, null) is { Read: true } a
-                && a.Key.Symbol is IParameterSymbol p && SymbolEqualityComparer.Default.Equals(p.ContainingSymbol, method))
-                (reads ??= new()).Add(a);
+            ordinal = -1;
+            if (!_candidates.TryGetValue(method, out var candidate)) return false;
+            if (!_decided.TryGetValue(method, out ordinal)) ordinal = _decided.GetOrAdd(method, ReaderParameter(candidate.Method, candidate.Body, _fileTypes));
+            return ordinal >= 0;
         }
-        if (returns is null || reads is null) return;
-        foreach (var read in reads)
+
+        private static int ReaderParameter(IMethodSymbol method, IOperation body, FileTypes fileTypes)
         {
-            var derivation = ValueDerivation.From(read.Operation, body);
-            if (returns.Exists(r => derivation.Derives(r.ReturnedValue!)))
+            List<IReturnOperation>? returns = null;
+            List<Access>? reads = null;
+            foreach (var d in body.Descendants())
             {
-                _readers[method.OriginalDefinition] = ((IParameterSymbol)read.Key.Symbol!).Ordinal;
-                return;
+                if (d is IReturnOperation { ReturnedValue: not null } r && OwnReturn(r)) (returns ??= new()).Add(r);
+                else if (d.Kind is OperationKind.Invocation or OperationKind.ObjectCreation && Classify(d, fileTypes, null, null) is { Read: true } a
+                    && a.Key.Symbol is IParameterSymbol p && SymbolEqualityComparer.Default.Equals(p.ContainingSymbol, method))
+                    (reads ??= new()).Add(a);
             }
+            if (returns is null || reads is null) return -1;
+            foreach (var read in reads)
+            {
+                var derivation = ValueDerivation.From(read.Operation, body);
+                if (returns.Exists(r => derivation.Derives(r.ReturnedValue!))) return ((IParameterSymbol)read.Key.Symbol!).Ordinal;
+            }
+            return -1;
         }
     }
 
@@ -261,7 +293,7 @@ internal sealed class UnlockedFileReadModifyWrite
     }
 
     /// <summary>The body as a <see cref="Deferred"/> when it holds a read and a write of the same path not both under one Hold.</summary>
-    private static Deferred? Collect(IMethodSymbol method, IOperation body, FileTypes fileTypes, IReadOnlyDictionary<IMethodSymbol, int>? readers)
+    private static Deferred? Collect(IMethodSymbol method, IOperation body, FileTypes fileTypes, ReaderHelpers? readers)
     {
         {
             // Cheap reject before building graphs: the body must read some file.
@@ -298,7 +330,7 @@ internal sealed class UnlockedFileReadModifyWrite
     }
 
     [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
-    private static void AnalyzeBody(Deferred deferred, FileTypes fileTypes, MultiprocTypes types, IReadOnlyDictionary<IMethodSymbol, int>? readers,
+    private static void AnalyzeBody(Deferred deferred, FileTypes fileTypes, MultiprocTypes types, ReaderHelpers? readers,
         ConcurrentBag<(IMethodSymbol Method, Diagnostic Diagnostic)> candidates, System.Threading.CancellationToken ct)
     {
         var body = deferred.Body;
@@ -379,7 +411,7 @@ internal sealed class UnlockedFileReadModifyWrite
 
     [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     private static void AnalyzeGraph(ControlFlowGraph cfg, IOperation body, IMethodSymbol method, FileTypes ft, MultiprocTypes types,
-        IReadOnlyDictionary<IMethodSymbol, int>? readers, ConcurrentBag<(IMethodSymbol, Diagnostic)> candidates, System.Threading.CancellationToken ct)
+        ReaderHelpers? readers, ConcurrentBag<(IMethodSymbol, Diagnostic)> candidates, System.Threading.CancellationToken ct)
     {
         var blocks = cfg.Blocks;
         // The graph spills arguments before an initializer, a with or a conditional into flow captures: their values, for path keys.
@@ -634,7 +666,7 @@ internal sealed class UnlockedFileReadModifyWrite
     }
 
     /// <summary>A file read and/or write with the path it touches, or null.</summary>
-    private static Access? Classify(IOperation op, FileTypes ft, Dictionary<CaptureId, IOperation>? captures, IReadOnlyDictionary<IMethodSymbol, int>? readers)
+    private static Access? Classify(IOperation op, FileTypes ft, Dictionary<CaptureId, IOperation>? captures, ReaderHelpers? readers)
     {
         IOperation? pathArg = null;
         bool read = false, write = false;
