@@ -9,7 +9,7 @@ namespace Multiproc.Bench;
 /// <summary>
 /// redis_queue_1p1c and redis_joinable_1p1c: the queue workloads through Multiproc.Redis and one loopback
 /// redis-server, 32-byte items, batched (PutManyAsync of 256 items per round trip, four on the wire at a time;
-/// ReadBatchSize 256 with Prefetch). The clock
+/// ReadBatchSize 256; no Prefetch, which lowered the rate here: bench/README.md, "Redis"). The clock
 /// runs over the items once both processes are connected and a warm-up of <see cref="Warmup"/> items has gone
 /// through and each process's JIT has settled (steady state: a Redis client is a long-lived service); the cold start before it (process start,
 /// connection handshake, the JIT of StackExchange.Redis, about a second of CPU) is printed as
@@ -25,7 +25,7 @@ public static class RedisWorkloads
     public const int Batch = 256;
     public const int Warmup = 100 * Batch;
     public const int PutsInFlight = 4;
-    private static readonly RedisQueueOptions Options = new() { ReadBatchSize = Batch, Prefetch = true };
+    private static readonly RedisQueueOptions Options = new() { ReadBatchSize = Batch };
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     /// <summary>Puts n items in batches of <see cref="Batch"/>, <see cref="PutsInFlight"/> batches on the wire at a time (pipelined).</summary>
