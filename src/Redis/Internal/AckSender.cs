@@ -4,9 +4,9 @@ namespace Multiproc.Redis.Internal;
 
 /// <summary>
 /// Sends a queue's acknowledgements: one command on the wire at a time, and every id queued while it is there
-/// goes in the next one. The first id after a quiet spell leaves at once, from the thread that queued it; the
-/// ids queued behind a command leave from that command's completion. No thread of its own and no channel to
-/// wake: per command, one continuation (StackExchange.Redis runs it on the thread pool) and nothing else.
+/// goes in the next one. The first id after a quiet spell leaves at once (a thread-pool work item); the
+/// ids queued behind a command leave from that command's completion. The sends are made on the thread pool,
+/// never on the thread that marks items done (the consumer's, the busiest of a queue's pipeline).
 /// </summary>
 internal sealed class AckSender
 {
@@ -36,7 +36,6 @@ internal sealed class AckSender
     public void Add(RedisValue id)
     {
         Interlocked.Increment(ref _queued);
-        Batch send;
         lock (_sync)
         {
             if (_closed)
@@ -47,8 +46,16 @@ internal sealed class AckSender
             _pending.Add(id);
             if (_busy) return; // goes with the next command, sent when this one completes
             _busy = true;
-            send = TakeLocked();
         }
+        // Sent from the thread pool, not from the caller's thread: the consumer's thread is the busiest of the
+        // pipeline, and the ids it marks done before this runs go in the same command.
+        ThreadPool.UnsafeQueueUserWorkItem(static sender => sender.SendPending(), this, preferLocal: false);
+    }
+
+    private void SendPending()
+    {
+        Batch send;
+        lock (_sync) send = TakeLocked();
         Send(send);
     }
 
