@@ -50,6 +50,7 @@ internal static class SparePool
     private static int _started;
     private static int _taken;
     private static int _takenUp;
+    private static int _starting;
 
     private static int ReadTarget() =>
         int.TryParse(Environment.GetEnvironmentVariable("MULTIPROC_PRESTART"), out var n) && n >= 0 ? Math.Min(n, 64) : 2;
@@ -71,6 +72,12 @@ internal static class SparePool
         spawned = true;
         return ProcessSpawner.Spawn(RunDirectory.Current);
     }
+
+    /// <summary>A start is taking a child (counted as running until <see cref="Children.Add"/> counts it).</summary>
+    public static void BeginStart() => Interlocked.Increment(ref _starting);
+
+    /// <summary>The start has ended, the child counted by <see cref="Children"/> (or the start failed).</summary>
+    public static void EndStart() => Interlocked.Decrement(ref _starting);
 
     /// <summary>
     /// The parent is about to wait for a child that is still running (<see cref="ChildProcess.Join()"/>,
@@ -158,7 +165,7 @@ internal static class SparePool
         {
             if (Spares.Count >= Target) return false;
             // On one core a busy parent still leaves room for one spare, as it always did.
-            limit = Math.Max(1, Environment.ProcessorCount - (parentWaits ? 0 : 1)) - CountBooting();
+            limit = Math.Max(1, Environment.ProcessorCount - (parentWaits ? 0 : 1)) - CountBooting() - Volatile.Read(ref _starting);
         }
         return limit > 0 && Children.FewerRunningThan(limit);
     }
