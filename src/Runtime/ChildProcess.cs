@@ -175,35 +175,44 @@ public sealed class ChildProcess : IDisposable
                 holds = scope.TakeHolds();
             }
 
+            // Until Children.Add counts it, the child being started is counted by the pool as starting.
+            SparePool.BeginStart();
             try
             {
-                while (true)
+                try
                 {
-                    var os = SparePool.Take(out spawned);
-                    try
+                    while (true)
                     {
-                        LinuxNative.WriteAll(os.ControlFd, frame);
+                        var os = SparePool.Take(out spawned);
+                        try
+                        {
+                            LinuxNative.WriteAll(os.ControlFd, frame);
+                        }
+                        catch (IOException)
+                        {
+                            // The pre-started child died before it got its target: discard it and take another.
+                            LinuxNative.close(os.ControlFd);
+                            LinuxNative.close(os.Pidfd);
+                            continue;
+                        }
+                        _os = os;
+                        transit.Complete(os.Pid);
+                        break;
                     }
-                    catch (IOException)
-                    {
-                        // The pre-started child died before it got its target: discard it and take another.
-                        LinuxNative.close(os.ControlFd);
-                        LinuxNative.close(os.Pidfd);
-                        continue;
-                    }
-                    _os = os;
-                    transit.Complete(os.Pid);
-                    break;
                 }
+                catch
+                {
+                    foreach (var h in holds) h.Dispose();
+                    throw;
+                }
+                if (holds.Count > 0) _holds = holds;
+                _poolWorker = poolWorker;
+                Children.Add(this);
             }
-            catch
+            finally
             {
-                foreach (var h in holds) h.Dispose();
-                throw;
+                SparePool.EndStart();
             }
-            if (holds.Count > 0) _holds = holds;
-            _poolWorker = poolWorker;
-            Children.Add(this);
         }
         if (!poolWorker) SparePool.AfterStart(foundEmpty: spawned);
     }

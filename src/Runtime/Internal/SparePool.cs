@@ -12,17 +12,20 @@ namespace Multiproc.Internal;
 /// <para>A spare costs a core for tens of milliseconds while its runtime boots, and that core is taken from whatever
 /// runs at the time. So spares boot on idle cores only: a spare is started only while the children of this process
 /// that are running (started and not yet exited), the spares still booting and the parent itself are fewer than
-/// <see cref="Environment.ProcessorCount"/>. The parent counts as idle only when it is about to wait for a child
+/// <see cref="Environment.ProcessorCount"/>. The parent counts as idle when it is about to wait for a child
 /// (<see cref="ChildProcess.Join()"/> of a child still running, <see cref="ChildProcess.JoinAsync"/>): that is when
 /// start-join-repeat tops the pool up, while the child it waits for runs. A spare that has booted (its main thread
 /// sleeps reading the control pipe, seen in <c>/proc/PID/wchan</c>) takes no core and no longer counts; where the
 /// kernel does not say, a spare counts as booting for its first <see cref="BootLimit"/>.</para>
 /// <para>A start that found the pool empty (the first start, or a burst) also tops the pool up at once without counting
-/// the parent: more starts are likely to follow. Other top-ups count the parent as busy, so they use a core only if one
-/// is left beside the parent and its running children: a start that took a spare a moment later (<see cref="AfterStartDelay"/>), a reaped child on the thread pool at once; and while a spare boots
-/// and the pool is below target, it looks again every <see cref="RecheckDelay"/>. So on two cores a reap that leaves
-/// the parent alone boots one spare, not two beside the parent's own work and the next child it starts: two runtimes
-/// booting there are what halved a queue benchmark that followed another one in the same program.</para>
+/// the parent: more starts are likely to follow. So does a reap while other children still run (the parent is likely
+/// in a join loop: at the end of a producer-consumer pair the spare boots on the core the producer left while the
+/// consumer drains). Other top-ups count the parent as busy, so they use a core only if one is left beside the parent
+/// and its running children: a reap that leaves no child running, and a start that took a spare (a moment later,
+/// <see cref="AfterStartDelay"/>); and while a spare boots and the pool is below target, it looks again every
+/// <see cref="RecheckDelay"/>. So on two cores the end of a pair boots one spare, not two beside the parent's own work
+/// and the next child it starts: the second runtime booting there is what halved a queue benchmark that followed
+/// another one in the same program.</para>
 /// </remarks>
 internal static class SparePool
 {
@@ -42,10 +45,12 @@ internal static class SparePool
     private const int RecheckFor = 20_000;
     private static readonly object RefillGate = new();
     private static Timer? _refillTimer;
+    private static bool _timerParentWaits;
     private static int _released;
     private static int _started;
     private static int _taken;
     private static int _takenUp;
+    private static int _starting;
 
     private static int ReadTarget() =>
         int.TryParse(Environment.GetEnvironmentVariable("MULTIPROC_PRESTART"), out var n) && n >= 0 ? Math.Min(n, 64) : 2;
@@ -68,6 +73,12 @@ internal static class SparePool
         return ProcessSpawner.Spawn(RunDirectory.Current);
     }
 
+    /// <summary>A start is taking a child (counted as running until <see cref="Children.Add"/> counts it).</summary>
+    public static void BeginStart() => Interlocked.Increment(ref _starting);
+
+    /// <summary>The start has ended, the child counted by <see cref="Children"/> (or the start failed).</summary>
+    public static void EndStart() => Interlocked.Decrement(ref _starting);
+
     /// <summary>
     /// The parent is about to wait for a child that is still running (<see cref="ChildProcess.Join()"/>,
     /// <see cref="ChildProcess.JoinAsync"/>): its own core is free, a good time to pre-start.
@@ -85,10 +96,14 @@ internal static class SparePool
         else Schedule(AfterStartDelay);
     }
 
-    /// <summary>A child was reaped: tops the pool up on the thread pool if a core is left beside the parent.</summary>
+    /// <summary>
+    /// A child was reaped: tops the pool up on the thread pool if that freed a core. While other children still run
+    /// the parent is counted as waiting (it is likely in a join loop, as at the end of a producer-consumer pair);
+    /// once none runs, it goes on with its own work and keeps a core.
+    /// </summary>
     public static void AfterChildEnded()
     {
-        if (Target != 0 && WantsSpare(parentWaits: false)) Schedule(TimeSpan.Zero);
+        if (Target != 0 && WantsSpare(parentWaits: true)) Schedule(TimeSpan.Zero, parentWaits: true);
     }
 
     /// <summary>Spares started (tests).</summary>
@@ -150,17 +165,18 @@ internal static class SparePool
         {
             if (Spares.Count >= Target) return false;
             // On one core a busy parent still leaves room for one spare, as it always did.
-            limit = Math.Max(1, Environment.ProcessorCount - (parentWaits ? 0 : 1)) - CountBooting();
+            limit = Math.Max(1, Environment.ProcessorCount - (parentWaits ? 0 : 1)) - CountBooting() - Volatile.Read(ref _starting);
         }
         return limit > 0 && Children.FewerRunningThan(limit);
     }
 
-    private static void Schedule(TimeSpan delay)
+    private static void Schedule(TimeSpan delay, bool parentWaits = false)
     {
         lock (RefillGate)
         {
             if (Volatile.Read(ref _released) != 0) return;
-            _refillTimer ??= new Timer(static _ => Refill(parentWaits: false), null, Timeout.Infinite, Timeout.Infinite);
+            _timerParentWaits = parentWaits;
+            _refillTimer ??= new Timer(static _ => Refill(Volatile.Read(ref _timerParentWaits)), null, Timeout.Infinite, Timeout.Infinite);
             _refillTimer.Change(delay, Timeout.InfiniteTimeSpan);
         }
     }
