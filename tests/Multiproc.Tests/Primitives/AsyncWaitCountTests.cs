@@ -28,6 +28,50 @@ public class AsyncWaitCountTests
         Thread.Sleep(Timeout.Infinite);
     }
 
+    public static void HoldQueues(JoinableQueue<int> a, ProcessQueue<int> b, ProcessEvent attached)
+    {
+        attached.Set();
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
+        Thread.Sleep(Timeout.Infinite);
+    }
+
+    [Fact]
+    public async Task Queues_disposed_under_pending_PutAsync_JoinAsync_and_GetAsync_leave_the_waiter_counts_as_they_found_them()
+    {
+        var full = new JoinableQueue<int>(maxSize: 1);
+        var empty = new ProcessQueue<int>();
+        using var attached = new ProcessEvent();
+        using var fullShare = SharedSegment.Open(((ISharedObject)full).Handle);
+        using var emptyShare = SharedSegment.Open(((ISharedObject)empty).Handle);
+        var p = new ChildProcess(() => HoldQueues(full, empty, attached));
+        try
+        {
+            p.Start();
+            Assert.True(attached.Wait(W));
+            full.Put(1); // full now, and one item not done
+            var putting = full.PutAsync(2).AsTask();
+            var joining = full.JoinAsync();
+            var getting = empty.GetAsync().AsTask();
+            Assert.True(Wait.Until(() => SharedRing.WaitersIn(fullShare) == (0, 1, 1) && SharedRing.WaitersIn(emptyShare) == (1, 0, 0), W),
+                $"counts {SharedRing.WaitersIn(fullShare)} {SharedRing.WaitersIn(emptyShare)}");
+            full.Dispose();
+            empty.Dispose();
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => putting.WaitAsync(W));
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => joining.WaitAsync(W));
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => getting.WaitAsync(W));
+            Assert.Equal((0, 0, 0), SharedRing.WaitersIn(fullShare));
+            Assert.Equal((0, 0, 0), SharedRing.WaitersIn(emptyShare));
+            Bounded.KillAndReap(p);
+        }
+        finally
+        {
+            full.Dispose();
+            empty.Dispose();
+            Wait.Cleanup(p);
+        }
+    }
+
     [Fact]
     public async Task An_event_disposed_under_a_pending_WaitAsync_leaves_the_waiter_count_as_it_found_it()
     {
