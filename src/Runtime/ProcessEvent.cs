@@ -32,6 +32,7 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
     private readonly DisposeGate _gate = new();
     private readonly unsafe int* _state;   // (times set << 1) | flag
     private readonly unsafe int* _waiters; // processes/threads about to sleep or asleep on _state
+    private readonly CountedWaits _asyncWaits; // this process's async waits counted in _waiters (uncounted by Dispose)
 
     /// <summary>Creates a new event, not set.</summary>
     public ProcessEvent()
@@ -44,6 +45,7 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
         _segment = segment;
         _state = (int*)segment.Pointer;
         _waiters = (int*)segment.Pointer + 1;
+        _asyncWaits = new CountedWaits((nint)_waiters);
     }
 
     string ISharedObject.Handle
@@ -151,7 +153,7 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
         using var linked = _gate.Link(cancellationToken);
         _gate.Enter(nameof(ProcessEvent));
         var inside = true;
-        AddWaiter(1);
+        _asyncWaits.Begin();
         try
         {
             while (true)
@@ -171,7 +173,7 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
         {
             if (inside)
             {
-                AddWaiter(-1);
+                _asyncWaits.End();
                 _gate.Exit();
             }
         }
@@ -179,7 +181,6 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
 
     private unsafe int ReadState() => Volatile.Read(ref *_state);
 
-    private unsafe void AddWaiter(int delta) => Interlocked.Add(ref *_waiters, delta);
 
     private unsafe Task<bool> SleepAsync(int expected, TimeSpan? timeout, CancellationToken cancellationToken) =>
         FutexWaiter.WaitAsync(_state, expected, timeout, cancellationToken);
@@ -244,8 +245,14 @@ public sealed class ProcessEvent : IDisposable, ISharedObject
     /// </summary>
     public void Dispose()
     {
-        if (_gate.Close()) _segment.Dispose();
+        if (!_gate.Close()) return;
+        // The async waits still pending finish after the unmapping, without uncounting themselves: uncount them now.
+        _asyncWaits.UncountAll();
+        _segment.Dispose();
     }
 
     private void ThrowIfDisposed() => _gate.ThrowIfDisposed(nameof(ProcessEvent));
+
+    /// <summary>For tests: the count of waiters in an event's segment mapped on its own.</summary>
+    internal static unsafe int WaitersIn(SharedSegment segment) => Volatile.Read(ref ((int*)segment.Pointer)[1]);
 }

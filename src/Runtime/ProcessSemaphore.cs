@@ -26,6 +26,7 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
     private readonly DisposeGate _gate = new();
     private readonly unsafe int* _count;
     private readonly unsafe int* _waiters;
+    private readonly CountedWaits _asyncWaits; // this process's async acquires counted in _waiters (uncounted by Dispose)
     private readonly unsafe int* _max;
 
     /// <summary>Creates a semaphore whose count starts at <paramref name="initialCount"/>.</summary>
@@ -44,6 +45,7 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
         _count = (int*)_segment.Pointer;
         _waiters = _count + 1;
         _max = _count + 2;
+        _asyncWaits = new CountedWaits((nint)_waiters);
         *_max = maxCount;
         Volatile.Write(ref *_count, initialCount);
     }
@@ -54,6 +56,7 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
         _count = (int*)_segment.Pointer;
         _waiters = _count + 1;
         _max = _count + 2;
+        _asyncWaits = new CountedWaits((nint)_waiters);
     }
 
     string ISharedObject.Handle
@@ -120,7 +123,7 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
         using var linked = _gate.Link(cancellationToken);
         _gate.Enter(nameof(ProcessSemaphore));
         var inside = true;
-        AddWaiter(1);
+        _asyncWaits.Begin();
         try
         {
             while (!TryTake())
@@ -137,7 +140,7 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
         {
             if (inside)
             {
-                AddWaiter(-1);
+                _asyncWaits.End();
                 _gate.Exit();
             }
         }
@@ -226,7 +229,6 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
         }
     }
 
-    private unsafe void AddWaiter(int delta) => Interlocked.Add(ref *_waiters, delta);
 
     private unsafe Task<bool> SleepAsync(CancellationToken cancellationToken) => FutexWaiter.WaitAsync(_count, 0, null, cancellationToken);
 
@@ -237,8 +239,14 @@ public sealed class ProcessSemaphore : IDisposable, ISharedObject, IScopeOwner
     /// </summary>
     public void Dispose()
     {
-        if (_gate.Close()) _segment.Dispose();
+        if (!_gate.Close()) return;
+        // The async waits still pending finish after the unmapping, without uncounting themselves: uncount them now.
+        _asyncWaits.UncountAll();
+        _segment.Dispose();
     }
 
     private void ThrowIfDisposed() => _gate.ThrowIfDisposed(nameof(ProcessSemaphore));
+
+    /// <summary>For tests: the count of waiters in a semaphore's segment mapped on its own.</summary>
+    internal static unsafe int WaitersIn(SharedSegment segment) => Volatile.Read(ref ((int*)segment.Pointer)[1]);
 }

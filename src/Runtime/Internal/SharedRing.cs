@@ -76,6 +76,11 @@ internal sealed unsafe class SharedRing : IDisposable
     private readonly int _maxSize;
     private int _disposed;
     private CancellationTokenSource? _disposing;
+    // Async waits' registrations (BeginAsync*/EndAsync*) touch the words only inside these sections; Dispose closes
+    // them before it uncounts the waits still pending (_asyncWaits) and unmaps.
+    private readonly DisposeGate _asyncSections = new();
+    private readonly CountedWaits _asyncWaits; // slots: GetSlot, PutSlot, JoinSlot
+    private const int GetSlot = 0, PutSlot = 1, JoinSlot = 2;
 
     // Mapped rings, used only while holding the corresponding lock.
     private SharedSegment? _writeSeg;
@@ -106,6 +111,7 @@ internal sealed unsafe class SharedRing : IDisposable
         _h = header.Pointer;
         _name = header.Name;
         _maxSize = *(int*)(_h + OffConfig + 8);
+        _asyncWaits = new CountedWaits((nint)(_h + OffGetWaiters), (nint)(_h + OffPutWaiters), (nint)(_h + OffJoinWaiters));
     }
 
     public string Handle => _name;
@@ -768,48 +774,90 @@ internal sealed unsafe class SharedRing : IDisposable
     /// <summary>
     /// Registers as a sleeper exactly as a synchronous waiter does (<c>getWaiters</c>/<c>itemSignal</c> when
     /// <paramref name="forItem"/>, <c>putWaiters</c>/<c>spaceSignal</c> otherwise) and starts the wait; null, not
-    /// registered, when the other side made progress since <paramref name="observed"/>. Every non-null result must be
-    /// followed by <see cref="EndAsyncWait"/> once it completed.
+    /// registered, when the other side made progress since <paramref name="observed"/> or the ring was disposed (the
+    /// caller's loop checks <see cref="IsDisposed"/>). Every non-null result must be followed by
+    /// <see cref="EndAsyncWait"/> once it completed.
     /// </summary>
     internal Task<bool>? BeginAsyncWait(bool forItem, long observed, CancellationToken ct)
     {
-        var waiters = forItem ? OffGetWaiters : OffPutWaiters;
-        var signal = forItem ? OffItemSignal : OffSpaceSignal;
-        Interlocked.Increment(ref Word(waiters));
-        var s = Arm(signal);
-        if (Volatile.Read(ref Long(forItem ? OffPuts : OffGets)) != observed)
+        if (!_asyncSections.TryEnter()) return null;
+        var slot = forItem ? GetSlot : PutSlot;
+        try
         {
-            Interlocked.Decrement(ref Word(waiters));
-            return null;
+            _asyncWaits.Begin(slot);
+            var s = Arm(forItem ? OffItemSignal : OffSpaceSignal);
+            if (Volatile.Read(ref Long(forItem ? OffPuts : OffGets)) != observed)
+            {
+                _asyncWaits.End(slot);
+                return null;
+            }
+            return StartAsyncWait(slot, (int*)(_h + (forItem ? OffItemSignal : OffSpaceSignal)), s, ct);
         }
-        return FutexWaiter.WaitAsync((int*)(_h + signal), s, null, ct);
+        finally
+        {
+            _asyncSections.Exit();
+        }
     }
 
-    /// <summary>Ends a wait begun by <see cref="BeginAsyncWait"/> (nothing once the ring is disposed: its memory is gone).</summary>
-    internal void EndAsyncWait(bool forItem)
-    {
-        if (Volatile.Read(ref _disposed) != 0) return;
-        Interlocked.Decrement(ref Word(forItem ? OffGetWaiters : OffPutWaiters));
-    }
+    /// <summary>Ends a wait begun by <see cref="BeginAsyncWait"/> (nothing once the ring is disposed: Dispose uncounted it).</summary>
+    internal void EndAsyncWait(bool forItem) => EndCountedWait(forItem ? GetSlot : PutSlot);
 
-    /// <summary>Like <see cref="BeginAsyncWait"/> for <see cref="Join"/>: null when every item is done already.</summary>
+    /// <summary>
+    /// Like <see cref="BeginAsyncWait"/> for <see cref="Join"/>: null when every item is done already, or when the
+    /// ring was disposed (the caller tells them apart by <see cref="IsDisposed"/>).
+    /// </summary>
     internal Task<bool>? BeginAsyncJoinWait(CancellationToken ct)
     {
-        Interlocked.Increment(ref Word(OffJoinWaiters));
-        var d = Volatile.Read(ref Long(OffDone));
-        if (d >= Volatile.Read(ref Long(OffPuts)))
+        if (!_asyncSections.TryEnter()) return null;
+        try
         {
-            Interlocked.Decrement(ref Word(OffJoinWaiters));
-            return null;
+            _asyncWaits.Begin(JoinSlot);
+            var d = Volatile.Read(ref Long(OffDone));
+            if (d >= Volatile.Read(ref Long(OffPuts)))
+            {
+                _asyncWaits.End(JoinSlot);
+                return null;
+            }
+            return StartAsyncWait(JoinSlot, (int*)(_h + OffDone), (int)d, ct);
         }
-        return FutexWaiter.WaitAsync((int*)(_h + OffDone), (int)d, null, ct);
+        finally
+        {
+            _asyncSections.Exit();
+        }
     }
 
-    /// <summary>Ends a wait begun by <see cref="BeginAsyncJoinWait"/>.</summary>
-    internal void EndAsyncJoinWait()
+    /// <summary>Ends a wait begun by <see cref="BeginAsyncJoinWait"/> (nothing once the ring is disposed: Dispose uncounted it).</summary>
+    internal void EndAsyncJoinWait() => EndCountedWait(JoinSlot);
+
+    private Task<bool> StartAsyncWait(int slot, int* word, int expected, CancellationToken ct)
     {
-        if (Volatile.Read(ref _disposed) != 0) return;
-        Interlocked.Decrement(ref Word(OffJoinWaiters));
+        try
+        {
+            return FutexWaiter.WaitAsync(word, expected, null, ct);
+        }
+        catch
+        {
+            _asyncWaits.End(slot);
+            throw;
+        }
+    }
+
+    /// <summary>For tests: the counts of sleeping getters, putters and joiners in a ring's header mapped on its own.</summary>
+    internal static (int Get, int Put, int Join) WaitersIn(SharedSegment header) =>
+        (Volatile.Read(ref *(int*)(header.Pointer + OffGetWaiters)), Volatile.Read(ref *(int*)(header.Pointer + OffPutWaiters)),
+         Volatile.Read(ref *(int*)(header.Pointer + OffJoinWaiters)));
+
+    private void EndCountedWait(int slot)
+    {
+        if (!_asyncSections.TryEnter()) return;
+        try
+        {
+            _asyncWaits.End(slot);
+        }
+        finally
+        {
+            _asyncSections.Exit();
+        }
     }
 
     // ---------------------------------------------------------------- helpers
@@ -911,6 +959,11 @@ internal sealed unsafe class SharedRing : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         // Pending async waits leave the futex waiter (synchronously) before the words are unmapped.
         Volatile.Read(ref _disposing)?.Cancel();
+        // No registration is in progress once the sections are closed: the async waits still counted will finish
+        // after the unmapping without uncounting themselves, so uncount them now (else other processes would keep
+        // counting sleepers that do not exist).
+        _asyncSections.Close();
+        _asyncWaits.UncountAll();
         _writeSeg?.Dispose();
         _readSeg?.Dispose();
         _header.Dispose();

@@ -51,7 +51,11 @@ internal static class SharedRingAsync
         {
             Check(ring, ct);
             var wait = ring.BeginAsyncJoinWait(linked.Token);
-            if (wait is null) return;
+            if (wait is null)
+            {
+                if (ring.IsDisposed) Check(ring, CancellationToken.None); // null also when the ring was disposed meanwhile
+                return;
+            }
             try
             {
                 await wait.ConfigureAwait(false);
