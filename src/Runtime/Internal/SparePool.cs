@@ -21,12 +21,11 @@ namespace Multiproc.Internal;
 /// the parent: more starts are likely to follow. So does a reap while other children still run (the parent is likely
 /// in a join loop: at the end of a producer-consumer pair the spare boots on the core the producer left while the
 /// consumer drains). Other top-ups count the parent as busy, so they use a core only if one is left beside the parent
-/// and its running children, and come a moment later (<see cref="AfterStartDelay"/>) after a start that took a spare
-/// or a reap that left no child running (the parent goes on with its own work and likely starts the next child at
-/// once, which takes the core); and, while a spare boots and the pool is below target, a look every
-/// <see cref="RecheckDelay"/>, so spares boot one after another. So on two cores the end of a pair boots one spare, not
-/// two beside the parent's own work and the next child it starts: the second runtime booting there is what halved a
-/// queue benchmark that followed another one in the same program.</para>
+/// and its running children: a reap that leaves no child running, and a start that took a spare (a moment later,
+/// <see cref="AfterStartDelay"/>); and while a spare boots and the pool is below target, it looks again every
+/// <see cref="RecheckDelay"/>. So on two cores the end of a pair boots one spare, not two beside the parent's own work
+/// and the next child it starts: the second runtime booting there is what halved a queue benchmark that followed
+/// another one in the same program.</para>
 /// </remarks>
 internal static class SparePool
 {
@@ -98,16 +97,13 @@ internal static class SparePool
     }
 
     /// <summary>
-    /// A child was reaped: while other children still run, the parent is likely in a join loop (as at the end of a
-    /// producer-consumer pair), and the pool is topped up on the thread pool if that freed a core. After a reap that
-    /// leaves no child running, the parent goes on with its own work and likely starts the next child at once, which
-    /// takes the core: the pool is looked at a moment later (<see cref="AfterStartDelay"/>), with the parent counted busy.
+    /// A child was reaped: tops the pool up on the thread pool if that freed a core. While other children still run
+    /// the parent is counted as waiting (it is likely in a join loop, as at the end of a producer-consumer pair);
+    /// once none runs, it goes on with its own work and keeps a core.
     /// </summary>
     public static void AfterChildEnded()
     {
-        if (Target == 0) return;
-        if (Children.FewerRunningThan(1)) Schedule(AfterStartDelay);
-        else if (WantsSpare(parentWaits: true)) Schedule(TimeSpan.Zero, parentWaits: true);
+        if (Target != 0 && WantsSpare(parentWaits: true)) Schedule(TimeSpan.Zero, parentWaits: true);
     }
 
     /// <summary>Spares started (tests).</summary>
