@@ -10,8 +10,8 @@ namespace Multiproc.Analyzers;
 /// <para>
 /// Why one analyzer: the driver's own cost per analyzer (a compilation-start action, a block-start registration per
 /// body, one callback per matching operation, the type lookups) was most of what thirteen small analyzers cost, more
-/// than the rules' own work. Here each body costs one operation-block action for all rules, which walks the body's
-/// operations itself (<see cref="OperationWalk"/>: no driver callback per operation), and the types are resolved once.
+/// than the rules' own work. Here each operation of the kinds below costs one callback for all rules, each body one
+/// block-start registration, and the types are resolved once.
 /// </para>
 /// <para>
 /// Per body, cheap gates decide which rules look at it closely (build or walk its control flow graph): MP0003 a
@@ -232,7 +232,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (_mp0009 is not null) kinds.Add(OperationKind.FieldReference);
             if (_mp0007 is not null) kinds.Add(OperationKind.Lock);
             Kinds = kinds.ToImmutableArray();
-            _wanted = OperationWalk.Table(kinds);
+            _wanted = new bool[kinds.Count == 0 ? 0 : (int)kinds.Max() + 1];
+            foreach (var kind in kinds) _wanted[(int)kind] = true;
         }
 
         public static Rules For(Compilation compilation, MultiprocTypes types, bool fastPaths, CancellationToken ct) =>
@@ -243,25 +244,31 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         /// <summary><see cref="Kinds"/> by value: whether <see cref="Walk"/> hands an operation of that kind to <see cref="Operation"/>.</summary>
         private readonly bool[] _wanted;
 
-        /// <summary>Every operation of the body of one of <see cref="Kinds"/>, handed to <see cref="Operation"/> (<see cref="OperationWalk"/>).</summary>
+        /// <summary>
+        /// Every operation of the body's blocks of one of <see cref="Kinds"/>, in the order the driver would call operation
+        /// actions for them (each block, then its descendants, pre-order), handed to <see cref="Operation"/>.
+        /// </summary>
         public void Walk(in OperationBlockAnalysisContext block, BlockState state)
         {
-            var visitor = new Visitor(this, state);
-            OperationWalk.Each(block, _wanted, ref visitor);
-        }
-
-        private readonly struct Visitor : IOperationVisitor
-        {
-            private readonly Rules _rules;
-            private readonly BlockState _state;
-
-            public Visitor(Rules rules, BlockState state)
+            var wanted = _wanted;
+            var stack = new Stack<IOperation.OperationList.Enumerator>();
+            foreach (var root in block.OperationBlocks)
             {
-                _rules = rules;
-                _state = state;
+                var kind = (int)root.Kind;
+                if (kind < wanted.Length && wanted[kind]) Operation(new OperationContext(block, root), state);
+                stack.Push(root.ChildOperations.GetEnumerator());
+                while (stack.Count > 0)
+                {
+                    var children = stack.Pop();
+                    if (!children.MoveNext()) continue;
+                    var operation = children.Current;
+                    stack.Push(children);
+                    if (operation is null) continue;
+                    kind = (int)operation.Kind;
+                    if (kind < wanted.Length && wanted[kind]) Operation(new OperationContext(block, operation), state);
+                    stack.Push(operation.ChildOperations.GetEnumerator());
+                }
             }
-
-            public void Visit(in OperationContext context) => _rules.Operation(context, _state);
         }
 
         private void Operation(in OperationContext context, BlockState state)
