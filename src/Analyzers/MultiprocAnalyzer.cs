@@ -99,14 +99,13 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var fastPaths = _fastPaths;
             var lazyRules = new Lazy<Rules>(() => Rules.For(compilation, MultiprocTypes.For(compilation), fastPaths, ct), LazyThreadSafetyMode.ExecutionAndPublication);
 
-            // One action per body, which walks the body's operations itself (OperationContext says why).
-            start.RegisterOperationBlockAction(block =>
+            start.RegisterOperationBlockStartAction(blockStart =>
             {
                 var rules = lazyRules.Value;
                 if (rules.Kinds.IsEmpty) return;
                 var state = new BlockState();
-                rules.Walk(block, state);
-                rules.BlockEnded(block, state);
+                blockStart.RegisterOperationAction(op => rules.Operation(op, state), rules.Kinds);
+                blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
             });
 
             // A symbol-end action only for the types that may create a child (their text names ChildProcess): it reports
@@ -192,7 +191,6 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (!types.HasMultiproc)
             {
                 Kinds = ImmutableArray<OperationKind>.Empty;
-                _wanted = Array.Empty<bool>();
                 return;
             }
             bool On(DiagnosticDescriptor d) => !RuleConfiguration.IsOffEverywhere(compilation, d, ct);
@@ -232,8 +230,6 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (_mp0009 is not null) kinds.Add(OperationKind.FieldReference);
             if (_mp0007 is not null) kinds.Add(OperationKind.Lock);
             Kinds = kinds.ToImmutableArray();
-            _wanted = new bool[kinds.Count == 0 ? 0 : (int)kinds.Max() + 1];
-            foreach (var kind in kinds) _wanted[(int)kind] = true;
         }
 
         public static Rules For(Compilation compilation, MultiprocTypes types, bool fastPaths, CancellationToken ct) =>
@@ -241,37 +237,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
 
         public ImmutableArray<OperationKind> Kinds { get; }
 
-        /// <summary><see cref="Kinds"/> by value: whether <see cref="Walk"/> hands an operation of that kind to <see cref="Operation"/>.</summary>
-        private readonly bool[] _wanted;
-
-        /// <summary>
-        /// Every operation of the body's blocks of one of <see cref="Kinds"/>, in the order the driver would call operation
-        /// actions for them (each block, then its descendants, pre-order), handed to <see cref="Operation"/>.
-        /// </summary>
-        public void Walk(in OperationBlockAnalysisContext block, BlockState state)
-        {
-            var wanted = _wanted;
-            var stack = new Stack<IOperation.OperationList.Enumerator>();
-            foreach (var root in block.OperationBlocks)
-            {
-                var kind = (int)root.Kind;
-                if (kind < wanted.Length && wanted[kind]) Operation(new OperationContext(block, root), state);
-                stack.Push(root.ChildOperations.GetEnumerator());
-                while (stack.Count > 0)
-                {
-                    var children = stack.Pop();
-                    if (!children.MoveNext()) continue;
-                    var operation = children.Current;
-                    stack.Push(children);
-                    if (operation is null) continue;
-                    kind = (int)operation.Kind;
-                    if (kind < wanted.Length && wanted[kind]) Operation(new OperationContext(block, operation), state);
-                    stack.Push(operation.ChildOperations.GetEnumerator());
-                }
-            }
-        }
-
-        private void Operation(in OperationContext context, BlockState state)
+        public void Operation(OperationAnalysisContext context, BlockState state)
         {
             var operation = context.Operation;
             var types = _types;
