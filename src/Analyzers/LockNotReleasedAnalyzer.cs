@@ -4,7 +4,7 @@ namespace Multiproc.Analyzers;
 /// The host of MP0002 (<see cref="LockNotReleased"/>): a lock acquired and not released on every path, exceptions included.
 /// An analyzer of its own because it also covers the BCL's locks (<c>Monitor</c>, <c>SemaphoreSlim</c>,
 /// <c>ReaderWriterLockSlim</c>, <c>Mutex</c>) and so runs in compilations that do not reference Multiproc.
-/// Looks at invocations (and <c>new Mutex(…)</c>) only: a method without an acquire call costs one name comparison per call;
+/// Runs on invocations only: a method without an acquire call costs one name comparison per call;
 /// the control flow graph is looked at only for methods that acquire a lock.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -34,38 +34,10 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
                 if (!api.Any) return;
                 var type = (INamedTypeSymbol)symbolStart.Symbol;
                 var state = new LockNotReleased.TypeState();
-                var kinds = api.HasMutex ? InvocationsAndCreations : Invocations;
-                // One action per body, which walks its operations itself (OperationContext says why). The bodies of
-                // nested types are analyzed by the nested type's own start action.
-                symbolStart.RegisterOperationBlockAction(block =>
-                {
-                    if (!SymbolEqualityComparer.Default.Equals(block.OwningSymbol.ContainingType, type)) return;
-                    var visitor = new Visitor(api, state);
-                    OperationWalk.Each(block, kinds, ref visitor);
-                });
+                symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state), OperationKind.Invocation);
+                if (api.HasMutex) symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeCreation(c, type, api, state), OperationKind.ObjectCreation);
                 symbolStart.RegisterSymbolEndAction(end => state.Flush(end));
             }, SymbolKind.NamedType);
         });
-    }
-
-    private static readonly bool[] Invocations = OperationWalk.Table(new[] { OperationKind.Invocation });
-    private static readonly bool[] InvocationsAndCreations = OperationWalk.Table(new[] { OperationKind.Invocation, OperationKind.ObjectCreation });
-
-    private readonly struct Visitor : IOperationVisitor
-    {
-        private readonly LockApi _api;
-        private readonly LockNotReleased.TypeState _state;
-
-        public Visitor(LockApi api, LockNotReleased.TypeState state)
-        {
-            _api = api;
-            _state = state;
-        }
-
-        public void Visit(in OperationContext context)
-        {
-            if (context.Operation.Kind == OperationKind.Invocation) LockNotReleased.AnalyzeInvocation(context, _api, _state);
-            else LockNotReleased.AnalyzeCreation(context, _api, _state);
-        }
     }
 }

@@ -10,8 +10,8 @@ namespace Multiproc.Analyzers;
 /// <para>
 /// Why one analyzer: the driver's own cost per analyzer (a compilation-start action, a block-start registration per
 /// body, one callback per matching operation, the type lookups) was most of what thirteen small analyzers cost, more
-/// than the rules' own work. Here each body costs one operation-block action for all rules, which walks the body's
-/// operations itself (<see cref="OperationWalk"/>: no driver callback per operation), and the types are resolved once.
+/// than the rules' own work. Here each operation of the kinds below costs one callback for all rules, each body one
+/// block-start registration, and the types are resolved once.
 /// </para>
 /// <para>
 /// Per body, cheap gates decide which rules look at it closely (build or walk its control flow graph): MP0003 a
@@ -99,14 +99,13 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var fastPaths = _fastPaths;
             var lazyRules = new Lazy<Rules>(() => Rules.For(compilation, MultiprocTypes.For(compilation), fastPaths, ct), LazyThreadSafetyMode.ExecutionAndPublication);
 
-            // One action per body, which walks the body's operations itself (OperationContext says why).
-            start.RegisterOperationBlockAction(block =>
+            start.RegisterOperationBlockStartAction(blockStart =>
             {
                 var rules = lazyRules.Value;
                 if (rules.Kinds.IsEmpty) return;
                 var state = new BlockState();
-                rules.Walk(block, state);
-                rules.BlockEnded(block, state);
+                blockStart.RegisterOperationAction(op => rules.Operation(op, state), rules.Kinds);
+                blockStart.RegisterOperationBlockEndAction(block => rules.BlockEnded(block, state));
             });
 
             // A symbol-end action only for the types that may create a child (their text names ChildProcess): it reports
@@ -192,7 +191,6 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (!types.HasMultiproc)
             {
                 Kinds = ImmutableArray<OperationKind>.Empty;
-                _wanted = Array.Empty<bool>();
                 return;
             }
             bool On(DiagnosticDescriptor d) => !RuleConfiguration.IsOffEverywhere(compilation, d, ct);
@@ -232,7 +230,6 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             if (_mp0009 is not null) kinds.Add(OperationKind.FieldReference);
             if (_mp0007 is not null) kinds.Add(OperationKind.Lock);
             Kinds = kinds.ToImmutableArray();
-            _wanted = OperationWalk.Table(kinds);
         }
 
         public static Rules For(Compilation compilation, MultiprocTypes types, bool fastPaths, CancellationToken ct) =>
@@ -240,31 +237,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
 
         public ImmutableArray<OperationKind> Kinds { get; }
 
-        /// <summary><see cref="Kinds"/> by value: whether <see cref="Walk"/> hands an operation of that kind to <see cref="Operation"/>.</summary>
-        private readonly bool[] _wanted;
-
-        /// <summary>Every operation of the body of one of <see cref="Kinds"/>, handed to <see cref="Operation"/> (<see cref="OperationWalk"/>).</summary>
-        public void Walk(in OperationBlockAnalysisContext block, BlockState state)
-        {
-            var visitor = new Visitor(this, state);
-            OperationWalk.Each(block, _wanted, ref visitor);
-        }
-
-        private readonly struct Visitor : IOperationVisitor
-        {
-            private readonly Rules _rules;
-            private readonly BlockState _state;
-
-            public Visitor(Rules rules, BlockState state)
-            {
-                _rules = rules;
-                _state = state;
-            }
-
-            public void Visit(in OperationContext context) => _rules.Operation(context, _state);
-        }
-
-        private void Operation(in OperationContext context, BlockState state)
+        public void Operation(OperationAnalysisContext context, BlockState state)
         {
             var operation = context.Operation;
             var types = _types;

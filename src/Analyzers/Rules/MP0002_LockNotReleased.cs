@@ -4,7 +4,7 @@ namespace Multiproc.Analyzers;
 
 /// <summary>
 /// MP0002: a lock acquired and not released on every path, exceptions included. Hosted by
-/// <see cref="LockNotReleasedAnalyzer"/>, which calls <see cref="AnalyzeInvocation"/> for every invocation of a type (walking each body itself, <see cref="OperationWalk"/>).
+/// <see cref="LockNotReleasedAnalyzer"/>, which calls <see cref="AnalyzeInvocation"/> for every invocation of a type.
 /// </summary>
 internal static class LockNotReleased
 {
@@ -44,10 +44,12 @@ internal static class LockNotReleased
         }
     }
 
-    internal static void AnalyzeInvocation(in OperationContext context, LockApi api, TypeState state)
+    internal static void AnalyzeInvocation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state)
     {
         var invocation = (IInvocationOperation)context.Operation;
         if (!LockApi.IsCandidateName(invocation.TargetMethod.Name)) return;
+        // Operations of nested types are analyzed by the nested type's own start action.
+        if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
         var call = api.Classify(invocation);
         if (call?.Key is not { } key) return;
         if (!call.IsAcquire)
@@ -59,15 +61,16 @@ internal static class LockNotReleased
     }
 
     /// <summary><c>new Mutex(true, …)</c>: the creating thread owns the mutex (see <see cref="LockApi.ClassifyCreation"/>).</summary>
-    internal static void AnalyzeCreation(in OperationContext context, LockApi api, TypeState state)
+    internal static void AnalyzeCreation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state)
     {
         var creation = (IObjectCreationOperation)context.Operation;
         if (creation.Arguments.Length == 0 || creation.Type?.Name != "Mutex") return;
+        if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
         if (api.ClassifyCreation(creation) is not { Key: { } key } call) return;
         AnalyzeAcquire(context, creation, call, key, api, state);
     }
 
-    private static void AnalyzeAcquire(in OperationContext context, IOperation invocation, LockCall call, SymbolKey key, LockApi api, TypeState state)
+    private static void AnalyzeAcquire(OperationAnalysisContext context, IOperation invocation, LockCall call, SymbolKey key, LockApi api, TypeState state)
     {
         // The common compliant shapes need no control flow graph.
         if (ReleasedByFinally(invocation, call, key, api)) return;

@@ -17,7 +17,7 @@ internal static class DaemonSetAfterStart
     /// An assignment (simple or compound) to <c>Daemon</c>: the analyzer hands it over from the property reference
     /// that is its target, so that no callback runs per assignment.
     /// </summary>
-    internal static void Analyze(OperationContext context, IAssignmentOperation assignment, MultiprocTypes types)
+    internal static void Analyze(OperationAnalysisContext context, IAssignmentOperation assignment, MultiprocTypes types)
     {
         if (assignment.Target is not IPropertyReferenceOperation { Property.Name: "Daemon" } daemon
             || !types.IsChildProcess(daemon.Property.ContainingType)) return;

@@ -72,7 +72,7 @@ internal sealed class InProcessSynchronizer
     }
 
     /// <param name="target">The target invocation of a ChildProcess creation (<see cref="ChildTargets.GetTargetInvocation"/>).</param>
-    public void ChildProcessCreated(OperationContext ctx, IObjectCreationOperation creation, IInvocationOperation target)
+    public void ChildProcessCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation, IInvocationOperation target)
     {
         var types = _types;
         var root = ChildProcessSites.Root(creation);

@@ -18,7 +18,7 @@ internal sealed class UnsendableArgument
 
     /// <summary>Checks each argument of the child target of a <c>new ChildProcess(…)</c>.</summary>
     /// <param name="target">The target invocation of a ChildProcess creation (<see cref="ChildTargets.GetTargetInvocation"/>).</param>
-    public void ChildProcessCreated(OperationContext ctx, IInvocationOperation target)
+    public void ChildProcessCreated(OperationAnalysisContext ctx, IInvocationOperation target)
     {
         foreach (var argument in target.Arguments)
         {

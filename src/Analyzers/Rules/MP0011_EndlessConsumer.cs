@@ -59,7 +59,7 @@ internal sealed class EndlessConsumer
 
     /// <summary>A <c>new ChildProcess(…)</c> whose target is in the same file is decided here (a local, fixable diagnostic).</summary>
     /// <param name="targetInvocation">The target invocation of the creation (<see cref="ChildTargets.GetTargetInvocation"/>).</param>
-    public void ChildProcessCreated(OperationContext ctx, IObjectCreationOperation creation, IInvocationOperation targetInvocation)
+    public void ChildProcessCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation, IInvocationOperation targetInvocation)
     {
         var types = _types;
         var target = targetInvocation.TargetMethod.OriginalDefinition;

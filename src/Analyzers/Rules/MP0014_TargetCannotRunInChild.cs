@@ -32,7 +32,7 @@ internal sealed class TargetCannotRunInChild
         name is "Apply" or "ApplyAsync" or "Map" or "MapAsync" or "Imap" or "ImapUnordered";
 
     /// <summary>Checks the target of a <c>new ChildProcess(…)</c>.</summary>
-    public void ChildProcessCreated(OperationContext ctx, IObjectCreationOperation creation)
+    public void ChildProcessCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation)
     {
         if (creation.Arguments.Length == 0 || LambdaOf(creation.Arguments[0].Value) is not { } lambda) return;
         if (BodyOf(lambda) is not { } body) return;
@@ -48,7 +48,7 @@ internal sealed class TargetCannotRunInChild
     }
 
     /// <summary>Checks the function or call of a ProcessPool <c>Apply</c>/<c>Map</c>/<c>Imap</c> call.</summary>
-    public void Invoked(OperationContext ctx, IInvocationOperation invocation)
+    public void Invoked(OperationAnalysisContext ctx, IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod;
         if (!IsPoolCallName(method.Name) || !_types.IsProcessPool(method.ContainingType)) return;
@@ -130,7 +130,7 @@ internal sealed class TargetCannotRunInChild
         if (ReceiverProblem(call) is { } receiver) Report(ctx, receiver.At, receiver.Message);
     }
 
-    private static void Report(OperationContext ctx, IOperation at, string message) =>
+    private static void Report(OperationAnalysisContext ctx, IOperation at, string message) =>
         ctx.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0014_TargetCannotRunInChild, at.Syntax.GetLocation(), message));
 
     /// <summary>The lambda an <c>Expression&lt;…&gt;</c> argument was written as, or null (an expression built elsewhere).</summary>

@@ -20,7 +20,7 @@ internal static class PoolNotDisposed
     public const string VariableProperty = "Variable";
 
     /// <summary>A pool that is used and never stored: nobody can dispose it (reported per operation, no fix).</summary>
-    public static void Created(OperationContext ctx, IObjectCreationOperation creation)
+    public static void Created(OperationAnalysisContext ctx, IObjectCreationOperation creation)
     {
         IOperation current = creation;
         var parent = creation.Parent;

@@ -49,7 +49,7 @@ internal sealed class UnlockedSharedReadModifyWrite
     public void ChildProcessCreated(IInvocationOperation target) => _targets.Add(target.TargetMethod);
 
     /// <summary>A property reference (any): a candidate when it is the target of a write of a shared value or element.</summary>
-    public void PropertyReferenced(OperationContext context, IPropertyReferenceOperation reference)
+    public void PropertyReferenced(OperationAnalysisContext context, IPropertyReferenceOperation reference)
     {
         var property = reference.Property;
         if (!(property.IsIndexer || property.Name == "Value")) return;

@@ -21,7 +21,7 @@ internal static class ConditionWaitOutsideLoop
     /// <summary>Diagnostic property, "true" when the wait is the only statement of a simple guarding <c>if</c>.</summary>
     public const string FixableProperty = "Fixable";
 
-    public static void Invoked(OperationContext context, IInvocationOperation invocation, MultiprocTypes types)
+    public static void Invoked(OperationAnalysisContext context, IInvocationOperation invocation, MultiprocTypes types)
     {
         var method = invocation.TargetMethod;
         if (method.Name != "Wait" || invocation.Instance is null || !types.IsProcessCondition(method.ContainingType)) return;
