@@ -175,44 +175,35 @@ public sealed class ChildProcess : IDisposable
                 holds = scope.TakeHolds();
             }
 
-            // Until Children.Add counts it, the child being started is counted by the pool as starting.
-            SparePool.BeginStart();
             try
             {
-                try
+                while (true)
                 {
-                    while (true)
+                    var os = SparePool.Take(out spawned);
+                    try
                     {
-                        var os = SparePool.Take(out spawned);
-                        try
-                        {
-                            LinuxNative.WriteAll(os.ControlFd, frame);
-                        }
-                        catch (IOException)
-                        {
-                            // The pre-started child died before it got its target: discard it and take another.
-                            LinuxNative.close(os.ControlFd);
-                            LinuxNative.close(os.Pidfd);
-                            continue;
-                        }
-                        _os = os;
-                        transit.Complete(os.Pid);
-                        break;
+                        LinuxNative.WriteAll(os.ControlFd, frame);
                     }
+                    catch (IOException)
+                    {
+                        // The pre-started child died before it got its target: discard it and take another.
+                        LinuxNative.close(os.ControlFd);
+                        LinuxNative.close(os.Pidfd);
+                        continue;
+                    }
+                    _os = os;
+                    transit.Complete(os.Pid);
+                    break;
                 }
-                catch
-                {
-                    foreach (var h in holds) h.Dispose();
-                    throw;
-                }
-                if (holds.Count > 0) _holds = holds;
-                _poolWorker = poolWorker;
-                Children.Add(this);
             }
-            finally
+            catch
             {
-                SparePool.EndStart();
+                foreach (var h in holds) h.Dispose();
+                throw;
             }
+            if (holds.Count > 0) _holds = holds;
+            _poolWorker = poolWorker;
+            Children.Add(this);
         }
         if (!poolWorker) SparePool.AfterStart(foundEmpty: spawned);
     }
@@ -231,7 +222,7 @@ public sealed class ChildProcess : IDisposable
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
         if (_exitCode is not null) return true;
         var ms = timeout == Timeout.InfiniteTimeSpan ? -1 : (int)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalMilliseconds));
-        if (ms != 0 && !TryReap(0)) SparePool.BeforeWait(); // the parent is about to wait: a good time to pre-start
+        if (ms != 0 && !TryReap(0)) SparePool.Refill(); // the parent is about to wait: a good time to pre-start
         return TryReap(ms);
     }
 
@@ -246,7 +237,7 @@ public sealed class ChildProcess : IDisposable
         EnsureStarted(nameof(JoinAsync));
         if (_exitCode is not null || TryReap(0)) return Task.CompletedTask;
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
-        SparePool.BeforeWait();
+        SparePool.Refill();
         TaskCompletionSource ended;
         lock (_gate)
         {
