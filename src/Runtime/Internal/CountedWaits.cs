@@ -33,6 +33,13 @@ internal sealed unsafe class CountedWaits
         Interlocked.Increment(ref *(int*)_words[slot]);
     }
 
+    /// <summary>
+    /// Tracks one async wait that the caller has already counted in slot <paramref name="slot"/>'s shared word (a pipe
+    /// counts a waiter before its last check, then keeps only the waits that will sleep): <see cref="End"/> or
+    /// <see cref="UncountAll"/> takes it back as for <see cref="Begin"/>.
+    /// </summary>
+    public void Adopt(int slot) => Interlocked.Increment(ref _pending[slot]);
+
     /// <summary>Uncounts a wait <see cref="Begin"/> counted, ending while the words may still be touched.</summary>
     public void End(int slot = 0)
     {

@@ -90,9 +90,9 @@ internal sealed unsafe class SharedPipe
     private int _refs;     // open ends and ends in transit in this process (under the Mapped lock)
     private int _use;      // operations in progress | RetiredBit
     private int _released; // 1 once the segment was disposed
-    // Async waits of this process counted in the waiter words, per ring (dir * 2; + 1 for senders): between ArmedWait
-    // and EndWait a wait is outside any operation, so the pipe may be let go meanwhile (see Release).
-    private readonly int[] _asyncWaits = new int[4];
+    // Async waits of this process counted in the waiter words, slot dir * 2 (+ 1 for senders): between ArmedWait and
+    // EndWait a wait is outside any operation, so the pipe may be let go meanwhile (see Release).
+    private readonly CountedWaits _asyncWaits;
     private const int RetiredBit = 1 << 30;
 
     /// <summary>What this process knows about one end it holds.</summary>
@@ -129,6 +129,9 @@ internal sealed unsafe class SharedPipe
         GC.SuppressFinalize(segment);
         _h = segment.Pointer;
         Duplex = *(int*)(_h + OffDuplex) != 0;
+        _asyncWaits = new CountedWaits(
+            (nint)DirWordPtr(0, DRecvWaiters), (nint)DirWordPtr(0, DSendWaiters),
+            (nint)DirWordPtr(1, DRecvWaiters), (nint)DirWordPtr(1, DSendWaiters));
     }
 
     public string Name => _segment.Name;
@@ -245,11 +248,7 @@ internal sealed unsafe class SharedPipe
         // Async waits still counted in the segment's words: each was cancelled by the close that retired the pipe, and
         // ends after this, when it may no longer touch the mapping (AwaitWait skips EndWait). Uncount them here, or
         // the peer would count a waiter that does not exist (a futile wake at its sends) for as long as it runs.
-        for (var i = 0; i < _asyncWaits.Length; i++)
-        {
-            var n = Interlocked.Exchange(ref _asyncWaits[i], 0);
-            if (n != 0) Interlocked.Add(ref DirWord(i >> 1, (i & 1) != 0 ? DSendWaiters : DRecvWaiters), -n);
-        }
+        _asyncWaits.UncountAll();
         _segment.Dispose();
     }
 
@@ -518,7 +517,7 @@ internal sealed unsafe class SharedPipe
             Interlocked.Decrement(ref DirWord(dir, waiters));
             return null;
         }
-        Interlocked.Increment(ref _asyncWaits[dir * 2 + (space ? 1 : 0)]);
+        _asyncWaits.Adopt(dir * 2 + (space ? 1 : 0));
         try
         {
             return FutexWaiter.WaitAsync(DirWordPtr(dir, signal), s, Slice, ct);
@@ -535,10 +534,7 @@ internal sealed unsafe class SharedPipe
     /// operation (<see cref="TryEnter"/>); a wait that ends after the pipe was let go here was uncounted by <see cref="Release"/>.
     /// </summary>
     public void EndWait(int dir, bool space)
-    {
-        Interlocked.Decrement(ref _asyncWaits[dir * 2 + (space ? 1 : 0)]);
-        Interlocked.Decrement(ref DirWord(dir, space ? DSendWaiters : DRecvWaiters));
-    }
+        => _asyncWaits.End(dir * 2 + (space ? 1 : 0));
 
     /// <summary>For tests: the counts of receivers and senders waiting on ring <paramref name="dir"/> of a pipe's segment mapped on its own.</summary>
     internal static (int Receivers, int Senders) WaitersIn(SharedSegment segment, int dir)
