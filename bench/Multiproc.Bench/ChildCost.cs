@@ -11,10 +11,6 @@ public static class ChildCost
 {
     public static int Run(string kind, int n)
     {
-        // CHILD_X=v in this process's environment becomes X=v in the children's only (for DOTNET_ tracing knobs).
-        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
-            if (e.Key is string k && k.StartsWith("CHILD_", StringComparison.Ordinal))
-                Environment.SetEnvironmentVariable(k["CHILD_".Length..], (string?)e.Value);
         var dir = Directory.CreateTempSubdirectory("multiproc-bench-cost-").FullName;
         var path = Path.Combine(dir, "ticket.json");
         File.WriteAllText(path, """{"count": 1000000}""");

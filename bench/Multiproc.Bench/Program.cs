@@ -64,6 +64,10 @@ public static class Bench
 
     public static int Run(string[] args)
     {
+        // CHILD_X=v in this process's environment becomes X=v in the children's only (for DOTNET_ knobs and tracing).
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+            if (e.Key is string k && k.StartsWith("CHILD_", StringComparison.Ordinal))
+                Environment.SetEnvironmentVariable(k["CHILD_".Length..], (string?)e.Value);
         if (args.Length == 3 && args[0] == "--child-cost")
             return ChildCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
         if (args.Length == 3 && args[0] == "--lock-profile")

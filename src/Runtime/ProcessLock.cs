@@ -16,7 +16,8 @@ namespace Multiproc;
 /// The lock word lives in a memory-mapped file of the run and holds the pid of the holding process.
 /// Acquire is one compare-and-swap when the lock is free, then a spin bounded in time (plain reads with
 /// pause instructions), then a futex wait in the kernel; release is one atomic exchange, and a system call
-/// only when a waiter may sleep. Like CPython's lock (a POSIX semaphore) it barges: no FIFO hand-off. A waiter that has slept for a while checks that the holder is still alive; if
+/// only when a waiter may sleep. Like CPython's lock (a POSIX semaphore) it barges: no FIFO hand-off. A waiter that has slept for a while checks that the holder is still alive (after 200 ms, then at
+/// intervals that double up to 1 s while the holder lives, so a holder that died is noticed within about 1 s); if
 /// it died, the waiter takes the lock over and is told (<see cref="AbandonedLockException"/>,
 /// <see cref="LockScope.Abandoned"/>). Like Python's lock, any thread or process may release it, and
 /// a thread that acquires it twice without releasing waits for itself.
@@ -29,7 +30,8 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
 {
     private const int Waiters = unchecked((int)0x80000000);
     private const int OwnerMask = 0x3FFFFFFF;
-    private static readonly TimeSpan LivenessCheckInterval = TimeSpan.FromMilliseconds(200);
+    /// <summary>The first liveness check of a wait; later ones back off to <see cref="OwnerLock.MaxLivenessCheck"/>.</summary>
+    private static readonly TimeSpan FirstLivenessCheck = TimeSpan.FromMilliseconds(200);
 
     private readonly SharedSegment _segment;
     private readonly int* _word;
@@ -212,6 +214,7 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
 
         var stopwatch = timeout is null ? null : Stopwatch.StartNew();
         var checkOwner = true;
+        var interval = FirstLivenessCheck;
         while (true)
         {
             var v = Volatile.Read(ref *_word);
@@ -228,7 +231,7 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
                 v |= Waiters;
             }
 
-            var wait = LivenessCheckInterval;
+            var wait = interval;
             if (stopwatch is not null)
             {
                 var left = timeout!.Value - stopwatch.Elapsed;
@@ -237,6 +240,7 @@ public sealed unsafe class ProcessLock : IDisposable, ISharedObject
             }
             var woken = Futex.Wait(_word, v, wait);
             checkOwner = !woken; // timed out: the owner may have died
+            interval = woken ? FirstLivenessCheck : OwnerLock.NextLivenessCheck(interval);
             // Woken: the releaser may have taken the lock again already (barging); spin before sleeping again.
             // Others may still sleep: keep the waiters bit so that our release wakes one.
             if (woken && OwnerLock.Spin(_word, _me | Waiters)) return true;

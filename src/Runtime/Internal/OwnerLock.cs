@@ -36,7 +36,21 @@ internal static unsafe class OwnerLock
     private static readonly long SpinTicks = Math.Max(1, Stopwatch.Frequency / 50_000);
     private const int MaxPause = 64;
 
-    private static readonly TimeSpan LivenessCheckInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan FirstLivenessCheck = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The longest a waiter sleeps between two checks that the holder still lives (the bound on how late a dead
+    /// holder is noticed in a long wait). A waiter checks first after a short interval, then twice as late each
+    /// time the holder is still alive, up to this bound, and starts again from the short interval when it is woken
+    /// (the lock changed hands). Each check wakes the waiting process, and in a fresh child each wake-up runs the
+    /// wait loop's methods once more until the runtime recompiles them at tier 1: with a fixed 200 ms interval a
+    /// child waiting 6 s for a lock spent ~12% of its CPU in that recompilation (bench/README.md).
+    /// </summary>
+    internal static readonly TimeSpan MaxLivenessCheck = TimeSpan.FromSeconds(1);
+
+    /// <summary>The interval to sleep after <paramref name="interval"/> passed with the holder still alive.</summary>
+    internal static TimeSpan NextLivenessCheck(TimeSpan interval) =>
+        interval >= MaxLivenessCheck / 2 ? MaxLivenessCheck : interval * 2;
     private static readonly int Me = Environment.ProcessId;
 
     /// <summary>Takes the lock. Returns true when it was taken over from a process that died holding it.</summary>
@@ -91,6 +105,7 @@ internal static unsafe class OwnerLock
         if (Spin(word, Me)) return false;
 
         var checkOwner = true;
+        var interval = FirstLivenessCheck;
         while (true)
         {
             var v = Volatile.Read(ref *word);
@@ -114,8 +129,9 @@ internal static unsafe class OwnerLock
                 if (Interlocked.CompareExchange(ref *word, v | Waiters, v) != v) continue;
                 v |= Waiters;
             }
-            var woken = Futex.Wait(word, v, LivenessCheckInterval);
+            var woken = Futex.Wait(word, v, interval);
             checkOwner = !woken; // timed out: the owner may have died
+            interval = woken ? FirstLivenessCheck : NextLivenessCheck(interval);
             // Woken: the releaser may have taken the lock again already (barging); spin before sleeping again.
             // Others may still sleep: keep the waiters bit so that our release wakes one.
             if (woken && Spin(word, Me | Waiters)) return false;
