@@ -87,6 +87,11 @@ internal static class Program
             Log("no DiagnosticAnalyzer in Multiproc.Analyzers.dll (no rule has landed yet?)");
         }
         var mp0002 = mpAnalyzers.FirstOrDefault(a => a.SupportedDiagnostics.Any(d => d.Id == MP0002));
+        if (options.Mp0002Only)
+        {
+            // --mp0002-only: the suite (and the baseline) is MP0002's analyzer alone, for a paired A/B of that rule.
+            mpAnalyzers = mp0002 is null ? ImmutableArray<DiagnosticAnalyzer>.Empty : [mp0002];
+        }
 
         if (options.DiagnosticsFile is not null)
         {
@@ -108,9 +113,14 @@ internal static class Program
             // Another build of Multiproc.Analyzers.dll timed in the same runs, right after this one: a paired A/B that the
             // load of a shared machine cannot skew (the two phases of a run see the same load).
             var baselineAssembly = new AssemblyLoadContext("mp-analyzers-baseline").LoadFromAssemblyPath(Path.GetFullPath(options.BaselinePath));
-            phases.Add(baselineSuite = new Phase("baseline", AnalyzersIn(baselineAssembly), () => NewCompilation()));
+            var baselineAnalyzers = AnalyzersIn(baselineAssembly);
+            if (options.Mp0002Only)
+            {
+                baselineAnalyzers = baselineAnalyzers.Where(a => a.SupportedDiagnostics.Any(d => d.Id == MP0002)).ToImmutableArray();
+            }
+            phases.Add(baselineSuite = new Phase("baseline", baselineAnalyzers, () => NewCompilation()));
         }
-        if (mp0002 is not null)
+        if (mp0002 is not null && !options.Mp0002Only)
         {
             // MP0002's analyzer on its own: its own control-flow graphs, nothing shared with the other rules.
             phases.Add(mp0002Alone = new Phase("MP0002 alone", [mp0002], () => NewCompilation()));
@@ -131,7 +141,10 @@ internal static class Program
             // S2222 is forced on whatever the default profile says.
             var sonarOptions = compilationOptions.WithSpecificDiagnosticOptions(
                 compilationOptions.SpecificDiagnosticOptions.SetItem(S2222, ReportDiagnostic.Warn));
-            phases.Add(sonarSuite = new Phase("sonar", sonarAnalyzers, () => NewCompilation(sonarOptions)));
+            if (!options.S2222Only)
+            {
+                phases.Add(sonarSuite = new Phase("sonar", sonarAnalyzers, () => NewCompilation(sonarOptions)));
+            }
 
             s2222Analyzer = sonarAnalyzers.FirstOrDefault(a => a.SupportedDiagnostics.Any(d => d.Id == S2222));
             if (s2222Analyzer is null)
@@ -154,8 +167,11 @@ internal static class Program
         {
             var warmTrees = options.WarmupTrees is int n ? trees.Take(Math.Min(n, trees.Count)).ToList() : trees;
             Log($"warm-up over {warmTrees.Count} of {trees.Count} trees");
-            using var warm = new MemoryStream();
-            _ = CSharpCompilation.Create("Warm", warmTrees, references, compilationOptions).Emit(warm);
+            if (!options.NoCompileTiming)
+            {
+                using var warm = new MemoryStream();
+                _ = CSharpCompilation.Create("Warm", warmTrees, references, compilationOptions).Emit(warm);
+            }
             foreach (var phase in phases)
             {
                 await WarmUp(phase, warmTrees);
@@ -171,6 +187,15 @@ internal static class Program
         var percentRuns = new List<double>();
         for (var r = 0; r < options.Runs; r++)
         {
+            if (options.NoCompileTiming)
+            {
+                // --no-compile-timing: the analyzer sets only (no emit, no percentage of compilation).
+                foreach (var phase in phases)
+                {
+                    await RunOnce(phase, r);
+                }
+                continue;
+            }
             Collect();
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var t0 = Stopwatch.GetTimestamp();
@@ -251,10 +276,12 @@ internal static class Program
         }
 
         double? mp0002AloneMs = null;
-        if (mp0002Alone is not null)
+        // With --mp0002-only the suite is MP0002's analyzer alone.
+        var mp0002AloneRun = mp0002Alone ?? (options.Mp0002Only ? mpSuite : null);
+        if (mp0002AloneRun is not null)
         {
-            mp0002AloneMs = mp0002Alone.Run.MedianMs(mp0002!);
-            Emit(new { what = "mp0002_alone", analyzer = mp0002!.GetType().Name, ms = Round(mp0002AloneMs.Value), in_suite_ms = Round(mpSuite!.Run.MedianMs(mp0002)), diagnostics = mp0002Alone.Run.Count(MP0002), runs = mp0002Alone.Run.Runs(mp0002).Select(Round) });
+            mp0002AloneMs = mp0002AloneRun.Run.MedianMs(mp0002!);
+            Emit(new { what = "mp0002_alone", analyzer = mp0002!.GetType().Name, ms = Round(mp0002AloneMs.Value), in_suite_ms = Round(mpSuite!.Run.MedianMs(mp0002)), diagnostics = mp0002AloneRun.Run.Count(MP0002), runs = mp0002AloneRun.Run.Runs(mp0002).Select(Round) });
         }
 
         double? s2222AloneMs = null;
@@ -262,16 +289,16 @@ internal static class Program
         {
             Emit(new { what = "sonar_total", ms = Round(sonarSuite.Run.MedianTotalMs()), analyzers = sonarSuite.Analyzers.Length, diagnostics = sonarSuite.Run.TotalCount(), wall_ms = Round(sonarSuite.Run.MedianWallMs()), analyzer_exceptions = Exceptions(sonarSuite.Analyzers) });
         }
-        if (sonarSuite is not null && s2222Alone is not null && s2222Analyzer is not null)
+        if (s2222Alone is not null && s2222Analyzer is not null)
         {
             s2222AloneMs = s2222Alone.Run.MedianMs(s2222Analyzer);
             Emit(new
             {
                 what = "sonar_S2222",
                 analyzer = s2222Analyzer.GetType().FullName,
-                ms = Round(sonarSuite.Run.MedianMs(s2222Analyzer)),
+                ms = sonarSuite is null ? (double?)null : Round(sonarSuite.Run.MedianMs(s2222Analyzer)),
                 alone_ms = Round(s2222AloneMs.Value),
-                diagnostics = sonarSuite.Run.Count(S2222),
+                diagnostics = sonarSuite?.Run.Count(S2222),
                 alone_diagnostics = s2222Alone.Run.Count(S2222),
                 rules_of_that_analyzer = s2222Analyzer.SupportedDiagnostics.Select(d => d.Id).Distinct().Count(),
                 alone_runs = s2222Alone.Run.Runs(s2222Analyzer).Select(Round),
@@ -281,11 +308,12 @@ internal static class Program
         Emit(new
         {
             what = "targets",
-            mp_total_le_2pct = mpAnalyzers.Length > 0 && percent <= 2.0,
+            mp_total_le_2pct = options.NoCompileTiming ? (bool?)null : mpAnalyzers.Length > 0 && percent <= 2.0,
             // Both measured alone on a fresh compilation: each pays for its own control-flow graphs,
             // and Sonar's S2222 analyzer runs only the S2222 check.
             mp0002_faster_than_s2222 = mp0002AloneMs is not null && s2222AloneMs is not null && mp0002AloneMs < s2222AloneMs,
             mp0002_ms = mp0002AloneMs is null ? (double?)null : Round(mp0002AloneMs.Value),
+            s2222_over_mp0002 = mp0002AloneMs is > 0 && s2222AloneMs is not null ? Math.Round(s2222AloneMs.Value / mp0002AloneMs.Value, 1) : (double?)null,
             s2222_ms = s2222AloneMs is null ? (double?)null : Round(s2222AloneMs.Value),
             total_s = Round(sw.Elapsed.TotalSeconds),
         });
@@ -550,7 +578,8 @@ internal sealed class AnalyzerRun
     public int TotalCount() => _counts.Values.Sum();
 }
 
-internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzersPath, string? SonarDir, bool SkipSonar, string? DumpDir, int? WarmupTrees, string? BaselinePath, string? DiagnosticsFile)
+internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzersPath, string? SonarDir, bool SkipSonar, string? DumpDir, int? WarmupTrees, string? BaselinePath, string? DiagnosticsFile,
+    bool Mp0002Only = false, bool S2222Only = false, bool NoCompileTiming = false)
 {
     public static Options? Parse(string[] args)
     {
@@ -560,6 +589,9 @@ internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzer
         string? mp = null, sonar = null, dump = null, baseline = null, diagnostics = null;
         int? warmupTrees = null;
         var skipSonar = false;
+        var mp0002Only = false;
+        var s2222Only = false;
+        var noCompileTiming = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -572,11 +604,14 @@ internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzer
                 case "--baseline-analyzers": baseline = Next(); break;
                 case "--sonar-dir": sonar = Next(); break;
                 case "--no-sonar": skipSonar = true; break;
+                case "--mp0002-only": mp0002Only = true; break;
+                case "--s2222-only": s2222Only = true; break;
+                case "--no-compile-timing": noCompileTiming = true; break;
                 case "--dump": dump = Next(); break;
                 case "--dump-diagnostics": diagnostics = Next(); break;
                 case "--warmup-trees": warmupTrees = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "-h" or "--help":
-                    Console.Error.WriteLine("usage: AnalyzerCost [--lines N (120000)] [--runs N (3)] [--seed N] [--no-sonar] [--mp-analyzers path.dll] [--baseline-analyzers path.dll] [--sonar-dir dir] [--dump dir] [--dump-diagnostics file] [--warmup-trees N (all)]");
+                    Console.Error.WriteLine("usage: AnalyzerCost [--lines N (120000)] [--runs N (3)] [--seed N] [--no-sonar] [--mp0002-only] [--s2222-only] [--no-compile-timing] [--mp-analyzers path.dll] [--baseline-analyzers path.dll] [--sonar-dir dir] [--dump dir] [--dump-diagnostics file] [--warmup-trees N (all)]");
                     return null;
                 default:
                     Console.Error.WriteLine($"unknown argument {args[i]} (try --help)");
@@ -588,6 +623,6 @@ internal sealed record Options(int Lines, int Runs, int Seed, string? MpAnalyzer
             Console.Error.WriteLine("--lines, --runs and --warmup-trees must be positive");
             return null;
         }
-        return new Options(lines, runs, seed, mp, sonar, skipSonar, dump, warmupTrees, baseline, diagnostics);
+        return new Options(lines, runs, seed, mp, sonar, skipSonar, dump, warmupTrees, baseline, diagnostics, mp0002Only, s2222Only, noCompileTiming);
     }
 }

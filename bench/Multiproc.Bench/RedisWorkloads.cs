@@ -10,8 +10,12 @@ namespace Multiproc.Bench;
 /// redis_queue_1p1c and redis_joinable_1p1c: the queue workloads through Multiproc.Redis and one loopback
 /// redis-server, 32-byte items, batched (PutMany of 256 items per round trip, ReadBatchSize 256; neither
 /// pipelined puts nor Prefetch, which did not raise the rate here: bench/README.md, "Redis"). The clock
-/// runs over the items once both processes are connected and a warm-up of <see cref="Warmup"/> items has gone
-/// through and each process's JIT has settled (steady state: a Redis client is a long-lived service); the cold start before it (process start,
+/// runs over the items once both processes are connected and warm (steady state: a Redis client is a long-lived
+/// service): warm-up rounds of <see cref="WarmupRound"/> items go through until three in a row in which neither client
+/// process compiled a method, then each process's background JIT settles. A fixed warm-up (100 batches) was not enough:
+/// tiered compilation (with PGO, two recompilations per hot method) went on compiling 450-700 methods per process
+/// inside the timed items, 1-3 s of JIT time on a loaded 2-core machine; <c>timed_jit_methods</c> prints how many
+/// both compiled there. The cold start before it (process start,
 /// connection handshake, the JIT of StackExchange.Redis, about a second of CPU) is printed as
 /// <c>startup_seconds</c>. Each line also prints the CPU time per item over the timed items, of the two client
 /// processes (<c>client_cpu_us_per_item</c>, each measuring its own) and of the server (<c>server_cpu_us_per_item</c>,
@@ -23,7 +27,13 @@ namespace Multiproc.Bench;
 public static class RedisWorkloads
 {
     public const int Batch = 256;
-    public const int Warmup = 100 * Batch;
+    /// <summary>
+    /// Warm-up items per round; rounds go on until three in a row in which no client process compiled a method. A round ends with a partial batch, as the timed items do.</summary>
+    public const int WarmupRound = 50 * Batch + Batch / 4;
+    private const int QuietRounds = 3;
+    private static readonly TimeSpan WarmupCap = TimeSpan.FromSeconds(60);
+    // Slots of the shared array: CPU seconds of the consumer and the producer, then the warm-up's handshake.
+    private const int ProducerJit = 2, ConsumerJit = 3, Warm = 4, WarmupItems = 5, WarmupRounds = 6, Slots = 7;
     private static readonly RedisQueueOptions Options = new() { ReadBatchSize = Batch };
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
@@ -36,24 +46,65 @@ public static class RedisWorkloads
     public static void Producer(string connection, string name, int n, string payload, ProcessBarrier ready, SharedArray<double> cpu)
     {
         using var q = new RedisQueue<string?>(connection, name, options: Options);
-        PutAll(q, Warmup, payload);
+        // Warm-up rounds until the consumer has seen a round in which neither process compiled a method.
+        var rounds = 0;
+        do
+        {
+            PutAll(q, WarmupRound, payload);
+            rounds++;
+            cpu[ProducerJit] = JitCount();
+            // At most one round ahead of the consumer (a faster producer would otherwise fill the stream).
+            var waiting = Stopwatch.StartNew();
+            while (cpu[WarmupRounds] < rounds - 1 && cpu[Warm] == 0)
+            {
+                if (waiting.Elapsed > StartTimeout) throw new TimeoutException("the consumer did not take the warm-up items");
+                Thread.Sleep(1);
+            }
+        }
+        while (cpu[Warm] == 0);
+        cpu[WarmupItems] = rounds * WarmupRound;
         SettleJit();
+        var jit = JitCount();
         cpu[1] = CpuSeconds();
         ready.Wait(StartTimeout);
         PutAll(q, n, payload);
         q.Put(null);
         cpu[1] = CpuSeconds();
+        cpu[ProducerJit] = JitCount() - jit;
     }
 
     public static void Consumer(string connection, string name, ProcessBarrier ready, SharedArray<double> cpu)
     {
         using var q = new RedisQueue<string?>(connection, name, options: Options);
-        for (var i = 0; i < Warmup; i++) q.Get();
+        var taken = 0;
+        var rounds = 0;
+        var sw = Stopwatch.StartNew();
+        double mine = JitCount(), theirs = -1;
+        var quiet = 0;
+        while (cpu[Warm] == 0)
+        {
+            for (var i = 0; i < WarmupRound; i++) q.Get();
+            taken += WarmupRound;
+            cpu[WarmupRounds] = ++rounds;
+            double mineNow = JitCount(), theirsNow = cpu[ProducerJit];
+            quiet = mineNow == mine && theirsNow == theirs ? quiet + 1 : 0;
+            if (quiet >= QuietRounds || sw.Elapsed > WarmupCap) cpu[Warm] = 1;
+            (mine, theirs) = (mineNow, theirsNow);
+        }
+        var settling = Stopwatch.StartNew();
+        while (cpu[WarmupItems] == 0)
+        {
+            if (settling.Elapsed > StartTimeout) throw new TimeoutException("the producer did not finish its warm-up");
+            Thread.Sleep(1);
+        }
+        for (; taken < (int)cpu[WarmupItems]; taken++) q.Get();
         SettleJit();
+        var jit = JitCount();
         cpu[0] = CpuSeconds();
         ready.Wait(StartTimeout);
         while (q.Get() is not null) { }
         cpu[0] = CpuSeconds();
+        cpu[ConsumerJit] = JitCount() - jit;
     }
 
     public static void JoinableConsumer(string connection, string name, SharedArray<double> cpu)
@@ -63,13 +114,11 @@ public static class RedisWorkloads
         {
             q.Get();
             q.TaskDone();
-            if (i == Warmup)
+            if (i % Batch == 0)
             {
-                SettleJit();
-                cpu[0] = CpuSeconds();
-                cpu[1] = 1; // settled: the parent starts the clock
+                cpu[0] = CpuSeconds(); // it runs until terminated: its CPU so far, every batch
+                cpu[ConsumerJit] = JitCount();
             }
-            if (i % Batch == 0) cpu[0] = CpuSeconds(); // it runs until terminated: its CPU so far, every batch
         }
     }
 
@@ -78,7 +127,7 @@ public static class RedisWorkloads
         var payload = new string('x', 32);
         var name = "bench-" + Guid.NewGuid().ToString("N");
         using var ready = new ProcessBarrier(3);
-        using var cpu = new SharedArray<double>(2);
+        using var cpu = new SharedArray<double>(Slots);
         var c = new ChildProcess(() => Consumer(connection, name, ready, cpu));
         var p = new ChildProcess(() => Producer(connection, name, n, payload, ready, cpu));
         var cold = Stopwatch.StartNew();
@@ -92,7 +141,8 @@ public static class RedisWorkloads
         p.Join();
         c.Join();
         var seconds = sw.Elapsed.TotalSeconds;
-        Emit("redis_queue_1p1c", n, seconds, startup, cpu[0] + cpu[1] - client, ServerCpuSeconds(connection) - server, localRate);
+        Emit("redis_queue_1p1c", n, seconds, startup, cpu[0] + cpu[1] - client, ServerCpuSeconds(connection) - server, localRate,
+            (int)cpu[WarmupItems], (int)(cpu[ProducerJit] + cpu[ConsumerJit]));
     }
 
     public static void Joinable1P1C(string connection, int n, double? localRate)
@@ -100,27 +150,37 @@ public static class RedisWorkloads
         var payload = new string('x', 32);
         var name = "bench-" + Guid.NewGuid().ToString("N");
         var cold = Stopwatch.StartNew();
-        using var cpu = new SharedArray<double>(2);
+        using var cpu = new SharedArray<double>(Slots);
         using var q = new RedisJoinableQueue<string?>(connection, name, options: Options);
         var c = new ChildProcess(() => JoinableConsumer(connection, name, cpu)) { Daemon = true };
         c.Start();
-        PutAll(q, Warmup, payload);
-        if (!q.Join(StartTimeout)) throw new TimeoutException("the joinable consumer did not take the warm-up items");
-        SettleJit();
-        var settling = Stopwatch.StartNew();
-        while (cpu[1] == 0)
+        // Warm-up rounds (each joined) until one in which neither process compiled a method.
+        var rounds = 0;
+        var warming = Stopwatch.StartNew();
+        double mine = JitCount(), theirs = -1;
+        for (var quiet = 0; quiet < QuietRounds && warming.Elapsed < WarmupCap;)
         {
-            if (settling.Elapsed > StartTimeout) throw new TimeoutException("the joinable consumer did not settle after the warm-up");
-            Thread.Sleep(10);
+            PutAll(q, WarmupRound, payload);
+            if (!q.Join(StartTimeout)) throw new TimeoutException("the joinable consumer did not take the warm-up items");
+            rounds++;
+            double mineNow = JitCount(), theirsNow = cpu[ConsumerJit];
+            quiet = mineNow == mine && theirsNow == theirs ? quiet + 1 : 0;
+            (mine, theirs) = (mineNow, theirsNow);
         }
+        ServerCpuSeconds(connection); // its first call JITs a connection of its own: not in the timed items
+        SettleJit();
         var startup = cold.Elapsed.TotalSeconds;
         var server = ServerCpuSeconds(connection);
+        var jitMine = JitCount();
+        var jitTheirs = cpu[ConsumerJit];
         var client = cpu[0] + CpuSeconds();
         var sw = Stopwatch.StartNew();
         PutAll(q, n, payload);
         q.Join();
         var seconds = sw.Elapsed.TotalSeconds;
-        Emit("redis_joinable_1p1c", n, seconds, startup, cpu[0] + CpuSeconds() - client, ServerCpuSeconds(connection) - server, localRate);
+        var clientCpu = cpu[0] + CpuSeconds() - client;
+        var timedJit = (int)(JitCount() - jitMine + cpu[ConsumerJit] - jitTheirs);
+        Emit("redis_joinable_1p1c", n, seconds, startup, clientCpu, ServerCpuSeconds(connection) - server, localRate, rounds * WarmupRound, timedJit);
         c.Terminate();
         c.Join();
     }
@@ -151,6 +211,8 @@ public static class RedisWorkloads
         }
     }
 
+    private static long JitCount() => System.Runtime.JitInfo.GetCompiledMethodCount();
+
     private static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     /// <summary>The server's CPU time so far (INFO cpu: user + system), to print its cost per item; null when INFO is refused.</summary>
@@ -170,11 +232,12 @@ public static class RedisWorkloads
         }
     }
 
-    private static void Emit(string workload, int n, double seconds, double startup, double clientCpu, double? serverCpu, double? localRate)
+    private static void Emit(string workload, int n, double seconds, double startup, double clientCpu, double? serverCpu, double? localRate, int warmupItems, int timedJitMethods)
     {
         var extra = new List<(string, object)>
         {
             ("payload_bytes", 32), ("batch", Batch), ("startup_seconds", Math.Round(startup, 3)),
+            ("warmup_items", warmupItems), ("timed_jit_methods", timedJitMethods),
             ("client_cpu_us_per_item", Math.Round(clientCpu * 1e6 / n, 2)),
         };
         if (serverCpu is { } server) extra.Add(("server_cpu_us_per_item", Math.Round(server * 1e6 / n, 2)));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading;
 
 namespace Multiproc.Analyzers;
 
@@ -6,7 +7,7 @@ namespace Multiproc.Analyzers;
 /// MP0002: a lock acquired and not released on every path, exceptions included. Hosted by
 /// <see cref="LockNotReleasedAnalyzer"/>, which calls <see cref="AnalyzeInvocation"/> for every invocation of a type.
 /// </summary>
-internal static class LockNotReleased
+internal static partial class LockNotReleased
 {
     /// <summary>Diagnostic property: which fix applies (<see cref="FixHold"/>, <see cref="FixLock"/>, <see cref="FixTryFinally"/>); absent when none.</summary>
     public const string FixKindProperty = "FixKind";
@@ -28,20 +29,38 @@ internal static class LockNotReleased
     private const int Conditional = 2;
 
     /// <summary>Per type: member locks released somewhere in the type, and reports that depend on that.</summary>
+    /// <remarks>
+    /// One per named type of the compilation, most of which never acquire a lock: the collections are made on first use,
+    /// and a type with nothing pending ends without looking at them.
+    /// </remarks>
     internal sealed class TypeState
     {
-        private readonly ConcurrentDictionary<ISymbol, byte> _releasedMembers = new(SymbolEqualityComparer.Default);
-        private readonly ConcurrentBag<(ISymbol Member, Diagnostic Diagnostic)> _pending = new();
+        private ConcurrentDictionary<ISymbol, byte>? _releasedMembers;
+        private ConcurrentBag<(ISymbol Member, Diagnostic Diagnostic)>? _pending;
 
-        public void AddReleased(ISymbol member) => _releasedMembers.TryAdd(member, 0);
+        public void AddReleased(ISymbol member)
+        {
+            var released = Volatile.Read(ref _releasedMembers)
+                ?? InterlockedInit(ref _releasedMembers, new ConcurrentDictionary<ISymbol, byte>(SymbolEqualityComparer.Default));
+            released.TryAdd(member, 0);
+        }
 
-        public void AddPending(ISymbol member, Diagnostic diagnostic) => _pending.Add((member, diagnostic));
+        public void AddPending(ISymbol member, Diagnostic diagnostic)
+        {
+            var pending = Volatile.Read(ref _pending) ?? InterlockedInit(ref _pending, new ConcurrentBag<(ISymbol, Diagnostic)>());
+            pending.Add((member, diagnostic));
+        }
 
         public void Flush(SymbolAnalysisContext context)
         {
-            foreach (var (member, diagnostic) in _pending)
-                if (!_releasedMembers.ContainsKey(member)) context.ReportDiagnostic(diagnostic);
+            if (Volatile.Read(ref _pending) is not { } pending) return;
+            var released = Volatile.Read(ref _releasedMembers);
+            foreach (var (member, diagnostic) in pending)
+                if (released is null || !released.ContainsKey(member)) context.ReportDiagnostic(diagnostic);
         }
+
+        private static T InterlockedInit<T>(ref T? field, T value) where T : class =>
+            Interlocked.CompareExchange(ref field, value, null) ?? value;
     }
 
     internal static void AnalyzeInvocation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state)
@@ -78,25 +97,37 @@ internal static class LockNotReleased
         var root = FlowHelpers.Root(invocation);
         if (Escapes(root, invocation, key, api)) return;
 
-        ControlFlowGraph? cfg;
-        try
+        // Most acquires the graph would be built for (the ones MP0002 reports) have a shape the operation tree answers.
+        Verdict verdict;
+        FlowGraph? graph = null;
+        IOperation? function = null;
+        if (StructuredFlow.Run(invocation, call, key, api) is { } structured)
         {
-            cfg = FlowHelpers.GraphFor(invocation, context.GetControlFlowGraph());
+            (verdict, function) = structured;
         }
-        catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
+        else
         {
-            return;
-        }
-        if (cfg is null) return;
+            ControlFlowGraph? cfg;
+            try
+            {
+                cfg = FlowHelpers.GraphFor(invocation, context.GetControlFlowGraph());
+            }
+            catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
+            {
+                return;
+            }
+            if (cfg is null) return;
 
-        var graph = new FlowGraph(cfg, ExceptionSemantics.FinallyOnEdges);
-        var verdict = new LockFlow(graph, api, call, key, invocation).Run();
+            graph = new FlowGraph(cfg, ExceptionSemantics.FinallyOnEdges);
+            verdict = new LockFlow(graph, api, call, key, invocation).Run();
+        }
         if (verdict == Verdict.Ok) return;
 
         var descriptor = verdict == Verdict.Leak ? Descriptors.MP0002_LockNotReleased : Descriptors.MP0002_LockNotReleasedOnException;
         var properties = FixProperties(invocation, call, key, api);
         var diagnostic = Diagnostic.Create(descriptor, invocation.Syntax.GetLocation(), properties, call.LockName);
-        if (verdict == Verdict.Leak && key.IsMember && !HasAnyRelease(graph, api, call, key))
+        if (verdict == Verdict.Leak && key.IsMember
+            && !(graph is not null ? HasAnyRelease(graph, api, call, key) : StructuredFlow.HasAnyReleaseIn(function!, api, call, key)))
         {
             // Acquired here and released nowhere in this method: a type that releases it in another
             // member holds the lock across calls on purpose (Enter()/Exit() wrappers).
