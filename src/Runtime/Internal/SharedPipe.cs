@@ -32,7 +32,10 @@ namespace Multiproc.Internal;
 /// synchronous receive another thread is blocked in when both ends are closed keeps the mapping until it returns.</para>
 /// <para><b>Waiting.</b> A receiver that finds its ring empty spins briefly, then counts itself in
 /// <c>recvWaiters</c> and sleeps on the <c>dataSignal</c> futex word; a sender bumps and wakes it only when
-/// that count is non-zero. Closing an end bumps and wakes both words its peer could sleep on. Sleeps are cut
+/// that count is non-zero. Closing an end bumps and wakes both words its peer could sleep on. Each end's user
+/// writes the CPU it runs on into the end's <c>cpu</c> word as it begins a wait or wakes the other side; a waiter
+/// that finds the other side's word naming its own CPU skips the spin (the other side is queued behind it or asleep,
+/// so a spin would only hold the CPU it needs: both processes on one core, or a neighbour holding the other one). Sleeps are cut
 /// into slices after which the sleeper checks the liveness of the peer's holders (at most ten times a second).</para>
 /// </remarks>
 internal sealed unsafe class SharedPipe
@@ -54,6 +57,8 @@ internal sealed unsafe class SharedPipe
     // Header: magic @0, duplex @8. End e at 512 + 1024 e: owner pid @0, gone @128, slots @256 (64 longs).
     private const int OffDuplex = 8;
     private const int EndBase = 512, EndSize = 1024, EOwner = 0, EGone = 128, ESlots = 256;
+    // The CPU (+1; 0: not known) the process using end e ran on when it last began a wait or woke the other side.
+    private const int ECpu = 768;
     // Direction d at 4096 + 1024 d: each word in its own 128-byte block.
     private const int DirBase = 4096, DirSize = 1024;
     private const int DTail = 0, DHead = 128, DDataSignal = 256, DRecvWaiters = 384, DSpaceSignal = 512, DSendWaiters = 640;
@@ -83,6 +88,7 @@ internal sealed unsafe class SharedPipe
     // whose spin is short spins the longest time instead; one that catches the peer restores the longest spin.
     private readonly long[] _spin = [SpinTicks, SpinTicks, SpinTicks, SpinTicks];
     private readonly int[] _spins = new int[4];
+    private readonly int[] _cpu = new int[2]; // what this process last wrote in ECpu, per end
     private const int ProbeEvery = 32;
     private static readonly long MinSpinTicks = Math.Max(1, Stopwatch.Frequency / 1_000_000); // 1 µs
     // Weak: an end nobody references any more is finalized (and closed), see EndState's finalizer.
@@ -446,7 +452,11 @@ internal sealed unsafe class SharedPipe
             record.CopyTo(new Span<byte>(data + at + 8, record.Length));
             Interlocked.Exchange(ref tailRef, tail + need); // publish; a full fence before reading recvWaiters
         }
-        if (Volatile.Read(ref DirWord(dir, DRecvWaiters)) > 0 && Interlocked.Exchange(ref DirWord(dir, DRecvArmed), 0) != 0) Signal(dir, DDataSignal);
+        if (Volatile.Read(ref DirWord(dir, DRecvWaiters)) > 0 && Interlocked.Exchange(ref DirWord(dir, DRecvArmed), 0) != 0)
+        {
+            PublishCpu(1 - dir);
+            Signal(dir, DDataSignal);
+        }
         return true;
     }
 
@@ -469,6 +479,7 @@ internal sealed unsafe class SharedPipe
             if (!spun)
             {
                 spun = true;
+                if (SharesCpuWithPeer(1 - dir)) continue; // spinning would only hold the CPU the receiver needs
                 var head = Volatile.Read(ref DirLong(dir, DHead));
                 var budget = SpinBudget(dir * 2 + 1);
                 var until = Stopwatch.GetTimestamp() + budget;
@@ -623,7 +634,11 @@ internal sealed unsafe class SharedPipe
                 break;
             }
         }
-        if (Volatile.Read(ref DirWord(dir, DSendWaiters)) > 0 && Interlocked.Exchange(ref DirWord(dir, DSendArmed), 0) != 0) Signal(dir, DSpaceSignal);
+        if (Volatile.Read(ref DirWord(dir, DSendWaiters)) > 0 && Interlocked.Exchange(ref DirWord(dir, DSendArmed), 0) != 0)
+        {
+            PublishCpu(dir);
+            Signal(dir, DSpaceSignal);
+        }
         if (file is not null)
         {
             try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
@@ -639,16 +654,19 @@ internal sealed unsafe class SharedPipe
     public bool WaitReadable(int dir, long deadline)
     {
         var sender = 1 - dir;
-        var budget = SpinBudget(dir * 2);
-        var until = Stopwatch.GetTimestamp() + budget;
-        if (deadline != 0 && until > deadline) until = deadline;
-        var spun = false;
-        while (!HasData(dir) && Stopwatch.GetTimestamp() < until)
+        if (!SharesCpuWithPeer(dir))
         {
-            spun = true;
-            Thread.SpinWait(8);
+            var budget = SpinBudget(dir * 2);
+            var until = Stopwatch.GetTimestamp() + budget;
+            if (deadline != 0 && until > deadline) until = deadline;
+            var spun = false;
+            while (!HasData(dir) && Stopwatch.GetTimestamp() < until)
+            {
+                spun = true;
+                Thread.SpinWait(8);
+            }
+            if (spun) Adapt(dir * 2, budget, HasData(dir));
         }
-        if (spun) Adapt(dir * 2, budget, HasData(dir));
         while (true)
         {
             if (HasData(dir) || CheckGone(sender)) return true;
@@ -688,6 +706,29 @@ internal sealed unsafe class SharedPipe
     {
         Interlocked.Increment(ref DirWord(dir, waiters));
         Interlocked.Exchange(ref DirWord(dir, armed), 1);
+    }
+
+    /// <summary>Writes the CPU this thread runs on into end <paramref name="end"/>'s word (when it changed); returns it (+1, 0: not known).</summary>
+    private int PublishCpu(int end)
+    {
+        var cpu = LinuxNative.sched_getcpu() + 1;
+        if (cpu != _cpu[end])
+        {
+            _cpu[end] = cpu;
+            Volatile.Write(ref EndWord(end, ECpu), cpu);
+        }
+        return cpu;
+    }
+
+    /// <summary>
+    /// Whether the process using the other end than <paramref name="end"/> last waited or woke this side on the CPU
+    /// this thread runs on now (this publishes this thread's CPU for <paramref name="end"/>). Then it cannot be
+    /// running at the same time: it is queued behind this thread or asleep, and a spin only holds the CPU it needs.
+    /// </summary>
+    private bool SharesCpuWithPeer(int end)
+    {
+        var cpu = PublishCpu(end);
+        return cpu != 0 && Volatile.Read(ref EndWord(1 - end, ECpu)) == cpu;
     }
 
     /// <summary>How long side <paramref name="i"/> spins this time: its adaptive spin, or the longest spin every <see cref="ProbeEvery"/>th time while it is shorter.</summary>
