@@ -3,7 +3,7 @@ using Multiproc;
 namespace Multiproc.Bench;
 
 /// <summary>
-/// What one child costs, for <c>perf stat</c>: <c>Multiproc.Bench --child-cost empty|ticket|none N</c> starts and
+/// What one child costs, for <c>perf stat</c>: <c>Multiproc.Bench --child-cost empty|ticket|wait|none N</c> starts and
 /// joins N children one after the other (run it with <c>MULTIPROC_PRESTART=0</c> so that none is started ahead).
 /// <c>none</c> does the same set-up without children: the parent's own cost, to subtract.
 /// </summary>
@@ -20,10 +20,22 @@ public static class ChildCost
             ChildProcess p = kind switch
             {
                 "empty" => new ChildProcess(() => CoreWorkloads.Noop()),
-                "ticket" => new ChildProcess(() => CoreWorkloads.Buy(lk, path)),
-                _ => throw new ArgumentException($"unknown child kind {kind}; use empty, ticket or none"),
+                "ticket" or "wait" => new ChildProcess(() => CoreWorkloads.Buy(lk, path)),
+                _ => throw new ArgumentException($"unknown child kind {kind}; use empty, ticket, wait or none"),
             };
-            p.Start();
+            if (kind == "wait")
+            {
+                // A ticket child that waits 3 s for the lock, as most of ticket_50's children do.
+                using (lk.Hold())
+                {
+                    p.Start();
+                    Thread.Sleep(3000);
+                }
+            }
+            else
+            {
+                p.Start();
+            }
             p.Join();
             if (p.ExitCode != 0) throw new InvalidOperationException($"child exit code {p.ExitCode}");
         }

@@ -18,7 +18,7 @@ namespace Multiproc.Redis;
 /// The unfinished count is decremented only by the first acknowledgement of an item, so <see cref="Join()"/>
 /// is exact either way.</para>
 /// <para><see cref="TaskDone"/> marks done the oldest item that <i>this object</i> handed out and that was not
-/// yet marked done; call it on the object whose <c>Get</c> took the item. It returns at once: the thread pool acknowledges the items marked done
+/// yet marked done; call it on the object whose <c>Get</c> took the item. It returns at once: the queue's acknowledgement thread acknowledges the items marked done
 /// in one command per round trip; <see cref="Join()"/> returns only once the server has counted them.</para>
 /// </remarks>
 public sealed class RedisJoinableQueue<T> : RedisQueue<T>

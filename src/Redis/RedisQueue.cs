@@ -17,7 +17,7 @@ namespace Multiproc.Redis;
 /// with <c>appendonly yes</c> and <c>appendfsync always</c> it survives a server restart.</para>
 /// <para><b>Delivery.</b> <see cref="Get()"/> acknowledges (and deletes) the item as it hands it out: once
 /// <c>Get</c> has returned, the item is not delivered again (at most once from there on). The acknowledgement
-/// is sent from the thread pool without delaying <c>Get</c> (acknowledgements queued while one is on the wire
+/// is sent from a thread of the queue's own without delaying <c>Get</c> (acknowledgements queued while one is on the wire
 /// share the next command), so a process killed within the microseconds before it leaves may see that item
 /// delivered again.
 /// Items a consumer read from the server but did not hand out (see <see cref="RedisQueueOptions.ReadBatchSize"/>),
