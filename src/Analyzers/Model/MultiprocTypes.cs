@@ -157,11 +157,20 @@ internal sealed class MultiprocTypes
         }
     }
 
-    public bool IsChildProcess(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, ChildProcess);
+    public bool IsChildProcess(ITypeSymbol? type) => Same(type, ChildProcess);
 
-    public bool IsProcessPool(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, ProcessPool);
+    public bool IsProcessPool(ITypeSymbol? type) => Same(type, ProcessPool);
 
-    public bool IsProcessLock(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, ProcessLock);
+    public bool IsProcessLock(ITypeSymbol? type) => Same(type, ProcessLock);
+
+    /// <summary>
+    /// <see cref="SymbolEqualityComparer.Default"/> equality, the name compared first: these checks run on most operations
+    /// the rules see (every object creation, every local in a body a rule walks), and most of them are other types, which a
+    /// name tells apart without unwrapping both symbols. Equal types have equal names, so the answer is the same.
+    /// </summary>
+    private static bool Same(ITypeSymbol? type, INamedTypeSymbol? expected) =>
+        type is not null && expected is not null
+        && (ReferenceEquals(type, expected) || (type.Name == expected.Name && SymbolEqualityComparer.Default.Equals(type, expected)));
 
     /// <summary>A ProcessQueue&lt;T&gt; or JoinableQueue&lt;T&gt; (any T), including derived types.</summary>
     public bool IsProcessQueue(ITypeSymbol? type)

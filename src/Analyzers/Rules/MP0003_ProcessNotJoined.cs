@@ -73,6 +73,9 @@ internal static class ProcessNotJoined
         var rejected = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
         foreach (var op in body.DescendantsAndSelf())
         {
+            // The kinds the cases below look at, by one virtual call, before their interface tests.
+            if (op.Kind is not (OperationKind.VariableDeclarator or OperationKind.SimpleAssignment or OperationKind.LocalReference or OperationKind.Invocation))
+                continue;
             switch (op)
             {
                 case IVariableDeclaratorOperation declarator when types.IsChildProcess(declarator.Symbol.Type):
@@ -242,10 +245,18 @@ internal static class ProcessNotJoined
                 case ISimpleAssignmentOperation assign when assign.Target == reference:
                     // A new process replaces one still running un-joined: that one is lost.
                     state.Remove(local);
-                    foreach (var s in state.OfType<IInvocationOperation>().Where(s => SymbolEqualityComparer.Default.Equals(startLocal[s], local)).ToList())
+                    // The starts of this local still alive (no LINQ: every declaration is an assignment in the graph).
+                    List<IInvocationOperation>? lost = null;
+                    foreach (var s in state)
+                        if (s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local))
+                            (lost ??= new List<IInvocationOperation>()).Add(start);
+                    if (lost is not null)
                     {
-                        Report(s, local, reported, context);
-                        state.Remove(s);
+                        foreach (var s in lost)
+                        {
+                            Report(s, local, reported, context);
+                            state.Remove(s);
+                        }
                     }
                     break;
                 case IInvocationOperation invocation when invocation.Instance == reference:
@@ -280,8 +291,14 @@ internal static class ProcessNotJoined
         }
     }
 
-    private static void Kill(HashSet<object> state, ILocalSymbol local, Dictionary<IInvocationOperation, ILocalSymbol> startLocal) =>
-        state.RemoveWhere(s => s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local));
+    private static void Kill(HashSet<object> state, ILocalSymbol local, Dictionary<IInvocationOperation, ILocalSymbol> startLocal)
+    {
+        // No closure unless a start of this local is alive (most kills find none left).
+        var any = false;
+        foreach (var s in state)
+            if (s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local)) { any = true; break; }
+        if (any) state.RemoveWhere(s => s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local));
+    }
 
     /// <summary>Handed on: the facts die, and later Start() calls on the same value are someone else's to join.</summary>
     private static void Escape(HashSet<object> state, ILocalSymbol local, Dictionary<IInvocationOperation, ILocalSymbol> startLocal)

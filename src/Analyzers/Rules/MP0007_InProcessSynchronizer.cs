@@ -83,7 +83,6 @@ internal sealed class InProcessSynchronizer
             var value = ChildProcessSites.StripConversions(argument.Value);
             if (value is null || IsMultiprocType(value.Type, types)) continue;
             var argSymbol = ChildProcessSites.ReferencedSymbol(value);
-            var name = argSymbol?.Name ?? value.Syntax.ToString();
 
             var unknown = false;
             var kind = KindByType(value.Type, types)
@@ -92,9 +91,11 @@ internal sealed class InProcessSynchronizer
             kind ??= LockKindOfTargetParameter(target.TargetMethod, argument.Parameter, tree, creation.SemanticModel, ctx.CancellationToken, out unknown);
             if (kind is null)
             {
-                if (argSymbol is IFieldSymbol || unknown) _pending.Add(new Pending(argument, argSymbol, argument.Parameter, name));
+                if (argSymbol is IFieldSymbol || unknown) _pending.Add(new Pending(argument, argSymbol, argument.Parameter, NameOf(argSymbol, value)));
                 continue;
             }
+            // The text of the argument only for a diagnostic: most arguments are no synchronizer.
+            var name = NameOf(argSymbol, value);
 
             var properties = ImmutableDictionary<string, string?>.Empty;
             var edits = FixEditsFor(argSymbol, root, creation.SemanticModel, types, ctx.CancellationToken);
@@ -108,6 +109,9 @@ internal sealed class InProcessSynchronizer
                 Replacement(kind)));
         }
     }
+
+    /// <summary>How a message names an argument: its symbol, else its text.</summary>
+    private static string NameOf(ISymbol? symbol, IOperation value) => symbol?.Name ?? value.Syntax.ToString();
 
     [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
     public void CompilationEnded(CompilationAnalysisContext end)
