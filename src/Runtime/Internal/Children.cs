@@ -134,10 +134,10 @@ internal static class Children
 /// when the parent is about to wait (<see cref="ChildProcess.Join()"/>, <see cref="ChildProcess.JoinAsync"/>) or a
 /// spare reports booted, only the children on a CPU or waiting for one (state R in /proc/PID/stat) count.</para>
 /// <para>When a child is reaped (<see cref="ChildProcess.Join()"/>, <see cref="ChildProcess.IsAlive"/>, the exit
-/// watcher of <see cref="ChildProcess.JoinAsync"/>) or the parent is about to wait, the pool is topped up at once only
-/// if it holds no booted spare; otherwise a moment later: the booted one serves the next start, and a runtime booting
-/// at that moment would take a core from whatever the program does next (a pair that has just started). A pool's
-/// workers are excepted: the pool tops it up a moment after it has ended.</para>
+/// watcher of <see cref="ChildProcess.JoinAsync"/>), the pool is topped up at once only if it holds no booted spare,
+/// else a moment later; when the parent is about to wait, only if it holds none. The booted one serves the next start,
+/// and a runtime booting at that moment would take a core from whatever the program does next (a pair that has just
+/// started). A pool's workers are excepted: the pool tops it up a moment after it has ended.</para>
 /// <para>When a <see cref="ChildProcess.Start"/> found a spare, the pool is topped up a moment later, not at once:
 /// starting a runtime takes a core for tens of milliseconds, which the parent and the child it just started need
 /// first. A start that found the pool empty (a burst) tops it up at once.</para>
@@ -199,12 +199,11 @@ internal static class SparePool
         ScheduleRefill(HasBootedSpare() ? RefillDelay : TimeSpan.Zero);
     }
 
-    /// <summary>The parent is about to wait for a child: the core it leaves may boot a spare now if no booted one waits, else a moment later.</summary>
+    /// <summary>The parent is about to wait for a child: the core it leaves may boot a spare, if no booted one waits.</summary>
     public static void BeforeWait()
     {
-        if (Target == 0) return;
-        if (HasBootedSpare()) ScheduleRefill(RefillDelay);
-        else Refill(countRunnable: true);
+        if (Target == 0 || HasBootedSpare()) return;
+        Refill(countRunnable: true);
     }
 
     private static void ScheduleRefill(TimeSpan delay)
