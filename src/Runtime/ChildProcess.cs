@@ -222,7 +222,8 @@ public sealed class ChildProcess : IDisposable
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
         if (_exitCode is not null) return true;
         var ms = timeout == Timeout.InfiniteTimeSpan ? -1 : (int)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalMilliseconds));
-        if (ms != 0 && !TryReap(0)) SparePool.Refill(); // the parent is about to wait: a good time to pre-start
+        // The parent is about to wait: a good time to pre-start (not for a pool's workers: the pool tops it up after it has ended).
+        if (ms != 0 && !TryReap(0) && !_poolWorker) SparePool.BeforeWait();
         return TryReap(ms);
     }
 
@@ -237,7 +238,7 @@ public sealed class ChildProcess : IDisposable
         EnsureStarted(nameof(JoinAsync));
         if (_exitCode is not null || TryReap(0)) return Task.CompletedTask;
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
-        SparePool.Refill();
+        SparePool.BeforeWait();
         TaskCompletionSource ended;
         lock (_gate)
         {

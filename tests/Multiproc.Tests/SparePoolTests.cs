@@ -61,4 +61,21 @@ public class SparePoolTests
         }
         Assert.Equal(N, SparePool.Taken - takenBefore);
     }
+
+    [Fact]
+    public void Spares_report_when_booted()
+    {
+        if (SparePool.Size == 0) return;
+        var warm = new ChildProcess(() => Targets.Noop());
+        warm.Start();
+        Wait.Joined(warm);
+        // Every spare writes its byte once its runtime is up: none stays counted as booting.
+        Assert.True(Wait.Until(() => SparePool.Count >= Wanted && SparePool.Booting == 0, W),
+            $"{SparePool.Count} spares, {SparePool.Booting} still booting");
+        var p = new ChildProcess(() => Targets.Noop());
+        p.Start();
+        Wait.Joined(p);
+        Assert.Equal(0, p.ExitCode);
+        Assert.True(SparePool.Booting >= 0);
+    }
 }

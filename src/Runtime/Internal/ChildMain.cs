@@ -61,6 +61,7 @@ internal static class ChildMain
     private static int Run(int fd)
     {
         HandleTerminate();
+        ReportBooted();
 
         StartMessage? message;
         try
@@ -119,6 +120,19 @@ internal static class ChildMain
         // Console.Out and Console.Error write through (AutoFlush), so nothing is pending here; touching
         // them would only initialize the console in a child that never printed.
         return code;
+    }
+
+    /// <summary>
+    /// Tells the parent that this runtime is up and about to wait for its target (one byte on
+    /// <see cref="ProcessSpawner.BootedFd"/>, which the parent's spare pool watches: a booted spare costs no core),
+    /// and closes that descriptor, so that the target and what it starts do not inherit it. The parent may have
+    /// closed its end already (a child taken at once): the write then fails with EPIPE, which the runtime ignores.
+    /// </summary>
+    private static unsafe void ReportBooted()
+    {
+        byte b = 1;
+        LinuxNative.write(ProcessSpawner.BootedFd, &b, 1);
+        LinuxNative.close(ProcessSpawner.BootedFd);
     }
 
     /// <summary>The control pipe reads end-of-file when the parent dies; a daemon dies with it.</summary>

@@ -46,6 +46,32 @@ internal static class Children
         return true;
     }
 
+    /// <summary>
+    /// Whether fewer than <paramref name="limit"/> children are on a CPU or waiting for one (state R in
+    /// /proc/PID/stat): children asleep (waiting for a lock, an item, a child of their own) leave their core idle.
+    /// </summary>
+    public static unsafe bool FewerRunnableThan(int limit)
+    {
+        if (Running < limit) return true;
+        if (limit <= 0 || _active is not { } active) return false;
+        var runnable = 0;
+        var buf = stackalloc byte[128];
+        foreach (var c in active.Keys)
+        {
+            if (c.Pid is not { } pid) continue;
+            var fd = LinuxNative.open("/proc/" + pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/stat", LinuxNative.O_RDONLY | LinuxNative.O_CLOEXEC);
+            if (fd < 0) continue;
+            var n = LinuxNative.read(fd, buf, 128);
+            LinuxNative.close(fd);
+            // "pid (comm) S ...": the state follows the last ')'.
+            var state = (byte)'S';
+            for (var i = (int)n - 1; i > 0; i--)
+                if (buf[i] == (byte)')') { if (i + 2 < n) state = buf[i + 2]; break; }
+            if (state == (byte)'R' && ++runnable >= limit) return false;
+        }
+        return true;
+    }
+
     /// <summary>A child was reaped: one core more for the spare pool, which is topped up if <paramref name="topUpSpares"/>.</summary>
     public static void Remove(ChildProcess child, bool topUpSpares)
     {
@@ -95,21 +121,26 @@ internal static class Children
 /// Children started ahead of need (CPython's forkserver idea): each has loaded the runtime and is
 /// blocked reading its control pipe, so <see cref="ChildProcess.Start"/> only writes the target.
 /// Every child is still a fresh process that runs one target. The pool size comes from the
-/// <c>MULTIPROC_PRESTART</c> environment variable (default 2; 0 turns it off).
+/// <c>MULTIPROC_PRESTART</c> environment variable (default 3; 0 turns it off).
 /// </summary>
 /// <remarks>
-/// <para>When a <see cref="ChildProcess.Start"/> found a spare, the pool is topped up a moment later (or as
-/// soon as the parent waits in <see cref="ChildProcess.Join()"/>), not at once: starting a runtime takes
-/// a core for tens of milliseconds, which the parent and the child it just started need first. A start
-/// that found the pool empty (a burst) tops it up at once.</para>
-/// <para>Spares use idle cores only: a spare is started only while the children of this process that are
-/// running (started and not yet exited) plus the spares in the pool are fewer than
-/// <see cref="Environment.ProcessorCount"/>. A spare in the pool counts as booting until it is taken (the
-/// parent is not told when a spare has finished booting). So two busy children on two cores get no spare
-/// booting beside them, while start-join-repeat keeps its spares. When a child is reaped
-/// (<see cref="ChildProcess.Join()"/>, <see cref="ChildProcess.IsAlive"/>, the exit watcher of
-/// <see cref="ChildProcess.JoinAsync"/>), the pool is topped up on the thread pool if a core came free
-/// (a pool's workers excepted: the pool tops it up a moment after it has ended).</para>
+/// <para>A spare reports when its runtime is up (one byte on a second pipe, <see cref="ProcessSpawner.BootedFd"/>,
+/// watched by <see cref="ExitWatcher"/>). A booted spare sleeps in a read and costs no core, so it is no load: a
+/// spare starts only while the children of this process that are running (started and not yet exited) plus the
+/// spares still booting are fewer than <see cref="Environment.ProcessorCount"/>, and each booted report lets the
+/// next one start. So two busy children on two cores get no spare booting beside them, and the pool fills up to
+/// its size on idle cores, one core at a time, even while booted spares wait.</para>
+/// <para>When more children run than there are cores, most of them wait for each other (a lock, an item): then,
+/// when the parent is about to wait (<see cref="ChildProcess.Join()"/>, <see cref="ChildProcess.JoinAsync"/>) or a
+/// spare reports booted, only the children on a CPU or waiting for one (state R in /proc/PID/stat) count.</para>
+/// <para>When a child is reaped (<see cref="ChildProcess.Join()"/>, <see cref="ChildProcess.IsAlive"/>, the exit
+/// watcher of <see cref="ChildProcess.JoinAsync"/>), the pool is topped up at once only if it holds no booted spare,
+/// else a moment later; when the parent is about to wait, only if it holds none. The booted one serves the next start,
+/// and a runtime booting at that moment would take a core from whatever the program does next (a pair that has just
+/// started). A pool's workers are excepted: the pool tops it up a moment after it has ended.</para>
+/// <para>When a <see cref="ChildProcess.Start"/> found a spare, the pool is topped up a moment later, not at once:
+/// starting a runtime takes a core for tens of milliseconds, which the parent and the child it just started need
+/// first. A start that found the pool empty (a burst) tops it up at once.</para>
 /// </remarks>
 internal static class SparePool
 {
@@ -121,9 +152,10 @@ internal static class SparePool
     private static int _released;
     private static int _started;
     private static int _taken;
+    private static int _booting;
 
     private static int ReadTarget() =>
-        int.TryParse(Environment.GetEnvironmentVariable("MULTIPROC_PRESTART"), out var n) && n >= 0 ? Math.Min(n, 64) : 2;
+        int.TryParse(Environment.GetEnvironmentVariable("MULTIPROC_PRESTART"), out var n) && n >= 0 ? Math.Min(n, 64) : 3;
 
     /// <summary>A pre-started child that is still alive (<paramref name="spawned"/> false), or a new one.</summary>
     public static SpawnedChild Take(out bool spawned)
@@ -131,6 +163,7 @@ internal static class SparePool
         spawned = false;
         while (Spares.TryDequeue(out var spare))
         {
+            StopWatchingBoot(spare);
             if (IsRunning(spare))
             {
                 Interlocked.Increment(ref _taken);
@@ -139,7 +172,9 @@ internal static class SparePool
             Discard(spare);
         }
         spawned = true;
-        return ProcessSpawner.Spawn(RunDirectory.Current);
+        var child = ProcessSpawner.Spawn(RunDirectory.Current);
+        CloseBootedFd(child);
+        return child;
     }
 
     /// <summary>After a start: tops the pool up at once after a start that found it empty, else a moment later.</summary>
@@ -151,23 +186,33 @@ internal static class SparePool
             Refill();
             return;
         }
-        lock (RefillGate)
-        {
-            if (Volatile.Read(ref _released) != 0) return;
-            _refillTimer ??= new Timer(static _ => Refill(), null, Timeout.Infinite, Timeout.Infinite);
-            _refillTimer.Change(RefillDelay, Timeout.InfiniteTimeSpan);
-        }
+        ScheduleRefill(RefillDelay);
     }
 
-    /// <summary>A child was reaped: tops the pool up on the thread pool if that freed a core for a spare.</summary>
+    /// <summary>
+    /// A child was reaped: tops the pool up on the thread pool if that freed a core, at once if no booted spare
+    /// waits, else a moment later (the booted one serves the next start).
+    /// </summary>
     public static void AfterChildEnded()
     {
-        if (!WantsSpare()) return;
+        if (Target == 0 || !WantsSpare(countRunnable: false)) return;
+        ScheduleRefill(HasBootedSpare() ? RefillDelay : TimeSpan.Zero);
+    }
+
+    /// <summary>The parent is about to wait for a child: the core it leaves may boot a spare, if no booted one waits.</summary>
+    public static void BeforeWait()
+    {
+        if (Target == 0 || HasBootedSpare()) return;
+        Refill(countRunnable: true);
+    }
+
+    private static void ScheduleRefill(TimeSpan delay)
+    {
         lock (RefillGate)
         {
             if (Volatile.Read(ref _released) != 0) return;
             _refillTimer ??= new Timer(static _ => Refill(), null, Timeout.Infinite, Timeout.Infinite);
-            _refillTimer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            _refillTimer.Change(delay, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -183,29 +228,77 @@ internal static class SparePool
     /// <summary>The pool size, from <c>MULTIPROC_PRESTART</c> (tests).</summary>
     internal static int Size => Target;
 
-    /// <summary>Below target, and a core is idle: running children plus spares are fewer than the cores.</summary>
-    private static bool WantsSpare()
+    /// <summary>Spares in the pool that have not reported booted yet (tests).</summary>
+    internal static int Booting => Volatile.Read(ref _booting);
+
+    private static bool HasBootedSpare()
     {
-        var spares = Spares.Count;
-        return spares < Target && Children.FewerRunningThan(Environment.ProcessorCount - spares);
+        foreach (var s in Spares)
+            if (Volatile.Read(ref s.BootSeen) != 0) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Below target, and a core is idle: running children plus booting spares are fewer than the cores. With
+    /// <paramref name="countRunnable"/> and more children than cores, only the children in state R count.
+    /// </summary>
+    private static bool WantsSpare(bool countRunnable)
+    {
+        if (Spares.Count >= Target) return false;
+        var free = Environment.ProcessorCount - Volatile.Read(ref _booting);
+        return countRunnable && Children.Running > Environment.ProcessorCount
+            ? Children.FewerRunnableThan(free)
+            : Children.FewerRunningThan(free);
     }
 
     /// <summary>Starts children until <see cref="Target"/> wait in the pool, on idle cores only (see the remarks).</summary>
-    public static void Refill()
+    public static void Refill() => Refill(countRunnable: false);
+
+    private static void Refill(bool countRunnable)
     {
-        if (Target == 0 || !WantsSpare()) return;
+        if (Target == 0 || !WantsSpare(countRunnable)) return;
         lock (RefillGate)
         {
             if (Volatile.Read(ref _released) != 0) return;
-            while (WantsSpare())
+            while (WantsSpare(countRunnable))
             {
                 SpawnedChild spare;
                 try { spare = ProcessSpawner.Spawn(RunDirectory.Current); }
                 catch (IOException) { return; }
+                Interlocked.Increment(ref _booting);
                 Spares.Enqueue(spare);
                 Interlocked.Increment(ref _started);
+                ExitWatcher.Watch(spare.BootedFd, () => OnBooted(spare));
             }
         }
+    }
+
+    /// <summary>The spare wrote its byte (or died): it is no load any more, and the next one may boot.</summary>
+    private static void OnBooted(SpawnedChild spare)
+    {
+        if (SeeBooted(spare)) Refill(countRunnable: true);
+    }
+
+    /// <summary>Marks the spare booted once; true the first time.</summary>
+    private static bool SeeBooted(SpawnedChild spare)
+    {
+        if (Interlocked.Exchange(ref spare.BootSeen, 1) != 0) return false;
+        Interlocked.Decrement(ref _booting);
+        return true;
+    }
+
+    private static void StopWatchingBoot(SpawnedChild spare)
+    {
+        SeeBooted(spare);
+        CloseBootedFd(spare);
+    }
+
+    private static void CloseBootedFd(SpawnedChild c)
+    {
+        var fd = Interlocked.Exchange(ref c.BootedFd, -1);
+        if (fd < 0) return;
+        ExitWatcher.Unwatch(fd);
+        LinuxNative.close(fd);
     }
 
     /// <summary>Closes the spares' control pipes: each reads end-of-file and exits.</summary>
@@ -227,6 +320,7 @@ internal static class SparePool
 
     private static unsafe void Discard(SpawnedChild c)
     {
+        StopWatchingBoot(c);
         LinuxNative.close(c.ControlFd);
         int status;
         LinuxNative.waitpid(c.Pid, &status, LinuxNative.WNOHANG);

@@ -1,7 +1,8 @@
 namespace Multiproc.Platform;
 
 /// <summary>
-/// Watches the pidfds of children awaited asynchronously, with one thread per process for all of them.
+/// Watches the pidfds of children awaited asynchronously, and the pipes on which pre-started spares report that they
+/// have booted, with one thread per process for all of them.
 /// </summary>
 /// <remarks>
 /// The thread sleeps in poll(2) on every watched pidfd (readable once the child has ended) plus the read end of

@@ -87,6 +87,14 @@ internal static unsafe partial class LinuxNative
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int close(int fd);
 
+    public const int F_DUPFD_CLOEXEC = 1030;
+
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, int arg);
+
     [LibraryImport(Libc, SetLastError = true)]
     public static partial nint read(int fd, byte* buf, nint count);
 

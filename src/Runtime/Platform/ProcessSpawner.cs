@@ -3,12 +3,21 @@ using System.Text;
 
 namespace Multiproc.Platform;
 
-/// <summary>A spawned child: its pid, a pidfd to wait on, and the write end of its control pipe.</summary>
+/// <summary>
+/// A spawned child: its pid, a pidfd to wait on, the write end of its control pipe, and the read end of the pipe on
+/// which it reports that its runtime is up (<see cref="BootedFd"/>, -1 once closed).
+/// </summary>
 internal sealed class SpawnedChild
 {
     public required int Pid { get; init; }
     public required int Pidfd { get; init; }
     public required int ControlFd { get; init; }
+
+    /// <summary>Readable once the child has booted (a byte) or died (end-of-file); owned by the spare pool.</summary>
+    public int BootedFd = -1;
+
+    /// <summary>1 once the pool has seen this child booted (or stopped tracking it).</summary>
+    public int BootSeen;
 }
 
 /// <summary>
@@ -23,6 +32,9 @@ internal sealed class SpawnedChild
 internal static unsafe class ProcessSpawner
 {
     public const int ControlFd = 3;
+
+    /// <summary>The child writes one byte here once its runtime is up and it is about to wait for its target, then closes it.</summary>
+    public const int BootedFd = 4;
     public const string ChildFdVariable = "MULTIPROC_CHILD_FD";
     public const string StartupHooksVariable = "DOTNET_STARTUP_HOOKS";
 
@@ -41,6 +53,21 @@ internal static unsafe class ProcessSpawner
         if (LinuxNative.pipe2(fds, LinuxNative.O_CLOEXEC) != 0) throw LinuxNative.Error("pipe2");
         var readEnd = fds[0];
         var writeEnd = fds[1];
+        if (LinuxNative.pipe2(fds, LinuxNative.O_CLOEXEC) != 0)
+        {
+            LinuxNative.close(readEnd);
+            LinuxNative.close(writeEnd);
+            throw LinuxNative.Error("pipe2");
+        }
+        var bootedRead = fds[0];
+        var bootedWrite = fds[1];
+        if (bootedWrite == ControlFd)
+        {
+            // dup2(readEnd, 3) below would replace it before it is copied to 4.
+            var moved = LinuxNative.fcntl(bootedWrite, LinuxNative.F_DUPFD_CLOEXEC, BootedFd + 1);
+            LinuxNative.close(bootedWrite);
+            bootedWrite = moved;
+        }
 
         byte* actions = stackalloc byte[256];
         LinuxNative.posix_spawn_file_actions_init(actions);
@@ -48,13 +75,16 @@ internal static unsafe class ProcessSpawner
         {
             LinuxNative.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", LinuxNative.O_RDONLY, 0);
             LinuxNative.posix_spawn_file_actions_adddup2(actions, readEnd, ControlFd);
+            LinuxNative.posix_spawn_file_actions_adddup2(actions, bootedWrite, BootedFd);
             int pid;
             var rc = SpawnWith(path, argv, env, actions, &pid);
             if (rc != 0)
                 throw new IOException($"Starting a child process ({path}) failed: errno {rc}.");
             var pidfd = LinuxNative.PidfdOpen(pid);
             if (pidfd < 0) throw LinuxNative.Error("pidfd_open");
-            return new SpawnedChild { Pid = pid, Pidfd = pidfd, ControlFd = writeEnd };
+            var child = new SpawnedChild { Pid = pid, Pidfd = pidfd, ControlFd = writeEnd, BootedFd = bootedRead };
+            bootedRead = -1;
+            return child;
         }
         catch
         {
@@ -65,6 +95,8 @@ internal static unsafe class ProcessSpawner
         {
             LinuxNative.posix_spawn_file_actions_destroy(actions);
             LinuxNative.close(readEnd);
+            if (bootedWrite >= 0) LinuxNative.close(bootedWrite);
+            if (bootedRead >= 0) LinuxNative.close(bootedRead);
         }
     }
 
