@@ -263,7 +263,9 @@ public class PipeTests
                     break;
                 }
             }
-            Assert.True(expected > 200);
+            // Items the sender had completed before the kill may or may not be there (a loaded machine can deschedule it
+            // right after item 199): what matters is that each one is whole and in order, and that the end comes.
+            Assert.True(expected >= 200);
         }
         finally
         {
