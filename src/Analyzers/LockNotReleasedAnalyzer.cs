@@ -10,6 +10,16 @@ namespace Multiproc.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
 {
+    private readonly bool _structuredFlow;
+
+    /// <summary>The analyzer as it ships: bodies of the shapes <c>LockNotReleased.StructuredFlow</c> reads get no graph.</summary>
+    public LockNotReleasedAnalyzer() : this(structuredFlow: true)
+    {
+    }
+
+    /// <summary>With <paramref name="structuredFlow"/> false every acquire the finally check leaves gets a graph (the tests compare both).</summary>
+    internal LockNotReleasedAnalyzer(bool structuredFlow) => _structuredFlow = structuredFlow;
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.MP0002_LockNotReleased, Descriptors.MP0002_LockNotReleasedOnException);
 
@@ -20,6 +30,7 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
         // generated-code check, whose first use in a tree computes the declared symbols of the whole tree.
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
+        var structured = _structuredFlow;
         context.RegisterCompilationStartAction(start =>
         {
             // The lock types are resolved on the first type, not here (see MultiprocTypes.ReferencesMultiproc): every .NET
@@ -34,8 +45,8 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
                 if (!api.Any) return;
                 var type = (INamedTypeSymbol)symbolStart.Symbol;
                 var state = new LockNotReleased.TypeState();
-                symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state), OperationKind.Invocation);
-                if (api.HasMutex) symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeCreation(c, type, api, state), OperationKind.ObjectCreation);
+                symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state, structured), OperationKind.Invocation);
+                if (api.HasMutex) symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeCreation(c, type, api, state, structured), OperationKind.ObjectCreation);
                 symbolStart.RegisterSymbolEndAction(end => state.Flush(end));
             }, SymbolKind.NamedType);
         });

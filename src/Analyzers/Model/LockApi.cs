@@ -71,7 +71,11 @@ internal sealed class LockApi
     /// <summary>Whether a lock of <paramref name="family"/> has <c>Hold()</c> (MP0002's fix <c>using (lk.Hold())</c>).</summary>
     public static bool HasHold(INamedTypeSymbol family) =>
         family.Name is "ProcessLock" or "ProcessSemaphore" or "ProcessRLock" or "ProcessCondition" or "RedisLock"
-        && family.ContainingNamespace?.ToDisplayString() is "Multiproc" or "Multiproc.Redis";
+        && family.ContainingNamespace is { } ns
+        && (IsGlobalMultiproc(ns) || ns is { Name: "Redis", ContainingNamespace: { } parent } && IsGlobalMultiproc(parent));
+
+    /// <summary>The namespace <c>Multiproc</c> at the top level (no display string built).</summary>
+    private static bool IsGlobalMultiproc(INamespaceSymbol ns) => ns is { Name: "Multiproc", ContainingNamespace.IsGlobalNamespace: true };
 
     /// <summary>Cheap name filter run before any symbol comparison (length and first letter before the names).</summary>
     public static bool IsCandidateName(string name) => name.Length >= 4 && name[0] is 'A' or 'T' or 'R' or 'E' or 'W' or 'U' or 'D' && name switch

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Threading;
-
 namespace Multiproc.Analyzers;
 
 /// <summary>
@@ -30,40 +27,48 @@ internal static partial class LockNotReleased
 
     /// <summary>Per type: member locks released somewhere in the type, and reports that depend on that.</summary>
     /// <remarks>
-    /// One per named type of the compilation, most of which never acquire a lock: the collections are made on first use,
-    /// and a type with nothing pending ends without looking at them.
+    /// One per named type of the compilation, most of which never acquire a lock: the lists are made on first use (a
+    /// type's operations may be analyzed on several threads, hence the lock), and a type with nothing pending ends
+    /// without looking at them. The lists stay short (the members of one type), so a linear search is enough.
     /// </remarks>
     internal sealed class TypeState
     {
-        private ConcurrentDictionary<ISymbol, byte>? _releasedMembers;
-        private ConcurrentBag<(ISymbol Member, Diagnostic Diagnostic)>? _pending;
+        private List<ISymbol>? _releasedMembers;
+        private List<(ISymbol Member, Diagnostic Diagnostic)>? _pending;
 
         public void AddReleased(ISymbol member)
         {
-            var released = Volatile.Read(ref _releasedMembers)
-                ?? InterlockedInit(ref _releasedMembers, new ConcurrentDictionary<ISymbol, byte>(SymbolEqualityComparer.Default));
-            released.TryAdd(member, 0);
+            lock (this)
+            {
+                _releasedMembers ??= new List<ISymbol>();
+                if (!Contains(_releasedMembers, member)) _releasedMembers.Add(member);
+            }
         }
 
         public void AddPending(ISymbol member, Diagnostic diagnostic)
         {
-            var pending = Volatile.Read(ref _pending) ?? InterlockedInit(ref _pending, new ConcurrentBag<(ISymbol, Diagnostic)>());
-            pending.Add((member, diagnostic));
+            lock (this) (_pending ??= new List<(ISymbol, Diagnostic)>()).Add((member, diagnostic));
         }
 
         public void Flush(SymbolAnalysisContext context)
         {
-            if (Volatile.Read(ref _pending) is not { } pending) return;
-            var released = Volatile.Read(ref _releasedMembers);
-            foreach (var (member, diagnostic) in pending)
-                if (released is null || !released.ContainsKey(member)) context.ReportDiagnostic(diagnostic);
+            lock (this)
+            {
+                if (_pending is null) return;
+                foreach (var (member, diagnostic) in _pending)
+                    if (_releasedMembers is null || !Contains(_releasedMembers, member)) context.ReportDiagnostic(diagnostic);
+            }
         }
 
-        private static T InterlockedInit<T>(ref T? field, T value) where T : class =>
-            Interlocked.CompareExchange(ref field, value, null) ?? value;
+        private static bool Contains(List<ISymbol> members, ISymbol member)
+        {
+            foreach (var m in members)
+                if (SymbolEqualityComparer.Default.Equals(m, member)) return true;
+            return false;
+        }
     }
 
-    internal static void AnalyzeInvocation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state)
+    internal static void AnalyzeInvocation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured)
     {
         var invocation = (IInvocationOperation)context.Operation;
         if (!LockApi.IsCandidateName(invocation.TargetMethod.Name)) return;
@@ -76,20 +81,20 @@ internal static partial class LockNotReleased
             if (key.IsMember) state.AddReleased(key.Symbol);
             return;
         }
-        AnalyzeAcquire(context, invocation, call, key, api, state);
+        AnalyzeAcquire(context, invocation, call, key, api, state, structured);
     }
 
     /// <summary><c>new Mutex(true, …)</c>: the creating thread owns the mutex (see <see cref="LockApi.ClassifyCreation"/>).</summary>
-    internal static void AnalyzeCreation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state)
+    internal static void AnalyzeCreation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (creation.Arguments.Length == 0 || creation.Type?.Name != "Mutex") return;
+        if (creation.Type?.Name != "Mutex" || creation.Arguments.Length == 0) return;
         if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
         if (api.ClassifyCreation(creation) is not { Key: { } key } call) return;
-        AnalyzeAcquire(context, creation, call, key, api, state);
+        AnalyzeAcquire(context, creation, call, key, api, state, structured);
     }
 
-    private static void AnalyzeAcquire(OperationAnalysisContext context, IOperation invocation, LockCall call, SymbolKey key, LockApi api, TypeState state)
+    private static void AnalyzeAcquire(OperationAnalysisContext context, IOperation invocation, LockCall call, SymbolKey key, LockApi api, TypeState state, bool structured)
     {
         // The common compliant shapes need no control flow graph.
         if (ReleasedByFinally(invocation, call, key, api)) return;
@@ -101,9 +106,9 @@ internal static partial class LockNotReleased
         Verdict verdict;
         FlowGraph? graph = null;
         IOperation? function = null;
-        if (StructuredFlow.Run(invocation, call, key, api) is { } structured)
+        if (structured && StructuredFlow.Run(invocation, call, key, api) is { } read)
         {
-            (verdict, function) = structured;
+            (verdict, function) = read;
         }
         else
         {
