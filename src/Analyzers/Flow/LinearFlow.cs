@@ -183,13 +183,22 @@ internal sealed class LinearFlow
     }
 
     /// <summary>Whether evaluating the operation takes one path (its nested functions are collected, not entered).</summary>
-    private static bool IsStraight(IOperation operation, List<IOperation> nested)
+    private static bool IsStraight(IOperation operation, List<IOperation> nested) => IsStraight(operation, nested, strict: false);
+
+    /// <summary>
+    /// Whether evaluating the operation takes one path: no <c>?:</c>, <c>??</c>, <c>?.</c>, <c>&amp;&amp;</c>, <c>||</c>,
+    /// switch expression, throw, jump, loop, try, switch, lock or yield inside, nothing invalid. Nested functions are not
+    /// entered (added to <paramref name="nested"/> when given). <paramref name="strict"/> also refuses what a control flow
+    /// graph rewrites or leaves by (<c>with</c>, <c>using</c>, <c>return</c>), for a caller that reads a statement as the
+    /// graph would (MP0002's structured reading).
+    /// </summary>
+    internal static bool IsStraight(IOperation operation, List<IOperation>? nested, bool strict)
     {
         switch (operation.Kind)
         {
             case OperationKind.AnonymousFunction:
             case OperationKind.LocalFunction:
-                nested.Add(operation);
+                nested?.Add(operation);
                 return true;
             case OperationKind.Conditional:
             case OperationKind.Coalesce:
@@ -209,13 +218,19 @@ internal sealed class LinearFlow
             case OperationKind.YieldReturn:
             case OperationKind.YieldBreak:
                 return false;
+            case OperationKind.With:
+            case OperationKind.Using:
+            case OperationKind.UsingDeclaration:
+            case OperationKind.Return:
+                if (strict) return false;
+                break;
             case OperationKind.Binary:
                 if (((IBinaryOperation)operation).OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr)
                     return false;
                 break;
         }
         foreach (var child in operation.ChildOperations)
-            if (!IsStraight(child, nested)) return false;
+            if (!IsStraight(child, nested, strict)) return false;
         return true;
     }
 }

@@ -212,48 +212,8 @@ internal static partial class LockNotReleased
             return operation;
         }
 
-        /// <summary>
-        /// Whether the operation runs on one path as the graph sees it: no <c>?:</c>, <c>??</c>, <c>?.</c>, <c>&amp;&amp;</c>,
-        /// <c>||</c>, switch expression, throw or statement inside, nothing the graph rewrites into calls (<c>with</c>), nothing
-        /// invalid; nested functions are not entered.
-        /// </summary>
-        private static bool IsStraight(IOperation operation)
-        {
-            switch (operation.Kind)
-            {
-                case OperationKind.AnonymousFunction:
-                case OperationKind.LocalFunction:
-                    return true;
-                case OperationKind.Conditional:
-                case OperationKind.Coalesce:
-                case OperationKind.CoalesceAssignment:
-                case OperationKind.ConditionalAccess:
-                case OperationKind.SwitchExpression:
-                case OperationKind.Throw:
-                case OperationKind.Invalid:
-                case OperationKind.None:
-                case OperationKind.With:
-                case OperationKind.Loop:
-                case OperationKind.Try:
-                case OperationKind.Branch:
-                case OperationKind.Labeled:
-                case OperationKind.Switch:
-                case OperationKind.Lock:
-                case OperationKind.Using:
-                case OperationKind.UsingDeclaration:
-                case OperationKind.YieldReturn:
-                case OperationKind.YieldBreak:
-                case OperationKind.Return:
-                    return false;
-                case OperationKind.Binary:
-                    if (((IBinaryOperation)operation).OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr)
-                        return false;
-                    break;
-            }
-            foreach (var child in operation.ChildOperations)
-                if (!IsStraight(child)) return false;
-            return true;
-        }
+        /// <summary>Whether the operation runs on one path as the graph sees it (<see cref="LinearFlow.IsStraight(IOperation, List{IOperation}?, bool)"/>, strict).</summary>
+        private static bool IsStraight(IOperation operation) => LinearFlow.IsStraight(operation, nested: null, strict: true);
 
         /// <summary>Whether the function (outside its nested functions) releases the lock anywhere (<see cref="HasAnyRelease"/> on its graph).</summary>
         public static bool HasAnyReleaseIn(IOperation function, LockApi api, LockCall call, SymbolKey key)
