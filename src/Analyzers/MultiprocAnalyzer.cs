@@ -43,6 +43,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     private const int GraphGates = StartsOrJoins | Terminates | TakesFromJoinable;
     /// <summary>The gates of the rules that read a linear body without a graph (<see cref="LinearFlow"/>).</summary>
     private const int LinearGates = StartsProcess | StartsOrJoins | Terminates | CreatesProcess;
+    /// <summary>The gates of the rules that read a body of ifs, loops and returns without a graph (<see cref="StructuredFlow"/>).</summary>
+    private const int StructuredGates = StartsProcess | StartsOrJoins | Terminates;
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         Descriptors.MP0001_UnlockedReadModifyWrite,
@@ -357,7 +359,9 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             // A linear body (one path, see LinearFlow) answers the path questions of MP0003, MP0009, MP0010 and MP0012
             // without a graph; the others (MP0005, MP0006) still build one.
             var linear = (gates & LinearGates) != 0 && _fastPaths ? LinearFlow.Of(block, state.HoldsGraphOperation, types) : null;
-            if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear);
+            // Otherwise a body of ifs, loops and returns answers those of MP0003, MP0010 and MP0012 without a graph too.
+            var structured = linear is null && (gates & StructuredGates) != 0 && _fastPaths ? StructuredFlow.Of(block, state.HoldsGraphOperation, types) : null;
+            if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear, structured);
             if ((gates & CreatesPool) != 0) PoolNotDisposed.AnalyzeBlock(block, types, state.PoolSpans!);
             if (linear is not null)
             {
@@ -366,8 +370,15 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 if ((gates & Terminates) != 0)
                     foreach (var function in linear) TerminatedNotJoined.Analyze(FlowGraph.Linear(function), types, block.ReportDiagnostic);
             }
+            else if (structured is not null)
+            {
+                if ((gates & StartsOrJoins) != 0)
+                    foreach (var function in structured) StartJoinOrder.Analyze(FlowGraph.Structured(function), types, block.ReportDiagnostic);
+                if ((gates & Terminates) != 0)
+                    foreach (var function in structured) TerminatedNotJoined.Analyze(FlowGraph.Structured(function), types, block.ReportDiagnostic);
+            }
             var queueSize = (state.QueueFlags & QueueSizeGate) == QueueSizeGate;
-            var graphGates = linear is null ? gates & GraphGates : gates & TakesFromJoinable;
+            var graphGates = linear is null && structured is null ? gates & GraphGates : gates & TakesFromJoinable;
             if (_fastPaths && (queueSize || (graphGates & TakesFromJoinable) != 0)
                 && BlockGate.SingleExecutableRoot(block.OperationBlocks) is { } body)
             {

@@ -93,13 +93,14 @@ internal sealed class FlowGraph
     private static readonly List<int> None = new();
 
     private readonly IReadOnlyList<IOperation>? _linearSteps;
+    private readonly StructuredFlow? _structured;
     private readonly Dictionary<ControlFlowRegion, HashSet<int>> _finallyContinuations = new();
     private List<int>[]? _normal;
     private List<int>[]? _exceptional;
     private Dictionary<int, List<int>>? _handlerEntries;
     private List<int>?[]? _handlersAround;
 
-    /// <summary>The graph read; null in the linear mode.</summary>
+    /// <summary>The graph read; null in the linear and structured modes.</summary>
     public ControlFlowGraph? Cfg { get; }
 
     public ExceptionSemantics Semantics { get; }
@@ -110,7 +111,10 @@ internal sealed class FlowGraph
     /// <summary>Whether this is the linear mode: blocks 0 (entry), 1 (the function's steps) and 2 (exit), one path.</summary>
     public bool IsLinear => _linearSteps is not null;
 
-    public int BlockCount => _linearSteps is not null ? 3 : Cfg!.Blocks.Length;
+    /// <summary>Whether this is the structured mode (<see cref="Structured"/>): a function's blocks read from its operation tree.</summary>
+    public bool IsStructured => _structured is not null;
+
+    public int BlockCount => _linearSteps is not null ? 3 : _structured is not null ? _structured.BlockCount : Cfg!.Blocks.Length;
 
     public int ExitOrdinal => BlockCount - 1;
 
@@ -204,9 +208,36 @@ internal sealed class FlowGraph
     /// </summary>
     public static FlowGraph Linear(LinearFlow function) => new(function);
 
+    /// <summary>
+    /// The structured mode: the blocks of a function of ifs, loops and returns read from its operation tree
+    /// (<see cref="StructuredFlow"/>), with no try region, so both exception semantics give this graph: no exception
+    /// edges, no throw. For the rules that read a linear graph too (MP0003, MP0010, MP0012); a branch's condition is the
+    /// last step of its block, but <see cref="ConditionalBranch"/> and <see cref="FallThroughBranch"/> do not tell the edges apart.
+    /// </summary>
+    public static FlowGraph Structured(StructuredFlow function) => new(function);
+
+    private FlowGraph(StructuredFlow function)
+    {
+        Semantics = ExceptionSemantics.ExplicitThrowsAndImplicitEdges;
+        Root = function.Root;
+        _structured = function;
+        var n = function.BlockCount;
+        var normal = new List<int>[n];
+        var exceptional = new List<int>[n];
+        for (var i = 0; i < n; i++)
+        {
+            normal[i] = function.Successors(i);
+            exceptional[i] = None;
+        }
+        _normal = normal;
+        _exceptional = exceptional;
+    }
+
     /// <summary>The steps of a block: its operations, then its branch value (in the linear mode, block 1's are the function's statements).</summary>
     public StepList Steps(int ordinal) =>
-        _linearSteps is not null ? new StepList(ordinal == 1 ? _linearSteps : Array.Empty<IOperation>()) : Steps(Cfg!.Blocks[ordinal]);
+        _linearSteps is not null ? new StepList(ordinal == 1 ? _linearSteps : Array.Empty<IOperation>())
+        : _structured is not null ? new StepList(_structured.Steps(ordinal))
+        : Steps(Cfg!.Blocks[ordinal]);
 
     public bool IsExit(int ordinal) => ordinal == ExitOrdinal;
 
@@ -252,6 +283,7 @@ internal sealed class FlowGraph
     /// <summary>The fall-through branch of a block: taken always, or when its condition does not take the conditional branch.</summary>
     public FlowBranch FallThroughBranch(int ordinal)
     {
+        if (_structured is not null) return FlowBranch.None;
         if (Cfg is null) return ordinal < ExitOrdinal ? new FlowBranch(ordinal + 1, null, ImmutableArray<ControlFlowRegion>.Empty) : FlowBranch.None;
         var block = Cfg.Blocks[ordinal];
         return Describe(block.FallThroughSuccessor, block.ConditionKind switch

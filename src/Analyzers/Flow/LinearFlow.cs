@@ -154,7 +154,7 @@ internal sealed class LinearFlow
     /// unreachable, where MP0009 would otherwise see a read). A break or continue in it can only leave a loop or switch
     /// within it, since a linear function has none around it.
     /// </summary>
-    private static bool IsOpaque(IOperation statement, MultiprocTypes types)
+    internal static bool IsOpaque(IOperation statement, MultiprocTypes types)
     {
         foreach (var op in statement.DescendantsAndSelf())
         {

@@ -31,7 +31,8 @@ internal static class ProcessNotJoined
     }
 
     /// <param name="linear">The body and its nested functions when all are linear (<see cref="LinearFlow"/>): no graph is built then.</param>
-    internal static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types, List<LinearFlow>? linear)
+    /// <param name="structured">Otherwise, the body and its nested functions when all are structured (<see cref="StructuredFlow"/>): no graph either.</param>
+    internal static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types, List<LinearFlow>? linear, List<StructuredFlow>? structured)
     {
         var seen = new HashSet<IOperation>();
         foreach (var block in context.OperationBlocks)
@@ -44,6 +45,11 @@ internal static class ProcessNotJoined
             if (linear is not null)
             {
                 foreach (var function in linear) Analyze(FlowGraph.Linear(function), info, context);
+                continue;
+            }
+            if (structured is not null)
+            {
+                foreach (var function in structured) Analyze(FlowGraph.Structured(function), info, context);
                 continue;
             }
             var graph = context.GetControlFlowGraph(block);
@@ -164,12 +170,13 @@ internal static class ProcessNotJoined
 
         // The references to tracked locals of each block, in evaluation order: the only operations the
         // transfer function looks at, collected once instead of walking every operation on each visit.
-        var references = new List<ILocalReferenceOperation>?[n];
+        var references = new List<IOperation>?[n];
         var anyStart = false;
+        var declarators = graph.IsStructured;
         for (var b = 0; b < n; b++)
         {
-            List<ILocalReferenceOperation>? list = null;
-            foreach (var step in graph.Steps(b)) CollectTrackedReferences(step, info, ref list, ref anyStart);
+            List<IOperation>? list = null;
+            foreach (var step in graph.Steps(b)) CollectTrackedReferences(step, info, declarators, ref list, ref anyStart);
             references[b] = list;
         }
         // No Start() on a tracked local in this graph: no fact is ever made, nothing to report (and no edges built).
@@ -213,22 +220,37 @@ internal static class ProcessNotJoined
     /// <summary>
     /// Pre-order (the order of <c>DescendantsAndSelf</c>) collection of the references to tracked locals. Nested functions are
     /// not entered: a graph holds none, and in a linear one (<see cref="FlowGraph.Linear"/>) they are functions of their own.
+    /// With <paramref name="declarators"/> (a structured graph, <see cref="FlowGraph.Structured"/>), also the declarators of
+    /// tracked locals with an initializer, where a control flow graph has an assignment to the local instead: in a loop
+    /// the declaration runs again and replaces the process of the last pass. (A linear graph runs a declaration once,
+    /// before any use of its local, so there it would change nothing.)
     /// </summary>
-    private static void CollectTrackedReferences(IOperation operation, PrepassInfo info, ref List<ILocalReferenceOperation>? list, ref bool anyStart)
+    private static void CollectTrackedReferences(IOperation operation, PrepassInfo info, bool declarators, ref List<IOperation>? list, ref bool anyStart)
     {
         if (operation.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction) return;
         if (operation is ILocalReferenceOperation reference && info.Tracked.Contains(reference.Local))
         {
-            (list ??= new List<ILocalReferenceOperation>()).Add(reference);
+            (list ??= new List<IOperation>()).Add(reference);
             if (reference.Parent is IInvocationOperation { TargetMethod.Name: "Start" } invocation && invocation.Instance == reference) anyStart = true;
         }
-        foreach (var child in operation.ChildOperations) CollectTrackedReferences(child, info, ref list, ref anyStart);
+        else if (declarators && operation is IVariableDeclaratorOperation declarator && info.Tracked.Contains(declarator.Symbol)
+            && declarator.GetVariableInitializer() is not null)
+        {
+            (list ??= new List<IOperation>()).Add(declarator);
+        }
+        foreach (var child in operation.ChildOperations) CollectTrackedReferences(child, info, declarators, ref list, ref anyStart);
     }
 
-    /// <summary>The transfer function for one reference to a tracked local.</summary>
-    private static void Transfer(ILocalReferenceOperation reference, HashSet<object> state, PrepassInfo info,
+    /// <summary>The transfer function for one reference to a tracked local (or one declarator with an initializer, as an assignment).</summary>
+    private static void Transfer(IOperation operation, HashSet<object> state, PrepassInfo info,
         Dictionary<IInvocationOperation, ILocalSymbol> startLocal, HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
     {
+        if (operation is IVariableDeclaratorOperation declarator)
+        {
+            Assigned(declarator.Symbol, state, startLocal, reported, context);
+            return;
+        }
+        var reference = (ILocalReferenceOperation)operation;
         {
             var local = reference.Local;
             IOperation? parent = reference.Parent;
@@ -243,21 +265,7 @@ internal static class ProcessNotJoined
             switch (parent)
             {
                 case ISimpleAssignmentOperation assign when assign.Target == reference:
-                    // A new process replaces one still running un-joined: that one is lost.
-                    state.Remove(local);
-                    // The starts of this local still alive (no LINQ: every declaration is an assignment in the graph).
-                    List<IInvocationOperation>? lost = null;
-                    foreach (var s in state)
-                        if (s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local))
-                            (lost ??= new List<IInvocationOperation>()).Add(start);
-                    if (lost is not null)
-                    {
-                        foreach (var s in lost)
-                        {
-                            Report(s, local, reported, context);
-                            state.Remove(s);
-                        }
-                    }
+                    Assigned(local, state, startLocal, reported, context);
                     break;
                 case IInvocationOperation invocation when invocation.Instance == reference:
                     switch (invocation.TargetMethod.Name)
@@ -288,6 +296,24 @@ internal static class ProcessNotJoined
                     Escape(state, local, startLocal);
                     break;
             }
+        }
+    }
+
+    /// <summary>A new process replaces one still running un-joined: that one is lost.</summary>
+    private static void Assigned(ILocalSymbol local, HashSet<object> state, Dictionary<IInvocationOperation, ILocalSymbol> startLocal,
+        HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
+    {
+        state.Remove(local);
+        // The starts of this local still alive (no LINQ: every declaration is an assignment in the graph).
+        List<IInvocationOperation>? lost = null;
+        foreach (var s in state)
+            if (s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local))
+                (lost ??= new List<IInvocationOperation>()).Add(start);
+        if (lost is null) return;
+        foreach (var s in lost)
+        {
+            Report(s, local, reported, context);
+            state.Remove(s);
         }
     }
 

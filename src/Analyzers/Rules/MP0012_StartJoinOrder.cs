@@ -15,7 +15,8 @@ internal static class StartJoinOrder
 
     /// <summary>
     /// Starts and joins out of order over <paramref name="graph"/>: a function's graph with
-    /// <see cref="ExceptionSemantics.ExplicitThrowsAndImplicitEdges"/>, or a linear one (<see cref="FlowGraph.Linear"/>).
+    /// <see cref="ExceptionSemantics.ExplicitThrowsAndImplicitEdges"/>, or a linear or structured one
+    /// (<see cref="FlowGraph.Linear"/>, <see cref="FlowGraph.Structured"/>).
     /// </summary>
     internal static void Analyze(FlowGraph graph, MultiprocTypes types, System.Action<Diagnostic> report) =>
         new Analysis(graph.Root, types).Run(graph, report);
@@ -167,6 +168,13 @@ internal static class StartJoinOrder
                     // A function of its own (only met in linear graphs: a control flow graph holds none).
                     return;
                 case IVariableDeclaratorOperation declarator when Tracked(declarator.Symbol) is { } declared:
+                    // A foreach loop's variable, at the start of each pass of a structured graph (a graph assigns it the
+                    // enumerator's current element there): a process of unknown state.
+                    if (declarator.Parent is IForEachLoopOperation)
+                    {
+                        state[declared] = Unknown;
+                        return;
+                    }
                     // A declaration with an initializer (a graph has an assignment instead).
                     if (declarator.GetVariableInitializer()?.Value is not { } initial) return;
                     Visit(initial, state, report);
