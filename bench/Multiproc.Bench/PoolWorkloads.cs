@@ -23,9 +23,12 @@ public static class PoolWorkloads
 
     public static int AddFirst(int y, int x) => x + y;
 
+    public static int Sum4(int a, int b, int x, int c) => a + b + x + c;
+
     /// <summary>
     /// <c>--pool-bind N</c>: what a function that is not a bare one-argument static call costs per item. A started pool of 2
-    /// maps N ints with <c>x =&gt; Square(x)</c>, <c>x =&gt; Add(x, 7)</c> and <c>x =&gt; AddFirst(7, x)</c>, 5 times each,
+    /// maps N ints with <c>x =&gt; Square(x)</c>, <c>x =&gt; Add(x, 7)</c>, <c>x =&gt; AddFirst(seven, x)</c> and
+    /// <c>x =&gt; Sum4(1, 2, x, 3)</c> (compiled after the first items), 5 times each,
     /// interleaved, and prints per function the median CPU of the workers' main threads and the wall time, in ns per item.
     /// </summary>
     public static int PoolBind(int n)
@@ -39,6 +42,7 @@ public static class PoolWorkloads
             ("Square(x)", () => pool.Map(items, x => Square(x))),
             ("Add(x, 7)", () => pool.Map(items, x => Add(x, 7))),
             ("AddFirst(seven, x)", () => pool.Map(items, x => AddFirst(seven, x))),
+            ("Sum4(1, 2, x, 3)", () => pool.Map(items, x => Sum4(1, 2, x, 3))),
         };
         foreach (var (_, run) in functions) run(); // warm
         var cpu = functions.Select(_ => new List<double>()).ToArray();
