@@ -19,6 +19,53 @@ public static class PoolWorkloads
 {
     public static int Square(int x) => x * x;
 
+    public static int Add(int x, int y) => x + y;
+
+    public static int AddFirst(int y, int x) => x + y;
+
+    public static int Sum4(int a, int b, int x, int c) => a + b + x + c;
+
+    /// <summary>
+    /// <c>--pool-bind N</c>: what a function that is not a bare one-argument static call costs per item. A started pool of 2
+    /// maps N ints with <c>x =&gt; Square(x)</c>, <c>x =&gt; Add(x, 7)</c>, <c>x =&gt; AddFirst(seven, x)</c> and
+    /// <c>x =&gt; Sum4(1, 2, x, 3)</c> (compiled after the first items), 5 times each,
+    /// interleaved, and prints per function the median CPU of the workers' main threads and the wall time, in ns per item.
+    /// </summary>
+    public static int PoolBind(int n)
+    {
+        var items = Enumerable.Range(0, n).ToList();
+        using var pool = new ProcessPool(2);
+        var pids = pool.WorkerPids;
+        var seven = 7;
+        var functions = new (string Name, Func<List<int>> Run)[]
+        {
+            ("Square(x)", () => pool.Map(items, x => Square(x))),
+            ("Add(x, 7)", () => pool.Map(items, x => Add(x, 7))),
+            ("AddFirst(seven, x)", () => pool.Map(items, x => AddFirst(seven, x))),
+            ("Sum4(1, 2, x, 3)", () => pool.Map(items, x => Sum4(1, 2, x, 3))),
+        };
+        foreach (var (_, run) in functions) run(); // warm
+        var cpu = functions.Select(_ => new List<double>()).ToArray();
+        var wall = functions.Select(_ => new List<double>()).ToArray();
+        for (var r = 0; r < 5; r++)
+        {
+            for (var f = 0; f < functions.Length; f++)
+            {
+                var w0 = pids.Sum(MainThreadCpuNs);
+                var t0 = Stopwatch.GetTimestamp();
+                var results = functions[f].Run();
+                wall[f].Add(Stopwatch.GetElapsedTime(t0).TotalNanoseconds / n);
+                cpu[f].Add((pids.Sum(MainThreadCpuNs) - w0) / (double)n);
+                if (results.Count != n) throw new InvalidOperationException("wrong result count");
+            }
+        }
+        static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        for (var f = 0; f < functions.Length; f++)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{functions[f].Name,-20} workers cpu {Median(cpu[f]),7:F1} ns/item (range {cpu[f].Min():F1}-{cpu[f].Max():F1}), wall {Median(wall[f]),7:F1} ns/item"));
+        return 0;
+    }
+
     public static void PoolMapSmall(bool quick)
     {
         var n = quick ? 20_000 : 200_000;

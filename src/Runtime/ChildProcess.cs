@@ -238,7 +238,7 @@ public sealed class ChildProcess : IDisposable
         EnsureStarted(nameof(JoinAsync));
         if (_exitCode is not null || TryReap(0)) return Task.CompletedTask;
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
-        SparePool.BeforeWait();
+        if (!_poolWorker) SparePool.BeforeWait(); // as Join: a pool tops the spares up itself once it has ended
         TaskCompletionSource ended;
         lock (_gate)
         {

@@ -247,12 +247,17 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         _engine.Join();
     }
 
-    /// <summary>Like <see cref="Dispose"/>, waiting for the workers to end without blocking the calling thread.</summary>
-    /// <returns>A task that completes once every worker has ended.</returns>
+    /// <summary>
+    /// Like <see cref="Dispose"/>, without holding a thread while the workers end: the workers are terminated at once and
+    /// their exits awaited through the process's one exit watcher (the pidfds it sleeps on in <c>poll</c>), as
+    /// <see cref="ChildProcess.JoinAsync"/> does. Disposing twice (by either method) does nothing.
+    /// </summary>
+    /// <returns>A task that completes once every worker has ended and the pool's resources are released.</returns>
     public ValueTask DisposeAsync()
     {
-        if (Volatile.Read(ref _disposed) != 0) return ValueTask.CompletedTask;
-        return new ValueTask(Task.Run(Dispose));
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
+        _engine.Terminate(disposing: true);
+        return new ValueTask(_engine.JoinAsync());
     }
 
     private void ThrowIfDisposed()

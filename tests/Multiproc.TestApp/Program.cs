@@ -113,10 +113,76 @@ public static class Scenarios
                 foreach (var f in files) Console.WriteLine(f);
                 return 0;
             }
+            case "pool-dispose-async":
+                return PoolDisposeAsync(int.Parse(args[0]));
             default:
                 Console.Error.WriteLine("unknown scenario " + name);
                 return 2;
         }
+    }
+
+    public static int Twice(int x) => 2 * x;
+
+    private static int Threads() => Directory.GetDirectories("/proc/self/task").Length;
+
+    /// <summary>
+    /// With the thread pool capped at the number of cores, starts N pools of one worker, has each run a task, then
+    /// disposes all of them at once with DisposeAsync, sampling the process's threads meanwhile from a thread of its own.
+    /// Prints "threads before=B peak=P after=A", then "disposed" once every DisposeAsync completed (within 120 s), and
+    /// "twice" when a second DisposeAsync and Dispose of each return at once. A DisposeAsync that parked a thread-pool
+    /// thread per pool would starve the pools' own readers here.
+    /// </summary>
+    private static int PoolDisposeAsync(int n)
+    {
+        var cores = Environment.ProcessorCount;
+        if (!ThreadPool.SetMinThreads(1, 1) || !ThreadPool.SetMaxThreads(cores, cores))
+        {
+            Console.Error.WriteLine("could not cap the thread pool");
+            return 3;
+        }
+        var pools = new List<ProcessPool>();
+        for (var i = 0; i < n; i++) pools.Add(new ProcessPool(1));
+        var results = pools.Select((p, i) => p.ApplyAsync(() => Twice(i))).ToArray();
+        if (!Task.WhenAll(results).Wait(TimeSpan.FromSeconds(180)))
+        {
+            Console.Error.WriteLine("the pools' tasks did not finish");
+            return 4;
+        }
+        var pids = pools.SelectMany(p => p.WorkerPids).ToList();
+        Thread.Sleep(200);
+        var before = Threads();
+        var peak = before;
+        var sampling = true;
+        var sampler = new Thread(() =>
+        {
+            while (Volatile.Read(ref sampling))
+            {
+                peak = Math.Max(peak, Threads());
+                Thread.Sleep(2);
+            }
+        }) { IsBackground = true };
+        sampler.Start();
+        var disposals = pools.Select(p => p.DisposeAsync().AsTask()).ToArray();
+        var done = Task.WhenAll(disposals).Wait(TimeSpan.FromSeconds(120));
+        Volatile.Write(ref sampling, false);
+        sampler.Join();
+        var after = Threads();
+        Console.WriteLine($"threads before={before} peak={peak} after={after} pools={n}");
+        if (!done) return 5;
+        Console.WriteLine("disposed");
+        var left = pids.Where(pid => Directory.Exists("/proc/" + pid)).ToList();
+        if (left.Count > 0)
+        {
+            Console.WriteLine("workers left: " + string.Join(' ', left));
+            return 6;
+        }
+        foreach (var p in pools)
+        {
+            if (!p.DisposeAsync().IsCompleted) return 7;
+            p.Dispose();
+        }
+        Console.WriteLine("twice");
+        return 0;
     }
 
     /// <summary>

@@ -28,11 +28,30 @@ internal static class TargetCall
     /// <summary>Rejects generic and compiler-generated methods (lambdas, local functions): a child cannot find them.</summary>
     public static void CheckMethod(MethodInfo m, string paramName)
     {
+        if (ReferenceEquals(_lastChecked?.Method, m)) return;
         if (m.IsGenericMethod || m.DeclaringType is null || m.DeclaringType.ContainsGenericParameters || m.DeclaringType.IsGenericType)
             throw new ArgumentException($"The target '{m.Name}' is generic or declared in a generic type; call it through a non-generic method.", paramName);
         if (m.DeclaringType.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)) || m.Name.Contains('<'))
             throw new ArgumentException($"The target '{m.Name}' is compiler-generated (a lambda or local function); make it a named method.", paramName);
+        _lastChecked = new CheckedMethod(m, m.Module.Assembly.GetName().Name!);
     }
+
+    /// <summary>
+    /// The last target method that passed <see cref="CheckMethod"/>, with its assembly's simple name. A program
+    /// usually starts one target many times (the runtime hands out one <see cref="MethodInfo"/> per method), and
+    /// the custom-attribute look-up and <c>GetName()</c> are reflection the parent would otherwise repeat, and
+    /// JIT-compile at tier 1, at every start.
+    /// </summary>
+    private sealed class CheckedMethod(MethodInfo method, string assembly)
+    {
+        public readonly MethodInfo Method = method;
+        public readonly string Assembly = assembly;
+    }
+
+    private static volatile CheckedMethod? _lastChecked;
+
+    private static string AssemblyNameOf(MethodInfo m) =>
+        _lastChecked is { } c && ReferenceEquals(c.Method, m) ? c.Assembly : m.Module.Assembly.GetName().Name!;
 
     /// <summary>Evaluates the target's instance and arguments now and serializes them.</summary>
     /// <param name="call">The target call.</param>
@@ -59,7 +78,7 @@ internal static class TargetCall
         }
         return new StartMessage
         {
-            Assembly = method.Module.Assembly.GetName().Name!,
+            Assembly = AssemblyNameOf(method),
             MethodToken = method.MetadataToken,
             Instance = instance,
             Arguments = args,

@@ -128,7 +128,7 @@ internal static unsafe partial class LinuxNative
     public static partial void _exit(int status);
 
     [LibraryImport(Libc, SetLastError = true)]
-    public static partial int posix_spawn(int* pid, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, void* fileActions, void* attr, byte** argv, byte** envp);
+    public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
 
     [LibraryImport(Libc)]
     public static partial int posix_spawn_file_actions_init(void* fileActions);
@@ -140,7 +140,7 @@ internal static unsafe partial class LinuxNative
     public static partial int posix_spawn_file_actions_adddup2(void* fileActions, int fd, int newFd);
 
     [LibraryImport(Libc)]
-    public static partial int posix_spawn_file_actions_addopen(void* fileActions, int fd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int oflag, int mode);
+    public static partial int posix_spawn_file_actions_addopen(void* fileActions, int fd, byte* path, int oflag, int mode);
 
     public static int PidfdOpen(int pid) => (int)syscall3(SYS_pidfd_open, pid, 0, 0, 0);
 

@@ -1,4 +1,4 @@
-using System.Collections;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Multiproc.Platform;
@@ -46,9 +46,20 @@ internal static unsafe class ProcessSpawner
     public static SpawnedChild Spawn(string runDirectory)
     {
         var command = CommandLine.Value;
-        var (path, argv) = (command.Path, command.Argv);
+        var argv = Argv(command, out var path);
         var env = BuildEnvironment(runDirectory, command.UsesStartupHook);
+        try
+        {
+            return Spawn(command.Path, path, argv, env);
+        }
+        finally
+        {
+            NativeMemory.Free(env);
+        }
+    }
 
+    private static SpawnedChild Spawn(string path, byte* nativePath, byte** argv, byte** env)
+    {
         int* fds = stackalloc int[2];
         if (LinuxNative.pipe2(fds, LinuxNative.O_CLOEXEC) != 0) throw LinuxNative.Error("pipe2");
         var readEnd = fds[0];
@@ -73,11 +84,12 @@ internal static unsafe class ProcessSpawner
         LinuxNative.posix_spawn_file_actions_init(actions);
         try
         {
-            LinuxNative.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", LinuxNative.O_RDONLY, 0);
+            fixed (byte* devNull = "/dev/null"u8) // a literal: static data, NUL-terminated
+                LinuxNative.posix_spawn_file_actions_addopen(actions, 0, devNull, LinuxNative.O_RDONLY, 0);
             LinuxNative.posix_spawn_file_actions_adddup2(actions, readEnd, ControlFd);
             LinuxNative.posix_spawn_file_actions_adddup2(actions, bootedWrite, BootedFd);
             int pid;
-            var rc = SpawnWith(path, argv, env, actions, &pid);
+            var rc = LinuxNative.posix_spawn(&pid, nativePath, actions, null, argv, env);
             if (rc != 0)
                 throw new IOException($"Starting a child process ({path}) failed: errno {rc}.");
             var pidfd = LinuxNative.PidfdOpen(pid);
@@ -100,59 +112,123 @@ internal static unsafe class ProcessSpawner
         }
     }
 
-    private static int SpawnWith(string path, string[] argv, string[] env, void* actions, int* pid)
+    // The command line never changes within a process: its native form (the argument vector, then the
+    // executable's path as one more string after its NULL) is built once and kept.
+    private static byte** _argv;
+    private static readonly object ArgvLock = new();
+
+    private static byte** Argv(ChildCommandLine command, out byte* path)
     {
-        var strings = new List<IntPtr>();
-        try
+        lock (ArgvLock)
         {
-            byte** argvPtr = (byte**)Alloc(strings, (argv.Length + 1) * sizeof(IntPtr));
-            for (var i = 0; i < argv.Length; i++) argvPtr[i] = AllocString(strings, argv[i]);
-            argvPtr[argv.Length] = null;
-            byte** envPtr = (byte**)Alloc(strings, (env.Length + 1) * sizeof(IntPtr));
-            for (var i = 0; i < env.Length; i++) envPtr[i] = AllocString(strings, env[i]);
-            envPtr[env.Length] = null;
-            return LinuxNative.posix_spawn(pid, path, actions, null, argvPtr, envPtr);
+            if (_argv == null)
+            {
+                var strings = new string[command.Argv.Length + 1];
+                command.Argv.CopyTo(strings, 0);
+                strings[^1] = command.Path;
+                _argv = Block(strings, strings.Length, null, null);
+                // The path's entry becomes the vector's terminating NULL.
+                _pathOfArgv = _argv[command.Argv.Length];
+                _argv[command.Argv.Length] = null;
+            }
+            path = _pathOfArgv;
+            return _argv;
         }
-        finally
-        {
-            foreach (var p in strings) System.Runtime.InteropServices.NativeMemory.Free((void*)p);
-        }
     }
 
-    private static void* Alloc(List<IntPtr> owned, int bytes)
-    {
-        var p = System.Runtime.InteropServices.NativeMemory.Alloc((nuint)bytes);
-        owned.Add((IntPtr)p);
-        return p;
-    }
+    private static byte* _pathOfArgv;
 
-    private static byte* AllocString(List<IntPtr> owned, string s)
-    {
-        var bytes = Encoding.UTF8.GetByteCount(s);
-        var p = (byte*)Alloc(owned, bytes + 1);
-        fixed (char* c = s) Encoding.UTF8.GetBytes(c, s.Length, p, bytes);
-        p[bytes] = 0;
-        return p;
-    }
+    private static string? _hook;
 
-    private static string[] BuildEnvironment(string runDirectory, bool withHook)
+    /// <summary>
+    /// The child's environment: this process's, read now (as CPython's spawn reads <c>os.environ</c> at each
+    /// start), with the run directory set, the startup-hook variables set or removed, as one native block.
+    /// Written by hand rather than through a dictionary, LINQ and per-string allocations: every start runs this,
+    /// and each generic method it touches is one more method the parent's runtime JIT-compiles (at tier 0, then
+    /// instrumented, then at tier 1) while its children boot on the same cores.
+    /// </summary>
+    private static byte** BuildEnvironment(string runDirectory, bool withHook)
     {
-        var hook = typeof(ProcessSpawner).Assembly.Location;
+        var hook = _hook ??= typeof(ProcessSpawner).Assembly.Location;
         if (string.IsNullOrEmpty(hook))
             throw new PlatformNotSupportedException("Multiproc cannot start child processes from a single-file app: Multiproc.dll must be a file on disk.");
-        var vars = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
-            vars[(string)e.Key] = (string?)e.Value ?? "";
+        var vars = Environment.GetEnvironmentVariables();
+        var entries = new string[vars.Count + 3];
+        var values = new string?[entries.Length];
+        var n = 0;
+        string? existingHooks = null;
+        var e = vars.GetEnumerator();
+        while (e.MoveNext())
+        {
+            var key = (string)e.Key;
+            if (key == Internal.RunDirectory.EnvVar || key == ChildFdVariable) continue; // set below, or removed (the launcher gets the descriptor as an argument)
+            if (withHook && key == StartupHooksVariable)
+            {
+                existingHooks = (string?)e.Value;
+                continue;
+            }
+            entries[n] = key;
+            values[n++] = (string?)e.Value ?? "";
+        }
         if (withHook)
         {
-            vars[StartupHooksVariable] = vars.TryGetValue(StartupHooksVariable, out var existing) && existing.Length > 0 ? existing + Path.PathSeparator + hook : hook;
-            vars[ChildFdVariable] = ControlFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            entries[n] = StartupHooksVariable;
+            values[n++] = existingHooks is { Length: > 0 } ? existingHooks + Path.PathSeparator + hook : hook;
+            entries[n] = ChildFdVariable;
+            values[n++] = "3";
         }
-        else
+        entries[n] = Internal.RunDirectory.EnvVar;
+        values[n++] = runDirectory;
+        return Block(entries, n, values, "=");
+    }
+
+    /// <summary>
+    /// One allocation holding a NULL-terminated array of <paramref name="count"/> C strings and the strings
+    /// themselves (UTF-8): <c>names[i]</c>, or <c>names[i] + separator + values[i]</c> when values are given.
+    /// </summary>
+    internal static byte** Block(string[] names, int count, string?[]? values, string? separator)
+    {
+        var table = (count + 1) * sizeof(IntPtr);
+        var bytes = table;
+        for (var i = 0; i < count; i++)
         {
-            vars.Remove(ChildFdVariable); // the launcher gets the descriptor as an argument
+            bytes += Utf8Length(names[i]) + 1;
+            if (values is not null) bytes += Utf8Length(separator!) + Utf8Length(values[i]!);
         }
-        vars[Internal.RunDirectory.EnvVar] = runDirectory;
-        return vars.Select(kv => kv.Key + "=" + kv.Value).ToArray();
+        var block = (byte*)NativeMemory.Alloc((nuint)bytes);
+        var ptrs = (byte**)block;
+        var at = block + table;
+        for (var i = 0; i < count; i++)
+        {
+            ptrs[i] = at;
+            at += WriteUtf8(names[i], at);
+            if (values is not null)
+            {
+                at += WriteUtf8(separator!, at);
+                at += WriteUtf8(values[i]!, at);
+            }
+            *at++ = 0;
+        }
+        ptrs[count] = null;
+        return ptrs;
+    }
+
+    private static int Utf8Length(string s)
+    {
+        foreach (var c in s)
+            if (c >= 0x80) return Encoding.UTF8.GetByteCount(s);
+        return s.Length;
+    }
+
+    private static int WriteUtf8(string s, byte* to)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (c >= 0x80)
+                fixed (char* p = s) return Encoding.UTF8.GetBytes(p, s.Length, to, Encoding.UTF8.GetByteCount(s));
+            to[i] = (byte)c;
+        }
+        return s.Length;
     }
 }

@@ -59,6 +59,10 @@ internal sealed class PoolEngine
     private bool _stopping;
     private Task? _reader;
     private Thread? _monitor;
+    /// <summary>Completed when the monitor thread has returned (or failed), so that an async join awaits it without a thread.</summary>
+    private readonly TaskCompletionSource _monitorEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Completed when a join has finished, for a second joiner that awaits it.</summary>
+    private readonly TaskCompletionSource _joinEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public unsafe PoolEngine(int processes, int maxTasks)
     {
@@ -332,7 +336,19 @@ internal sealed class PoolEngine
 
     // ---------------------------------------------------------------- worker deaths
 
-    private unsafe void MonitorLoop()
+    private void MonitorLoop()
+    {
+        try
+        {
+            WatchWorkers();
+        }
+        finally
+        {
+            _monitorEnded.TrySetResult();
+        }
+    }
+
+    private unsafe void WatchWorkers()
     {
         var watched = new List<(WorkerSlot Slot, int Generation)>();
         var fds = new LinuxNative.PollFd[1];
@@ -433,28 +449,97 @@ internal sealed class PoolEngine
         // that saves the round trip through the monitor and the reader.
         while (true)
         {
-            List<ChildProcess> running;
-            lock (_gate)
+            var step = NextJoinStep(out var running);
+            if (step == JoinStep.Done) break;
+            if (step == JoinStep.AwaitReader)
             {
-                running = _slots.Select(s => s.Process).OfType<ChildProcess>().ToList();
-                var workLeft = _state != State.Terminated && (!_exitSent || _pending.Count > 0 || _slots.Any(s => s.Outstanding.Count > 0));
-                if (!workLeft && running.All(p => p.ExitCode is not null))
-                    break;
-                if (_reader!.IsCompleted || !_monitor!.IsAlive)
-                {
-                    // The reader or the monitor failed: end the workers rather than wait for their reports.
-                    foreach (var p in running) p.Kill();
-                    break;
-                }
-                if (running.Count == 0 || running.All(p => p.ExitCode is not null))
-                {
-                    Monitor.Wait(_gate, 50); // work is left and the reader is placing it
-                    continue;
-                }
+                lock (_gate) Monitor.Wait(_gate, 50); // work is left and the reader is placing it
+                continue;
             }
             foreach (var p in running) p.Join(TimeSpan.FromMilliseconds(200));
         }
-        List<ChildProcess> gone;
+        foreach (var p in StopAndTakeGone())
+        {
+            p.Join();
+            p.Dispose();
+        }
+        StopReaderAndMonitor();
+        _monitor!.Join();
+        try { _reader!.Wait(); }
+        catch (AggregateException) { }
+        FinishJoin();
+    }
+
+    /// <summary>
+    /// <see cref="Join"/> without a thread: the workers' exits are awaited through <see cref="ChildProcess.JoinAsync"/>
+    /// (the process's one exit watcher), the monitor's and the reader's ends through tasks, the pauses through timers.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Neither Close() nor Terminate() was called.</exception>
+    public async Task JoinAsync()
+    {
+        Task? other = null;
+        lock (_gate)
+        {
+            if (_state == State.Running)
+                throw new InvalidOperationException("Join() was called on a running pool; call Close() (or Terminate()) first, as in Python.");
+            if (_joined) return;
+            if (_joining) other = _joinEnded.Task;
+            else _joining = true;
+        }
+        if (other is not null)
+        {
+            await other.ConfigureAwait(false);
+            return;
+        }
+        while (true)
+        {
+            var step = NextJoinStep(out var running);
+            if (step == JoinStep.Done) break;
+            if (step == JoinStep.AwaitReader)
+            {
+                await Task.Delay(50).ConfigureAwait(false); // work is left and the reader is placing it
+                continue;
+            }
+            // As Join: look again after a while, as a worker may have been replaced meanwhile (after Close()).
+            var exits = Task.WhenAll(running.Select(p => p.JoinAsync()));
+            if (!exits.IsCompleted) await Task.WhenAny(exits, Task.Delay(200)).ConfigureAwait(false);
+        }
+        foreach (var p in StopAndTakeGone())
+        {
+            await p.JoinAsync().ConfigureAwait(false);
+            p.Dispose();
+        }
+        StopReaderAndMonitor();
+        await _monitorEnded.Task.ConfigureAwait(false);
+        try { await _reader!.ConfigureAwait(false); }
+        catch (Exception) { } // as Join: a failed reader has already had the workers killed
+        FinishJoin();
+    }
+
+    private enum JoinStep { Done, AwaitReader, AwaitWorkers }
+
+    /// <summary>What a join waits for next: the workers in <paramref name="running"/>, the reader placing work, or nothing more.</summary>
+    private JoinStep NextJoinStep(out List<ChildProcess> running)
+    {
+        lock (_gate)
+        {
+            running = _slots.Select(s => s.Process).OfType<ChildProcess>().ToList();
+            var workLeft = _state != State.Terminated && (!_exitSent || _pending.Count > 0 || _slots.Any(s => s.Outstanding.Count > 0));
+            if (!workLeft && running.All(p => p.ExitCode is not null))
+                return JoinStep.Done;
+            if (_reader!.IsCompleted || _monitorEnded.Task.IsCompleted)
+            {
+                // The reader or the monitor failed: end the workers rather than wait for their reports.
+                foreach (var p in running) p.Kill();
+                return JoinStep.Done;
+            }
+            return running.Count == 0 || running.All(p => p.ExitCode is not null) ? JoinStep.AwaitReader : JoinStep.AwaitWorkers;
+        }
+    }
+
+    /// <summary>Every worker has exited: tells the monitor to stop and hands over every worker process to release.</summary>
+    private List<ChildProcess> StopAndTakeGone()
+    {
         lock (_gate)
         {
             foreach (var s in _slots)
@@ -463,26 +548,28 @@ internal sealed class PoolEngine
                 _gone.Add(p);
                 s.Process = null;
             }
-            gone = _gone.ToList();
+            var gone = _gone.ToList();
             _gone.Clear();
             _stopping = true;
+            return gone;
         }
-        foreach (var p in gone)
-        {
-            p.Join();
-            p.Dispose();
-        }
+    }
+
+    private void StopReaderAndMonitor()
+    {
         WakeMonitor();
         _results.Enqueue(PoolRecords.Control(PoolRecords.Stop, -1, 0), 0, null, default);
-        _monitor!.Join();
-        try { _reader!.Wait(); }
-        catch (AggregateException) { }
+    }
+
+    private void FinishJoin()
+    {
         DisposeResources();
         lock (_gate)
         {
             _joined = true;
             Monitor.PulseAll(_gate);
         }
+        _joinEnded.TrySetResult();
         SparePool.AfterStart(foundEmpty: false); // pre-started children for what comes next, a moment later
     }
 

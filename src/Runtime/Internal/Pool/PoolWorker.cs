@@ -135,8 +135,10 @@ internal sealed class ApplyFunction<TResult>(MethodInfo method, object? instance
 
 /// <summary>
 /// A function of one item. When the item is the only argument of a static method the method is called through its
-/// function pointer (no delegate, no reflection, no boxing), and raw items and results are read from the task record
-/// and written into the result record in place; otherwise a reflection call per item.
+/// function pointer (no delegate, no reflection, no boxing); a static method of two or three parameters through a
+/// delegate bound once over its function pointer (<see cref="BoundCall"/>); raw items and results are then read from
+/// the task record and written into the result record in place. Any other call is made by reflection per item until
+/// <see cref="BoundCall.CompileAfter"/> items, then through a delegate compiled once.
 /// </summary>
 internal sealed unsafe class MapFunction<TItem, TResult> : WorkerFunction
 {
@@ -145,6 +147,9 @@ internal sealed unsafe class MapFunction<TItem, TResult> : WorkerFunction
     private readonly object? _instance;
     private readonly object?[] _args;
     private readonly int _itemIndex;
+    private Func<TItem, TResult>? _bound;
+    private long _reflected;
+    private bool _compileTried;
     private TItem[] _items = [];
     private TResult[] _results = [];
 
@@ -157,14 +162,24 @@ internal sealed unsafe class MapFunction<TItem, TResult> : WorkerFunction
         // Exactly (TItem) -> TResult, as PoolFunction.Build checked in the parent and Create read from the method.
         if (method.IsStatic && args.Length == 1 && method.ReturnType == typeof(TResult) && method.GetParameters()[0].ParameterType == typeof(TItem))
             _direct = (delegate* managed<TItem, TResult>)method.MethodHandle.GetFunctionPointer();
+        else
+            _bound = BoundCall.TryDirect<TItem, TResult>(method, args, itemIndex);
     }
 
     public override void Run(ReadOnlySpan<byte> data, int count, ArrayBufferWriter<byte> output)
     {
-        if (_direct != null && ItemCodec<TItem>.IsRaw && ItemCodec<TResult>.IsRaw)
+        if (ItemCodec<TItem>.IsRaw && ItemCodec<TResult>.IsRaw)
         {
-            RunRaw(data, count, output);
-            return;
+            if (_direct != null)
+            {
+                RunRaw(data, count, output);
+                return;
+            }
+            if (_bound is { } bound)
+            {
+                RunRawBound(bound, data, count, output);
+                return;
+            }
         }
         if (_items.Length < count) _items = new TItem[count];
         if (_results.Length < count) _results = new TResult[count];
@@ -176,6 +191,10 @@ internal sealed unsafe class MapFunction<TItem, TResult> : WorkerFunction
             var f = _direct;
             for (var i = 0; i < items.Length; i++) results[i] = f(items[i]);
         }
+        else if (_bound is { } bound)
+        {
+            for (var i = 0; i < items.Length; i++) results[i] = bound(items[i]);
+        }
         else
         {
             for (var i = 0; i < items.Length; i++)
@@ -183,6 +202,8 @@ internal sealed unsafe class MapFunction<TItem, TResult> : WorkerFunction
                 _args[_itemIndex] = items[i];
                 results[i] = (TResult)_method.Invoke(_instance, BindingFlags.DoNotWrapExceptions, null, _args, null)!;
             }
+            _args[_itemIndex] = null;
+            if ((_reflected += items.Length) >= BoundCall.CompileAfter) CompileOnce();
         }
         ItemRun<TResult>.Write(output, results);
         if (count > 4096)
@@ -196,6 +217,35 @@ internal sealed unsafe class MapFunction<TItem, TResult> : WorkerFunction
             items.Clear();
             results.Clear();
         }
+    }
+
+    /// <summary>Many items called by reflection: the rest go through a delegate compiled now (once; a call that cannot be compiled stays reflected).</summary>
+    private void CompileOnce()
+    {
+        if (_compileTried) return;
+        _compileTried = true;
+        try
+        {
+            _bound = BoundCall.TryCompile<TItem, TResult>(_method, _instance, _args, _itemIndex);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+        }
+    }
+
+    /// <summary>As <see cref="RunRaw"/>, through a bound delegate.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunRawBound(Func<TItem, TResult> f, ReadOnlySpan<byte> data, int count, ArrayBufferWriter<byte> output)
+    {
+        if ((long)data.Length != (long)count * Unsafe.SizeOf<TItem>())
+            throw new InvalidDataException($"A pool record holds {data.Length} bytes for {count} items of {typeof(TItem).Name}.");
+        var size = count * Unsafe.SizeOf<TResult>();
+        var into = output.GetSpan(size);
+        ref var item = ref Unsafe.As<byte, TItem>(ref MemoryMarshal.GetReference(data));
+        ref var result = ref Unsafe.As<byte, TResult>(ref MemoryMarshal.GetReference(into));
+        for (nint i = 0; i < count; i++)
+            Unsafe.WriteUnaligned(ref Unsafe.As<TResult, byte>(ref Unsafe.Add(ref result, i)), f(Unsafe.ReadUnaligned<TItem>(ref Unsafe.As<TItem, byte>(ref Unsafe.Add(ref item, i)))));
+        output.Advance(size);
     }
 
     /// <summary>Raw items in, raw results out: straight from the task record into the result record.</summary>
