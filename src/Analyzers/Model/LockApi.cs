@@ -77,17 +77,43 @@ internal sealed class LockApi
     /// <summary>The namespace <c>Multiproc</c> at the top level (no display string built).</summary>
     private static bool IsGlobalMultiproc(INamespaceSymbol ns) => ns is { Name: "Multiproc", ContainingNamespace.IsGlobalNamespace: true };
 
-    /// <summary>Cheap name filter run before any symbol comparison (length and first letter before the names).</summary>
-    public static bool IsCandidateName(string name) => name.Length >= 4 && name[0] is 'A' or 'T' or 'R' or 'E' or 'W' or 'U' or 'D' && name switch
+    /// <summary>
+    /// Cheap name filter run before any symbol comparison: the length picks the few names to compare (no hash of the
+    /// name, which a string switch of this size computes for every call it is asked about).
+    /// </summary>
+    public static bool IsCandidateName(string name) => name.Length switch
     {
-        "AcquireReaderLock" or "AcquireWriterLock" or "ReleaseReaderLock" or "ReleaseWriterLock" or "ReleaseLock"
-            or "UpgradeToWriterLock" or "DowngradeFromWriterLock" => true,
-        "Acquire" or "TryAcquire" or "AcquireAsync" or "Release" or "Enter" or "TryEnter" or "Exit" or "WaitOne" or "ReleaseMutex"
-            or "Wait" or "WaitAsync" or "EnterReadLock" or "EnterWriteLock" or "EnterUpgradeableReadLock"
-            or "TryEnterReadLock" or "TryEnterWriteLock" or "TryEnterUpgradeableReadLock"
-            or "ExitReadLock" or "ExitWriteLock" or "ExitUpgradeableReadLock" => true,
+        4 => name == "Wait" || name == "Exit",
+        5 => name == "Enter",
+        7 => name == "Acquire" || name == "Release" || name == "WaitOne",
+        8 => name == "TryEnter",
+        9 => name == "WaitAsync",
+        10 => name == "TryAcquire",
+        11 => name == "ReleaseLock",
+        12 => name == "AcquireAsync" || name == "ReleaseMutex" || name == "ExitReadLock",
+        13 => name == "EnterReadLock" || name == "ExitWriteLock",
+        14 => name == "EnterWriteLock",
+        16 => name == "TryEnterReadLock",
+        17 => name == "TryEnterWriteLock" || name == "AcquireReaderLock" || name == "AcquireWriterLock"
+            || name == "ReleaseReaderLock" || name == "ReleaseWriterLock",
+        19 => name == "UpgradeToWriterLock",
+        23 => name == "ExitUpgradeableReadLock" || name == "DowngradeFromWriterLock",
+        24 => name == "EnterUpgradeableReadLock",
+        27 => name == "TryEnterUpgradeableReadLock",
         _ => false,
     };
+
+    /// <summary>The names <see cref="IsCandidateName"/> accepts (for the tests: each contains a <c>TextGate</c> anchor).</summary>
+    internal static readonly string[] CandidateNames =
+    {
+        "AcquireReaderLock", "AcquireWriterLock", "ReleaseReaderLock", "ReleaseWriterLock", "ReleaseLock", "UpgradeToWriterLock",
+        "DowngradeFromWriterLock", "Acquire", "TryAcquire", "AcquireAsync", "Release", "Enter", "TryEnter", "Exit", "WaitOne",
+        "ReleaseMutex", "Wait", "WaitAsync", "EnterReadLock", "EnterWriteLock", "EnterUpgradeableReadLock", "TryEnterReadLock",
+        "TryEnterWriteLock", "TryEnterUpgradeableReadLock", "ExitReadLock", "ExitWriteLock", "ExitUpgradeableReadLock",
+    };
+
+    /// <summary>Whether <paramref name="type"/> is <c>System.Threading.Mutex</c>.</summary>
+    public bool IsMutex(ITypeSymbol? type) => Is(type, _types.Mutex);
 
     private static bool Is(ITypeSymbol? type, INamedTypeSymbol? expected) =>
         expected is not null && SymbolEqualityComparer.Default.Equals(type, expected);

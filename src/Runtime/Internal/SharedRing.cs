@@ -533,37 +533,60 @@ internal sealed unsafe class SharedRing : IDisposable
     /// <summary>
     /// Completes when the queue may hold an item (callers try to take one and wait again when they find none),
     /// without holding a thread: the wait goes through <see cref="FutexWaiter.WaitAsync"/>. The one who waits
-    /// counts as a sleeping consumer meanwhile, so producers wake it as they wake <see cref="Dequeue{T}"/>.
+    /// counts as a sleeping consumer meanwhile, so producers wake it as they wake <see cref="Dequeue{T}"/>; the count is
+    /// kept through <see cref="CountedWaits"/> (<see cref="BeginAsyncWait"/>), as for the queues' async gets, so that a
+    /// wait pending when the ring is disposed is uncounted then, and the wait ends (<see cref="ObjectDisposedException"/>)
+    /// before the words are unmapped.
     /// </summary>
     public Task WaitForItemAsync(CancellationToken ct)
     {
-        Interlocked.Increment(ref Word(OffGetWaiters));
-        Task<bool> wait;
+        // The ring is empty while puts == gets; a put after this read changes puts, which BeginAsyncWait checks last.
+        // Read inside a section: a disposed ring's words are unmapped.
+        if (!_asyncSections.TryEnter()) return Task.FromException(DisposedWhileWaiting());
+        long gets;
         try
         {
-            var s = Arm(OffItemSignal);
-            if (Volatile.Read(ref Long(OffPuts)) != Volatile.Read(ref Long(OffGets)))
-                wait = Task.FromResult(true);
-            else
-                wait = FutexWaiter.WaitAsync((int*)(_h + OffItemSignal), s, null, ct);
+            gets = GetsCount;
+        }
+        finally
+        {
+            _asyncSections.Exit();
+        }
+        CancellationTokenSource? linked = null;
+        var token = Disposing;
+        if (ct.CanBeCanceled)
+        {
+            linked = CancellationTokenSource.CreateLinkedTokenSource(ct, token);
+            token = linked.Token;
+        }
+        Task<bool>? wait;
+        try
+        {
+            wait = BeginAsyncWait(forItem: true, gets, token);
         }
         catch
         {
-            Interlocked.Decrement(ref Word(OffGetWaiters));
+            linked?.Dispose();
             throw;
         }
-        if (wait.IsCompleted)
+        if (wait is null)
         {
-            Interlocked.Decrement(ref Word(OffGetWaiters));
-            return wait;
+            linked?.Dispose();
+            return IsDisposed ? Task.FromException(DisposedWhileWaiting()) : Task.CompletedTask;
         }
         return wait.ContinueWith(static (t, s) =>
         {
-            var self = (SharedRing)s!;
-            Interlocked.Decrement(ref self.Word(OffGetWaiters));
+            var (self, linked, ct) = ((SharedRing, CancellationTokenSource?, CancellationToken))s!;
+            self.EndAsyncWait(forItem: true);
+            linked?.Dispose();
+            ct.ThrowIfCancellationRequested();
+            if (self.IsDisposed) throw DisposedWhileWaiting();
             t.GetAwaiter().GetResult();
-        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }, (this, linked, ct), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
+
+    private static ObjectDisposedException DisposedWhileWaiting() =>
+        new("ProcessQueue", "The queue was disposed while an async operation waited on it.");
 
     [MethodImpl(Jit.HotPath)]
     private bool TryTakeRecord<T>(ItemDecoder<T> decode, out T item, out long observedPuts)

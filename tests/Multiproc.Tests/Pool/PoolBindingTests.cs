@@ -1,3 +1,5 @@
+using Multiproc.Internal.Pool;
+
 namespace Multiproc.Tests.Pool;
 
 /// <summary>An object a pool function is called on (it travels as JSON).</summary>
@@ -96,5 +98,27 @@ public class PoolBindingTests
         {
             Bounded.Dispose(pool);
         }
+    }
+
+    [Fact]
+    public void BoundCall_binds_static_methods_of_two_and_three_parameters_without_compiling_and_compiles_the_rest()
+    {
+        var add = typeof(PoolTargets).GetMethod(nameof(PoolTargets.Add))!;
+        var bound = BoundCall.TryDirect<int, long>(add, [null, 7L], 0);
+        Assert.NotNull(bound);
+        Assert.Equal(12L, bound!(5));
+        var affine = typeof(BindingTargets).GetMethod(nameof(BindingTargets.Affine))!;
+        Assert.Equal(3 * 5 + 4, BoundCall.TryDirect<int, int>(affine, [3, null, 4], 1)!(5));
+        var wrap = typeof(BindingTargets).GetMethod(nameof(BindingTargets.Wrap))!;
+        Assert.Equal("<a!", BoundCall.TryDirect<string, string>(wrap, ["<", null, null], 1)!("a"));
+        // Not the item's type at that place, or not a shape bound by function pointer: null (the caller reflects or compiles).
+        Assert.Null(BoundCall.TryDirect<int, long>(add, [null, 7L], 1));
+        var four = typeof(BindingTargets).GetMethod(nameof(BindingTargets.Four))!;
+        Assert.Null(BoundCall.TryDirect<int, long>(four, [1, 2, null, 3], 2));
+        Assert.Equal(1234L, BoundCall.TryCompile<int, long>(four, null, [1, 2, null, 4], 2)!(3));
+        var scale = typeof(Scaler).GetMethod(nameof(Scaler.Scale))!;
+        Assert.Null(BoundCall.TryDirect<int, long>(scale, [null], 0));
+        Assert.Equal(50L, BoundCall.TryCompile<int, long>(scale, new Scaler { Factor = 5 }, [null], 0)!(10));
+        Assert.Null(BoundCall.TryCompile<int, long>(scale, null, [null], 0));
     }
 }
