@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace Multiproc.Analyzers.Tests;
 
 /// <summary>
-/// MP0003, MP0010 and MP0012 read a body of ifs, loops and returns that is not linear from its operation tree
+/// MP0003, MP0010 and MP0012 (and MP0006, for takes that are not TryGet) read a body of ifs, loops and returns that is not linear from its operation tree
 /// (<see cref="StructuredFlow"/>, <see cref="FlowGraph.Structured"/>) instead of building its control flow graph. Each
 /// case is checked three ways: whether the structured reading takes the body (or leaves it to the graph), that the
 /// analyzer gives the expected diagnostics, and that they are exactly the graph analysis's (id, place, message, fix
@@ -87,6 +87,24 @@ public class StructuredFlowTests
         { "?. with an inert access", $"void M(string? s, bool b) {{ var p = {New}; p.Start(); var l = s?.Length; if (b) {{ p.Join(); }} }}", "MP0003", "S" },
         { "|| with the process on the left", $"void M(bool b) {{ var p = {New}; p.Start(); if (p.IsAlive || b) {{ p.Join(); }} }}", "MP0003", "S" },
         { "?? on a property of the process", $"int M(bool b) {{ var p = {New}; p.Start(); if (b) {{ p.Join(); }} return p.ExitCode ?? 0; }}", "MP0003", "S" },
+        // MP0006
+        { "take, early return before TaskDone", "int M(JoinableQueue<int> q) { var item = q.Get(); if (item < 3) { return 0; } q.TaskDone(); return item; }", "MP0006", "S" },
+        { "take, TaskDone on both branches", "void M(JoinableQueue<int> q, bool b) { var n = q.Get(); if (b) { q.TaskDone(); } else { Console.WriteLine(n); q.TaskDone(); } }", "", "S" },
+        { "take, TaskDone after an if", "void M(JoinableQueue<int> q, bool b) { var n = q.GetNowait(); if (b) { Console.WriteLine(n); } q.TaskDone(); }", "", "S" },
+        { "take returned", "int M(JoinableQueue<int> q, bool b) { if (b) { return q.Get(); } return 0; }", "", "S" },
+        { "awaited take returned", "async Task<int> M(JoinableQueue<int> q) { return await q.GetAsync(); }", "", "S" },
+        { "takes released in a loop", "void M(JoinableQueue<int> q, int n) { for (var i = 0; i < n; i++) { var x = q.Get(); Console.WriteLine(x); q.TaskDone(); } }", "", "S" },
+        { "takes in a loop, never released", "void M(JoinableQueue<int> q, int n) { while (n-- > 0) { q.Get(); } }", "MP0006", "S" },
+        { "take released on the next pass only", "void M(JoinableQueue<int> q, int n) { for (var i = 0; i < n; i++) { if (i > 0) { q.TaskDone(); } q.Get(); } }", "MP0006", "S" },
+        { "TaskDone only in a lambda", "void M(JoinableQueue<int> q) { var n = q.Get(); Action a = () => q.TaskDone(); a(); }", "", "S" },
+        { "take in a lambda with a branch", "void M(JoinableQueue<int> q, bool b) { Func<int> f = () => { var n = q.Get(); if (b) { q.TaskDone(); } return n; }; f(); }", "MP0006", "S" },
+        { "TaskDone on another queue", "void M(JoinableQueue<int> q, JoinableQueue<int> r, bool b) { var n = q.Get(); if (b) { r.TaskDone(); } }", "MP0006", "S" },
+        { "queue handed on", "void M(JoinableQueue<int> q, bool b) { var n = q.Get(); if (b) { Pass(q); } } static void Pass(JoinableQueue<int> q) { }", "", "S" },
+        { "TryGet", "void M(JoinableQueue<int> q, bool b) { if (q.TryGet(out var n)) { Console.WriteLine(n); } if (b) { q.TaskDone(); } }", "MP0006", "G" },
+        { "take and TaskDone in an opaque-looking loop", "int M(JoinableQueue<int> q, int n) { var sum = 0; for (var i = 0; i < n; i++) { sum += q.Get(); q.TaskDone(); } return sum; }", "", "S" },
+        { "take, TaskDone in a try of its own", "void M(JoinableQueue<int> q, bool b) { var n = q.Get(); if (b) { Console.WriteLine(n); } try { Console.WriteLine(); q.TaskDone(); } finally { Console.WriteLine(); } }", "", "G" },
+        { "take on one side of ?:", "void M(JoinableQueue<int> q, bool b) { var n = b ? q.Get() : 0; if (n > 0) { q.TaskDone(); } }", "MP0006", "G" },
+        { "take with try/catch", "void M(JoinableQueue<int> q) { var n = q.Get(); try { Console.WriteLine(n); q.TaskDone(); } catch (InvalidOperationException) { } }", "MP0006", "G" },
         // left to the graph
         { "join on the right of &&", $"void M(bool b) {{ var p = {New}; p.Start(); if (b && p.Join(TimeSpan.FromSeconds(1))) {{ Console.WriteLine(); }} }}", "MP0003", "G" },
         { "?: between creations", $"void M(bool b) {{ var p = b ? {New} : {New}; p.Start(); if (b) {{ p.Join(); }} }}", "", "G" },
@@ -121,7 +139,7 @@ public class StructuredFlowTests
     /// <summary>
     /// Whether <see cref="StructuredFlow.Of(IOperation, Func{Microsoft.CodeAnalysis.Text.TextSpan, bool}, MultiprocTypes)"/>
     /// takes the body of <c>M</c>, entering the nested functions that call Start, Join, JoinAsync, Terminate or Kill (what
-    /// the analyzer enters), and whether the body is not linear (linear bodies never get here).
+    /// the analyzer enters, and the takes from a queue).
     /// </summary>
     private static bool IsReadStructured(CSharpCompilation compilation)
     {
@@ -129,10 +147,12 @@ public class StructuredFlowTests
         var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.Text == "M");
         var body = compilation.GetSemanticModel(tree).GetOperation(method)!;
         var calls = method.DescendantNodes().OfType<InvocationExpressionSyntax>()
-            .Where(i => i.Expression is MemberAccessExpressionSyntax { Name.Identifier.Text: "Start" or "Join" or "JoinAsync" or "Terminate" or "Kill" })
+            .Where(i => i.Expression is MemberAccessExpressionSyntax { Name.Identifier.Text: "Start" or "Join" or "JoinAsync" or "Terminate" or "Kill" or "Get" or "GetNowait" or "GetAsync" })
             .Select(i => i.Span).ToList();
-        var flows = StructuredFlow.Of(body, span => calls.Any(span.Contains), MultiprocTypes.For(compilation));
-        return flows is not null && flows.Any(f => f.BlockCount > 3);
+        var types = MultiprocTypes.For(compilation);
+        var flows = StructuredFlow.Of(body, span => calls.Any(span.Contains), types);
+        // MP0006 leaves a body with a TryGet take to the graph.
+        return flows is not null && !MissingTaskDone.HasTryGetTake(body, types);
     }
 
     /// <summary>Everything a fixer or a user sees of a diagnostic: id, place, message and the properties handed to the fixer.</summary>
@@ -155,7 +175,7 @@ public class StructuredFlowTests
         var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(analyzer))
             .GetAnalyzerDiagnosticsAsync(CancellationToken.None);
         return diagnostics
-            .Where(d => d.Id is "MP0003" or "MP0009" or "MP0010" or "MP0012")
+            .Where(d => d.Id is "MP0003" or "MP0006" or "MP0009" or "MP0010" or "MP0012")
             .OrderBy(d => d.Id, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start)
             .ToImmutableArray();
     }

@@ -4,7 +4,8 @@ namespace Multiproc.Analyzers;
 /// A function (method body, lambda, local function) made of straight statements, <c>if</c>/<c>else</c>, <c>while</c>,
 /// <c>do</c>, <c>for</c> and <c>foreach</c> loops and <c>return</c>s, read from its operation tree into blocks of steps with
 /// their successors: what <see cref="FlowGraph.Structured"/> hands to MP0003, MP0010 and MP0012 when the function is not
-/// linear (<see cref="LinearFlow"/>), so that they build no control flow graph for it.
+/// linear (<see cref="LinearFlow"/>), and to MP0006 (<see cref="MissingTaskDone.AnalyzeFlow"/>), so that they build no
+/// control flow graph for it.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -16,7 +17,8 @@ namespace Multiproc.Analyzers;
 /// block, then an empty head goes to the body, whose first step is the loop variable's declarator (a fresh unknown
 /// value on each pass: see <see cref="StartJoinOrder"/>), and out of the loop; a <c>return</c> is a step followed by an
 /// edge to the exit. An if, loop, switch, try or lock statement that <see cref="LinearFlow"/> finds opaque (nothing about
-/// processes in it, always ends at its end) is one step, as there, if its breaks and continues stay inside it.
+/// processes in it, always ends at its end) is one step, as there, if its breaks and continues stay inside it and it
+/// calls no TaskDone and takes from no queue (MP0006 follows those).
 /// </para>
 /// <para>
 /// Why the rules' answers are the graph's: no try region, so neither exception semantics adds an edge (a <c>foreach</c>'s
@@ -176,7 +178,7 @@ internal sealed class StructuredFlow
                 _current = -1;
                 return true;
             case IConditionalOperation or ILoopOperation or ISwitchOperation or ITryOperation or ILockOperation
-                when LinearFlow.IsOpaque(statement, _types) && BranchesStayInside(statement):
+                when LinearFlow.IsOpaque(statement, _types) && BranchesStayInside(statement) && !CallsQueue(statement):
                 _blocks[_current].Add(statement);
                 return true;
             case IConditionalOperation condition:
@@ -220,6 +222,17 @@ internal sealed class StructuredFlow
         foreach (var target in targets)
             if (labels is null || !labels.Contains(target, SymbolEqualityComparer.Default)) return false;
         return true;
+    }
+
+    /// <summary>
+    /// Whether the statement calls TaskDone or takes from a queue (nested functions included): MP0006 follows those, so
+    /// such a statement is read, not taken as one opaque step.
+    /// </summary>
+    private static bool CallsQueue(IOperation statement)
+    {
+        foreach (var op in statement.DescendantsAndSelf())
+            if (op is IInvocationOperation { TargetMethod.Name: "TaskDone" or "Get" or "GetNowait" or "GetAsync" or "TryGet" }) return true;
+        return false;
     }
 
     private bool AddStep(IOperation step)
@@ -385,7 +398,7 @@ internal sealed class StructuredFlow
 
     /// <summary>
     /// An operand that may be skipped: nothing in it the rules follow (no reference to a process variable, no process
-    /// created, no Start, Join, JoinAsync, Terminate or Kill call), no nested function, no throw, nothing invalid.
+    /// created, no Start, Join, JoinAsync, Terminate, Kill, TaskDone or take call), no nested function, no throw, nothing invalid.
     /// </summary>
     private bool IsInert(IOperation operation)
     {
@@ -400,7 +413,8 @@ internal sealed class StructuredFlow
                 case OperationKind.None:
                     return false;
                 case OperationKind.Invocation:
-                    if (((IInvocationOperation)op).TargetMethod.Name is "Start" or "Join" or "JoinAsync" or "Terminate" or "Kill") return false;
+                    if (((IInvocationOperation)op).TargetMethod.Name is "Start" or "Join" or "JoinAsync" or "Terminate" or "Kill"
+                        or "TaskDone" or "Get" or "GetNowait" or "GetAsync" or "TryGet") return false;
                     break;
                 case OperationKind.LocalReference:
                     if (_types.IsChildProcess(((ILocalReferenceOperation)op).Local.Type)) return false;

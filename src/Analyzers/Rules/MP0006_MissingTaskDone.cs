@@ -84,6 +84,70 @@ internal static class MissingTaskDone
     }
 
     /// <summary>
+    /// Whether a take of the body (nested functions included) is a <c>TryGet</c>: <see cref="AnalyzeFlow"/> does not read
+    /// those (it does not tell a condition's edges apart), so the body gets its graph.
+    /// </summary>
+    internal static bool HasTryGetTake(IOperation body, MultiprocTypes types)
+    {
+        foreach (var op in body.Descendants())
+            if (op is IInvocationOperation { TargetMethod.Name: "TryGet" } inv && IsTake(inv, types)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// What <see cref="AnalyzeGraph"/> finds, over a structured graph (<see cref="FlowGraph.Structured"/>) of a function
+    /// with no <c>TryGet</c> take (<see cref="HasTryGetTake"/>). Such a graph has no try region, so no exception edge and no
+    /// throw, and all its blocks are reachable; its steps hold nested functions, which a control flow graph's do not, so the
+    /// takes and the TaskDone calls are looked for outside them; <c>return q.Get();</c> is a return step whose value is the take.
+    /// </summary>
+    internal static void AnalyzeFlow(FlowGraph graph, MultiprocTypes types, System.Action<Diagnostic> report)
+    {
+        var handedOn = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+        var takes = new List<IInvocationOperation>();
+        for (var b = 0; b < graph.BlockCount; b++)
+        {
+            var steps = graph.Steps(b);
+            for (var i = 0; i < steps.Count; i++)
+            {
+                var step = steps[i];
+                takes.Clear();
+                LinearFlow.ForEachOutsideFunctions(step, takes, static (op, list) =>
+                {
+                    if (op is IInvocationOperation { TargetMethod.Name: "Get" or "GetNowait" or "GetAsync" } inv) list.Add(inv);
+                });
+                foreach (var inv in takes)
+                {
+                    if (!types.IsAnyJoinableQueue(inv.Instance?.Type) || !types.IsAnyQueue(inv.TargetMethod.ContainingType)) continue;
+                    if (FlowKey.Of(inv.Instance, allowElements: false) is not { } key) continue;
+                    if (!handedOn.TryGetValue(key.Symbol, out var escaped))
+                        handedOn[key.Symbol] = escaped = FlowKey.IsHandedOn(graph.Root, key.Symbol, types.IsAnyQueue);
+                    if (escaped) continue;
+
+                    bool Satisfies(IOperation op) => LinearFlow.AnyOutsideFunctions(op, o => o is IInvocationOperation t
+                        && t.TargetMethod.Name == "TaskDone" && types.IsAnyJoinableQueue(t.TargetMethod.ContainingType)
+                        && FlowKey.Of(t.Instance, allowElements: false) is { } k && k.Equals(key));
+
+                    if (IsReturned(step, inv)) continue;
+                    if (!PathSearch.HasUnsatisfiedPath(graph, b, i, Satisfies, PathSearch.RestOfStepMayThrow(step, inv), revisit: (b, i))) continue;
+
+                    var queueText = inv.Instance!.Syntax.ToString();
+                    var properties = ImmutableDictionary<string, string?>.Empty.Add(QueueProperty, queueText);
+                    report(Diagnostic.Create(Descriptors.MP0006_MissingTaskDone, inv.Syntax.GetLocation(), properties, key.Symbol.Name));
+                }
+            }
+        }
+    }
+
+    /// <summary><c>return q.Get();</c> (a return step of a structured graph): the item goes to the caller.</summary>
+    private static bool IsReturned(IOperation step, IInvocationOperation take)
+    {
+        if (step is not IReturnOperation { ReturnedValue: { } value }) return false;
+        IOperation op = take;
+        while (op.Parent is IConversionOperation or IAwaitOperation) op = op.Parent;
+        return op == value;
+    }
+
+    /// <summary>
     /// Whether every take in the body is released by the shape the tutorial teaches, so that no graph is needed:
     /// <c>var item = q.Get();</c> (or <c>item = …;</c>, <c>q.Get();</c>, <c>await q.GetAsync(…)</c>) directly followed by a
     /// <c>try</c> whose <c>finally</c> calls <c>q.TaskDone()</c> as one of its statements. Every path from the take runs that
