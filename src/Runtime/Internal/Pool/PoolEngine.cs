@@ -483,7 +483,7 @@ internal sealed class PoolEngine
             _joined = true;
             Monitor.PulseAll(_gate);
         }
-        SparePool.AfterStart(foundEmpty: false); // pre-started children for what comes next, a moment later
+        SparePool.AfterPoolEnded(); // pre-started children for what comes next, a moment later
     }
 
     private void DisposeResources()
