@@ -128,14 +128,13 @@ internal static class Children
 /// watched by <see cref="ExitWatcher"/>). A booted spare sleeps in a read and costs no core, so it is no load: a
 /// spare starts only while the children of this process that are running (started and not yet exited) plus the
 /// spares still booting plus this process itself are fewer than <see cref="Environment.ProcessorCount"/>, and each
-/// booted report lets the next one start. This process counts as one busy core while a child it started runs,
-/// except while one of its threads waits for a child in <see cref="ChildProcess.Join()"/> (and when it calls
-/// <see cref="ChildProcess.Join()"/> or <see cref="ChildProcess.JoinAsync"/> to wait): a parent beside a running
-/// child is most likely working with it (a pipe or event ping-pong, a producer), and a runtime booting beside the
-/// pair would take a core from one of the two. With no child running it does not count: it is between children
-/// (preparing the next start), and the spares are for that start. So a parent and one busy child, or two busy
-/// children, on two cores get no spare booting beside them, and the pool fills up to its size on idle cores, one
-/// core at a time, even while booted spares wait.</para>
+/// booted report lets the next one start. This process counts as one busy core except while one of its threads
+/// waits for a child in <see cref="ChildProcess.Join()"/> (and when it calls <see cref="ChildProcess.Join()"/> or
+/// <see cref="ChildProcess.JoinAsync"/> to wait): a parent that has started a child is most likely working with it
+/// (a pipe or event ping-pong, a producer), and a runtime booting beside the pair would take a core from one of
+/// the two. On a single core it does not count (there is no core to keep for it). So a parent and one busy child,
+/// or two busy children, on two cores get no spare booting beside them, and the pool fills up to its size on idle
+/// cores, one core at a time, even while booted spares wait.</para>
 /// <para>When more children run than there are cores, most of them wait for each other (a lock, an item): then,
 /// when the parent is about to wait (<see cref="ChildProcess.Join()"/>, <see cref="ChildProcess.JoinAsync"/>) or a
 /// spare reports booted, only the children on a CPU or waiting for one (state R in /proc/PID/stat) count.</para>
@@ -160,6 +159,9 @@ internal static class SparePool
     private static int _taken;
     private static int _booting;
     private static int _parentWaits;
+
+    /// <summary>The core this process keeps for itself while none of its threads waits for a child (none on one core).</summary>
+    private static readonly int ParentCore = Environment.ProcessorCount > 1 ? 1 : 0;
 
     private static int ReadTarget() =>
         int.TryParse(Environment.GetEnvironmentVariable("MULTIPROC_PRESTART"), out var n) && n >= 0 ? Math.Min(n, 64) : 3;
@@ -194,7 +196,7 @@ internal static class SparePool
         Refill();
     }
 
-    /// <summary>A process pool has ended (its workers took no spares from the top-ups of their own reaps): top up a moment later.</summary>
+    /// <summary>A process pool has ended (its workers' reaps did not top the pool up): top it up a moment later, under the same count.</summary>
     public static void AfterPoolEnded()
     {
         if (Target == 0) return;
@@ -264,15 +266,15 @@ internal static class SparePool
     }
 
     /// <summary>
-    /// Below target, and a core is idle: running children plus booting spares plus this process (when a child runs,
-    /// unless <paramref name="parentWaits"/> or a thread waits for a child) are fewer than the cores. With
+    /// Below target, and a core is idle: running children plus booting spares plus this process (unless
+    /// <paramref name="parentWaits"/> or a thread waits for a child) are fewer than the cores. With
     /// <paramref name="countRunnable"/> and more children than cores, only the children in state R count.
     /// </summary>
     private static bool WantsSpare(bool countRunnable, bool parentWaits)
     {
         if (Spares.Count >= Target) return false;
         var free = Environment.ProcessorCount - Volatile.Read(ref _booting);
-        if (!parentWaits && Volatile.Read(ref _parentWaits) == 0 && Children.Running > 0) free--;
+        if (!parentWaits && Volatile.Read(ref _parentWaits) == 0) free -= ParentCore;
         return countRunnable && Children.Running > Environment.ProcessorCount
             ? Children.FewerRunnableThan(free)
             : Children.FewerRunningThan(free);
