@@ -302,13 +302,22 @@ public sealed class ChildProcess : IDisposable
         if (_exitCode is not null) return true;
         var pfd = new LinuxNative.PollFd { Fd = os.Pidfd, Events = LinuxNative.POLLIN };
         var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
-        while (true)
+        // While this thread sleeps here, this process leaves its core to the spare pool (not during the reap after it).
+        if (timeoutMs != 0) SparePool.ParentWaits(begins: true);
+        try
         {
-            var left = timeoutMs < 0 ? -1 : (int)Math.Max(0, deadline - Environment.TickCount64);
-            var r = LinuxNative.poll(&pfd, 1, left);
-            if (r > 0) break;
-            if (r == 0) return false;
-            if (LinuxNative.Errno != LinuxNative.EINTR) throw LinuxNative.Error("poll");
+            while (true)
+            {
+                var left = timeoutMs < 0 ? -1 : (int)Math.Max(0, deadline - Environment.TickCount64);
+                var r = LinuxNative.poll(&pfd, 1, left);
+                if (r > 0) break;
+                if (r == 0) return false;
+                if (LinuxNative.Errno != LinuxNative.EINTR) throw LinuxNative.Error("poll");
+            }
+        }
+        finally
+        {
+            if (timeoutMs != 0) SparePool.ParentWaits(begins: false);
         }
         lock (_gate)
         {

@@ -24,7 +24,7 @@ public class SparePoolTests
         {
             foreach (var c in busy) c.Start();
             var startedBefore = SparePool.Started;
-            Thread.Sleep(500); // past the delayed top-up after a start that took a spare
+            Thread.Sleep(500); // past any delayed top-up
             Assert.False(busy[0].Join(TimeSpan.FromMilliseconds(100))); // a Join tops the pool up before it waits
             Assert.All(busy, c => Assert.True(c.IsAlive));
             Assert.Equal(startedBefore, SparePool.Started);
@@ -37,6 +37,67 @@ public class SparePoolTests
         finally
         {
             Wait.Cleanup(busy);
+        }
+    }
+
+    /// <summary>
+    /// A parent that has started children on every core but its own and does not wait for them (a pipe ping-pong,
+    /// a producer) is working beside them: no spare boots, and none after a moment either, until it waits in Join.
+    /// </summary>
+    [Fact]
+    public void No_spare_boots_beside_a_parent_that_works_with_its_children()
+    {
+        if (SparePool.Size == 0) return;
+        var warm = new ChildProcess(() => Targets.Noop());
+        warm.Start();
+        Wait.Joined(warm);
+        // The pool full and every spare booted: from here on only this test's starts and waits move the counters.
+        Assert.True(Wait.Until(() => SparePool.Count >= SparePool.Size && SparePool.Booting == 0, W),
+            $"{SparePool.Count} spares, {SparePool.Booting} still booting");
+        using var go = new ProcessQueue<int>();
+        var n = Math.Max(1, Environment.ProcessorCount - 1);
+        var kids = Enumerable.Range(0, n).Select(i => new ChildProcess(() => WaitForGo(go), $"pair-{i}")).ToArray();
+        try
+        {
+            foreach (var c in kids) c.Start();
+            var startedBefore = SparePool.Started;
+            Assert.Equal(0, SparePool.ParentWaiting);
+            Thread.Sleep(600); // the parent is not waiting for a child: past the moment a top-up after a start came on main
+            Assert.All(kids, c => Assert.True(c.IsAlive));
+            Assert.Equal(startedBefore, SparePool.Started);
+
+            for (var i = 0; i < n; i++) go.Put(i);
+            foreach (var c in kids) Wait.Joined(c);
+            Assert.Equal(0, SparePool.ParentWaiting);
+        }
+        finally
+        {
+            Wait.Cleanup(kids);
+        }
+    }
+
+    /// <summary>While a thread waits in Join, this process leaves its core: the count says so, and is back to 0 after.</summary>
+    [Fact]
+    public void A_thread_waiting_in_Join_is_counted_until_the_wait_ends()
+    {
+        using var go = new ProcessQueue<int>();
+        var c = new ChildProcess(() => WaitForGo(go), "joined");
+        c.Start();
+        try
+        {
+            var before = SparePool.ParentWaiting;
+            var joiner = new Thread(() => c.Join(TimeSpan.FromSeconds(120)));
+            joiner.Start();
+            Assert.True(Wait.Until(() => SparePool.ParentWaiting == before + 1, W), $"{SparePool.ParentWaiting} waiting");
+            Assert.False(c.Join(TimeSpan.Zero)); // a poll is no wait
+            Assert.Equal(before + 1, SparePool.ParentWaiting);
+            go.Put(1);
+            Assert.True(joiner.Join(TimeSpan.FromSeconds(60)), "the Join did not return");
+            Assert.Equal(before, SparePool.ParentWaiting);
+        }
+        finally
+        {
+            Wait.Cleanup([c]);
         }
     }
 

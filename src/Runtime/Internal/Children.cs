@@ -127,9 +127,14 @@ internal static class Children
 /// <para>A spare reports when its runtime is up (one byte on a second pipe, <see cref="ProcessSpawner.BootedFd"/>,
 /// watched by <see cref="ExitWatcher"/>). A booted spare sleeps in a read and costs no core, so it is no load: a
 /// spare starts only while the children of this process that are running (started and not yet exited) plus the
-/// spares still booting are fewer than <see cref="Environment.ProcessorCount"/>, and each booted report lets the
-/// next one start. So two busy children on two cores get no spare booting beside them, and the pool fills up to
-/// its size on idle cores, one core at a time, even while booted spares wait.</para>
+/// spares still booting plus this process itself are fewer than <see cref="Environment.ProcessorCount"/>, and each
+/// booted report lets the next one start. This process counts as one busy core except while one of its threads
+/// waits for a child in <see cref="ChildProcess.Join()"/> (and when it calls <see cref="ChildProcess.Join()"/> or
+/// <see cref="ChildProcess.JoinAsync"/> to wait): a parent that has started a child is most likely working with it
+/// (a pipe or event ping-pong, a producer), and a runtime booting beside the pair would take a core from one of
+/// the two. On a single core it does not count (there is no core to keep for it). So a parent and one busy child,
+/// or two busy children, on two cores get no spare booting beside them, and the pool fills up to its size on idle
+/// cores, one core at a time, even while booted spares wait.</para>
 /// <para>When more children run than there are cores, most of them wait for each other (a lock, an item): then,
 /// when the parent is about to wait (<see cref="ChildProcess.Join()"/>, <see cref="ChildProcess.JoinAsync"/>) or a
 /// spare reports booted, only the children on a CPU or waiting for one (state R in /proc/PID/stat) count.</para>
@@ -138,9 +143,9 @@ internal static class Children
 /// else a moment later; when the parent is about to wait, only if it holds none. The booted one serves the next start,
 /// and a runtime booting at that moment would take a core from whatever the program does next (a pair that has just
 /// started). A pool's workers are excepted: the pool tops it up a moment after it has ended.</para>
-/// <para>When a <see cref="ChildProcess.Start"/> found a spare, the pool is topped up a moment later, not at once:
-/// starting a runtime takes a core for tens of milliseconds, which the parent and the child it just started need
-/// first. A start that found the pool empty (a burst) tops it up at once.</para>
+/// <para>A <see cref="ChildProcess.Start"/> that found a spare does not top the pool up: starting a runtime takes a
+/// core for tens of milliseconds, which the parent and the child it just started need first; the next wait or reap
+/// does it. A start that found the pool empty (a burst) tops it up at once, under the same count.</para>
 /// </remarks>
 internal static class SparePool
 {
@@ -153,6 +158,10 @@ internal static class SparePool
     private static int _started;
     private static int _taken;
     private static int _booting;
+    private static int _parentWaits;
+
+    /// <summary>The core this process keeps for itself while none of its threads waits for a child (none on one core).</summary>
+    private static readonly int ParentCore = Environment.ProcessorCount > 1 ? 1 : 0;
 
     private static int ReadTarget() =>
         int.TryParse(Environment.GetEnvironmentVariable("MULTIPROC_PRESTART"), out var n) && n >= 0 ? Math.Min(n, 64) : 3;
@@ -177,16 +186,31 @@ internal static class SparePool
         return child;
     }
 
-    /// <summary>After a start: tops the pool up at once after a start that found it empty, else a moment later.</summary>
+    /// <summary>
+    /// After a start: tops the pool up at once after a start that found it empty; a start that took a spare leaves
+    /// it to the next wait or reap (a runtime booting now would take a core from the child just started or the parent).
+    /// </summary>
     public static void AfterStart(bool foundEmpty)
     {
+        if (Target == 0 || !foundEmpty) return;
+        Refill();
+    }
+
+    /// <summary>A process pool has ended (its workers' reaps did not top the pool up): top it up a moment later, under the same count.</summary>
+    public static void AfterPoolEnded()
+    {
         if (Target == 0) return;
-        if (foundEmpty)
-        {
-            Refill();
-            return;
-        }
         ScheduleRefill(RefillDelay);
+    }
+
+    /// <summary>
+    /// A thread of this process begins (<paramref name="begins"/> true) or ends a blocking wait for a child: while
+    /// one waits, this process leaves its core to the pool.
+    /// </summary>
+    public static void ParentWaits(bool begins)
+    {
+        if (begins) Interlocked.Increment(ref _parentWaits);
+        else Interlocked.Decrement(ref _parentWaits);
     }
 
     /// <summary>
@@ -195,7 +219,7 @@ internal static class SparePool
     /// </summary>
     public static void AfterChildEnded()
     {
-        if (Target == 0 || !WantsSpare(countRunnable: false)) return;
+        if (Target == 0 || !WantsSpare(countRunnable: false, parentWaits: false)) return;
         ScheduleRefill(HasBootedSpare() ? RefillDelay : TimeSpan.Zero);
     }
 
@@ -203,7 +227,7 @@ internal static class SparePool
     public static void BeforeWait()
     {
         if (Target == 0 || HasBootedSpare()) return;
-        Refill(countRunnable: true);
+        Refill(countRunnable: true, parentWaits: true);
     }
 
     private static void ScheduleRefill(TimeSpan delay)
@@ -231,6 +255,9 @@ internal static class SparePool
     /// <summary>Spares in the pool that have not reported booted yet (tests).</summary>
     internal static int Booting => Volatile.Read(ref _booting);
 
+    /// <summary>Threads of this process blocked in a wait for a child (tests).</summary>
+    internal static int ParentWaiting => Volatile.Read(ref _parentWaits);
+
     private static bool HasBootedSpare()
     {
         foreach (var s in Spares)
@@ -239,28 +266,30 @@ internal static class SparePool
     }
 
     /// <summary>
-    /// Below target, and a core is idle: running children plus booting spares are fewer than the cores. With
+    /// Below target, and a core is idle: running children plus booting spares plus this process (unless
+    /// <paramref name="parentWaits"/> or a thread waits for a child) are fewer than the cores. With
     /// <paramref name="countRunnable"/> and more children than cores, only the children in state R count.
     /// </summary>
-    private static bool WantsSpare(bool countRunnable)
+    private static bool WantsSpare(bool countRunnable, bool parentWaits)
     {
         if (Spares.Count >= Target) return false;
         var free = Environment.ProcessorCount - Volatile.Read(ref _booting);
+        if (!parentWaits && Volatile.Read(ref _parentWaits) == 0) free -= ParentCore;
         return countRunnable && Children.Running > Environment.ProcessorCount
             ? Children.FewerRunnableThan(free)
             : Children.FewerRunningThan(free);
     }
 
     /// <summary>Starts children until <see cref="Target"/> wait in the pool, on idle cores only (see the remarks).</summary>
-    public static void Refill() => Refill(countRunnable: false);
+    public static void Refill() => Refill(countRunnable: false, parentWaits: false);
 
-    private static void Refill(bool countRunnable)
+    private static void Refill(bool countRunnable, bool parentWaits)
     {
-        if (Target == 0 || !WantsSpare(countRunnable)) return;
+        if (Target == 0 || !WantsSpare(countRunnable, parentWaits)) return;
         lock (RefillGate)
         {
             if (Volatile.Read(ref _released) != 0) return;
-            while (WantsSpare(countRunnable))
+            while (WantsSpare(countRunnable, parentWaits))
             {
                 SpawnedChild spare;
                 try { spare = ProcessSpawner.Spawn(RunDirectory.Current); }
@@ -276,7 +305,7 @@ internal static class SparePool
     /// <summary>The spare wrote its byte (or died): it is no load any more, and the next one may boot.</summary>
     private static void OnBooted(SpawnedChild spare)
     {
-        if (SeeBooted(spare)) Refill(countRunnable: true);
+        if (SeeBooted(spare)) Refill(countRunnable: true, parentWaits: false);
     }
 
     /// <summary>Marks the spare booted once; true the first time.</summary>

@@ -570,7 +570,7 @@ internal sealed class PoolEngine
             Monitor.PulseAll(_gate);
         }
         _joinEnded.TrySetResult();
-        SparePool.AfterStart(foundEmpty: false); // pre-started children for what comes next, a moment later
+        SparePool.AfterPoolEnded(); // pre-started children for what comes next, a moment later
     }
 
     private void DisposeResources()
