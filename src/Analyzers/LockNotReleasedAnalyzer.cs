@@ -4,9 +4,8 @@ namespace Multiproc.Analyzers;
 /// The host of MP0002 (<see cref="LockNotReleased"/>): a lock acquired and not released on every path, exceptions included.
 /// An analyzer of its own because it also covers the BCL's locks (<c>Monitor</c>, <c>SemaphoreSlim</c>,
 /// <c>ReaderWriterLockSlim</c>, <c>Mutex</c>) and so runs in compilations that do not reference Multiproc.
-/// One operation block action per member: a body whose source text names no lock method (<see cref="LockNotReleased.TextGate"/>)
-/// costs a binary search in that tree's list of hits, and only the others' invocations are looked at; the control flow graph
-/// is looked at only for methods that acquire a lock in a shape the operation tree does not answer.
+/// Runs on invocations only: a method without an acquire call costs one name comparison per call;
+/// the control flow graph is looked at only for methods that acquire a lock.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
@@ -39,7 +38,6 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
             // bind every reference first.
             var compilation = start.Compilation;
             var lazyApi = new System.Lazy<LockApi>(() => new LockApi(MultiprocTypes.For(compilation)), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-            var gate = new LockNotReleased.TextGate();
 
             start.RegisterSymbolStartAction(symbolStart =>
             {
@@ -47,7 +45,7 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
                 if (!api.Any) return;
                 var type = (INamedTypeSymbol)symbolStart.Symbol;
                 var state = new LockNotReleased.TypeState();
-                symbolStart.RegisterOperationBlockAction(c => LockNotReleased.AnalyzeBlock(c, type, api, state, structured, gate));
+                symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state, structured), OperationKind.Invocation);
                 if (api.HasMutex) symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeCreation(c, type, api, state, structured), OperationKind.ObjectCreation);
                 symbolStart.RegisterSymbolEndAction(end => state.Flush(end));
             }, SymbolKind.NamedType);

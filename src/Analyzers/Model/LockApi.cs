@@ -103,7 +103,7 @@ internal sealed class LockApi
         _ => false,
     };
 
-    /// <summary>The names <see cref="IsCandidateName"/> accepts (for the tests: each contains a <c>TextGate</c> anchor).</summary>
+    /// <summary>The names <see cref="IsCandidateName"/> accepts (for the tests).</summary>
     internal static readonly string[] CandidateNames =
     {
         "AcquireReaderLock", "AcquireWriterLock", "ReleaseReaderLock", "ReleaseWriterLock", "ReleaseLock", "UpgradeToWriterLock",

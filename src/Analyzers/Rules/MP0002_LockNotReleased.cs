@@ -68,31 +68,12 @@ internal static partial class LockNotReleased
         }
     }
 
-    /// <summary>
-    /// The invocations of one member's operation blocks whose text <paramref name="gate"/> lets through, in the order the
-    /// driver would call an operation action on them (<c>DescendantsAndSelf</c> of each block).
-    /// </summary>
-    internal static void AnalyzeBlock(OperationBlockAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured, TextGate gate)
+    internal static void AnalyzeInvocation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured)
     {
-        var ownerChecked = false;
-        foreach (var block in context.OperationBlocks)
-        {
-            if (!gate.MayCallLockApi(block.Syntax)) continue;
-            if (!ownerChecked)
-            {
-                // Members of nested types are analyzed by the nested type's own start action.
-                if (!SymbolEqualityComparer.Default.Equals(context.OwningSymbol.ContainingType, type)) return;
-                ownerChecked = true;
-            }
-            var sink = new Sink(context, block);
-            foreach (var operation in block.DescendantsAndSelf())
-                if (operation is IInvocationOperation invocation) AnalyzeInvocation(sink, invocation, api, state, structured);
-        }
-    }
-
-    private static void AnalyzeInvocation(in Sink sink, IInvocationOperation invocation, LockApi api, TypeState state, bool structured)
-    {
+        var invocation = (IInvocationOperation)context.Operation;
         if (!LockApi.IsCandidateName(invocation.TargetMethod.Name)) return;
+        // Operations of nested types are analyzed by the nested type's own start action.
+        if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
         var call = api.Classify(invocation);
         if (call?.Key is not { } key) return;
         if (!call.IsAcquire)
@@ -100,7 +81,7 @@ internal static partial class LockNotReleased
             if (key.IsMember) state.AddReleased(key.Symbol);
             return;
         }
-        AnalyzeAcquire(sink, invocation, call, key, api, state, structured);
+        AnalyzeAcquire(context, invocation, call, key, api, state, structured);
     }
 
     /// <summary><c>new Mutex(true, …)</c>: the creating thread owns the mutex (see <see cref="LockApi.ClassifyCreation"/>).</summary>
@@ -111,41 +92,10 @@ internal static partial class LockNotReleased
         if (creation.Arguments.Length == 0 || !api.IsMutex(creation.Type)) return;
         if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
         if (api.ClassifyCreation(creation) is not { Key: { } key } call) return;
-        AnalyzeAcquire(new Sink(context), creation, call, key, api, state, structured);
+        AnalyzeAcquire(context, creation, call, key, api, state, structured);
     }
 
-    /// <summary>Where an acquire's diagnostic goes and where its graph comes from: an operation action's context or an operation block action's.</summary>
-    private readonly struct Sink
-    {
-        private readonly OperationAnalysisContext _operation;
-        private readonly OperationBlockAnalysisContext _blocks;
-        private readonly IOperation? _block;
-
-        public Sink(OperationAnalysisContext operation)
-        {
-            _operation = operation;
-            _blocks = default;
-            _block = null;
-        }
-
-        public Sink(OperationBlockAnalysisContext blocks, IOperation block)
-        {
-            _operation = default;
-            _blocks = blocks;
-            _block = block;
-        }
-
-        /// <summary>The graph of the whole operation block (the driver's cached one, as for an operation action).</summary>
-        public ControlFlowGraph GetControlFlowGraph() => _block is null ? _operation.GetControlFlowGraph() : _blocks.GetControlFlowGraph(_block);
-
-        public void ReportDiagnostic(Diagnostic diagnostic)
-        {
-            if (_block is null) _operation.ReportDiagnostic(diagnostic);
-            else _blocks.ReportDiagnostic(diagnostic);
-        }
-    }
-
-    private static void AnalyzeAcquire(in Sink context, IOperation invocation, LockCall call, SymbolKey key, LockApi api, TypeState state, bool structured)
+    private static void AnalyzeAcquire(OperationAnalysisContext context, IOperation invocation, LockCall call, SymbolKey key, LockApi api, TypeState state, bool structured)
     {
         // The common compliant shapes need no control flow graph.
         if (ReleasedByFinally(invocation, call, key, api)) return;
