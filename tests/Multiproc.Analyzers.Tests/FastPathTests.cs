@@ -14,24 +14,6 @@ namespace Multiproc.Analyzers.Tests;
 /// </summary>
 public class FastPathTests
 {
-    private const string Header = """
-        using System;
-        using System.Collections.Generic;
-        using System.Threading.Tasks;
-        using Multiproc;
-
-        public static class Workers
-        {
-            public static int Counter;
-            public static void Work() => Counter++;
-        }
-
-        public class C
-        {
-            private readonly List<ChildProcess> _kept = new();
-
-        """;
-
     public static TheoryData<string, string, string> Cases => new()
     {
         // MP0003
@@ -141,7 +123,7 @@ public class FastPathTests
     [MemberData(nameof(Cases))]
     public async Task Fast_path_and_graph_analyses_agree(string name, string member, string expectedIds)
     {
-        var source = Header + "    " + member + "\n}\n";
+        var source = FastPathComparison.Source(member);
         var fast = await DiagnosticsAsync(source, fastPaths: true);
         var graph = await DiagnosticsAsync(source, fastPaths: false);
 
@@ -150,23 +132,9 @@ public class FastPathTests
         Assert.Equal(graph.Select(Describe), fast.Select(Describe));
     }
 
-    /// <summary>Everything a fixer or a user sees of a diagnostic: id, place, message and the properties handed to the fixer.</summary>
-    private static string Describe(Diagnostic d) =>
-        $"{d.Id} {d.Location.SourceSpan} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)} "
-        + string.Join(";", d.Properties.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value));
+    private static string Describe(Diagnostic d) => FastPathComparison.Describe(d);
 
-    private static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(string source, bool fastPaths)
-    {
-        var compilation = CSharpCompilation.Create("t", new[] { CSharpSyntaxTree.ParseText(source) }, TestReferences.All,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
-        var analyzer = new MultiprocAnalyzer(fastPaths);
-        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(analyzer))
-            .GetAnalyzerDiagnosticsAsync(CancellationToken.None);
-        return diagnostics
-            .Where(d => d.Id is "MP0003" or "MP0005" or "MP0006" or "MP0009" or "MP0010" or "MP0011" or "MP0012")
-            .OrderBy(d => d.Id, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start)
-            .ToImmutableArray();
-    }
+    private static Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(string source, bool fastPaths) =>
+        FastPathComparison.DiagnosticsAsync(FastPathComparison.Compile(source), fastPaths,
+            "MP0003", "MP0005", "MP0006", "MP0009", "MP0010", "MP0011", "MP0012");
 }

@@ -13,24 +13,6 @@ namespace Multiproc.Analyzers.Tests;
 /// </summary>
 public class StructuredFlowTests
 {
-    private const string Header = """
-        using System;
-        using System.Collections.Generic;
-        using System.Threading.Tasks;
-        using Multiproc;
-
-        public static class Workers
-        {
-            public static int Counter;
-            public static void Work() => Counter++;
-        }
-
-        public class C
-        {
-            private readonly List<ChildProcess> _kept = new();
-
-        """;
-
     private const string New = "new ChildProcess(() => Workers.Work())";
 
     /// <summary>Name, member, expected ids, whether the structured reading takes the body ("S") or leaves it to the graph ("G").</summary>
@@ -125,7 +107,7 @@ public class StructuredFlowTests
     [MemberData(nameof(Cases))]
     public async Task Structured_and_graph_analyses_agree(string name, string member, string expectedIds, string reading)
     {
-        var source = Header + "    " + member + "\n}\n";
+        var source = FastPathComparison.Source(member);
         var compilation = Compile(source);
         Assert.True((reading == "S") == IsReadStructured(compilation), $"{name}: expected the {(reading == "S" ? "structured reading" : "graph")}");
 
@@ -155,28 +137,10 @@ public class StructuredFlowTests
         return flows is not null && !MissingTaskDone.HasTryGetTake(body, types);
     }
 
-    /// <summary>Everything a fixer or a user sees of a diagnostic: id, place, message and the properties handed to the fixer.</summary>
-    private static string Describe(Diagnostic d) =>
-        $"{d.Id} {d.Location.SourceSpan} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)} "
-        + string.Join(";", d.Properties.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value));
+    private static string Describe(Diagnostic d) => FastPathComparison.Describe(d);
 
-    private static CSharpCompilation Compile(string source)
-    {
-        var compilation = CSharpCompilation.Create("t", new[] { CSharpSyntaxTree.ParseText(source) }, TestReferences.All,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
-        return compilation;
-    }
+    private static CSharpCompilation Compile(string source) => FastPathComparison.Compile(source);
 
-    private static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(CSharpCompilation compilation, bool fastPaths)
-    {
-        var analyzer = new MultiprocAnalyzer(fastPaths);
-        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(analyzer))
-            .GetAnalyzerDiagnosticsAsync(CancellationToken.None);
-        return diagnostics
-            .Where(d => d.Id is "MP0003" or "MP0006" or "MP0009" or "MP0010" or "MP0012")
-            .OrderBy(d => d.Id, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start)
-            .ToImmutableArray();
-    }
+    private static Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(CSharpCompilation compilation, bool fastPaths) =>
+        FastPathComparison.DiagnosticsAsync(compilation, fastPaths, "MP0003", "MP0006", "MP0009", "MP0010", "MP0012");
 }
