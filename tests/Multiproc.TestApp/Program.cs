@@ -115,6 +115,8 @@ public static class Scenarios
             }
             case "pool-dispose-async":
                 return PoolDisposeAsync(int.Parse(args[0]));
+            case "pool-many":
+                return ManyPoolsScenario.Run(int.Parse(args[0]), args[1]);
             default:
                 Console.Error.WriteLine("unknown scenario " + name);
                 return 2;

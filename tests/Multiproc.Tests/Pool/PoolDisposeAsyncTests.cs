@@ -20,9 +20,11 @@ public class PoolDisposeAsyncTests
         var before = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         var peak = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
         var after = int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
-        // The exit watcher and a timer thread at most come in; each pool's monitor thread goes.
+        // The exit watcher and a timer thread at most come in. The 50 live pools hold no thread each (their workers'
+        // exits are watched by the process's one exit watcher), and the disposals leave none behind.
         Assert.True(peak - before <= 8, stdout);
-        Assert.True(after < before, stdout);
+        Assert.True(before < 50, stdout);
+        Assert.True(after <= before + 4, stdout);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ internal sealed class WorkerSlot(int index)
     public readonly Queue<PoolChunk> Outstanding = new();
     /// <summary>Chunks sent to the worker in this slot since it started (for maxTasksPerChild).</summary>
     public int Assigned;
-    /// <summary>The monitor has seen this worker end and reported it.</summary>
+    /// <summary>The worker's end has been seen and reported through the result ring.</summary>
     public bool DeathReported;
 }
 
@@ -21,9 +21,11 @@ internal sealed class WorkerSlot(int index)
 /// The parent side of a <see cref="ProcessPool"/>. Chunks wait in <c>_pending</c> and are sent to the least
 /// busy worker with room (at most <see cref="Depth"/> each: a map with Python's default chunk size, four
 /// chunks per worker, goes out at once, so a worker never waits for the parent between chunks, and a slow one holds few). Results come back through one shared ring, read without a dedicated thread (its waits go
-/// through <see cref="FutexWaiter.WaitAsync"/>). A monitor thread waits in <c>poll(2)</c> on the workers'
-/// pidfds and reports a death through the same ring, after every result the worker managed to put: the
-/// oldest chunk still sent to it is the one it died in.
+/// through <see cref="FutexWaiter.WaitAsync"/>). Nor does the pool hold a thread to watch its workers: each worker is
+/// awaited through <see cref="ChildProcess.JoinAsync"/> (the process's one exit watcher, which sleeps in <c>poll(2)</c>
+/// on the pidfds of every awaited child), and its end is reported through the same ring, after every result the worker
+/// managed to put: the oldest chunk still sent to it is the one it died in. So a program with many pools holds no
+/// thread per pool.
 /// </summary>
 internal sealed class PoolEngine
 {
@@ -34,7 +36,6 @@ internal sealed class PoolEngine
     /// length reuses the same few mapped pages. Bigger records grow the ring as usual.
     /// </summary>
     internal const long RingCapacity = 1 << 18;
-    private const int O_NONBLOCK = 0x800;
     private static readonly TimeSpan ReaderSpin = TimeSpan.FromMilliseconds(0.05);
     private static int _workerCounter;
 
@@ -50,28 +51,25 @@ internal sealed class PoolEngine
     private readonly System.Buffers.ArrayBufferWriter<byte> _scratch = new(4096);
     /// <summary>The reader's copy of the result record it handles (records are handled one at a time).</summary>
     private readonly RecordBuffer _readBuffer = new();
-    private readonly int _wakeRead;
-    private readonly int _wakeWrite;
     private State _state;
     private bool _exitSent;
     private bool _joined;
     private bool _joining;
     private bool _stopping;
     private Task? _reader;
-    private Thread? _monitor;
-    /// <summary>Completed when the monitor thread has returned (or failed), so that an async join awaits it without a thread.</summary>
-    private readonly TaskCompletionSource _monitorEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Death reports being put on the result ring now; the join waits for them before it releases the ring.</summary>
+    private int _reporting;
+    /// <summary>A death report could not be put on the ring: the join ends the workers rather than wait for reports.</summary>
+    private bool _reportFailed;
+    /// <summary>Completed once the join has stopped the reports and none is being put on the ring.</summary>
+    private readonly TaskCompletionSource _reportsEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     /// <summary>Completed when a join has finished, for a second joiner that awaits it.</summary>
     private readonly TaskCompletionSource _joinEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public unsafe PoolEngine(int processes, int maxTasks)
+    public PoolEngine(int processes, int maxTasks)
     {
         _maxTasks = maxTasks;
         _results = SharedRing.Create(0, joinable: false, RingCapacity);
-        int* fds = stackalloc int[2];
-        if (LinuxNative.pipe2(fds, LinuxNative.O_CLOEXEC | O_NONBLOCK) != 0) throw LinuxNative.Error("pipe2");
-        _wakeRead = fds[0];
-        _wakeWrite = fds[1];
         _slots = new WorkerSlot[processes];
         try
         {
@@ -86,6 +84,11 @@ internal sealed class PoolEngine
         }
         catch
         {
+            lock (_gate)
+            {
+                _stopping = true; // no death report for the workers ended here: the ring goes
+                if (_reporting == 0) _reportsEnded.TrySetResult();
+            }
             foreach (var s in _slots)
             {
                 if (s?.Process is not { } p) continue;
@@ -93,11 +96,10 @@ internal sealed class PoolEngine
                 p.Join();
                 p.Dispose();
             }
+            _reportsEnded.Task.Wait(); // a report begun before the stop
             DisposeResources();
             throw;
         }
-        _monitor = new Thread(MonitorLoop) { IsBackground = true, Name = "Multiproc pool monitor" };
-        _monitor.Start();
         _reader = Task.Run(ReadLoop);
     }
 
@@ -179,7 +181,7 @@ internal sealed class PoolEngine
         slot.Generation = generation;
         slot.Assigned = 0;
         slot.DeathReported = false;
-        WakeMonitor();
+        WatchWorker(slot, p);
     }
 
     // ---------------------------------------------------------------- results
@@ -235,7 +237,6 @@ internal sealed class PoolEngine
                         s.Process = null;
                         ReapGone();
                         Monitor.PulseAll(_gate);
-                        WakeMonitor();
                     }
                 }
             }
@@ -336,65 +337,51 @@ internal sealed class PoolEngine
 
     // ---------------------------------------------------------------- worker deaths
 
-    private void MonitorLoop()
+    /// <summary>
+    /// Has the worker now in <paramref name="slot"/> reported once it ends. Its exit is awaited through
+    /// <see cref="ChildProcess.JoinAsync"/>: the process's one exit watcher sleeps on its pidfd with every other awaited
+    /// child's, and the report runs on the thread pool. Under the gate.
+    /// </summary>
+    private void WatchWorker(WorkerSlot slot, ChildProcess worker)
     {
+        worker.JoinAsync().ContinueWith(
+            static (_, state) =>
+            {
+                var (engine, slot, worker) = ((PoolEngine, WorkerSlot, ChildProcess))state!;
+                engine.ReportDeath(slot, worker);
+            },
+            (this, slot, worker), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// A worker has ended: puts its death on the result ring, behind every result it managed to put, unless it was
+    /// replaced meanwhile (it exited after its last task) or the join has stopped the reports.
+    /// </summary>
+    private void ReportDeath(WorkerSlot slot, ChildProcess worker)
+    {
+        int generation;
+        lock (_gate)
+        {
+            if (_stopping || !ReferenceEquals(slot.Process, worker) || slot.DeathReported) return;
+            slot.DeathReported = true;
+            generation = slot.Generation;
+            _reporting++;
+        }
         try
         {
-            WatchWorkers();
+            _results.Enqueue(PoolRecords.Control(PoolRecords.Died, slot.Index, generation), 0, null, default);
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException or ObjectDisposedException)
+        {
+            lock (_gate) _reportFailed = true;
         }
         finally
         {
-            _monitorEnded.TrySetResult();
-        }
-    }
-
-    private unsafe void WatchWorkers()
-    {
-        var watched = new List<(WorkerSlot Slot, int Generation)>();
-        var fds = new LinuxNative.PollFd[1];
-        var buf = stackalloc byte[256];
-        while (true)
-        {
-            watched.Clear();
             lock (_gate)
             {
-                if (_stopping) return;
-                foreach (var s in _slots)
-                    if (s.Process is { } p && !s.DeathReported && p.PollFd >= 0) watched.Add((s, s.Generation));
-                if (fds.Length < watched.Count + 1) fds = new LinuxNative.PollFd[watched.Count + 1];
-                fds[0] = new LinuxNative.PollFd { Fd = _wakeRead, Events = LinuxNative.POLLIN };
-                for (var i = 0; i < watched.Count; i++)
-                    fds[i + 1] = new LinuxNative.PollFd { Fd = watched[i].Slot.Process!.PollFd, Events = LinuxNative.POLLIN };
-            }
-            int r;
-            fixed (LinuxNative.PollFd* pfds = fds) r = LinuxNative.poll(pfds, (ulong)(watched.Count + 1), -1);
-            if (r < 0)
-            {
-                if (LinuxNative.Errno == LinuxNative.EINTR) continue;
-                throw LinuxNative.Error("poll");
-            }
-            if ((fds[0].Revents & LinuxNative.POLLIN) != 0)
-            {
-                while (LinuxNative.read(_wakeRead, buf, 256) == 256) { }
-            }
-            for (var i = 0; i < watched.Count; i++)
-            {
-                if (fds[i + 1].Revents == 0) continue;
-                var (slot, generation) = watched[i];
-                lock (_gate)
-                {
-                    if (slot.Generation != generation || slot.DeathReported) continue;
-                    slot.DeathReported = true;
-                }
-                _results.Enqueue(PoolRecords.Control(PoolRecords.Died, slot.Index, generation), 0, null, default);
+                if (--_reporting == 0 && _stopping) _reportsEnded.TrySetResult();
             }
         }
-    }
-
-    private unsafe void WakeMonitor()
-    {
-        byte b = 1;
-        LinuxNative.write(_wakeWrite, &b, 1);
     }
 
     // ---------------------------------------------------------------- close, terminate, join
@@ -433,7 +420,7 @@ internal sealed class PoolEngine
                     : new InvalidOperationException("The pool was terminated before this task finished."));
     }
 
-    /// <summary>Waits until every worker has exited, then stops the reader and the monitor and releases the rings.</summary>
+    /// <summary>Waits until every worker has exited, then stops the reader and the death reports and releases the rings.</summary>
     /// <exception cref="InvalidOperationException">Neither Close() nor Terminate() was called.</exception>
     public void Join()
     {
@@ -445,8 +432,8 @@ internal sealed class PoolEngine
             if (_joined) return;
             _joining = true;
         }
-        // The workers are joined directly (their pidfds), not through the monitor's reports: after Terminate()
-        // that saves the round trip through the monitor and the reader.
+        // The workers are joined directly (their pidfds), not through the death reports: after Terminate()
+        // that saves the round trip through the exit watcher and the reader.
         while (true)
         {
             var step = NextJoinStep(out var running);
@@ -463,8 +450,8 @@ internal sealed class PoolEngine
             p.Join();
             p.Dispose();
         }
-        StopReaderAndMonitor();
-        _monitor!.Join();
+        StopReader();
+        _reportsEnded.Task.Wait();
         try { _reader!.Wait(); }
         catch (AggregateException) { }
         FinishJoin();
@@ -472,7 +459,7 @@ internal sealed class PoolEngine
 
     /// <summary>
     /// <see cref="Join"/> without a thread: the workers' exits are awaited through <see cref="ChildProcess.JoinAsync"/>
-    /// (the process's one exit watcher), the monitor's and the reader's ends through tasks, the pauses through timers.
+    /// (the process's one exit watcher), the last death reports' and the reader's ends through tasks, the pauses through timers.
     /// </summary>
     /// <exception cref="InvalidOperationException">Neither Close() nor Terminate() was called.</exception>
     public async Task JoinAsync()
@@ -509,8 +496,8 @@ internal sealed class PoolEngine
             await p.JoinAsync().ConfigureAwait(false);
             p.Dispose();
         }
-        StopReaderAndMonitor();
-        await _monitorEnded.Task.ConfigureAwait(false);
+        StopReader();
+        await _reportsEnded.Task.ConfigureAwait(false);
         try { await _reader!.ConfigureAwait(false); }
         catch (Exception) { } // as Join: a failed reader has already had the workers killed
         FinishJoin();
@@ -527,9 +514,9 @@ internal sealed class PoolEngine
             var workLeft = _state != State.Terminated && (!_exitSent || _pending.Count > 0 || _slots.Any(s => s.Outstanding.Count > 0));
             if (!workLeft && running.All(p => p.ExitCode is not null))
                 return JoinStep.Done;
-            if (_reader!.IsCompleted || _monitorEnded.Task.IsCompleted)
+            if (_reader!.IsCompleted || _reportFailed)
             {
-                // The reader or the monitor failed: end the workers rather than wait for their reports.
+                // The reader failed, or a death could not be reported: end the workers rather than wait for their reports.
                 foreach (var p in running) p.Kill();
                 return JoinStep.Done;
             }
@@ -537,7 +524,7 @@ internal sealed class PoolEngine
         }
     }
 
-    /// <summary>Every worker has exited: tells the monitor to stop and hands over every worker process to release.</summary>
+    /// <summary>Every worker has exited: stops the death reports and hands over every worker process to release.</summary>
     private List<ChildProcess> StopAndTakeGone()
     {
         lock (_gate)
@@ -551,13 +538,13 @@ internal sealed class PoolEngine
             var gone = _gone.ToList();
             _gone.Clear();
             _stopping = true;
+            if (_reporting == 0) _reportsEnded.TrySetResult();
             return gone;
         }
     }
 
-    private void StopReaderAndMonitor()
+    private void StopReader()
     {
-        WakeMonitor();
         _results.Enqueue(PoolRecords.Control(PoolRecords.Stop, -1, 0), 0, null, default);
     }
 
@@ -581,7 +568,5 @@ internal sealed class PoolEngine
             if (s is not null) s.Tasks = null;
         }
         _results.Dispose();
-        LinuxNative.close(_wakeRead);
-        LinuxNative.close(_wakeWrite);
     }
 }
