@@ -117,6 +117,8 @@ public static class Scenarios
                 return PoolDisposeAsync(int.Parse(args[0]));
             case "pool-many":
                 return ManyPoolsScenario.Run(int.Parse(args[0]), args[1]);
+            case "spare-count":
+                return SpareCountScenario.Run();
             default:
                 Console.Error.WriteLine("unknown scenario " + name);
                 return 2;
