@@ -118,7 +118,7 @@ public static class Scenarios
             case "pool-many":
                 return ManyPoolsScenario.Run(int.Parse(args[0]), args[1]);
             case "spare-count":
-                return SpareCountScenario.Run();
+                return SpareCountScenario.Run(int.Parse(args[0]));
             default:
                 Console.Error.WriteLine("unknown scenario " + name);
                 return 2;

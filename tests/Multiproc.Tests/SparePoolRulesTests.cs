@@ -23,14 +23,16 @@ public class SparePoolRulesTests
 
     /// <summary>
     /// Runs the TestApp's spare-count scenario with <paramref name="environment"/> and returns the spares it kept once
-    /// idle and the cores it saw.
+    /// idle (it waits up to 120 s for <paramref name="expected"/>, and reports another count if that does not come, or
+    /// does not stay) and the cores it saw; checks that those spares end once it has exited.
     /// </summary>
-    private static (int Spares, int Cores) SparesOf(params (string Name, string Value)[] environment)
+    private static (int Spares, int Cores) SparesOf(int expected, params (string Name, string Value)[] environment)
     {
         using var root = new TempDir();
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(TestApp.DllPath);
         psi.ArgumentList.Add("spare-count");
+        psi.ArgumentList.Add(expected.ToString(CultureInfo.InvariantCulture));
         psi.Environment["MULTIPROC_SHM_ROOT"] = root.Path;
         psi.Environment.Remove("MULTIPROC_RUN_DIR");
         psi.Environment.Remove("MULTIPROC_CHILD_FD");
@@ -46,9 +48,14 @@ public class SparePoolRulesTests
             Assert.Fail("TestApp spare-count did not exit within 5 minutes");
         }
         p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}: {stdout.Result} {stderr.Result}");
         var m = Regex.Match(stdout.Result, @"spares=(\d+) cores=(\d+)");
-        Assert.True(m.Success, stdout.Result);
+        Assert.True(m.Success, $"exit {p.ExitCode}: {stdout.Result} {stderr.Result}");
+        Assert.True(p.ExitCode == 0, $"expected {expected} spares; exit {p.ExitCode}: {stdout.Result} {stderr.Result}");
+        // At exit the spares are released first (their control pipes closed): each reads end-of-file and ends.
+        var pids = Regex.Match(stdout.Result, @"pids=([\d,]*)").Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        // Ended: gone, or a zombie left to whoever reaps orphans here.
+        bool Ended(string pid) => State(int.Parse(pid, CultureInfo.InvariantCulture)) is '?' or 'Z';
+        Assert.True(Wait.Until(() => pids.All(Ended), W), "spares left after their parent exited: " + string.Join(' ', pids.Where(p => !Ended(p))));
         return (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
     }
 
@@ -64,7 +71,7 @@ public class SparePoolRulesTests
     [InlineData("many", 3)]
     public void MULTIPROC_PRESTART_sets_the_pool_size(string? value, int expected)
     {
-        var (spares, _) = value is null ? SparesOf() : SparesOf(("MULTIPROC_PRESTART", value));
+        var (spares, _) = value is null ? SparesOf(expected) : SparesOf(expected, ("MULTIPROC_PRESTART", value));
         Assert.Equal(expected, spares);
     }
 
@@ -72,7 +79,7 @@ public class SparePoolRulesTests
     [Fact]
     public void On_one_core_the_pool_still_fills()
     {
-        var (spares, cores) = SparesOf(("DOTNET_PROCESSOR_COUNT", "1"));
+        var (spares, cores) = SparesOf(3, ("DOTNET_PROCESSOR_COUNT", "1"));
         Assert.Equal(1, cores);
         Assert.Equal(3, spares);
     }
