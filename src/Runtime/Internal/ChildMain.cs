@@ -148,8 +148,8 @@ internal static class ChildMain
     private static unsafe void ReportBooted()
     {
         byte b = 1;
-        LinuxNative.write(ProcessSpawner.BootedFd, &b, 1);
-        LinuxNative.close(ProcessSpawner.BootedFd);
+        LinuxNative.WriteIgnoringErrno(ProcessSpawner.BootedFd, &b, 1);
+        LinuxNative.CloseIgnoringErrno(ProcessSpawner.BootedFd);
     }
 
     /// <summary>The control pipe reads end-of-file when the parent dies; a daemon dies with it.</summary>
