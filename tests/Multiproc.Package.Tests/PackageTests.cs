@@ -46,6 +46,19 @@ public class PackageTests(PackageFixture package)
     }
 
     [Fact]
+    public void The_launcher_in_the_package_is_precompiled_ReadyToRun()
+    {
+        // A precompiled Main: a child's runtime needs no JIT before the child reports booted.
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package.Nupkg);
+        var entry = zip.Entries.Single(e => e.FullName == "lib/net8.0/Multiproc.Child.dll");
+        using var copy = new MemoryStream();
+        using (var s = entry.Open()) s.CopyTo(copy);
+        copy.Position = 0;
+        using var pe = new System.Reflection.PortableExecutable.PEReader(copy);
+        Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, "lib/net8.0/Multiproc.Child.dll has no ReadyToRun header");
+    }
+
+    [Fact]
     public void A_fresh_project_gets_the_warnings_and_runs_child_processes()
     {
         var dir = package.NewConsoleProject("FreshApp", new Dictionary<string, string>

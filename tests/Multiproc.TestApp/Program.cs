@@ -221,7 +221,8 @@ public static class Scenarios
         return 0;
     }
 
-    public static void Hello(string who) => Console.WriteLine($"child {Environment.ProcessId} says hello {who}, current={ChildProcess.Current?.Name}");
+    public static void Hello(string who) => Console.WriteLine(
+        $"child {Environment.ProcessId} says hello {who}, current={ChildProcess.Current?.Name}, entry={System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name}");
 
     public static void Sleep(int ms) => Thread.Sleep(ms);
 

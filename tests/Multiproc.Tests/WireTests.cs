@@ -97,5 +97,15 @@ public sealed class BuildTests
         using var pe = new System.Reflection.PortableExecutable.PEReader(file);
         Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, "Multiproc.dll has no ReadyToRun header");
     }
+
+    [Fact]
+    public void A_Release_build_of_the_launcher_is_precompiled_ReadyToRun()
+    {
+        // A precompiled Main: a child's runtime needs no JIT before the child reports booted.
+        var launcher = Path.Combine(Path.GetDirectoryName(typeof(ProcessLock).Assembly.Location)!, "Multiproc.Child.dll");
+        using var file = File.OpenRead(launcher);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(file);
+        Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, "Multiproc.Child.dll has no ReadyToRun header");
+    }
 #endif
 }

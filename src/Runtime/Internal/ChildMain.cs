@@ -37,9 +37,10 @@ internal static class ChildMain
             Console.Error.WriteLine("Multiproc.Child.dll is how Multiproc starts child processes; it does nothing on its own.");
             return 2;
         }
+        Boot();
         if (args.Length > 1 && args[1].Length > 0) ChildCommandLine.AdoptEntryAssembly(args[1]);
         StartTrace.Mark("entry");
-        return Run(fd);
+        return RunTarget(fd);
     }
 
     /// <summary>
@@ -60,9 +61,25 @@ internal static class ChildMain
 
     private static int Run(int fd)
     {
+        Boot();
+        return RunTarget(fd);
+    }
+
+    /// <summary>
+    /// What a child does as soon as its runtime is up: SIGTERM's disposition, then the boot report. The launcher
+    /// runs this before anything else of its own (before adopting the entry assembly, the first step that needs the
+    /// JIT), so that a pre-started spare reports booted as early as it can: the spare pool boots the next spare only
+    /// then, and what the child still does before it reads its target overlaps that next boot.
+    /// </summary>
+    private static void Boot()
+    {
         HandleTerminate();
         ReportBooted();
+        StartTrace.Mark("booted");
+    }
 
+    private static int RunTarget(int fd)
+    {
         StartMessage? message;
         try
         {
@@ -131,8 +148,8 @@ internal static class ChildMain
     private static unsafe void ReportBooted()
     {
         byte b = 1;
-        LinuxNative.write(ProcessSpawner.BootedFd, &b, 1);
-        LinuxNative.close(ProcessSpawner.BootedFd);
+        LinuxNative.WriteIgnoringErrno(ProcessSpawner.BootedFd, &b, 1);
+        LinuxNative.CloseIgnoringErrno(ProcessSpawner.BootedFd);
     }
 
     /// <summary>The control pipe reads end-of-file when the parent dies; a daemon dies with it.</summary>

@@ -104,6 +104,18 @@ internal static unsafe partial class LinuxNative
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int flock(int fd, int operation);
 
+    /// <summary>
+    /// write(2) and close(2) without errno, for a child's boot report, whose failure is ignored: without
+    /// <c>SetLastError</c> the call needs no <c>Marshal</c> errno handling, so nothing a child runs before that
+    /// report loads the System.Runtime.InteropServices facade.
+    /// </summary>
+    [LibraryImport(Libc, EntryPoint = "write")]
+    public static partial nint WriteIgnoringErrno(int fd, byte* buf, nint count);
+
+    /// <inheritdoc cref="WriteIgnoringErrno"/>
+    [LibraryImport(Libc, EntryPoint = "close")]
+    public static partial int CloseIgnoringErrno(int fd);
+
     public const int PROT_READ = 1;
     public const int PROT_WRITE = 2;
     public const int MAP_SHARED = 1;
