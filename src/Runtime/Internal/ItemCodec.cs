@@ -8,7 +8,8 @@ using System.Text.Json.Serialization.Metadata;
 namespace Multiproc.Internal;
 
 /// <summary>
-/// How items of <typeparamref name="T"/> become queue records: <c>byte[]</c> as is, <c>string</c> as UTF-8,
+/// How items of <typeparamref name="T"/> become queue records: <c>byte[]</c> as is, <c>string</c> as UTF-8 (short
+/// ASCII strings narrowed and widened by <see cref="ShortAscii"/>),
 /// types without references (int, double, enums, unmanaged structs) as their raw bytes, everything
 /// else as JSON with <see cref="WireJson.Options"/> (no type names; Multiproc primitives as handles).
 /// A null item is a flag with no payload.
@@ -73,6 +74,11 @@ internal static class ItemCodec<T>
             case Kind.String:
             {
                 var s = (string)(object)item;
+                if (s.Length <= ShortAscii.MaxLength)
+                {
+                    var small = Scratch(s.Length);
+                    if (ShortAscii.TryNarrow(s, small)) return small.AsSpan(0, s.Length);
+                }
                 var buf = Scratch(Encoding.UTF8.GetMaxByteCount(s.Length) is var max && max <= 4096 ? max : Encoding.UTF8.GetByteCount(s));
                 var n = Encoding.UTF8.GetBytes(s, buf);
                 return buf.AsSpan(0, n);
@@ -130,7 +136,7 @@ internal static class ItemCodec<T>
             case Kind.Bytes:
                 return (T)(object)(owner ?? data.ToArray());
             case Kind.String:
-                return (T)(object)Encoding.UTF8.GetString(data);
+                return (T)(object)(ShortAscii.TryWiden(data) ?? Encoding.UTF8.GetString(data));
             default:
                 return JsonSerializer.Deserialize(data, TypeInfo)!;
         }
