@@ -86,6 +86,41 @@ public sealed unsafe class WireTests
         Assert.ThrowsAny<Exception>(() => TargetCall.ParseInteger(text));
 }
 
+/// <summary>A launched spare's head start: its own frame decodes and binds as a target's does.</summary>
+public sealed class PrepareFrameTests
+{
+    [Fact]
+    public void The_prepare_frame_binds_to_the_prepared_method_with_no_arguments()
+    {
+        var message = ChildMain.PrepareMessage();
+        Assert.Equal("Multiproc", message.Assembly);
+        Assert.Null(message.Instance);
+        Assert.Empty(message.Arguments);
+        var (method, instance, args) = TargetCall.Bind(message);
+        Assert.Equal("Prepared", method.Name);
+        Assert.Equal(typeof(ChildMain), method.DeclaringType);
+        Assert.Null(instance);
+        Assert.Empty(args);
+        Assert.Null(method.Invoke(instance, args));
+    }
+
+    [Fact]
+    public void The_hand_made_prepare_frame_decodes_as_the_parents_encoder_would_write_it()
+    {
+        var message = ChildMain.PrepareMessage();
+        var framed = Wire.Frame(new StartMessage { Assembly = "Multiproc", MethodToken = message.MethodToken });
+        var expected = Wire.Decode(framed.AsSpan(4));
+        Assert.Equal(expected.Version, message.Version);
+        Assert.Equal(expected.Name, message.Name);
+        Assert.Equal(expected.Daemon, message.Daemon);
+        Assert.Equal(expected.WorkingDirectory, message.WorkingDirectory);
+        Assert.Equal(expected.Assembly, message.Assembly);
+        Assert.Equal(expected.MethodToken, message.MethodToken);
+        Assert.Equal(expected.Instance, message.Instance);
+        Assert.Equal(expected.Arguments, message.Arguments);
+    }
+}
+
 /// <summary>The build the tests run against is what children load.</summary>
 public sealed class BuildTests
 {
