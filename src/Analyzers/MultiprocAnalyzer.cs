@@ -248,14 +248,19 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 case OperationKind.Invocation:
                 {
                     var invocation = (IInvocationOperation)operation;
-                    _graph?.Record(operation, ref state.Callees);
-                    _mp0013?.Invoked(context.ContainingSymbol, invocation);
-                    _mp0007?.LockOrInvocation(operation);
-                    if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
-                    if (_mp0005) QueueOperation(operation, state);
-                    if (_mp0014 is not null && TargetCannotRunInChild.IsPoolCallName(invocation.TargetMethod.Name)) _mp0014.Invoked(context, invocation);
-                    if (_mp0018) ConditionWaitOutsideLoop.Invoked(context, invocation, types);
-                    if (!IsGateName(invocation.TargetMethod.Name)) break;
+                    var method = invocation.TargetMethod;
+                    _graph?.RecordCallee(method, ref state.Callees);
+                    // Every other rule looks at calls of a few names only: one switch on the name says which may care.
+                    var calls = CallNames.Of(method.Name);
+                    if (calls == 0) break;
+                    if ((calls & CallNames.Start) != 0) _mp0013?.Invoked(context.ContainingSymbol, invocation);
+                    if ((calls & CallNames.Monitor) != 0) _mp0007?.LockOrInvocation(operation);
+                    if ((calls & CallNames.File) != 0 && _mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both)
+                        state.Files |= _mp0001.MayAccessFile(operation);
+                    if ((calls & CallNames.Queue) != 0 && _mp0005) QueueOperation(operation, state);
+                    if ((calls & CallNames.Pool) != 0) _mp0014?.Invoked(context, invocation);
+                    if ((calls & CallNames.Wait) != 0 && _mp0018) ConditionWaitOutsideLoop.Invoked(context, invocation, types);
+                    if ((calls & CallNames.Gate) == 0) break;
                     // Not short-circuited by gates already open: each matching call's span is kept (GraphSpans).
                     var gates = 0;
                     if (_mp0003 && ProcessNotJoined.MayStart(invocation, types)) gates |= StartsProcess;
@@ -272,30 +277,29 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 case OperationKind.ObjectCreation:
                 {
                     var creation = (IObjectCreationOperation)operation;
-                    _graph?.Record(operation, ref state.Callees);
-                    if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
-                    _mp0007?.ObjectCreated(creation);
-                    if (_mp0015 && types.IsProcessPool(creation.Type))
+                    _graph?.RecordCallee(creation.Constructor, ref state.Callees);
+                    // The rules look at a few types only, told apart by name first (equal types have equal names).
+                    var type = creation.Type;
+                    if (type is null) break;
+                    switch (type.Name)
                     {
-                        state.Gates |= CreatesPool;
-                        (state.PoolSpans ??= new List<TextSpan>()).Add(creation.Syntax.Span);
-                        PoolNotDisposed.Created(context, creation);
-                        break;
-                    }
-                    if (types.IsChildProcess(creation.Type))
-                    {
-                        if (_mp0009 is not null) state.Gates |= CreatesProcess;
-                        _mp0014?.ChildProcessCreated(context, creation);
-                        // The target, found once for the rules that follow it.
-                        if (ChildTargets.GetTargetInvocation(creation, types) is not { } target) break;
-                        _localTargets?.Created(context.ContainingSymbol, target.TargetMethod);
-                        _mp0001?.ChildProcessCreated(target);
-                        _mp0007?.ChildProcessCreated(context, creation, target);
-                        _mp0008?.ChildProcessCreated(context, target);
-                        _mp0011?.ChildProcessCreated(context, creation, target);
-                        _mp0013?.ChildProcessCreated(context.ContainingSymbol, creation, target);
-                        _mp0016?.ChildProcessCreated(target);
-                        if (_mp0017 && PipeEndSharedByProcesses.PassesPipeEnd(target, types)) state.Gates |= PassesPipeEnd;
+                        case "StreamReader" or "StreamWriter" or "FileStream":
+                            if (_mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both) state.Files |= _mp0001.MayAccessFile(operation);
+                            break;
+                        case "Mutex":
+                            _mp0007?.ObjectCreated(creation);
+                            break;
+                        case "ProcessPool":
+                            if (_mp0015 && types.IsProcessPool(type))
+                            {
+                                state.Gates |= CreatesPool;
+                                (state.PoolSpans ??= new List<TextSpan>()).Add(creation.Syntax.Span);
+                                PoolNotDisposed.Created(context, creation);
+                            }
+                            break;
+                        case "ChildProcess":
+                            if (types.IsChildProcess(type)) ChildProcessCreated(context, creation, state);
+                            break;
                     }
                     break;
                 }
@@ -335,6 +339,23 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             }
         }
 
+        /// <summary>A <c>new ChildProcess(…)</c>: the rules that look at creations and at their target.</summary>
+        private void ChildProcessCreated(OperationAnalysisContext context, IObjectCreationOperation creation, BlockState state)
+        {
+            if (_mp0009 is not null) state.Gates |= CreatesProcess;
+            _mp0014?.ChildProcessCreated(context, creation);
+            // The target, found once for the rules that follow it.
+            if (ChildTargets.GetTargetInvocation(creation, _types) is not { } target) return;
+            _localTargets?.Created(context.ContainingSymbol, target.TargetMethod);
+            _mp0001?.ChildProcessCreated(target);
+            _mp0007?.ChildProcessCreated(context, creation, target);
+            _mp0008?.ChildProcessCreated(context, target);
+            _mp0011?.ChildProcessCreated(context, creation, target);
+            _mp0013?.ChildProcessCreated(context.ContainingSymbol, creation, target);
+            _mp0016?.ChildProcessCreated(target);
+            if (_mp0017 && PipeEndSharedByProcesses.PassesPipeEnd(target, _types)) state.Gates |= PassesPipeEnd;
+        }
+
         /// <summary>MP0005's gate: a size read and a Get/Put on a ProcessQueue in the body.</summary>
         private void QueueOperation(IOperation operation, BlockState state)
         {
@@ -343,13 +364,6 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             state.QueueFlags |= flags;
             state.AddGraphSpan(operation);
         }
-
-        /// <summary>The names of the calls the per-body gates of MP0003, MP0006, MP0010, MP0011 and MP0012 look for.</summary>
-        private static bool IsGateName(string name) => name switch
-        {
-            "Start" or "Join" or "JoinAsync" or "Terminate" or "Kill" or "Get" or "GetNowait" or "GetAsync" or "TryGet" => true,
-            _ => false,
-        };
 
         public void BlockEnded(OperationBlockAnalysisContext block, BlockState state)
         {

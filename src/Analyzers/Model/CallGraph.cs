@@ -37,24 +37,38 @@ internal sealed class CallGraph
     /// </summary>
     public void Record(IOperation operation, ref List<IMethodSymbol>? callees)
     {
-        IMethodSymbol? callee;
         // By kind: one virtual call instead of a chain of interface type tests.
         switch (operation.Kind)
         {
-            case OperationKind.Invocation: callee = ((IInvocationOperation)operation).TargetMethod; break;
-            case OperationKind.MethodReference: callee = ((IMethodReferenceOperation)operation).Method; break;
-            case OperationKind.ObjectCreation: callee = ((IObjectCreationOperation)operation).Constructor; break;
-            case OperationKind.PropertyReference:
-                var property = ((IPropertyReferenceOperation)operation).Property;
-                callee = property.GetMethod ?? property.SetMethod;
-                break;
-            default: return;
+            case OperationKind.Invocation: RecordCallee(((IInvocationOperation)operation).TargetMethod, ref callees); break;
+            case OperationKind.MethodReference: RecordCallee(((IMethodReferenceOperation)operation).Method, ref callees); break;
+            case OperationKind.ObjectCreation: RecordCallee(((IObjectCreationOperation)operation).Constructor, ref callees); break;
+            case OperationKind.PropertyReference: RecordAccessor(((IPropertyReferenceOperation)operation).Property, ref callees); break;
         }
-        // Most callees are metadata methods (the BCL's): they have no declaring syntax, which is much cheaper to ask
-        // (an empty array) than their containing assembly (a walk up the namespaces).
+    }
+
+    /// <summary>
+    /// <see cref="Record"/> of an invoked, referenced or constructing method: kept when it is a method of this compilation.
+    /// Most callees are metadata methods (the BCL's): they have no declaring syntax, which is much cheaper to ask (an
+    /// empty array) than their containing assembly (a walk up the namespaces).
+    /// </summary>
+    public void RecordCallee(IMethodSymbol? callee, ref List<IMethodSymbol>? callees)
+    {
         if (callee is null || callee.DeclaringSyntaxReferences.IsEmpty
             || !SymbolEqualityComparer.Default.Equals(callee.ContainingAssembly, _assembly)) return;
         (callees ??= new List<IMethodSymbol>()).Add(callee.OriginalDefinition);
+    }
+
+    /// <summary>
+    /// <see cref="Record"/> of a property reference: its getter (else its setter). A property with no declaring syntax (a
+    /// metadata property, or one of a constructed metadata type) has no accessor with declaring syntax either (an
+    /// accessor is declared inside its property), so it is passed over without asking for the accessor (which, for a
+    /// property of a constructed type, is looked up among that type's members).
+    /// </summary>
+    public void RecordAccessor(IPropertySymbol property, ref List<IMethodSymbol>? callees)
+    {
+        if (property.DeclaringSyntaxReferences.IsEmpty) return;
+        RecordCallee(property.GetMethod ?? property.SetMethod, ref callees);
     }
 
     /// <summary>

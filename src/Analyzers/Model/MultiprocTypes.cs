@@ -173,10 +173,17 @@ internal sealed class MultiprocTypes
         && (ReferenceEquals(type, expected) || (type.Name == expected.Name && SymbolEqualityComparer.Default.Equals(type, expected)));
 
     /// <summary>A ProcessQueue&lt;T&gt; or JoinableQueue&lt;T&gt; (any T), including derived types.</summary>
+    /// <remarks>
+    /// Asked of the containing type of every <c>Count</c> property read (MP0005's size names): each type of the chain is
+    /// told apart by its name first (a constructed type has its definition's name), not by its original definition.
+    /// </remarks>
     public bool IsProcessQueue(ITypeSymbol? type)
     {
+        var queue = ProcessQueue;
+        if (queue is null) return false;
+        var name = queue.Name;
         for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
-            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, ProcessQueue)) return true;
+            if (t.Name == name && SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, queue)) return true;
         return false;
     }
 

@@ -231,15 +231,7 @@ internal sealed class UnlockedFileReadModifyWrite
             {
                 // The name first (a string switch), the type only for the few names that match.
                 var method = inv.TargetMethod;
-                var calls = method.Name switch
-                {
-                    "ReadAllText" or "ReadAllTextAsync" or "ReadAllBytes" or "ReadAllBytesAsync" or "ReadAllLines" or "ReadAllLinesAsync"
-                        or "ReadLines" or "ReadLinesAsync" or "OpenRead" or "OpenText" => FileCalls.Read,
-                    "WriteAllText" or "WriteAllTextAsync" or "WriteAllBytes" or "WriteAllBytesAsync" or "WriteAllLines" or "WriteAllLinesAsync"
-                        or "Create" or "CreateText" or "OpenWrite" => FileCalls.Write,
-                    "Open" => FileCalls.Both,
-                    _ => FileCalls.None,
-                };
+                var calls = FileCallsByName(method.Name);
                 return calls != FileCalls.None && SymbolEqualityComparer.Default.Equals(method.ContainingType, ft.File) ? calls : FileCalls.None;
             }
             case IObjectCreationOperation creation:
@@ -255,6 +247,17 @@ internal sealed class UnlockedFileReadModifyWrite
                 return FileCalls.None;
         }
     }
+
+    /// <summary>What a <c>File</c> method of this name may do (the type is checked apart); <see cref="CallNames.File"/> holds these names.</summary>
+    internal static FileCalls FileCallsByName(string name) => name switch
+    {
+        "ReadAllText" or "ReadAllTextAsync" or "ReadAllBytes" or "ReadAllBytesAsync" or "ReadAllLines" or "ReadAllLinesAsync"
+            or "ReadLines" or "ReadLinesAsync" or "OpenRead" or "OpenText" => FileCalls.Read,
+        "WriteAllText" or "WriteAllTextAsync" or "WriteAllBytes" or "WriteAllBytesAsync" or "WriteAllLines" or "WriteAllLinesAsync"
+            or "Create" or "CreateText" or "OpenWrite" => FileCalls.Write,
+        "Open" => FileCalls.Both,
+        _ => FileCalls.None,
+    };
 
     /// <summary>A method body that may hold a read-modify-write, kept for the compilation-end action.</summary>
     private sealed class Deferred

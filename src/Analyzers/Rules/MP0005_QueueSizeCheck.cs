@@ -39,9 +39,9 @@ internal static class QueueSizeCheck
 
     internal static bool IsSizeName(string name) => name is "IsEmpty" or "IsFull" or "Count";
 
-    private static bool IsGet(string name) => name is "Get" or "GetNowait" or "GetAsync";
+    internal static bool IsGet(string name) => name is "Get" or "GetNowait" or "GetAsync";
 
-    private static bool IsPut(string name) => name is "Put" or "PutNowait" or "PutAsync";
+    internal static bool IsPut(string name) => name is "Put" or "PutNowait" or "PutAsync";
 
     internal static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {

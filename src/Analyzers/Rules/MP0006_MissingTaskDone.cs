@@ -10,7 +10,7 @@ internal static class MissingTaskDone
     /// <summary>Property: the queue expression as written.</summary>
     public const string QueueProperty = "Queue";
 
-    private static bool IsTakeName(string name) => name is "Get" or "GetNowait" or "GetAsync" or "TryGet";
+    internal static bool IsTakeName(string name) => name is "Get" or "GetNowait" or "GetAsync" or "TryGet";
 
     /// <summary>Get, GetNowait, GetAsync or TryGet of a JoinableQueue: the calls the analysis starts from.</summary>
     internal static bool IsTake(IInvocationOperation inv, MultiprocTypes types) =>

@@ -30,7 +30,7 @@ internal sealed class InProcessSynchronizer
     private const string MonitorKind = "an object locked with Monitor";
     private const string UnnamedMutexKind = "an unnamed Mutex";
 
-    private static bool IsMonitorMethodName(string name) => name is "Enter" or "TryEnter" or "Exit" or "Wait" or "Pulse" or "PulseAll";
+    internal static bool IsMonitorMethodName(string name) => name is "Enter" or "TryEnter" or "Exit" or "Wait" or "Pulse" or "PulseAll";
 
     private sealed class Pending
     {

@@ -150,10 +150,10 @@ internal sealed class StaticStateInChild
         }
     }
 
-    private static bool IsStaticMember(IOperation op) => op switch
+    private static bool IsStaticMember(IOperation op) => op.Kind switch
     {
-        IFieldReferenceOperation { Field: { IsStatic: true, IsConst: false } } => true,
-        IPropertyReferenceOperation { Property.IsStatic: true } => true,
+        OperationKind.FieldReference => ((IFieldReferenceOperation)op).Field is { IsStatic: true, IsConst: false },
+        OperationKind.PropertyReference => ((IPropertyReferenceOperation)op).Property.IsStatic,
         _ => false,
     };
 
@@ -169,23 +169,34 @@ internal sealed class StaticStateInChild
     }
 
     /// <summary>Assigned, compound-assigned, incremented, or passed by ref/out.</summary>
+    /// <remarks>By the parent's kind (one virtual call) before any interface type test: this runs on every static member reference.</remarks>
     private static bool IsWritten(IOperation op)
     {
         var parent = op.Parent;
-        return parent switch
+        if (parent is null) return false;
+        switch (parent.Kind)
         {
-            IAssignmentOperation a => a.Target == op,
-            IIncrementOrDecrementOperation => true,
-            IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } => true,
-            ITupleOperation { Parent: IDeconstructionAssignmentOperation d } t => d.Target == t,
-            _ => false,
-        };
+            case OperationKind.SimpleAssignment or OperationKind.CompoundAssignment or OperationKind.CoalesceAssignment
+                or OperationKind.DeconstructionAssignment:
+                return ((IAssignmentOperation)parent).Target == op;
+            case OperationKind.Increment or OperationKind.Decrement:
+                return true;
+            case OperationKind.Argument:
+                return ((IArgumentOperation)parent).Parameter?.RefKind is RefKind.Ref or RefKind.Out;
+            case OperationKind.Tuple:
+                return parent.Parent is IDeconstructionAssignmentOperation d && d.Target == parent;
+            default:
+                return false;
+        }
     }
 
     /// <summary><c>Items.Add(x)</c>, <c>Cache[k] = v</c>, <c>Array[i] = v</c> on a static collection.</summary>
     private static bool IsMutatedThrough(IOperation op)
     {
-        switch (op.Parent)
+        var parent = op.Parent;
+        if (parent is null || parent.Kind is not (OperationKind.Invocation or OperationKind.PropertyReference or OperationKind.ArrayElementReference))
+            return false;
+        switch (parent)
         {
             case IInvocationOperation invocation when invocation.Instance == op:
                 var name = invocation.TargetMethod.Name;
