@@ -31,6 +31,7 @@ internal static partial class LockNotReleased
         private bool _leak;
         private bool _leakOnException;
         private bool _giveUp;
+        private bool _released;
 
         private StructuredFlow(LockApi api, LockCall call, SymbolKey key)
         {
@@ -39,8 +40,11 @@ internal static partial class LockNotReleased
             _key = key;
         }
 
-        /// <summary>The verdict and the function's body, or null when the shape is not one this reads (then build the graph).</summary>
-        public static (Verdict Verdict, IOperation Function)? Run(IOperation acquire, LockCall call, SymbolKey key, LockApi api)
+        /// <summary>
+        /// The verdict, the function's body and whether a release of the lock was met (then <see cref="HasAnyReleaseIn"/> is
+        /// true without its walk), or null when the shape is not one this reads (then build the graph).
+        /// </summary>
+        public static (Verdict Verdict, IOperation Function, bool Released)? Run(IOperation acquire, LockCall call, SymbolKey key, LockApi api)
         {
             if (call.Condition != AcquireCondition.None || acquire is not IInvocationOperation) return null;
 
@@ -81,7 +85,7 @@ internal static partial class LockNotReleased
             if (flow._giveUp) return null;
             if (s > 0) flow._leak = true; // the end of the body
             var verdict = flow._leak ? Verdict.Leak : flow._leakOnException ? Verdict.LeakOnException : Verdict.Ok;
-            return (verdict, function);
+            return (verdict, function, flow._released);
         }
 
         /// <summary>
@@ -168,6 +172,7 @@ internal static partial class LockNotReleased
                 // The graph may split this statement into several steps, some before the release that can throw.
                 if (scan.Split || operation is IVariableDeclarationGroupOperation group && (group.Declarations.Length != 1 || group.Declarations[0].Declarators.Length != 1))
                     _giveUp = true;
+                _released = true;
                 return 0;
             }
             if (scan.CanThrow) _leakOnException = true;

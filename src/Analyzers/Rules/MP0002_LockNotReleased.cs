@@ -101,19 +101,22 @@ internal static partial class LockNotReleased
         // The common compliant shapes need no control flow graph.
         if (ReleasedByFinally(invocation, call, key, api)) return;
 
-        var root = FlowHelpers.Root(invocation);
-        if (Escapes(root, invocation, key, api)) return;
-
         // Most acquires the graph would be built for (the ones MP0002 reports) have a shape the operation tree answers.
+        // An escaping lock object and an Ok verdict both end here with nothing to report, so the escape walk (the whole
+        // body) runs only where it decides something: after a structured reading that is not Ok, before a graph is built.
+        var root = FlowHelpers.Root(invocation);
         Verdict verdict;
         FlowGraph? graph = null;
         IOperation? function = null;
+        var released = false;
         if (structured && StructuredFlow.Run(invocation, call, key, api) is { } read)
         {
-            (verdict, function) = read;
+            (verdict, function, released) = read;
+            if (verdict != Verdict.Ok && Escapes(root, invocation, key, api)) return;
         }
         else
         {
+            if (Escapes(root, invocation, key, api)) return;
             ControlFlowGraph? cfg;
             try
             {
@@ -134,7 +137,7 @@ internal static partial class LockNotReleased
         var properties = FixProperties(invocation, call, key, api);
         var diagnostic = Diagnostic.Create(descriptor, invocation.Syntax.GetLocation(), properties, call.LockName);
         if (verdict == Verdict.Leak && key.IsMember
-            && !(graph is not null ? HasAnyRelease(graph, api, call, key) : StructuredFlow.HasAnyReleaseIn(function!, api, call, key)))
+            && !(graph is not null ? HasAnyRelease(graph, api, call, key) : released || StructuredFlow.HasAnyReleaseIn(function!, api, call, key)))
         {
             // Acquired here and released nowhere in this method: a type that releases it in another
             // member holds the lock across calls on purpose (Enter()/Exit() wrappers).
