@@ -45,8 +45,19 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
                 if (!api.Any) return;
                 var type = (INamedTypeSymbol)symbolStart.Symbol;
                 var state = new LockNotReleased.TypeState();
-                symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state, structured), OperationKind.Invocation);
-                if (api.HasMutex) symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeCreation(c, type, api, state, structured), OperationKind.ObjectCreation);
+                // One action for both kinds (one registration per type instead of two; the kind is read once per callback).
+                if (api.HasMutex)
+                {
+                    symbolStart.RegisterOperationAction(c =>
+                    {
+                        if (c.Operation.Kind == OperationKind.Invocation) LockNotReleased.AnalyzeInvocation(c, type, api, state, structured);
+                        else LockNotReleased.AnalyzeCreation(c, type, api, state, structured);
+                    }, OperationKind.Invocation, OperationKind.ObjectCreation);
+                }
+                else
+                {
+                    symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state, structured), OperationKind.Invocation);
+                }
                 symbolStart.RegisterSymbolEndAction(end => state.Flush(end));
             }, SymbolKind.NamedType);
         });

@@ -49,7 +49,14 @@ internal sealed class LockApi
 {
     private readonly MultiprocTypes _types;
 
-    public LockApi(MultiprocTypes types) => _types = types;
+    /// <summary><c>System.Threading.Mutex</c>, resolved once: <see cref="IsMutex"/> runs on every object creation.</summary>
+    private readonly INamedTypeSymbol? _mutex;
+
+    public LockApi(MultiprocTypes types)
+    {
+        _types = types;
+        _mutex = types.Mutex;
+    }
 
     public bool Any =>
         _types.ProcessLock is not null || _types.Monitor is not null || _types.Mutex is not null || _types.SemaphoreSlim is not null
@@ -57,7 +64,7 @@ internal sealed class LockApi
         || _types.ReaderWriterLock is not null;
 
     /// <summary>Whether <c>System.Threading.Mutex</c> exists (then <c>new Mutex(true, …)</c> is an acquire).</summary>
-    public bool HasMutex => _types.Mutex is not null;
+    public bool HasMutex => _mutex is not null;
 
     /// <summary>
     /// The Multiproc lock kinds with ProcessLock's shape (Acquire/TryAcquire … Release, and <c>Hold()</c>): ProcessLock,
@@ -113,7 +120,7 @@ internal sealed class LockApi
     };
 
     /// <summary>Whether <paramref name="type"/> is <c>System.Threading.Mutex</c>.</summary>
-    public bool IsMutex(ITypeSymbol? type) => Is(type, _types.Mutex);
+    public bool IsMutex(ITypeSymbol? type) => Is(type, _mutex);
 
     private static bool Is(ITypeSymbol? type, INamedTypeSymbol? expected) =>
         expected is not null && SymbolEqualityComparer.Default.Equals(type, expected);

@@ -31,6 +31,7 @@ internal static partial class LockNotReleased
         private bool _leak;
         private bool _leakOnException;
         private bool _giveUp;
+        private bool _released;
 
         private StructuredFlow(LockApi api, LockCall call, SymbolKey key)
         {
@@ -39,8 +40,11 @@ internal static partial class LockNotReleased
             _key = key;
         }
 
-        /// <summary>The verdict and the function's body, or null when the shape is not one this reads (then build the graph).</summary>
-        public static (Verdict Verdict, IOperation Function)? Run(IOperation acquire, LockCall call, SymbolKey key, LockApi api)
+        /// <summary>
+        /// The verdict, the function's body and whether a release of the lock was met (then <see cref="HasAnyReleaseIn"/> is
+        /// true without its walk), or null when the shape is not one this reads (then build the graph).
+        /// </summary>
+        public static (Verdict Verdict, IOperation Function, bool Released)? Run(IOperation acquire, LockCall call, SymbolKey key, LockApi api)
         {
             if (call.Condition != AcquireCondition.None || acquire is not IInvocationOperation) return null;
 
@@ -81,7 +85,7 @@ internal static partial class LockNotReleased
             if (flow._giveUp) return null;
             if (s > 0) flow._leak = true; // the end of the body
             var verdict = flow._leak ? Verdict.Leak : flow._leakOnException ? Verdict.LeakOnException : Verdict.Ok;
-            return (verdict, function);
+            return (verdict, function, flow._released);
         }
 
         /// <summary>
@@ -124,19 +128,20 @@ internal static partial class LockNotReleased
                     return Step(statement, s);
                 case IConditionalOperation { Condition: var condition } conditional:
                 {
-                    if (!IsStraight(condition) || MayBeConstant(condition) || IsHeldCheckPeeled(condition))
+                    var scan = Scan(condition, s > 0);
+                    if (scan.NotStraight || MayBeConstant(condition) || IsHeldCheckPeeled(condition))
                     {
                         _giveUp = true;
                         return s;
                     }
                     if (s > 0)
                     {
-                        if (ContainsReleaseOutsideFunctions(condition))
+                        if (scan.Release)
                         {
                             _giveUp = true;
                             return s;
                         }
-                        if (CanThrowOutsideFunctions(condition)) _leakOnException = true;
+                        if (scan.CanThrow) _leakOnException = true;
                     }
                     var whenTrue = Statement(conditional.WhenTrue, s);
                     var whenFalse = conditional.WhenFalse is { } otherwise ? Statement(otherwise, s) : s;
@@ -155,38 +160,115 @@ internal static partial class LockNotReleased
         /// <summary>One step of the graph: a release clears the state; anything else that can throw while held is a leak on exception.</summary>
         private int Step(IOperation operation, int s)
         {
-            if (!IsStraight(operation))
+            var scan = Scan(operation, s > 0);
+            if (scan.NotStraight)
             {
                 _giveUp = true;
                 return s;
             }
             if (s <= 0) return s;
-            if (ContainsReleaseOutsideFunctions(operation))
+            if (scan.Release)
             {
                 // The graph may split this statement into several steps, some before the release that can throw.
-                if (SplitByGraph(operation)) _giveUp = true;
+                if (scan.Split || operation is IVariableDeclarationGroupOperation group && (group.Declarations.Length != 1 || group.Declarations[0].Declarators.Length != 1))
+                    _giveUp = true;
+                _released = true;
                 return 0;
             }
-            if (CanThrowOutsideFunctions(operation)) _leakOnException = true;
+            if (scan.CanThrow) _leakOnException = true;
             return s;
         }
 
-        private bool ContainsReleaseOutsideFunctions(IOperation operation) =>
-            LinearFlow.AnyOutsideFunctions(operation, d => d is IInvocationOperation inv && _api.IsReleaseOf(inv, _call, _key));
-
-        private static bool CanThrowOutsideFunctions(IOperation operation) =>
-            LinearFlow.AnyOutsideFunctions(operation, static d => d.Kind is OperationKind.Invocation or OperationKind.ObjectCreation
-                or OperationKind.Await or OperationKind.Throw or OperationKind.ArrayElementReference or OperationKind.DynamicInvocation
-                or OperationKind.DynamicMemberReference or OperationKind.DynamicIndexerAccess or OperationKind.DynamicObjectCreation);
-
-        /// <summary>Statements the graph turns into more than one operation (several declarators, initializers, handlers).</summary>
-        private static bool SplitByGraph(IOperation operation)
+        /// <summary>What one walk of an operation (nested functions not entered) finds: see <see cref="Walk"/>.</summary>
+        private struct StepScan
         {
-            if (operation is IVariableDeclarationGroupOperation group && (group.Declarations.Length != 1 || group.Declarations[0].Declarators.Length != 1))
-                return true;
-            return LinearFlow.AnyOutsideFunctions(operation, static d => d.Kind is OperationKind.ObjectOrCollectionInitializer
-                or OperationKind.AnonymousObjectCreation or OperationKind.InterpolatedStringHandlerCreation or OperationKind.Tuple
-                or OperationKind.DeconstructionAssignment);
+            /// <summary>Not straight (<see cref="LinearFlow.IsStraight(IOperation, List{IOperation}?, bool)"/>, strict): the walk stopped there.</summary>
+            public bool NotStraight;
+            /// <summary>A release of the lock.</summary>
+            public bool Release;
+            /// <summary>Something that can throw (an invocation, creation, await, array element, dynamic operation).</summary>
+            public bool CanThrow;
+            /// <summary>Something the graph splits a statement at (initializers, anonymous objects, interpolated string handlers, tuples, deconstructions).</summary>
+            public bool Split;
+        }
+
+        private StepScan Scan(IOperation operation, bool flow)
+        {
+            var scan = default(StepScan);
+            Walk(operation, flow, ref scan);
+            return scan;
+        }
+
+        /// <summary>
+        /// One walk instead of three (straight, releases, can throw): the same operations, the nested functions not entered,
+        /// each one's <see cref="IOperation.Kind"/> read once. With <paramref name="flow"/> false only straightness is asked.
+        /// </summary>
+        private void Walk(IOperation operation, bool flow, ref StepScan scan)
+        {
+            switch (operation.Kind)
+            {
+                case OperationKind.AnonymousFunction:
+                case OperationKind.LocalFunction:
+                    return;
+                case OperationKind.Conditional:
+                case OperationKind.Coalesce:
+                case OperationKind.CoalesceAssignment:
+                case OperationKind.ConditionalAccess:
+                case OperationKind.SwitchExpression:
+                case OperationKind.Throw:
+                case OperationKind.Invalid:
+                case OperationKind.None:
+                case OperationKind.Loop:
+                case OperationKind.Try:
+                case OperationKind.Branch:
+                case OperationKind.Labeled:
+                case OperationKind.Switch:
+                case OperationKind.Lock:
+                case OperationKind.YieldReturn:
+                case OperationKind.YieldBreak:
+                // strict: what a graph rewrites or leaves by
+                case OperationKind.With:
+                case OperationKind.Using:
+                case OperationKind.UsingDeclaration:
+                case OperationKind.Return:
+                    scan.NotStraight = true;
+                    return;
+                case OperationKind.Binary:
+                    if (((IBinaryOperation)operation).OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr)
+                    {
+                        scan.NotStraight = true;
+                        return;
+                    }
+                    break;
+                case OperationKind.Invocation:
+                    if (flow)
+                    {
+                        scan.CanThrow = true;
+                        if (!scan.Release && _api.IsReleaseOf((IInvocationOperation)operation, _call, _key)) scan.Release = true;
+                    }
+                    break;
+                case OperationKind.ObjectCreation:
+                case OperationKind.Await:
+                case OperationKind.ArrayElementReference:
+                case OperationKind.DynamicInvocation:
+                case OperationKind.DynamicMemberReference:
+                case OperationKind.DynamicIndexerAccess:
+                case OperationKind.DynamicObjectCreation:
+                    scan.CanThrow = true;
+                    break;
+                case OperationKind.ObjectOrCollectionInitializer:
+                case OperationKind.AnonymousObjectCreation:
+                case OperationKind.InterpolatedStringHandlerCreation:
+                case OperationKind.Tuple:
+                case OperationKind.DeconstructionAssignment:
+                    scan.Split = true;
+                    break;
+            }
+            foreach (var child in operation.ChildOperations)
+            {
+                Walk(child, flow, ref scan);
+                if (scan.NotStraight) return;
+            }
         }
 
         /// <summary>

@@ -89,6 +89,7 @@ internal static partial class LockNotReleased
     {
         var creation = (IObjectCreationOperation)context.Operation;
         // Argument count first (no symbol work), then the type by identity (its Name would ask whether it is an extension).
+        // (Testing the arguments for a constant true before the type was tried: it measured slower, the tenth session.)
         if (creation.Arguments.Length == 0 || !api.IsMutex(creation.Type)) return;
         if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
         if (api.ClassifyCreation(creation) is not { Key: { } key } call) return;
@@ -100,19 +101,22 @@ internal static partial class LockNotReleased
         // The common compliant shapes need no control flow graph.
         if (ReleasedByFinally(invocation, call, key, api)) return;
 
-        var root = FlowHelpers.Root(invocation);
-        if (Escapes(root, invocation, key, api)) return;
-
         // Most acquires the graph would be built for (the ones MP0002 reports) have a shape the operation tree answers.
+        // An escaping lock object and an Ok verdict both end here with nothing to report, so the escape walk (the whole
+        // body) runs only where it decides something: after a structured reading that is not Ok, before a graph is built.
+        var root = FlowHelpers.Root(invocation);
         Verdict verdict;
         FlowGraph? graph = null;
         IOperation? function = null;
+        var released = false;
         if (structured && StructuredFlow.Run(invocation, call, key, api) is { } read)
         {
-            (verdict, function) = read;
+            (verdict, function, released) = read;
+            if (verdict != Verdict.Ok && Escapes(root, invocation, key, api)) return;
         }
         else
         {
+            if (Escapes(root, invocation, key, api)) return;
             ControlFlowGraph? cfg;
             try
             {
@@ -133,7 +137,7 @@ internal static partial class LockNotReleased
         var properties = FixProperties(invocation, call, key, api);
         var diagnostic = Diagnostic.Create(descriptor, invocation.Syntax.GetLocation(), properties, call.LockName);
         if (verdict == Verdict.Leak && key.IsMember
-            && !(graph is not null ? HasAnyRelease(graph, api, call, key) : StructuredFlow.HasAnyReleaseIn(function!, api, call, key)))
+            && !(graph is not null ? HasAnyRelease(graph, api, call, key) : released || StructuredFlow.HasAnyReleaseIn(function!, api, call, key)))
         {
             // Acquired here and released nowhere in this method: a type that releases it in another
             // member holds the lock across calls on purpose (Enter()/Exit() wrappers).
@@ -207,8 +211,10 @@ internal static partial class LockNotReleased
     /// <summary>A release in a finally block, not one that runs only under <c>held-check &amp;&amp; other</c>.</summary>
     private static bool ContainsFinallyRelease(IOperation operation, LockApi api, LockCall call, SymbolKey key)
     {
-        foreach (var d in operation.DescendantsAndSelf())
-            if (d is IInvocationOperation inv && api.IsReleaseOf(inv, call, key) && !UnderHeldCheckConjunction(inv.Syntax)) return true;
+        if (operation.Kind == OperationKind.Invocation && api.IsReleaseOf((IInvocationOperation)operation, call, key)
+            && !UnderHeldCheckConjunction(operation.Syntax)) return true;
+        foreach (var child in operation.ChildOperations)
+            if (ContainsFinallyRelease(child, api, call, key)) return true;
         return false;
     }
 
@@ -242,37 +248,61 @@ internal static partial class LockNotReleased
     /// The lock object is handed on: returned, stored, passed to a method that is not a lock API,
     /// or captured by a lambda or local function; whoever receives it may release it.
     /// </summary>
+    /// <remarks>
+    /// One walk of the body, testing each operation's <see cref="IOperation.Kind"/> against the one reference kind that can
+    /// name the key's symbol (a local's key is only ever named by a local reference, and so on): no interface type test
+    /// per operation and no key built for references of other kinds.
+    /// </remarks>
     private static bool Escapes(IOperation root, IOperation acquire, SymbolKey key, LockApi api)
     {
         if (key.IsThis) return false;
-        foreach (var op in root.Descendants())
+        var kind = key.Symbol switch
         {
-            if (op is not (ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation)) continue;
-            if (SymbolKey.From(op) is not { } k || !k.Equals(key)) continue;
-
-            var use = op;
-            var parent = op.Parent;
-            while (parent is IConversionOperation or IParenthesizedOperation)
-            {
-                use = parent;
-                parent = parent.Parent;
-            }
-            switch (parent)
-            {
-                case IArgumentOperation { Parent: IInvocationOperation inv } when api.IsLockTypeMethod(inv):
-                    break;
-                case IArgumentOperation:
-                case IReturnOperation:
-                case IVariableInitializerOperation:
-                case IArrayInitializerOperation:
-                case ITupleOperation:
-                    return true;
-                case ISimpleAssignmentOperation assignment when assignment.Value == use:
-                    return true;
-            }
-            if (!key.IsMember && IsCapturedApartFrom(op, acquire)) return true;
-        }
+            ILocalSymbol => OperationKind.LocalReference,
+            IParameterSymbol => OperationKind.ParameterReference,
+            IFieldSymbol => OperationKind.FieldReference,
+            IPropertySymbol => OperationKind.PropertyReference,
+            _ => OperationKind.None,
+        };
+        if (kind == OperationKind.None) return false;
+        foreach (var child in root.ChildOperations)
+            if (EscapesIn(child, kind, acquire, key, api)) return true;
         return false;
+    }
+
+    private static bool EscapesIn(IOperation op, OperationKind kind, IOperation acquire, SymbolKey key, LockApi api)
+    {
+        if (op.Kind == kind && IsEscapingUse(op, acquire, key, api)) return true;
+        foreach (var child in op.ChildOperations)
+            if (EscapesIn(child, kind, acquire, key, api)) return true;
+        return false;
+    }
+
+    private static bool IsEscapingUse(IOperation op, IOperation acquire, SymbolKey key, LockApi api)
+    {
+        if (SymbolKey.From(op) is not { } k || !k.Equals(key)) return false;
+
+        var use = op;
+        var parent = op.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+        {
+            use = parent;
+            parent = parent.Parent;
+        }
+        switch (parent)
+        {
+            case IArgumentOperation { Parent: IInvocationOperation inv } when api.IsLockTypeMethod(inv):
+                break;
+            case IArgumentOperation:
+            case IReturnOperation:
+            case IVariableInitializerOperation:
+            case IArrayInitializerOperation:
+            case ITupleOperation:
+                return true;
+            case ISimpleAssignmentOperation assignment when assignment.Value == use:
+                return true;
+        }
+        return !key.IsMember && IsCapturedApartFrom(op, acquire);
     }
 
     private static bool IsCapturedApartFrom(IOperation reference, IOperation acquire)
@@ -297,10 +327,12 @@ internal static partial class LockNotReleased
         return false;
     }
 
+    /// <summary>Whether <paramref name="operation"/> or a descendant (nested functions included) releases the lock.</summary>
     private static bool ContainsRelease(IOperation operation, LockApi api, LockCall call, SymbolKey key)
     {
-        foreach (var d in operation.DescendantsAndSelf())
-            if (d is IInvocationOperation inv && api.IsReleaseOf(inv, call, key)) return true;
+        if (operation.Kind == OperationKind.Invocation && api.IsReleaseOf((IInvocationOperation)operation, call, key)) return true;
+        foreach (var child in operation.ChildOperations)
+            if (ContainsRelease(child, api, call, key)) return true;
         return false;
     }
 
@@ -705,6 +737,45 @@ internal static partial class LockNotReleased
         }
     }
 
+    /// <summary>
+    /// For <see cref="FixProperties"/>, one statement of the region the fix wraps: true when it (or a nested function in it)
+    /// releases the lock; otherwise notes an await in it and adds the local functions it declares to <paramref name="declared"/>.
+    /// </summary>
+    private static bool RegionStatement(IOperation operation, LockApi api, LockCall call, SymbolKey key, HashSet<ISymbol> declared, ref bool hasAwait)
+    {
+        switch (operation.Kind)
+        {
+            case OperationKind.Invocation:
+                if (api.IsReleaseOf((IInvocationOperation)operation, call, key)) return true;
+                break;
+            case OperationKind.Await:
+                hasAwait = true;
+                break;
+            case OperationKind.LocalFunction:
+                declared.Add(((ILocalFunctionOperation)operation).Symbol);
+                break;
+        }
+        foreach (var child in operation.ChildOperations)
+            if (RegionStatement(child, api, call, key, declared, ref hasAwait)) return true;
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="operation"/> or a descendant names a local or calls a local function of <paramref name="declared"/>.</summary>
+    private static bool UsesAny(IOperation operation, HashSet<ISymbol> declared)
+    {
+        ISymbol? used = operation.Kind switch
+        {
+            OperationKind.LocalReference => ((ILocalReferenceOperation)operation).Local,
+            OperationKind.Invocation => ((IInvocationOperation)operation).TargetMethod,
+            OperationKind.MethodReference => ((IMethodReferenceOperation)operation).Method,
+            _ => null,
+        };
+        if (used is not null && declared.Contains(used)) return true;
+        foreach (var child in operation.ChildOperations)
+            if (UsesAny(child, declared)) return true;
+        return false;
+    }
+
     /// <summary>What the code fix can do, computed on the original tree where semantics are at hand.</summary>
     private static ImmutableDictionary<string, string?> FixProperties(IOperation acquire, LockCall call, SymbolKey key, LockApi api)
     {
@@ -746,32 +817,18 @@ internal static partial class LockNotReleased
         var hasAwait = false;
         for (var i = start + 1; i < end; i++)
         {
-            if (ContainsRelease(ops[i], api, call, key)) return none;
+            // One walk: a release in the region (no fix), an await in it, the local functions it declares.
+            if (RegionStatement(ops[i], api, call, key, declared, ref hasAwait)) return none;
             var group = ops[i] as IVariableDeclarationGroupOperation ?? (ops[i] as IUsingDeclarationOperation)?.DeclarationGroup;
             if (group is not null)
                 foreach (var decl in group.Declarations)
                     foreach (var d in decl.Declarators)
                         declared.Add(d.Symbol);
-            foreach (var d in ops[i].DescendantsAndSelf())
-            {
-                if (d is IAwaitOperation) hasAwait = true;
-                if (d is ILocalFunctionOperation lf) declared.Add(lf.Symbol);
-            }
         }
         if (declared.Count > 0)
         {
             for (var i = end + 1; i < ops.Length; i++)
-                foreach (var d in ops[i].DescendantsAndSelf())
-                {
-                    ISymbol? used = d switch
-                    {
-                        ILocalReferenceOperation l => l.Local,
-                        IInvocationOperation inv => inv.TargetMethod,
-                        IMethodReferenceOperation mr => mr.Method,
-                        _ => null,
-                    };
-                    if (used is not null && declared.Contains(used)) return none;
-                }
+                if (UsesAny(ops[i], declared)) return none;
         }
 
         string kind;
