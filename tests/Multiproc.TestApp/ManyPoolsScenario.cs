@@ -9,8 +9,6 @@ public static class ManyPoolsScenario
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(180);
 
-    private static int Threads() => Directory.GetDirectories("/proc/self/task").Length;
-
     /// <summary>
     /// After a warm-up pool (started, mapped on, disposed), starts N pools of one worker and maps on each; SIGKILLs
     /// the worker of every tenth pool in a task (that task must fail with WorkerDiedException, exit code −9, and the
@@ -26,18 +24,8 @@ public static class ManyPoolsScenario
             if (!Same(warm.MapAsync(Enumerable.Range(0, 10), x => Scenarios.Twice(x)), 10)) return 10;
         }
         Thread.Sleep(200);
-        var before = Threads();
-        var peak = before;
-        var sampling = true;
-        var sampler = new Thread(() =>
-        {
-            while (Volatile.Read(ref sampling))
-            {
-                peak = Math.Max(peak, Threads());
-                Thread.Sleep(2);
-            }
-        }) { IsBackground = true };
-        sampler.Start();
+        var sampler = new ThreadSampler();
+        var before = sampler.Before;
 
         var pools = new List<ProcessPool>();
         try
@@ -46,7 +34,7 @@ public static class ManyPoolsScenario
             var maps = pools.Select(p => p.MapAsync(Enumerable.Range(0, 100), x => Scenarios.Twice(x), chunkSize: 10)).ToList();
             if (!maps.All(m => Same(m, 100))) return 11;
             var pids = pools.SelectMany(p => p.WorkerPids).ToList();
-            var live = Threads();
+            var live = ThreadSampler.Count();
 
             // Every tenth pool: a worker killed in its task.
             var killed = 0;
@@ -92,9 +80,8 @@ public static class ManyPoolsScenario
             var disposals = pools.Where((_, i) => i % 2 == 0).Select(p => p.DisposeAsync().AsTask()).ToArray();
             foreach (var p in pools.Where((_, i) => i % 2 == 1)) p.Dispose();
             if (!Task.WhenAll(disposals).Wait(Bound)) return 16;
-            Volatile.Write(ref sampling, false);
-            sampler.Join();
-            Console.WriteLine($"threads before={before} live={live} peak={peak} pools={n}");
+            sampler.Dispose();
+            Console.WriteLine($"threads before={before} live={live} peak={sampler.Peak} pools={n}");
             var left = pids.Where(pid => Directory.Exists("/proc/" + pid)).ToList();
             if (left.Count > 0)
             {
@@ -106,7 +93,7 @@ public static class ManyPoolsScenario
         }
         finally
         {
-            Volatile.Write(ref sampling, false);
+            sampler.Dispose();
             foreach (var p in pools) p.Dispose();
         }
     }

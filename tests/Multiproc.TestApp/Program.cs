@@ -127,8 +127,6 @@ public static class Scenarios
 
     public static int Twice(int x) => 2 * x;
 
-    private static int Threads() => Directory.GetDirectories("/proc/self/task").Length;
-
     /// <summary>
     /// With the thread pool capped at the number of cores, starts N pools of one worker, has each run a task, then
     /// disposes all of them at once with DisposeAsync, sampling the process's threads meanwhile from a thread of its own.
@@ -154,24 +152,13 @@ public static class Scenarios
         }
         var pids = pools.SelectMany(p => p.WorkerPids).ToList();
         Thread.Sleep(200);
-        var before = Threads();
-        var peak = before;
-        var sampling = true;
-        var sampler = new Thread(() =>
-        {
-            while (Volatile.Read(ref sampling))
-            {
-                peak = Math.Max(peak, Threads());
-                Thread.Sleep(2);
-            }
-        }) { IsBackground = true };
-        sampler.Start();
+        var sampler = new ThreadSampler();
+        var before = sampler.Before;
         var disposals = pools.Select(p => p.DisposeAsync().AsTask()).ToArray();
         var done = Task.WhenAll(disposals).Wait(TimeSpan.FromSeconds(120));
-        Volatile.Write(ref sampling, false);
-        sampler.Join();
-        var after = Threads();
-        Console.WriteLine($"threads before={before} peak={peak} after={after} pools={n}");
+        sampler.Dispose();
+        var after = ThreadSampler.Count();
+        Console.WriteLine($"threads before={before} peak={sampler.Peak} after={after} pools={n}");
         if (!done) return 5;
         Console.WriteLine("disposed");
         var left = pids.Where(pid => Directory.Exists("/proc/" + pid)).ToList();
