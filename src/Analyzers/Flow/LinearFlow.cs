@@ -194,12 +194,28 @@ internal sealed class LinearFlow
     /// </summary>
     internal static bool IsStraight(IOperation operation, List<IOperation>? nested, bool strict)
     {
+        if (operation.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction)
+        {
+            nested?.Add(operation);
+            return true;
+        }
+        if (RefusesNode(operation, strict)) return false;
+        foreach (var child in operation.ChildOperations)
+            if (!IsStraight(child, nested, strict)) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether <see cref="IsStraight(IOperation, List{IOperation}?, bool)"/> refuses this operation itself, its children
+    /// aside: a branch of its own (conditional, coalesce, <c>?.</c>, switch expression, <c>&amp;&amp;</c>/<c>||</c>), a
+    /// throw, a statement (loop, try, jump, label, switch, lock, yield), something invalid, and with
+    /// <paramref name="strict"/> what a graph rewrites or leaves by (<c>with</c>, <c>using</c>, <c>return</c>). Nested
+    /// functions are the caller's to handle. Shared with MP0002's one-walk structured reading.
+    /// </summary>
+    internal static bool RefusesNode(IOperation operation, bool strict)
+    {
         switch (operation.Kind)
         {
-            case OperationKind.AnonymousFunction:
-            case OperationKind.LocalFunction:
-                nested?.Add(operation);
-                return true;
             case OperationKind.Conditional:
             case OperationKind.Coalesce:
             case OperationKind.CoalesceAssignment:
@@ -217,20 +233,16 @@ internal sealed class LinearFlow
             case OperationKind.Lock:
             case OperationKind.YieldReturn:
             case OperationKind.YieldBreak:
-                return false;
+                return true;
             case OperationKind.With:
             case OperationKind.Using:
             case OperationKind.UsingDeclaration:
             case OperationKind.Return:
-                if (strict) return false;
-                break;
+                return strict;
             case OperationKind.Binary:
-                if (((IBinaryOperation)operation).OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr)
-                    return false;
-                break;
+                return ((IBinaryOperation)operation).OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr;
+            default:
+                return false;
         }
-        foreach (var child in operation.ChildOperations)
-            if (!IsStraight(child, nested, strict)) return false;
-        return true;
     }
 }

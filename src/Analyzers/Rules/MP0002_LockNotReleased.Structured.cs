@@ -205,41 +205,14 @@ internal static partial class LockNotReleased
         /// </summary>
         private void Walk(IOperation operation, bool flow, ref StepScan scan)
         {
+            if (operation.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction) return;
+            if (LinearFlow.RefusesNode(operation, strict: true))
+            {
+                scan.NotStraight = true;
+                return;
+            }
             switch (operation.Kind)
             {
-                case OperationKind.AnonymousFunction:
-                case OperationKind.LocalFunction:
-                    return;
-                case OperationKind.Conditional:
-                case OperationKind.Coalesce:
-                case OperationKind.CoalesceAssignment:
-                case OperationKind.ConditionalAccess:
-                case OperationKind.SwitchExpression:
-                case OperationKind.Throw:
-                case OperationKind.Invalid:
-                case OperationKind.None:
-                case OperationKind.Loop:
-                case OperationKind.Try:
-                case OperationKind.Branch:
-                case OperationKind.Labeled:
-                case OperationKind.Switch:
-                case OperationKind.Lock:
-                case OperationKind.YieldReturn:
-                case OperationKind.YieldBreak:
-                // strict: what a graph rewrites or leaves by
-                case OperationKind.With:
-                case OperationKind.Using:
-                case OperationKind.UsingDeclaration:
-                case OperationKind.Return:
-                    scan.NotStraight = true;
-                    return;
-                case OperationKind.Binary:
-                    if (((IBinaryOperation)operation).OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr)
-                    {
-                        scan.NotStraight = true;
-                        return;
-                    }
-                    break;
                 case OperationKind.Invocation:
                     if (flow)
                     {
