@@ -181,8 +181,20 @@ internal static class SparePool
             Discard(spare);
         }
         spawned = true;
-        var child = ProcessSpawner.Spawn(RunDirectory.Current);
-        CloseBootedFd(child);
+        // A cold start: paced while as many cold children are still booting as the cores (BootPacer; bounded wait).
+        var slot = BootPacer.Enter();
+        SpawnedChild child;
+        try
+        {
+            child = ProcessSpawner.Spawn(RunDirectory.Current);
+        }
+        catch
+        {
+            if (slot is not null) BootPacer.Release(slot);
+            throw;
+        }
+        if (slot is not null) BootPacer.Track(slot, child);
+        else CloseBootedFd(child);
         return child;
     }
 
