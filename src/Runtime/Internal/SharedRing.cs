@@ -222,7 +222,8 @@ internal sealed unsafe class SharedRing : IDisposable
         }
     }
 
-    private static string RingName(string queue, long gen) => queue + "-r" + gen.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    // Digits.Format, not ToString(InvariantCulture): a consumer's first Get names its read ring here, and must not load ICU for it.
+    private static string RingName(string queue, long gen) => queue + "-r" + Digits.Format(gen);
 
     private ref int Word(int offset) => ref *(int*)(_h + offset);
     private ref long Long(int offset) => ref *(long*)(_h + offset);
