@@ -10,7 +10,7 @@ namespace Multiproc.Internal;
 /// </summary>
 internal static unsafe class StartTrace
 {
-    private const int Steps = 10;
+    private const int Steps = 12;
     private static readonly bool On = Environment.GetEnvironmentVariable("MULTIPROC_TRACE_START") == "1";
     private static readonly string[] Names = new string[Steps];
     private static readonly long[] Us = new long[Steps];
