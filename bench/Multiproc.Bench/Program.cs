@@ -70,6 +70,8 @@ public static class Bench
                 Environment.SetEnvironmentVariable(k["CHILD_".Length..], (string?)e.Value);
         if (args.Length == 3 && args[0] == "--child-cost")
             return ChildCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+        if (args.Length == 3 && args[0] == "--first-run")
+            return FirstRun.Run(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
         if (args.Length == 2 && args[0] == "--pool-bind")
             return PoolWorkloads.PoolBind(int.Parse(args[1], CultureInfo.InvariantCulture));
         if (args.Length == 3 && args[0] == "--lock-profile")

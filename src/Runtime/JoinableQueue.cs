@@ -26,6 +26,9 @@ public sealed class JoinableQueue<T> : ProcessQueue<T>
     {
     }
 
+    /// <summary>A queue over a joinable ring made in this process (<see cref="SharedRing.CreatePrivate"/>: a spare's head start); it disposes the ring.</summary>
+    internal static JoinableQueue<T> Over(SharedRing ring) => new(ring);
+
     internal static new JoinableQueue<T> Attach(string handle)
     {
         var ring = SharedRing.Attach(handle);

@@ -41,33 +41,86 @@ internal static class ChildMain
         if (args.Length > 1 && args[1].Length > 0) ChildCommandLine.AdoptEntryAssembly(args[1]);
         StartTrace.Mark("entry");
         Prepare(fd);
-        StartTrace.Mark("prepared");
         return RunTarget(fd);
     }
 
     /// <summary>
-    /// Runs once, on a frame of its own that names <see cref="Prepared"/>, what reading, binding and invoking a target
-    /// runs first in a fresh runtime (the frame decoder, loading an assembly by name, resolving a method by token, a
-    /// reflection invoke, the errno path of a P/Invoke), so that those first-use costs (type loads, ReadyToRun fixups,
-    /// ~40 page faults) fall in a spare's idle time, after its boot report, instead of between the parent's
-    /// <c>Start()</c> and the target. Skipped when the frame (or end-of-file) is already waiting on
-    /// <paramref name="fd"/>: a child started cold, or taken while it booted, goes straight to its target. Any failure
-    /// here is ignored: the real frame takes the same path again.
+    /// A spare's head start: runs once what a child's first run needs first in a fresh runtime, so that those
+    /// first-use costs (assembly and type loads, ReadyToRun fixups, page faults) fall in a spare's idle time, after its
+    /// boot report, instead of between the parent's <c>Start()</c> and the target's first item. In steps, each skipped
+    /// when the frame (or end-of-file) is already waiting on <paramref name="fd"/>: a child started cold, or taken
+    /// while it booted, goes straight to its target, and one taken during its head start waits for one step at most.
+    /// (1) On a frame of its own that names <see cref="Prepared"/>: the frame decoder, loading an assembly by name,
+    /// resolving a method by token, a reflection invoke, the errno path of a P/Invoke. (2) A consumer's first run
+    /// (<see cref="PrepareQueue"/>). (3) A daemon's lifeline thread (<see cref="PrepareThread"/>). Nothing here is
+    /// visible to another process: no file, no shared object, no output. Any failure is ignored: the real frame
+    /// takes the same paths again.
     /// </summary>
-    private static unsafe void Prepare(int fd)
+    private static void Prepare(int fd)
     {
         try
         {
-            var p = new LinuxNative.PollFd { Fd = fd, Events = LinuxNative.POLLIN };
-            if (LinuxNative.poll(&p, 1, 0) != 0) return;
+            if (FrameWaiting(fd)) return;
             _ = Marshal.GetLastPInvokeError();
             var (method, instance, args) = TargetCall.Bind(PrepareMessage());
             method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, args, null);
+            HeadStartSteps = 1;
+            StartTrace.Mark("prepared");
+            if (FrameWaiting(fd)) return;
+            PrepareQueue();
+            HeadStartSteps = 2;
+            StartTrace.Mark("queue");
+            if (FrameWaiting(fd)) return;
+            PrepareThread();
+            HeadStartSteps = 3;
+            StartTrace.Mark("thread");
         }
         catch (Exception)
         {
             // Only a head start: the target's own frame is read, bound and invoked the same way.
         }
+    }
+
+    /// <summary>How many of <see cref="Prepare"/>'s three steps this process ran (tests).</summary>
+    internal static int HeadStartSteps { get; private set; }
+
+    /// <summary>True when the target's frame (or end-of-file) can be read without waiting.</summary>
+    private static unsafe bool FrameWaiting(int fd)
+    {
+        var p = new LinuxNative.PollFd { Fd = fd, Events = LinuxNative.POLLIN };
+        return LinuxNative.poll(&p, 1, 0) != 0;
+    }
+
+    /// <summary>
+    /// What binding a queue argument and a consumer's first <c>Get</c>/<c>TaskDone</c> run first, on a private
+    /// <see cref="JoinableQueue{T}"/> of strings holding one item (anonymous memory: no file in the run directory, no handle anyone
+    /// holds): the queue and ring types, the string codec, the ring's atomics and locks (and the
+    /// System.Collections, System.Threading and System.Memory facades that Multiproc.dll's references to them load),
+    /// and the reflection look-up of the <c>Attach</c> methods of the string queues, cached as a real argument's would be.
+    /// </summary>
+    internal static void PrepareQueue()
+    {
+        _ = SharedObjects.AttachMethod(typeof(JoinableQueue<string>));
+        _ = SharedObjects.AttachMethod(typeof(ProcessQueue<string>));
+        var ring = SharedRing.CreatePrivate(joinable: true);
+        using var q = JoinableQueue<string?>.Over(ring);
+        // The item goes in as its bytes, past ProcessQueue.Put: a consumer never runs Put's check of the item type,
+        // which loads the assemblies of the types it refuses (sockets, pipes, processes).
+        ring.Enqueue("prepared"u8, 0, null, default);
+        _ = q.Get();
+        q.TaskDone();
+        _ = q.Join(TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// Starts and joins a thread that does nothing, as <see cref="WatchLifeline"/> starts one in every daemon: the
+    /// System.Threading.Thread facade and the runtime's thread start-up path.
+    /// </summary>
+    internal static void PrepareThread()
+    {
+        var t = new Thread(static () => { }) { IsBackground = true, Name = "Multiproc prepare" };
+        t.Start();
+        t.Join(TimeSpan.FromSeconds(5));
     }
 
     /// <summary><see cref="Prepare"/>'s frame, decoded as a target's is: <see cref="Prepared"/>, no arguments.</summary>

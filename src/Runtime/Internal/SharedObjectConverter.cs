@@ -117,16 +117,22 @@ internal static class SharedObjects
     public static object Attach(Type type, string handle)
     {
         if (type == typeof(ProcessLock)) return ProcessLock.Attach(handle); // the common case, without reflection
-        MethodInfo? m;
+        var m = AttachMethod(type);
+        return m.Invoke(null, BindingFlags.DoNotWrapExceptions, null, [handle], null)!; // a gone segment's ObjectDisposedException as is
+    }
+
+    /// <summary>The static <c>Attach(string)</c> of <paramref name="type"/>, looked up once per type and process.</summary>
+    public static MethodInfo AttachMethod(Type type)
+    {
         lock (AttachMethods)
         {
-            if (!AttachMethods.TryGetValue(type, out m))
+            if (!AttachMethods.TryGetValue(type, out var m))
             {
                 m = type.GetMethod("Attach", BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public, [typeof(string)])
                     ?? throw new NotSupportedException($"{type} cannot be sent to another process.");
                 AttachMethods[type] = m;
             }
+            return m;
         }
-        return m.Invoke(null, BindingFlags.DoNotWrapExceptions, null, [handle], null)!; // a gone segment's ObjectDisposedException as is
     }
 }

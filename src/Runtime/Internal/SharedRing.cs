@@ -127,16 +127,46 @@ internal sealed unsafe class SharedRing : IDisposable
         if (initialCapacity < 4096 || (initialCapacity & (initialCapacity - 1)) != 0 || initialCapacity > MaxCapacity)
             throw new ArgumentOutOfRangeException(nameof(initialCapacity), initialCapacity, "The ring capacity must be a power of two from 4 KiB to 1 GiB.");
         var header = SharedSegment.Create(Kind, HeaderSize);
+        var ring = SharedSegment.CreateExact(RingName(header.Name, 1), RingHeaderSize + initialCapacity);
+        Initialize(header, ring, maxSize, joinable, initialCapacity);
+        var r = new SharedRing(header) { _writeSeg = ring, _writeGen = 1 };
+        return r;
+    }
+
+    /// <summary>
+    /// A ring in this process's own memory (<see cref="SharedSegment.CreatePrivate"/>): no file in the run directory,
+    /// nothing another process can attach. It runs the same put, get and done code as a shared ring while it holds
+    /// small items (a large item would still go to a file: never put one). <see cref="ChildMain"/>'s head start.
+    /// </summary>
+    internal static SharedRing CreatePrivate(bool joinable)
+    {
+        var header = SharedSegment.CreatePrivate("private", HeaderSize);
+        SharedSegment ring;
+        try
+        {
+            ring = SharedSegment.CreatePrivate("private-r1", RingHeaderSize + PrivateCapacity);
+        }
+        catch
+        {
+            header.Dispose();
+            throw;
+        }
+        Initialize(header, ring, 0, joinable, PrivateCapacity);
+        // Both ends hold the one ring from the start: nothing opens a part by name.
+        return new SharedRing(header) { _writeSeg = ring, _writeGen = 1, _readSeg = ring, _readGen = 1 };
+    }
+
+    private const long PrivateCapacity = 4096;
+
+    private static void Initialize(SharedSegment header, SharedSegment ring, int maxSize, bool joinable, long capacity)
+    {
         var h = header.Pointer;
         *(int*)(h + OffConfig + 8) = Math.Max(0, maxSize);
         *(int*)(h + OffConfig + 12) = joinable ? 1 : 0;
-        var ring = SharedSegment.CreateExact(RingName(header.Name, 1), RingHeaderSize + initialCapacity);
-        *(long*)(ring.Pointer + RCapacity) = initialCapacity;
+        *(long*)(ring.Pointer + RCapacity) = capacity;
         *(long*)(h + OffWriteGen) = 1;
         *(long*)(h + OffReadGen) = 1;
         Volatile.Write(ref *(long*)(h + OffConfig), Magic);
-        var r = new SharedRing(header) { _writeSeg = ring, _writeGen = 1 };
-        return r;
     }
 
     public static SharedRing Attach(string handle)
@@ -222,7 +252,8 @@ internal sealed unsafe class SharedRing : IDisposable
         }
     }
 
-    private static string RingName(string queue, long gen) => queue + "-r" + gen.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    // Digits.Format, not ToString(InvariantCulture): a consumer's first Get names its read ring here, and must not load ICU for it.
+    private static string RingName(string queue, long gen) => queue + "-r" + Digits.Format(gen);
 
     private ref int Word(int offset) => ref *(int*)(_h + offset);
     private ref long Long(int offset) => ref *(long*)(_h + offset);

@@ -68,11 +68,12 @@ internal sealed unsafe class SharedSegment : IDisposable
         Name = name;
         _path = path;
         Length = length;
-        var p = LinuxNative.mmap(null, (nuint)length, LinuxNative.PROT_READ | LinuxNative.PROT_WRITE, LinuxNative.MAP_SHARED, fd, 0);
+        var flags = fd < 0 ? LinuxNative.MAP_SHARED | LinuxNative.MAP_ANONYMOUS : LinuxNative.MAP_SHARED;
+        var p = LinuxNative.mmap(null, (nuint)length, LinuxNative.PROT_READ | LinuxNative.PROT_WRITE, flags, fd, 0);
         if (p == (void*)-1)
         {
             var e = LinuxNative.Error($"mmap of {name}");
-            LinuxNative.close(fd);
+            if (fd >= 0) LinuxNative.close(fd);
             GC.SuppressFinalize(this);
             throw e;
         }
@@ -83,7 +84,7 @@ internal sealed unsafe class SharedSegment : IDisposable
             lock (Attached) Attached.Add(_share);
             Volatile.Write(ref Attachments.Any, true);
         }
-        else
+        else if (fd >= 0)
         {
             LinuxNative.close(fd); // the mapping keeps the file
         }
@@ -115,6 +116,12 @@ internal sealed unsafe class SharedSegment : IDisposable
             LinuxNative.close(fd);
         }
     }
+
+    /// <summary>
+    /// A zero-filled mapping of this process's own, backed by no file (anonymous memory): nothing in the run directory,
+    /// no share, nothing another process can open. For <see cref="SharedRing.CreatePrivate"/> (a spare's head start).
+    /// </summary>
+    public static SharedSegment CreatePrivate(string name, long length) => new(name, "", -1, length, counted: false);
 
     /// <summary>
     /// Creates a zero-filled part of another segment under an exact <paramref name="name"/> (a queue's ring

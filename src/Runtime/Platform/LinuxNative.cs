@@ -119,6 +119,7 @@ internal static unsafe partial class LinuxNative
     public const int PROT_READ = 1;
     public const int PROT_WRITE = 2;
     public const int MAP_SHARED = 1;
+    public const int MAP_ANONYMOUS = 0x20;
     public const int SEEK_END = 2;
 
     [LibraryImport(Libc, SetLastError = true)]
