@@ -30,6 +30,9 @@ namespace Multiproc;
 public sealed class ProcessPool : IDisposable, IAsyncDisposable
 {
     private readonly PoolEngine _engine;
+
+    /// <summary>The engine behind the pool (tests).</summary>
+    internal PoolEngine Engine => _engine;
     private int _disposed;
 
     /// <summary>Starts the worker processes.</summary>

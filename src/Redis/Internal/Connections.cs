@@ -26,31 +26,65 @@ internal static class Connections
         return ConnectWithDedicatedThreads(options);
     }
 
-    private const string DedicatedThreads = "DedicatedThreads";
-    private static readonly object FlagLock = new();
-
     /// <summary>
-    /// Connects with StackExchange.Redis's <c>DedicatedThreads</c> feature flag on: the connection is read and
-    /// written by two threads of its own, which wait without spinning, instead of by .NET thread-pool workers,
-    /// which spin after every wake-up (on a busy 2-core machine that spinning was most of a client's CPU per
-    /// item). The flag is process-wide and read when a connection is made, so it is set for this connect only and
-    /// then put back as it was: connections the application makes itself are left alone, and a reconnection of
-    /// this one (made later, by the multiplexer) uses the thread pool again, which only costs speed.
+    /// Connects with threads of the connection's own: StackExchange.Redis reads and writes it from an
+    /// <c>SE.Redis Sync Reader</c> and an <c>SE.Redis Sync Writer</c> thread, which wait without spinning, instead of from
+    /// .NET thread-pool workers, which spin after every wake-up (on a busy 2-core machine that spinning was most of a
+    /// client's CPU per item). See <see cref="RequestDedicatedThreads"/>.
     /// </summary>
     private static ConnectionMultiplexer ConnectWithDedicatedThreads(ConfigurationOptions options)
     {
-        lock (FlagLock)
+        RequestDedicatedThreads(options);
+        return ConnectionMultiplexer.Connect(options);
+    }
+
+    /// <summary>
+    /// Asks for a connection's own reader and writer threads in <paramref name="options"/> alone; false when this
+    /// version of StackExchange.Redis offers no such setting (the connection then uses the thread pool, which costs
+    /// speed only).
+    /// </summary>
+    /// <remarks>
+    /// StackExchange.Redis 3.x has two ways to it. The public one is the <c>DedicatedThreads</c> feature flag
+    /// (<see cref="ConnectionMultiplexer.SetFeatureFlag"/>): it is static, read by every connection of the process as it
+    /// is made, so setting it for our connect, even under a lock and put back at once, also gave it to any connection
+    /// the application made at the same moment (and a reconnection of ours, made later, did without). The other is the
+    /// setting the flag stands in for: <c>ConfigurationOptions.WriteMode</c> (internal; the flag turns its
+    /// <c>Default</c> into <c>Sync</c>, and the reader follows the writer's mode), kept with the configuration, so it
+    /// holds for this connection and its reconnections and for nothing else. It is set through reflection, checked
+    /// here: a version without it (or with another shape) leaves the options as they are, and the process-wide flag
+    /// is never touched.
+    /// </remarks>
+    internal static bool RequestDedicatedThreads(ConfigurationOptions options)
+    {
+        if (SyncWriteMode is not { } mode) return false;
+        try
         {
-            var before = ConnectionMultiplexer.GetFeatureFlag(DedicatedThreads);
-            ConnectionMultiplexer.SetFeatureFlag(DedicatedThreads, true);
-            try
-            {
-                return ConnectionMultiplexer.Connect(options);
-            }
-            finally
-            {
-                ConnectionMultiplexer.SetFeatureFlag(DedicatedThreads, before);
-            }
+            var current = mode.Property.GetValue(options);
+            if (!Equals(current, mode.Default)) return Equals(current, mode.Sync); // set by someone else: left as it is
+            mode.Property.SetValue(options, mode.Sync);
+            return true;
+        }
+        catch (Exception e) when (e is System.Reflection.TargetInvocationException or ArgumentException or MemberAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static readonly (System.Reflection.PropertyInfo Property, object Default, object Sync)? SyncWriteMode = FindSyncWriteMode();
+
+    private static (System.Reflection.PropertyInfo, object, object)? FindSyncWriteMode()
+    {
+        try
+        {
+            var property = typeof(ConfigurationOptions).GetProperty("WriteMode", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
+            if (property is null || !property.CanRead || !property.CanWrite || !property.PropertyType.IsEnum) return null;
+            var type = property.PropertyType;
+            if (!Enum.IsDefined(type, "Default") || !Enum.IsDefined(type, "Sync")) return null;
+            return (property, Enum.Parse(type, "Default"), Enum.Parse(type, "Sync"));
+        }
+        catch (Exception e) when (e is System.Reflection.AmbiguousMatchException or MemberAccessException or ArgumentException)
+        {
+            return null;
         }
     }
 

@@ -46,7 +46,8 @@ internal sealed unsafe class SharedRing : IDisposable
     // one makes a stream of items touch fresh pages all the way (a first touch costs 6-13 µs a page on the VMs measured,
     // in the writer and again in each reader: bench/README.md). It doubles as soon as it is full up to EagerGrowBelow.
     private const long InitialCapacity = 1 << 18;
-    private const long MaxCapacity = 1L << 30;
+    /// <summary>The largest ring a writer grows to unless the creator set a smaller cap (<see cref="Create"/>).</summary>
+    internal const long MaxCapacity = 1L << 30;
     private const long EagerGrowBelow = 1 << 22; // 4 MiB
     private const long BigItemCapacity = 1L << 26; // 64 MiB
     /// <summary>Payloads above this go through a file of their own.</summary>
@@ -74,6 +75,8 @@ internal sealed unsafe class SharedRing : IDisposable
     private readonly byte* _h;
     private readonly string _name;
     private readonly int _maxSize;
+    /// <summary>The ring grows no larger (kept in the header, so that every process writing it obeys the same cap).</summary>
+    private readonly long _maxCapacity;
     private int _disposed;
     private CancellationTokenSource? _disposing;
     // Async waits' registrations (BeginAsync*/EndAsync*) touch the words only inside these sections; Dispose closes
@@ -111,6 +114,8 @@ internal sealed unsafe class SharedRing : IDisposable
         _h = header.Pointer;
         _name = header.Name;
         _maxSize = *(int*)(_h + OffConfig + 8);
+        var cap = *(long*)(_h + OffConfig + 16);
+        _maxCapacity = cap is > 0 and <= MaxCapacity ? cap : MaxCapacity;
         _asyncWaits = new CountedWaits((nint)(_h + OffGetWaiters), (nint)(_h + OffPutWaiters), (nint)(_h + OffJoinWaiters));
     }
 
@@ -122,13 +127,20 @@ internal sealed unsafe class SharedRing : IDisposable
     /// <param name="maxSize">Most items held at once; 0 for no limit.</param>
     /// <param name="joinable">Whether items are counted done (<see cref="TaskDone"/>, <see cref="Join"/>).</param>
     /// <param name="initialCapacity">The first ring's size (a power of two); a smaller ring wraps sooner, so a steady stream reuses pages already mapped.</param>
-    public static SharedRing Create(int maxSize, bool joinable, long initialCapacity = InitialCapacity)
+    /// <param name="maxCapacity">
+    /// The size the ring grows to at most, <see cref="MaxCapacity"/> by default (a record larger than the ring still grows it).
+    /// A full ring that may not grow is full like a queue at its <paramref name="maxSize"/>: a put waits for gets, and one
+    /// with a timeout returns false when it runs out.
+    /// </param>
+    public static SharedRing Create(int maxSize, bool joinable, long initialCapacity = InitialCapacity, long maxCapacity = MaxCapacity)
     {
         if (initialCapacity < 4096 || (initialCapacity & (initialCapacity - 1)) != 0 || initialCapacity > MaxCapacity)
             throw new ArgumentOutOfRangeException(nameof(initialCapacity), initialCapacity, "The ring capacity must be a power of two from 4 KiB to 1 GiB.");
+        if (maxCapacity < initialCapacity || maxCapacity > MaxCapacity)
+            throw new ArgumentOutOfRangeException(nameof(maxCapacity), maxCapacity, "The ring's largest size must lie between its first size and 1 GiB.");
         var header = SharedSegment.Create(Kind, HeaderSize);
         var ring = SharedSegment.CreateExact(RingName(header.Name, 1), RingHeaderSize + initialCapacity);
-        Initialize(header, ring, maxSize, joinable, initialCapacity);
+        Initialize(header, ring, maxSize, joinable, initialCapacity, maxCapacity);
         var r = new SharedRing(header) { _writeSeg = ring, _writeGen = 1 };
         return r;
     }
@@ -151,18 +163,19 @@ internal sealed unsafe class SharedRing : IDisposable
             header.Dispose();
             throw;
         }
-        Initialize(header, ring, 0, joinable, PrivateCapacity);
+        Initialize(header, ring, 0, joinable, PrivateCapacity, PrivateCapacity);
         // Both ends hold the one ring from the start: nothing opens a part by name.
         return new SharedRing(header) { _writeSeg = ring, _writeGen = 1, _readSeg = ring, _readGen = 1 };
     }
 
     private const long PrivateCapacity = 4096;
 
-    private static void Initialize(SharedSegment header, SharedSegment ring, int maxSize, bool joinable, long capacity)
+    private static void Initialize(SharedSegment header, SharedSegment ring, int maxSize, bool joinable, long capacity, long maxCapacity)
     {
         var h = header.Pointer;
         *(int*)(h + OffConfig + 8) = Math.Max(0, maxSize);
         *(int*)(h + OffConfig + 12) = joinable ? 1 : 0;
+        *(long*)(h + OffConfig + 16) = maxCapacity;
         *(long*)(ring.Pointer + RCapacity) = capacity;
         *(long*)(h + OffWriteGen) = 1;
         *(long*)(h + OffReadGen) = 1;
@@ -413,10 +426,13 @@ internal sealed unsafe class SharedRing : IDisposable
                 var tooFewRecords = need > cap / 16 && cap < BigItemCapacity;
                 // A ring below EagerGrowBelow grows as soon as it is full: it stays small while the consumers keep up
                 // (few pages touched), and consumers that fall behind get the room of the large ring at once.
-                if (need <= cap && !tooFewRecords && cap >= EagerGrowBelow && (!allowGrow || cap >= MaxCapacity))
+                // A ring at its largest size is full like a bounded queue: only gets make room, and a put's timeout
+                // counts (a put that must not wait returns false rather than spin on a growth that cannot come).
+                var canGrow = cap < _maxCapacity;
+                if (need <= cap && (!canGrow || (!tooFewRecords && cap >= EagerGrowBelow && !allowGrow)))
                 {
                     _roomBatch = Math.Clamp(cap / need / 8, 1, 64);
-                    return PutOutcome.RingFull;
+                    return canGrow ? PutOutcome.RingFull : PutOutcome.QueueFull;
                 }
                 var newCap = cap * 2;
                 while (newCap < need || (need > newCap / 16 && newCap < BigItemCapacity)) newCap *= 2;
@@ -824,6 +840,9 @@ internal sealed unsafe class SharedRing : IDisposable
 
     /// <summary>The consumers' progress counter (a put waiting for room waits for it to change).</summary>
     internal long GetsCount => Volatile.Read(ref Long(OffGets));
+
+    /// <summary>Items put so far; read after a put that took the put lock, it counts every put a dead writer journaled.</summary>
+    internal long PutsCount => Volatile.Read(ref Long(OffPuts));
 
     /// <summary>
     /// Registers as a sleeper exactly as a synchronous waiter does (<c>getWaiters</c>/<c>itemSignal</c> when

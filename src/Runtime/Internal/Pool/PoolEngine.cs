@@ -36,6 +36,8 @@ internal sealed class PoolEngine
     /// length reuses the same few mapped pages. Bigger records grow the ring as usual.
     /// </summary>
     internal const long RingCapacity = 1 << 18;
+    /// <summary>The result ring's largest size (tests set a small one to have a full ring without a gigabyte of results).</summary>
+    internal static long ResultRingMaxCapacity = SharedRing.MaxCapacity;
     private static readonly TimeSpan ReaderSpin = TimeSpan.FromMilliseconds(0.05);
     private static int _workerCounter;
 
@@ -61,15 +63,39 @@ internal sealed class PoolEngine
     private int _reporting;
     /// <summary>A death report could not be put on the ring: the join ends the workers rather than wait for reports.</summary>
     private bool _reportFailed;
+    /// <summary>
+    /// Deaths that found the result ring full (its reader far behind or held up): kept here rather than waited for, each
+    /// with the ring's put count just after the failed put, which counts every result the dead worker put. The reader
+    /// handles one once it has taken that many records, so the death still comes after the worker's results.
+    /// </summary>
+    private readonly List<(int Slot, int Generation, long Puts)> _lateDeaths = new();
+    private volatile int _lateDeathCount;
+    /// <summary>The join's stop record found the ring full: the reader stops at its next record instead.</summary>
+    private volatile bool _stopReader;
     /// <summary>Completed once the join has stopped the reports and none is being put on the ring.</summary>
     private readonly TaskCompletionSource _reportsEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     /// <summary>Completed when a join has finished, for a second joiner that awaits it.</summary>
     private readonly TaskCompletionSource _joinEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Tests: fills the result ring with records the reader skips until a put that must not wait fails; returns how many went in.</summary>
+    internal int FillResultRing()
+    {
+        var filler = PoolRecords.Control(PoolRecords.Nudge, -1, 0);
+        var n = 0;
+        while (_results.Enqueue(filler, 0, TimeSpan.Zero, default)) n++;
+        return n;
+    }
+
+    /// <summary>Tests: death reports being put on the ring now, and deaths kept for the reader (<c>_lateDeaths</c>).</summary>
+    internal (int Reporting, int Late) ReportState()
+    {
+        lock (_gate) return (_reporting, _lateDeaths.Count);
+    }
+
     public PoolEngine(int processes, int maxTasks)
     {
         _maxTasks = maxTasks;
-        _results = SharedRing.Create(0, joinable: false, RingCapacity);
+        _results = SharedRing.Create(0, joinable: false, RingCapacity, Math.Max(RingCapacity, ResultRingMaxCapacity));
         _slots = new WorkerSlot[processes];
         try
         {
@@ -190,6 +216,8 @@ internal sealed class PoolEngine
     {
         while (true)
         {
+            if (_lateDeathCount != 0) HandleLateDeaths();
+            if (_stopReader) return;
             if (_results.Dequeue(_readBuffer.Decoder, ReaderSpin, default, out var length))
             {
                 if (!Handle(_readBuffer.Span(length))) return;
@@ -264,6 +292,26 @@ internal sealed class PoolEngine
             chunk.Call.OnFailure(chunk, new InvalidDataException($"The results of a pool task could not be read: {e.Message}", e));
         }
         return true;
+    }
+
+    /// <summary>Handles the deaths kept in <c>_lateDeaths</c> whose worker's results have all been taken (on the reader).</summary>
+    private void HandleLateDeaths()
+    {
+        var taken = _results.GetsCount;
+        List<(int Slot, int Generation)>? ready = null;
+        lock (_gate)
+        {
+            for (var i = 0; i < _lateDeaths.Count; i++)
+            {
+                var (slot, generation, puts) = _lateDeaths[i];
+                if (puts > taken) continue;
+                (ready ??= new()).Add((slot, generation));
+                _lateDeaths.RemoveAt(i--);
+            }
+            _lateDeathCount = _lateDeaths.Count;
+        }
+        if (ready is null) return;
+        foreach (var (slot, generation) in ready) OnDeath(slot, generation);
     }
 
     private void OnDeath(int slotIndex, int generation)
@@ -355,7 +403,9 @@ internal sealed class PoolEngine
 
     /// <summary>
     /// A worker has ended: puts its death on the result ring, behind every result it managed to put, unless it was
-    /// replaced meanwhile (it exited after its last task) or the join has stopped the reports.
+    /// replaced meanwhile (it exited after its last task) or the join has stopped the reports. The put never waits: a
+    /// ring that is full (at its largest size, its reader held up or gone) gets the death through <c>_lateDeaths</c>
+    /// instead, so no report holds a thread, or a join that waits for the reports, on a reader.
     /// </summary>
     private void ReportDeath(WorkerSlot slot, ChildProcess worker)
     {
@@ -369,7 +419,17 @@ internal sealed class PoolEngine
         }
         try
         {
-            _results.Enqueue(PoolRecords.Control(PoolRecords.Died, slot.Index, generation), 0, null, default);
+            if (!_results.Enqueue(PoolRecords.Control(PoolRecords.Died, slot.Index, generation), 0, TimeSpan.Zero, default))
+            {
+                // The failed put took the put lock, which completes a put the worker journaled before it died: the count
+                // read now covers every result it put.
+                lock (_gate)
+                {
+                    _lateDeaths.Add((slot.Index, generation, _results.PutsCount));
+                    _lateDeathCount = _lateDeaths.Count;
+                }
+                Nudge();
+            }
         }
         catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException or ObjectDisposedException)
         {
@@ -543,9 +603,27 @@ internal sealed class PoolEngine
         }
     }
 
+    /// <summary>
+    /// Wakes a reader that may sleep on an empty ring, without waiting: when the ring is full the put fails, and the reader,
+    /// which has records to take, comes round to what it is to look at anyway.
+    /// </summary>
+    private void Nudge()
+    {
+        try
+        {
+            _results.Enqueue(PoolRecords.Control(PoolRecords.Nudge, -1, 0), 0, TimeSpan.Zero, default);
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Ends the reader: a stop record behind the results, or, when the ring is full, a flag it sees at its next record (never a wait).</summary>
     private void StopReader()
     {
-        _results.Enqueue(PoolRecords.Control(PoolRecords.Stop, -1, 0), 0, null, default);
+        if (_results.Enqueue(PoolRecords.Control(PoolRecords.Stop, -1, 0), 0, TimeSpan.Zero, default)) return;
+        _stopReader = true;
+        Nudge();
     }
 
     private void FinishJoin()

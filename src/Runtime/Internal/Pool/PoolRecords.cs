@@ -20,7 +20,7 @@ namespace Multiproc.Internal.Pool;
 internal static class PoolRecords
 {
     public const int Chunk = 1, Exit = 2;
-    public const int Ok = 1, Error = 2, Died = 3, Stop = 4;
+    public const int Ok = 1, Error = 2, Died = 3, Stop = 4, Nudge = 5;
     public const int ResultHeader = 20;
 
     public static readonly ItemDecoder<byte[]> CopyDecoder = static (data, owner, _) => owner ?? data.ToArray();
