@@ -339,6 +339,50 @@ public class MP0007_InProcessSynchronizerTests
         await Verify.VerifyAnalyzerAsync(source);
     }
 
+    /// <summary>
+    /// The lock uses of a body are found once for its creations (<c>InProcessSynchronizer.BodyLockUses</c>): two creations
+    /// of one body (one in a nested lambda) each get their own answer from it, and another body gets its own uses, not the
+    /// first body's (it would miss <c>lock (mine)</c>).
+    /// </summary>
+    [Fact]
+    public async Task LockUses_AreFoundPerBody_ForEveryCreationOfIt()
+    {
+        var source = ChildProgram(
+            members: """
+                static void Worker(object token) => Console.WriteLine(token);
+
+                static void Other()
+                {
+                    var mine = new object();
+                    var q = new ChildProcess(() => Worker({|#2:mine|}));
+                    q.Start();
+                    lock (mine) { Console.WriteLine("other"); }
+                    q.Join();
+                }
+                """,
+            main: """
+                var a = new object();
+                var b = new object();
+                var c = new object();
+                var p1 = new ChildProcess(() => Worker({|#0:a|}));
+                var p2 = new ChildProcess(() => Worker(b));
+                Action later = () => { var p3 = new ChildProcess(() => Worker({|#1:c|})); p3.Start(); p3.Join(); };
+                p1.Start();
+                p2.Start();
+                lock (a) { Console.WriteLine("parent"); }
+                Monitor.Enter(c);
+                Monitor.Exit(c);
+                p1.Join();
+                p2.Join();
+                later();
+                Other();
+                """);
+        await Verify.VerifyAnalyzerAsync(source,
+            Expected(0, "a", "an object used in a lock statement"),
+            Expected(1, "c", "an object locked with Monitor"),
+            Expected(2, "mine", "an object used in a lock statement"));
+    }
+
     [Fact]
     public async Task LockUsedOnlyInsideParent_NotPassed_IsNotFlagged()
     {

@@ -124,17 +124,25 @@ internal sealed class CallGraph
     /// </summary>
     public HashSet<IMethodSymbol>? ReachableWithin(IEnumerable<IMethodSymbol> roots, INamedTypeSymbol type)
     {
+        var references = type.DeclaringSyntaxReferences;
+        if (references.Length != 1) return null;
+        var tree = references[0].SyntaxTree;
         var reachable = ReachableFrom(roots);
         foreach (var m in reachable)
-            if (!DeclaredIn(m, type)) return null;
+            if (!DeclaredIn(m, type, tree)) return null;
         return reachable;
     }
 
     /// <summary>Whether <paramref name="symbol"/> is declared in <paramref name="type"/> (or a type nested in it), only in the one file of that type.</summary>
     public static bool DeclaredIn(ISymbol symbol, INamedTypeSymbol type)
     {
-        if (type.DeclaringSyntaxReferences.Length != 1) return false;
-        var tree = type.DeclaringSyntaxReferences[0].SyntaxTree;
+        var references = type.DeclaringSyntaxReferences;
+        return references.Length == 1 && DeclaredIn(symbol, type, references[0].SyntaxTree);
+    }
+
+    /// <summary><see cref="DeclaredIn(ISymbol, INamedTypeSymbol)"/> with the one tree of <paramref name="type"/> found once by the caller.</summary>
+    private static bool DeclaredIn(ISymbol symbol, INamedTypeSymbol type, SyntaxTree tree)
+    {
         var top = symbol as INamedTypeSymbol ?? symbol.ContainingType;
         while (top?.ContainingType is not null) top = top.ContainingType;
         if (!SymbolEqualityComparer.Default.Equals(top, type)) return false;

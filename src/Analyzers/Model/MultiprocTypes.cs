@@ -207,8 +207,11 @@ internal sealed class MultiprocTypes
         type is INamedTypeSymbol t && SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, JoinableQueue);
 
     /// <summary>Whether <paramref name="type"/> is a constructed <paramref name="generic"/> (its original definition).</summary>
+    /// <remarks>The names first (equal definitions have equal names): MP0016 asks this of the type of every indexer and
+    /// <c>Value</c> property the code reads, most of them other types, which the name tells apart without an original
+    /// definition and an unwrapping comparison.</remarks>
     public static bool IsConstructedFrom(ITypeSymbol? type, INamedTypeSymbol? generic) =>
-        generic is not null && type is INamedTypeSymbol t && SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, generic);
+        generic is not null && type is INamedTypeSymbol t && t.Name == generic.Name && SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, generic);
 
     public bool IsSharedValue(ITypeSymbol? type) => IsConstructedFrom(type, SharedValue);
 

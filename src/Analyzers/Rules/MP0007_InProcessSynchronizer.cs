@@ -71,8 +71,19 @@ internal sealed class InProcessSynchronizer
             _unnamedMutexes.TryAdd(symbol, 0);
     }
 
+    /// <summary>
+    /// The symbols one operation tree uses as locks (<see cref="LockUsesIn"/>), kept by the body whose creations ask
+    /// (<see cref="ChildProcessCreated"/>): found once per tree however many creations and arguments in it ask.
+    /// </summary>
+    public sealed class BodyLockUses
+    {
+        public IOperation? Root;
+        public Dictionary<ISymbol, string>? Uses;
+    }
+
     /// <param name="target">The target invocation of a ChildProcess creation (<see cref="ChildTargets.GetTargetInvocation"/>).</param>
-    public void ChildProcessCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation, IInvocationOperation target)
+    /// <param name="bodyLockUses">The lock uses of the creation's operation tree, when another creation of the body found them; else set here.</param>
+    public void ChildProcessCreated(OperationAnalysisContext ctx, IObjectCreationOperation creation, IInvocationOperation target, ref BodyLockUses? bodyLockUses)
     {
         var types = _types;
         var root = ChildProcessSites.Root(creation);
@@ -87,7 +98,7 @@ internal sealed class InProcessSynchronizer
             var unknown = false;
             var kind = KindByType(value.Type, types)
                 ?? (IsUnnamedMutex(value, argSymbol, root, types) ? UnnamedMutexKind : null)
-                ?? (argSymbol is ILocalSymbol or IParameterSymbol ? LockKindIn(root, argSymbol, types) : null);
+                ?? (argSymbol is ILocalSymbol or IParameterSymbol ? LockKindIn(root, argSymbol, types, ref bodyLockUses) : null);
             kind ??= LockKindOfTargetParameter(target.TargetMethod, argument.Parameter, tree, creation.SemanticModel, ctx.CancellationToken, out unknown);
             if (kind is null)
             {
@@ -197,28 +208,34 @@ internal sealed class InProcessSynchronizer
     }
 
     /// <summary>How <paramref name="symbol"/> is used as a lock within <paramref name="root"/>, if it is.</summary>
-    private static string? LockKindIn(IOperation root, ISymbol symbol, MultiprocTypes types) =>
-        LockUsesIn(root, types).TryGetValue(symbol, out var kind) ? kind : null;
+    private static string? LockKindIn(IOperation root, ISymbol symbol, MultiprocTypes types, ref BodyLockUses? cache)
+    {
+        cache ??= new BodyLockUses();
+        if (cache.Root != root)
+        {
+            cache.Uses = LockUsesIn(root, types);
+            cache.Root = root;
+        }
+        return cache.Uses!.TryGetValue(symbol, out var kind) ? kind : null;
+    }
 
     /// <summary>
     /// Every symbol <paramref name="root"/> uses as a lock, with how (a <c>lock</c> statement wins over Monitor): one walk
-    /// per operation tree, however many arguments and creations in it ask.
+    /// per operation tree, kept by the caller (<see cref="BodyLockUses"/> for a creation's body, <see cref="_targetLockUses"/>
+    /// for a target's), however many arguments and creations ask.
     /// </summary>
-    private static Dictionary<ISymbol, string> LockUsesIn(IOperation root, MultiprocTypes types) =>
-        LockUseCache.GetValue(root, r =>
+    private static Dictionary<ISymbol, string> LockUsesIn(IOperation root, MultiprocTypes types)
+    {
+        var uses = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
+        foreach (var op in root.DescendantsAndSelf())
         {
-            var uses = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
-            foreach (var op in r.DescendantsAndSelf())
-            {
-                if (op is not (ILockOperation or IInvocationOperation)) continue;
-                var locked = LockUse(op, types, out var k);
-                if (locked is null) continue;
-                if (!uses.TryGetValue(locked, out var existing) || existing != LockStatementKind) uses[locked] = k;
-            }
-            return uses;
-        });
-
-    private static readonly ConditionalWeakTable<IOperation, Dictionary<ISymbol, string>> LockUseCache = new();
+            if (op is not (ILockOperation or IInvocationOperation)) continue;
+            var locked = LockUse(op, types, out var k);
+            if (locked is null) continue;
+            if (!uses.TryGetValue(locked, out var existing) || existing != LockStatementKind) uses[locked] = k;
+        }
+        return uses;
+    }
 
     /// <summary>
     /// How the target method uses its parameter as a lock, when the target is declared in this file;

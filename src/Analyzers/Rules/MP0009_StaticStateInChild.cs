@@ -118,7 +118,7 @@ internal sealed class StaticStateInChild
         foreach (var parent in parents)
         {
             if (!parent.Targets.All(reachable.Contains) || !_decidedInType.TryAdd(parent, 0)) continue;
-            Report(parent, graph, Descriptors.MP0009_StaticStateWrittenInChild, end.ReportDiagnostic);
+            foreach (var diagnostic in Diagnose(parent, graph, Descriptors.MP0009_StaticStateWrittenInChild)) end.ReportDiagnostic(diagnostic);
         }
     }
 
@@ -129,13 +129,18 @@ internal sealed class StaticStateInChild
         foreach (var parent in _parents)
         {
             if (_decidedInType.ContainsKey(parent)) continue;
-            Report(parent, graph, Descriptors.MP0009_StaticStateWrittenInChild, end.ReportDiagnostic);
+            foreach (var diagnostic in Diagnose(parent, graph, Descriptors.MP0009_StaticStateWrittenInChild)) end.ReportDiagnostic(diagnostic);
         }
     }
 
-    private void Report(Parent parent, CallGraph graph, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    /// <summary>
+    /// The diagnostics of one parent; the callers report them themselves (no delegate made from a context's method per
+    /// parent: that boxes the context struct and takes the runtime's slow path).
+    /// </summary>
+    private List<Diagnostic> Diagnose(Parent parent, CallGraph graph, DiagnosticDescriptor descriptor)
     {
-        if (_writes.IsEmpty) return;
+        var found = new List<Diagnostic>();
+        if (_writes.IsEmpty) return found;
         var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var target in parent.Targets)
         {
@@ -145,9 +150,10 @@ internal sealed class StaticStateInChild
             foreach (var (member, location) in parent.Reads)
             {
                 if (!writtenInChild.Contains(member) || !reported.Add(member)) continue;
-                report(Diagnostic.Create(descriptor, location, member.ContainingType.Name + "." + member.Name, target.Name));
+                found.Add(Diagnostic.Create(descriptor, location, member.ContainingType.Name + "." + member.Name, target.Name));
             }
         }
+        return found;
     }
 
     private static bool IsStaticMember(IOperation op) => op.Kind switch

@@ -99,7 +99,7 @@ internal sealed class DaemonStartsChildren
         foreach (var creation in creations)
         {
             if (!reachable.Contains(creation.Target) || !_decidedInType.TryAdd(creation, 0)) continue;
-            Report(creation, graph, Descriptors.MP0013_DaemonStartsChildren, end.ReportDiagnostic);
+            if (Diagnose(creation, graph, Descriptors.MP0013_DaemonStartsChildren) is { } diagnostic) end.ReportDiagnostic(diagnostic);
         }
     }
 
@@ -108,16 +108,21 @@ internal sealed class DaemonStartsChildren
     {
         if (_creations.IsEmpty || _starters.IsEmpty) return;
         foreach (var creation in _creations)
-            if (!_decidedInType.ContainsKey(creation)) Report(creation, graph, Descriptors.MP0013_DaemonStartsChildren, end.ReportDiagnostic);
+            if (!_decidedInType.ContainsKey(creation) && Diagnose(creation, graph, Descriptors.MP0013_DaemonStartsChildren) is { } diagnostic)
+                end.ReportDiagnostic(diagnostic);
     }
 
-    private void Report(Creation creation, CallGraph graph, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    /// <summary>
+    /// The diagnostic of one creation, if it is one; the callers report it themselves (no delegate made from a context's
+    /// method per creation: that boxes the context struct and takes the runtime's slow path).
+    /// </summary>
+    private Diagnostic? Diagnose(Creation creation, CallGraph graph, DiagnosticDescriptor descriptor)
     {
-        if (_starters.IsEmpty) return;
+        if (_starters.IsEmpty) return null;
         var daemon = creation.DaemonInInitializer || (creation.Local is { } local && _daemonLocals.ContainsKey(local));
-        if (!daemon) return;
+        if (!daemon) return null;
         var reachable = graph.ReachableFrom(creation.Target);
-        if (!reachable.Any(_starters.ContainsKey)) return;
-        report(Diagnostic.Create(descriptor, creation.Location, creation.Local?.Name ?? creation.Target.Name, creation.Target.Name));
+        if (!reachable.Any(_starters.ContainsKey)) return null;
+        return Diagnostic.Create(descriptor, creation.Location, creation.Local?.Name ?? creation.Target.Name, creation.Target.Name);
     }
 }
