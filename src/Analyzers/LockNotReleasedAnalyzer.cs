@@ -4,8 +4,8 @@ namespace Multiproc.Analyzers;
 /// The host of MP0002 (<see cref="LockNotReleased"/>): a lock acquired and not released on every path, exceptions included.
 /// An analyzer of its own because it also covers the BCL's locks (<c>Monitor</c>, <c>SemaphoreSlim</c>,
 /// <c>ReaderWriterLockSlim</c>, <c>Mutex</c>) and so runs in compilations that do not reference Multiproc.
-/// Runs once per syntax tree: a tree whose text spells no lock call costs a text search; only the calls found are bound,
-/// and the control flow graph is looked at only for methods that acquire a lock.
+/// Runs on invocations only: a method without an acquire call costs one name comparison per call;
+/// the control flow graph is looked at only for methods that acquire a lock.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
@@ -39,17 +39,27 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
             var compilation = start.Compilation;
             var lazyApi = new System.Lazy<LockApi>(() => new LockApi(MultiprocTypes.For(compilation)), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
 
-            var lazyAliases = new System.Lazy<ImmutableArray<string>>(() => LockNotReleased.GlobalMutexAliases(compilation, default), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-
-            // One callback per syntax tree: its text is searched once for the names a lock call must spell, and only the
-            // calls found are bound and analyzed (see LockNotReleased.AnalyzeTree). A per-invocation operation action cost a
-            // driver dispatch on every invocation and object creation of the compilation, and made the driver bind every body.
-            start.RegisterSemanticModelAction(c =>
+            start.RegisterSymbolStartAction(symbolStart =>
             {
                 var api = lazyApi.Value;
                 if (!api.Any) return;
-                LockNotReleased.AnalyzeTree(c, api, api.HasMutex ? lazyAliases.Value : ImmutableArray<string>.Empty, structured);
-            });
+                var type = (INamedTypeSymbol)symbolStart.Symbol;
+                var state = new LockNotReleased.TypeState();
+                // One action for both kinds (one registration per type instead of two; the kind is read once per callback).
+                if (api.HasMutex)
+                {
+                    symbolStart.RegisterOperationAction(c =>
+                    {
+                        if (c.Operation.Kind == OperationKind.Invocation) LockNotReleased.AnalyzeInvocation(c, type, api, state, structured);
+                        else LockNotReleased.AnalyzeCreation(c, type, api, state, structured);
+                    }, OperationKind.Invocation, OperationKind.ObjectCreation);
+                }
+                else
+                {
+                    symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state, structured), OperationKind.Invocation);
+                }
+                symbolStart.RegisterSymbolEndAction(end => state.Flush(end));
+            }, SymbolKind.NamedType);
         });
     }
 }

@@ -2,7 +2,7 @@ namespace Multiproc.Analyzers;
 
 /// <summary>
 /// MP0002: a lock acquired and not released on every path, exceptions included. Hosted by
-/// <see cref="LockNotReleasedAnalyzer"/>, which calls <see cref="AnalyzeTree"/> for every syntax tree.
+/// <see cref="LockNotReleasedAnalyzer"/>, which calls <see cref="AnalyzeInvocation"/> for every invocation of a type.
 /// </summary>
 internal static partial class LockNotReleased
 {
@@ -25,14 +25,81 @@ internal static partial class LockNotReleased
     private const int Held = 1;
     private const int Conditional = 2;
 
-    /// <summary>
-    /// The report for one acquire, or null; <c>Pending</c> when it stands only if no other member of the type releases the
-    /// member lock (<see cref="AnalyzeTree"/> decides).
-    /// </summary>
-    private static (Diagnostic Diagnostic, bool Pending)? AnalyzeAcquire(IOperation invocation, LockCall call, SymbolKey key, LockApi api, bool structured, GraphCache graphs)
+    /// <summary>Per type: member locks released somewhere in the type, and reports that depend on that.</summary>
+    /// <remarks>
+    /// One per named type of the compilation, most of which never acquire a lock: the lists are made on first use (a
+    /// type's operations may be analyzed on several threads, hence the lock), and a type with nothing pending ends
+    /// without looking at them. The lists stay short (the members of one type), so a linear search is enough.
+    /// </remarks>
+    internal sealed class TypeState
+    {
+        private List<ISymbol>? _releasedMembers;
+        private List<(ISymbol Member, Diagnostic Diagnostic)>? _pending;
+
+        public void AddReleased(ISymbol member)
+        {
+            lock (this)
+            {
+                _releasedMembers ??= new List<ISymbol>();
+                if (!Contains(_releasedMembers, member)) _releasedMembers.Add(member);
+            }
+        }
+
+        public void AddPending(ISymbol member, Diagnostic diagnostic)
+        {
+            lock (this) (_pending ??= new List<(ISymbol, Diagnostic)>()).Add((member, diagnostic));
+        }
+
+        public void Flush(SymbolAnalysisContext context)
+        {
+            lock (this)
+            {
+                if (_pending is null) return;
+                foreach (var (member, diagnostic) in _pending)
+                    if (_releasedMembers is null || !Contains(_releasedMembers, member)) context.ReportDiagnostic(diagnostic);
+            }
+        }
+
+        private static bool Contains(List<ISymbol> members, ISymbol member)
+        {
+            foreach (var m in members)
+                if (SymbolEqualityComparer.Default.Equals(m, member)) return true;
+            return false;
+        }
+    }
+
+    internal static void AnalyzeInvocation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (!LockApi.IsCandidateName(invocation.TargetMethod.Name)) return;
+        // Operations of nested types are analyzed by the nested type's own start action.
+        if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
+        var call = api.Classify(invocation);
+        if (call?.Key is not { } key) return;
+        if (!call.IsAcquire)
+        {
+            if (key.IsMember) state.AddReleased(key.Symbol);
+            return;
+        }
+        AnalyzeAcquire(context, invocation, call, key, api, state, structured);
+    }
+
+    /// <summary><c>new Mutex(true, …)</c>: the creating thread owns the mutex (see <see cref="LockApi.ClassifyCreation"/>).</summary>
+    internal static void AnalyzeCreation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured)
+    {
+        var creation = (IObjectCreationOperation)context.Operation;
+        // Argument count first (no symbol work), then the type by identity (its Name would ask whether it is an extension).
+        // (Testing the arguments for a constant true before the type was tried: it measured slower, the tenth session.)
+        if (creation.Arguments.Length == 0 || !api.IsMutex(creation.Type)) return;
+        if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
+        if (api.ClassifyCreation(creation) is not { Key: { } key } call) return;
+        AnalyzeAcquire(context, creation, call, key, api, state, structured);
+    }
+
+    private static void AnalyzeAcquire(OperationAnalysisContext context, IOperation invocation, LockCall call, SymbolKey key, LockApi api, TypeState state, bool structured)
     {
         // The common compliant shapes need no control flow graph.
-        if (ReleasedByFinally(invocation, call, key, api)) return null;
+        if (ReleasedByFinally(invocation, call, key, api)) return;
 
         // Most acquires the graph would be built for (the ones MP0002 reports) have a shape the operation tree answers.
         // An escaping lock object and an Ok verdict both end here with nothing to report, so the escape walk (the whole
@@ -45,26 +112,26 @@ internal static partial class LockNotReleased
         if (structured && StructuredFlow.Run(invocation, call, key, api) is { } read)
         {
             (verdict, function, released) = read;
-            if (verdict != Verdict.Ok && Escapes(root, invocation, key, api)) return null;
+            if (verdict != Verdict.Ok && Escapes(root, invocation, key, api)) return;
         }
         else
         {
-            if (Escapes(root, invocation, key, api)) return null;
+            if (Escapes(root, invocation, key, api)) return;
             ControlFlowGraph? cfg;
             try
             {
-                cfg = graphs.For(root) is { } rootGraph ? FlowHelpers.GraphFor(invocation, rootGraph) : null;
+                cfg = FlowHelpers.GraphFor(invocation, context.GetControlFlowGraph());
             }
             catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
             {
-                return null;
+                return;
             }
-            if (cfg is null) return null;
+            if (cfg is null) return;
 
             graph = new FlowGraph(cfg, ExceptionSemantics.FinallyOnEdges);
             verdict = new LockFlow(graph, api, call, key, invocation).Run();
         }
-        if (verdict == Verdict.Ok) return null;
+        if (verdict == Verdict.Ok) return;
 
         var descriptor = verdict == Verdict.Leak ? Descriptors.MP0002_LockNotReleased : Descriptors.MP0002_LockNotReleasedOnException;
         var properties = FixProperties(invocation, call, key, api);
@@ -74,9 +141,10 @@ internal static partial class LockNotReleased
         {
             // Acquired here and released nowhere in this method: a type that releases it in another
             // member holds the lock across calls on purpose (Enter()/Exit() wrappers).
-            return (diagnostic, true);
+            state.AddPending(key.Symbol, diagnostic);
+            return;
         }
-        return (diagnostic, false);
+        context.ReportDiagnostic(diagnostic);
     }
 
     private enum Verdict { Ok, Leak, LeakOnException }
