@@ -52,7 +52,8 @@ internal static class ChildMain
     /// while it booted, goes straight to its target, and one taken during its head start waits for one step at most.
     /// (1) On a frame of its own that names <see cref="Prepared"/>: the frame decoder, loading an assembly by name,
     /// resolving a method by token, a reflection invoke, the errno path of a P/Invoke. (2) A consumer's first run
-    /// (<see cref="PrepareQueue"/>). (3) A daemon's lifeline thread (<see cref="PrepareThread"/>). Nothing here is
+    /// (<see cref="PrepareQueue"/>). (3) A daemon's lifeline thread (<see cref="PrepareThread"/>); 2 and 3 not with
+    /// <c>MULTIPROC_HEAD_START=1</c> (<see cref="HeadStartVariable"/>). Nothing here is
     /// visible to another process: no file, no shared object, no output. Any failure is ignored: the real frame
     /// takes the same paths again.
     /// </summary>
@@ -66,7 +67,7 @@ internal static class ChildMain
             method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, args, null);
             HeadStartSteps = 1;
             StartTrace.Mark("prepared");
-            if (FrameWaiting(fd)) return;
+            if (Environment.GetEnvironmentVariable(HeadStartVariable) == "1" || FrameWaiting(fd)) return;
             PrepareQueue();
             HeadStartSteps = 2;
             StartTrace.Mark("queue");
@@ -80,6 +81,9 @@ internal static class ChildMain
             // Only a head start: the target's own frame is read, bound and invoked the same way.
         }
     }
+
+    /// <summary><c>MULTIPROC_HEAD_START=1</c> in a child's environment: its head start runs step 1 only (measurements).</summary>
+    internal const string HeadStartVariable = "MULTIPROC_HEAD_START";
 
     /// <summary>How many of <see cref="Prepare"/>'s three steps this process ran (tests).</summary>
     internal static int HeadStartSteps { get; private set; }

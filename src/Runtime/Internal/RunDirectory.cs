@@ -152,6 +152,20 @@ internal static class RunDirectory
         return path;
     }
 
-    /// <summary>128 random bits as lowercase hex: segment and run names cannot be guessed.</summary>
-    public static string RandomToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+    /// <summary>
+    /// 128 random bits as lowercase hex: segment and run names cannot be guessed. Written by hand: <c>ToLowerInvariant</c>
+    /// would initialize globalization (loading ICU) in a child whose first segment this names.
+    /// </summary>
+    public static string RandomToken()
+    {
+        Span<byte> bits = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bits);
+        Span<char> text = stackalloc char[32];
+        for (var i = 0; i < bits.Length; i++)
+        {
+            text[2 * i] = "0123456789abcdef"[bits[i] >> 4];
+            text[2 * i + 1] = "0123456789abcdef"[bits[i] & 15];
+        }
+        return new string(text);
+    }
 }

@@ -36,6 +36,39 @@ public class ConsumerFirstRunTests
         answer.Put($"{item} {(before ? "icu" : "no-icu")} {(after ? "icu" : "no-icu")}");
     }
 
+    /// <summary>Makes a queue and a lock of its own, uses them, and reports whether ICU was loaded after.</summary>
+    public static void MakesItsOwn(ProcessQueue<string> answer)
+    {
+        var before = IcuLoaded();
+        using (var q = new JoinableQueue<string?>())
+        using (var lk = new ProcessLock())
+        {
+            q.Put("x");
+            q.Get(W);
+            q.TaskDone();
+            using (lk.Hold()) { }
+        }
+        answer.Put($"{(before ? "icu" : "no-icu")} {(IcuLoaded() ? "icu" : "no-icu")}");
+    }
+
+    [Fact]
+    public void A_child_that_creates_its_own_queue_and_lock_does_not_load_ICU()
+    {
+        using var answer = new ProcessQueue<string>();
+        var p = new ChildProcess(() => MakesItsOwn(answer));
+        p.Start();
+        try
+        {
+            var reply = answer.Get(W);
+            Bounded.Joined(p);
+            Assert.Equal("no-icu no-icu", reply);
+        }
+        finally
+        {
+            Wait.Cleanup(p);
+        }
+    }
+
     [Fact]
     public void A_consumers_first_Get_and_TaskDone_do_not_load_ICU()
     {
