@@ -52,7 +52,8 @@ internal static class ChildMain
     /// while it booted, goes straight to its target, and one taken during its head start waits for one step at most.
     /// (1) On a frame of its own that names <see cref="Prepared"/>: the frame decoder, loading an assembly by name,
     /// resolving a method by token, a reflection invoke, the errno path of a P/Invoke. (2) A consumer's first run
-    /// (<see cref="PrepareQueue"/>). (3) A daemon's lifeline thread (<see cref="PrepareThread"/>); 2 and 3 not with
+    /// (<see cref="PrepareQueue"/>). (3) A daemon's lifeline thread (<see cref="PrepareThread"/>); 2 and 3 only once the spare has waited
+    /// <see cref="IdleBeforeQueueStepMs"/> for a frame in vain, and not with
     /// <c>MULTIPROC_HEAD_START=1</c> (<see cref="HeadStartVariable"/>). Nothing here is
     /// visible to another process: no file, no shared object, no output. Any failure is ignored: the real frame
     /// takes the same paths again.
@@ -67,7 +68,9 @@ internal static class ChildMain
             method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, args, null);
             HeadStartSteps = 1;
             StartTrace.Mark("prepared");
-            if (Environment.GetEnvironmentVariable(HeadStartVariable) == "1" || FrameWaiting(fd)) return;
+            // Steps 2 and 3 only in a spare that stays idle a moment: one taken at once (a loop of starts that waits for
+            // each spare's boot) would pay them for nothing.
+            if (Environment.GetEnvironmentVariable(HeadStartVariable) == "1" || FrameWaiting(fd, IdleBeforeQueueStepMs)) return;
             PrepareQueue();
             HeadStartSteps = 2;
             StartTrace.Mark("queue");
@@ -88,11 +91,14 @@ internal static class ChildMain
     /// <summary>How many of <see cref="Prepare"/>'s three steps this process ran (tests).</summary>
     internal static int HeadStartSteps { get; private set; }
 
-    /// <summary>True when the target's frame (or end-of-file) can be read without waiting.</summary>
-    private static unsafe bool FrameWaiting(int fd)
+    /// <summary>How long a spare waits for its frame after step 1 before it runs steps 2 and 3.</summary>
+    internal const int IdleBeforeQueueStepMs = 30;
+
+    /// <summary>True when the target's frame (or end-of-file) can be read, waiting for it at most <paramref name="timeoutMs"/>.</summary>
+    private static unsafe bool FrameWaiting(int fd, int timeoutMs = 0)
     {
         var p = new LinuxNative.PollFd { Fd = fd, Events = LinuxNative.POLLIN };
-        return LinuxNative.poll(&p, 1, 0) != 0;
+        return LinuxNative.poll(&p, 1, timeoutMs) != 0;
     }
 
     /// <summary>
