@@ -159,6 +159,11 @@ internal static class SparePool
     private static int _taken;
     private static int _booting;
     private static int _parentWaits;
+    /// <summary>Boots that failed in a row (a spare that died before its report, a spawn that failed); a report resets it.</summary>
+    private static int _bootFailures;
+    /// <summary>After a failed boot no spare starts before this <see cref="Environment.TickCount64"/> (a back-off).</summary>
+    private static long _quietUntil;
+    private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(30);
 
     /// <summary>The core this process keeps for itself while none of its threads waits for a child (none on one core).</summary>
     private static readonly int ParentCore = Environment.ProcessorCount > 1 ? 1 : 0;
@@ -270,6 +275,12 @@ internal static class SparePool
     /// <summary>Threads of this process blocked in a wait for a child (tests).</summary>
     internal static int ParentWaiting => Volatile.Read(ref _parentWaits);
 
+    /// <summary>Spares in the pool whose process is still running (tests).</summary>
+    internal static int Alive => Spares.Count(IsRunning);
+
+    /// <summary>Boots that failed since the last one that reported (tests).</summary>
+    internal static int BootFailures => Volatile.Read(ref _bootFailures);
+
     private static bool HasBootedSpare()
     {
         foreach (var s in Spares)
@@ -285,6 +296,7 @@ internal static class SparePool
     private static bool WantsSpare(bool countRunnable, bool parentWaits)
     {
         if (Spares.Count >= Target) return false;
+        if (Environment.TickCount64 < Volatile.Read(ref _quietUntil)) return false; // backing off after a failed boot
         var free = Environment.ProcessorCount - Volatile.Read(ref _booting);
         if (!parentWaits && Volatile.Read(ref _parentWaits) == 0) free -= ParentCore;
         return countRunnable && Children.Running > Environment.ProcessorCount
@@ -305,19 +317,79 @@ internal static class SparePool
             {
                 SpawnedChild spare;
                 try { spare = ProcessSpawner.Spawn(RunDirectory.Current); }
-                catch (IOException) { return; }
+                catch (IOException)
+                {
+                    BackOff(); // the chain would end here: it starts again after the back-off
+                    return;
+                }
                 Interlocked.Increment(ref _booting);
-                Spares.Enqueue(spare);
                 Interlocked.Increment(ref _started);
+                // Watched before a start can take it: a take closes the pipe, and a watch made after that would
+                // watch a closed number, perhaps reused meanwhile by another pipe or a pidfd awaited by JoinAsync.
+                // A report that comes before the enqueue waits for this lock in its Refill or DropDead.
                 ExitWatcher.Watch(spare.BootedFd, () => OnBooted(spare));
+                Spares.Enqueue(spare);
             }
         }
     }
 
-    /// <summary>The spare wrote its byte (or died): it is no load any more, and the next one may boot.</summary>
-    private static void OnBooted(SpawnedChild spare)
+    /// <summary>
+    /// The spare wrote its byte (or died): it is no load any more, and the next one may boot. A spare that died before
+    /// its report (end-of-file and no byte: its runtime could not start, or it was killed) leaves the pool at once, so
+    /// that it does not hold a place of the pool's size until a start discards it, and the next boot waits a back-off.
+    /// </summary>
+    private static unsafe void OnBooted(SpawnedChild spare)
     {
-        if (SeeBooted(spare)) Refill(countRunnable: true, parentWaits: false);
+        if (!SeeBooted(spare)) return; // taken meanwhile: the start owns its report pipe
+        // The pipe is this call's now (a take finds -1 and leaves it); the watcher no longer watches it.
+        var fd = Interlocked.Exchange(ref spare.BootedFd, -1);
+        if (fd >= 0)
+        {
+            byte b;
+            nint n;
+            do n = LinuxNative.read(fd, &b, 1);
+            while (n < 0 && LinuxNative.Errno == LinuxNative.EINTR);
+            LinuxNative.close(fd);
+            if (n == 0)
+            {
+                DropDead(spare);
+                BackOff();
+                return;
+            }
+        }
+        Volatile.Write(ref _bootFailures, 0);
+        Refill(countRunnable: true, parentWaits: false);
+    }
+
+    /// <summary>
+    /// A boot failed: no spare starts for a while (200 ms, doubling with each failure in a row, at most
+    /// <see cref="MaxBackOff"/>), then the pool is topped up again. An environment in which no runtime can start thus
+    /// costs a boot now and then, not a core.
+    /// </summary>
+    private static void BackOff()
+    {
+        var failures = Interlocked.Increment(ref _bootFailures);
+        var delay = TimeSpan.FromTicks(Math.Min(MaxBackOff.Ticks, RefillDelay.Ticks << Math.Min(failures - 1, 16)));
+        Volatile.Write(ref _quietUntil, Environment.TickCount64 + (long)delay.TotalMilliseconds);
+        ScheduleRefill(delay + TimeSpan.FromMilliseconds(1));
+    }
+
+    /// <summary>Takes a spare that died out of the pool (the others stay, in their order) and releases it.</summary>
+    private static void DropDead(SpawnedChild dead)
+    {
+        var found = false;
+        lock (RefillGate)
+        {
+            if (Volatile.Read(ref _released) != 0) return; // Release discards every spare
+            var keep = new List<SpawnedChild>(Spares.Count);
+            while (Spares.TryDequeue(out var s))
+            {
+                if (ReferenceEquals(s, dead)) found = true;
+                else keep.Add(s);
+            }
+            foreach (var s in keep) Spares.Enqueue(s);
+        }
+        if (found) Discard(dead, reapWaitMs: 1000); // else a start took it meanwhile, and discards it as it finds it dead
     }
 
     /// <summary>Marks the spare booted once; true the first time.</summary>
@@ -359,10 +431,17 @@ internal static class SparePool
         return LinuxNative.poll(&pfd, 1, 0) == 0;
     }
 
-    private static unsafe void Discard(SpawnedChild c)
+    /// <param name="c">The spare.</param>
+    /// <param name="reapWaitMs">How long to wait for it to end before the reap (one seen dying may not have ended yet: without it, it would stay a zombie).</param>
+    private static unsafe void Discard(SpawnedChild c, int reapWaitMs = 0)
     {
         StopWatchingBoot(c);
         LinuxNative.close(c.ControlFd);
+        if (reapWaitMs > 0)
+        {
+            var pfd = new LinuxNative.PollFd { Fd = c.Pidfd, Events = LinuxNative.POLLIN };
+            LinuxNative.poll(&pfd, 1, reapWaitMs);
+        }
         int status;
         LinuxNative.waitpid(c.Pid, &status, LinuxNative.WNOHANG);
         LinuxNative.close(c.Pidfd);
