@@ -52,9 +52,25 @@ internal sealed class UnlockedSharedReadModifyWrite
     public void PropertyReferenced(OperationAnalysisContext context, IPropertyReferenceOperation reference)
     {
         var property = reference.Property;
-        if (!(property.IsIndexer || property.Name == "Value")) return;
-        var isValue = !property.IsIndexer;
-        if (isValue ? !_types.IsSharedValue(property.ContainingType) : !_types.IsSharedArray(property.ContainingType)) return;
+        // The containing type first (its name, then the type): this runs on every property reference, and IsIndexer of a
+        // metadata property asks its type for the default member name, dearer than the name compare that rules out most.
+        // SharedValue's Value (no indexer), SharedArray's indexer: the same answers as the property's kind asked first.
+        var containing = property.ContainingType;
+        bool isValue;
+        if (_types.IsSharedValue(containing))
+        {
+            if (property.IsIndexer || property.Name != "Value") return;
+            isValue = true;
+        }
+        else if (_types.IsSharedArray(containing))
+        {
+            if (!property.IsIndexer) return;
+            isValue = false;
+        }
+        else
+        {
+            return;
+        }
         if (reference.Instance is null || SymbolKey.From(reference.Instance) is not { } owner) return;
 
         IOperation write;
