@@ -52,24 +52,23 @@ internal sealed class UnlockedSharedReadModifyWrite
     public void PropertyReferenced(OperationAnalysisContext context, IPropertyReferenceOperation reference)
     {
         var property = reference.Property;
-        // The containing type first (its name, then the type): this runs on every property reference, and IsIndexer of a
-        // metadata property asks its type for the default member name, dearer than the name compare that rules out most.
-        // SharedValue's Value (no indexer), SharedArray's indexer: the same answers as the property's kind asked first.
+        // The containing type's name first, one switch: this runs on every property reference, and IsIndexer of a metadata
+        // property asks its type for the default member name. SharedValue's Value (no indexer), SharedArray's indexer: the
+        // same answers as the property's kind asked first (equal types have equal names; the types are compared next).
         var containing = property.ContainingType;
         bool isValue;
-        if (_types.IsSharedValue(containing))
+        switch (containing.Name)
         {
-            if (property.IsIndexer || property.Name != "Value") return;
-            isValue = true;
-        }
-        else if (_types.IsSharedArray(containing))
-        {
-            if (!property.IsIndexer) return;
-            isValue = false;
-        }
-        else
-        {
-            return;
+            case "SharedValue" when _types.IsSharedValue(containing):
+                if (property.IsIndexer || property.Name != "Value") return;
+                isValue = true;
+                break;
+            case "SharedArray" when _types.IsSharedArray(containing):
+                if (!property.IsIndexer) return;
+                isValue = false;
+                break;
+            default:
+                return;
         }
         if (reference.Instance is null || SymbolKey.From(reference.Instance) is not { } owner) return;
 
