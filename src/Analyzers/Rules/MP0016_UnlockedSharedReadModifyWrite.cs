@@ -52,9 +52,24 @@ internal sealed class UnlockedSharedReadModifyWrite
     public void PropertyReferenced(OperationAnalysisContext context, IPropertyReferenceOperation reference)
     {
         var property = reference.Property;
-        if (!(property.IsIndexer || property.Name == "Value")) return;
-        var isValue = !property.IsIndexer;
-        if (isValue ? !_types.IsSharedValue(property.ContainingType) : !_types.IsSharedArray(property.ContainingType)) return;
+        // The containing type's name first, one switch: this runs on every property reference, and IsIndexer of a metadata
+        // property asks its type for the default member name. SharedValue's Value (no indexer), SharedArray's indexer: the
+        // same answers as the property's kind asked first (equal types have equal names; the types are compared next).
+        var containing = property.ContainingType;
+        bool isValue;
+        switch (containing.Name)
+        {
+            case "SharedValue" when _types.IsSharedValue(containing):
+                if (property.IsIndexer || property.Name != "Value") return;
+                isValue = true;
+                break;
+            case "SharedArray" when _types.IsSharedArray(containing):
+                if (!property.IsIndexer) return;
+                isValue = false;
+                break;
+            default:
+                return;
+        }
         if (reference.Instance is null || SymbolKey.From(reference.Instance) is not { } owner) return;
 
         IOperation write;
