@@ -131,32 +131,18 @@ public class MP0002_SpellingTests
         Assert.Equal(expected, await OneDocument(program, other));
     }
 
-    private static (CSharpCompilation Compilation, SyntaxTree Program) Compile(string program, string other)
-    {
-        var options = new CSharpParseOptions(LanguageVersion.CSharp12);
-        var tree = CSharpSyntaxTree.ParseText(program, options, path: "Program.cs");
-        var second = CSharpSyntaxTree.ParseText(other, options, path: "Other.cs");
-        var compilation = CSharpCompilation.Create("Spelling", new[] { tree, second }, TestReferences.All,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-        return (compilation, tree);
-    }
-
-    private static CompilationWithAnalyzers WithAnalyzer(Compilation compilation) =>
-        compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new LockNotReleasedAnalyzer()),
-            new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
-                onAnalyzerException: (e, _, _) => throw new InvalidOperationException("analyzer exception: " + e),
-                concurrentAnalysis: true, logAnalyzerExecutionTime: false));
+    private static (CSharpCompilation Compilation, SyntaxTree Program) Compile(string program, string other) =>
+        PerDocument.Compile(program, other, OutputKind.DynamicallyLinkedLibrary);
 
     private static async Task<string[]> Full(string program, string other) =>
-        Describe(await WithAnalyzer(Compile(program, other).Compilation).GetAnalyzerDiagnosticsAsync(CancellationToken.None));
+        Describe(await PerDocument.WithAnalyzer(Compile(program, other).Compilation, new LockNotReleasedAnalyzer()).GetAnalyzerDiagnosticsAsync(CancellationToken.None));
 
     private static async Task<string[]> OneDocument(string program, string other)
     {
         var (compilation, tree) = Compile(program, other);
-        return Describe(await WithAnalyzer(compilation).GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(tree), null, CancellationToken.None));
+        return Describe(await PerDocument.WithAnalyzer(compilation, new LockNotReleasedAnalyzer()).GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(tree), null, CancellationToken.None));
     }
 
     private static string[] Describe(ImmutableArray<Diagnostic> diagnostics) =>
-        diagnostics.Select(d => d.Id + " " + d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)).OrderBy(s => s, StringComparer.Ordinal).ToArray();
+        diagnostics.Select(d => d.Id + " " + PerDocument.TextAt(d)).OrderBy(s => s, StringComparer.Ordinal).ToArray();
 }

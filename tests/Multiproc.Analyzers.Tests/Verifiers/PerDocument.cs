@@ -10,20 +10,26 @@ namespace Multiproc.Analyzers.Tests.Verifiers;
 /// </summary>
 internal static class PerDocument
 {
-    public static (CSharpCompilation Compilation, SyntaxTree Tree) Compile(string source)
+    private const string DefaultOther = "static class Other { public static int Two() => 2; }";
+
+    /// <summary>
+    /// <paramref name="source"/> as <c>Program.cs</c> beside <paramref name="other"/> as <c>Other.cs</c> (by default the
+    /// class described above), compiled as <paramref name="kind"/> (a console application by default) with no errors.
+    /// </summary>
+    public static (CSharpCompilation Compilation, SyntaxTree Tree) Compile(string source, string other = DefaultOther, OutputKind kind = OutputKind.ConsoleApplication)
     {
         var options = new CSharpParseOptions(LanguageVersion.CSharp12);
         var tree = CSharpSyntaxTree.ParseText(source, options, path: "Program.cs");
-        var other = CSharpSyntaxTree.ParseText("static class Other { public static int Two() => 2; }", options, path: "Other.cs");
-        var compilation = CSharpCompilation.Create("PerDocument", new[] { tree, other }, TestReferences.All,
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+        var second = CSharpSyntaxTree.ParseText(other, options, path: "Other.cs");
+        var compilation = CSharpCompilation.Create("PerDocument", new[] { tree, second }, TestReferences.All,
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
         return (compilation, tree);
     }
 
-    /// <summary>The analyzer over <paramref name="compilation"/>; an exception in it fails the test (instead of an AD0001 the queries here do not return).</summary>
-    private static CompilationWithAnalyzers WithAnalyzer(Compilation compilation) =>
-        compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new MultiprocAnalyzer()),
+    /// <summary><paramref name="analyzer"/> (by default <see cref="MultiprocAnalyzer"/>) over <paramref name="compilation"/>; an exception in it fails the test (instead of an AD0001 the queries here do not return).</summary>
+    public static CompilationWithAnalyzers WithAnalyzer(Compilation compilation, DiagnosticAnalyzer? analyzer = null) =>
+        compilation.WithAnalyzers(ImmutableArray.Create(analyzer ?? new MultiprocAnalyzer()),
             new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
                 onAnalyzerException: (e, _, _) => throw new InvalidOperationException("analyzer exception: " + e),
                 concurrentAnalysis: true, logAnalyzerExecutionTime: false));
