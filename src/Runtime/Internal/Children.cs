@@ -389,7 +389,9 @@ internal static class SparePool
             }
             foreach (var s in keep) Spares.Enqueue(s);
         }
-        if (found) Discard(dead, reapWaitMs: 1000); // else a start took it meanwhile, and discards it as it finds it dead
+        // Else a start took it meanwhile, and discards it as it finds it dead. The reap may wait for the dying child to
+        // end (up to 1 s): not on the exit watcher's thread, which this runs on and which every JoinAsync waits behind.
+        if (found) ThreadPool.UnsafeQueueUserWorkItem(static d => Discard(d, reapWaitMs: 1000), dead, preferLocal: false);
     }
 
     /// <summary>Marks the spare booted once; true the first time.</summary>
