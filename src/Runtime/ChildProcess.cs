@@ -322,13 +322,15 @@ public sealed class ChildProcess : IDisposable
         lock (_gate)
         {
             if (_exitCode is not null) return true;
-            int status;
+            // The exit status, leaving the zombie in place (WNOWAIT): the reap itself comes later, off this thread
+            // (see ZombieReaper: a reap right at the exit can spin in the kernel for milliseconds).
+            var info = stackalloc byte[LinuxNative.SiginfoSize];
             int rc;
-            do rc = LinuxNative.waitpid(os.Pid, &status, 0);
+            do rc = LinuxNative.waitid(LinuxNative.P_PID, os.Pid, info, LinuxNative.WEXITED | LinuxNative.WNOWAIT);
             while (rc < 0 && LinuxNative.Errno == LinuxNative.EINTR);
-            if (rc < 0) throw LinuxNative.Error("waitpid");
-            var termSignal = status & 0x7f;
-            _exitCode = termSignal == 0 ? (status >> 8) & 0xff : -termSignal;
+            if (rc < 0) throw LinuxNative.Error("waitid");
+            _exitCode = ExitCodeOf(*(int*)(info + LinuxNative.SiginfoCodeOffset), *(int*)(info + LinuxNative.SiginfoStatusOffset));
+            ZombieReaper.Later(os.Pid);
             LinuxNative.close(os.ControlFd);
         }
         // The child can no longer attach what it was sent: give up the parent's shares (the last one removes the segment).
@@ -341,6 +343,10 @@ public sealed class ChildProcess : IDisposable
         Volatile.Read(ref _ended)?.TrySetResult();
         return true;
     }
+
+    /// <summary>The exit code as <see cref="ExitCode"/> gives it, from waitid's <c>si_code</c> and <c>si_status</c>: the code passed to exit, or −signal when a signal ended it.</summary>
+    internal static int ExitCodeOf(int siCode, int siStatus) =>
+        siCode == LinuxNative.CLD_EXITED ? siStatus & 0xff : -siStatus;
 
     /// <summary>
     /// Releases the handles of an ended child. A child that is still running is left running and is

@@ -82,7 +82,7 @@ public static class ManyPoolsScenario
             if (!Task.WhenAll(disposals).Wait(Bound)) return 16;
             sampler.Dispose();
             Console.WriteLine($"threads before={before} live={live} peak={sampler.Peak} pools={n}");
-            var left = pids.Where(pid => Directory.Exists("/proc/" + pid)).ToList();
+            var left = Scenarios.NotReaped(pids);
             if (left.Count > 0)
             {
                 Console.WriteLine("workers left: " + string.Join(' ', left));

@@ -128,6 +128,21 @@ public static class Scenarios
     public static int Twice(int x) => 2 * x;
 
     /// <summary>
+    /// The processes among <paramref name="pids"/> still there (running, or ended and not reaped) after up to 30 s:
+    /// a joined child is reaped a little after its exit (ZombieReaper), so this waits for the reaps.
+    /// </summary>
+    internal static List<int> NotReaped(IEnumerable<int> pids)
+    {
+        var deadline = Environment.TickCount64 + 30_000;
+        while (true)
+        {
+            var left = pids.Where(pid => Directory.Exists("/proc/" + pid)).ToList();
+            if (left.Count == 0 || Environment.TickCount64 > deadline) return left;
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>
     /// With the thread pool capped at the number of cores, starts N pools of one worker, has each run a task, then
     /// disposes all of them at once with DisposeAsync, sampling the process's threads meanwhile from a thread of its own.
     /// Prints "threads before=B peak=P after=A", then "disposed" once every DisposeAsync completed (within 120 s), and
@@ -161,7 +176,7 @@ public static class Scenarios
         Console.WriteLine($"threads before={before} peak={sampler.Peak} after={after} pools={n}");
         if (!done) return 5;
         Console.WriteLine("disposed");
-        var left = pids.Where(pid => Directory.Exists("/proc/" + pid)).ToList();
+        var left = NotReaped(pids);
         if (left.Count > 0)
         {
             Console.WriteLine("workers left: " + string.Join(' ', left));

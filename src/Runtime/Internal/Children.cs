@@ -113,6 +113,8 @@ internal static class Children
             if (c.Daemon && c.IsAlive) c.Terminate();
         foreach (var c in snapshot)
             c.Join();
+        // Ended children whose reap was put off: reaped now, not left to an init that may not reap.
+        ZombieReaper.ReapAllNow();
         RunDirectory.RemoveIfRoot();
     }
 }

@@ -40,6 +40,17 @@ internal static unsafe partial class LinuxNative
 
     public const short POLLIN = 0x1;
     public const int WNOHANG = 1;
+    public const int ECHILD = 10;
+
+    // waitid(2): which child, what to wait for, and the fields of the siginfo_t it fills (128 bytes; the same
+    // offsets on x86-64 and arm64).
+    public const int P_PID = 1;
+    public const int WEXITED = 4;
+    public const int WNOWAIT = 0x01000000;
+    public const int CLD_EXITED = 1;
+    public const int SiginfoSize = 128;
+    public const int SiginfoCodeOffset = 8;
+    public const int SiginfoStatusOffset = 24;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct Timespec
@@ -80,6 +91,9 @@ internal static unsafe partial class LinuxNative
 
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int waitpid(int pid, int* status, int options);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int waitid(int idtype, int id, byte* infop, int options);
 
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);

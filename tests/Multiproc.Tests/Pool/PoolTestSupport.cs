@@ -44,5 +44,6 @@ public static class Bounded
     /// <summary>Disposes a pool with a bound.</summary>
     public static void Dispose(ProcessPool pool) => Run(pool.Dispose);
 
-    public static bool ProcessGone(int pid) => !Directory.Exists("/proc/" + pid);
+    /// <summary>Whether the process is gone (reaped), waiting for it up to <see cref="Wait.Long"/>: a joined child is reaped a little after its exit (ZombieReaper).</summary>
+    public static bool ProcessGone(int pid) => Wait.Until(() => !Directory.Exists("/proc/" + pid), Wait.Long);
 }
