@@ -302,16 +302,25 @@ public sealed class ChildProcess : IDisposable
         if (_exitCode is not null) return true;
         var pfd = new LinuxNative.PollFd { Fd = os.Pidfd, Events = LinuxNative.POLLIN };
         var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
-        // While this thread sleeps here, this process leaves its core to the spare pool (not during the reap after it).
+        // While this thread sleeps here, this process leaves its core to the spare pool (not during the reap after it),
+        // and looks at the pool now and then (50 ms, then twice as long each time): cores may go idle while it waits.
         if (timeoutMs != 0) SparePool.ParentWaits(begins: true);
+        var look = timeoutMs != 0 && !_poolWorker ? SparePool.WaitCheckFirstMs : -1;
         try
         {
             while (true)
             {
                 var left = timeoutMs < 0 ? -1 : (int)Math.Max(0, deadline - Environment.TickCount64);
-                var r = LinuxNative.poll(&pfd, 1, left);
+                var slice = look > 0 && (left < 0 || left > look) && SparePool.BelowSize ? look : left;
+                var r = LinuxNative.poll(&pfd, 1, slice);
                 if (r > 0) break;
-                if (r == 0) return false;
+                if (r == 0)
+                {
+                    if (slice == left) return false;
+                    SparePool.WhileWaiting();
+                    look = Math.Min(look * 2, SparePool.WaitCheckMaxMs);
+                    continue;
+                }
                 if (LinuxNative.Errno != LinuxNative.EINTR) throw LinuxNative.Error("poll");
             }
         }

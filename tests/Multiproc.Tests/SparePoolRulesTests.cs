@@ -85,7 +85,7 @@ public class SparePoolRulesTests
     }
 
     /// <summary>The pool full and every spare booted, with no top-up left to come from what ran before.</summary>
-    private static void FillAndSettle()
+    internal static void FillAndSettle()
     {
         var warm = new ChildProcess(() => Targets.Noop());
         warm.Start();
@@ -97,7 +97,7 @@ public class SparePoolRulesTests
     }
 
     /// <summary>The state letter of a process (R, S, Z …) from /proc/PID/stat; '?' once it is gone.</summary>
-    private static char State(int pid)
+    internal static char State(int pid)
     {
         try
         {

@@ -142,12 +142,18 @@ internal static class Children
 /// spare reports booted, only the children on a CPU or waiting for one (state R in /proc/PID/stat) count.</para>
 /// <para>When a child is reaped (<see cref="ChildProcess.Join()"/>, <see cref="ChildProcess.IsAlive"/>, the exit
 /// watcher of <see cref="ChildProcess.JoinAsync"/>), the pool is topped up at once only if it holds no booted spare,
-/// else a moment later; when the parent is about to wait, only if it holds none. The booted one serves the next start,
-/// and a runtime booting at that moment would take a core from whatever the program does next (a pair that has just
-/// started). A pool's workers are excepted: the pool tops it up a moment after it has ended.</para>
+/// else a moment later; when the parent is about to wait, with as many children as cores or fewer, only if it holds
+/// none. The booted one serves the next start, and a runtime booting at that moment would take a core from whatever
+/// the program does next (a pair that has just started). With more children than cores (a burst) a wait tops up
+/// whatever the pool holds, under the count of children in state R: a burst's tail leaves cores idle, and the next
+/// phase of the program may start more children than one booted spare serves. A thread blocked in
+/// <see cref="ChildProcess.Join()"/> looks again after 50 ms, then twice as long each time (at most 800 ms), while the
+/// pool is short: children that fall asleep or end unreaped free cores with no reap or booted report to notice it.
+/// A pool's workers are excepted: the pool tops it up a moment after it has ended.</para>
 /// <para>A <see cref="ChildProcess.Start"/> that found a spare does not top the pool up: starting a runtime takes a
 /// core for tens of milliseconds, which the parent and the child it just started need first; the next wait or reap
-/// does it. A start that found the pool empty (a burst) tops it up at once, under the same count.</para>
+/// does it. A start that found the pool empty (a burst) tops it up at once, under the same count; if a top-up is
+/// spawning a spare at that moment, the start waits for it and takes that spare rather than boot a runtime beside it.</para>
 /// </remarks>
 internal static class SparePool
 {
@@ -161,6 +167,8 @@ internal static class SparePool
     private static int _taken;
     private static int _booting;
     private static int _parentWaits;
+    /// <summary>1 while a top-up holds <see cref="RefillGate"/> to spawn: a start that finds the pool empty waits for its spare.</summary>
+    private static int _refilling;
     /// <summary>Boots that failed in a row (a spare that died before its report, a spawn that failed); a report resets it.</summary>
     private static int _bootFailures;
     /// <summary>After a failed boot no spare starts before this <see cref="Environment.TickCount64"/> (a back-off).</summary>
@@ -177,15 +185,24 @@ internal static class SparePool
     public static SpawnedChild Take(out bool spawned)
     {
         spawned = false;
-        while (Spares.TryDequeue(out var spare))
+        while (true)
         {
-            StopWatchingBoot(spare);
-            if (IsRunning(spare))
+            if (Spares.TryDequeue(out var spare))
             {
-                Interlocked.Increment(ref _taken);
-                return spare;
+                StopWatchingBoot(spare);
+                if (IsRunning(spare))
+                {
+                    Interlocked.Increment(ref _taken);
+                    return spare;
+                }
+                Discard(spare);
+                continue;
             }
-            Discard(spare);
+            // The pool is empty, but a top-up may be spawning a spare right now (a reap's, on the thread pool): wait
+            // for it (a spawn takes a millisecond or two) and take that spare rather than boot a second runtime beside it.
+            if (Volatile.Read(ref _refilling) == 0) break;
+            lock (RefillGate) { }
+            if (Spares.IsEmpty) break;
         }
         spawned = true;
         // A cold start: paced while as many cold children are still booting as the cores (BootPacer; bounded wait).
@@ -242,12 +259,35 @@ internal static class SparePool
         ScheduleRefill(HasBootedSpare() ? RefillDelay : TimeSpan.Zero);
     }
 
-    /// <summary>The parent is about to wait for a child: the core it leaves may boot a spare, if no booted one waits.</summary>
+    /// <summary>
+    /// The parent is about to wait for a child (or has waited for one a while, <see cref="WhileWaiting"/>): the core it
+    /// leaves may boot a spare. With as many children as cores or fewer (a pair) only if no booted spare waits (it
+    /// serves the next start, and a pair's last wait is short: a boot started now would land in what comes next); with
+    /// more (a burst), whenever the children in state R leave a core idle, booted spares or not: the idle cores of a
+    /// burst's tail fill the pool for whatever the program starts next.
+    /// </summary>
     public static void BeforeWait()
     {
-        if (Target == 0 || HasBootedSpare()) return;
+        if (Target == 0 || Spares.Count >= Target) return;
+        if (Children.Running <= Environment.ProcessorCount && HasBootedSpare()) return;
         Refill(countRunnable: true, parentWaits: true);
     }
+
+    /// <summary>The first look at the pool from a <see cref="ChildProcess.Join()"/> that is still waiting (milliseconds); each next one waits twice as long.</summary>
+    internal const int WaitCheckFirstMs = 50;
+
+    /// <summary>The longest a waiting <see cref="ChildProcess.Join()"/> goes without a look at the pool (milliseconds).</summary>
+    internal const int WaitCheckMaxMs = 800;
+
+    /// <summary>Whether a thread waiting for a child should look at the pool again now and then: it is below its size.</summary>
+    public static bool BelowSize => Target > 0 && Spares.Count < Target && Volatile.Read(ref _released) == 0;
+
+    /// <summary>
+    /// A thread has been waiting for a child for a while (<see cref="WaitCheckFirstMs"/>, then twice as long each time):
+    /// cores may have gone idle since it began (children fell asleep on a lock or an item, or ended unreaped), with no
+    /// reap or booted report to notice. The same top-up as <see cref="BeforeWait"/>.
+    /// </summary>
+    public static void WhileWaiting() => BeforeWait();
 
     private static void ScheduleRefill(TimeSpan delay)
     {
@@ -279,6 +319,23 @@ internal static class SparePool
 
     /// <summary>Spares in the pool whose process is still running (tests).</summary>
     internal static int Alive => Spares.Count(IsRunning);
+
+    /// <summary>Runs <paramref name="body"/> as if it were a top-up spawning a spare: under the refill lock, flagged (tests).</summary>
+    internal static void AsTopUp(Action body)
+    {
+        lock (RefillGate)
+        {
+            Volatile.Write(ref _refilling, 1);
+            try
+            {
+                body();
+            }
+            finally
+            {
+                Volatile.Write(ref _refilling, 0);
+            }
+        }
+    }
 
     /// <summary>Boots that failed since the last one that reported (tests).</summary>
     internal static int BootFailures => Volatile.Read(ref _bootFailures);
@@ -315,23 +372,37 @@ internal static class SparePool
         lock (RefillGate)
         {
             if (Volatile.Read(ref _released) != 0) return;
-            while (WantsSpare(countRunnable, parentWaits))
+            Volatile.Write(ref _refilling, 1);
+            try
             {
-                SpawnedChild spare;
-                try { spare = ProcessSpawner.Spawn(RunDirectory.Current); }
-                catch (IOException)
-                {
-                    BackOff(); // the chain would end here: it starts again after the back-off
-                    return;
-                }
-                Interlocked.Increment(ref _booting);
-                Interlocked.Increment(ref _started);
-                // Watched before a start can take it: a take closes the pipe, and a watch made after that would
-                // watch a closed number, perhaps reused meanwhile by another pipe or a pidfd awaited by JoinAsync.
-                // A report that comes before the enqueue waits for this lock in its Refill or DropDead.
-                ExitWatcher.Watch(spare.BootedFd, () => OnBooted(spare));
-                Spares.Enqueue(spare);
+                RefillLocked(countRunnable, parentWaits);
             }
+            finally
+            {
+                Volatile.Write(ref _refilling, 0);
+            }
+        }
+    }
+
+    /// <summary>Refill's loop, under <see cref="RefillGate"/>.</summary>
+    private static void RefillLocked(bool countRunnable, bool parentWaits)
+    {
+        while (WantsSpare(countRunnable, parentWaits))
+        {
+            SpawnedChild spare;
+            try { spare = ProcessSpawner.Spawn(RunDirectory.Current); }
+            catch (IOException)
+            {
+                BackOff(); // the chain would end here: it starts again after the back-off
+                return;
+            }
+            Interlocked.Increment(ref _booting);
+            Interlocked.Increment(ref _started);
+            // Watched before a start can take it: a take closes the pipe, and a watch made after that would
+            // watch a closed number, perhaps reused meanwhile by another pipe or a pidfd awaited by JoinAsync.
+            // A report that comes before the enqueue waits for this lock in its Refill or DropDead.
+            ExitWatcher.Watch(spare.BootedFd, () => OnBooted(spare));
+            Spares.Enqueue(spare);
         }
     }
 
