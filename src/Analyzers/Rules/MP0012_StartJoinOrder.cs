@@ -62,9 +62,10 @@ internal static class StartJoinOrder
         }
 
         /// <summary>
-        /// The states (not started, started, unknown) of each tracked process over <paramref name="graph"/> to a fixpoint,
-        /// then one pass that reports. Only graphs with a Start/Join get here: the body's own (the analyzer's gate) and the
-        /// nested functions that hold one.
+        /// The states (not started, started, unknown) of each tracked process over <paramref name="graph"/> to a fixpoint;
+        /// each block keeps the diagnostics of its last visit, which ran on its final input state (every change of a block's
+        /// input queues it again), so no second pass over the steps is needed; they are reported in block order, as that pass
+        /// did. Only graphs with a Start/Join get here: the body's own (the analyzer's gate) and the nested functions that hold one.
         /// </summary>
         public void Run(FlowGraph graph, System.Action<Diagnostic> report)
         {
@@ -74,6 +75,11 @@ internal static class StartJoinOrder
             input[0] = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
             var work = new Queue<int>();
             var queued = new bool[n];
+            // The diagnostics of each block's last visit (null: none); a visit replaces them.
+            var found = new List<Diagnostic>?[n];
+            List<Diagnostic>? visitFound = null;
+            void Found(Diagnostic d) => (visitFound ??= new List<Diagnostic>()).Add(d);
+            System.Action<Diagnostic> found1 = Found;
             work.Enqueue(0);
             queued[0] = true;
             while (work.Count > 0)
@@ -83,7 +89,9 @@ internal static class StartJoinOrder
                 var state = new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default);
                 // The state at the block's entry is only needed for its exception successors (most blocks have none).
                 var before = graph.ExceptionSuccessors(b).Count > 0 ? new Dictionary<ISymbol, int>(state, SymbolEqualityComparer.Default) : null;
-                Transfer(graph.Steps(b), state, report: null);
+                visitFound = null;
+                Transfer(graph.Steps(b), state, found1);
+                found[b] = visitFound;
                 void Flow(int target, Dictionary<ISymbol, int> s)
                 {
                     if (target < 0) return;
@@ -102,14 +110,12 @@ internal static class StartJoinOrder
                 }
             }
 
-            var reported = new HashSet<SyntaxNode>();
+            HashSet<SyntaxNode>? reported = null;
             for (var b = 0; b < n; b++)
             {
-                if (input[b] is null) continue;
-                Transfer(graph.Steps(b), new Dictionary<ISymbol, int>(input[b]!, SymbolEqualityComparer.Default), d =>
-                {
-                    if (reported.Add(d.Location.SourceTree!.GetRoot().FindNode(d.Location.SourceSpan))) report(d);
-                });
+                if (found[b] is not { } diagnostics) continue;
+                foreach (var d in diagnostics)
+                    if ((reported ??= new HashSet<SyntaxNode>()).Add(d.Location.SourceTree!.GetRoot().FindNode(d.Location.SourceSpan))) report(d);
             }
         }
 
