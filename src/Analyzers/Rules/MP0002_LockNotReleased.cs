@@ -71,7 +71,9 @@ internal static partial class LockNotReleased
     internal static void AnalyzeInvocation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (!LockApi.IsCandidateName(invocation.TargetMethod.Name)) return;
+        // The containing type first, by reference (LockApi.IsLockType: the name is a cold string on most calls), then the name.
+        var method = invocation.TargetMethod;
+        if (!api.IsLockType(method.ContainingType) || !LockApi.IsCandidateName(method.Name)) return;
         // Operations of nested types are analyzed by the nested type's own start action.
         if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
         var call = api.Classify(invocation);
@@ -88,9 +90,10 @@ internal static partial class LockNotReleased
     internal static void AnalyzeCreation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        // Argument count first (no symbol work), then the type by identity (its Name would ask whether it is an extension).
+        // Argument count first (no symbol work), then the constructor's type by reference (LockApi.IsMutexConstructor: no
+        // SymbolEqualityComparer on each of the ~8,000 creations; its Name would ask whether it is an extension).
         // (Testing the arguments for a constant true before the type was tried: it measured slower, the tenth session.)
-        if (creation.Arguments.Length == 0 || !api.IsMutex(creation.Type)) return;
+        if (creation.Arguments.Length == 0 || !api.IsMutexConstructor(creation)) return;
         if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
         if (api.ClassifyCreation(creation) is not { Key: { } key } call) return;
         AnalyzeAcquire(context, creation, call, key, api, state, structured);
@@ -836,7 +839,7 @@ internal static partial class LockNotReleased
         {
             kind = FixTryFinally;
         }
-        else if (LockApi.HasHold(call.Family) && acquire is IInvocationOperation { TargetMethod.Name: "Acquire" })
+        else if (api.HasHold(call.Family) && acquire is IInvocationOperation { TargetMethod.Name: "Acquire" })
         {
             kind = FixHold;
         }
