@@ -73,6 +73,9 @@ internal sealed class LockApi
             if (t is not null) lockTypes.Add(t);
         }
         _lockTypes = lockTypes.ToArray();
+        Any = types.ProcessLock is not null || types.Monitor is not null || types.Mutex is not null || types.SemaphoreSlim is not null
+            || types.ReaderWriterLockSlim is not null || types.SpinLock is not null || types.ThreadingLock is not null
+            || types.ReaderWriterLock is not null;
     }
 
     /// <summary>
@@ -105,10 +108,8 @@ internal sealed class LockApi
     public bool IsMutexConstructor(IObjectCreationOperation creation) =>
         _mutex is not null && creation.Constructor is { } ctor && ReferenceEquals(ctor.ContainingType, _mutex);
 
-    public bool Any =>
-        _types.ProcessLock is not null || _types.Monitor is not null || _types.Mutex is not null || _types.SemaphoreSlim is not null
-        || _types.ReaderWriterLockSlim is not null || _types.SpinLock is not null || _types.ThreadingLock is not null
-        || _types.ReaderWriterLock is not null;
+    /// <summary>Whether any lock type MP0002 tracks exists in the compilation (computed once: it is asked at every type's start).</summary>
+    public bool Any { get; }
 
     /// <summary>Whether <c>System.Threading.Mutex</c> exists (then <c>new Mutex(true, …)</c> is an acquire).</summary>
     public bool HasMutex => _mutex is not null;
@@ -127,6 +128,9 @@ internal sealed class LockApi
     /// Mutex) has <c>Hold()</c> (MP0002's fix <c>using (lk.Hold())</c>): one of the holdable Multiproc locks, by reference.
     /// </summary>
     public bool HasHold(INamedTypeSymbol family) => IsHoldableLock(family);
+
+    /// <summary>Whether <paramref name="family"/> (as <see cref="Classify"/> returned it) is <c>System.Threading.Monitor</c>, by reference (see <see cref="IsLockType"/>).</summary>
+    public bool IsMonitor(INamedTypeSymbol family) => Same(family, _types.Monitor);
 
     /// <summary>
     /// Cheap name filter run before any symbol comparison: the length picks the few names to compare (no hash of the
