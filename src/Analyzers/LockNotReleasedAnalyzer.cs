@@ -20,6 +20,10 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
     /// <summary>With <paramref name="structuredFlow"/> false every acquire the finally check leaves gets a graph (the tests compare both).</summary>
     internal LockNotReleasedAnalyzer(bool structuredFlow) => _structuredFlow = structuredFlow;
 
+    /// <summary>The kinds of the per-type operation action, made once (not a params array copied at every type's start).</summary>
+    private static readonly ImmutableArray<OperationKind> InvocationAndCreation = ImmutableArray.Create(OperationKind.Invocation, OperationKind.ObjectCreation);
+    private static readonly ImmutableArray<OperationKind> InvocationOnly = ImmutableArray.Create(OperationKind.Invocation);
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.MP0002_LockNotReleased, Descriptors.MP0002_LockNotReleasedOnException);
 
@@ -52,11 +56,11 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
                     {
                         if (c.Operation.Kind == OperationKind.Invocation) LockNotReleased.AnalyzeInvocation(c, type, api, state, structured);
                         else LockNotReleased.AnalyzeCreation(c, type, api, state, structured);
-                    }, OperationKind.Invocation, OperationKind.ObjectCreation);
+                    }, InvocationAndCreation);
                 }
                 else
                 {
-                    symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state, structured), OperationKind.Invocation);
+                    symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state, structured), InvocationOnly);
                 }
                 symbolStart.RegisterSymbolEndAction(end => state.Flush(end));
             }, SymbolKind.NamedType);

@@ -52,16 +52,64 @@ internal sealed class LockApi
     /// <summary><c>System.Threading.Mutex</c>, resolved once: <see cref="IsMutex"/> runs on every object creation.</summary>
     private readonly INamedTypeSymbol? _mutex;
 
+    /// <summary>
+    /// The types whose methods <see cref="Classify"/> knows, resolved once (the BCL ones are resolved by <see cref="Any"/>
+    /// at the first type anyway): <see cref="IsLockType"/> compares a called method's containing type with them by reference.
+    /// </summary>
+    private readonly INamedTypeSymbol[] _lockTypes;
+
     public LockApi(MultiprocTypes types)
     {
         _types = types;
         _mutex = types.Mutex;
+        var lockTypes = new List<INamedTypeSymbol>();
+        foreach (var t in new[]
+        {
+            types.Monitor, types.SemaphoreSlim, types.ProcessLock, types.Mutex, types.WaitHandle, types.ReaderWriterLockSlim,
+            types.ProcessSemaphore, types.ProcessRLock, types.ProcessCondition, types.ReaderWriterLock, types.SpinLock,
+            types.ThreadingLock, types.RedisLock,
+        })
+        {
+            if (t is not null) lockTypes.Add(t);
+        }
+        _lockTypes = lockTypes.ToArray();
+        Any = types.ProcessLock is not null || types.Monitor is not null || types.Mutex is not null || types.SemaphoreSlim is not null
+            || types.ReaderWriterLockSlim is not null || types.SpinLock is not null || types.ThreadingLock is not null
+            || types.ReaderWriterLock is not null;
     }
 
-    public bool Any =>
-        _types.ProcessLock is not null || _types.Monitor is not null || _types.Mutex is not null || _types.SemaphoreSlim is not null
-        || _types.ReaderWriterLockSlim is not null || _types.SpinLock is not null || _types.ThreadingLock is not null
-        || _types.ReaderWriterLock is not null;
+    /// <summary>
+    /// Whether <paramref name="type"/>, the containing type of a called method (<see cref="IMethodSymbol.ContainingType"/>),
+    /// is one of the types <see cref="Classify"/> and <see cref="IsLockTypeMethod"/> know: the gate every invocation passes
+    /// through before its name is looked at.
+    /// </summary>
+    /// <remarks>
+    /// By reference, which for these types is the same answer as <see cref="SymbolEqualityComparer.Default"/>: none of them is
+    /// generic, so two of their symbols are equal only when they are the same symbol (a non-generic named type is its own
+    /// original definition), and the compiler hands out one <see cref="ISymbol"/> per symbol for a containing type (no
+    /// nullable annotation) and for <c>GetTypeByMetadataName</c> alike. A type reached through an operation's
+    /// <see cref="IOperation.Type"/> may carry a nullable annotation in its own wrapper, so those still compare by
+    /// <see cref="SymbolEqualityComparer"/>. This reads one field of a symbol the binder has just used, where the method's
+    /// name is a string of its own that a profile showed cold (the eleventh session's callback spent about a quarter of
+    /// its samples loading the name's length).
+    /// </remarks>
+    public bool IsLockType(INamedTypeSymbol? type)
+    {
+        if (type is null) return false;
+        foreach (var t in _lockTypes)
+            if (ReferenceEquals(t, type)) return true;
+        return false;
+    }
+
+    /// <summary><paramref name="type"/> (a method's containing type) is <paramref name="expected"/>, by reference (see <see cref="IsLockType"/>).</summary>
+    private static bool Same(INamedTypeSymbol? type, INamedTypeSymbol? expected) => expected is not null && ReferenceEquals(type, expected);
+
+    /// <summary>Whether <paramref name="creation"/> calls a constructor of <c>System.Threading.Mutex</c> (by reference, see <see cref="IsLockType"/>).</summary>
+    public bool IsMutexConstructor(IObjectCreationOperation creation) =>
+        _mutex is not null && creation.Constructor is { } ctor && ReferenceEquals(ctor.ContainingType, _mutex);
+
+    /// <summary>Whether any lock type MP0002 tracks exists in the compilation (computed once: it is asked at every type's start).</summary>
+    public bool Any { get; }
 
     /// <summary>Whether <c>System.Threading.Mutex</c> exists (then <c>new Mutex(true, …)</c> is an acquire).</summary>
     public bool HasMutex => _mutex is not null;
@@ -71,18 +119,18 @@ internal sealed class LockApi
     /// ProcessSemaphore (also AcquireAsync), ProcessRLock, ProcessCondition (its lock's acquire and release) and
     /// Multiproc.Redis's RedisLock (also AcquireAsync).
     /// </summary>
-    private bool IsHoldableLock(ITypeSymbol? type) =>
-        Is(type, _types.ProcessLock) || Is(type, _types.ProcessSemaphore) || Is(type, _types.ProcessRLock)
-        || Is(type, _types.ProcessCondition) || (type is { Name: "RedisLock" } && Is(type, _types.RedisLock));
+    private bool IsHoldableLock(INamedTypeSymbol? type) =>
+        Same(type, _types.ProcessLock) || Same(type, _types.ProcessSemaphore) || Same(type, _types.ProcessRLock)
+        || Same(type, _types.ProcessCondition) || Same(type, _types.RedisLock);
 
-    /// <summary>Whether a lock of <paramref name="family"/> has <c>Hold()</c> (MP0002's fix <c>using (lk.Hold())</c>).</summary>
-    public static bool HasHold(INamedTypeSymbol family) =>
-        family.Name is "ProcessLock" or "ProcessSemaphore" or "ProcessRLock" or "ProcessCondition" or "RedisLock"
-        && family.ContainingNamespace is { } ns
-        && (IsGlobalMultiproc(ns) || ns is { Name: "Redis", ContainingNamespace: { } parent } && IsGlobalMultiproc(parent));
+    /// <summary>
+    /// Whether a lock of <paramref name="family"/> (as <see cref="Classify"/> returned it: a method's containing type, or
+    /// Mutex) has <c>Hold()</c> (MP0002's fix <c>using (lk.Hold())</c>): one of the holdable Multiproc locks, by reference.
+    /// </summary>
+    public bool HasHold(INamedTypeSymbol family) => IsHoldableLock(family);
 
-    /// <summary>The namespace <c>Multiproc</c> at the top level (no display string built).</summary>
-    private static bool IsGlobalMultiproc(INamespaceSymbol ns) => ns is { Name: "Multiproc", ContainingNamespace.IsGlobalNamespace: true };
+    /// <summary>Whether <paramref name="family"/> (as <see cref="Classify"/> returned it) is <c>System.Threading.Monitor</c>, by reference (see <see cref="IsLockType"/>).</summary>
+    public bool IsMonitor(INamedTypeSymbol family) => Same(family, _types.Monitor);
 
     /// <summary>
     /// Cheap name filter run before any symbol comparison: the length picks the few names to compare (no hash of the
@@ -119,9 +167,6 @@ internal sealed class LockApi
         "TryEnterWriteLock", "TryEnterUpgradeableReadLock", "ExitReadLock", "ExitWriteLock", "ExitUpgradeableReadLock",
     };
 
-    /// <summary>Whether <paramref name="type"/> is <c>System.Threading.Mutex</c>.</summary>
-    public bool IsMutex(ITypeSymbol? type) => Is(type, _mutex);
-
     private static bool Is(ITypeSymbol? type, INamedTypeSymbol? expected) =>
         expected is not null && SymbolEqualityComparer.Default.Equals(type, expected);
 
@@ -135,10 +180,7 @@ internal sealed class LockApi
     /// <summary>Whether <paramref name="invocation"/> is any method of a lock type (used by the escape check).</summary>
     public bool IsLockTypeMethod(IInvocationOperation invocation)
     {
-        var t = invocation.TargetMethod.ContainingType;
-        return Is(t, _types.Monitor) || IsHoldableLock(t) || Is(t, _types.SemaphoreSlim) || Is(t, _types.ReaderWriterLockSlim)
-            || Is(t, _types.SpinLock) || Is(t, _types.ThreadingLock) || Is(t, _types.WaitHandle) || Is(t, _types.Mutex)
-            || Is(t, _types.ReaderWriterLock);
+        return IsLockType(invocation.TargetMethod.ContainingType);
     }
 
     public LockCall? Classify(IInvocationOperation invocation)
@@ -162,7 +204,7 @@ internal sealed class LockApi
             };
         }
 
-        if (Is(type, _types.Monitor) && invocation.Arguments.Length > 0)
+        if (Same(type, _types.Monitor) && invocation.Arguments.Length > 0)
         {
             var obj = ArgumentValue(invocation, 0);
             if (obj is null) return null;
@@ -181,7 +223,7 @@ internal sealed class LockApi
             };
         }
 
-        if (instance is not null && _types.Mutex is not null && (Is(type, _types.WaitHandle) || Is(type, _types.Mutex))
+        if (instance is not null && _types.Mutex is not null && (Same(type, _types.WaitHandle) || Same(type, _types.Mutex))
             && DerivesFrom(instance.Type, _types.Mutex))
         {
             return name switch
@@ -193,7 +235,7 @@ internal sealed class LockApi
             };
         }
 
-        if (Is(type, _types.SemaphoreSlim) && instance is not null)
+        if (Same(type, _types.SemaphoreSlim) && instance is not null)
         {
             return name switch
             {
@@ -206,7 +248,7 @@ internal sealed class LockApi
             };
         }
 
-        if (Is(type, _types.ReaderWriterLockSlim) && instance is not null)
+        if (Same(type, _types.ReaderWriterLockSlim) && instance is not null)
         {
             return name switch
             {
@@ -221,7 +263,7 @@ internal sealed class LockApi
             };
         }
 
-        if (Is(type, _types.ReaderWriterLock) && instance is not null)
+        if (Same(type, _types.ReaderWriterLock) && instance is not null)
         {
             // The legacy ReaderWriterLock: Acquire*Lock throws on timeout (no bool); ReleaseLock releases every hold;
             // UpgradeToWriterLock is undone by DowngradeFromWriterLock(ref cookie).
@@ -236,7 +278,7 @@ internal sealed class LockApi
             };
         }
 
-        if (Is(type, _types.SpinLock) && instance is not null)
+        if (Same(type, _types.SpinLock) && instance is not null)
         {
             var last = m.Parameters.Length - 1;
             return name switch
@@ -248,7 +290,7 @@ internal sealed class LockApi
             };
         }
 
-        if (Is(type, _types.ThreadingLock) && instance is not null)
+        if (Same(type, _types.ThreadingLock) && instance is not null)
         {
             return name switch
             {
@@ -327,11 +369,15 @@ internal sealed class LockApi
     /// <summary>Whether <paramref name="invocation"/> releases the lock <paramref name="acquire"/> took.</summary>
     public bool IsReleaseOf(IInvocationOperation invocation, LockCall acquire, SymbolKey key)
     {
-        var name = invocation.TargetMethod.Name;
-        if (name != acquire.ReleaseName && !(name == "ReleaseLock" && acquire.Family.Name == "ReaderWriterLock")) return false;
+        // Every release Classify knows is a method of a lock type: that reference test first (see IsLockType), then the name.
+        var method = invocation.TargetMethod;
+        if (!IsLockType(method.ContainingType)) return false;
+        var name = method.Name;
+        if (name != acquire.ReleaseName && !(name == "ReleaseLock" && Same(acquire.Family, _types.ReaderWriterLock))) return false;
         var call = Classify(invocation);
+        // Both families are lock types as Classify returns them (a containing type, or Mutex): by reference, as IsLockType.
         return call is { IsAcquire: false }
-            && SymbolEqualityComparer.Default.Equals(call.Family, acquire.Family)
+            && ReferenceEquals(call.Family, acquire.Family)
             && call.Key is { } k && k.Equals(key);
     }
 }

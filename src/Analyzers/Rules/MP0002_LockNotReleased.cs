@@ -71,7 +71,9 @@ internal static partial class LockNotReleased
     internal static void AnalyzeInvocation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (!LockApi.IsCandidateName(invocation.TargetMethod.Name)) return;
+        // The containing type first, by reference (LockApi.IsLockType: the name is a cold string on most calls), then the name.
+        var method = invocation.TargetMethod;
+        if (!api.IsLockType(method.ContainingType) || !LockApi.IsCandidateName(method.Name)) return;
         // Operations of nested types are analyzed by the nested type's own start action.
         if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
         var call = api.Classify(invocation);
@@ -88,9 +90,10 @@ internal static partial class LockNotReleased
     internal static void AnalyzeCreation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        // Argument count first (no symbol work), then the type by identity (its Name would ask whether it is an extension).
+        // Argument count first (no symbol work), then the constructor's type by reference (LockApi.IsMutexConstructor: no
+        // SymbolEqualityComparer on each of the ~8,000 creations; its Name would ask whether it is an extension).
         // (Testing the arguments for a constant true before the type was tried: it measured slower, the tenth session.)
-        if (creation.Arguments.Length == 0 || !api.IsMutex(creation.Type)) return;
+        if (creation.Arguments.Length == 0 || !api.IsMutexConstructor(creation)) return;
         if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
         if (api.ClassifyCreation(creation) is not { Key: { } key } call) return;
         AnalyzeAcquire(context, creation, call, key, api, state, structured);
@@ -160,8 +163,10 @@ internal static partial class LockNotReleased
         IOperation child = invocation;
         for (var p = invocation.Parent; p is not null; child = p, p = p.Parent)
         {
-            if (p is IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation) break;
-            if (p is ITryOperation { Finally: { } fin } t && child == t.Body && ContainsFinallyRelease(fin, api, call, key)) return true;
+            // By kind: one virtual call per level instead of four interface type tests.
+            var kind = p.Kind;
+            if (kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction or OperationKind.MethodBody) break;
+            if (kind == OperationKind.Try && p is ITryOperation { Finally: { } fin } t && child == t.Body && ContainsFinallyRelease(fin, api, call, key)) return true;
         }
 
         // The expression the acquire's value is: the call, its await, or await of ConfigureAwait.
@@ -836,11 +841,11 @@ internal static partial class LockNotReleased
         {
             kind = FixTryFinally;
         }
-        else if (LockApi.HasHold(call.Family) && acquire is IInvocationOperation { TargetMethod.Name: "Acquire" })
+        else if (api.HasHold(call.Family) && acquire is IInvocationOperation { TargetMethod.Name: "Acquire" })
         {
             kind = FixHold;
         }
-        else if (call.Family.Name == "Monitor" && end < ops.Length && !hasAwait
+        else if (api.IsMonitor(call.Family) && end < ops.Length && !hasAwait
             && SymbolKey.StripConversions(call.LockOperation)?.Type is { IsReferenceType: true } lockType
             && !(lockType.Name == "Lock" && lockType.ContainingNamespace?.ToDisplayString() == "System.Threading"))
         {
@@ -851,12 +856,20 @@ internal static partial class LockNotReleased
             kind = FixTryFinally;
         }
 
-        var builder = ImmutableDictionary.CreateBuilder<string, string?>();
-        builder[FixKindProperty] = kind;
-        builder[ReleaseNameProperty] = call.ReleaseName;
-        builder[ReleaseTakesLockArgumentProperty] = call.Family.Name == "Monitor" ? "true" : "false";
-        if (end < ops.Length) builder[ReleaseStartProperty] = ops[end].Syntax.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (isCreation) builder[LockVariableProperty] = key.Symbol.Name;
-        return builder.ToImmutable();
+        // The three properties every fix has come from a few combinations, made once (an immutable dictionary built from
+        // nothing costs a tree node, a hash and a rebalance per entry); the position and the variable are added to it.
+        var properties = PropertyBase(kind, call.ReleaseName, api.IsMonitor(call.Family));
+        if (end < ops.Length) properties = properties.Add(ReleaseStartProperty, ops[end].Syntax.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (isCreation) properties = properties.Add(LockVariableProperty, key.Symbol.Name);
+        return properties;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Kind, string ReleaseName, bool TakesLock), ImmutableDictionary<string, string?>> PropertyBases = new();
+
+    /// <summary><see cref="FixKindProperty"/>, <see cref="ReleaseNameProperty"/> and <see cref="ReleaseTakesLockArgumentProperty"/>, shared.</summary>
+    private static ImmutableDictionary<string, string?> PropertyBase(string kind, string releaseName, bool takesLock) =>
+        PropertyBases.GetOrAdd((kind, releaseName, takesLock), static k => ImmutableDictionary<string, string?>.Empty
+            .Add(FixKindProperty, k.Kind)
+            .Add(ReleaseNameProperty, k.ReleaseName)
+            .Add(ReleaseTakesLockArgumentProperty, k.TakesLock ? "true" : "false"));
 }
