@@ -96,6 +96,14 @@ public class SparePoolRulesTests
         Assert.True(SparePool.Count >= SparePool.Size && SparePool.Booting == 0, $"{SparePool.Count} spares, {SparePool.Booting} still booting");
     }
 
+    /// <summary>Lets every child waiting on <paramref name="go"/> end, joins each and checks it exited cleanly.</summary>
+    internal static void ReleaseAll(ProcessQueue<int> go, List<ChildProcess> kids)
+    {
+        for (var i = 0; i < kids.Count; i++) go.Put(i);
+        foreach (var k in kids) Wait.Joined(k);
+        Assert.All(kids, k => Assert.Equal(0, k.ExitCode));
+    }
+
     /// <summary>The state letter of a process (R, S, Z …) from /proc/PID/stat; '?' once it is gone.</summary>
     internal static char State(int pid)
     {
@@ -178,9 +186,7 @@ public class SparePoolRulesTests
             Assert.True(Wait.Until(() => SparePool.Count >= SparePool.Size && SparePool.Booting == 0, W),
                 $"{SparePool.Count} spares, {SparePool.Booting} still booting: the booted reports did not fill the pool");
 
-            for (var i = 0; i < kids.Count; i++) go.Put(i);
-            foreach (var k in kids) Wait.Joined(k);
-            Assert.All(kids, k => Assert.Equal(0, k.ExitCode));
+            ReleaseAll(go, kids);
         }
         finally
         {

@@ -78,9 +78,7 @@ public class SparePoolWaitTests
             Assert.True(SparePool.Started > started, $"no spare started with {SparePool.Count} booted and {kids.Count} children asleep");
             Assert.True(Wait.Until(() => SparePool.Count >= SparePool.Size, W), $"{SparePool.Count} spares of {SparePool.Size}");
 
-            for (var i = 0; i < kids.Count; i++) go.Put(i);
-            foreach (var k in kids) Wait.Joined(k);
-            Assert.All(kids, k => Assert.Equal(0, k.ExitCode));
+            SparePoolRulesTests.ReleaseAll(go, kids);
         }
         finally
         {
@@ -161,8 +159,7 @@ public class SparePoolWaitTests
             Assert.True(start!.Wait(W), "the start did not go on once the top-up ended");
             Wait.Joined(c);
             Assert.Equal(0, c.ExitCode);
-            for (var i = 0; i < kids.Count; i++) go.Put(i);
-            foreach (var k in kids) Wait.Joined(k);
+            SparePoolRulesTests.ReleaseAll(go, kids);
         }
         finally
         {
