@@ -39,7 +39,7 @@ public class BootPacerTests
         var n = SparePool.Size + 8; // at least 8 cold starts, whatever the pool holds
         var kids = Enumerable.Range(0, n).Select(i => new ChildProcess(() => Targets.IncrementFile(lk, path, 1), $"burst-{i}")).ToArray();
         var waitsBefore = BootPacer.Waits;
-        BootPacer.OverrideLimit(1);
+        using var pacing = new Pacing(1);
         try
         {
             foreach (var c in kids) c.Start();
@@ -54,7 +54,6 @@ public class BootPacerTests
         }
         finally
         {
-            BootPacer.OverrideLimit(null);
             Wait.Cleanup(kids);
         }
     }
@@ -66,9 +65,7 @@ public class BootPacerTests
     [Fact]
     public void A_child_stopped_before_its_boot_report_does_not_wedge_the_next_cold_start()
     {
-        var lease = BootPacer.Lease;
-        BootPacer.OverrideLimit(1);
-        BootPacer.Lease = TimeSpan.FromMinutes(10);
+        using var pacing = new Pacing(1, TimeSpan.FromMinutes(10));
         SpawnedChild? stuck = null;
         try
         {
@@ -91,8 +88,6 @@ public class BootPacerTests
         }
         finally
         {
-            BootPacer.Lease = lease;
-            BootPacer.OverrideLimit(null);
             if (stuck is not null) End(stuck);
         }
     }
@@ -101,9 +96,7 @@ public class BootPacerTests
     [Fact]
     public void A_slot_that_never_reports_is_freed_after_its_lease()
     {
-        var lease = BootPacer.Lease;
-        BootPacer.OverrideLimit(1);
-        BootPacer.Lease = TimeSpan.FromMilliseconds(200);
+        using var pacing = new Pacing(1, TimeSpan.FromMilliseconds(200));
         var (read, write) = Pipe();
         try
         {
@@ -116,8 +109,6 @@ public class BootPacerTests
         }
         finally
         {
-            BootPacer.Lease = lease;
-            BootPacer.OverrideLimit(null);
             LinuxNative.close(write);
         }
     }
@@ -126,9 +117,7 @@ public class BootPacerTests
     [Fact]
     public void With_pacing_off_a_cold_start_never_waits()
     {
-        var lease = BootPacer.Lease;
-        BootPacer.OverrideLimit(1);
-        BootPacer.Lease = TimeSpan.FromMinutes(10);
+        using var pacing = new Pacing(1, TimeSpan.FromMinutes(10));
         var (read, write) = Pipe();
         var slot = BootPacer.Enter()!;
         try
@@ -142,9 +131,25 @@ public class BootPacerTests
         finally
         {
             BootPacer.Release(slot);
-            BootPacer.Lease = lease;
-            BootPacer.OverrideLimit(null);
             LinuxNative.close(write);
+        }
+    }
+
+    /// <summary>The pacer's limit (and lease) for one test; disposing restores the defaults.</summary>
+    private sealed class Pacing : IDisposable
+    {
+        private readonly TimeSpan _lease = BootPacer.Lease;
+
+        public Pacing(int limit, TimeSpan? lease = null)
+        {
+            BootPacer.OverrideLimit(limit);
+            if (lease is { } l) BootPacer.Lease = l;
+        }
+
+        public void Dispose()
+        {
+            BootPacer.Lease = _lease;
+            BootPacer.OverrideLimit(null);
         }
     }
 
