@@ -26,15 +26,13 @@ internal static unsafe class ZombieReaper
 
     private const int IdleExitMs = 5000;
     private static readonly object Gate = new();
-    private static int[] _pids = new int[16];
-    private static long[] _due = new long[16];
-    private static int _count;
+    private static readonly List<(int Pid, long Due)> Waiting = new();
     private static bool _running;
 
     /// <summary>Children whose exit status was read and which are not reaped yet (tests).</summary>
     internal static int Pending
     {
-        get { lock (Gate) return _count; }
+        get { lock (Gate) return Waiting.Count; }
     }
 
     /// <summary>Reaps <paramref name="pid"/> (an ended child whose status was read with <c>WNOWAIT</c>) <see cref="DelayMs"/> from now.</summary>
@@ -42,23 +40,13 @@ internal static unsafe class ZombieReaper
     {
         lock (Gate)
         {
-            if (_count == _pids.Length)
-            {
-                var pids = new int[_count * 2];
-                var due = new long[_count * 2];
-                Array.Copy(_pids, pids, _count);
-                Array.Copy(_due, due, _count);
-                _pids = pids;
-                _due = due;
-            }
-            _pids[_count] = pid;
-            _due[_count++] = Environment.TickCount64 + DelayMs;
+            Waiting.Add((pid, Environment.TickCount64 + DelayMs));
             if (!_running)
             {
                 _running = true;
                 new Thread(Run) { IsBackground = true, Name = "Multiproc reaper" }.UnsafeStart();
             }
-            else if (_count == 1)
+            else if (Waiting.Count == 1)
             {
                 Monitor.Pulse(Gate); // the thread is in its idle wait
             }
@@ -69,30 +57,27 @@ internal static unsafe class ZombieReaper
     public static void ReapAllNow()
     {
         int[] pids;
-        int n;
         lock (Gate)
         {
-            n = _count;
-            if (n == 0) return;
-            pids = new int[n];
-            Array.Copy(_pids, pids, n);
-            _count = 0;
+            if (Waiting.Count == 0) return;
+            pids = new int[Waiting.Count];
+            for (var i = 0; i < pids.Length; i++) pids[i] = Waiting[i].Pid;
+            Waiting.Clear();
         }
-        Reap(pids, n);
+        foreach (var pid in pids) Reap(pid);
     }
 
     private static void Run()
     {
-        var due = new int[16];
+        var due = new List<int>();
         while (true)
         {
-            int n;
             lock (Gate)
             {
-                if (_count == 0)
+                if (Waiting.Count == 0)
                 {
                     Monitor.Wait(Gate, IdleExitMs);
-                    if (_count == 0)
+                    if (Waiting.Count == 0)
                     {
                         _running = false;
                         return;
@@ -101,45 +86,30 @@ internal static unsafe class ZombieReaper
                 }
                 var now = Environment.TickCount64;
                 var next = long.MaxValue;
-                n = 0;
-                var kept = 0;
-                for (var i = 0; i < _count; i++)
+                due.Clear();
+                foreach (var (pid, at) in Waiting)
                 {
-                    if (_due[i] <= now)
-                    {
-                        if (n == due.Length)
-                        {
-                            var more = new int[n * 2];
-                            Array.Copy(due, more, n);
-                            due = more;
-                        }
-                        due[n++] = _pids[i];
-                        continue;
-                    }
-                    next = Math.Min(next, _due[i]);
-                    _pids[kept] = _pids[i];
-                    _due[kept++] = _due[i];
+                    if (at <= now) due.Add(pid);
+                    else next = Math.Min(next, at);
                 }
-                _count = kept;
-                if (n == 0)
+                if (due.Count == 0)
                 {
                     Monitor.Wait(Gate, (int)Math.Min(int.MaxValue, next - now));
                     continue;
                 }
+                Waiting.RemoveAll(w => w.Due <= now);
             }
-            Reap(due, n); // outside the lock: a reap may still take a while, and Later must not wait for it
+            // Outside the lock: a reap may still take a while, and Later must not wait for it.
+            foreach (var pid in due) Reap(pid);
         }
     }
 
-    private static void Reap(int[] pids, int n)
+    private static void Reap(int pid)
     {
-        for (var i = 0; i < n; i++)
-        {
-            int status;
-            int rc;
-            // The child has ended (its status was read), so this does not block. ECHILD: someone else reaped it.
-            do rc = LinuxNative.waitpid(pids[i], &status, LinuxNative.WNOHANG);
-            while (rc < 0 && LinuxNative.Errno == LinuxNative.EINTR);
-        }
+        int status;
+        int rc;
+        // The child has ended (its status was read), so this does not block. ECHILD: someone else reaped it.
+        do rc = LinuxNative.waitpid(pid, &status, LinuxNative.WNOHANG);
+        while (rc < 0 && LinuxNative.Errno == LinuxNative.EINTR);
     }
 }
