@@ -72,7 +72,11 @@ public class PoolDisposeAsyncTests
             var pids = pool.WorkerPids.ToList();
             var slow = pool.ApplyAsync(() => PoolTargets.SleepFor(600_000));
             pool.Close();
-            var join = Task.Run(pool.Join);
+            // On a thread of its own, and known to be running before the dispose: a thread-pool task could start after
+            // the dispose under load, and its Join would then (rightly) throw ObjectDisposedException.
+            using var joining = new ManualResetEventSlim();
+            var join = Task.Factory.StartNew(() => { joining.Set(); pool.Join(); }, TaskCreationOptions.LongRunning);
+            Assert.True(joining.Wait(Wait.Long), "the joining thread did not start");
             Thread.Sleep(200);
             Assert.False(join.IsCompleted);
             await pool.DisposeAsync().AsTask().WaitAsync(Wait.Long);
