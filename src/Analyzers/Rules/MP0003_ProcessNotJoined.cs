@@ -85,7 +85,7 @@ internal static class ProcessNotJoined
     {
         var info = new PrepassInfo();
         var rejected = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-        PrepassWalk(body, types, context, info, rejected);
+        PrepassWalk(body, inFunction: false, types, context, info, rejected);
         info.Tracked.ExceptWith(rejected);
         return info;
     }
@@ -94,9 +94,10 @@ internal static class ProcessNotJoined
     /// <see cref="Prepass"/>'s walk over <paramref name="op"/> and its descendants, nested functions included (any order
     /// would do: it only adds to sets, and reports each <c>new ChildProcess(…).Start()</c> once). A recursion over
     /// <see cref="IOperation.ChildOperations"/> with one switch on the kind, not an enumerator of descendants and a type
-    /// test per case: most operations are of none of the four kinds looked at.
+    /// test per case: most operations are of none of the four kinds looked at. <paramref name="inFunction"/>: whether
+    /// <paramref name="op"/> is inside a lambda or local function of the body (only there can a reference be a capture).
     /// </summary>
-    private static void PrepassWalk(IOperation op, MultiprocTypes types, OperationBlockAnalysisContext context, PrepassInfo info, HashSet<ILocalSymbol> rejected)
+    private static void PrepassWalk(IOperation op, bool inFunction, MultiprocTypes types, OperationBlockAnalysisContext context, PrepassInfo info, HashSet<ILocalSymbol> rejected)
     {
         switch (op.Kind)
         {
@@ -130,7 +131,7 @@ internal static class ProcessNotJoined
                 var reference = (ILocalReferenceOperation)op;
                 // The reference's type is its local's (already made when the operation was): no symbol asked for its type.
                 if (!types.IsChildProcess(reference.Type)) break;
-                if (IsCapturedReference(reference)) rejected.Add(reference.Local);
+                if (inFunction && IsCapturedReference(reference)) rejected.Add(reference.Local);
                 if (reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }) rejected.Add(reference.Local);
                 break;
             }
@@ -148,7 +149,8 @@ internal static class ProcessNotJoined
                 break;
             }
         }
-        foreach (var child in op.ChildOperations) PrepassWalk(child, types, context, info, rejected);
+        inFunction |= op.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction;
+        foreach (var child in op.ChildOperations) PrepassWalk(child, inFunction, types, context, info, rejected);
     }
 
     private static bool ContainsAny(Microsoft.CodeAnalysis.Text.TextSpan outer, List<Microsoft.CodeAnalysis.Text.TextSpan> spans)
