@@ -39,6 +39,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     private const int CreatesPool = 64;         // MP0015
     private const int PassesPipeEnd = 128;      // MP0017
     private const int TakesBeforeTaskDone = 256;// MP0019
+    private const int StartsLocalOrNew = 512;   // MP0003: a start on a local or a new ChildProcess (what it reports at)
     private const int QueueSizeGate = QueueSizeCheck.SizeRead | QueueSizeCheck.QueueCall; // MP0005, in BlockState.QueueFlags
     private const int GraphGates = StartsOrJoins | Terminates | TakesFromJoinable;
     /// <summary>The gates of the rules that read a linear body without a graph (<see cref="LinearFlow"/>).</summary>
@@ -275,7 +276,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     if ((calls & CallNames.Gate) == 0) break;
                     // Not short-circuited by gates already open: each matching call's span is kept (GraphSpans).
                     var gates = 0;
-                    if (_mp0003 && ProcessNotJoined.MayStart(invocation, types)) gates |= StartsProcess;
+                    if (_mp0003 && ProcessNotJoined.MayStart(invocation, types))
+                        gates |= ProcessNotJoined.StartsLocalOrNew(invocation, types) ? StartsProcess | StartsLocalOrNew : StartsProcess;
                     if (_mp0012 && StartJoinOrder.IsStartOrJoin(invocation, types)) gates |= StartsOrJoins;
                     if (_mp0010 && TerminatedNotJoined.IsTerminate(invocation, types)) gates |= Terminates;
                     if (_mp0006 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesFromJoinable;
@@ -330,7 +332,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                         _mp0013?.PropertyReferenced(reference);
                         if (_mp0004 && reference.Parent is ISimpleAssignmentOperation or ICompoundAssignmentOperation
                             && ((IAssignmentOperation)reference.Parent).Target == reference)
-                            DaemonSetAfterStart.Analyze(context, (IAssignmentOperation)reference.Parent, types);
+                            DaemonSetAfterStart.Analyze(context, (IAssignmentOperation)reference.Parent, types, _fastPaths);
                     }
                     else if (_mp0005 && QueueSizeCheck.IsSizeName(name))
                     {
@@ -392,7 +394,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
             var linear = (gates & LinearGates) != 0 && _fastPaths ? LinearFlow.Of(block, state.HoldsGraphOperation, types) : null;
             // Otherwise a body of ifs, loops and returns answers those of MP0003, MP0010 and MP0012 without a graph too.
             var structured = linear is null && (gates & StructuredGates) != 0 && _fastPaths ? StructuredFlow.Of(block, state.HoldsGraphOperation, types) : null;
-            if ((gates & StartsProcess) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear, structured);
+            if ((gates & StartsLocalOrNew) != 0) ProcessNotJoined.AnalyzeBlock(block, types, linear, structured);
             if ((gates & CreatesPool) != 0) PoolNotDisposed.AnalyzeBlock(block, types, state.PoolSpans!);
             if (linear is not null)
             {

@@ -31,6 +31,12 @@ public class FastPathTests
         { "in a local function", "void M() { Run(); void Run() { var p = new ChildProcess(() => Workers.Work()); p.Start(); } }", "MP0003" },
         { "expression body", "void M(ChildProcess p) => p.Start();", "" },
         { "constructor", "public C(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); }", "MP0003" },
+        // MP0003 walks a body only when a start is on a local or on a new ChildProcess (StartsLocalOrNew).
+        { "started on a creation", "void M() { new ChildProcess(() => Workers.Work()).Start(); }", "MP0003" },
+        { "started on a lambda parameter and on a local", "void M(List<ChildProcess> ps) { ps.ForEach(q => q.Start()); var p = new ChildProcess(() => Workers.Work()); p.Start(); }", "MP0003" },
+        { "local started in a lambda", "void M() { Action a = () => { var p = new ChildProcess(() => Workers.Work()); p.Start(); }; ps(a); } static void ps(Action a) => a();", "MP0003" },
+        { "started on a parameter only", "void M(ChildProcess q) { var p = new ChildProcess(() => Workers.Work()); q.Start(); }", "" },
+        { "started through a cast only", "void M() { var p = new ChildProcess(() => Workers.Work()); ((ChildProcess)p).Start(); }", "" },
         // Opaque statements in linear bodies
         { "loop between start and join", "void M(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); for (var i = 0; i < n; i++) { Console.WriteLine(i); } p.Join(); }", "" },
         { "loop after start, no join", "void M(int n) { var p = new ChildProcess(() => Workers.Work()); p.Start(); foreach (var c in \"ab\") { if (c == 'a') { continue; } Console.WriteLine(c); } }", "MP0003" },

@@ -30,6 +30,14 @@ internal static class ProcessNotJoined
             && (types.IsChildProcess(method.ContainingType) || types.IsChildProcess(invocation.Instance?.Type));
     }
 
+    /// <summary>
+    /// Whether a <c>Start()</c> that <see cref="MayStart"/> accepts is one this rule may report at or follow: on a local
+    /// (only locals are tracked) or on a <c>new ChildProcess(…)</c>. A body whose starts are all on parameters, fields,
+    /// lambda parameters or elements has nothing to report, and is not walked.
+    /// </summary>
+    internal static bool StartsLocalOrNew(IInvocationOperation invocation, MultiprocTypes types) =>
+        invocation.Instance is ILocalReferenceOperation || ChildTargets.AsChildProcessCreation(invocation.Instance, types) is not null;
+
     /// <param name="linear">The body and its nested functions when all are linear (<see cref="LinearFlow"/>): no graph is built then.</param>
     /// <param name="structured">Otherwise, the body and its nested functions when all are structured (<see cref="StructuredFlow"/>): no graph either.</param>
     internal static void AnalyzeBlock(OperationBlockAnalysisContext context, MultiprocTypes types, List<LinearFlow>? linear, List<StructuredFlow>? structured)
@@ -77,48 +85,72 @@ internal static class ProcessNotJoined
     {
         var info = new PrepassInfo();
         var rejected = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-        foreach (var op in body.DescendantsAndSelf())
-        {
-            // The kinds the cases below look at, by one virtual call, before their interface tests.
-            if (op.Kind is not (OperationKind.VariableDeclarator or OperationKind.SimpleAssignment or OperationKind.LocalReference or OperationKind.Invocation))
-                continue;
-            switch (op)
-            {
-                case IVariableDeclaratorOperation declarator when types.IsChildProcess(declarator.Symbol.Type):
-                {
-                    if (declarator.Parent is not IVariableDeclarationOperation declaration) { rejected.Add(declarator.Symbol); break; }
-                    if (declaration.Parent is IVariableDeclarationGroupOperation { Parent: IUsingOperation or IUsingDeclarationOperation }
-                        || declaration.Parent is IUsingOperation or IUsingDeclarationOperation)
-                        info.UsingLocals.Add(declarator.Symbol);
-                    var init = declarator.Initializer?.Value ?? declarator.GetVariableInitializer()?.Value;
-                    if (init is null || IsFreshNonDaemonCreation(init, types)) info.Tracked.Add(declarator.Symbol);
-                    else rejected.Add(declarator.Symbol);
-                    break;
-                }
-                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assign when types.IsChildProcess(target.Local.Type):
-                    if (!IsFreshNonDaemonCreation(assign.Value, types)) rejected.Add(target.Local);
-                    break;
-                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Daemon", Instance: ILocalReferenceOperation daemonOwner } } daemonAssign
-                    when types.IsChildProcess(daemonOwner.Local.Type) && daemonAssign.Value.ConstantValue is not { HasValue: true, Value: false }:
-                    rejected.Add(daemonOwner.Local);
-                    break;
-                case ILocalReferenceOperation reference when types.IsChildProcess(reference.Local.Type):
-                    if (IsCapturedReference(reference)) rejected.Add(reference.Local);
-                    if (reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }) rejected.Add(reference.Local);
-                    break;
-                case IInvocationOperation { TargetMethod.Name: "Start" } start when types.IsChildProcess(start.TargetMethod.ContainingType) || types.IsChildProcess(start.Instance?.Type):
-                {
-                    if (start.Instance is ILocalReferenceOperation) info.StartSpans.Add(start.Syntax.Span);
-                    if (!types.IsChildProcess(start.TargetMethod.ContainingType)) break;
-                    var creation = ChildTargets.AsChildProcessCreation(start.Instance, types);
-                    if (creation is not null && IsFreshNonDaemonCreation(creation, types))
-                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, start.Syntax.GetLocation(), "new ChildProcess(...)"));
-                    break;
-                }
-            }
-        }
+        PrepassWalk(body, inFunction: false, types, context, info, rejected);
         info.Tracked.ExceptWith(rejected);
         return info;
+    }
+
+    /// <summary>
+    /// <see cref="Prepass"/>'s walk over <paramref name="op"/> and its descendants, nested functions included (any order
+    /// would do: it only adds to sets, and reports each <c>new ChildProcess(…).Start()</c> once). A recursion over
+    /// <see cref="IOperation.ChildOperations"/> with one switch on the kind, not an enumerator of descendants and a type
+    /// test per case: most operations are of none of the four kinds looked at. <paramref name="inFunction"/>: whether
+    /// <paramref name="op"/> is inside a lambda or local function of the body (only there can a reference be a capture).
+    /// </summary>
+    private static void PrepassWalk(IOperation op, bool inFunction, MultiprocTypes types, OperationBlockAnalysisContext context, PrepassInfo info, HashSet<ILocalSymbol> rejected)
+    {
+        switch (op.Kind)
+        {
+            case OperationKind.VariableDeclarator:
+            {
+                var declarator = (IVariableDeclaratorOperation)op;
+                if (!types.IsChildProcess(declarator.Symbol.Type)) break;
+                if (declarator.Parent is not IVariableDeclarationOperation declaration) { rejected.Add(declarator.Symbol); break; }
+                if (declaration.Parent is IVariableDeclarationGroupOperation { Parent: IUsingOperation or IUsingDeclarationOperation }
+                    || declaration.Parent is IUsingOperation or IUsingDeclarationOperation)
+                    info.UsingLocals.Add(declarator.Symbol);
+                var init = declarator.Initializer?.Value ?? declarator.GetVariableInitializer()?.Value;
+                if (init is null || IsFreshNonDaemonCreation(init, types)) info.Tracked.Add(declarator.Symbol);
+                else rejected.Add(declarator.Symbol);
+                break;
+            }
+            case OperationKind.SimpleAssignment:
+                switch (((ISimpleAssignmentOperation)op).Target)
+                {
+                    case ILocalReferenceOperation target when types.IsChildProcess(target.Type):
+                        if (!IsFreshNonDaemonCreation(((ISimpleAssignmentOperation)op).Value, types)) rejected.Add(target.Local);
+                        break;
+                    case IPropertyReferenceOperation { Property.Name: "Daemon", Instance: ILocalReferenceOperation daemonOwner }
+                        when types.IsChildProcess(daemonOwner.Type) && ((ISimpleAssignmentOperation)op).Value.ConstantValue is not { HasValue: true, Value: false }:
+                        rejected.Add(daemonOwner.Local);
+                        break;
+                }
+                break;
+            case OperationKind.LocalReference:
+            {
+                var reference = (ILocalReferenceOperation)op;
+                // The reference's type is its local's (already made when the operation was): no symbol asked for its type.
+                if (!types.IsChildProcess(reference.Type)) break;
+                if (inFunction && IsCapturedReference(reference)) rejected.Add(reference.Local);
+                if (reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }) rejected.Add(reference.Local);
+                break;
+            }
+            case OperationKind.Invocation:
+            {
+                var start = (IInvocationOperation)op;
+                if (start.TargetMethod.Name != "Start") break;
+                var declared = types.IsChildProcess(start.TargetMethod.ContainingType);
+                if (!declared && !types.IsChildProcess(start.Instance?.Type)) break;
+                if (start.Instance is ILocalReferenceOperation) info.StartSpans.Add(start.Syntax.Span);
+                if (!declared) break;
+                var creation = ChildTargets.AsChildProcessCreation(start.Instance, types);
+                if (creation is not null && IsFreshNonDaemonCreation(creation, types))
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, start.Syntax.GetLocation(), "new ChildProcess(...)"));
+                break;
+            }
+        }
+        inFunction |= op.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction;
+        foreach (var child in op.ChildOperations) PrepassWalk(child, inFunction, types, context, info, rejected);
     }
 
     private static bool ContainsAny(Microsoft.CodeAnalysis.Text.TextSpan outer, List<Microsoft.CodeAnalysis.Text.TextSpan> spans)
@@ -164,6 +196,13 @@ internal static class ProcessNotJoined
     /// <see cref="ExceptionSemantics.HandlersAtTryEntry"/>; the facts alive at the exit are reported. A linear graph
     /// (<see cref="FlowGraph.Linear"/>) is its one path, read in order.
     /// </summary>
+    /// <remarks>
+    /// A fact is a tracked local handed on (later starts on it are someone else's to join) or a <c>Start()</c> call of
+    /// this graph not yet joined: each gets a bit, and a state is a bit set (<see cref="Dataflow"/>). What a reference does
+    /// to the state (<see cref="Effect"/>) depends only on the operation tree, so it is decided once per reference, not
+    /// on every visit of its block. The worklist, the order of visits and the union at each block's entry are those of a
+    /// set of facts, so the same reports are made at the same visits.
+    /// </remarks>
     private static void Analyze(FlowGraph graph, PrepassInfo info, OperationBlockAnalysisContext context)
     {
         var n = graph.BlockCount;
@@ -182,39 +221,264 @@ internal static class ProcessNotJoined
         // No Start() on a tracked local in this graph: no fact is ever made, nothing to report (and no edges built).
         if (!anyStart) return;
 
-        var inStates = new HashSet<object>?[n];
-        var reported = new HashSet<IInvocationOperation>();
-        var startLocal = new Dictionary<IInvocationOperation, ILocalSymbol>();
-        var worklist = new Queue<int>();
-        var queued = new bool[n];
-        void Flow(int ordinal, HashSet<object> state)
+        new Dataflow(graph, references, info, context).Run();
+    }
+
+    /// <summary>What one reference to a tracked local (or one declarator with an initializer) does to the facts.</summary>
+    private enum Effect : byte
+    {
+        /// <summary>Nothing: a read of a member, a comparison, a disposal, a call that is no Start, Join or kill.</summary>
+        None,
+        /// <summary>A new process replaces the local's: its starts still alive are lost (reported), and it is no longer handed on.</summary>
+        Assigned,
+        /// <summary><c>local.Start()</c>: a fact, unless the local was handed on.</summary>
+        Start,
+        /// <summary>Join, JoinAsync, Terminate, Kill: the local's starts die.</summary>
+        Kill,
+        /// <summary>Returned, stored, passed on, added to a collection, aliased: the starts die and the local is handed on.</summary>
+        Escape,
+    }
+
+    /// <summary>The transfer function's case for one reference (or declarator), from the operation tree alone.</summary>
+    private static Effect Classify(IOperation operation, PrepassInfo info, out ILocalSymbol local, out IInvocationOperation? start)
+    {
+        start = null;
+        if (operation is IVariableDeclaratorOperation declarator)
         {
-            var current = inStates[ordinal];
-            var changed = false;
-            if (current is null) { inStates[ordinal] = new HashSet<object>(state); changed = true; }
-            else
+            local = declarator.Symbol;
+            return Effect.Assigned;
+        }
+        var reference = (ILocalReferenceOperation)operation;
+        local = reference.Local;
+        IOperation? parent = reference.Parent;
+        var disposeOnly = false;
+        while (parent is IConversionOperation { IsImplicit: true } conversion)
+        {
+            if (conversion.Parent is IInvocationOperation { TargetMethod.Name: "Dispose" }) disposeOnly = true;
+            parent = conversion.Parent;
+        }
+        // The capture a using statement/declaration makes to dispose the process is no hand-off.
+        if (disposeOnly || parent is IIsNullOperation || (parent is IFlowCaptureOperation && info.UsingLocals.Contains(local))) return Effect.None;
+        switch (parent)
+        {
+            case ISimpleAssignmentOperation assign when assign.Target == reference:
+                return Effect.Assigned;
+            case IInvocationOperation invocation when invocation.Instance == reference:
+                switch (invocation.TargetMethod.Name)
+                {
+                    case "Start":
+                        start = invocation;
+                        return Effect.Start;
+                    case "Join":
+                    case "JoinAsync":
+                    case "Terminate":
+                    case "Kill":
+                        return Effect.Kill;
+                    default:
+                        return Effect.None;
+                }
+            case IPropertyReferenceOperation property when property.Instance == reference:
+                return Effect.None;
+            case IMemberReferenceOperation member when member.Instance == reference:
+                return Effect.None;
+            case INameOfOperation:
+            case IBinaryOperation:          // p != null, p == q: a comparison hands nothing on
+            case IIsPatternOperation:       // p is not null
+            case IIsTypeOperation:
+                return Effect.None;
+            default:
+                // Returned, stored, passed on, added to a collection, aliased: handed on.
+                return Effect.Escape;
+        }
+    }
+
+    /// <summary>
+    /// The may-analysis of one graph over bit sets: bit <c>i</c> of a state is fact <c>i</c> (a local handed on, or a start
+    /// not yet joined), <see cref="_words"/> 64-bit words per state.
+    /// </summary>
+    private sealed class Dataflow
+    {
+        private readonly FlowGraph _graph;
+        private readonly OperationBlockAnalysisContext _context;
+        /// <summary>Per block, its references' effects in evaluation order: (effect, the local's fact, the start's fact or -1).</summary>
+        private readonly (Effect Effect, int Local, int Start)[]?[] _steps;
+        private readonly int _words;
+        /// <summary>Per local fact, the bits of its starts (<see cref="_words"/> words each, at <c>local * _words</c>).</summary>
+        private readonly ulong[] _startsOf;
+        /// <summary>Per fact, the local (for a local fact, itself; for a start, the local it starts) and the start call, if one.</summary>
+        private readonly ILocalSymbol[] _localOf;
+        private readonly IInvocationOperation?[] _startOf;
+        private HashSet<IInvocationOperation>? _reported;
+
+        public Dataflow(FlowGraph graph, List<IOperation>?[] references, PrepassInfo info, OperationBlockAnalysisContext context)
+        {
+            _graph = graph;
+            _context = context;
+            var n = references.Length;
+            var localFacts = new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
+            var startFacts = new Dictionary<IInvocationOperation, int>();
+            var localOf = new List<ILocalSymbol>();
+            var startOf = new List<IInvocationOperation?>();
+            var localOfStart = new List<int>();
+            _steps = new (Effect, int, int)[]?[n];
+            for (var b = 0; b < n; b++)
             {
-                foreach (var s in state)
-                    if (current.Add(s)) changed = true;
+                if (references[b] is not { } list) continue;
+                var steps = new (Effect, int, int)[list.Count];
+                for (var i = 0; i < list.Count; i++)
+                {
+                    var effect = Classify(list[i], info, out var local, out var start);
+                    if (effect == Effect.None)
+                    {
+                        steps[i] = (Effect.None, -1, -1);
+                        continue;
+                    }
+                    if (!localFacts.TryGetValue(local, out var localFact))
+                    {
+                        localFacts.Add(local, localFact = localOf.Count);
+                        localOf.Add(local);
+                        startOf.Add(null);
+                        localOfStart.Add(-1);
+                    }
+                    var startFact = -1;
+                    if (start is not null && !startFacts.TryGetValue(start, out startFact))
+                    {
+                        startFacts.Add(start, startFact = localOf.Count);
+                        // The local the start is recorded under: the one of its reference (one start, one instance).
+                        localOf.Add(local);
+                        startOf.Add(start);
+                        localOfStart.Add(localFact);
+                    }
+                    steps[i] = (effect, localFact, startFact);
+                }
+                _steps[b] = steps;
             }
-            if (changed && !queued[ordinal]) { queued[ordinal] = true; worklist.Enqueue(ordinal); }
+            var facts = localOf.Count;
+            _words = (facts + 63) >> 6;
+            _startsOf = new ulong[facts * _words];
+            for (var f = 0; f < facts; f++)
+                if (localOfStart[f] >= 0) _startsOf[localOfStart[f] * _words + (f >> 6)] |= 1UL << (f & 63);
+            _localOf = localOf.ToArray();
+            _startOf = startOf.ToArray();
         }
 
-        Flow(0, new HashSet<object>());
-        while (worklist.Count > 0)
+        public void Run()
         {
-            var ordinal = worklist.Dequeue();
-            queued[ordinal] = false;
-            if (graph.IsExit(ordinal)) continue;
-            var state = new HashSet<object>(inStates[ordinal]!);
-            if (references[ordinal] is { } blockReferences)
-                foreach (var reference in blockReferences) Transfer(reference, state, info, startLocal, reported, context);
-            foreach (var successor in graph.NormalSuccessors(ordinal)) Flow(successor, state);
+            var graph = _graph;
+            var n = graph.BlockCount;
+            var w = _words;
+            var inStates = new ulong[n * w];
+            var reached = new bool[n];
+            var queued = new bool[n];
+            var worklist = new Queue<int>();
+            var state = new ulong[w];
+
+            Flow(0, state, inStates, reached, queued, worklist);
+            while (worklist.Count > 0)
+            {
+                var ordinal = worklist.Dequeue();
+                queued[ordinal] = false;
+                if (graph.IsExit(ordinal)) continue;
+                Array.Copy(inStates, ordinal * w, state, 0, w);
+                if (_steps[ordinal] is { } steps)
+                    foreach (var step in steps) Transfer(step, state);
+                foreach (var successor in graph.NormalSuccessors(ordinal)) Flow(successor, state, inStates, reached, queued, worklist);
+            }
+
+            var exit = graph.ExitOrdinal;
+            if (!reached[exit]) return;
+            for (var f = 0; f < _startOf.Length; f++)
+                if (_startOf[f] is { } start && (inStates[exit * w + (f >> 6)] & (1UL << (f & 63))) != 0) Report(start, _localOf[f]);
         }
 
-        var exit = inStates[graph.ExitOrdinal];
-        if (exit is not null)
-            foreach (var start in exit.OfType<IInvocationOperation>()) Report(start, startLocal[start], reported, context);
+        /// <summary>The union of <paramref name="state"/> into the entry state of a block, which is queued when that grew (or was first reached).</summary>
+        private void Flow(int ordinal, ulong[] state, ulong[] inStates, bool[] reached, bool[] queued, Queue<int> worklist)
+        {
+            var w = _words;
+            var changed = !reached[ordinal];
+            reached[ordinal] = true;
+            for (var i = 0; i < w; i++)
+            {
+                var current = inStates[ordinal * w + i];
+                var union = current | state[i];
+                if (union == current) continue;
+                inStates[ordinal * w + i] = union;
+                changed = true;
+            }
+            if (changed && !queued[ordinal])
+            {
+                queued[ordinal] = true;
+                worklist.Enqueue(ordinal);
+            }
+        }
+
+        private void Transfer((Effect Effect, int Local, int Start) step, ulong[] state)
+        {
+            var w = _words;
+            var local = step.Local;
+            switch (step.Effect)
+            {
+                case Effect.Assigned:
+                    // A new process replaces one still running un-joined: that one is lost.
+                    Clear(state, local);
+                    for (var i = 0; i < w; i++)
+                    {
+                        var lost = state[i] & _startsOf[local * w + i];
+                        if (lost == 0) continue;
+                        state[i] &= ~lost;
+                        for (; lost != 0; lost &= lost - 1)
+                        {
+                            var f = (i << 6) + TrailingZeros(lost);
+                            Report(_startOf[f]!, _localOf[local]);
+                        }
+                    }
+                    break;
+                case Effect.Start:
+                    if (!IsSet(state, local)) Set(state, step.Start);
+                    break;
+                case Effect.Kill:
+                    Kill(state, local);
+                    break;
+                case Effect.Escape:
+                    // Handed on: the facts die, and later Start() calls on the same value are someone else's to join.
+                    Kill(state, local);
+                    Set(state, local);
+                    break;
+            }
+        }
+
+        private void Kill(ulong[] state, int local)
+        {
+            for (var i = 0; i < _words; i++) state[i] &= ~_startsOf[local * _words + i];
+        }
+
+        private static bool IsSet(ulong[] state, int fact) => (state[fact >> 6] & (1UL << (fact & 63))) != 0;
+
+        private static void Set(ulong[] state, int fact) => state[fact >> 6] |= 1UL << (fact & 63);
+
+        private static void Clear(ulong[] state, int fact) => state[fact >> 6] &= ~(1UL << (fact & 63));
+
+        /// <summary>The index of the lowest set bit (netstandard2.0 has no BitOperations).</summary>
+        private static int TrailingZeros(ulong value)
+        {
+            var n = 0;
+            while ((value & 1) == 0)
+            {
+                value >>= 1;
+                n++;
+            }
+            return n;
+        }
+
+        private void Report(IInvocationOperation start, ILocalSymbol local)
+        {
+            if (!(_reported ??= new HashSet<IInvocationOperation>()).Add(start)) return;
+            var inLoop = IsInLoop(start);
+            var props = ImmutableDictionary<string, string?>.Empty
+                .Add(FixKindProperty, inLoop ? FixKindLoop : FixKindScope)
+                .Add(VariableProperty, local.Name);
+            _context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, start.Syntax.GetLocation(), props, local.Name));
+        }
     }
 
     /// <summary>
@@ -239,108 +503,6 @@ internal static class ProcessNotJoined
             (list ??= new List<IOperation>()).Add(declarator);
         }
         foreach (var child in operation.ChildOperations) CollectTrackedReferences(child, info, declarators, ref list, ref anyStart);
-    }
-
-    /// <summary>The transfer function for one reference to a tracked local (or one declarator with an initializer, as an assignment).</summary>
-    private static void Transfer(IOperation operation, HashSet<object> state, PrepassInfo info,
-        Dictionary<IInvocationOperation, ILocalSymbol> startLocal, HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
-    {
-        if (operation is IVariableDeclaratorOperation declarator)
-        {
-            Assigned(declarator.Symbol, state, startLocal, reported, context);
-            return;
-        }
-        var reference = (ILocalReferenceOperation)operation;
-        {
-            var local = reference.Local;
-            IOperation? parent = reference.Parent;
-            var disposeOnly = false;
-            while (parent is IConversionOperation { IsImplicit: true } conversion)
-            {
-                if (conversion.Parent is IInvocationOperation { TargetMethod.Name: "Dispose" }) disposeOnly = true;
-                parent = conversion.Parent;
-            }
-            // The capture a using statement/declaration makes to dispose the process is no hand-off.
-            if (disposeOnly || parent is IIsNullOperation || (parent is IFlowCaptureOperation && info.UsingLocals.Contains(local))) return;
-            switch (parent)
-            {
-                case ISimpleAssignmentOperation assign when assign.Target == reference:
-                    Assigned(local, state, startLocal, reported, context);
-                    break;
-                case IInvocationOperation invocation when invocation.Instance == reference:
-                    switch (invocation.TargetMethod.Name)
-                    {
-                        case "Start":
-                            startLocal[invocation] = local;
-                            if (!state.Contains(local)) state.Add(invocation);
-                            break;
-                        case "Join":
-                        case "JoinAsync":
-                        case "Terminate":
-                        case "Kill":
-                            Kill(state, local, startLocal);
-                            break;
-                    }
-                    break;
-                case IPropertyReferenceOperation property when property.Instance == reference:
-                    break;
-                case IMemberReferenceOperation member when member.Instance == reference:
-                    break;
-                case INameOfOperation:
-                case IBinaryOperation:          // p != null, p == q: a comparison hands nothing on
-                case IIsPatternOperation:       // p is not null
-                case IIsTypeOperation:
-                    break;
-                default:
-                    // Returned, stored, passed on, added to a collection, aliased: handed on.
-                    Escape(state, local, startLocal);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>A new process replaces one still running un-joined: that one is lost.</summary>
-    private static void Assigned(ILocalSymbol local, HashSet<object> state, Dictionary<IInvocationOperation, ILocalSymbol> startLocal,
-        HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
-    {
-        state.Remove(local);
-        // The starts of this local still alive (no LINQ: every declaration is an assignment in the graph).
-        List<IInvocationOperation>? lost = null;
-        foreach (var s in state)
-            if (s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local))
-                (lost ??= new List<IInvocationOperation>()).Add(start);
-        if (lost is null) return;
-        foreach (var s in lost)
-        {
-            Report(s, local, reported, context);
-            state.Remove(s);
-        }
-    }
-
-    private static void Kill(HashSet<object> state, ILocalSymbol local, Dictionary<IInvocationOperation, ILocalSymbol> startLocal)
-    {
-        // No closure unless a start of this local is alive (most kills find none left).
-        var any = false;
-        foreach (var s in state)
-            if (s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local)) { any = true; break; }
-        if (any) state.RemoveWhere(s => s is IInvocationOperation start && SymbolEqualityComparer.Default.Equals(startLocal[start], local));
-    }
-
-    /// <summary>Handed on: the facts die, and later Start() calls on the same value are someone else's to join.</summary>
-    private static void Escape(HashSet<object> state, ILocalSymbol local, Dictionary<IInvocationOperation, ILocalSymbol> startLocal)
-    {
-        Kill(state, local, startLocal);
-        state.Add(local);
-    }
-
-    private static void Report(IInvocationOperation start, ILocalSymbol local, HashSet<IInvocationOperation> reported, OperationBlockAnalysisContext context)
-    {
-        if (!reported.Add(start)) return;
-        var inLoop = IsInLoop(start);
-        var props = ImmutableDictionary<string, string?>.Empty
-            .Add(FixKindProperty, inLoop ? FixKindLoop : FixKindScope)
-            .Add(VariableProperty, local.Name);
-        context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, start.Syntax.GetLocation(), props, local.Name));
     }
 
     /// <summary>

@@ -6,7 +6,8 @@ namespace Multiproc.Analyzers;
 /// <summary>
 /// MP0004: <c>p.Daemon = …</c> reachable from <c>p.Start()</c> on some path, with no new process
 /// assigned to <c>p</c> in between. Runs on assignments to <c>ChildProcess.Daemon</c> only and walks
-/// the control flow graph backwards from them.
+/// the control flow graph backwards from them; an assignment that only straight-line code of its body precedes is read
+/// backwards from the operation tree instead, with the same answer and no graph (<see cref="TryFindStartInStraightCode"/>).
 /// </summary>
 internal static class DaemonSetAfterStart
 {
@@ -17,25 +18,33 @@ internal static class DaemonSetAfterStart
     /// An assignment (simple or compound) to <c>Daemon</c>: the analyzer hands it over from the property reference
     /// that is its target, so that no callback runs per assignment.
     /// </summary>
-    internal static void Analyze(OperationAnalysisContext context, IAssignmentOperation assignment, MultiprocTypes types)
+    /// <param name="fastPaths">
+    /// Whether an assignment preceded by straight-line code only is read without a graph (<see cref="TryFindStartInStraightCode"/>);
+    /// off only in the tests that check both ways give the same diagnostics.
+    /// </param>
+    internal static void Analyze(OperationAnalysisContext context, IAssignmentOperation assignment, MultiprocTypes types, bool fastPaths)
     {
         if (assignment.Target is not IPropertyReferenceOperation { Property.Name: "Daemon" } daemon
             || !types.IsChildProcess(daemon.Property.ContainingType)) return;
         if (SymbolKey.From(daemon.Instance) is not { } key) return;
 
-        ControlFlowGraph? cfg;
-        try
+        IInvocationOperation? start;
+        if (!fastPaths || !TryFindStartInStraightCode(assignment, key, types, out start))
         {
-            cfg = FlowHelpers.GraphFor(assignment, context.GetControlFlowGraph());
-        }
-        catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
-        {
-            return;
-        }
-        if (cfg is null || FlowHelpers.Find<IAssignmentOperation>(cfg, assignment.Syntax) is not { } found || found.Index < 0) return;
+            ControlFlowGraph? cfg;
+            try
+            {
+                cfg = FlowHelpers.GraphFor(assignment, context.GetControlFlowGraph());
+            }
+            catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
+            {
+                return;
+            }
+            if (cfg is null || FlowHelpers.Find<IAssignmentOperation>(cfg, assignment.Syntax) is not { } found || found.Index < 0) return;
 
-        // Backwards from the assignment: a Start() on the same process, with no new process assigned in between.
-        var start = FindStartBefore(cfg, found.Block, found.Index, key);
+            // Backwards from the assignment: a Start() on the same process, with no new process assigned in between.
+            start = FindStartBefore(cfg, found.Block, found.Index, key);
+        }
         if (start is null) return;
 
         var properties = ImmutableDictionary<string, string?>.Empty;
@@ -43,6 +52,153 @@ internal static class DaemonSetAfterStart
             properties = properties.Add(StartStatementProperty, startStatement.SpanStart.ToString(CultureInfo.InvariantCulture));
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0004_DaemonSetAfterStart, assignment.Syntax.GetLocation(), properties,
             daemon.Instance!.Syntax.ToString()));
+    }
+
+    /// <summary>
+    /// The graph's answer (<see cref="FindStartBefore"/>) read from the operation tree, when the assignment is a statement
+    /// of the method or constructor body itself (in plain blocks only: no loop, branch, try, using, lambda or local function
+    /// around it) and what runs before it in the body is straight-line code: statements that evaluate on one path
+    /// (<see cref="LinearFlow.IsStraight(IOperation, List{IOperation}?, bool)"/>), and if, loop, switch, try and lock
+    /// statements that always end at their end and hold nothing this search looks at (<see cref="LinearFlow.IsOpaque"/>, no
+    /// match inside). Then the blocks before the assignment on the graph's backward paths are those statements' blocks, in
+    /// reverse order, each reached whatever path was taken inside a statement, and every path goes back to the entry: the
+    /// first statement that holds a match decides. False when the shape is not covered (the caller builds the graph): a
+    /// statement of another kind before it (return, throw, label, goto, yield, using statement, an if that returns …), or
+    /// more than one match in one statement (a graph may split a statement into operations of its own, in another order).
+    /// </summary>
+    /// <remarks>
+    /// A match is what <see cref="Scan"/> finds in the graph: a parameterless <c>Start()</c> on the process, an assignment
+    /// to its variable, and a declarator of its variable with an initializer (the graph's assignment for it). Nested
+    /// functions are not entered (a graph holds them as operations without children). The assignment's own statement must
+    /// hold no match: the graph does not scan the assignment's operation, but may put parts of its statement before it.
+    /// </remarks>
+    internal static bool TryFindStartInStraightCode(IAssignmentOperation assignment, SymbolKey key, MultiprocTypes types, out IInvocationOperation? start)
+    {
+        start = null;
+        if (assignment.Parent is not IExpressionStatementOperation statement || !LinearFlow.IsStraight(statement, null, strict: false)) return false;
+        IInvocationOperation? ignored = null;
+        if (CountMatches(statement, key, ref ignored) != 0) return false;
+
+        // The function around it must be the body itself, with only plain blocks in between.
+        var root = statement.Parent;
+        while (root is IBlockOperation) root = root.Parent;
+        switch (root)
+        {
+            case IMethodBodyOperation method when method.BlockBody is null || method.ExpressionBody is null:
+            case IConstructorBodyOperation constructor when constructor.BlockBody is null || constructor.ExpressionBody is null:
+                break;
+            default:
+                return false;
+        }
+
+        IOperation child = statement;
+        var parent = statement.Parent;
+        while (parent is IBlockOperation block)
+        {
+            var operations = block.Operations;
+            for (var i = operations.IndexOf(child) - 1; i >= 0; i--)
+            {
+                var verdict = ReadBefore(operations[i], key, types, ref start);
+                if (verdict != Undecided) return verdict == Decided;
+            }
+            child = block;
+            parent = block.Parent;
+        }
+        // The entry: a constructor's initializer runs first.
+        if (root is IConstructorBodyOperation { Initializer: { } initializer })
+        {
+            var verdict = ReadStep(initializer, key, ref start);
+            if (verdict != Undecided) return verdict == Decided;
+        }
+        return true;
+    }
+
+    private const int Undecided = 0, Decided = 1, NeedsGraph = -1;
+
+    /// <summary>A statement before the assignment, read backwards: <see cref="Decided"/> (a match; <paramref name="start"/> is the Start or null), <see cref="Undecided"/> (no match: go on) or <see cref="NeedsGraph"/>.</summary>
+    private static int ReadBefore(IOperation statement, SymbolKey key, MultiprocTypes types, ref IInvocationOperation? start)
+    {
+        switch (statement)
+        {
+            case ILocalFunctionOperation:
+                return Undecided; // not code of this function
+            case IBlockOperation inner:
+                for (var i = inner.Operations.Length - 1; i >= 0; i--)
+                {
+                    var verdict = ReadBefore(inner.Operations[i], key, types, ref start);
+                    if (verdict != Undecided) return verdict;
+                }
+                return Undecided;
+            case IExpressionStatementOperation or IVariableDeclarationGroupOperation or IUsingDeclarationOperation or IEmptyOperation:
+                return ReadStep(statement, key, ref start);
+            case IConditionalOperation or ILoopOperation or ISwitchOperation or ITryOperation or ILockOperation when LinearFlow.IsOpaque(statement, types):
+                IInvocationOperation? ignored = null;
+                return CountMatches(statement, key, ref ignored) == 0 ? Undecided : NeedsGraph;
+            default:
+                return NeedsGraph;
+        }
+    }
+
+    /// <summary>A statement (or a constructor initializer) evaluated on one path: its one match decides; none goes on.</summary>
+    private static int ReadStep(IOperation step, SymbolKey key, ref IInvocationOperation? start)
+    {
+        if (!LinearFlow.IsStraight(step, null, strict: false)) return NeedsGraph;
+        IInvocationOperation? found = null;
+        switch (CountMatches(step, key, ref found))
+        {
+            case 0:
+                return Undecided;
+            case 1:
+                start = found;
+                return Decided;
+            default:
+                return NeedsGraph;
+        }
+    }
+
+    /// <summary>
+    /// The matches in <paramref name="operation"/>, nested functions aside (see <see cref="TryFindStartInStraightCode"/>);
+    /// <paramref name="start"/> is the last one's Start, or null when it is an assignment.
+    /// </summary>
+    private static int CountMatches(IOperation operation, SymbolKey key, ref IInvocationOperation? start)
+    {
+        var count = 0;
+        switch (operation.Kind)
+        {
+            case OperationKind.AnonymousFunction:
+            case OperationKind.LocalFunction:
+                return 0;
+            case OperationKind.Invocation:
+                if (operation is IInvocationOperation { TargetMethod.Name: "Start", TargetMethod.Parameters.Length: 0 } invocation
+                    && SymbolKey.From(invocation.Instance) is { } k && k.Equals(key))
+                {
+                    start = invocation;
+                    count++;
+                }
+                break;
+            case OperationKind.SimpleAssignment:
+            case OperationKind.CompoundAssignment:
+            case OperationKind.DeconstructionAssignment:
+            case OperationKind.CoalesceAssignment:
+                if (key.IsAssignedBy(operation))
+                {
+                    start = null;
+                    count++;
+                }
+                break;
+            case OperationKind.VariableDeclarator:
+                // The graph assigns a declared local its initializer.
+                if (key.Instance is null && !key.IsThis && key.Symbol is ILocalSymbol local
+                    && operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local)
+                    && declarator.GetVariableInitializer() is not null)
+                {
+                    start = null;
+                    count++;
+                }
+                break;
+        }
+        foreach (var child in operation.ChildOperations) count += CountMatches(child, key, ref start);
+        return count;
     }
 
     private static IInvocationOperation? FindStartBefore(ControlFlowGraph cfg, BasicBlock block, int index, SymbolKey key)
