@@ -97,7 +97,9 @@ internal static class MissingTaskDone
     /// <summary>
     /// What <see cref="AnalyzeGraph"/> finds, over a structured graph (<see cref="FlowGraph.Structured"/>) of a function
     /// with no <c>TryGet</c> take (<see cref="HasTryGetTake"/>). Such a graph has no try region, so no exception edge and no
-    /// throw, and all its blocks are reachable; its steps hold nested functions, which a control flow graph's do not, so the
+    /// throw; its blocks are reachable but those after an endless loop that no break leaves, whose takes are skipped as the
+    /// graph analysis skips unreachable blocks (the paths through them are followed, as there); its steps hold nested
+    /// functions, which a control flow graph's do not, so the
     /// takes and the TaskDone calls are looked for outside them; <c>return q.Get();</c> is a return step whose value is the take.
     /// </summary>
     internal static void AnalyzeFlow(FlowGraph graph, MultiprocTypes types, System.Action<Diagnostic> report)
@@ -106,6 +108,7 @@ internal static class MissingTaskDone
         var takes = new List<IInvocationOperation>();
         for (var b = 0; b < graph.BlockCount; b++)
         {
+            if (!graph.IsReachable(b)) continue;
             var steps = graph.Steps(b);
             for (var i = 0; i < steps.Count; i++)
             {
