@@ -59,6 +59,11 @@ public class LoopShapeFastPathTests
         { "inner endless loop never left", $"void M({Q}) {{ while (true) {{ var n = q.Get(); while (true) {{ Console.WriteLine(n); }} }} }}", "MP0006", "S" },
         { "opaque inner loop with a break", $"void M({Q}) {{ while (true) {{ var n = q.Get(); for (var i = 0; i < n; i++) {{ if (i > 3) {{ break; }} Console.WriteLine(i); }} q.TaskDone(); }} }}", "", "S" },
         { "opaque switch with a break", $"void M({Q}) {{ while (true) {{ var n = q.Get(); switch (n) {{ case 0: Console.WriteLine(); break; }} q.TaskDone(); }} }}", "", "S" },
+        // ConfigureAwait between the take and the try whose finally releases it
+        { "ConfigureAwait, then try/finally", $"async Task<int> M({Q}) {{ var n = await q.GetAsync().ConfigureAwait(false); try {{ return n * 2; }} finally {{ q.TaskDone(); }} }}", "", "S" },
+        { "ConfigureAwait in a try/catch", $"async Task M({Q}) {{ try {{ var n = await q.GetAsync().ConfigureAwait(false); try {{ Workers.Counter += n; }} finally {{ q.TaskDone(); }} }} catch (InvalidOperationException) {{ }} }}", "MP0006", "G" },
+        { "ConfigureAwait in a lambda in a try/catch", $"void M({Q}) {{ try {{ Func<Task> f = async () => {{ var n = await q.GetAsync().ConfigureAwait(false); try {{ Workers.Counter += n; }} finally {{ q.TaskDone(); }} }}; f(); }} catch (InvalidOperationException) {{ }} }}", "", "S" },
+        { "ConfigureAwait, a call before the try", $"async Task M({Q}) {{ var n = await q.GetAsync().ConfigureAwait(false); Console.WriteLine(n); try {{ }} finally {{ q.TaskDone(); }} }}", "", "G" },
         // left to the graph
         { "throw before TaskDone", $"void M({Q}) {{ while (true) {{ var n = q.Get(); if (n < 0) {{ throw new InvalidOperationException(); }} q.TaskDone(); }} }}", "MP0006", "G" },
         { "try/finally around TaskDone, after a statement", $"void M({Q}) {{ while (true) {{ var n = q.Get(); Console.WriteLine(n); try {{ Workers.Counter += n; }} finally {{ q.TaskDone(); }} }} }}", "", "G" },

@@ -152,7 +152,8 @@ internal static class MissingTaskDone
 
     /// <summary>
     /// Whether every take in the body is released by the shape the tutorial teaches, so that no graph is needed:
-    /// <c>var item = q.Get();</c> (or <c>item = …;</c>, <c>q.Get();</c>, <c>await q.GetAsync(…)</c>) directly followed by a
+    /// <c>var item = q.Get();</c> (or <c>item = …;</c>, <c>q.Get();</c>, <c>await q.GetAsync(…)</c>, also
+    /// <c>.ConfigureAwait(…)</c> outside any try/catch, where the graph would follow an exception it throws) directly followed by a
     /// <c>try</c> whose <c>finally</c> calls <c>q.TaskDone()</c> as one of its statements. Every path from the take runs that
     /// finally before it ends, throws or takes again, which is what <see cref="AnalyzeGraph"/> would find (in a nested function,
     /// over the function's own graph). False when a take has another shape or is a <c>TryGet</c>, or there is no take.
@@ -174,7 +175,9 @@ internal static class MissingTaskDone
     {
         if (FlowKey.Of(take.Instance, allowElements: false) is not { } key) return false;
         IOperation value = take;
-        while (value.Parent is IConversionOperation or IAwaitOperation) value = value.Parent;
+        while (value.Parent is IConversionOperation or IAwaitOperation
+               || (value.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure && configure.Instance == value && !InTryWithCatch(configure)))
+            value = value.Parent;
         var statement = value.Parent switch
         {
             IExpressionStatementOperation s => s,
@@ -191,6 +194,20 @@ internal static class MissingTaskDone
                 && done.TargetMethod.Name == "TaskDone" && types.IsAnyJoinableQueue(done.TargetMethod.ContainingType)
                 && FlowKey.Of(done.Instance, allowElements: false) is { } k && k.Equals(key))
                 return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the operation is inside a try/catch of its function: there an exception thrown after the take in the same
+    /// statement (a <c>ConfigureAwait</c> call) is a path to a handler in the graph analysis.
+    /// </summary>
+    private static bool InTryWithCatch(IOperation operation)
+    {
+        for (var p = operation.Parent; p is not null; p = p.Parent)
+        {
+            if (p.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction) return false;
+            if (p is ITryOperation { Catches.Length: > 0 }) return true;
         }
         return false;
     }
