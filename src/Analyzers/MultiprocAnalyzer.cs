@@ -419,9 +419,9 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 if (queueSize && QueueSizeCheck.TryAnalyzeIfShapes(body, types, Report())) queueSize = false;
                 // MP0006: takes released by the finally right after them need no graph.
                 if ((graphGates & TakesFromJoinable) != 0 && MissingTaskDone.AllTakesReleasedByFinally(body, types)) graphGates &= ~TakesFromJoinable;
-                // Nor do the takes of a body of ifs, loops and returns, unless one is a TryGet.
+                // Nor do the takes of a body of ifs, loops (endless ones too), breaks, continues and returns, unless one is a TryGet.
                 if ((graphGates & TakesFromJoinable) != 0 && !MissingTaskDone.HasTryGetTake(body, types)
-                    && (structured ??= StructuredFlow.Of(body, state.HoldsGraphOperation, types)) is { } functions)
+                    && (structured ??= StructuredFlow.Of(body, state.HoldsGraphOperation, types, loopJumps: true)) is { } functions)
                 {
                     foreach (var function in functions) MissingTaskDone.AnalyzeFlow(FlowGraph.Structured(function), types, Report());
                     graphGates &= ~TakesFromJoinable;

@@ -241,8 +241,12 @@ internal sealed class FlowGraph
 
     public bool IsExit(int ordinal) => ordinal == ExitOrdinal;
 
-    /// <summary>Whether the block can run at all (every block of a linear graph can).</summary>
-    public bool IsReachable(int ordinal) => Cfg is null || Cfg.Blocks[ordinal].IsReachable;
+    /// <summary>
+    /// Whether the block can run at all (every block of a linear graph can; of a structured one, all but those after an
+    /// endless loop that no break leaves: <see cref="StructuredFlow.IsReachable"/>).
+    /// </summary>
+    public bool IsReachable(int ordinal) =>
+        _structured is not null ? _structured.IsReachable(ordinal) : Cfg is null || Cfg.Blocks[ordinal].IsReachable;
 
     /// <summary>Successors on normal flow, explicit throws included (<see cref="Escape"/> among them when one leaves the method).</summary>
     public IReadOnlyList<int> NormalSuccessors(int ordinal)

@@ -32,6 +32,15 @@ namespace Multiproc.Analyzers;
 /// whose graph runs the enumerator's finally region on the way and lets it continue to every place a path through it
 /// leaves for) is refused: the rules then build the graph.
 /// </para>
+/// <para>
+/// MP0006's reading (loop jumps, see <see cref="Of(IOperation, Func{TextSpan, bool}, MultiprocTypes, bool)"/>) also takes
+/// endless loops and the breaks and continues of loops, as a graph has them: a <c>break</c> goes to the block after its
+/// loop (out of a <c>foreach</c>, through the finally region that the loop's own end goes through to the same block), a
+/// <c>continue</c> to the loop's head, the block of a <c>for</c>'s increments or a <c>do</c> loop's condition;
+/// <c>while (true)</c> and <c>do … while (true)</c> keep the edge out of the loop that a graph keeps for their condition,
+/// which a constant never takes, and <c>for (;;)</c> has none. The blocks after such a loop that no break reaches are
+/// unreachable (<see cref="IsReachable"/>), as in the graph, and MP0006 looks for takes in reachable blocks only.
+/// </para>
 /// </remarks>
 internal sealed class StructuredFlow
 {
@@ -40,16 +49,26 @@ internal sealed class StructuredFlow
     private readonly List<int> _returns = new();
     private readonly MultiprocTypes _types;
     private readonly List<IOperation> _nested;
+    /// <summary>Whether endless loops, <c>break</c> and <c>continue</c> are read (MP0006's reading, see <see cref="Of(IOperation, Func{TextSpan, bool}, MultiprocTypes, bool)"/>).</summary>
+    private readonly bool _loopJumps;
+    /// <summary>With <see cref="_loopJumps"/>: the loops of this function around the statement being read, innermost last.</summary>
+    private readonly List<LoopTargets> _loops = new();
+    /// <summary>The edges out of an endless loop: a graph has them, but a constant true condition never takes them.</summary>
+    private List<(int From, int To)>? _neverTaken;
+    /// <summary>Whether a block may be unreachable (after an endless loop); then <see cref="_reachable"/> says which are not.</summary>
+    private bool _mayBeUnreachable;
+    private bool[]? _reachable;
     /// <summary>The block statements are added to; -1 when no path reaches this point.</summary>
     private int _current;
     /// <summary>How many foreach loops of this function the statement being read is in.</summary>
     private int _forEachDepth;
 
-    private StructuredFlow(IOperation root, MultiprocTypes types, List<IOperation> nested)
+    private StructuredFlow(IOperation root, MultiprocTypes types, List<IOperation> nested, bool loopJumps)
     {
         Root = root;
         _types = types;
         _nested = nested;
+        _loopJumps = loopJumps;
         NewBlock(); // 0: entry
         _current = NewBlock();
         Edge(0, _current);
@@ -66,6 +85,13 @@ internal sealed class StructuredFlow
     public List<int> Successors(int ordinal) => _successors[ordinal];
 
     /// <summary>
+    /// Whether some path from the entry reaches the block, as a graph marks its blocks: only code after an endless loop
+    /// (read with loop jumps) that no <c>break</c> leaves is not reached; a constant true condition never takes the edge
+    /// out of its loop, which a graph still has (<see cref="Successors"/> has it too).
+    /// </summary>
+    public bool IsReachable(int ordinal) => _reachable is null || _reachable[ordinal];
+
+    /// <summary>
     /// The body of <paramref name="context"/> and the nested functions in it that <paramref name="worthEntering"/> accepts
     /// (by the span of their syntax; nested ones in those, too), read as structured functions; null when the body has no
     /// single executable root or one of them has a shape this reading refuses (then the rules build graphs).
@@ -74,7 +100,12 @@ internal sealed class StructuredFlow
         BlockGate.SingleExecutableRoot(context.OperationBlocks) is { } body ? Of(body, worthEntering, types) : null;
 
     /// <summary>The function <paramref name="body"/> (a body's root) and its nested functions, as <see cref="Of(OperationBlockAnalysisContext, Func{TextSpan, bool}, MultiprocTypes)"/>.</summary>
-    internal static List<StructuredFlow>? Of(IOperation body, Func<TextSpan, bool> worthEntering, MultiprocTypes types)
+    /// <param name="loopJumps">
+    /// Also read endless loops (<c>while (true)</c>, <c>do … while (true)</c>, <c>for (;;)</c>) and the <c>break</c> and
+    /// <c>continue</c> statements of loops: for MP0006 only (<see cref="MissingTaskDone.AnalyzeFlow"/>), which skips the
+    /// blocks <see cref="IsReachable"/> says no path reaches, as the graph analysis skips unreachable blocks.
+    /// </param>
+    internal static List<StructuredFlow>? Of(IOperation body, Func<TextSpan, bool> worthEntering, MultiprocTypes types, bool loopJumps = false)
     {
         var result = new List<StructuredFlow>();
         var pending = new Stack<IOperation>();
@@ -83,7 +114,7 @@ internal sealed class StructuredFlow
         {
             var function = pending.Pop();
             var nested = new List<IOperation>();
-            var flow = new StructuredFlow(function, types, nested);
+            var flow = new StructuredFlow(function, types, nested, loopJumps);
             if (!flow.AddFunction(function)) return null;
             flow.Finish();
             result.Add(flow);
@@ -119,6 +150,24 @@ internal sealed class StructuredFlow
         var exit = NewBlock();
         if (_current >= 0) Edge(_current, exit);
         foreach (var r in _returns) Edge(r, exit);
+        if (_mayBeUnreachable) _reachable = Reach();
+    }
+
+    /// <summary>The blocks a path from the entry reaches without an edge that a constant true condition never takes.</summary>
+    private bool[] Reach()
+    {
+        var reached = new bool[_blocks.Count];
+        var stack = new Stack<int>();
+        stack.Push(0);
+        while (stack.Count > 0)
+        {
+            var b = stack.Pop();
+            if (reached[b]) continue;
+            reached[b] = true;
+            foreach (var s in _successors[b])
+                if (!reached[s] && (_neverTaken is null || !_neverTaken.Contains((b, s)))) stack.Push(s);
+        }
+        return reached;
     }
 
     private bool AddFunction(IOperation function)
@@ -177,6 +226,8 @@ internal sealed class StructuredFlow
                 _returns.Add(_current);
                 _current = -1;
                 return true;
+            case IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue } jump when _loopJumps:
+                return AddJump(jump);
             case IConditionalOperation or ILoopOperation or ISwitchOperation or ITryOperation or ILockOperation
                 when LinearFlow.IsOpaque(statement, _types) && BranchesStayInside(statement) && !CallsQueue(statement):
                 _blocks[_current].Add(statement);
@@ -243,7 +294,18 @@ internal sealed class StructuredFlow
     }
 
     /// <summary>A condition of a branch or loop: evaluated as one step, and not constant (a graph prunes what a constant makes unreachable).</summary>
-    private bool IsCondition(IOperation? condition) => condition is not null && !condition.ConstantValue.HasValue && IsStep(condition);
+    private bool IsCondition(IOperation? condition) =>
+        condition is not null && !condition.ConstantValue.HasValue && !HasConstantOperand(condition) && IsStep(condition);
+
+    /// <summary>
+    /// Whether an operand of a <c>&amp;&amp;</c>, <c>||</c>, <c>!</c> or <c>?:</c> in the condition is a boolean constant: a
+    /// graph splits such a condition into branches, one of which the constant never takes, so that code behind it may be
+    /// unreachable (<c>if (b &amp;&amp; false) …</c>, <c>while (b || true) …</c>), which this reading would not know.
+    /// </summary>
+    private static bool HasConstantOperand(IOperation condition) => LinearFlow.AnyOutsideFunctions(condition, op =>
+        op.ConstantValue is { HasValue: true, Value: bool }
+        && op.Parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr }
+            or IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } or IConditionalOperation);
 
     private bool AddIf(IConditionalOperation statement)
     {
@@ -275,29 +337,44 @@ internal sealed class StructuredFlow
 
     private bool AddWhile(IWhileLoopOperation loop)
     {
-        if (loop.ConditionIsUntil || loop.IgnoredCondition is not null || !IsCondition(loop.Condition)) return false;
+        if (loop.ConditionIsUntil || loop.IgnoredCondition is not null || !IsLoopCondition(loop.Condition, out var endless)) return false;
         if (loop.ConditionIsTop)
         {
             var head = Continue();
             _blocks[head].Add(loop.Condition!);
             _current = NewBlock();
             Edge(head, _current);
+            var targets = EnterLoop(loop, head);
             if (!AddStatement(loop.Body)) return false;
+            LeaveLoop(targets);
             if (_current >= 0) Edge(_current, head);
-            _current = NewBlock();
+            _current = targets is { Break: >= 0 } ? targets.Break : NewBlock();
             Edge(head, _current);
+            if (endless) NeverTaken(head, _current);
             return true;
         }
         var body = Continue();
         _current = body;
+        var bottom = EnterLoop(loop, -1);
         if (!AddStatement(loop.Body)) return false;
+        LeaveLoop(bottom);
+        if (bottom is { Continue: >= 0 })
+        {
+            if (_current >= 0) Edge(_current, bottom.Continue);
+            _current = bottom.Continue;
+        }
         // The body always reaches its condition (no break or continue), unless it returns on every path.
-        if (_current < 0) return true;
+        if (_current < 0)
+        {
+            if (bottom is { Break: >= 0 }) _current = bottom.Break;
+            return true;
+        }
         _blocks[_current].Add(loop.Condition!);
         var test = _current;
         Edge(test, body);
-        _current = NewBlock();
+        _current = bottom is { Break: >= 0 } ? bottom.Break : NewBlock();
         Edge(test, _current);
+        if (endless) NeverTaken(test, _current);
         return true;
     }
 
@@ -305,20 +382,37 @@ internal sealed class StructuredFlow
     {
         foreach (var before in loop.Before)
             if (!AddStep(before)) return false;
-        if (!IsCondition(loop.Condition)) return false;
+        // for (;;) has no condition, so no edge out of the loop at all (a graph has none): only its breaks leave it.
+        var endless = false;
+        if (loop.Condition is null ? !_loopJumps : !IsLoopCondition(loop.Condition, out endless)) return false;
         var head = Continue();
-        _blocks[head].Add(loop.Condition!);
+        if (loop.Condition is not null) _blocks[head].Add(loop.Condition);
         _current = NewBlock();
         Edge(head, _current);
+        var targets = EnterLoop(loop, -1);
         if (!AddStatement(loop.Body)) return false;
+        LeaveLoop(targets);
+        if (targets is { Continue: >= 0 })
+        {
+            if (_current >= 0) Edge(_current, targets.Continue);
+            _current = targets.Continue;
+        }
         if (_current >= 0)
         {
             foreach (var bottom in loop.AtLoopBottom)
                 if (!AddStep(bottom)) return false;
             Edge(_current, head);
         }
-        _current = NewBlock();
-        Edge(head, _current);
+        _current = targets is { Break: >= 0 } ? targets.Break : NewBlock();
+        if (loop.Condition is null)
+        {
+            _mayBeUnreachable = true;
+        }
+        else
+        {
+            Edge(head, _current);
+            if (endless) NeverTaken(head, _current);
+        }
         return true;
     }
 
@@ -330,13 +424,91 @@ internal sealed class StructuredFlow
         _current = NewBlock();
         Edge(head, _current);
         _blocks[_current].Add(variable);
+        // A break leaves the try/finally a graph puts around the loop, to where the loop's end goes through it too.
+        var targets = EnterLoop(loop, head);
         _forEachDepth++;
         if (!AddStatement(loop.Body)) return false;
         _forEachDepth--;
+        LeaveLoop(targets);
         if (_current >= 0) Edge(_current, head);
-        _current = NewBlock();
+        _current = targets is { Break: >= 0 } ? targets.Break : NewBlock();
         Edge(head, _current);
         return true;
+    }
+
+    /// <summary>
+    /// A loop's condition: as <see cref="IsCondition"/>, or, with loop jumps, the constant true of an endless loop
+    /// (<paramref name="endless"/>), whose edge out of the loop is kept and marked as never taken.
+    /// </summary>
+    private bool IsLoopCondition(IOperation? condition, out bool endless)
+    {
+        endless = _loopJumps && condition is { ConstantValue: { HasValue: true, Value: true } };
+        return endless || IsCondition(condition);
+    }
+
+    private void NeverTaken(int from, int to)
+    {
+        (_neverTaken ??= new List<(int, int)>()).Add((from, to));
+        _mayBeUnreachable = true;
+    }
+
+    /// <summary>With loop jumps, the targets of a loop's break and continue statements while its body is read; else null.</summary>
+    private LoopTargets? EnterLoop(ILoopOperation loop, int @continue)
+    {
+        if (!_loopJumps) return null;
+        var targets = new LoopTargets(loop, @continue);
+        _loops.Add(targets);
+        return targets;
+    }
+
+    private void LeaveLoop(LoopTargets? targets)
+    {
+        if (targets is not null) _loops.RemoveAt(_loops.Count - 1);
+    }
+
+    /// <summary>
+    /// A <c>break</c> or <c>continue</c> of the innermost loop around it in this function (a switch's own breaks stay in
+    /// switches that are one opaque step): an edge to where it goes, and no path goes on after it.
+    /// </summary>
+    private bool AddJump(IBranchOperation jump)
+    {
+        if (_loops.Count == 0) return false;
+        var targets = _loops[_loops.Count - 1];
+        if (jump.BranchKind == BranchKind.Break && SymbolEqualityComparer.Default.Equals(jump.Target, targets.Loop.ExitLabel))
+        {
+            if (targets.Break < 0) targets.Break = NewBlock();
+            Edge(_current, targets.Break);
+        }
+        else if (jump.BranchKind == BranchKind.Continue && SymbolEqualityComparer.Default.Equals(jump.Target, targets.Loop.ContinueLabel))
+        {
+            if (targets.Continue < 0) targets.Continue = NewBlock();
+            Edge(_current, targets.Continue);
+        }
+        else
+        {
+            return false;
+        }
+        _current = -1;
+        return true;
+    }
+
+    /// <summary>
+    /// Where the breaks and continues of a loop go: the block after the loop, and the loop's head (while, foreach) or the
+    /// block of its increments (for) or condition (do); a block made on first use is -1 until then.
+    /// </summary>
+    private sealed class LoopTargets
+    {
+        public LoopTargets(ILoopOperation loop, int @continue)
+        {
+            Loop = loop;
+            Continue = @continue;
+        }
+
+        public ILoopOperation Loop { get; }
+
+        public int Break = -1;
+
+        public int Continue;
     }
 
     /// <summary>

@@ -79,37 +79,101 @@ internal static class QueueSizeCheck
     }
 
     /// <summary>
-    /// The same as <see cref="AnalyzeGraph"/> over the graphs of <paramref name="body"/>, without building them, for the
-    /// shape <c>if (size check) { … q.Get() … }</c>: every size read of the body is the whole of an <c>if</c> condition
-    /// (under <c>!</c>, comparisons and conversions), that <c>if</c> has no <c>else</c> and its branch cannot jump, loop or
-    /// throw (so it always ends where the false outcome goes), and the body jumps nowhere but a last <c>return</c> and has
-    /// no constant condition (so every <c>if</c> is reachable). The calls the check decides are then exactly the ones in
-    /// the branch. Returns false, reporting nothing, when the body has another shape.
+    /// The same as <see cref="AnalyzeGraph"/> over the graphs of <paramref name="body"/>, without building them, for three
+    /// shapes of size check (under <c>!</c>, comparisons and conversions, evaluated in one step: no call, no await):
+    /// <list type="bullet">
+    /// <item><c>if (check) { … }</c> with no <c>else</c>, whose branch cannot jump, loop or throw, so it always ends where the
+    /// false outcome goes: the calls the check decides are exactly the ones in the branch;</item>
+    /// <item><c>if (check &amp;&amp; more) { … }</c>, the same but for the left operand of the whole condition: the false
+    /// outcomes of both operands go to the same place, so it decides the calls in <c>more</c>, then those in the branch
+    /// (<c>more</c> evaluated in one step when it holds such a call);</item>
+    /// <item><c>while (check) { … }</c> (condition at the top), whose body cannot jump, loop or throw, so it always goes back
+    /// to the check: it decides the calls in the body and every call reached after the loop, so it is only read when the
+    /// loop is in no other loop of the function (so no code before it runs after it) and no call on the queue that it
+    /// could decide comes after it in the function.</item>
+    /// </list>
+    /// Every size read of the body must be one of these, and the body jumps nowhere but a last <c>return</c>, has no
+    /// constant condition, nor a boolean constant operand of <c>&amp;&amp;</c>, <c>||</c>, <c>!</c> or <c>?:</c> (so every
+    /// check is reachable, as it is in the graph). Returns false, reporting nothing, when the body has another shape.
     /// </summary>
     internal static bool TryAnalyzeIfShapes(IOperation body, MultiprocTypes types, System.Action<Diagnostic> report)
     {
-        var checks = new List<(IPropertyReferenceOperation Read, IConditionalOperation If, FlowKey Key)>();
+        var checks = new List<SizeCheck>();
         if (!CollectIfShapes(body, types, checks)) return false;
-        foreach (var (prop, ifStatement, key) in checks)
+        foreach (var check in checks)
         {
-            var name = prop.Property.Name;
-            IInvocationOperation? decided = null;
-            LinearFlow.AnyOutsideFunctions(ifStatement.WhenTrue, op =>
-            {
-                if (op is not IInvocationOperation inv || !types.IsAnyQueue(inv.TargetMethod.ContainingType)) return false;
-                var callName = inv.TargetMethod.Name;
-                if (!((name != "IsFull" && IsGet(callName)) || (name != "IsEmpty" && IsPut(callName)))) return false;
-                if (FlowKey.Of(inv.Instance, allowElements: false) is not { } k || !k.Equals(key)) return false;
-                decided = inv;
-                return true;
-            });
-            if (decided is not null) Report(prop, decided, report);
+            if (check.Loop is { } loop && (InLoop(loop) || LinearFlow.AnyOutsideFunctions(body, op =>
+                    op.Syntax.SpanStart >= loop.Syntax.Span.End && Decides(op, check, types))))
+                return false;
+            // The calls in `more` come first, in the order of its one step.
+            if (check.Right is { } right && FirstDecided(right, check, types) is not null && !LinearFlow.IsStraight(right, null, strict: false))
+                return false;
+        }
+        foreach (var check in checks)
+        {
+            var decided = (check.Right is { } right ? FirstDecided(right, check, types) : null) ?? FirstDecided(check.Branch, check, types);
+            if (decided is not null) Report(check.Read, decided, report);
         }
         return true;
     }
 
-    /// <summary>Finds the size reads of <paramref name="op"/>; false when one of them, or a jump, is outside the shape.</summary>
-    private static bool CollectIfShapes(IOperation op, MultiprocTypes types, List<(IPropertyReferenceOperation, IConditionalOperation, FlowKey)> checks)
+    /// <summary>A size read of one of the shapes <see cref="TryAnalyzeIfShapes"/> reads.</summary>
+    private sealed class SizeCheck
+    {
+        public SizeCheck(IPropertyReferenceOperation read, FlowKey key, IOperation branch, IOperation? right, IWhileLoopOperation? loop)
+        {
+            Read = read;
+            Key = key;
+            Branch = branch;
+            Right = right;
+            Loop = loop;
+        }
+
+        public IPropertyReferenceOperation Read { get; }
+
+        public FlowKey Key { get; }
+
+        /// <summary>The if's branch or the loop's body.</summary>
+        public IOperation Branch { get; }
+
+        /// <summary>The right operand of <c>check &amp;&amp; more</c>, or null.</summary>
+        public IOperation? Right { get; }
+
+        /// <summary>The <c>while</c> loop whose condition the check is, or null.</summary>
+        public IWhileLoopOperation? Loop { get; }
+    }
+
+    /// <summary>A Get (IsEmpty, Count) or Put (IsFull, Count) on the check's queue: a call the check may decide.</summary>
+    private static bool Decides(IOperation op, SizeCheck check, MultiprocTypes types)
+    {
+        if (op is not IInvocationOperation inv || !types.IsAnyQueue(inv.TargetMethod.ContainingType)) return false;
+        var name = check.Read.Property.Name;
+        var callName = inv.TargetMethod.Name;
+        if (!((name != "IsFull" && IsGet(callName)) || (name != "IsEmpty" && IsPut(callName)))) return false;
+        return FlowKey.Of(inv.Instance, allowElements: false) is { } k && k.Equals(check.Key);
+    }
+
+    private static IInvocationOperation? FirstDecided(IOperation root, SizeCheck check, MultiprocTypes types)
+    {
+        IInvocationOperation? decided = null;
+        LinearFlow.AnyOutsideFunctions(root, op =>
+        {
+            if (!Decides(op, check, types)) return false;
+            decided = (IInvocationOperation)op;
+            return true;
+        });
+        return decided;
+    }
+
+    private static bool InLoop(IOperation statement)
+    {
+        for (var p = statement.Parent; p is not null; p = p.Parent)
+            if (p is ILoopOperation) return true;
+        return false;
+    }
+
+    /// <summary>Finds the size reads of <paramref name="op"/>; false when one of them, or a jump, is outside the shapes.</summary>
+    private static bool CollectIfShapes(IOperation op, MultiprocTypes types, List<SizeCheck> checks)
     {
         switch (op.Kind)
         {
@@ -120,6 +184,12 @@ internal static class QueueSizeCheck
             case OperationKind.Loop when LinearFlow.LoopConditionIsConstant((ILoopOperation)op):
             case OperationKind.Conditional when ((IConditionalOperation)op).Condition.ConstantValue.HasValue:
                 // A constant condition makes code unreachable, which the graph leaves alone.
+                return false;
+            case OperationKind.Conditional when IsBooleanConstant(((IConditionalOperation)op).WhenTrue) || IsBooleanConstant(((IConditionalOperation)op).WhenFalse):
+            case OperationKind.Binary when ((IBinaryOperation)op).OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr
+                                           && (IsBooleanConstant(((IBinaryOperation)op).LeftOperand) || IsBooleanConstant(((IBinaryOperation)op).RightOperand)):
+            case OperationKind.Unary when ((IUnaryOperation)op).OperatorKind == UnaryOperatorKind.Not && IsBooleanConstant(((IUnaryOperation)op).Operand):
+                // So does a constant operand of a condition the graph branches on (if (b && false) …).
                 return false;
             case OperationKind.Branch:
             case OperationKind.Throw:
@@ -136,8 +206,8 @@ internal static class QueueSizeCheck
             {
                 var prop = (IPropertyReferenceOperation)op;
                 if (FlowKey.Of(prop.Instance, allowElements: false) is not { } key) return true;   // the graph analysis skips it too
-                if (IfWhoseCondition(prop) is not { } ifStatement) return false;
-                checks.Add((prop, ifStatement, key));
+                if (ShapeOf(prop, key) is not { } check) return false;
+                checks.Add(check);
                 return true;
             }
         }
@@ -146,13 +216,19 @@ internal static class QueueSizeCheck
         return true;
     }
 
+    private static bool IsBooleanConstant(IOperation? op) => op is { ConstantValue: { HasValue: true, Value: bool } };
+
     private static bool IsSizeRead(IOperation op, MultiprocTypes types) =>
         op is IPropertyReferenceOperation p && IsSizeName(p.Property.Name) && types.IsAnyQueue(p.Property.ContainingType);
 
-    /// <summary>The <c>if</c> statement (no else, a branch that cannot jump, loop or throw) whose whole condition holds the read.</summary>
-    private static IConditionalOperation? IfWhoseCondition(IOperation read)
+    /// <summary>
+    /// The shape of the check that holds the read (<see cref="TryAnalyzeIfShapes"/>): the whole condition of an <c>if</c>
+    /// statement (no else, a branch that cannot jump, loop or throw) or of a top-tested <c>while</c> (a body that cannot
+    /// either), or the left operand of an <c>if</c>'s whole <c>&amp;&amp;</c> condition; null for any other place.
+    /// </summary>
+    private static SizeCheck? ShapeOf(IPropertyReferenceOperation read, FlowKey key)
     {
-        var child = read;
+        IOperation child = read;
         var parent = read.Parent;
         while (parent is IConversionOperation or IUnaryOperation { OperatorKind: UnaryOperatorKind.Not }
                or IBinaryOperation { OperatorKind: not (BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr) })
@@ -160,13 +236,24 @@ internal static class QueueSizeCheck
             child = parent;
             parent = parent.Parent;
         }
-        if (parent is not IConditionalOperation { IsRef: false, WhenFalse: null } ifStatement || ifStatement.Condition != child
-            || ifStatement.Parent is not IBlockOperation) return null;
-        // The condition is evaluated in one step (no call, no await to spill it); the branch always ends where the false
-        // outcome goes.
-        if (ifStatement.Condition.DescendantsAndSelf().Any(o => o.Kind is OperationKind.Await or OperationKind.Invocation))
-            return null;
-        return FallsThrough(ifStatement.WhenTrue) ? ifStatement : null;
+        // The check is evaluated in one step (no call, no await to spill it).
+        if (child.DescendantsAndSelf().Any(o => o.Kind is OperationKind.Await or OperationKind.Invocation)) return null;
+        IOperation? right = null;
+        if (parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd, OperatorMethod: null } both && both.LeftOperand == child)
+        {
+            right = both.RightOperand;
+            child = both;
+            parent = both.Parent;
+        }
+        switch (parent)
+        {
+            case IConditionalOperation { IsRef: false, WhenFalse: null } ifStatement when ifStatement.Condition == child && ifStatement.Parent is IBlockOperation:
+                return FallsThrough(ifStatement.WhenTrue) ? new SizeCheck(read, key, ifStatement.WhenTrue, right, null) : null;
+            case IWhileLoopOperation { ConditionIsTop: true, ConditionIsUntil: false, IgnoredCondition: null } loop when right is null && loop.Condition == child:
+                return FallsThrough(loop.Body) ? new SizeCheck(read, key, loop.Body, null, loop) : null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>Statements that always end at their end: no jump, loop, try, using, lock, switch or throw.</summary>

@@ -97,7 +97,9 @@ internal static class MissingTaskDone
     /// <summary>
     /// What <see cref="AnalyzeGraph"/> finds, over a structured graph (<see cref="FlowGraph.Structured"/>) of a function
     /// with no <c>TryGet</c> take (<see cref="HasTryGetTake"/>). Such a graph has no try region, so no exception edge and no
-    /// throw, and all its blocks are reachable; its steps hold nested functions, which a control flow graph's do not, so the
+    /// throw; its blocks are reachable but those after an endless loop that no break leaves, whose takes are skipped as the
+    /// graph analysis skips unreachable blocks (the paths through them are followed, as there); its steps hold nested
+    /// functions, which a control flow graph's do not, so the
     /// takes and the TaskDone calls are looked for outside them; <c>return q.Get();</c> is a return step whose value is the take.
     /// </summary>
     internal static void AnalyzeFlow(FlowGraph graph, MultiprocTypes types, System.Action<Diagnostic> report)
@@ -106,6 +108,7 @@ internal static class MissingTaskDone
         var takes = new List<IInvocationOperation>();
         for (var b = 0; b < graph.BlockCount; b++)
         {
+            if (!graph.IsReachable(b)) continue;
             var steps = graph.Steps(b);
             for (var i = 0; i < steps.Count; i++)
             {
@@ -149,7 +152,8 @@ internal static class MissingTaskDone
 
     /// <summary>
     /// Whether every take in the body is released by the shape the tutorial teaches, so that no graph is needed:
-    /// <c>var item = q.Get();</c> (or <c>item = …;</c>, <c>q.Get();</c>, <c>await q.GetAsync(…)</c>) directly followed by a
+    /// <c>var item = q.Get();</c> (or <c>item = …;</c>, <c>q.Get();</c>, <c>await q.GetAsync(…)</c>, also
+    /// <c>.ConfigureAwait(…)</c> outside any try/catch, where the graph would follow an exception it throws) directly followed by a
     /// <c>try</c> whose <c>finally</c> calls <c>q.TaskDone()</c> as one of its statements. Every path from the take runs that
     /// finally before it ends, throws or takes again, which is what <see cref="AnalyzeGraph"/> would find (in a nested function,
     /// over the function's own graph). False when a take has another shape or is a <c>TryGet</c>, or there is no take.
@@ -171,7 +175,9 @@ internal static class MissingTaskDone
     {
         if (FlowKey.Of(take.Instance, allowElements: false) is not { } key) return false;
         IOperation value = take;
-        while (value.Parent is IConversionOperation or IAwaitOperation) value = value.Parent;
+        while (value.Parent is IConversionOperation or IAwaitOperation
+               || (value.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure && configure.Instance == value && !InTryWithCatch(configure)))
+            value = value.Parent;
         var statement = value.Parent switch
         {
             IExpressionStatementOperation s => s,
@@ -188,6 +194,20 @@ internal static class MissingTaskDone
                 && done.TargetMethod.Name == "TaskDone" && types.IsAnyJoinableQueue(done.TargetMethod.ContainingType)
                 && FlowKey.Of(done.Instance, allowElements: false) is { } k && k.Equals(key))
                 return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the operation is inside a try/catch of its function: there an exception thrown after the take in the same
+    /// statement (a <c>ConfigureAwait</c> call) is a path to a handler in the graph analysis.
+    /// </summary>
+    private static bool InTryWithCatch(IOperation operation)
+    {
+        for (var p = operation.Parent; p is not null; p = p.Parent)
+        {
+            if (p.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction) return false;
+            if (p is ITryOperation { Catches.Length: > 0 }) return true;
         }
         return false;
     }
