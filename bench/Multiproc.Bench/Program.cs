@@ -13,6 +13,10 @@ using Multiproc.Bench;
 //
 // With no workload named, all run. To add one: a static method taking no argument
 // and calling Emit, registered in Bench.Workloads.
+//
+// A bare child of --bare-cost (a .NET process doing a ticket child's work without Multiproc) branches off first,
+// before anything else of the bench runs.
+if (args.Length == 3 && args[0] == "--bare-child") return BareCost.Child(args[1], args[2]);
 return Bench.Run(args);
 
 public static class Bench
@@ -68,8 +72,10 @@ public static class Bench
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
             if (e.Key is string k && k.StartsWith("CHILD_", StringComparison.Ordinal))
                 Environment.SetEnvironmentVariable(k["CHILD_".Length..], (string?)e.Value);
-        if (args.Length == 3 && args[0] == "--child-cost")
-            return ChildCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+        if (args.Length is 3 or 4 && args[0] == "--child-cost")
+            return ChildCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), AtOnce(args));
+        if (args.Length is 3 or 4 && args[0] == "--bare-cost")
+            return BareCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), AtOnce(args));
         if (args.Length == 3 && args[0] == "--first-run")
             return FirstRun.Run(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
         if (args.Length == 2 && args[0] == "--pool-bind")
@@ -95,6 +101,10 @@ public static class Bench
             if (wanted.Count == 0 || wanted.Contains(name)) run();
         return 0;
     }
+
+    private static bool AtOnce(string[] args) => args.Length == 4
+        ? args[3] == "--at-once" ? true : throw new ArgumentException($"unknown option {args[3]}; use --at-once")
+        : false;
 
     public static void Emit(string workload, long items, double seconds, params (string Key, object Value)[] extra)
     {
