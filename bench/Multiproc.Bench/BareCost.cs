@@ -6,8 +6,10 @@ namespace Multiproc.Bench;
 
 /// <summary>
 /// The floor under <see cref="ChildCost"/>: what a .NET process costs that does only a ticket child's work, with no
-/// Multiproc in it. <c>Multiproc.Bench --bare-cost empty|ticket|none N [--at-once]</c> starts N bare children, one after
-/// the other (or all at once, then waits for all), each
+/// Multiproc in it. <c>Multiproc.Bench --bare-cost empty|ticket|none N [--at-once|--paced]</c> starts N bare children,
+/// one after the other (or all at once, then waits for all; or <c>--paced</c>: at once, but paced as Multiproc's
+/// <c>BootPacer</c> paces cold starts — while as many children as cores have not yet reported that their runtime is up
+/// (one byte on fd 3, first thing in <c>Main</c>), the next start waits for a report, at most 100 ms), each
 /// <c>dotnet exec --runtimeconfig Multiproc.Bench.runtimeconfig.json --depsfile Multiproc.Bench.deps.json
 /// Multiproc.Bench.dll --bare-child KIND PATH</c>: the same host, runtimeconfig and deps file as a Multiproc child,
 /// the bench assembly as the entry point. <c>empty</c> starts and exits; <c>ticket</c> takes a cross-process lock
@@ -21,8 +23,14 @@ namespace Multiproc.Bench;
 public static unsafe class BareCost
 {
     /// <summary>The bare child's whole program (called first thing from the bench's <c>Main</c>; touches no Multiproc type).</summary>
-    public static int Child(string kind, string path)
+    public static int Child(string kind, string path, bool report)
     {
+        if (report)
+        {
+            byte b = 1;
+            write(3, &b, 1);
+            close(3);
+        }
         if (kind == "empty") return 0;
         if (kind != "ticket") return 2;
         return Ticket(path);
@@ -51,8 +59,9 @@ public static unsafe class BareCost
         return 0;
     }
 
-    public static int Run(string kind, int n, bool atOnce)
+    public static int Run(string kind, int n, bool atOnce, bool paced = false)
     {
+        atOnce |= paced;
         if (kind is not ("empty" or "ticket" or "none"))
             throw new ArgumentException($"unknown bare child kind {kind}; use empty, ticket or none");
         var dir = Directory.CreateTempSubdirectory("multiproc-bench-bare-").FullName;
@@ -69,6 +78,7 @@ public static unsafe class BareCost
         foreach (var p in (AppContext.GetData("PROBING_DIRECTORIES") as string ?? "").Split(';'))
             if (p.Length > 0) { argv.Add("--additionalprobingpath"); argv.Add(p); }
         argv.AddRange([app, "--bare-child", kind == "none" ? "empty" : kind, path]);
+        if (paced) argv.Add("report");
         var nativeArgv = NativeVector(argv);
         var env = File.ReadAllBytes("/proc/self/environ");
         var envStrings = new List<string>();
@@ -80,7 +90,32 @@ public static unsafe class BareCost
         var pids = new List<int>();
         var sw = Stopwatch.StartNew();
         var started = double.NaN;
-        if (atOnce)
+        if (paced)
+        {
+            var fds = stackalloc int[2];
+            if (pipe2(fds, 0x80000 /* O_CLOEXEC */) != 0) throw new IOException("pipe2 failed");
+            var actions = stackalloc byte[256];
+            posix_spawn_file_actions_init(actions);
+            posix_spawn_file_actions_adddup2(actions, fds[1], 3);
+            var booting = 0;
+            var buf = stackalloc byte[64];
+            for (var i = 0; i < count; i++)
+            {
+                if (booting >= Environment.ProcessorCount)
+                {
+                    var pfd = new PollFd { Fd = fds[0], Events = 1 /* POLLIN */ };
+                    if (poll(&pfd, 1, 100) > 0) booting -= (int)read(fds[0], buf, 64);
+                }
+                pids.Add(Spawn(nativeArgv, nativeEnv, actions));
+                booting++;
+            }
+            started = sw.Elapsed.TotalMilliseconds;
+            posix_spawn_file_actions_destroy(actions);
+            close(fds[0]);
+            close(fds[1]);
+            foreach (var pid in pids) WaitNoReap(pid);
+        }
+        else if (atOnce)
         {
             for (var i = 0; i < count; i++) pids.Add(Spawn(nativeArgv, nativeEnv));
             started = sw.Elapsed.TotalMilliseconds;
@@ -109,15 +144,15 @@ public static unsafe class BareCost
             getrusage(-1 /* RUSAGE_CHILDREN */, out var u);
             var cpuMs = ((u.UserSec + u.SysSec) * 1e3 + (u.UserUsec + u.SysUsec) / 1e3) / count;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"bare {kind} x{count}{(atOnce ? " at once" : "")}: children's own CPU {cpuMs:F1} ms/child (user {(u.UserSec * 1e3 + u.UserUsec / 1e3) / count:F1}), page faults {u.MinFlt / (double)count:F0}/child, wall {wall:F0} ms ({wall / count:F1} ms/child), starts done at {started:F0} ms, tickets left {left}"));
+                $"bare {kind} x{count}{(paced ? " paced" : atOnce ? " at once" : "")}: children's own CPU {cpuMs:F1} ms/child (user {(u.UserSec * 1e3 + u.UserUsec / 1e3) / count:F1}), page faults {u.MinFlt / (double)count:F0}/child, wall {wall:F0} ms ({wall / count:F1} ms/child), starts done at {started:F0} ms, tickets left {left}"));
         }
         return 0;
     }
 
-    private static int Spawn(byte** argv, byte** env)
+    private static int Spawn(byte** argv, byte** env, byte* actions = null)
     {
         int pid;
-        var rc = posix_spawn(&pid, argv[0], null, null, argv, env);
+        var rc = posix_spawn(&pid, argv[0], actions, null, argv, env);
         if (rc != 0) throw new IOException($"posix_spawn failed: errno {rc}");
         return pid;
     }
@@ -160,7 +195,21 @@ public static unsafe class BareCost
     }
 
     // Blittable, no SetLastError where the child calls them: the JIT inlines these calls, no IL stub.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events, REvents;
+    }
+
     [DllImport("libc")] private static extern int open(byte* path, int flags);
+    [DllImport("libc")] private static extern nint write(int fd, byte* buf, nint count);
+    [DllImport("libc")] private static extern nint read(int fd, byte* buf, nint count);
+    [DllImport("libc")] private static extern int pipe2(int* fds, int flags);
+    [DllImport("libc")] private static extern int poll(PollFd* fds, nuint nfds, int timeout);
+    [DllImport("libc")] private static extern int posix_spawn_file_actions_init(byte* actions);
+    [DllImport("libc")] private static extern int posix_spawn_file_actions_adddup2(byte* actions, int fd, int newFd);
+    [DllImport("libc")] private static extern int posix_spawn_file_actions_destroy(byte* actions);
     [DllImport("libc")] private static extern int flock(int fd, int operation);
     [DllImport("libc")] private static extern int close(int fd);
     [DllImport("libc")] private static extern int posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);

@@ -16,7 +16,7 @@ using Multiproc.Bench;
 //
 // A bare child of --bare-cost (a .NET process doing a ticket child's work without Multiproc) branches off first,
 // before anything else of the bench runs.
-if (args.Length == 3 && args[0] == "--bare-child") return BareCost.Child(args[1], args[2]);
+if (args.Length is 3 or 4 && args[0] == "--bare-child") return BareCost.Child(args[1], args[2], args.Length == 4);
 return Bench.Run(args);
 
 public static class Bench
@@ -75,7 +75,7 @@ public static class Bench
         if (args.Length is 3 or 4 && args[0] == "--child-cost")
             return ChildCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), AtOnce(args));
         if (args.Length is 3 or 4 && args[0] == "--bare-cost")
-            return BareCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), AtOnce(args));
+            return BareCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), AtOnce(args, "--paced"), args.Length == 4 && args[3] == "--paced");
         if (args.Length == 3 && args[0] == "--first-run")
             return FirstRun.Run(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
         if (args.Length == 2 && args[0] == "--pool-bind")
@@ -102,8 +102,9 @@ public static class Bench
         return 0;
     }
 
-    private static bool AtOnce(string[] args) => args.Length == 4
-        ? args[3] == "--at-once" ? true : throw new ArgumentException($"unknown option {args[3]}; use --at-once")
+    private static bool AtOnce(string[] args, string? other = null) => args.Length == 4
+        ? args[3] == "--at-once" || args[3] == other ? args[3] == "--at-once"
+            : throw new ArgumentException($"unknown option {args[3]}; use --at-once{(other is null ? "" : " or " + other)}")
         : false;
 
     public static void Emit(string workload, long items, double seconds, params (string Key, object Value)[] extra)
