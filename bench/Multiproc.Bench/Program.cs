@@ -73,9 +73,12 @@ public static class Bench
             if (e.Key is string k && k.StartsWith("CHILD_", StringComparison.Ordinal))
                 Environment.SetEnvironmentVariable(k["CHILD_".Length..], (string?)e.Value);
         if (args.Length is 3 or 4 && args[0] == "--child-cost")
-            return ChildCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), AtOnce(args));
+            return ChildCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), Shape(args, "--at-once") is not null);
         if (args.Length is 3 or 4 && args[0] == "--bare-cost")
-            return BareCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), AtOnce(args, "--paced"), args.Length == 4 && args[3] == "--paced");
+        {
+            var shape = Shape(args, "--at-once", "--paced");
+            return BareCost.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), shape == "--at-once", shape == "--paced");
+        }
         if (args.Length == 3 && args[0] == "--first-run")
             return FirstRun.Run(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
         if (args.Length == 2 && args[0] == "--pool-bind")
@@ -102,10 +105,11 @@ public static class Bench
         return 0;
     }
 
-    private static bool AtOnce(string[] args, string? other = null) => args.Length == 4
-        ? args[3] == "--at-once" || args[3] == other ? args[3] == "--at-once"
-            : throw new ArgumentException($"unknown option {args[3]}; use --at-once{(other is null ? "" : " or " + other)}")
-        : false;
+    /// <summary>The optional fourth argument of --child-cost and --bare-cost: null, or one of <paramref name="allowed"/>.</summary>
+    private static string? Shape(string[] args, params string[] allowed) =>
+        args.Length < 4 ? null
+        : Array.IndexOf(allowed, args[3]) >= 0 ? args[3]
+        : throw new ArgumentException($"unknown option {args[3]}; use {string.Join(" or ", allowed)}");
 
     public static void Emit(string workload, long items, double seconds, params (string Key, object Value)[] extra)
     {
