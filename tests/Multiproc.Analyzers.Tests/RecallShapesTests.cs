@@ -157,6 +157,48 @@ void M() { var ps = new ChildProcess[2]; for (int i = 0; i < 2; i++) { var p = n
         return 0;
     }"), ProcessNotJoinedFixer.EquivalenceKeyJoin, NotJoined("p"), NotJoined("ps[0]", 1));
 
+    // ---------------------------------------------------------------- MP0003: a process held as another type, started through a cast
+
+    [Fact]
+    public Task StartedThroughCastNeverJoined() => MP0003Flagged(@"
+void M() { object o = new ChildProcess(() => Work(1)); {|#0:((ChildProcess)o).Start()|}; }", "o");
+
+    [Fact]
+    public Task StartedThroughCastJoinedOnOneBranch() => MP0003Flagged(@"
+void M() { IDisposable d = new ChildProcess(() => Work(1)); {|#0:((ChildProcess)d).Start()|}; if (Cond()) ((ChildProcess)d).Join(); d.Dispose(); }", "d");
+
+    [Fact]
+    public Task StartedThroughCastGetsNoFix() => MP0003Verify.VerifyCodeFixAsync(ProcessSources.ClassC(@"
+    static void Work(int i) { }
+    void M()
+    {
+        object o = new ChildProcess(() => Work(1));
+        {|#0:((ChildProcess)o).Start()|};
+    }"), ProcessSources.ClassC(@"
+    static void Work(int i) { }
+    void M()
+    {
+        object o = new ChildProcess(() => Work(1));
+        {|#0:((ChildProcess)o).Start()|};
+    }"), ProcessNotJoinedFixer.EquivalenceKeyJoin, NotJoined("o"));
+
+    [Fact]
+    public Task StartedAndJoinedThroughCasts() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); ((ChildProcess)o).Start(); Console.WriteLine(o); ((ChildProcess)o).Join(); }");
+
+    [Fact]
+    public Task DaemonThroughCast() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); ((ChildProcess)o).Daemon = true; ((ChildProcess)o).Start(); }");
+
+    [Fact]
+    public Task StartedThroughCastHandedOn() => MP0003Clean(@"
+List<object> _kept = new();
+void M() { object o = new ChildProcess(() => Work(1)); ((ChildProcess)o).Start(); _kept.Add(o); }");
+
+    [Fact]
+    public Task HeldAsAnotherTypeAndReassigned() => MP0003Clean(@"
+void M(object other) { object o = new ChildProcess(() => Work(1)); o = other; ((ChildProcess)o).Start(); }");
+
     // ---------------------------------------------------------------- MP0005: a size stored, then deciding
 
     private static DiagnosticResult SizeDecides(int location, string queue, string property, string call, string replacement) =>

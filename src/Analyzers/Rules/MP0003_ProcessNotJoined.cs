@@ -38,7 +38,8 @@ internal static partial class ProcessNotJoined
     internal static bool StartsLocalOrNew(IInvocationOperation invocation, MultiprocTypes types) =>
         invocation.Instance is ILocalReferenceOperation || ConditionalReceiver(invocation) is not null
         || invocation.Instance is IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } }
-        || ChildTargets.AsChildProcessCreation(invocation.Instance, types) is not null || ElementOfLocal(invocation.Instance) is not null;
+        || ChildTargets.AsChildProcessCreation(invocation.Instance, types) is not null || ElementOfLocal(invocation.Instance) is not null
+        || invocation.Instance is IConversionOperation { IsImplicit: false, Operand: ILocalReferenceOperation };
 
     /// <summary>The local of <c>local?.Call()</c> when <paramref name="invocation"/> is that call, else null.</summary>
     private static ILocalReferenceOperation? ConditionalReceiver(IInvocationOperation invocation) =>
@@ -141,6 +142,11 @@ internal static partial class ProcessNotJoined
         public Dictionary<ILocalSymbol, ProcessCollection>? Collections;
         /// <summary>The variables of the <c>foreach</c> loops over those collections, mapped to the collection.</summary>
         public Dictionary<ILocalSymbol, ProcessCollection>? ForEachElements;
+        /// <summary>
+        /// Locals of another type (<c>object o = new ChildProcess(…)</c>) that hold a new process and are used through casts
+        /// (<c>((ChildProcess)o).Start()</c>): tracked like process locals, reported without a fix (<c>o.Join()</c> would not compile).
+        /// </summary>
+        public HashSet<ILocalSymbol>? CastLocals;
         /// <summary><see cref="Collections"/> in the order they were declared (<see cref="ProcessCollection.Index"/>).</summary>
         public List<ProcessCollection>? CollectionList;
     }
@@ -177,7 +183,10 @@ internal static partial class ProcessNotJoined
                 if (!types.IsChildProcess(declarator.Symbol.Type))
                 {
                     if (IsProcessCollection(declarator.Symbol.Type, types)) CollectionDeclared(declarator, info, types);
-                    break;
+                    else if (declarator.Initializer?.Value is IConversionOperation { IsImplicit: true, Operand: IObjectCreationOperation held }
+                        && types.IsChildProcess(held.Type) && declarator.Symbol.Type.IsReferenceType)
+                        (info.CastLocals ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(declarator.Symbol);
+                    if (info.CastLocals is null || !info.CastLocals.Contains(declarator.Symbol)) break;
                 }
                 if (declarator.Parent is not IVariableDeclarationOperation declaration) { rejected.Add(declarator.Symbol); break; }
                 if (declaration.Parent is IVariableDeclarationGroupOperation { Parent: IUsingOperation or IUsingDeclarationOperation }
@@ -191,12 +200,16 @@ internal static partial class ProcessNotJoined
             case OperationKind.SimpleAssignment:
                 switch (((ISimpleAssignmentOperation)op).Target)
                 {
-                    case ILocalReferenceOperation target when types.IsChildProcess(target.Type):
+                    case ILocalReferenceOperation target when types.IsChildProcess(target.Type) || info.CastLocals?.Contains(target.Local) == true:
                         if (!IsFreshNonDaemonCreation(((ISimpleAssignmentOperation)op).Value, types)) rejected.Add(target.Local);
                         break;
                     case IPropertyReferenceOperation { Property.Name: "Daemon", Instance: ILocalReferenceOperation daemonOwner }
                         when types.IsChildProcess(daemonOwner.Type) && ((ISimpleAssignmentOperation)op).Value.ConstantValue is not { HasValue: true, Value: false }:
                         rejected.Add(daemonOwner.Local);
+                        break;
+                    case IPropertyReferenceOperation { Property.Name: "Daemon", Instance: IConversionOperation { Operand: ILocalReferenceOperation castOwner } }
+                        when info.CastLocals?.Contains(castOwner.Local) == true && ((ISimpleAssignmentOperation)op).Value.ConstantValue is not { HasValue: true, Value: false }:
+                        rejected.Add(castOwner.Local);
                         break;
                 }
                 break;
@@ -207,7 +220,7 @@ internal static partial class ProcessNotJoined
                 if (!types.IsChildProcess(reference.Type))
                 {
                     if (info.Collections is not null && IsProcessCollection(reference.Type, types)) CollectionUsed(reference, inFunction, info, types);
-                    break;
+                    if (info.CastLocals is null || !info.CastLocals.Contains(reference.Local)) break;
                 }
                 if (info.ForEachElements is not null && info.ForEachElements.TryGetValue(reference.Local, out var elementsOf)) ElementUsed(reference, reference, elementsOf, info, types);
                 if (inFunction && IsCapturedReference(reference)) rejected.Add(reference.Local);
@@ -222,7 +235,8 @@ internal static partial class ProcessNotJoined
                 if (start.TargetMethod.Name != "Start") break;
                 var declared = types.IsChildProcess(start.TargetMethod.ContainingType);
                 if (!declared && !types.IsChildProcess(start.Instance?.Type)) break;
-                if (start.Instance is ILocalReferenceOperation || ConditionalReceiver(start) is not null) info.StartSpans.Add(start.Syntax.Span);
+                if (start.Instance is ILocalReferenceOperation or IConversionOperation { IsImplicit: false, Operand: ILocalReferenceOperation }
+                    || ConditionalReceiver(start) is not null) info.StartSpans.Add(start.Syntax.Span);
                 if (!declared) break;
                 var creation = ChildTargets.AsChildProcessCreation(start.Instance, types);
                 if (creation is not null && IsFreshNonDaemonCreation(creation, types))
@@ -348,8 +362,15 @@ internal static partial class ProcessNotJoined
             if (conversion.Parent is IInvocationOperation { TargetMethod.Name: "Dispose" }) disposeOnly = true;
             parent = conversion.Parent;
         }
+        // ((ChildProcess)o).Member of a local held as another type: the cast is the receiver.
+        IOperation receiver = reference;
+        if (parent is IConversionOperation { IsImplicit: false } cast && info.CastLocals?.Contains(local) == true)
+        {
+            receiver = cast;
+            parent = cast.Parent;
+        }
         // local?.Member: in the tree the access is the parent; a graph captures the local for it (the access is found by syntax).
-        if (parent is IConditionalAccessOperation access && access.Operation == reference)
+        if (parent is IConditionalAccessOperation access && access.Operation == receiver)
             return ConditionalEffect(access, out start);
         if (parent is IFlowCaptureOperation && info.ConditionalAccesses is { } accesses
             && reference.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ConditionalAccessExpressionSyntax accessSyntax
@@ -361,7 +382,7 @@ internal static partial class ProcessNotJoined
         {
             case ISimpleAssignmentOperation assign when assign.Target == reference:
                 return Effect.Assigned;
-            case IInvocationOperation invocation when invocation.Instance == reference:
+            case IInvocationOperation invocation when invocation.Instance == receiver:
                 switch (invocation.TargetMethod.Name)
                 {
                     case "Start":
@@ -375,9 +396,9 @@ internal static partial class ProcessNotJoined
                     default:
                         return Effect.None;
                 }
-            case IPropertyReferenceOperation property when property.Instance == reference:
+            case IPropertyReferenceOperation property when property.Instance == receiver:
                 return Effect.None;
-            case IMemberReferenceOperation member when member.Instance == reference:
+            case IMemberReferenceOperation member when member.Instance == receiver:
                 return Effect.None;
             case INameOfOperation:
             case IBinaryOperation:          // p != null, p == q: a comparison hands nothing on
@@ -603,6 +624,12 @@ internal static partial class ProcessNotJoined
         private void Report(IInvocationOperation start, ILocalSymbol local)
         {
             if (!(_reported ??= new HashSet<IInvocationOperation>()).Add(start)) return;
+            // o.Join() would not compile for a local held as another type: no fix.
+            if (_info.CastLocals?.Contains(local) == true)
+            {
+                _context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, TerminatedNotJoined.CallLocation(start), local.Name));
+                return;
+            }
             var inLoop = IsInLoop(start);
             var props = ImmutableDictionary<string, string?>.Empty
                 .Add(FixKindProperty, inLoop ? FixKindLoop : FixKindScope)
@@ -626,6 +653,7 @@ internal static partial class ProcessNotJoined
         {
             (list ??= new List<IOperation>()).Add(reference);
             if (reference.Parent is IInvocationOperation { TargetMethod.Name: "Start" } invocation && invocation.Instance == reference) anyStart = true;
+            else if (reference.Parent is IConversionOperation { IsImplicit: false, Parent: IInvocationOperation { TargetMethod.Name: "Start" } }) anyStart = true;
             else if (info.ConditionalAccesses is not null && reference.Parent is IConditionalAccessOperation or IFlowCaptureOperation) anyStart = true;
         }
         else if (declarators && operation is IVariableDeclaratorOperation declarator && info.Tracked.Contains(declarator.Symbol)
