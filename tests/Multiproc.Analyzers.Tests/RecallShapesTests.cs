@@ -230,6 +230,25 @@ void M(object other) { object o = new ChildProcess(() => Work(1)); o = other; ((
 ", SizeDecides(0, "q", "IsEmpty", "Get", "TryGet"));
 
     [Fact]
+    public Task PropertyPatternDecidesGet() => MP0005Cases.Flagged(@"
+    public void M(ProcessQueue<string> q)
+    {
+        if (q is { {|#0:IsEmpty|}: false })
+            Work(q.Get());
+    }
+", SizeDecides(0, "q", "IsEmpty", "Get", "TryGet"));
+
+    [Fact]
+    public Task PropertyPatternOnlyLogged() => MP0005Cases.NotFlagged(@"
+    public void M(ProcessQueue<string> q)
+    {
+        if (q is { Count: > 5 })
+            Console.WriteLine(""backlog"");
+        q.Put(""x"");
+    }
+");
+
+    [Fact]
     public Task StoredSizeOnlyLogged() => MP0005Cases.NotFlagged(@"
     public void M(ProcessQueue<string> q)
     {

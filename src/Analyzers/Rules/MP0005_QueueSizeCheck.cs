@@ -70,7 +70,7 @@ internal static class QueueSizeCheck
                 else continue;
                 var name = prop.Property.Name;
                 if (!IsSizeName(name) || !types.IsAnyQueue(prop.Property.ContainingType)) continue;
-                if (FlowKey.Of(prop.Instance, allowElements: false) is not { } key) continue;
+                if (FlowKey.Of(QueueOf(prop), allowElements: false) is not { } key) continue;
                 var whenTrue = PathSearch.SuccessorWhen(block, true);
                 var whenFalse = PathSearch.SuccessorWhen(block, false);
                 if (whenTrue is null || whenFalse is null || whenTrue == whenFalse) continue;
@@ -283,6 +283,8 @@ internal static class QueueSizeCheck
             case OperationKind.PropertyReference when IsSizeRead(op, types):
             {
                 var prop = (IPropertyReferenceOperation)op;
+                // A property pattern (q is { IsEmpty: false }) is left to the graph, which reads it.
+                if (prop.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.PatternInput }) return false;
                 if (FlowKey.Of(prop.Instance, allowElements: false) is not { } key) return true;   // the graph analysis skips it too
                 if (ShapeOf(prop, key) is not { } check) return false;
                 checks.Add(check);
@@ -343,7 +345,7 @@ internal static class QueueSizeCheck
     private static void Report(IPropertyReferenceOperation prop, IInvocationOperation decided, System.Action<Diagnostic> report)
     {
         var name = prop.Property.Name;
-        var queueText = prop.Instance!.Syntax.ToString();
+        var queueText = QueueOf(prop)!.Syntax.ToString();
         var call = decided.TargetMethod.Name;
         var replacement = IsGet(call) ? "TryGet" : "TryPut";
         var properties = ImmutableDictionary<string, string?>.Empty.Add(QueueProperty, queueText);
@@ -370,6 +372,28 @@ internal static class QueueSizeCheck
             && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
             ? new Microsoft.CodeAnalysis.Text.TextSpan(start, length)
             : null;
+    }
+
+    /// <summary>
+    /// The queue a size read reads: its instance, or for a property pattern (<c>q is { IsEmpty: false }</c>, whose instance
+    /// is the pattern's input) the value the pattern tests.
+    /// </summary>
+    private static IOperation? QueueOf(IPropertyReferenceOperation prop)
+    {
+        if (prop.Instance is not IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.PatternInput }) return prop.Instance;
+        for (var p = prop.Parent; p is not null; p = p.Parent)
+        {
+            switch (p)
+            {
+                case IPropertySubpatternOperation or IRecursivePatternOperation:
+                    continue;
+                case IIsPatternOperation isPattern:
+                    return isPattern.Value;
+                default:
+                    return null;
+            }
+        }
+        return null;
     }
 
     private static HashSet<int> Reachable(FlowGraph graph, int from, int barrier)
