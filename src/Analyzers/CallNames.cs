@@ -19,7 +19,7 @@ internal static class CallNames
     public const int Queue = 8;
     /// <summary>MP0014: the <c>ProcessPool</c> calls that take a function (<see cref="TargetCannotRunInChild.IsPoolCallName"/>).</summary>
     public const int Pool = 16;
-    /// <summary>MP0018: <c>ProcessCondition.Wait</c>.</summary>
+    /// <summary>MP0018: <c>ProcessCondition.Wait</c> and <c>WaitAsync</c>.</summary>
     public const int Wait = 32;
     /// <summary>The per-body gates of MP0003, MP0006, MP0010, MP0011, MP0012 and MP0019: Start/Join/Terminate/Kill and the takes.</summary>
     public const int Gate = 64;
@@ -32,6 +32,7 @@ internal static class CallNames
         "Get" or "GetNowait" or "GetAsync" => Queue | Gate,
         "Put" or "PutNowait" or "PutAsync" => Queue,
         "Wait" => Wait | Monitor,
+        "WaitAsync" => Wait,
         "Enter" or "TryEnter" or "Exit" or "Pulse" or "PulseAll" => Monitor,
         "ReadAllText" or "ReadAllTextAsync" or "ReadAllBytes" or "ReadAllBytesAsync" or "ReadAllLines" or "ReadAllLinesAsync"
             or "ReadLines" or "ReadLinesAsync" or "OpenRead" or "OpenText"

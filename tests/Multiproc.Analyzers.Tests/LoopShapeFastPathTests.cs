@@ -98,7 +98,7 @@ public class LoopShapeFastPathTests
         { "while not empty with a break", "void M(ProcessQueue<int> q) { while (!q.IsEmpty) { if (q.Get() < 0) { break; } } }", "MP0005", "G" },
         { "while not empty with a return", "void M(ProcessQueue<int> q) { while (!q.IsEmpty) { if (q.Get() < 0) { return; } } }", "MP0005", "G" },
         { "while not empty with a nested loop", "void M(ProcessQueue<int> q) { while (!q.IsEmpty) { for (var i = 0; i < 2; i++) { q.Get(); } } }", "MP0005", "G" },
-        { "do loop", "void M(ProcessQueue<int> q) { do { q.Get(); } while (!q.IsEmpty); }", "", "G" },
+        { "do loop", "void M(ProcessQueue<int> q) { do { q.Get(); } while (!q.IsEmpty); }", "MP0005", "G" },
         { "&& with an else", "void M(ProcessQueue<int> q, bool b) { if (!q.IsEmpty && b) { q.Get(); } else { q.Put(1); } }", "MP0005", "G" },
         { "check on the right of &&", "void M(ProcessQueue<int> q, bool b) { if (b && !q.IsEmpty) { q.Get(); } }", "MP0005", "G" },
         { "check on the left of ||", "void M(ProcessQueue<int> q, bool b) { if (q.IsEmpty || b) { return; } q.Get(); }", "MP0005", "G" },

@@ -89,7 +89,7 @@ public class StructuredFlowTests
         { "take with try/catch", "void M(JoinableQueue<int> q) { var n = q.Get(); try { Console.WriteLine(n); q.TaskDone(); } catch (InvalidOperationException) { } }", "MP0006", "G" },
         // left to the graph
         { "join on the right of &&", $"void M(bool b) {{ var p = {New}; p.Start(); if (b && p.Join(TimeSpan.FromSeconds(1))) {{ Console.WriteLine(); }} }}", "MP0003", "G" },
-        { "?: between creations", $"void M(bool b) {{ var p = b ? {New} : {New}; p.Start(); if (b) {{ p.Join(); }} }}", "", "G" },
+        { "?: between creations", $"void M(bool b) {{ var p = b ? {New} : {New}; p.Start(); if (b) {{ p.Join(); }} }}", "MP0003", "G" },
         { "?? choosing a process", $"void M(ChildProcess? q, bool b) {{ var p = q ?? {New}; p.Start(); if (b) {{ p.Join(); }} }}", "", "G" },
         { "conditional access join", $"void M(ChildProcess? q, bool b) {{ var p = {New}; p.Start(); q?.Join(); if (b) {{ p.Join(); }} p.Start(); }}", "MP0003 MP0003 MP0012", "G" },
         { "constant condition", $"void M() {{ var p = {New}; p.Start(); if (true) {{ p.Join(); }} }}", "MP0003", "G" },

@@ -62,7 +62,8 @@ internal readonly struct FlowKey : IEquatable<FlowKey>
     /// <paramref name="ownType"/> (or a type derived from it) or as the target of an assignment — passed as an argument,
     /// assigned elsewhere, returned, or captured by a lambda or local function.
     /// </summary>
-    public static bool IsHandedOn(IOperation root, ISymbol symbol, Func<ITypeSymbol?, bool> ownType)
+    /// <param name="conditionalAccess">Whether <c>v?.Member</c> on a member of <paramref name="ownType"/> is such a use too.</param>
+    public static bool IsHandedOn(IOperation root, ISymbol symbol, Func<ITypeSymbol?, bool> ownType, bool conditionalAccess = false)
     {
         foreach (var op in root.Descendants())
         {
@@ -85,6 +86,8 @@ internal readonly struct FlowKey : IEquatable<FlowKey>
                 case IAssignmentOperation assign when IsSelf(assign.Target, op):
                 case INameOfOperation:
                     continue;
+                case IConditionalAccessOperation access when conditionalAccess && IsSelf(access.Operation, op) && ownType(ConditionalMemberType(access)):
+                    continue;
                 case IVariableInitializerOperation:
                     return true;
                 default:
@@ -93,6 +96,30 @@ internal readonly struct FlowKey : IEquatable<FlowKey>
             }
         }
         return false;
+    }
+
+    /// <summary>The type declaring the member that <c>v?.Member…</c> reaches first on <c>v</c>, or null.</summary>
+    private static ITypeSymbol? ConditionalMemberType(IConditionalAccessOperation access)
+    {
+        for (var op = access.WhenNotNull; op is not null;)
+        {
+            var instance = op switch
+            {
+                IInvocationOperation invocation => invocation.Instance,
+                IMemberReferenceOperation reference => reference.Instance,
+                IConversionOperation conversion => conversion.Operand,
+                _ => null,
+            };
+            if (instance is IConditionalAccessInstanceOperation)
+                return op switch
+                {
+                    IInvocationOperation invocation => invocation.TargetMethod.ContainingType,
+                    IMemberReferenceOperation reference => reference.Member.ContainingType,
+                    _ => null,
+                };
+            op = instance;
+        }
+        return null;
     }
 
     private static bool IsSelf(IOperation candidate, IOperation reference)

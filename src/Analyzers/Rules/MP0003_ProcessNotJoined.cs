@@ -14,7 +14,7 @@ namespace Multiproc.Analyzers;
 /// catch handlers start from the state at the entry of their try block, and finally blocks run on
 /// the normal paths that go through them.
 /// </remarks>
-internal static class ProcessNotJoined
+internal static partial class ProcessNotJoined
 {
     /// <summary>Property: "Scope" (insert Join at the end of the scope) or "Loop" (collect and join after the loop).</summary>
     public const string FixKindProperty = "FixKind";
@@ -36,7 +36,64 @@ internal static class ProcessNotJoined
     /// lambda parameters or elements has nothing to report, and is not walked.
     /// </summary>
     internal static bool StartsLocalOrNew(IInvocationOperation invocation, MultiprocTypes types) =>
-        invocation.Instance is ILocalReferenceOperation || ChildTargets.AsChildProcessCreation(invocation.Instance, types) is not null;
+        invocation.Instance is ILocalReferenceOperation || ConditionalReceiver(invocation) is not null
+        || invocation.Instance is IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } }
+        || ChildTargets.AsChildProcessCreation(invocation.Instance, types) is not null || ElementOfLocal(invocation.Instance) is not null
+        || invocation.Instance is IConversionOperation { IsImplicit: false, Operand: ILocalReferenceOperation };
+
+    /// <summary>The local of <c>local?.Call()</c> when <paramref name="invocation"/> is that call, else null.</summary>
+    private static ILocalReferenceOperation? ConditionalReceiver(IInvocationOperation invocation) =>
+        invocation.Instance is IConditionalAccessInstanceOperation
+        && invocation.Parent is IConditionalAccessOperation { Operation: ILocalReferenceOperation local } access && access.WhenNotNull == invocation
+            ? local : null;
+
+    /// <summary>
+    /// What <c>local?.Member…</c> does to the local's facts, from the member the conditional access reaches first (a call of
+    /// a name <see cref="Classify"/> knows, another call, a property or field): the same as <c>local.Member…</c>, with
+    /// <paramref name="start"/> the tree's <c>Start()</c> call. Anything else (nested conditional accesses) hands it on.
+    /// </summary>
+    private static Effect ConditionalEffect(IConditionalAccessOperation access, out IInvocationOperation? start)
+    {
+        start = null;
+        IOperation? member = null;
+        for (var op = access.WhenNotNull; op is not null;)
+        {
+            IOperation? instance = op switch
+            {
+                IInvocationOperation invocation => invocation.Instance,
+                IMemberReferenceOperation reference => reference.Instance,
+                IConversionOperation conversion => conversion.Operand,
+                _ => null,
+            };
+            if (instance is IConditionalAccessInstanceOperation)
+            {
+                member = op;
+                break;
+            }
+            op = instance;
+        }
+        switch (member)
+        {
+            case IInvocationOperation invocation:
+                switch (invocation.TargetMethod.Name)
+                {
+                    case "Start":
+                        start = invocation;
+                        return Effect.Start;
+                    case "Join":
+                    case "JoinAsync":
+                    case "Terminate":
+                    case "Kill":
+                        return Effect.Kill;
+                    default:
+                        return Effect.None;
+                }
+            case IMemberReferenceOperation:
+                return Effect.None;
+            default:
+                return Effect.Escape;
+        }
+    }
 
     /// <param name="linear">The body and its nested functions when all are linear (<see cref="LinearFlow"/>): no graph is built then.</param>
     /// <param name="structured">Otherwise, the body and its nested functions when all are structured (<see cref="StructuredFlow"/>): no graph either.</param>
@@ -49,6 +106,7 @@ internal static class ProcessNotJoined
             while (body.Parent is not null) body = body.Parent;
             if (body is not (IMethodBodyOperation or IConstructorBodyOperation) || !seen.Add(body)) continue;
             var info = Prepass(body, types, context);
+            if (info.Collections is not null) ReportElementStarts(info, context);
             if (info.Tracked.Count == 0) continue;
             if (linear is not null)
             {
@@ -72,8 +130,25 @@ internal static class ProcessNotJoined
     {
         public readonly HashSet<ILocalSymbol> Tracked = new(SymbolEqualityComparer.Default);
         public readonly HashSet<ILocalSymbol> UsingLocals = new(SymbolEqualityComparer.Default);
-        /// <summary>Spans of the <c>local.Start()</c> calls on ChildProcess locals.</summary>
+        /// <summary>Spans of the <c>local.Start()</c> (and <c>local?.Start()</c>) calls on ChildProcess locals.</summary>
         public readonly List<Microsoft.CodeAnalysis.Text.TextSpan> StartSpans = new();
+        /// <summary>
+        /// The conditional accesses on ChildProcess locals (<c>p?.Start()</c>, <c>p?.Join()</c>, <c>p?.Pid</c>), by their syntax:
+        /// a control flow graph captures the local and calls the member on the capture, so the graph's reference is read
+        /// through the tree's access (<see cref="Classify"/>).
+        /// </summary>
+        public Dictionary<SyntaxNode, IConditionalAccessOperation>? ConditionalAccesses;
+        /// <summary>The arrays and lists of processes created in the body (<see cref="CollectionDeclared"/>), with what it does to their elements.</summary>
+        public Dictionary<ILocalSymbol, ProcessCollection>? Collections;
+        /// <summary>The variables of the <c>foreach</c> loops over those collections, mapped to the collection.</summary>
+        public Dictionary<ILocalSymbol, ProcessCollection>? ForEachElements;
+        /// <summary>
+        /// Locals of another type (<c>object o = new ChildProcess(…)</c>) that hold a new process and are used through casts
+        /// (<c>((ChildProcess)o).Start()</c>): tracked like process locals, reported without a fix (<c>o.Join()</c> would not compile).
+        /// </summary>
+        public HashSet<ILocalSymbol>? CastLocals;
+        /// <summary><see cref="Collections"/> in the order they were declared (<see cref="ProcessCollection.Index"/>).</summary>
+        public List<ProcessCollection>? CollectionList;
     }
 
     /// <summary>
@@ -87,6 +162,7 @@ internal static class ProcessNotJoined
         var rejected = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
         PrepassWalk(body, inFunction: false, types, context, info, rejected);
         info.Tracked.ExceptWith(rejected);
+        if (info.CollectionList is not null) VerifyCollections(info);
         return info;
     }
 
@@ -104,7 +180,14 @@ internal static class ProcessNotJoined
             case OperationKind.VariableDeclarator:
             {
                 var declarator = (IVariableDeclaratorOperation)op;
-                if (!types.IsChildProcess(declarator.Symbol.Type)) break;
+                if (!types.IsChildProcess(declarator.Symbol.Type))
+                {
+                    if (IsProcessCollection(declarator.Symbol.Type, types)) CollectionDeclared(declarator, info, types);
+                    else if (declarator.Initializer?.Value is IConversionOperation { IsImplicit: true, Operand: IObjectCreationOperation held }
+                        && types.IsChildProcess(held.Type) && declarator.Symbol.Type.IsReferenceType)
+                        (info.CastLocals ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(declarator.Symbol);
+                    if (info.CastLocals is null || !info.CastLocals.Contains(declarator.Symbol)) break;
+                }
                 if (declarator.Parent is not IVariableDeclarationOperation declaration) { rejected.Add(declarator.Symbol); break; }
                 if (declaration.Parent is IVariableDeclarationGroupOperation { Parent: IUsingOperation or IUsingDeclarationOperation }
                     || declaration.Parent is IUsingOperation or IUsingDeclarationOperation)
@@ -117,12 +200,16 @@ internal static class ProcessNotJoined
             case OperationKind.SimpleAssignment:
                 switch (((ISimpleAssignmentOperation)op).Target)
                 {
-                    case ILocalReferenceOperation target when types.IsChildProcess(target.Type):
+                    case ILocalReferenceOperation target when types.IsChildProcess(target.Type) || info.CastLocals?.Contains(target.Local) == true:
                         if (!IsFreshNonDaemonCreation(((ISimpleAssignmentOperation)op).Value, types)) rejected.Add(target.Local);
                         break;
                     case IPropertyReferenceOperation { Property.Name: "Daemon", Instance: ILocalReferenceOperation daemonOwner }
                         when types.IsChildProcess(daemonOwner.Type) && ((ISimpleAssignmentOperation)op).Value.ConstantValue is not { HasValue: true, Value: false }:
                         rejected.Add(daemonOwner.Local);
+                        break;
+                    case IPropertyReferenceOperation { Property.Name: "Daemon", Instance: IConversionOperation { Operand: ILocalReferenceOperation castOwner } }
+                        when info.CastLocals?.Contains(castOwner.Local) == true && ((ISimpleAssignmentOperation)op).Value.ConstantValue is not { HasValue: true, Value: false }:
+                        rejected.Add(castOwner.Local);
                         break;
                 }
                 break;
@@ -130,9 +217,16 @@ internal static class ProcessNotJoined
             {
                 var reference = (ILocalReferenceOperation)op;
                 // The reference's type is its local's (already made when the operation was): no symbol asked for its type.
-                if (!types.IsChildProcess(reference.Type)) break;
+                if (!types.IsChildProcess(reference.Type))
+                {
+                    if (info.Collections is not null && IsProcessCollection(reference.Type, types)) CollectionUsed(reference, inFunction, info, types);
+                    if (info.CastLocals is null || !info.CastLocals.Contains(reference.Local)) break;
+                }
+                if (info.ForEachElements is not null && info.ForEachElements.TryGetValue(reference.Local, out var elementsOf)) ElementUsed(reference, reference, elementsOf, info, types);
                 if (inFunction && IsCapturedReference(reference)) rejected.Add(reference.Local);
                 if (reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }) rejected.Add(reference.Local);
+                else if (reference.Parent is IConditionalAccessOperation access && access.Operation == reference)
+                    (info.ConditionalAccesses ??= new Dictionary<SyntaxNode, IConditionalAccessOperation>())[access.Syntax] = access;
                 break;
             }
             case OperationKind.Invocation:
@@ -141,7 +235,8 @@ internal static class ProcessNotJoined
                 if (start.TargetMethod.Name != "Start") break;
                 var declared = types.IsChildProcess(start.TargetMethod.ContainingType);
                 if (!declared && !types.IsChildProcess(start.Instance?.Type)) break;
-                if (start.Instance is ILocalReferenceOperation) info.StartSpans.Add(start.Syntax.Span);
+                if (start.Instance is ILocalReferenceOperation or IConversionOperation { IsImplicit: false, Operand: ILocalReferenceOperation }
+                    || ConditionalReceiver(start) is not null) info.StartSpans.Add(start.Syntax.Span);
                 if (!declared) break;
                 var creation = ChildTargets.AsChildProcessCreation(start.Instance, types);
                 if (creation is not null && IsFreshNonDaemonCreation(creation, types))
@@ -149,6 +244,7 @@ internal static class ProcessNotJoined
                 break;
             }
         }
+        if (op.Kind == OperationKind.Loop && info.Collections is not null && op is IForEachLoopOperation forEach) ForEachOverCollection(forEach, info);
         inFunction |= op.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction;
         foreach (var child in op.ChildOperations) PrepassWalk(child, inFunction, types, context, info, rejected);
     }
@@ -176,6 +272,9 @@ internal static class ProcessNotJoined
     private static bool IsFreshNonDaemonCreation(IOperation value, MultiprocTypes types)
     {
         while (value is IConversionOperation c) value = c.Operand;
+        // cond ? new ChildProcess(…) : new ChildProcess(…) (or null)
+        if (value is IConditionalOperation { WhenFalse: { } whenFalse } conditional)
+            return IsFreshNonDaemonCreation(conditional.WhenTrue, types) && IsFreshNonDaemonCreation(whenFalse, types);
         if (value.ConstantValue is { HasValue: true, Value: null }) return true;
         if (value is IDefaultValueOperation) return true;
         if (value is not IObjectCreationOperation creation || !types.IsChildProcess(creation.Type)) return false;
@@ -237,12 +336,18 @@ internal static class ProcessNotJoined
         Kill,
         /// <summary>Returned, stored, passed on, added to a collection, aliased: the starts die and the local is handed on.</summary>
         Escape,
+        /// <summary>
+        /// Added to a collection of this method (<c>list.Add(p)</c>, <c>array[i] = p</c>): as <see cref="Escape"/>, and its starts
+        /// still alive went into that collection, which is reported if nothing joins its elements (<see cref="ProcessCollection.IsLeak"/>).
+        /// </summary>
+        Collected,
     }
 
     /// <summary>The transfer function's case for one reference (or declarator), from the operation tree alone.</summary>
-    private static Effect Classify(IOperation operation, PrepassInfo info, out ILocalSymbol local, out IInvocationOperation? start)
+    private static Effect Classify(IOperation operation, PrepassInfo info, out ILocalSymbol local, out IInvocationOperation? start, out ILocalSymbol? collection)
     {
         start = null;
+        collection = null;
         if (operation is IVariableDeclaratorOperation declarator)
         {
             local = declarator.Symbol;
@@ -257,13 +362,27 @@ internal static class ProcessNotJoined
             if (conversion.Parent is IInvocationOperation { TargetMethod.Name: "Dispose" }) disposeOnly = true;
             parent = conversion.Parent;
         }
+        // ((ChildProcess)o).Member of a local held as another type: the cast is the receiver.
+        IOperation receiver = reference;
+        if (parent is IConversionOperation { IsImplicit: false } cast && info.CastLocals?.Contains(local) == true)
+        {
+            receiver = cast;
+            parent = cast.Parent;
+        }
+        // local?.Member: in the tree the access is the parent; a graph captures the local for it (the access is found by syntax).
+        if (parent is IConditionalAccessOperation access && access.Operation == receiver)
+            return ConditionalEffect(access, out start);
+        if (parent is IFlowCaptureOperation && info.ConditionalAccesses is { } accesses
+            && reference.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ConditionalAccessExpressionSyntax accessSyntax
+            && accessSyntax.Expression == reference.Syntax && accesses.TryGetValue(accessSyntax, out var captured))
+            return ConditionalEffect(captured, out start);
         // The capture a using statement/declaration makes to dispose the process is no hand-off.
         if (disposeOnly || parent is IIsNullOperation || (parent is IFlowCaptureOperation && info.UsingLocals.Contains(local))) return Effect.None;
         switch (parent)
         {
             case ISimpleAssignmentOperation assign when assign.Target == reference:
                 return Effect.Assigned;
-            case IInvocationOperation invocation when invocation.Instance == reference:
+            case IInvocationOperation invocation when invocation.Instance == receiver:
                 switch (invocation.TargetMethod.Name)
                 {
                     case "Start":
@@ -277,15 +396,23 @@ internal static class ProcessNotJoined
                     default:
                         return Effect.None;
                 }
-            case IPropertyReferenceOperation property when property.Instance == reference:
+            case IPropertyReferenceOperation property when property.Instance == receiver:
                 return Effect.None;
-            case IMemberReferenceOperation member when member.Instance == reference:
+            case IMemberReferenceOperation member when member.Instance == receiver:
                 return Effect.None;
             case INameOfOperation:
             case IBinaryOperation:          // p != null, p == q: a comparison hands nothing on
             case IIsPatternOperation:       // p is not null
             case IIsTypeOperation:
                 return Effect.None;
+            case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Add" or "Insert", Instance: ILocalReferenceOperation list } }
+                when info.Collections is not null && info.Collections.ContainsKey(list.Local):
+                collection = list.Local;
+                return Effect.Collected;
+            case ISimpleAssignmentOperation assign when assign.Value == reference && info.Collections is not null
+                && ElementOfLocal(assign.Target) is { } array && info.Collections.ContainsKey(array.Local):
+                collection = array.Local;
+                return Effect.Collected;
             default:
                 // Returned, stored, passed on, added to a collection, aliased: handed on.
                 return Effect.Escape;
@@ -309,10 +436,14 @@ internal static class ProcessNotJoined
         private readonly ILocalSymbol[] _localOf;
         private readonly IInvocationOperation?[] _startOf;
         private HashSet<IInvocationOperation>? _reported;
+        private readonly PrepassInfo _info;
+        /// <summary>The starts that went into a collection of the body alive (fact, collection index): <see cref="Effect.Collected"/>.</summary>
+        private HashSet<(int Fact, int Collection)>? _collected;
 
         public Dataflow(FlowGraph graph, List<IOperation>?[] references, PrepassInfo info, OperationBlockAnalysisContext context)
         {
             _graph = graph;
+            _info = info;
             _context = context;
             var n = references.Length;
             var localFacts = new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
@@ -327,7 +458,7 @@ internal static class ProcessNotJoined
                 var steps = new (Effect, int, int)[list.Count];
                 for (var i = 0; i < list.Count; i++)
                 {
-                    var effect = Classify(list[i], info, out var local, out var start);
+                    var effect = Classify(list[i], info, out var local, out var start, out var collection);
                     if (effect == Effect.None)
                     {
                         steps[i] = (Effect.None, -1, -1);
@@ -349,6 +480,8 @@ internal static class ProcessNotJoined
                         startOf.Add(start);
                         localOfStart.Add(localFact);
                     }
+                    // A collected local's step holds the collection's index where a start's holds the start's fact.
+                    if (effect == Effect.Collected) startFact = info.Collections![collection!].Index;
                     steps[i] = (effect, localFact, startFact);
                 }
                 _steps[b] = steps;
@@ -385,6 +518,10 @@ internal static class ProcessNotJoined
                 foreach (var successor in graph.NormalSuccessors(ordinal)) Flow(successor, state, inStates, reached, queued, worklist);
             }
 
+            // Starts that went into a collection whose elements nothing joins (nor hands on) are not joined either.
+            if (_collected is not null)
+                foreach (var (fact, collection) in _collected)
+                    if (_info.CollectionList![collection].IsLeak) ReportCollected(_startOf[fact]!, _localOf[fact], _info.CollectionList[collection]);
             var exit = graph.ExitOrdinal;
             if (!reached[exit]) return;
             for (var f = 0; f < _startOf.Length; f++)
@@ -439,6 +576,13 @@ internal static class ProcessNotJoined
                 case Effect.Kill:
                     Kill(state, local);
                     break;
+                case Effect.Collected:
+                    for (var i = 0; i < w; i++)
+                        for (var live = state[i] & _startsOf[local * w + i]; live != 0; live &= live - 1)
+                            (_collected ??= new HashSet<(int, int)>()).Add(((i << 6) + TrailingZeros(live), step.Start));
+                    Kill(state, local);
+                    Set(state, local);
+                    break;
                 case Effect.Escape:
                     // Handed on: the facts die, and later Start() calls on the same value are someone else's to join.
                     Kill(state, local);
@@ -470,14 +614,27 @@ internal static class ProcessNotJoined
             return n;
         }
 
+        private void ReportCollected(IInvocationOperation start, ILocalSymbol local, ProcessCollection collection)
+        {
+            if (!(_reported ??= new HashSet<IInvocationOperation>()).Add(start)) return;
+            _context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, TerminatedNotJoined.CallLocation(start),
+                collection.FixProperties(), local.Name));
+        }
+
         private void Report(IInvocationOperation start, ILocalSymbol local)
         {
             if (!(_reported ??= new HashSet<IInvocationOperation>()).Add(start)) return;
+            // o.Join() would not compile for a local held as another type: no fix.
+            if (_info.CastLocals?.Contains(local) == true)
+            {
+                _context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, TerminatedNotJoined.CallLocation(start), local.Name));
+                return;
+            }
             var inLoop = IsInLoop(start);
             var props = ImmutableDictionary<string, string?>.Empty
                 .Add(FixKindProperty, inLoop ? FixKindLoop : FixKindScope)
                 .Add(VariableProperty, local.Name);
-            _context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, start.Syntax.GetLocation(), props, local.Name));
+            _context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0003_ProcessNotJoined, TerminatedNotJoined.CallLocation(start), props, local.Name));
         }
     }
 
@@ -496,6 +653,8 @@ internal static class ProcessNotJoined
         {
             (list ??= new List<IOperation>()).Add(reference);
             if (reference.Parent is IInvocationOperation { TargetMethod.Name: "Start" } invocation && invocation.Instance == reference) anyStart = true;
+            else if (reference.Parent is IConversionOperation { IsImplicit: false, Parent: IInvocationOperation { TargetMethod.Name: "Start" } }) anyStart = true;
+            else if (info.ConditionalAccesses is not null && reference.Parent is IConditionalAccessOperation or IFlowCaptureOperation) anyStart = true;
         }
         else if (declarators && operation is IVariableDeclaratorOperation declarator && info.Tracked.Contains(declarator.Symbol)
             && declarator.GetVariableInitializer() is not null)

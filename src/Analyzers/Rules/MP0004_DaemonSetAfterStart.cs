@@ -203,6 +203,7 @@ internal static class DaemonSetAfterStart
 
     private static IInvocationOperation? FindStartBefore(ControlFlowGraph cfg, BasicBlock block, int index, SymbolKey key)
     {
+        var receivers = ConditionalReceivers(cfg);
         var seen = new bool[cfg.Blocks.Length];
         var work = new Stack<(BasicBlock Block, int Before, bool IncludeBranch)>();
         work.Push((block, index, false));
@@ -211,8 +212,8 @@ internal static class DaemonSetAfterStart
             var (b, before, includeBranch) = work.Pop();
             var verdict = 0; // 0 continue, 1 found, 2 killed
             IInvocationOperation? start = null;
-            if (includeBranch && b.BranchValue is { } bv) verdict = Scan(bv, key, out start);
-            for (var i = before - 1; i >= 0 && verdict == 0; i--) verdict = Scan(b.Operations[i], key, out start);
+            if (includeBranch && b.BranchValue is { } bv) verdict = Scan(bv, key, receivers, out start);
+            for (var i = before - 1; i >= 0 && verdict == 0; i--) verdict = Scan(b.Operations[i], key, receivers, out start);
             if (verdict == 1) return start;
             if (verdict == 2) continue;
             foreach (var predecessor in b.Predecessors)
@@ -227,13 +228,14 @@ internal static class DaemonSetAfterStart
     }
 
     /// <summary>1 when <paramref name="operation"/> starts the process, 2 when it assigns a new process to the key, else 0.</summary>
-    private static int Scan(IOperation operation, SymbolKey key, out IInvocationOperation? start)
+    private static int Scan(IOperation operation, SymbolKey key, Dictionary<CaptureId, IOperation>? receivers, out IInvocationOperation? start)
     {
         start = null;
         foreach (var d in operation.DescendantsAndSelf())
         {
             if (d is IInvocationOperation { TargetMethod.Name: "Start", TargetMethod.Parameters.Length: 0 } inv
-                && SymbolKey.From(inv.Instance) is { } k && k.Equals(key))
+                && SymbolKey.From(inv.Instance is IFlowCaptureReferenceOperation r && receivers is not null && receivers.TryGetValue(r.Id, out var receiver) ? receiver : inv.Instance) is { } k
+                && k.Equals(key))
             {
                 start = inv;
                 return 1;
@@ -241,6 +243,17 @@ internal static class DaemonSetAfterStart
             if (d is IAssignmentOperation a && key.IsAssignedBy(a)) return 2;
         }
         return 0;
+    }
+
+    /// <summary>The captures of a graph that are the receiver of a conditional access (<c>p</c> of <c>p?.Start()</c>), by id.</summary>
+    private static Dictionary<CaptureId, IOperation>? ConditionalReceivers(ControlFlowGraph cfg)
+    {
+        Dictionary<CaptureId, IOperation>? receivers = null;
+        foreach (var block in cfg.Blocks)
+            foreach (var operation in block.Operations)
+                if (operation is IFlowCaptureOperation capture && capture.Syntax.Parent is ConditionalAccessExpressionSyntax access && access.Expression == capture.Syntax)
+                    (receivers ??= new Dictionary<CaptureId, IOperation>())[capture.Id] = capture.Value;
+        return receivers;
     }
 
     /// <summary>The assignment is a statement of its own, and what it assigns can be evaluated before Start().</summary>

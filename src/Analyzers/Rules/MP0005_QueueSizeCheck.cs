@@ -46,14 +46,31 @@ internal static class QueueSizeCheck
     internal static void AnalyzeGraph(ControlFlowGraph cfg, MultiprocTypes types, System.Action<Diagnostic> report)
     {
         FlowGraph? graph = null;
+        Dictionary<object, IPropertyReferenceOperation?>? stored = null;
+        var storedFound = false;
+        HashSet<IPropertyReferenceOperation>? reportedStored = null;
         foreach (var block in cfg.Blocks)
         {
             if (!block.IsReachable || block.ConditionKind == ControlFlowConditionKind.None || block.BranchValue is null) continue;
-            foreach (var prop in block.BranchValue.DescendantsAndSelf().OfType<IPropertyReferenceOperation>())
+            foreach (var read in block.BranchValue.DescendantsAndSelf())
             {
+                IPropertyReferenceOperation prop;
+                if (read is IPropertyReferenceOperation direct) prop = direct;
+                else if (read is ILocalReferenceOperation or IFlowCaptureReferenceOperation)
+                {
+                    // A size stored first (`var empty = q.IsEmpty; if (!empty) q.Get();`, a switch on `q.IsEmpty`) decides the same.
+                    if (!storedFound) stored = StoredSizeReads(cfg, types);
+                    storedFound = true;
+                    object id = read is ILocalReferenceOperation local ? local.Local : ((IFlowCaptureReferenceOperation)read).Id;
+                    if (stored is null || !stored.TryGetValue(id, out var storedRead) || storedRead is null) continue;
+                    // Tested by more than one branch (the arms of a switch): reported once.
+                    if (reportedStored?.Contains(storedRead) == true) continue;
+                    prop = storedRead;
+                }
+                else continue;
                 var name = prop.Property.Name;
                 if (!IsSizeName(name) || !types.IsAnyQueue(prop.Property.ContainingType)) continue;
-                if (FlowKey.Of(prop.Instance, allowElements: false) is not { } key) continue;
+                if (FlowKey.Of(QueueOf(prop), allowElements: false) is not { } key) continue;
                 var whenTrue = PathSearch.SuccessorWhen(block, true);
                 var whenFalse = PathSearch.SuccessorWhen(block, false);
                 if (whenTrue is null || whenFalse is null || whenTrue == whenFalse) continue;
@@ -73,10 +90,71 @@ internal static class QueueSizeCheck
                             && FlowKey.Of(inv.Instance, allowElements: false) is { } k && k.Equals(key));
                     if (decided is not null) break;
                 }
-                if (decided is not null) Report(prop, decided, report);
+                if (decided is null) continue;
+                if (read != prop) (reportedStored ??= new HashSet<IPropertyReferenceOperation>()).Add(prop);
+                Report(prop, decided, report);
             }
         }
     }
+
+    /// <summary>
+    /// The locals (by symbol) and captures (by id) of <paramref name="cfg"/> whose one write stores a value computed from one
+    /// size read of a queue (<c>var n = q.Count;</c>, <c>var empty = !q.IsEmpty;</c>, the value a switch tests); null
+    /// (poisoned) for those written more than once or by anything else. Only reads in a branch condition get here.
+    /// </summary>
+    private static Dictionary<object, IPropertyReferenceOperation?>? StoredSizeReads(ControlFlowGraph cfg, MultiprocTypes types)
+    {
+        Dictionary<object, IPropertyReferenceOperation?>? stored = null;
+        foreach (var block in cfg.Blocks)
+        {
+            foreach (var operation in block.Operations)
+            {
+                foreach (var op in operation.DescendantsAndSelf())
+                {
+                    object? id;
+                    IOperation value;
+                    switch (op)
+                    {
+                        case IFlowCaptureOperation capture:
+                            id = capture.Id;
+                            value = capture.Value;
+                            break;
+                        case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                            id = target.Local;
+                            value = assignment.Value;
+                            break;
+                        case ILocalReferenceOperation { Parent: not ISimpleAssignmentOperation } reference when IsWrite(reference):
+                            (stored ??= new Dictionary<object, IPropertyReferenceOperation?>())[reference.Local] = null;
+                            continue;
+                        default:
+                            continue;
+                    }
+                    IPropertyReferenceOperation? read = null;
+                    var reads = 0;
+                    foreach (var v in value.DescendantsAndSelf())
+                    {
+                        if (v.Kind is OperationKind.Invocation or OperationKind.Await or OperationKind.AnonymousFunction) { reads = 2; break; }
+                        if (IsSizeRead(v, types)) { read = (IPropertyReferenceOperation)v; reads++; }
+                    }
+                    stored ??= new Dictionary<object, IPropertyReferenceOperation?>();
+                    // Written twice, or by something else than one size read: not followed.
+                    stored[id] = reads == 1 && !stored.ContainsKey(id) ? read : null;
+                }
+            }
+        }
+        return stored;
+    }
+
+    /// <summary>A reference that writes its local other than as the target of a simple assignment (compound, ++, out, ref, deconstruction).</summary>
+    private static bool IsWrite(ILocalReferenceOperation reference) => reference.Parent switch
+    {
+        ICompoundAssignmentOperation c => c.Target == reference,
+        IIncrementOrDecrementOperation => true,
+        IArgumentOperation a => a.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
+        ICoalesceAssignmentOperation c => c.Target == reference,
+        IDeconstructionAssignmentOperation or ITupleOperation => true,
+        _ => false,
+    };
 
     /// <summary>
     /// The same as <see cref="AnalyzeGraph"/> over the graphs of <paramref name="body"/>, without building them, for three
@@ -205,6 +283,8 @@ internal static class QueueSizeCheck
             case OperationKind.PropertyReference when IsSizeRead(op, types):
             {
                 var prop = (IPropertyReferenceOperation)op;
+                // A property pattern (q is { IsEmpty: false }) is left to the graph, which reads it.
+                if (prop.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.PatternInput }) return false;
                 if (FlowKey.Of(prop.Instance, allowElements: false) is not { } key) return true;   // the graph analysis skips it too
                 if (ShapeOf(prop, key) is not { } check) return false;
                 checks.Add(check);
@@ -265,7 +345,7 @@ internal static class QueueSizeCheck
     private static void Report(IPropertyReferenceOperation prop, IInvocationOperation decided, System.Action<Diagnostic> report)
     {
         var name = prop.Property.Name;
-        var queueText = prop.Instance!.Syntax.ToString();
+        var queueText = QueueOf(prop)!.Syntax.ToString();
         var call = decided.TargetMethod.Name;
         var replacement = IsGet(call) ? "TryGet" : "TryPut";
         var properties = ImmutableDictionary<string, string?>.Empty.Add(QueueProperty, queueText);
@@ -294,10 +374,39 @@ internal static class QueueSizeCheck
             : null;
     }
 
+    /// <summary>
+    /// The queue a size read reads: its instance, or for a property pattern (<c>q is { IsEmpty: false }</c>, whose instance
+    /// is the pattern's input) the value the pattern tests.
+    /// </summary>
+    private static IOperation? QueueOf(IPropertyReferenceOperation prop)
+    {
+        if (prop.Instance is not IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.PatternInput }) return prop.Instance;
+        for (var p = prop.Parent; p is not null; p = p.Parent)
+        {
+            switch (p)
+            {
+                case IPropertySubpatternOperation or IRecursivePatternOperation:
+                    continue;
+                case IIsPatternOperation isPattern:
+                    return isPattern.Value;
+                default:
+                    return null;
+            }
+        }
+        return null;
+    }
+
     private static HashSet<int> Reachable(FlowGraph graph, int from, int barrier)
     {
         var seen = new HashSet<int>();
         var stack = new Stack<int>();
+        // An outcome that goes back to the condition's own block (`do { q.Get(); } while (!q.IsEmpty);` in one block) runs
+        // that block's operations before it comes back to the condition: they are reached from it.
+        if (from == barrier)
+        {
+            seen.Add(from);
+            return seen;
+        }
         stack.Push(from);
         while (stack.Count > 0)
         {

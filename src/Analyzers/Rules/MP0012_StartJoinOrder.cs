@@ -148,6 +148,8 @@ internal static class StartJoinOrder
             {
                 ILocalReferenceOperation l => l.Local,
                 IParameterReferenceOperation p => p.Parameter,
+                IFlowCaptureReferenceOperation r => _captureProcess is not null && _captureProcess.TryGetValue(r.Id, out var captured) ? captured : null,
+                IConditionalAccessInstanceOperation i => ConditionalReceiver(i) is { } receiver ? Tracked(receiver) : null,
                 _ => null,
             };
             return Tracked(symbol);
@@ -186,6 +188,23 @@ internal static class StartJoinOrder
                     Visit(initial, state, report);
                     state[declared] = IsCreation(initial) ? NotStarted : Unknown;
                     return;
+                case IFlowCaptureOperation capture when IsConditionalReceiver(capture) && Tracked(capture.Value) is { } receiver:
+                    // p?.Start(): a graph captures p and calls Start on the capture, a member receiver like p.Start(). The
+                    // call is made here, before the null test: where p is null there is no process to start or join, and the
+                    // paths that skip the call must not look like a process left unstarted.
+                    if (capture.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ConditionalAccessExpressionSyntax
+                        {
+                            WhenNotNull: Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax
+                            {
+                                Expression: Microsoft.CodeAnalysis.CSharp.Syntax.MemberBindingExpressionSyntax { Name.Identifier.ValueText: var called }
+                            }
+                        } access && called is "Start" or "Join" or "JoinAsync")
+                    {
+                        Apply(called, receiver, access.GetLocation(), state, report);
+                        (_conditionalCalls ??= new HashSet<CaptureId>()).Add(capture.Id);
+                    }
+                    (_captureProcess ??= new Dictionary<CaptureId, ISymbol>())[capture.Id] = receiver;
+                    return;
                 case IFlowCaptureOperation capture:
                     Visit(capture.Value, state, report);
                     _captureIsCreation[capture.Id] = ChildTargets.AsChildProcessCreation(capture.Value, _types) is not null;
@@ -196,21 +215,9 @@ internal static class StartJoinOrder
                     return;
                 case IInvocationOperation inv when IsStartOrJoin(inv) && Tracked(inv.Instance) is { } process:
                     foreach (var a in inv.Arguments) Visit(a, state, report);
-                    var s = state.TryGetValue(process, out var v) ? v : (process is IParameterSymbol ? Unknown : 0);
-                    if (inv.TargetMethod.Name == "Start")
-                    {
-                        if ((s & Started) != 0)
-                            report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, inv.Syntax.GetLocation(),
-                                process.Name, "Start", "again on a path where it was already started"));
-                        state[process] = Started;
-                    }
-                    else
-                    {
-                        if ((s & NotStarted) != 0)
-                            report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, inv.Syntax.GetLocation(),
-                                process.Name, inv.TargetMethod.Name, "on a path where it was not started"));
-                        if (s != 0) state[process] = s & ~NotStarted; // a Join before Start throws: that path does not go on
-                    }
+                    // Made at the capture already (p?.Start() in a graph).
+                    if (inv.Instance is IFlowCaptureReferenceOperation r && _conditionalCalls?.Contains(r.Id) == true) return;
+                    Apply(inv.TargetMethod.Name, process, TerminatedNotJoined.CallLocation(inv), state, report);
                     return;
                 case ILocalReferenceOperation or IParameterReferenceOperation when Tracked(op) is { } used:
                     if (!IsMemberReceiver(op)) state[used] = Unknown;
@@ -220,6 +227,29 @@ internal static class StartJoinOrder
                 Visit(child, state, report);
         }
 
+        /// <summary>A Start, Join or JoinAsync of <paramref name="process"/> (reported at <paramref name="location"/>).</summary>
+        private static void Apply(string name, ISymbol process, Location location, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
+        {
+            var s = state.TryGetValue(process, out var v) ? v : (process is IParameterSymbol ? Unknown : 0);
+            if (name == "Start")
+            {
+                if ((s & Started) != 0)
+                    report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, location,
+                        process.Name, "Start", "again on a path where it was already started"));
+                state[process] = Started;
+            }
+            else
+            {
+                if ((s & NotStarted) != 0)
+                    report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, location,
+                        process.Name, name, "on a path where it was not started"));
+                if (s != 0) state[process] = s & ~NotStarted; // a Join before Start throws: that path does not go on
+            }
+        }
+
+        /// <summary>The captures whose conditional Start/Join was made at the capture (<see cref="Visit"/>).</summary>
+        private HashSet<CaptureId>? _conditionalCalls;
+
         private bool IsCreation(IOperation value)
         {
             while (value is IConversionOperation c) value = c.Operand;
@@ -227,9 +257,27 @@ internal static class StartJoinOrder
             return ChildTargets.AsChildProcessCreation(value, _types) is not null;
         }
 
+        /// <summary>The captures of a graph that stand for the receiver of <c>p?.Member</c> (a local or parameter).</summary>
+        private Dictionary<CaptureId, ISymbol>? _captureProcess;
+
+        /// <summary>Whether a graph's capture is the receiver of a conditional access (<c>p</c> of <c>p?.Start()</c>).</summary>
+        private static bool IsConditionalReceiver(IFlowCaptureOperation capture) =>
+            capture.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ConditionalAccessExpressionSyntax access && access.Expression == capture.Syntax;
+
+        /// <summary>The receiver <c>p</c> that the <c>?.</c> instance of <c>p?.Member</c> stands for, in an operation tree.</summary>
+        private static IOperation? ConditionalReceiver(IConditionalAccessInstanceOperation instance)
+        {
+            IOperation child = instance;
+            for (var parent = instance.Parent; parent is not null; child = parent, parent = parent.Parent)
+                if (parent is IConditionalAccessOperation access && access.WhenNotNull == child) return access.Operation;
+            return null;
+        }
+
         private static bool IsMemberReceiver(IOperation reference)
         {
             var parent = reference.Parent;
+            // p?.Member: a member receiver too.
+            if (parent is IConditionalAccessOperation access && access.Operation == reference) return true;
             while (parent is IConversionOperation) parent = parent.Parent;
             return parent switch
             {

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Multiproc.Analyzers;
 
 /// <summary>
-/// MP0018: <c>cond.Wait()</c> / <c>cond.Wait(timeout)</c> of a <c>ProcessCondition</c> that is not inside a loop of
+/// MP0018: <c>cond.Wait()</c> / <c>cond.Wait(timeout)</c> (or <c>await cond.WaitAsync(…)</c>) of a <c>ProcessCondition</c> that is not inside a loop of
 /// its function (<c>while</c>, <c>do</c>, <c>for</c>; a <c>foreach</c> re-checks nothing). A notified waiter gets the
 /// lock back only after the notifier let it go, and another process may have changed the state in between (a stolen
 /// wake-up); a timed wait ends with nothing notified. Python's documentation says the same of
@@ -24,9 +24,10 @@ internal static class ConditionWaitOutsideLoop
     public static void Invoked(OperationAnalysisContext context, IInvocationOperation invocation, MultiprocTypes types)
     {
         var method = invocation.TargetMethod;
-        if (method.Name != "Wait" || invocation.Instance is null || !types.IsProcessCondition(method.ContainingType)) return;
-        if (InsideLoop(invocation)) return;
-        var properties = GuardingIf(invocation) is not null
+        if (method.Name is not ("Wait" or "WaitAsync") || invocation.Instance is null || !types.IsProcessCondition(method.ContainingType)) return;
+        if (InsideLoop(invocation) || InsideGotoLoop(invocation)) return;
+        // The fix's WaitFor blocks: it is offered for Wait only, not for an awaited WaitAsync.
+        var properties = method.Name == "Wait" && GuardingIf(invocation) is not null
             ? ImmutableDictionary<string, string?>.Empty.Add(FixableProperty, "true")
             : ImmutableDictionary<string, string?>.Empty;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0018_ConditionWaitOutsideLoop, invocation.Syntax.GetLocation(), properties,
@@ -40,6 +41,27 @@ internal static class ConditionWaitOutsideLoop
         {
             if (parent is IWhileLoopOperation or IForLoopOperation) return true;
             if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation) return false;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether a loop written with a label and a backward <c>goto</c> holds the wait: a <c>goto</c> after it, in the same
+    /// function, to a label before it (<c>again: if (!ready) { cond.Wait(); goto again; }</c>).
+    /// </summary>
+    private static bool InsideGotoLoop(IInvocationOperation invocation)
+    {
+        var wait = invocation.Syntax;
+        SyntaxNode? function = wait.Parent;
+        while (function is not null and not (MemberDeclarationSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax))
+            function = function.Parent;
+        if (function is null) return false;
+        foreach (var jump in function.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) || n == function)
+                     .OfType<GotoStatementSyntax>())
+        {
+            if (jump.SpanStart <= wait.SpanStart || !jump.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.GotoStatement) || jump.Expression is not IdentifierNameSyntax label) continue;
+            foreach (var target in function.DescendantNodes().OfType<LabeledStatementSyntax>())
+                if (target.Identifier.ValueText == label.Identifier.ValueText && target.SpanStart < wait.SpanStart) return true;
         }
         return false;
     }

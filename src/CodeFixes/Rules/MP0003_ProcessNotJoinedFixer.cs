@@ -23,18 +23,27 @@ public sealed class ProcessNotJoinedFixer() : MultiprocFixer(RuleIdentifiers.Pro
         if (!diagnostic.Properties.TryGetValue(ProcessNotJoined.FixKindProperty, out var kind)
             || Property(diagnostic, ProcessNotJoined.VariableProperty) is not { } name)
             return null;
+        if (kind == ProcessNotJoined.FixKindCollection)
+        {
+            if (Property(diagnostic, ProcessNotJoined.CollectionProperty) is not { } collection
+                || CollectionDeclaration(root.FindNode(diagnostic.Location.SourceSpan), collection) is null) return null;
+            return CodeAction.Create(
+                $"Join the processes of '{collection}'",
+                ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), ct),
+                EquivalenceKeyJoin);
+        }
         var statement = StartStatement(root, diagnostic);
         if (statement?.Parent is not BlockSyntax) return null;
         if (kind == ProcessNotJoined.FixKindLoop)
         {
-            if (EnclosingLoop(statement) is not { Parent: BlockSyntax }) return null;
+            if (IsConditional(statement) || EnclosingLoop(statement) is not { Parent: BlockSyntax }) return null;
             return CodeAction.Create(
                 $"Collect the processes into a List<ChildProcess> and join them after the loop",
                 ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), ct),
                 EquivalenceKeyCollect);
         }
         return CodeAction.Create(
-            $"Insert '{name}.Join()'",
+            $"Insert '{name}{(IsConditional(statement) ? "?" : "")}.Join()'",
             ct => ApplyAsync(document, ImmutableArray.Create(diagnostic), ct),
             EquivalenceKeyJoin);
     }
@@ -51,6 +60,22 @@ public sealed class ProcessNotJoinedFixer() : MultiprocFixer(RuleIdentifiers.Pro
     {
         var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
         return node.FirstAncestorOrSelf<ExpressionStatementSyntax>();
+    }
+
+    /// <summary>The declaration of the collection <paramref name="name"/> in a block around <paramref name="node"/>, before it.</summary>
+    private static LocalDeclarationStatementSyntax? CollectionDeclaration(SyntaxNode node, string name)
+    {
+        for (var n = node.Parent; n is not null && n is not MemberDeclarationSyntax; n = n.Parent)
+        {
+            if (n is not BlockSyntax block) continue;
+            foreach (var statement in block.Statements)
+            {
+                if (statement.SpanStart >= node.SpanStart) break;
+                if (statement is LocalDeclarationStatementSyntax declaration && declaration.Declaration.Variables.Any(v => v.Identifier.ValueText == name))
+                    return declaration;
+            }
+        }
+        return null;
     }
 
     private static StatementSyntax? EnclosingLoop(SyntaxNode node)
@@ -73,6 +98,7 @@ public sealed class ProcessNotJoinedFixer() : MultiprocFixer(RuleIdentifiers.Pro
         var usedNames = new Dictionary<SyntaxNode, HashSet<string>>();
         var needsCollectionsUsing = false;
         var joinedEnds = new HashSet<(SyntaxNode, string)>();
+        var joinedCollections = new HashSet<SyntaxNode>();
         var before = new Dictionary<StatementSyntax, List<StatementSyntax>>();
         var after = new Dictionary<StatementSyntax, List<StatementSyntax>>();
         void Add(Dictionary<StatementSyntax, List<StatementSyntax>> map, StatementSyntax anchor, StatementSyntax inserted)
@@ -86,12 +112,27 @@ public sealed class ProcessNotJoinedFixer() : MultiprocFixer(RuleIdentifiers.Pro
             if (!diagnostic.Properties.TryGetValue(ProcessNotJoined.FixKindProperty, out var kind)
                 || !diagnostic.Properties.TryGetValue(ProcessNotJoined.VariableProperty, out var name) || name is null)
                 continue;
+            if (kind == ProcessNotJoined.FixKindCollection)
+            {
+                // Join the elements at the end of the block that declares the collection (and before its returns).
+                if (!diagnostic.Properties.TryGetValue(ProcessNotJoined.CollectionProperty, out var collection) || collection is null
+                    || CollectionDeclaration(root.FindNode(diagnostic.Location.SourceSpan), collection) is not { Parent: BlockSyntax declarationBlock } declaration)
+                    continue;
+                var scope = (SyntaxNode?)declaration.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? declarationBlock;
+                if (!usedNames.TryGetValue(scope, out var taken))
+                    usedNames[scope] = taken = new HashSet<string>(scope.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
+                if (!joinedCollections.Add(declaration)) continue;
+                var element = Unique("process", taken);
+                var joinAll = ParseStatement($"foreach (var {element} in {collection}){eol}{{{eol}{element}.Join();{eol}}}").WithTrailingTrivia(eol).WithAdditionalAnnotations(Formatter.Annotation);
+                JoinAtEnd(declarationBlock, declaration, collection, joinAll);
+                continue;
+            }
             var statement = StartStatement(root, diagnostic);
             if (statement?.Parent is not BlockSyntax block) continue;
 
             if (kind == ProcessNotJoined.FixKindLoop)
             {
-                if (EnclosingLoop(statement) is not { Parent: BlockSyntax loopBlock } loop) continue;
+                if (IsConditional(statement) || EnclosingLoop(statement) is not { Parent: BlockSyntax loopBlock } loop) continue;
                 var member = (SyntaxNode?)loop.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? loopBlock;
                 if (!usedNames.TryGetValue(member, out var names))
                     usedNames[member] = names = new HashSet<string>(member.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
@@ -111,7 +152,16 @@ public sealed class ProcessNotJoinedFixer() : MultiprocFixer(RuleIdentifiers.Pro
             }
             else
             {
-                var joinStatement = ParseStatement($"{name}.Join();").WithTrailingTrivia(eol).WithAdditionalAnnotations(Formatter.Annotation);
+                // p?.Start() is joined the same way: p?.Join().
+                var joinStatement = ParseStatement($"{name}{(IsConditional(statement) ? "?" : "")}.Join();").WithTrailingTrivia(eol).WithAdditionalAnnotations(Formatter.Annotation);
+                JoinAtEnd(block, statement, name, joinStatement);
+            }
+        }
+
+        // The join of `name` at the end of `block` and before each later return of it that leaves the process running.
+        void JoinAtEnd(BlockSyntax block, StatementSyntax statement, string name, StatementSyntax joinStatement)
+        {
+            {
                 var index = block.Statements.IndexOf(statement);
                 // Before each later return that does not hand the process on and is not just after a Join.
                 foreach (var ret in block.Statements.Skip(index + 1).SelectMany(s => s.DescendantNodesAndSelf(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))).OfType<ReturnStatementSyntax>())
@@ -158,9 +208,14 @@ public sealed class ProcessNotJoinedFixer() : MultiprocFixer(RuleIdentifiers.Pro
         return document.WithSyntaxRoot(newRoot);
     }
 
+    /// <summary>Whether the start is <c>p?.Start()</c>.</summary>
+    private static bool IsConditional(ExpressionStatementSyntax statement) => statement.Expression is ConditionalAccessExpressionSyntax;
+
     private static bool IsJoinOf(StatementSyntax statement, string name) =>
         statement is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Join", Expression: IdentifierNameSyntax id } } }
-        && id.Identifier.ValueText == name;
+        && id.Identifier.ValueText == name
+        || statement is ExpressionStatementSyntax { Expression: ConditionalAccessExpressionSyntax { Expression: IdentifierNameSyntax cid, WhenNotNull: InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax { Name.Identifier.ValueText: "Join" } } } }
+        && cid.Identifier.ValueText == name;
 
     private static bool IsListInScope(SemanticModel model, int position) =>
         model.LookupNamespacesAndTypes(position, name: "List").OfType<INamedTypeSymbol>()

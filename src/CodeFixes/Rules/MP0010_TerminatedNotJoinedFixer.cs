@@ -9,7 +9,15 @@ public sealed class TerminatedNotJoinedFixer() : MultiprocFixer(RuleIdentifiers.
     private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
         if (Property(diagnostic, TerminatedNotJoined.ProcessProperty) is not { } process) return null;
-        if (NodeAt(root, diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { Parent: ExpressionStatementSyntax statement }) return null;
+        var node = NodeAt(root, diagnostic);
+        SyntaxNode? call = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
+        // p?.Terminate(); (reported on the whole access) is followed by p?.Join();
+        if (node is ConditionalAccessExpressionSyntax access)
+        {
+            call = access;
+            process += "?";
+        }
+        if (call?.Parent is not ExpressionStatementSyntax statement) return null;
         if (statement.Parent is not (BlockSyntax or SwitchSectionSyntax or IfStatementSyntax or ElseClauseSyntax
             or WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax or DoStatementSyntax or UsingStatementSyntax)) return null;
         return CodeAction.Create($"Call '{process}.Join()' after it", ct => FixAsync(document, statement, process, ct), EquivalenceKey);
