@@ -165,7 +165,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor MP0018_ConditionWaitOutsideLoop = Rule(
         RuleIdentifiers.ConditionWaitOutsideLoop,
         "ProcessCondition.Wait() not inside a loop that re-checks the condition",
-        "'{0}.Wait' is not inside a loop that re-checks the condition; a spurious or stolen wake-up proceeds on a false condition; use '{0}.WaitFor(() => condition)'",
+        "'{0}.{1}' is not inside a loop that re-checks the condition; a spurious or stolen wake-up proceeds on a false condition; {2}",
         Concurrency,
         "A notified waiter re-acquires the lock after the notifier released it; another process can change the state in between, and a timed wait can end with nothing notified. Re-check the condition in a loop, or let WaitFor do it.");
 

@@ -21,7 +21,7 @@ public class MP0018_ConditionWaitOutsideLoopTests
         """;
 
     private static DiagnosticResult NotInLoop(int location = 0) =>
-        Verify.Diagnostic(Descriptors.MP0018_ConditionWaitOutsideLoop).WithLocation(location).WithArguments("cond");
+        Verify.Diagnostic(Descriptors.MP0018_ConditionWaitOutsideLoop).WithLocation(location).WithArguments("cond", "Wait", "use 'cond.WaitFor(() => condition)'");
 
     // ---------------------------------------------------------------- flagged
 

@@ -19,8 +19,14 @@ public class MP0018_WaitAsyncTests
         }
         """;
 
+    /// <summary>The message names the call and, for WaitAsync, does not advise the blocking WaitFor.</summary>
     private static DiagnosticResult NotInLoop(int location = 0) =>
-        Verify.Diagnostic(Descriptors.MP0018_ConditionWaitOutsideLoop).WithLocation(location).WithArguments("cond");
+        Verify.Diagnostic(Descriptors.MP0018_ConditionWaitOutsideLoop).WithLocation(location)
+            .WithArguments("cond", "WaitAsync", "await it in a loop that re-checks the condition");
+
+    private static DiagnosticResult WaitNotInLoop(int location = 0) =>
+        Verify.Diagnostic(Descriptors.MP0018_ConditionWaitOutsideLoop).WithLocation(location)
+            .WithArguments("cond", "Wait", "use 'cond.WaitFor(() => condition)'");
 
     [Fact]
     public Task AwaitedWaitAsyncUnderIf_IsFlagged() => Verify.VerifyAnalyzerAsync(Program("""
@@ -58,7 +64,7 @@ public class MP0018_WaitAsyncTests
                 dishes.Value--;
             done:
                 Console.WriteLine();
-        """), NotInLoop());
+        """), WaitNotInLoop());
 
     [Fact]
     public Task TimedWaitAsync_IsFlagged() => Verify.VerifyAnalyzerAsync(Program("""

@@ -30,8 +30,11 @@ internal static class ConditionWaitOutsideLoop
         var properties = method.Name == "Wait" && GuardingIf(invocation) is not null
             ? ImmutableDictionary<string, string?>.Empty.Add(FixableProperty, "true")
             : ImmutableDictionary<string, string?>.Empty;
+        // WaitFor blocks, so an awaited WaitAsync is told to loop, not to call it.
+        var receiver = invocation.Instance.Syntax.ToString();
+        var advice = method.Name == "Wait" ? $"use '{receiver}.WaitFor(() => condition)'" : "await it in a loop that re-checks the condition";
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0018_ConditionWaitOutsideLoop, invocation.Syntax.GetLocation(), properties,
-            invocation.Instance.Syntax.ToString()));
+            receiver, method.Name, advice));
     }
 
     /// <summary>Whether a while/do/for loop of the same function holds <paramref name="operation"/>.</summary>
