@@ -11,6 +11,26 @@ internal enum AcquireCondition
     RefArgument,
 }
 
+/// <summary>
+/// Which branch of <see cref="LockApi.Classify(IInvocationOperation, LockFamily)"/> a called method's containing type takes
+/// (<see cref="LockApi.FamilyOf"/>): the lock types MP0002 knows, grouped by the shape of their API.
+/// </summary>
+internal enum LockFamily : byte
+{
+    /// <summary>Not a lock type.</summary>
+    None,
+    /// <summary>ProcessLock, ProcessSemaphore, ProcessRLock, ProcessCondition, RedisLock (Acquire/TryAcquire/AcquireAsync … Release).</summary>
+    Holdable,
+    Monitor,
+    /// <summary>Mutex, or WaitHandle (whose WaitOne on a Mutex acquires it).</summary>
+    MutexOrWaitHandle,
+    SemaphoreSlim,
+    ReaderWriterLockSlim,
+    ReaderWriterLock,
+    SpinLock,
+    ThreadingLock,
+}
+
 /// <summary>One acquire or release call of a known lock API.</summary>
 internal sealed class LockCall
 {
@@ -47,35 +67,63 @@ internal sealed class LockCall
 /// <summary>Recognizes acquire and release calls of the lock APIs MP0002 tracks.</summary>
 internal sealed class LockApi
 {
-    private readonly MultiprocTypes _types;
-
     /// <summary><c>System.Threading.Mutex</c>, resolved once: <see cref="IsMutex"/> runs on every object creation.</summary>
     private readonly INamedTypeSymbol? _mutex;
+    private readonly INamedTypeSymbol? _waitHandle;
+    private readonly INamedTypeSymbol? _monitor;
+    private readonly INamedTypeSymbol? _readerWriterLock;
 
     /// <summary>
     /// The types whose methods <see cref="Classify"/> knows, resolved once (the BCL ones are resolved by <see cref="Any"/>
-    /// at the first type anyway): <see cref="IsLockType"/> compares a called method's containing type with them by reference.
+    /// at the first type anyway): <see cref="FamilyOf"/> compares a called method's containing type with them by reference,
+    /// and <see cref="_families"/> says, at the same index, which branch of <see cref="Classify"/> the type takes.
     /// </summary>
     private readonly INamedTypeSymbol[] _lockTypes;
+    private readonly LockFamily[] _families;
 
     public LockApi(MultiprocTypes types)
     {
-        _types = types;
         _mutex = types.Mutex;
+        _waitHandle = types.WaitHandle;
+        _monitor = types.Monitor;
+        _readerWriterLock = types.ReaderWriterLock;
         var lockTypes = new List<INamedTypeSymbol>();
-        foreach (var t in new[]
+        var families = new List<LockFamily>();
+        // Most frequent first (FamilyOf stops at the first match); each type is one of these once (distinct metadata names).
+        foreach (var (t, family) in new[]
         {
-            types.Monitor, types.SemaphoreSlim, types.ProcessLock, types.Mutex, types.WaitHandle, types.ReaderWriterLockSlim,
-            types.ProcessSemaphore, types.ProcessRLock, types.ProcessCondition, types.ReaderWriterLock, types.SpinLock,
-            types.ThreadingLock, types.RedisLock,
+            (types.Monitor, LockFamily.Monitor), (types.SemaphoreSlim, LockFamily.SemaphoreSlim), (types.ProcessLock, LockFamily.Holdable),
+            (types.Mutex, LockFamily.MutexOrWaitHandle), (types.WaitHandle, LockFamily.MutexOrWaitHandle),
+            (types.ReaderWriterLockSlim, LockFamily.ReaderWriterLockSlim), (types.ProcessSemaphore, LockFamily.Holdable),
+            (types.ProcessRLock, LockFamily.Holdable), (types.ProcessCondition, LockFamily.Holdable),
+            (types.ReaderWriterLock, LockFamily.ReaderWriterLock), (types.SpinLock, LockFamily.SpinLock),
+            (types.ThreadingLock, LockFamily.ThreadingLock), (types.RedisLock, LockFamily.Holdable),
         })
         {
-            if (t is not null) lockTypes.Add(t);
+            if (t is null) continue;
+            lockTypes.Add(t);
+            families.Add(family);
         }
         _lockTypes = lockTypes.ToArray();
+        _families = families.ToArray();
         Any = types.ProcessLock is not null || types.Monitor is not null || types.Mutex is not null || types.SemaphoreSlim is not null
             || types.ReaderWriterLockSlim is not null || types.SpinLock is not null || types.ThreadingLock is not null
             || types.ReaderWriterLock is not null;
+    }
+
+    /// <summary>
+    /// Which branch of <see cref="Classify"/> a method whose containing type is <paramref name="type"/> takes, by reference
+    /// (see <see cref="IsLockType"/>): <see cref="LockFamily.None"/> for every type that is not a lock type. The gate every
+    /// invocation passes through, and what <see cref="Classify(IInvocationOperation, LockFamily)"/> then switches on (one
+    /// search of the table instead of a comparison per branch, each through a lazily resolved type).
+    /// </summary>
+    public LockFamily FamilyOf(INamedTypeSymbol? type)
+    {
+        if (type is null) return LockFamily.None;
+        var types = _lockTypes;
+        for (var i = 0; i < types.Length; i++)
+            if (ReferenceEquals(types[i], type)) return _families[i];
+        return LockFamily.None;
     }
 
     /// <summary>
@@ -93,13 +141,7 @@ internal sealed class LockApi
     /// name is a string of its own that a profile showed cold (the eleventh session's callback spent about a quarter of
     /// its samples loading the name's length).
     /// </remarks>
-    public bool IsLockType(INamedTypeSymbol? type)
-    {
-        if (type is null) return false;
-        foreach (var t in _lockTypes)
-            if (ReferenceEquals(t, type)) return true;
-        return false;
-    }
+    public bool IsLockType(INamedTypeSymbol? type) => FamilyOf(type) != LockFamily.None;
 
     /// <summary><paramref name="type"/> (a method's containing type) is <paramref name="expected"/>, by reference (see <see cref="IsLockType"/>).</summary>
     private static bool Same(INamedTypeSymbol? type, INamedTypeSymbol? expected) => expected is not null && ReferenceEquals(type, expected);
@@ -119,9 +161,7 @@ internal sealed class LockApi
     /// ProcessSemaphore (also AcquireAsync), ProcessRLock, ProcessCondition (its lock's acquire and release) and
     /// Multiproc.Redis's RedisLock (also AcquireAsync).
     /// </summary>
-    private bool IsHoldableLock(INamedTypeSymbol? type) =>
-        Same(type, _types.ProcessLock) || Same(type, _types.ProcessSemaphore) || Same(type, _types.ProcessRLock)
-        || Same(type, _types.ProcessCondition) || Same(type, _types.RedisLock);
+    private bool IsHoldableLock(INamedTypeSymbol? type) => FamilyOf(type) == LockFamily.Holdable;
 
     /// <summary>
     /// Whether a lock of <paramref name="family"/> (as <see cref="Classify"/> returned it: a method's containing type, or
@@ -130,7 +170,7 @@ internal sealed class LockApi
     public bool HasHold(INamedTypeSymbol family) => IsHoldableLock(family);
 
     /// <summary>Whether <paramref name="family"/> (as <see cref="Classify"/> returned it) is <c>System.Threading.Monitor</c>, by reference (see <see cref="IsLockType"/>).</summary>
-    public bool IsMonitor(INamedTypeSymbol family) => Same(family, _types.Monitor);
+    public bool IsMonitor(INamedTypeSymbol family) => Same(family, _monitor);
 
     /// <summary>
     /// Cheap name filter run before any symbol comparison: the length picks the few names to compare (no hash of the
@@ -167,9 +207,6 @@ internal sealed class LockApi
         "TryEnterWriteLock", "TryEnterUpgradeableReadLock", "ExitReadLock", "ExitWriteLock", "ExitUpgradeableReadLock",
     };
 
-    private static bool Is(ITypeSymbol? type, INamedTypeSymbol? expected) =>
-        expected is not null && SymbolEqualityComparer.Default.Equals(type, expected);
-
     private static bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol? expected)
     {
         for (var t = type; t is not null && expected is not null; t = t.BaseType)
@@ -180,128 +217,135 @@ internal sealed class LockApi
     /// <summary>Whether <paramref name="invocation"/> is any method of a lock type (used by the escape check).</summary>
     public bool IsLockTypeMethod(IInvocationOperation invocation)
     {
-        return IsLockType(invocation.TargetMethod.ContainingType);
+        return FamilyOf(invocation.TargetMethod.ContainingType) != LockFamily.None;
     }
 
-    public LockCall? Classify(IInvocationOperation invocation)
+    public LockCall? Classify(IInvocationOperation invocation) => Classify(invocation, FamilyOf(invocation.TargetMethod.ContainingType));
+
+    /// <summary>
+    /// <see cref="Classify(IInvocationOperation)"/> with <paramref name="family"/>, the <see cref="FamilyOf"/> of the called
+    /// method's containing type, already known (the invocation gate computes it): one branch per family, as the checks of
+    /// each type used to be tried one after the other (a type is one family only, so the answer is the same).
+    /// </summary>
+    public LockCall? Classify(IInvocationOperation invocation, LockFamily family)
     {
+        if (family == LockFamily.None) return null;
         var m = invocation.TargetMethod;
         var name = m.Name;
         if (!IsCandidateName(name)) return null;
         var type = m.ContainingType;
         var instance = invocation.Instance;
 
-        if (instance is not null && IsHoldableLock(type))
+        switch (family)
         {
-            return name switch
-            {
-                "Acquire" => new LockCall(true, type, "Release", instance, AcquireCondition.None, -1),
-                // ProcessSemaphore's and RedisLock's: the awaited Task returns once the lock is held.
-                "AcquireAsync" => new LockCall(true, type, "Release", instance, AcquireCondition.None, -1),
-                "TryAcquire" => new LockCall(true, type, "Release", instance, AcquireCondition.Result, -1),
-                "Release" => new LockCall(false, type, "Release", instance, AcquireCondition.None, -1),
-                _ => null,
-            };
-        }
+            case LockFamily.Holdable:
+                if (instance is null) return null;
+                return name switch
+                {
+                    "Acquire" => new LockCall(true, type, "Release", instance, AcquireCondition.None, -1),
+                    // ProcessSemaphore's and RedisLock's: the awaited Task returns once the lock is held.
+                    "AcquireAsync" => new LockCall(true, type, "Release", instance, AcquireCondition.None, -1),
+                    "TryAcquire" => new LockCall(true, type, "Release", instance, AcquireCondition.Result, -1),
+                    "Release" => new LockCall(false, type, "Release", instance, AcquireCondition.None, -1),
+                    _ => null,
+                };
 
-        if (Same(type, _types.Monitor) && invocation.Arguments.Length > 0)
-        {
-            var obj = ArgumentValue(invocation, 0);
-            if (obj is null) return null;
-            var last = m.Parameters.Length - 1;
-            var refLast = last > 0 && m.Parameters[last].RefKind == RefKind.Ref;
-            return name switch
+            case LockFamily.Monitor:
             {
-                "Enter" => refLast
-                    ? new LockCall(true, type, "Exit", obj, AcquireCondition.RefArgument, last)
-                    : new LockCall(true, type, "Exit", obj, AcquireCondition.None, -1),
-                "TryEnter" => refLast
-                    ? new LockCall(true, type, "Exit", obj, AcquireCondition.RefArgument, last)
-                    : new LockCall(true, type, "Exit", obj, AcquireCondition.Result, -1),
-                "Exit" => new LockCall(false, type, "Exit", obj, AcquireCondition.None, -1),
-                _ => null,
-            };
-        }
+                if (invocation.Arguments.Length == 0) return null;
+                var obj = ArgumentValue(invocation, 0);
+                if (obj is null) return null;
+                var last = m.Parameters.Length - 1;
+                var refLast = last > 0 && m.Parameters[last].RefKind == RefKind.Ref;
+                return name switch
+                {
+                    "Enter" => refLast
+                        ? new LockCall(true, type, "Exit", obj, AcquireCondition.RefArgument, last)
+                        : new LockCall(true, type, "Exit", obj, AcquireCondition.None, -1),
+                    "TryEnter" => refLast
+                        ? new LockCall(true, type, "Exit", obj, AcquireCondition.RefArgument, last)
+                        : new LockCall(true, type, "Exit", obj, AcquireCondition.Result, -1),
+                    "Exit" => new LockCall(false, type, "Exit", obj, AcquireCondition.None, -1),
+                    _ => null,
+                };
+            }
 
-        if (instance is not null && _types.Mutex is not null && (Same(type, _types.WaitHandle) || Same(type, _types.Mutex))
-            && DerivesFrom(instance.Type, _types.Mutex))
-        {
-            return name switch
+            case LockFamily.MutexOrWaitHandle:
+                if (instance is null || _mutex is null || !DerivesFrom(instance.Type, _mutex)) return null;
+                return name switch
+                {
+                    "WaitOne" => new LockCall(true, _mutex, "ReleaseMutex", instance,
+                        m.Parameters.Length == 0 ? AcquireCondition.None : AcquireCondition.Result, -1),
+                    "ReleaseMutex" => new LockCall(false, _mutex, "ReleaseMutex", instance, AcquireCondition.None, -1),
+                    _ => null,
+                };
+
+            case LockFamily.SemaphoreSlim:
+                if (instance is null) return null;
+                return name switch
+                {
+                    "Wait" => new LockCall(true, type, "Release", instance,
+                        m.ReturnsVoid ? AcquireCondition.None : AcquireCondition.Result, -1),
+                    "WaitAsync" => new LockCall(true, type, "Release", instance,
+                        m.ReturnType is INamedTypeSymbol { IsGenericType: true } ? AcquireCondition.Result : AcquireCondition.None, -1),
+                    "Release" => new LockCall(false, type, "Release", instance, AcquireCondition.None, -1),
+                    _ => null,
+                };
+
+            case LockFamily.ReaderWriterLockSlim:
+                if (instance is null) return null;
+                return name switch
+                {
+                    "EnterReadLock" => new LockCall(true, type, "ExitReadLock", instance, AcquireCondition.None, -1),
+                    "EnterWriteLock" => new LockCall(true, type, "ExitWriteLock", instance, AcquireCondition.None, -1),
+                    "EnterUpgradeableReadLock" => new LockCall(true, type, "ExitUpgradeableReadLock", instance, AcquireCondition.None, -1),
+                    "TryEnterReadLock" => new LockCall(true, type, "ExitReadLock", instance, AcquireCondition.Result, -1),
+                    "TryEnterWriteLock" => new LockCall(true, type, "ExitWriteLock", instance, AcquireCondition.Result, -1),
+                    "TryEnterUpgradeableReadLock" => new LockCall(true, type, "ExitUpgradeableReadLock", instance, AcquireCondition.Result, -1),
+                    "ExitReadLock" or "ExitWriteLock" or "ExitUpgradeableReadLock" => new LockCall(false, type, name, instance, AcquireCondition.None, -1),
+                    _ => null,
+                };
+
+            case LockFamily.ReaderWriterLock:
+                if (instance is null) return null;
+                // The legacy ReaderWriterLock: Acquire*Lock throws on timeout (no bool); ReleaseLock releases every hold;
+                // UpgradeToWriterLock is undone by DowngradeFromWriterLock(ref cookie).
+                return name switch
+                {
+                    "AcquireReaderLock" => new LockCall(true, type, "ReleaseReaderLock", instance, AcquireCondition.None, -1),
+                    "AcquireWriterLock" => new LockCall(true, type, "ReleaseWriterLock", instance, AcquireCondition.None, -1),
+                    "UpgradeToWriterLock" => new LockCall(true, type, "DowngradeFromWriterLock", instance, AcquireCondition.None, -1),
+                    "ReleaseReaderLock" or "ReleaseWriterLock" or "ReleaseLock" or "DowngradeFromWriterLock" =>
+                        new LockCall(false, type, name, instance, AcquireCondition.None, -1),
+                    _ => null,
+                };
+
+            case LockFamily.SpinLock:
             {
-                "WaitOne" => new LockCall(true, _types.Mutex, "ReleaseMutex", instance,
-                    m.Parameters.Length == 0 ? AcquireCondition.None : AcquireCondition.Result, -1),
-                "ReleaseMutex" => new LockCall(false, _types.Mutex, "ReleaseMutex", instance, AcquireCondition.None, -1),
-                _ => null,
-            };
-        }
+                if (instance is null) return null;
+                var last = m.Parameters.Length - 1;
+                return name switch
+                {
+                    "Enter" or "TryEnter" when last >= 0 && m.Parameters[last].RefKind == RefKind.Ref =>
+                        new LockCall(true, type, "Exit", instance, AcquireCondition.RefArgument, last),
+                    "Exit" => new LockCall(false, type, "Exit", instance, AcquireCondition.None, -1),
+                    _ => null,
+                };
+            }
 
-        if (Same(type, _types.SemaphoreSlim) && instance is not null)
-        {
-            return name switch
-            {
-                "Wait" => new LockCall(true, type, "Release", instance,
-                    m.ReturnsVoid ? AcquireCondition.None : AcquireCondition.Result, -1),
-                "WaitAsync" => new LockCall(true, type, "Release", instance,
-                    m.ReturnType is INamedTypeSymbol { IsGenericType: true } ? AcquireCondition.Result : AcquireCondition.None, -1),
-                "Release" => new LockCall(false, type, "Release", instance, AcquireCondition.None, -1),
-                _ => null,
-            };
-        }
+            case LockFamily.ThreadingLock:
+                if (instance is null) return null;
+                return name switch
+                {
+                    "Enter" => new LockCall(true, type, "Exit", instance, AcquireCondition.None, -1),
+                    "TryEnter" => new LockCall(true, type, "Exit", instance, AcquireCondition.Result, -1),
+                    "Exit" => new LockCall(false, type, "Exit", instance, AcquireCondition.None, -1),
+                    _ => null,
+                };
 
-        if (Same(type, _types.ReaderWriterLockSlim) && instance is not null)
-        {
-            return name switch
-            {
-                "EnterReadLock" => new LockCall(true, type, "ExitReadLock", instance, AcquireCondition.None, -1),
-                "EnterWriteLock" => new LockCall(true, type, "ExitWriteLock", instance, AcquireCondition.None, -1),
-                "EnterUpgradeableReadLock" => new LockCall(true, type, "ExitUpgradeableReadLock", instance, AcquireCondition.None, -1),
-                "TryEnterReadLock" => new LockCall(true, type, "ExitReadLock", instance, AcquireCondition.Result, -1),
-                "TryEnterWriteLock" => new LockCall(true, type, "ExitWriteLock", instance, AcquireCondition.Result, -1),
-                "TryEnterUpgradeableReadLock" => new LockCall(true, type, "ExitUpgradeableReadLock", instance, AcquireCondition.Result, -1),
-                "ExitReadLock" or "ExitWriteLock" or "ExitUpgradeableReadLock" => new LockCall(false, type, name, instance, AcquireCondition.None, -1),
-                _ => null,
-            };
+            default:
+                return null;
         }
-
-        if (Same(type, _types.ReaderWriterLock) && instance is not null)
-        {
-            // The legacy ReaderWriterLock: Acquire*Lock throws on timeout (no bool); ReleaseLock releases every hold;
-            // UpgradeToWriterLock is undone by DowngradeFromWriterLock(ref cookie).
-            return name switch
-            {
-                "AcquireReaderLock" => new LockCall(true, type, "ReleaseReaderLock", instance, AcquireCondition.None, -1),
-                "AcquireWriterLock" => new LockCall(true, type, "ReleaseWriterLock", instance, AcquireCondition.None, -1),
-                "UpgradeToWriterLock" => new LockCall(true, type, "DowngradeFromWriterLock", instance, AcquireCondition.None, -1),
-                "ReleaseReaderLock" or "ReleaseWriterLock" or "ReleaseLock" or "DowngradeFromWriterLock" =>
-                    new LockCall(false, type, name, instance, AcquireCondition.None, -1),
-                _ => null,
-            };
-        }
-
-        if (Same(type, _types.SpinLock) && instance is not null)
-        {
-            var last = m.Parameters.Length - 1;
-            return name switch
-            {
-                "Enter" or "TryEnter" when last >= 0 && m.Parameters[last].RefKind == RefKind.Ref =>
-                    new LockCall(true, type, "Exit", instance, AcquireCondition.RefArgument, last),
-                "Exit" => new LockCall(false, type, "Exit", instance, AcquireCondition.None, -1),
-                _ => null,
-            };
-        }
-
-        if (Same(type, _types.ThreadingLock) && instance is not null)
-        {
-            return name switch
-            {
-                "Enter" => new LockCall(true, type, "Exit", instance, AcquireCondition.None, -1),
-                "TryEnter" => new LockCall(true, type, "Exit", instance, AcquireCondition.Result, -1),
-                "Exit" => new LockCall(false, type, "Exit", instance, AcquireCondition.None, -1),
-                _ => null,
-            };
-        }
-
-        return null;
     }
 
     /// <summary>
@@ -311,7 +355,9 @@ internal sealed class LockApi
     /// </summary>
     public LockCall? ClassifyCreation(IObjectCreationOperation creation)
     {
-        if (creation.Arguments.Length == 0 || _types.Mutex is null || !Is(creation.Type, _types.Mutex)) return null;
+        // The constructor's type by reference (IsMutexConstructor), not the creation's Type: the same answer (a creation whose
+        // constructor is Mutex's creates a Mutex, Mutex is not generic), without the annotated type symbol Type makes.
+        if (creation.Arguments.Length == 0 || !IsMutexConstructor(creation)) return null;
         if (creation.Constructor is not { } ctor || ctor.Parameters.Length == 0 || ctor.Parameters[0].Type.SpecialType != SpecialType.System_Boolean) return null;
         if (ArgumentValue(creation.Arguments, 0) is not { ConstantValue: { HasValue: true, Value: true } }) return null;
 
@@ -326,7 +372,7 @@ internal sealed class LockApi
         if (key is not { } k) return null;
         var last = ctor.Parameters.Length - 1;
         var outLast = last >= 2 && ctor.Parameters[last].RefKind == RefKind.Out;
-        return new LockCall(true, _types.Mutex, "ReleaseMutex", creation,
+        return new LockCall(true, _mutex!, "ReleaseMutex", creation,
             outLast ? AcquireCondition.RefArgument : AcquireCondition.None, outLast ? last : -1, k, k.Symbol.Name);
     }
 
@@ -369,12 +415,17 @@ internal sealed class LockApi
     /// <summary>Whether <paramref name="invocation"/> releases the lock <paramref name="acquire"/> took.</summary>
     public bool IsReleaseOf(IInvocationOperation invocation, LockCall acquire, SymbolKey key)
     {
-        // Every release Classify knows is a method of a lock type: that reference test first (see IsLockType), then the name.
+        // A release's family as Classify returns it is its method's containing type (Mutex also for a method of WaitHandle), and
+        // the acquire's family is a lock type: so one reference comparison rejects every other call first (most calls a walk
+        // meets are of other types), then the name, then Classify.
         var method = invocation.TargetMethod;
-        if (!IsLockType(method.ContainingType)) return false;
+        var type = method.ContainingType;
+        if (type is null
+            || !ReferenceEquals(type, acquire.Family) && !(ReferenceEquals(type, _waitHandle) && ReferenceEquals(acquire.Family, _mutex)))
+            return false;
         var name = method.Name;
-        if (name != acquire.ReleaseName && !(name == "ReleaseLock" && Same(acquire.Family, _types.ReaderWriterLock))) return false;
-        var call = Classify(invocation);
+        if (name != acquire.ReleaseName && !(name == "ReleaseLock" && Same(acquire.Family, _readerWriterLock))) return false;
+        var call = Classify(invocation, FamilyOf(type));
         // Both families are lock types as Classify returns them (a containing type, or Mutex): by reference, as IsLockType.
         return call is { IsAcquire: false }
             && ReferenceEquals(call.Family, acquire.Family)

@@ -71,12 +71,13 @@ internal static partial class LockNotReleased
     internal static void AnalyzeInvocation(OperationAnalysisContext context, INamedTypeSymbol type, LockApi api, TypeState state, bool structured)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        // The containing type first, by reference (LockApi.IsLockType: the name is a cold string on most calls), then the name.
+        // The containing type first, by reference (LockApi.FamilyOf: the name is a cold string on most calls), then the name.
         var method = invocation.TargetMethod;
-        if (!api.IsLockType(method.ContainingType) || !LockApi.IsCandidateName(method.Name)) return;
+        var family = api.FamilyOf(method.ContainingType);
+        if (family == LockFamily.None || !LockApi.IsCandidateName(method.Name)) return;
         // Operations of nested types are analyzed by the nested type's own start action.
         if (!SymbolEqualityComparer.Default.Equals(context.ContainingSymbol.ContainingType, type)) return;
-        var call = api.Classify(invocation);
+        var call = api.Classify(invocation, family);
         if (call?.Key is not { } key) return;
         if (!call.IsAcquire)
         {
