@@ -19,6 +19,8 @@ internal sealed class CallGraph
     private readonly Dictionary<IMethodSymbol, HashSet<IMethodSymbol>> _reachableFromOne = new(SymbolEqualityComparer.Default);
 
     private readonly IAssemblySymbol _assembly;
+    /// <summary>Per source property referenced, the accessor <see cref="RecordAccessor"/> records (null: none).</summary>
+    private readonly ConcurrentDictionary<IPropertySymbol, IMethodSymbol?> _accessors = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentQueue<(IMethodSymbol Caller, List<IMethodSymbol> Callees)> _edges = new();
     private readonly object _buildLock = new();
 
@@ -65,11 +67,24 @@ internal sealed class CallGraph
     /// accessor is declared inside its property), so it is passed over without asking for the accessor (which, for a
     /// property of a constructed type, is looked up among that type's members).
     /// </summary>
+    /// <remarks>
+    /// A source property's accessor is decided once per property (<see cref="_accessors"/>): asking an accessor of a source
+    /// property for its declaring syntax finds the syntax from its location in the tree each time (a token search), on every
+    /// reference to the property.
+    /// </remarks>
     public void RecordAccessor(IPropertySymbol property, ref List<IMethodSymbol>? callees)
     {
         if (property.DeclaringSyntaxReferences.IsEmpty) return;
-        RecordCallee(property.GetMethod ?? property.SetMethod, ref callees);
+        if (!_accessors.TryGetValue(property, out var accessor))
+            accessor = _accessors.GetOrAdd(property, Recorded(property.GetMethod ?? property.SetMethod));
+        if (accessor is not null) (callees ??= new List<IMethodSymbol>()).Add(accessor);
     }
+
+    /// <summary>What <see cref="RecordCallee"/> adds for <paramref name="callee"/>: its original definition, or null when it is not kept.</summary>
+    private IMethodSymbol? Recorded(IMethodSymbol? callee) =>
+        callee is null || callee.DeclaringSyntaxReferences.IsEmpty || !SymbolEqualityComparer.Default.Equals(callee.ContainingAssembly, _assembly)
+            ? null
+            : callee.OriginalDefinition;
 
     /// <summary>
     /// The callees one body recorded (<see cref="Record"/>), as callees of <paramref name="owner"/>, the owner of the
