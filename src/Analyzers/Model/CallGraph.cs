@@ -20,7 +20,7 @@ internal sealed class CallGraph
 
     private readonly IAssemblySymbol _assembly;
     /// <summary>Per source property referenced, the accessor <see cref="RecordAccessor"/> records (null: none).</summary>
-    private readonly ConcurrentDictionary<IPropertySymbol, IMethodSymbol?> _accessors = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IPropertySymbol, IMethodSymbol?> _accessors = new(ReferenceComparer.Instance);
     private readonly ConcurrentQueue<(IMethodSymbol Caller, List<IMethodSymbol> Callees)> _edges = new();
     private readonly object _buildLock = new();
 
@@ -68,15 +68,25 @@ internal sealed class CallGraph
     /// property of a constructed type, is looked up among that type's members).
     /// </summary>
     /// <remarks>
-    /// A source property's accessor is decided once per property (<see cref="_accessors"/>): asking an accessor of a source
-    /// property for its declaring syntax finds the syntax from its location in the tree each time (a token search), on every
-    /// reference to the property.
+    /// A property loaded from metadata (a non-zero metadata token) has no declaring syntax, and is passed over without asking.
+    /// A source property's own declaring syntax is found from its location in the tree (a token search) each time it is
+    /// asked for, so a property definition's answer (and its accessor's) is kept (<see cref="_accessors"/>, by reference:
+    /// one symbol object per definition in a compilation); other properties (of constructed types) are asked as before.
     /// </remarks>
     public void RecordAccessor(IPropertySymbol property, ref List<IMethodSymbol>? callees)
     {
-        if (property.DeclaringSyntaxReferences.IsEmpty) return;
-        if (!_accessors.TryGetValue(property, out var accessor))
-            accessor = _accessors.GetOrAdd(property, Recorded(property.GetMethod ?? property.SetMethod));
+        if (property.MetadataToken != 0) return;
+        IMethodSymbol? accessor;
+        if (!property.IsDefinition)
+        {
+            if (property.DeclaringSyntaxReferences.IsEmpty) return;
+            accessor = Recorded(property.GetMethod ?? property.SetMethod);
+        }
+        else if (!_accessors.TryGetValue(property, out accessor))
+        {
+            accessor = _accessors.GetOrAdd(property,
+                property.DeclaringSyntaxReferences.IsEmpty ? null : Recorded(property.GetMethod ?? property.SetMethod));
+        }
         if (accessor is not null) (callees ??= new List<IMethodSymbol>()).Add(accessor);
     }
 
@@ -182,4 +192,14 @@ internal sealed class CallGraph
         }
         return seen;
     }
+}
+
+/// <summary>Equality by reference (netstandard2.0 has no ReferenceEqualityComparer): a lookup hashes no symbol.</summary>
+internal sealed class ReferenceComparer : IEqualityComparer<ISymbol>
+{
+    public static readonly ReferenceComparer Instance = new();
+
+    public bool Equals(ISymbol? x, ISymbol? y) => ReferenceEquals(x, y);
+
+    public int GetHashCode(ISymbol obj) => RuntimeHelpers.GetHashCode(obj);
 }
