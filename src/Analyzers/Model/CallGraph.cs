@@ -19,8 +19,6 @@ internal sealed class CallGraph
     private readonly Dictionary<IMethodSymbol, HashSet<IMethodSymbol>> _reachableFromOne = new(SymbolEqualityComparer.Default);
 
     private readonly IAssemblySymbol _assembly;
-    /// <summary>Per source property referenced, the accessor <see cref="RecordAccessor"/> records (null: none).</summary>
-    private readonly ConcurrentDictionary<IPropertySymbol, IMethodSymbol?> _accessors = new(ReferenceComparer.Instance);
     private readonly ConcurrentQueue<(IMethodSymbol Caller, List<IMethodSymbol> Callees)> _edges = new();
     private readonly object _buildLock = new();
 
@@ -67,34 +65,11 @@ internal sealed class CallGraph
     /// accessor is declared inside its property), so it is passed over without asking for the accessor (which, for a
     /// property of a constructed type, is looked up among that type's members).
     /// </summary>
-    /// <remarks>
-    /// A property loaded from metadata (a non-zero metadata token) has no declaring syntax, and is passed over without asking.
-    /// A source property's own declaring syntax is found from its location in the tree (a token search) each time it is
-    /// asked for, so a property definition's answer (and its accessor's) is kept (<see cref="_accessors"/>, by reference:
-    /// one symbol object per definition in a compilation); other properties (of constructed types) are asked as before.
-    /// </remarks>
     public void RecordAccessor(IPropertySymbol property, ref List<IMethodSymbol>? callees)
     {
-        if (property.MetadataToken != 0) return;
-        IMethodSymbol? accessor;
-        if (!property.IsDefinition)
-        {
-            if (property.DeclaringSyntaxReferences.IsEmpty) return;
-            accessor = Recorded(property.GetMethod ?? property.SetMethod);
-        }
-        else if (!_accessors.TryGetValue(property, out accessor))
-        {
-            accessor = _accessors.GetOrAdd(property,
-                property.DeclaringSyntaxReferences.IsEmpty ? null : Recorded(property.GetMethod ?? property.SetMethod));
-        }
-        if (accessor is not null) (callees ??= new List<IMethodSymbol>()).Add(accessor);
+        if (property.DeclaringSyntaxReferences.IsEmpty) return;
+        RecordCallee(property.GetMethod ?? property.SetMethod, ref callees);
     }
-
-    /// <summary>What <see cref="RecordCallee"/> adds for <paramref name="callee"/>: its original definition, or null when it is not kept.</summary>
-    private IMethodSymbol? Recorded(IMethodSymbol? callee) =>
-        callee is null || callee.DeclaringSyntaxReferences.IsEmpty || !SymbolEqualityComparer.Default.Equals(callee.ContainingAssembly, _assembly)
-            ? null
-            : callee.OriginalDefinition;
 
     /// <summary>
     /// The callees one body recorded (<see cref="Record"/>), as callees of <paramref name="owner"/>, the owner of the
@@ -192,14 +167,4 @@ internal sealed class CallGraph
         }
         return seen;
     }
-}
-
-/// <summary>Equality by reference (netstandard2.0 has no ReferenceEqualityComparer): a lookup hashes no symbol.</summary>
-internal sealed class ReferenceComparer : IEqualityComparer<ISymbol>
-{
-    public static readonly ReferenceComparer Instance = new();
-
-    public bool Equals(ISymbol? x, ISymbol? y) => ReferenceEquals(x, y);
-
-    public int GetHashCode(ISymbol obj) => RuntimeHelpers.GetHashCode(obj);
 }
