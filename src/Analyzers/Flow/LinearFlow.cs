@@ -156,22 +156,43 @@ internal sealed class LinearFlow
     /// </summary>
     internal static bool IsOpaque(IOperation statement, MultiprocTypes types)
     {
-        foreach (var op in statement.DescendantsAndSelf())
+        // The statement and its descendants (nested functions included), one switch on the kind each: each case's kind is
+        // its one interface, and most operations are of none of these kinds.
+        switch (statement.Kind)
         {
-            switch (op)
-            {
-                case IReturnOperation or IThrowOperation or ILabeledOperation or IInvalidOperation:
-                case IBranchOperation { BranchKind: not (BranchKind.Break or BranchKind.Continue) }:
-                case IForLoopOperation { Condition: null }:
-                case ISwitchOperation { Value.ConstantValue.HasValue: true }:
-                case IInvocationOperation { TargetMethod.Name: "Start" or "Join" or "JoinAsync" or "Terminate" or "Kill" }:
-                case ILocalReferenceOperation local when types.IsChildProcess(local.Local.Type):
-                case IParameterReferenceOperation parameter when types.IsChildProcess(parameter.Parameter.Type):
-                case IObjectCreationOperation creation when types.IsChildProcess(creation.Type):
-                    return false;
-            }
-            if (op.Kind == OperationKind.None || op.ConstantValue is { HasValue: true, Value: bool }) return false;
+            case OperationKind.None:
+            case OperationKind.Return:
+            case OperationKind.YieldBreak:
+            case OperationKind.YieldReturn:
+            case OperationKind.Throw:
+            case OperationKind.Labeled:
+            case OperationKind.Invalid:
+                return false;
+            case OperationKind.Branch:
+                if (((IBranchOperation)statement).BranchKind is not (BranchKind.Break or BranchKind.Continue)) return false;
+                break;
+            case OperationKind.Loop:
+                if (statement is IForLoopOperation { Condition: null }) return false;
+                break;
+            case OperationKind.Switch:
+                if (((ISwitchOperation)statement).Value.ConstantValue.HasValue) return false;
+                break;
+            case OperationKind.Invocation:
+                if (((IInvocationOperation)statement).TargetMethod.Name is "Start" or "Join" or "JoinAsync" or "Terminate" or "Kill") return false;
+                break;
+            case OperationKind.LocalReference:
+                if (types.IsChildProcess(((ILocalReferenceOperation)statement).Local.Type)) return false;
+                break;
+            case OperationKind.ParameterReference:
+                if (types.IsChildProcess(((IParameterReferenceOperation)statement).Parameter.Type)) return false;
+                break;
+            case OperationKind.ObjectCreation:
+                if (types.IsChildProcess(((IObjectCreationOperation)statement).Type)) return false;
+                break;
         }
+        if (statement.ConstantValue is { HasValue: true, Value: bool }) return false;
+        foreach (var child in statement.ChildOperations)
+            if (!IsOpaque(child, types)) return false;
         return true;
     }
 

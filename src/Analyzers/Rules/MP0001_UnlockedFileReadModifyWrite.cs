@@ -305,31 +305,44 @@ internal sealed class UnlockedFileReadModifyWrite
             var accesses = new List<Access>();
             var localFunctions = new List<IMethodSymbol>();
             List<TextSpan>? holdSpans = null;
-            foreach (var d in body.Descendants())
-            {
-                if (d.Kind == OperationKind.LocalFunction)
-                {
-                    localFunctions.Add(((ILocalFunctionOperation)d).Symbol);
-                    continue;
-                }
-                if (d.Kind is OperationKind.Using or OperationKind.UsingDeclaration && HoldSpan(d, fileTypes) is { } hold)
-                {
-                    (holdSpans ??= new List<TextSpan>()).Add(hold);
-                    continue;
-                }
-                if (d.Kind is not (OperationKind.Invocation or OperationKind.ObjectCreation) || Classify(d, fileTypes, null, readers) is not { } access) continue;
-                if (access.Read) readSpans.Add(d.Syntax.Span);
-                if (access.Write) writeSpans.Add(d.Syntax.Span);
-                accesses.Add(access);
-            }
+            // The descendants in the order of Descendants(), one switch on the kind each, no enumerator.
+            foreach (var child in body.ChildOperations)
+                CollectWalk(child, fileTypes, readers, readSpans, writeSpans, accesses, localFunctions, ref holdSpans);
             // Only a read and a write of the same path can make a read-modify-write (the graph holds the same
             // calls, or flow captures of their arguments that have no path key): else no graph is built.
             if (readSpans.Count == 0 || !HasSamePathReadAndWrite(accesses)) return null;
             // Every read and write inside one using (lk.Hold()): no pair can be reported (AnalyzeGraph skips a pair that
             // shares a Hold span), so neither graph nor deferral is needed. The tutorial's compliant form.
-            if (holdSpans is not null && holdSpans.Exists(h => readSpans.TrueForAll(h.Contains) && writeSpans.TrueForAll(h.Contains))) return null;
+            // (Plain loops: `readSpans.TrueForAll(h.Contains)` makes a delegate of a struct's method, which boxes the span and
+            // takes the runtime's slow path for the delegate, once per Hold per body.)
+            if (holdSpans is not null && OneSpanHoldsAll(holdSpans, readSpans, writeSpans)) return null;
             return new Deferred(method, body, readSpans, writeSpans, localFunctions);
         }
+    }
+
+    /// <summary><see cref="Collect"/>'s walk, pre-order: local functions, Hold spans, and the file reads and writes.</summary>
+    private static void CollectWalk(IOperation d, FileTypes fileTypes, ReaderHelpers? readers, List<TextSpan> readSpans, List<TextSpan> writeSpans,
+        List<Access> accesses, List<IMethodSymbol> localFunctions, ref List<TextSpan>? holdSpans)
+    {
+        switch (d.Kind)
+        {
+            case OperationKind.LocalFunction:
+                localFunctions.Add(((ILocalFunctionOperation)d).Symbol);
+                break;
+            case OperationKind.Using or OperationKind.UsingDeclaration:
+                if (HoldSpan(d, fileTypes) is { } hold) (holdSpans ??= new List<TextSpan>()).Add(hold);
+                break;
+            case OperationKind.Invocation or OperationKind.ObjectCreation:
+                if (Classify(d, fileTypes, null, readers) is { } access)
+                {
+                    if (access.Read) readSpans.Add(d.Syntax.Span);
+                    if (access.Write) writeSpans.Add(d.Syntax.Span);
+                    accesses.Add(access);
+                }
+                break;
+        }
+        foreach (var child in d.ChildOperations)
+            CollectWalk(child, fileTypes, readers, readSpans, writeSpans, accesses, localFunctions, ref holdSpans);
     }
 
     [MethodImpl(Jit.Optimize)] // compilation end: too few calls to leave tier-0 code
@@ -355,6 +368,21 @@ internal sealed class UnlockedFileReadModifyWrite
             var owner = nested.OriginalOperation is ILocalFunctionOperation lf ? lf.Symbol : method;
             AnalyzeGraph(nested, body, owner, fileTypes, types, readers, candidates, ct);
         }
+    }
+
+    /// <summary>Whether one of <paramref name="holds"/> contains every span of <paramref name="reads"/> and of <paramref name="writes"/>.</summary>
+    internal static bool OneSpanHoldsAll(List<TextSpan> holds, List<TextSpan> reads, List<TextSpan> writes)
+    {
+        foreach (var hold in holds)
+            if (ContainsAll(hold, reads) && ContainsAll(hold, writes)) return true;
+        return false;
+    }
+
+    private static bool ContainsAll(TextSpan outer, List<TextSpan> spans)
+    {
+        foreach (var span in spans)
+            if (!outer.Contains(span)) return false;
+        return true;
     }
 
     private static bool HasSamePathReadAndWrite(List<Access> accesses)

@@ -227,14 +227,17 @@ internal sealed class InProcessSynchronizer
     private static Dictionary<ISymbol, string> LockUsesIn(IOperation root, MultiprocTypes types)
     {
         var uses = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
-        foreach (var op in root.DescendantsAndSelf())
-        {
-            if (op is not (ILockOperation or IInvocationOperation)) continue;
-            var locked = LockUse(op, types, out var k);
-            if (locked is null) continue;
-            if (!uses.TryGetValue(locked, out var existing) || existing != LockStatementKind) uses[locked] = k;
-        }
+        CollectLockUses(root, types, uses);
         return uses;
+    }
+
+    /// <summary><see cref="LockUsesIn"/>'s walk, in the order of <c>DescendantsAndSelf</c>: one test of the kind per operation, no enumerator.</summary>
+    private static void CollectLockUses(IOperation op, MultiprocTypes types, Dictionary<ISymbol, string> uses)
+    {
+        if (op.Kind is OperationKind.Lock or OperationKind.Invocation && LockUse(op, types, out var k) is { } locked
+            && (!uses.TryGetValue(locked, out var existing) || existing != LockStatementKind))
+            uses[locked] = k;
+        foreach (var child in op.ChildOperations) CollectLockUses(child, types, uses);
     }
 
     /// <summary>

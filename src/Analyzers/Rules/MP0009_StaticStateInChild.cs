@@ -71,26 +71,8 @@ internal sealed class StaticStateInChild
             // at all (ReadsAfterJoin finds nothing without both, so no graph is built then).
             List<IMethodSymbol>? targetList = null;
             bool joins = false, readsStatic = false;
-            foreach (var op in body.Descendants())
-            {
-                switch (op.Kind)
-                {
-                    case OperationKind.ObjectCreation:
-                        if (ChildTargets.GetTargetInvocation((IObjectCreationOperation)op, types)?.TargetMethod.OriginalDefinition is { } t)
-                        {
-                            targetList ??= new List<IMethodSymbol>();
-                            if (!targetList.Contains(t, SymbolEqualityComparer.Default)) targetList.Add(t);
-                        }
-                        break;
-                    case OperationKind.Invocation:
-                        if (!joins && ChildProcessSites.IsJoin((IInvocationOperation)op, types)) joins = true;
-                        break;
-                    case OperationKind.FieldReference:
-                    case OperationKind.PropertyReference:
-                        if (!readsStatic && StaticMember(op, assembly) is not null) readsStatic = true;
-                        break;
-                }
-            }
+            // The descendants in the order of Descendants() (the targets' order is the diagnostics'), with no enumerator.
+            foreach (var child in body.ChildOperations) Scan(child, types, assembly, ref targetList, ref joins, ref readsStatic);
             if (targetList is null || !joins || !readsStatic) continue;
             var root = body;
             while (root.Parent is not null) root = root.Parent;
@@ -104,6 +86,29 @@ internal sealed class StaticStateInChild
             if (LocalChildTargets.TopType(block.OwningSymbol) is { } type)
                 _parentsByType.GetOrAdd(type, static _ => new ConcurrentBag<Parent>()).Add(parent);
         }
+    }
+
+    /// <summary><see cref="BlockEnded"/>'s one walk of a body, pre-order: the child targets, whether it joins, whether it reads a static of this compilation.</summary>
+    private static void Scan(IOperation op, MultiprocTypes types, IAssemblySymbol assembly, ref List<IMethodSymbol>? targetList, ref bool joins, ref bool readsStatic)
+    {
+        switch (op.Kind)
+        {
+            case OperationKind.ObjectCreation:
+                if (ChildTargets.GetTargetInvocation((IObjectCreationOperation)op, types)?.TargetMethod.OriginalDefinition is { } t)
+                {
+                    targetList ??= new List<IMethodSymbol>();
+                    if (!targetList.Contains(t, SymbolEqualityComparer.Default)) targetList.Add(t);
+                }
+                break;
+            case OperationKind.Invocation:
+                if (!joins && ChildProcessSites.IsJoin((IInvocationOperation)op, types)) joins = true;
+                break;
+            case OperationKind.FieldReference:
+            case OperationKind.PropertyReference:
+                if (!readsStatic && StaticMember(op, assembly) is not null) readsStatic = true;
+                break;
+        }
+        foreach (var child in op.ChildOperations) Scan(child, types, assembly, ref targetList, ref joins, ref readsStatic);
     }
 
     /// <summary>

@@ -135,30 +135,9 @@ internal sealed class EndlessConsumer
             if (statement is ILoopOperation loop && IsInfinite(loop)) { endless = loop; break; }
         }
         if (endless is null) return null;
-        var exits = false;
-        var unknown = false;
         var condition = (endless as IWhileLoopOperation)?.Condition ?? (endless as IForLoopOperation)?.Condition;
-        LinearFlow.ForEachOutsideFunctions(body, endless, (op, loop) =>
-        {
-            // A boolean constant anywhere but in the loop's own condition may make code unreachable (if (false),
-            // false && x, another while (true)): the graph knows, the shape does not.
-            if (op.ConstantValue is { HasValue: true, Value: bool } && op != condition) unknown = true;
-            switch (op)
-            {
-                case IThrowOperation or ILabeledOperation or IInvalidOperation:
-                case IReturnOperation { Kind: OperationKind.YieldBreak }:
-                case IBranchOperation { BranchKind: not BranchKind.Break }:
-                case ISwitchOperation { Value.ConstantValue.HasValue: true }:
-                case ILoopOperation other when other != loop && LinearFlow.LoopConditionIsConstant(other):
-                    unknown = true;
-                    break;
-                case IReturnOperation { Kind: OperationKind.Return }:
-                case IBranchOperation { BranchKind: BranchKind.Break } @break when SymbolEqualityComparer.Default.Equals(@break.Target, loop.ExitLabel):
-                    exits = true;
-                    break;
-            }
-        });
-        if (unknown) return null;
+        var exits = false;
+        if (!ShapeWalk(body, endless, condition, ref exits)) return null;
         if (exits) return false;
         if (endless.Body is not IBlockOperation loopBody) return null;
         foreach (var statement in loopBody.Operations)
@@ -168,6 +147,46 @@ internal sealed class EndlessConsumer
                 return true;
         }
         return null;
+    }
+
+    /// <summary>
+    /// <see cref="IsEndlessByShape"/>'s walk outside nested functions: false as soon as an operation makes the shape unknown
+    /// (then nothing else matters); <paramref name="exits"/> set by a return or a break out of <paramref name="loop"/>. One
+    /// switch on the kind per operation (most are of none of these kinds), not a chain of interface type tests.
+    /// </summary>
+    private static bool ShapeWalk(IOperation op, ILoopOperation loop, IOperation? condition, ref bool exits)
+    {
+        switch (op.Kind)
+        {
+            case OperationKind.AnonymousFunction:
+            case OperationKind.LocalFunction:
+                return true;
+            case OperationKind.Throw:
+            case OperationKind.Labeled:
+            case OperationKind.Invalid:
+            case OperationKind.YieldBreak:
+                return false;
+            case OperationKind.Branch:
+                var branch = (IBranchOperation)op;
+                if (branch.BranchKind != BranchKind.Break) return false;
+                if (SymbolEqualityComparer.Default.Equals(branch.Target, loop.ExitLabel)) exits = true;
+                break;
+            case OperationKind.Switch:
+                if (((ISwitchOperation)op).Value.ConstantValue.HasValue) return false;
+                break;
+            case OperationKind.Loop:
+                if (op != loop && LinearFlow.LoopConditionIsConstant((ILoopOperation)op)) return false;
+                break;
+            case OperationKind.Return:
+                exits = true;
+                break;
+        }
+        // A boolean constant anywhere but in the loop's own condition may make code unreachable (if (false),
+        // false && x, another while (true)): the graph knows, the shape does not.
+        if (op.ConstantValue is { HasValue: true, Value: bool } && op != condition) return false;
+        foreach (var child in op.ChildOperations)
+            if (!ShapeWalk(child, loop, condition, ref exits)) return false;
+        return true;
     }
 
     private static bool IsInfinite(ILoopOperation loop) => loop switch
@@ -207,33 +226,47 @@ internal sealed class EndlessConsumer
     /// </summary>
     private static bool MayNeverEnd(IOperation body)
     {
-        foreach (var op in body.Descendants())
+        // The descendants of the body (nested functions included), one switch on the kind each, no enumerator.
+        foreach (var child in body.ChildOperations)
+            if (MayNeverEndWalk(child)) return true;
+        return false;
+    }
+
+    private static bool MayNeverEndWalk(IOperation op)
+    {
+        switch (op.Kind)
         {
-            switch (op)
-            {
-                case IWhileLoopOperation w when w.Condition is null || HasBooleanConstant(w.Condition):
-                case IForLoopOperation f when f.Condition is null || HasBooleanConstant(f.Condition):
-                case IBranchOperation { BranchKind: BranchKind.GoTo }:
-                case IInvalidOperation:
-                    return true;
-            }
+            case OperationKind.Loop:
+                switch (op)
+                {
+                    case IWhileLoopOperation w when w.Condition is null || HasBooleanConstant(w.Condition):
+                    case IForLoopOperation f when f.Condition is null || HasBooleanConstant(f.Condition):
+                        return true;
+                }
+                break;
+            case OperationKind.Branch when ((IBranchOperation)op).BranchKind == BranchKind.GoTo:
+            case OperationKind.Invalid:
+                return true;
         }
+        foreach (var child in op.ChildOperations)
+            if (MayNeverEndWalk(child)) return true;
         return false;
     }
 
     private static bool HasBooleanConstant(IOperation condition)
     {
-        foreach (var op in condition.DescendantsAndSelf())
-            if (op.ConstantValue is { HasValue: true, Value: bool }) return true;
+        if (condition.ConstantValue is { HasValue: true, Value: bool }) return true;
+        foreach (var child in condition.ChildOperations)
+            if (HasBooleanConstant(child)) return true;
         return false;
     }
 
+    /// <summary>Whether <paramref name="root"/> or a descendant (nested functions included) takes an item from a ProcessQueue.</summary>
     private static bool TakesItem(IOperation root, MultiprocTypes types)
     {
-        foreach (var op in root.DescendantsAndSelf())
-        {
-            if (op is IInvocationOperation inv && IsTake(inv, types)) return true;
-        }
+        if (root.Kind == OperationKind.Invocation && IsTake((IInvocationOperation)root, types)) return true;
+        foreach (var child in root.ChildOperations)
+            if (TakesItem(child, types)) return true;
         return false;
     }
 

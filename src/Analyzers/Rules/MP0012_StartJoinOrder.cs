@@ -46,16 +46,18 @@ internal static class StartJoinOrder
 
         private void FindUntracked(IOperation op, bool inNestedFunction)
         {
-            switch (op)
+            // One switch on the kind (each of these kinds is one interface): most operations are of none of them.
+            switch (op.Kind)
             {
-                case IAnonymousFunctionOperation or ILocalFunctionOperation:
+                case OperationKind.AnonymousFunction:
+                case OperationKind.LocalFunction:
                     inNestedFunction = true;
                     break;
-                case ILocalReferenceOperation local when inNestedFunction:
-                    _untracked.Add(local.Local);
+                case OperationKind.LocalReference when inNestedFunction:
+                    _untracked.Add(((ILocalReferenceOperation)op).Local);
                     break;
-                case IParameterReferenceOperation parameter when inNestedFunction:
-                    _untracked.Add(parameter.Parameter);
+                case OperationKind.ParameterReference when inNestedFunction:
+                    _untracked.Add(((IParameterReferenceOperation)op).Parameter);
                     break;
             }
             foreach (var child in op.ChildOperations) FindUntracked(child, inNestedFunction);
@@ -157,9 +159,10 @@ internal static class StartJoinOrder
 
         private ISymbol? Tracked(ISymbol? symbol)
         {
-            if (symbol is null || _untracked.Contains(symbol)) return null;
+            if (symbol is null) return null;
+            // The type first (a name compare for most): only processes are looked up among the untracked variables.
             var type = symbol is ILocalSymbol ls ? ls.Type : ((IParameterSymbol)symbol).Type;
-            return _types.IsChildProcess(type) ? symbol : null;
+            return _types.IsChildProcess(type) && !_untracked.Contains(symbol) ? symbol : null;
         }
 
         private void Transfer(StepList steps, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
@@ -170,12 +173,17 @@ internal static class StartJoinOrder
 
         private void Visit(IOperation op, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
         {
-            switch (op)
+            // One switch on the kind (each case's kind is its one interface), not a chain of interface type tests: most
+            // operations are of none of these kinds. A case whose condition fails goes on to the children, as before.
+            switch (op.Kind)
             {
-                case IAnonymousFunctionOperation or ILocalFunctionOperation:
+                case OperationKind.AnonymousFunction:
+                case OperationKind.LocalFunction:
                     // A function of its own (only met in linear graphs: a control flow graph holds none).
                     return;
-                case IVariableDeclaratorOperation declarator when Tracked(declarator.Symbol) is { } declared:
+                case OperationKind.VariableDeclarator when Tracked(((IVariableDeclaratorOperation)op).Symbol) is { } declared:
+                {
+                    var declarator = (IVariableDeclaratorOperation)op;
                     // A foreach loop's variable, at the start of each pass of a structured graph (a graph assigns it the
                     // enumerator's current element there): a process of unknown state.
                     if (declarator.Parent is IForEachLoopOperation)
@@ -188,10 +196,13 @@ internal static class StartJoinOrder
                     Visit(initial, state, report);
                     state[declared] = IsCreation(initial) ? NotStarted : Unknown;
                     return;
-                case IFlowCaptureOperation capture when IsConditionalReceiver(capture) && Tracked(capture.Value) is { } receiver:
+                }
+                case OperationKind.FlowCapture when IsConditionalReceiver((IFlowCaptureOperation)op) && Tracked(((IFlowCaptureOperation)op).Value) is { } receiver:
+                {
                     // p?.Start(): a graph captures p and calls Start on the capture, a member receiver like p.Start(). The
                     // call is made here, before the null test: where p is null there is no process to start or join, and the
                     // paths that skip the call must not look like a process left unstarted.
+                    var capture = (IFlowCaptureOperation)op;
                     if (capture.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ConditionalAccessExpressionSyntax
                         {
                             WhenNotNull: Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax
@@ -205,21 +216,31 @@ internal static class StartJoinOrder
                     }
                     (_captureProcess ??= new Dictionary<CaptureId, ISymbol>())[capture.Id] = receiver;
                     return;
-                case IFlowCaptureOperation capture:
+                }
+                case OperationKind.FlowCapture:
+                {
+                    var capture = (IFlowCaptureOperation)op;
                     Visit(capture.Value, state, report);
                     _captureIsCreation[capture.Id] = ChildTargets.AsChildProcessCreation(capture.Value, _types) is not null;
                     return;
-                case ISimpleAssignmentOperation assign when Tracked(assign.Target) is { } target:
+                }
+                case OperationKind.SimpleAssignment when Tracked(((ISimpleAssignmentOperation)op).Target) is { } target:
+                {
+                    var assign = (ISimpleAssignmentOperation)op;
                     Visit(assign.Value, state, report);
                     state[target] = IsCreation(assign.Value) ? NotStarted : Unknown;
                     return;
-                case IInvocationOperation inv when IsStartOrJoin(inv) && Tracked(inv.Instance) is { } process:
+                }
+                case OperationKind.Invocation when IsStartOrJoin((IInvocationOperation)op) && Tracked(((IInvocationOperation)op).Instance) is { } process:
+                {
+                    var inv = (IInvocationOperation)op;
                     foreach (var a in inv.Arguments) Visit(a, state, report);
                     // Made at the capture already (p?.Start() in a graph).
                     if (inv.Instance is IFlowCaptureReferenceOperation r && _conditionalCalls?.Contains(r.Id) == true) return;
                     Apply(inv.TargetMethod.Name, process, TerminatedNotJoined.CallLocation(inv), state, report);
                     return;
-                case ILocalReferenceOperation or IParameterReferenceOperation when Tracked(op) is { } used:
+                }
+                case OperationKind.LocalReference or OperationKind.ParameterReference when Tracked(op) is { } used:
                     if (!IsMemberReceiver(op)) state[used] = Unknown;
                     return;
             }
