@@ -47,6 +47,24 @@ internal static partial class ProcessNotJoined
         && invocation.Parent is IConditionalAccessOperation { Operation: ILocalReferenceOperation local } access && access.WhenNotNull == invocation
             ? local : null;
 
+    /// <summary>A call on a process: <c>Start</c> (noted in <paramref name="start"/>), a join or an end (<c>Join</c>, <c>JoinAsync</c>, <c>Terminate</c>, <c>Kill</c>), or nothing.</summary>
+    private static Effect CallEffect(IInvocationOperation invocation, ref IInvocationOperation? start)
+    {
+        switch (invocation.TargetMethod.Name)
+        {
+            case "Start":
+                start = invocation;
+                return Effect.Start;
+            case "Join":
+            case "JoinAsync":
+            case "Terminate":
+            case "Kill":
+                return Effect.Kill;
+            default:
+                return Effect.None;
+        }
+    }
+
     /// <summary>
     /// What <c>local?.Member…</c> does to the local's facts, from the member the conditional access reaches first (a call of
     /// a name <see cref="Classify"/> knows, another call, a property or field): the same as <c>local.Member…</c>, with
@@ -75,19 +93,7 @@ internal static partial class ProcessNotJoined
         switch (member)
         {
             case IInvocationOperation invocation:
-                switch (invocation.TargetMethod.Name)
-                {
-                    case "Start":
-                        start = invocation;
-                        return Effect.Start;
-                    case "Join":
-                    case "JoinAsync":
-                    case "Terminate":
-                    case "Kill":
-                        return Effect.Kill;
-                    default:
-                        return Effect.None;
-                }
+                return CallEffect(invocation, ref start);
             case IMemberReferenceOperation:
                 return Effect.None;
             default:
@@ -383,19 +389,7 @@ internal static partial class ProcessNotJoined
             case ISimpleAssignmentOperation assign when assign.Target == reference:
                 return Effect.Assigned;
             case IInvocationOperation invocation when invocation.Instance == receiver:
-                switch (invocation.TargetMethod.Name)
-                {
-                    case "Start":
-                        start = invocation;
-                        return Effect.Start;
-                    case "Join":
-                    case "JoinAsync":
-                    case "Terminate":
-                    case "Kill":
-                        return Effect.Kill;
-                    default:
-                        return Effect.None;
-                }
+                return CallEffect(invocation, ref start);
             case IPropertyReferenceOperation property when property.Instance == receiver:
                 return Effect.None;
             case IMemberReferenceOperation member when member.Instance == receiver:
