@@ -196,29 +196,20 @@ internal static class QueueSizeCheck
     }
 
     /// <summary>A size read of one of the shapes <see cref="TryAnalyzeIfShapes"/> reads.</summary>
-    private sealed class SizeCheck
+    private sealed class SizeCheck(IPropertyReferenceOperation read, FlowKey key, IOperation branch, IOperation? right, IWhileLoopOperation? loop)
     {
-        public SizeCheck(IPropertyReferenceOperation read, FlowKey key, IOperation branch, IOperation? right, IWhileLoopOperation? loop)
-        {
-            Read = read;
-            Key = key;
-            Branch = branch;
-            Right = right;
-            Loop = loop;
-        }
+        public IPropertyReferenceOperation Read { get; } = read;
 
-        public IPropertyReferenceOperation Read { get; }
-
-        public FlowKey Key { get; }
+        public FlowKey Key { get; } = key;
 
         /// <summary>The if's branch or the loop's body.</summary>
-        public IOperation Branch { get; }
+        public IOperation Branch { get; } = branch;
 
         /// <summary>The right operand of <c>check &amp;&amp; more</c>, or null.</summary>
-        public IOperation? Right { get; }
+        public IOperation? Right { get; } = right;
 
         /// <summary>The <c>while</c> loop whose condition the check is, or null.</summary>
-        public IWhileLoopOperation? Loop { get; }
+        public IWhileLoopOperation? Loop { get; } = loop;
     }
 
     /// <summary>A Get (IsEmpty, Count) or Put (IsFull, Count) on the check's queue: a call the check may decide.</summary>
