@@ -379,6 +379,10 @@ internal static class Program
     /// <summary>
     /// Writes the analyzers' diagnostics on <paramref name="compilation"/> to <paramref name="path"/>, one line each
     /// (id, place, additional places, message, properties), sorted so that two builds of the analyzers compare with diff.
+    /// The properties of an MP0002 diagnostic are the reported ones merged with what the fixer computes for it
+    /// (<c>LockNotReleased.FixPropertiesAt</c>, found by reflection in the analyzers' assembly; absent in builds from before
+    /// the fifteenth session, whose analyzer reported them): a key both give with different values is written
+    /// <c>key=reported (fixer: computed)</c>, so that it shows in the diff.
     /// </summary>
     private static async Task<int> DumpDiagnostics(CSharpCompilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, string path)
     {
@@ -388,18 +392,48 @@ internal static class Program
             var span = l.GetLineSpan();
             return FormattableString.Invariant($"{span.Path}:{span.StartLinePosition.Line + 1}:{span.StartLinePosition.Character + 1}-{span.EndLinePosition.Line + 1}:{span.EndLinePosition.Character + 1}");
         }
+        var fixProperties = FixPropertiesEntryPoint(analyzers);
+        Log(fixProperties is null
+            ? "MP0002 properties: as reported (no LockNotReleased.FixPropertiesAt in this build)"
+            : $"MP0002 properties: reported, merged with {fixProperties.DeclaringType?.FullName}.{fixProperties.Name}'s");
+        IEnumerable<string> Properties(Diagnostic d)
+        {
+            var reported = d.Properties;
+            if (fixProperties is null || d.Id != MP0002 || d.Location.SourceTree is not { } tree)
+            {
+                return reported.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}");
+            }
+            var node = tree.GetRoot().FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true);
+            var computed = (ImmutableDictionary<string, string?>)fixProperties.Invoke(null, [compilation.GetSemanticModel(tree), node, CancellationToken.None])!;
+            return reported.Keys.Union(computed.Keys).OrderBy(k => k, StringComparer.Ordinal).Select(k =>
+            {
+                var inReported = reported.TryGetValue(k, out var r);
+                var inComputed = computed.TryGetValue(k, out var c);
+                return !inReported ? $"{k}={c}" : !inComputed || r == c ? $"{k}={r}" : $"{k}={r} (fixer: {c})";
+            });
+        }
         var lines = diagnostics
             .Select(d => string.Join(" | ",
                 d.Id,
                 Place(d.Location),
                 string.Join(", ", d.AdditionalLocations.Select(Place)),
                 d.GetMessage(CultureInfo.InvariantCulture),
-                string.Join(", ", d.Properties.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))))
+                string.Join(", ", Properties(d))))
             .OrderBy(l => l, StringComparer.Ordinal)
             .ToList();
         await File.WriteAllLinesAsync(path, lines);
         return lines.Count;
     }
+
+    /// <summary>
+    /// <c>LockNotReleased.FixPropertiesAt(SemanticModel, SyntaxNode, CancellationToken)</c> of the assembly MP0002's analyzer
+    /// comes from (internal: the bench loads that assembly by path), or null in a build without it.
+    /// </summary>
+    private static MethodInfo? FixPropertiesEntryPoint(ImmutableArray<DiagnosticAnalyzer> analyzers) =>
+        analyzers.FirstOrDefault(a => a.SupportedDiagnostics.Any(d => d.Id == MP0002))?.GetType().Assembly
+            .GetType("Multiproc.Analyzers.LockNotReleased")
+            ?.GetMethod("FixPropertiesAt", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic, null,
+                [typeof(SemanticModel), typeof(SyntaxNode), typeof(CancellationToken)], null);
 
     private static readonly Dictionary<string, int> AnalyzerExceptions = new(StringComparer.Ordinal);
 

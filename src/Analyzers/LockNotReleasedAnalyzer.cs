@@ -13,19 +13,40 @@ namespace Multiproc.Analyzers;
 /// dearer (bench/README.md, "MP0002 cost, thirteenth session"). The ~68,000 callbacks that return at once cost the driver
 /// about 4 ms a pass in all; the gate's own floor (searching each tree's text, ~2 ms, and one block start per member, ~11,500)
 /// cost 11–18 ms before any analysis. What MP0002 costs beyond that floor is the acquires' analysis and its reports.
+/// <para>
+/// Reports carry no properties. What the fix needs (its kind, the release statement that closes the region, the release's
+/// name, whether it takes the lock, the <c>new Mutex(true, …)</c> variable) is a function of the acquire's operation and
+/// the compilation, so the fixer computes it when a fix is asked for (<c>LockNotReleased.FixPropertiesAt</c>, the same
+/// code the analyzer ran): computed here it was ~2 ms of MP0002's ~16–18 ms a pass on the benchmark corpus, paid in every
+/// build for every report, although a fix is asked for rarely and then for one diagnostic or one document
+/// (bench/README.md, "MP0002 fix properties in the fixer, fifteenth session"). No property was kept: none is both cheap
+/// and out of the fixer's reach.
+/// </para>
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
 {
     private readonly bool _structuredFlow;
+    private readonly bool _eagerFixProperties;
 
-    /// <summary>The analyzer as it ships: bodies of the shapes <c>LockNotReleased.StructuredFlow</c> reads get no graph.</summary>
+    /// <summary>
+    /// The analyzer as it ships: bodies of the shapes <c>LockNotReleased.StructuredFlow</c> reads get no graph, and reports
+    /// carry no fix properties (the fixer computes them).
+    /// </summary>
     public LockNotReleasedAnalyzer() : this(structuredFlow: true)
     {
     }
 
-    /// <summary>With <paramref name="structuredFlow"/> false every acquire the finally check leaves gets a graph (the tests compare both).</summary>
-    internal LockNotReleasedAnalyzer(bool structuredFlow) => _structuredFlow = structuredFlow;
+    /// <summary>
+    /// With <paramref name="structuredFlow"/> false every acquire the finally check leaves gets a graph (the tests compare both);
+    /// with <paramref name="eagerFixProperties"/> every report carries the fix properties, computed as the analyzer did before
+    /// the fixer computed them (the tests compare the two).
+    /// </summary>
+    internal LockNotReleasedAnalyzer(bool structuredFlow, bool eagerFixProperties = false)
+    {
+        _structuredFlow = structuredFlow;
+        _eagerFixProperties = eagerFixProperties;
+    }
 
     /// <summary>The kinds of the per-type operation action, made once (not a params array copied at every type's start).</summary>
     private static readonly ImmutableArray<OperationKind> InvocationAndCreation = ImmutableArray.Create(OperationKind.Invocation, OperationKind.ObjectCreation);
@@ -42,6 +63,7 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         var structured = _structuredFlow;
+        var eager = _eagerFixProperties;
         context.RegisterCompilationStartAction(start =>
         {
             // The lock types are resolved on the first type, not here (see MultiprocTypes.ReferencesMultiproc): every .NET
@@ -55,7 +77,7 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
                 var api = lazyApi.Value;
                 if (!api.Any) return;
                 var type = (INamedTypeSymbol)symbolStart.Symbol;
-                var state = new LockNotReleased.TypeState();
+                var state = new LockNotReleased.TypeState(eager);
                 // One action for both kinds (one registration per type instead of two; the kind is read once per callback).
                 if (api.HasMutex)
                 {

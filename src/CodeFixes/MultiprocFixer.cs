@@ -5,7 +5,8 @@ namespace Multiproc.CodeFixes;
 /// <summary>
 /// What every Multiproc fixer shares: the one rule it fixes, and the opening of <see cref="RegisterCodeFixesAsync"/>
 /// (the document's root once, then one <see cref="Offer"/> per diagnostic, which reads the properties the analyzer left
-/// and returns the code action, or null when the diagnostic has no fix). A fixer states only its rule, its Fix All
+/// and returns the code action, or null when the diagnostic has no fix; <see cref="OfferAsync"/> for a fixer that
+/// computes them). A fixer states only its rule, its Fix All
 /// provider and what it offers; the edits themselves stay in the fixer.
 /// </summary>
 public abstract class MultiprocFixer : CodeFixProvider
@@ -30,8 +31,15 @@ public abstract class MultiprocFixer : CodeFixProvider
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
         if (root is null) return;
         foreach (var diagnostic in context.Diagnostics)
-            if (Offer(context.Document, root, diagnostic) is { } action) context.RegisterCodeFix(action, diagnostic);
+            if (await OfferAsync(context.Document, root, diagnostic, context.CancellationToken).ConfigureAwait(false) is { } action) context.RegisterCodeFix(action, diagnostic);
     }
+
+    /// <summary>
+    /// The fix for <paramref name="diagnostic"/>, for a fixer that needs more than the root to decide (the semantic model:
+    /// MP0002's fixer computes what the analyzer does not report); by default <see cref="Offer"/>.
+    /// </summary>
+    private protected virtual Task<CodeAction?> OfferAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        Task.FromResult(Offer(document, root, diagnostic));
 
     /// <inheritdoc/>
     public override FixAllProvider? GetFixAllProvider() => _batchKey is null ? null : new KeyedBatchFixer(_batchKey);

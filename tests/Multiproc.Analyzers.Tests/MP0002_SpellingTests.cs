@@ -315,6 +315,7 @@ public class MP0002_SpellingTests
         var expected = new[] { "MP0002 " + text };
         Assert.Equal(expected, await Full(program, other));
         Assert.Equal(expected, await OneDocument(program, other));
+        await FixPropertiesAgreement.AssertAgreeAsync(Compile(program, other).Compilation);
     }
 
     private static (CSharpCompilation Compilation, SyntaxTree Program) Compile(string program, string other) =>

@@ -239,7 +239,7 @@ public class MP0002_StructuredFlowTests
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
-        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new LockNotReleasedAnalyzer(structuredFlow)))
+        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new LockNotReleasedAnalyzer(structuredFlow, eagerFixProperties: true)))
             .GetAnalyzerDiagnosticsAsync(CancellationToken.None);
         return diagnostics
             .OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Descriptor.Title.ToString(), StringComparer.Ordinal)

@@ -33,6 +33,13 @@ internal static partial class LockNotReleased
     /// </remarks>
     internal sealed class TypeState
     {
+        /// <param name="eagerFixProperties">Whether reports carry the fix properties (<see cref="FixProperties"/>), as before the
+        /// fixer computed them (<see cref="FixPropertiesAt"/>): only for the tests that compare the two.</param>
+        public TypeState(bool eagerFixProperties = false) => EagerFixProperties = eagerFixProperties;
+
+        /// <summary>Whether this type's reports carry the fix properties (tests only; see <see cref="LockNotReleasedAnalyzer"/>).</summary>
+        public bool EagerFixProperties { get; }
+
         private List<ISymbol>? _releasedMembers;
         private List<(ISymbol Member, Diagnostic Diagnostic)>? _pending;
 
@@ -138,7 +145,9 @@ internal static partial class LockNotReleased
         if (verdict == Verdict.Ok) return;
 
         var descriptor = verdict == Verdict.Leak ? Descriptors.MP0002_LockNotReleased : Descriptors.MP0002_LockNotReleasedOnException;
-        var properties = FixProperties(invocation, call, key, api);
+        // No fix properties: the fixer computes them from the acquire when a fix is asked for (FixPropertiesAt), not every
+        // build for every report (LockNotReleasedAnalyzer's remarks). The tests' eager analyzer still attaches them here.
+        var properties = state.EagerFixProperties ? FixProperties(invocation, call, key, api) : null;
         var diagnostic = Diagnostic.Create(descriptor, invocation.Syntax.GetLocation(), properties, call.LockName);
         if (verdict == Verdict.Leak && key.IsMember
             && !(graph is not null ? HasAnyRelease(graph, api, call, key) : released || StructuredFlow.HasAnyReleaseIn(function!, api, call, key)))
@@ -782,7 +791,10 @@ internal static partial class LockNotReleased
         return false;
     }
 
-    /// <summary>What the code fix can do, computed on the original tree where semantics are at hand.</summary>
+    /// <summary>
+    /// What the code fix can do, computed on the original tree where semantics are at hand: by the fixer, through
+    /// <see cref="FixPropertiesAt"/> (and by the analyzer only with <see cref="TypeState.EagerFixProperties"/>, for the tests).
+    /// </summary>
     private static ImmutableDictionary<string, string?> FixProperties(IOperation acquire, LockCall call, SymbolKey key, LockApi api)
     {
         var none = ImmutableDictionary<string, string?>.Empty;

@@ -8,6 +8,12 @@ namespace Multiproc.CodeFixes;
 /// lock is released on every path: <c>using (lk.Hold())</c> for a ProcessLock, <c>lock (obj)</c> for a
 /// <c>Monitor.Enter/Exit</c> pair, and otherwise <c>try { … } finally { release; }</c>.
 /// </summary>
+/// <remarks>
+/// The analyzer reports MP0002 without the properties a fix needs (which fix, where the region ends, the release); they are
+/// computed here from the acquire at the diagnostic's location (<see cref="LockNotReleased.FixPropertiesAt"/>, the code the
+/// analyzer ran when it computed them for every report), on the document the diagnostic was reported on. A diagnostic
+/// that carries them (an analyzer that computed them) is taken as it is.
+/// </remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LockNotReleasedFixer))]
 [Shared]
 public sealed class LockNotReleasedFixer() : MultiprocFixer(RuleIdentifiers.LockNotReleased)
@@ -27,26 +33,54 @@ public sealed class LockNotReleasedFixer() : MultiprocFixer(RuleIdentifiers.Lock
 
     private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
     {
-        var appliedFrom = int.MaxValue;
+        // Every diagnostic's properties first, on the document as the analyzer saw it: the fixes below change it.
+        var fixes = new List<(Diagnostic Diagnostic, ImmutableDictionary<string, string?> Properties)>(diagnostics.Length);
         foreach (var diagnostic in diagnostics.OrderByDescending(d => d.Location.SourceSpan.Start))
+            fixes.Add((diagnostic, await PropertiesAsync(document, diagnostic, context.CancellationToken).ConfigureAwait(false)));
+
+        var appliedFrom = int.MaxValue;
+        foreach (var (diagnostic, properties) in fixes)
         {
-            if (!diagnostic.Properties.TryGetValue(LockNotReleased.FixKindProperty, out var kind) || kind is null) continue;
-            var regionEnd = diagnostic.Properties.TryGetValue(LockNotReleased.ReleaseStartProperty, out var releaseStart) && releaseStart is not null
+            if (!properties.TryGetValue(LockNotReleased.FixKindProperty, out var kind) || kind is null) continue;
+            var regionEnd = properties.TryGetValue(LockNotReleased.ReleaseStartProperty, out var releaseStart) && releaseStart is not null
                 ? int.Parse(releaseStart, CultureInfo.InvariantCulture)
                 : diagnostic.Location.SourceSpan.End;
             if (regionEnd >= appliedFrom) continue;
-            var fixedDocument = await FixAsync(document, diagnostic, context.CancellationToken).ConfigureAwait(false);
+            var fixedDocument = await FixAsync(document, diagnostic, properties, context.CancellationToken).ConfigureAwait(false);
             if (fixedDocument != document) appliedFrom = diagnostic.Location.SourceSpan.Start;
             document = fixedDocument;
         }
         return document;
     }
 
-    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic)
+    /// <summary>
+    /// The fix properties of <paramref name="diagnostic"/> in <paramref name="document"/>: those it carries, or (as the
+    /// analyzer reports them, none) computed from the acquire at its location.
+    /// </summary>
+    private static async Task<ImmutableDictionary<string, string?>> PropertiesAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (Property(diagnostic, LockNotReleased.FixKindProperty) is not { } kind) return null;
-        if (Property(diagnostic, LockNotReleased.LockVariableProperty) is { } variable)
-            return CodeAction.Create($"Release '{variable}' in a 'finally' block", ct => FixAsync(document, diagnostic, ct), TryFinallyEquivalenceKey);
+        if (diagnostic.Properties.ContainsKey(LockNotReleased.FixKindProperty)) return diagnostic.Properties;
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var span = diagnostic.Location.SourceSpan;
+        if (root is null || !diagnostic.Location.IsInSource || !root.FullSpan.Contains(span)) return diagnostic.Properties;
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (model is null) return diagnostic.Properties;
+        return LockNotReleased.FixPropertiesAt(model, root.FindNode(span, getInnermostNodeForTie: true), cancellationToken);
+    }
+
+    /// <summary>The fix from the properties <paramref name="diagnostic"/> carries (none, as the analyzer reports it: see <see cref="OfferAsync"/>).</summary>
+    private protected override CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic) =>
+        Offer(document, root, diagnostic, diagnostic.Properties);
+
+    /// <summary>The fix, from the properties computed for <paramref name="diagnostic"/> (<see cref="PropertiesAsync"/>).</summary>
+    private protected override async Task<CodeAction?> OfferAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        Offer(document, root, diagnostic, await PropertiesAsync(document, diagnostic, cancellationToken).ConfigureAwait(false));
+
+    private static CodeAction? Offer(Document document, SyntaxNode root, Diagnostic diagnostic, ImmutableDictionary<string, string?> properties)
+    {
+        if (Value(properties, LockNotReleased.FixKindProperty) is not { } kind) return null;
+        if (Value(properties, LockNotReleased.LockVariableProperty) is { } variable)
+            return CodeAction.Create($"Release '{variable}' in a 'finally' block", ct => FixAsync(document, diagnostic, properties, ct), TryFinallyEquivalenceKey);
         var invocation = NodeAt(root, diagnostic).FirstAncestorOrSelf<InvocationExpressionSyntax>();
         if (invocation?.Expression is not MemberAccessExpressionSyntax access) return null;
         var lockText = kind == LockNotReleased.FixLock
@@ -60,10 +94,14 @@ public sealed class LockNotReleasedFixer() : MultiprocFixer(RuleIdentifiers.Lock
             LockNotReleased.FixLock => ($"Use a 'lock ({lockText})' statement", LockEquivalenceKey),
             _ => ($"Release '{lockText}' in a 'finally' block", TryFinallyEquivalenceKey),
         };
-        return CodeAction.Create(title, ct => FixAsync(document, diagnostic, ct), key);
+        return CodeAction.Create(title, ct => FixAsync(document, diagnostic, properties, ct), key);
     }
 
-    private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    /// <summary>A property's value (null when absent or null).</summary>
+    private static string? Value(ImmutableDictionary<string, string?> properties, string name) =>
+        properties.TryGetValue(name, out var value) ? value : null;
+
+    private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, ImmutableDictionary<string, string?> props, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         if (root is null) return document;
@@ -71,7 +109,7 @@ public sealed class LockNotReleasedFixer() : MultiprocFixer(RuleIdentifiers.Lock
         InvocationExpressionSyntax? invocation = null;
         MemberAccessExpressionSyntax? access = null;
         StatementSyntax? acquireStatement;
-        var lockVariable = diagnostic.Properties.TryGetValue(LockNotReleased.LockVariableProperty, out var v) ? v : null;
+        var lockVariable = props.TryGetValue(LockNotReleased.LockVariableProperty, out var v) ? v : null;
         if (lockVariable is not null)
         {
             // var m = new Mutex(true, …); — the release is m.ReleaseMutex().
@@ -86,7 +124,6 @@ public sealed class LockNotReleasedFixer() : MultiprocFixer(RuleIdentifiers.Lock
         }
         if (acquireStatement?.Parent is not BlockSyntax block) return document;
 
-        var props = diagnostic.Properties;
         var kind = props[LockNotReleased.FixKindProperty];
         var statements = block.Statements;
         var start = statements.IndexOf(acquireStatement);
