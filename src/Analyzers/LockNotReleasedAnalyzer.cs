@@ -69,7 +69,7 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
                 {
                     symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state, structured), InvocationOnly);
                 }
-                symbolStart.RegisterSymbolEndAction(end => state.Flush(end));
+                symbolStart.RegisterSymbolEndAction(end => state.Flush(end, api));
             }, SymbolKind.NamedType);
         });
     }

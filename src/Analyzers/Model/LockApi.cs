@@ -31,6 +31,17 @@ internal enum LockFamily : byte
     ThreadingLock,
 }
 
+/// <summary>Which side of a lock a method name is on (<see cref="LockApi.RoleOf"/>).</summary>
+internal enum CallRole : byte
+{
+    /// <summary>Not a name of any lock API MP0002 knows.</summary>
+    None,
+    /// <summary>A name <see cref="LockApi.Classify(IInvocationOperation, LockFamily)"/> makes an acquire of (or nothing).</summary>
+    Acquire,
+    /// <summary>A name <see cref="LockApi.Classify(IInvocationOperation, LockFamily)"/> makes a release of (or nothing).</summary>
+    Release,
+}
+
 /// <summary>One acquire or release call of a known lock API.</summary>
 internal sealed class LockCall
 {
@@ -176,26 +187,35 @@ internal sealed class LockApi
     /// Cheap name filter run before any symbol comparison: the length picks the few names to compare (no hash of the
     /// name, which a string switch of this size computes for every call it is asked about).
     /// </summary>
-    public static bool IsCandidateName(string name) => name.Length switch
+    public static bool IsCandidateName(string name) => RoleOf(name) != CallRole.None;
+
+    /// <summary>
+    /// <see cref="IsCandidateName"/> that also says which side of a lock the name is on: every name <see cref="Classify"/>
+    /// makes a release of (<see cref="LockCall.IsAcquire"/> false) is <see cref="CallRole.Release"/>, every name it makes an
+    /// acquire of is <see cref="CallRole.Acquire"/>, in every family (no name is both: the releases are the <c>Release…</c>,
+    /// <c>Exit…</c> and <c>DowngradeFromWriterLock</c> names, the acquires the others). So a call whose name is a release's is
+    /// never an acquire, and the invocation gate can record it without classifying it (<c>LockNotReleased.TypeState</c>).
+    /// </summary>
+    public static CallRole RoleOf(string name) => name.Length switch
     {
-        4 => name == "Wait" || name == "Exit",
-        5 => name == "Enter",
-        7 => name == "Acquire" || name == "Release" || name == "WaitOne",
-        8 => name == "TryEnter",
-        9 => name == "WaitAsync",
-        10 => name == "TryAcquire",
-        11 => name == "ReleaseLock",
-        12 => name == "AcquireAsync" || name == "ReleaseMutex" || name == "ExitReadLock",
-        13 => name == "EnterReadLock" || name == "ExitWriteLock",
-        14 => name == "EnterWriteLock",
-        16 => name == "TryEnterReadLock",
-        17 => name == "TryEnterWriteLock" || name == "AcquireReaderLock" || name == "AcquireWriterLock"
-            || name == "ReleaseReaderLock" || name == "ReleaseWriterLock",
-        19 => name == "UpgradeToWriterLock",
-        23 => name == "ExitUpgradeableReadLock" || name == "DowngradeFromWriterLock",
-        24 => name == "EnterUpgradeableReadLock",
-        27 => name == "TryEnterUpgradeableReadLock",
-        _ => false,
+        4 => name == "Wait" ? CallRole.Acquire : name == "Exit" ? CallRole.Release : CallRole.None,
+        5 => name == "Enter" ? CallRole.Acquire : CallRole.None,
+        7 => name == "Acquire" || name == "WaitOne" ? CallRole.Acquire : name == "Release" ? CallRole.Release : CallRole.None,
+        8 => name == "TryEnter" ? CallRole.Acquire : CallRole.None,
+        9 => name == "WaitAsync" ? CallRole.Acquire : CallRole.None,
+        10 => name == "TryAcquire" ? CallRole.Acquire : CallRole.None,
+        11 => name == "ReleaseLock" ? CallRole.Release : CallRole.None,
+        12 => name == "AcquireAsync" ? CallRole.Acquire : name == "ReleaseMutex" || name == "ExitReadLock" ? CallRole.Release : CallRole.None,
+        13 => name == "EnterReadLock" ? CallRole.Acquire : name == "ExitWriteLock" ? CallRole.Release : CallRole.None,
+        14 => name == "EnterWriteLock" ? CallRole.Acquire : CallRole.None,
+        16 => name == "TryEnterReadLock" ? CallRole.Acquire : CallRole.None,
+        17 => name == "TryEnterWriteLock" || name == "AcquireReaderLock" || name == "AcquireWriterLock" ? CallRole.Acquire
+            : name == "ReleaseReaderLock" || name == "ReleaseWriterLock" ? CallRole.Release : CallRole.None,
+        19 => name == "UpgradeToWriterLock" ? CallRole.Acquire : CallRole.None,
+        23 => name == "ExitUpgradeableReadLock" || name == "DowngradeFromWriterLock" ? CallRole.Release : CallRole.None,
+        24 => name == "EnterUpgradeableReadLock" ? CallRole.Acquire : CallRole.None,
+        27 => name == "TryEnterUpgradeableReadLock" ? CallRole.Acquire : CallRole.None,
+        _ => CallRole.None,
     };
 
     /// <summary>The names <see cref="IsCandidateName"/> accepts (for the tests).</summary>
