@@ -437,7 +437,7 @@ internal sealed class LockApi
     {
         // A release's family as Classify returns it is its method's containing type (Mutex also for a method of WaitHandle), and
         // the acquire's family is a lock type: so one reference comparison rejects every other call first (most calls a walk
-        // meets are of other types), then the name, then Classify.
+        // meets are of other types), then the name, then the lock the call names (below).
         var method = invocation.TargetMethod;
         var type = method.ContainingType;
         if (type is null
@@ -445,10 +445,28 @@ internal sealed class LockApi
             return false;
         var name = method.Name;
         if (name != acquire.ReleaseName && !(name == "ReleaseLock" && Same(acquire.Family, _readerWriterLock))) return false;
-        var call = Classify(invocation, FamilyOf(type));
-        // Both families are lock types as Classify returns them (a containing type, or Mutex): by reference, as IsLockType.
-        return call is { IsAcquire: false }
-            && ReferenceEquals(call.Family, acquire.Family)
-            && call.Key is { } k && k.Equals(key);
+        // What Classify would make of this call, without making it (no LockCall, no name switch): the call passed the family
+        // and the name, and for every family each name an acquire's ReleaseName can be (and ReleaseLock, of
+        // ReaderWriterLock) is one Classify makes a release of, whose family is the acquire's (the type itself, or Mutex
+        // for Mutex's and WaitHandle's methods: an acquire's family is never WaitHandle) and whose lock is the receiver,
+        // or Monitor's first argument, under the same conditions Classify asks. MP0002_ReleaseOfTests pins the look-alikes.
+        IOperation? lockOperation;
+        switch (FamilyOf(type))
+        {
+            case LockFamily.None:
+                return false;
+            case LockFamily.Monitor:
+                if (invocation.Arguments.Length == 0) return false;
+                lockOperation = ArgumentValue(invocation, 0);
+                break;
+            case LockFamily.MutexOrWaitHandle:
+                lockOperation = invocation.Instance;
+                if (lockOperation is null || _mutex is null || !DerivesFrom(lockOperation.Type, _mutex)) return false;
+                break;
+            default:
+                lockOperation = invocation.Instance;
+                break;
+        }
+        return lockOperation is not null && SymbolKey.From(lockOperation) is { } k && k.Equals(key);
     }
 }

@@ -241,8 +241,11 @@ internal static partial class LockNotReleased
     private static bool NextIsReleasingTry(IOperation statement, LockCall call, SymbolKey key, LockApi api)
     {
         if (statement.Parent is not IBlockOperation block) return false;
-        var index = block.Operations.IndexOf(statement);
-        return index >= 0 && index + 1 < block.Operations.Length && IsReleasingTry(block.Operations[index + 1], call, key, api);
+        // By reference (ImmutableArray.IndexOf asks the default comparer, a virtual Equals, of each statement before).
+        var operations = block.Operations;
+        for (var i = 0; i + 1 < operations.Length; i++)
+            if (ReferenceEquals(operations[i], statement)) return IsReleasingTry(operations[i + 1], call, key, api);
+        return false;
     }
 
     private static bool IsReleasingTry(IOperation operation, LockCall call, SymbolKey key, LockApi api) =>
