@@ -12,7 +12,10 @@ namespace Multiproc.Analyzers;
 /// text can hold a lock call (per type at symbol start, then per body through an operation block start action) was measured
 /// dearer (bench/README.md, "MP0002 cost, thirteenth session"). The ~68,000 callbacks that return at once cost the driver
 /// about 4 ms a pass in all; the gate's own floor (searching each tree's text, ~2 ms, and one block start per member, ~11,500)
-/// cost 11–18 ms before any analysis. What MP0002 costs beyond that floor is the acquires' analysis and its reports.
+/// cost 11–18 ms before any analysis. What MP0002 costs beyond that floor is the acquires' analysis and its reports: a
+/// release call is only recorded in the type's <c>LockNotReleased.TypeState</c> (its name says it is a release,
+/// <c>LockApi.RoleOf</c>) and classified at the type's end only when a report of that type waits on the member locks its
+/// other members release (bench/README.md, "MP0002 cost, fifteenth session").
 /// <para>
 /// Reports carry no properties. What the fix needs (its kind, the release statement that closes the region, the release's
 /// name, whether it takes the lock, the <c>new Mutex(true, …)</c> variable) is a function of the acquire's operation and
@@ -91,7 +94,7 @@ public sealed class LockNotReleasedAnalyzer : DiagnosticAnalyzer
                 {
                     symbolStart.RegisterOperationAction(c => LockNotReleased.AnalyzeInvocation(c, type, api, state, structured), InvocationOnly);
                 }
-                symbolStart.RegisterSymbolEndAction(end => state.Flush(end));
+                symbolStart.RegisterSymbolEndAction(end => state.Flush(end, api));
             }, SymbolKind.NamedType);
         });
     }

@@ -31,6 +31,17 @@ internal enum LockFamily : byte
     ThreadingLock,
 }
 
+/// <summary>Which side of a lock a method name is on (<see cref="LockApi.RoleOf"/>).</summary>
+internal enum CallRole : byte
+{
+    /// <summary>Not a name of any lock API MP0002 knows.</summary>
+    None,
+    /// <summary>A name <see cref="LockApi.Classify(IInvocationOperation, LockFamily)"/> makes an acquire of (or nothing).</summary>
+    Acquire,
+    /// <summary>A name <see cref="LockApi.Classify(IInvocationOperation, LockFamily)"/> makes a release of (or nothing).</summary>
+    Release,
+}
+
 /// <summary>One acquire or release call of a known lock API.</summary>
 internal sealed class LockCall
 {
@@ -176,26 +187,35 @@ internal sealed class LockApi
     /// Cheap name filter run before any symbol comparison: the length picks the few names to compare (no hash of the
     /// name, which a string switch of this size computes for every call it is asked about).
     /// </summary>
-    public static bool IsCandidateName(string name) => name.Length switch
+    public static bool IsCandidateName(string name) => RoleOf(name) != CallRole.None;
+
+    /// <summary>
+    /// <see cref="IsCandidateName"/> that also says which side of a lock the name is on: every name <see cref="Classify"/>
+    /// makes a release of (<see cref="LockCall.IsAcquire"/> false) is <see cref="CallRole.Release"/>, every name it makes an
+    /// acquire of is <see cref="CallRole.Acquire"/>, in every family (no name is both: the releases are the <c>Release…</c>,
+    /// <c>Exit…</c> and <c>DowngradeFromWriterLock</c> names, the acquires the others). So a call whose name is a release's is
+    /// never an acquire, and the invocation gate can record it without classifying it (<c>LockNotReleased.TypeState</c>).
+    /// </summary>
+    public static CallRole RoleOf(string name) => name.Length switch
     {
-        4 => name == "Wait" || name == "Exit",
-        5 => name == "Enter",
-        7 => name == "Acquire" || name == "Release" || name == "WaitOne",
-        8 => name == "TryEnter",
-        9 => name == "WaitAsync",
-        10 => name == "TryAcquire",
-        11 => name == "ReleaseLock",
-        12 => name == "AcquireAsync" || name == "ReleaseMutex" || name == "ExitReadLock",
-        13 => name == "EnterReadLock" || name == "ExitWriteLock",
-        14 => name == "EnterWriteLock",
-        16 => name == "TryEnterReadLock",
-        17 => name == "TryEnterWriteLock" || name == "AcquireReaderLock" || name == "AcquireWriterLock"
-            || name == "ReleaseReaderLock" || name == "ReleaseWriterLock",
-        19 => name == "UpgradeToWriterLock",
-        23 => name == "ExitUpgradeableReadLock" || name == "DowngradeFromWriterLock",
-        24 => name == "EnterUpgradeableReadLock",
-        27 => name == "TryEnterUpgradeableReadLock",
-        _ => false,
+        4 => name == "Wait" ? CallRole.Acquire : name == "Exit" ? CallRole.Release : CallRole.None,
+        5 => name == "Enter" ? CallRole.Acquire : CallRole.None,
+        7 => name == "Acquire" || name == "WaitOne" ? CallRole.Acquire : name == "Release" ? CallRole.Release : CallRole.None,
+        8 => name == "TryEnter" ? CallRole.Acquire : CallRole.None,
+        9 => name == "WaitAsync" ? CallRole.Acquire : CallRole.None,
+        10 => name == "TryAcquire" ? CallRole.Acquire : CallRole.None,
+        11 => name == "ReleaseLock" ? CallRole.Release : CallRole.None,
+        12 => name == "AcquireAsync" ? CallRole.Acquire : name == "ReleaseMutex" || name == "ExitReadLock" ? CallRole.Release : CallRole.None,
+        13 => name == "EnterReadLock" ? CallRole.Acquire : name == "ExitWriteLock" ? CallRole.Release : CallRole.None,
+        14 => name == "EnterWriteLock" ? CallRole.Acquire : CallRole.None,
+        16 => name == "TryEnterReadLock" ? CallRole.Acquire : CallRole.None,
+        17 => name == "TryEnterWriteLock" || name == "AcquireReaderLock" || name == "AcquireWriterLock" ? CallRole.Acquire
+            : name == "ReleaseReaderLock" || name == "ReleaseWriterLock" ? CallRole.Release : CallRole.None,
+        19 => name == "UpgradeToWriterLock" ? CallRole.Acquire : CallRole.None,
+        23 => name == "ExitUpgradeableReadLock" || name == "DowngradeFromWriterLock" ? CallRole.Release : CallRole.None,
+        24 => name == "EnterUpgradeableReadLock" ? CallRole.Acquire : CallRole.None,
+        27 => name == "TryEnterUpgradeableReadLock" ? CallRole.Acquire : CallRole.None,
+        _ => CallRole.None,
     };
 
     /// <summary>The names <see cref="IsCandidateName"/> accepts (for the tests).</summary>
@@ -417,7 +437,7 @@ internal sealed class LockApi
     {
         // A release's family as Classify returns it is its method's containing type (Mutex also for a method of WaitHandle), and
         // the acquire's family is a lock type: so one reference comparison rejects every other call first (most calls a walk
-        // meets are of other types), then the name, then Classify.
+        // meets are of other types), then the name, then the lock the call names (below).
         var method = invocation.TargetMethod;
         var type = method.ContainingType;
         if (type is null
@@ -425,10 +445,28 @@ internal sealed class LockApi
             return false;
         var name = method.Name;
         if (name != acquire.ReleaseName && !(name == "ReleaseLock" && Same(acquire.Family, _readerWriterLock))) return false;
-        var call = Classify(invocation, FamilyOf(type));
-        // Both families are lock types as Classify returns them (a containing type, or Mutex): by reference, as IsLockType.
-        return call is { IsAcquire: false }
-            && ReferenceEquals(call.Family, acquire.Family)
-            && call.Key is { } k && k.Equals(key);
+        // What Classify would make of this call, without making it (no LockCall, no name switch): the call passed the family
+        // and the name, and for every family each name an acquire's ReleaseName can be (and ReleaseLock, of
+        // ReaderWriterLock) is one Classify makes a release of, whose family is the acquire's (the type itself, or Mutex
+        // for Mutex's and WaitHandle's methods: an acquire's family is never WaitHandle) and whose lock is the receiver,
+        // or Monitor's first argument, under the same conditions Classify asks. MP0002_ReleaseOfTests pins the look-alikes.
+        IOperation? lockOperation;
+        switch (FamilyOf(type))
+        {
+            case LockFamily.None:
+                return false;
+            case LockFamily.Monitor:
+                if (invocation.Arguments.Length == 0) return false;
+                lockOperation = ArgumentValue(invocation, 0);
+                break;
+            case LockFamily.MutexOrWaitHandle:
+                lockOperation = invocation.Instance;
+                if (lockOperation is null || _mutex is null || !DerivesFrom(lockOperation.Type, _mutex)) return false;
+                break;
+            default:
+                lockOperation = invocation.Instance;
+                break;
+        }
+        return lockOperation is not null && SymbolKey.From(lockOperation) is { } k && k.Equals(key);
     }
 }
