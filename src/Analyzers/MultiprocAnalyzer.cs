@@ -42,6 +42,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     private const int StartsLocalOrNew = 512;   // MP0003: a start on a local or a new ChildProcess (what it reports at)
     private const int JoinsProcess = 1024;      // MP0009: a ChildProcess Join()/JoinAsync() call
     private const int ReferencesStatic = 2048;  // MP0009: a static property or non-const static field referenced
+    private const int StartsChild = 4096;       // MP0013: a ChildProcess.Start() call (the body's owner starts children)
     /// <summary>
     /// MP0009 reads a parent body (one that creates a child) for reads of this compilation's statics after a join; it finds
     /// none unless the body joins a child and references a static member, which its operations show (a superset of its walk's
@@ -276,7 +277,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     // Every other rule looks at calls of a few names only: one switch on the name says which may care.
                     var calls = CallNames.Of(method.Name);
                     if (calls == 0) break;
-                    if ((calls & CallNames.Start) != 0) _mp0013?.Invoked(context.ContainingSymbol, invocation);
+                    if ((calls & CallNames.Start) != 0 && _mp0013 is not null && _mp0013.IsStart(invocation)) state.Gates |= StartsChild;
                     if ((calls & CallNames.Monitor) != 0) _mp0007?.LockOrInvocation(operation);
                     if ((calls & CallNames.File) != 0 && _mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both)
                         state.Files |= _mp0001.MayAccessFile(operation);
@@ -401,6 +402,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         {
             if (state.Callees is not null) _graph!.AddCallees(block.OwningSymbol, state.Callees);
             if (state.StaticWrites is not null) _mp0009!.AddWrites(block.OwningSymbol, state.StaticWrites);
+            if ((state.Gates & StartsChild) != 0) _mp0013!.StarterEnded(block.OwningSymbol);
             var gates = state.Gates;
             // MP0009's parent bodies: only those that join a child and reference a static (with the fast paths; else every one).
             if ((gates & CreatesProcess) != 0 && _fastPaths && (gates & JoinsAndReferencesStatic) != JoinsAndReferencesStatic)
