@@ -40,6 +40,15 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
     private const int PassesPipeEnd = 128;      // MP0017
     private const int TakesBeforeTaskDone = 256;// MP0019
     private const int StartsLocalOrNew = 512;   // MP0003: a start on a local or a new ChildProcess (what it reports at)
+    private const int JoinsProcess = 1024;      // MP0009: a ChildProcess Join()/JoinAsync() call
+    private const int ReferencesStatic = 2048;  // MP0009: a static property or non-const static field referenced
+    private const int StartsChild = 4096;       // MP0013: a ChildProcess.Start() call (the body's owner starts children)
+    /// <summary>
+    /// MP0009 reads a parent body (one that creates a child) for reads of this compilation's statics after a join; it finds
+    /// none unless the body joins a child and references a static member, which its operations show (a superset of its walk's
+    /// own test: any static, not only this compilation's).
+    /// </summary>
+    private const int JoinsAndReferencesStatic = JoinsProcess | ReferencesStatic;
     private const int QueueSizeGate = QueueSizeCheck.SizeRead | QueueSizeCheck.QueueCall; // MP0005, in BlockState.QueueFlags
     private const int GraphGates = StartsOrJoins | Terminates | TakesFromJoinable;
     /// <summary>The gates of the rules that read a linear body without a graph (<see cref="LinearFlow"/>).</summary>
@@ -150,6 +159,8 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         public List<IMethodSymbol>? Callees;
         /// <summary>What the body's tree uses as locks, found for its first <c>new ChildProcess</c> that asks (MP0007).</summary>
         public InProcessSynchronizer.BodyLockUses? LockUses;
+        /// <summary>The statics of this compilation the body writes (MP0009), handed over at its end.</summary>
+        public List<ISymbol>? StaticWrites;
         /// <summary>Spans of the <c>new ProcessPool(…)</c> of the body (MP0015).</summary>
         public List<TextSpan>? PoolSpans;
         /// <summary>Spans of the operations the graph rules (MP0005, MP0006, MP0010, MP0012) report at or follow.</summary>
@@ -266,7 +277,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     // Every other rule looks at calls of a few names only: one switch on the name says which may care.
                     var calls = CallNames.Of(method.Name);
                     if (calls == 0) break;
-                    if ((calls & CallNames.Start) != 0) _mp0013?.Invoked(context.ContainingSymbol, invocation);
+                    if ((calls & CallNames.Start) != 0 && _mp0013 is not null && _mp0013.IsStart(invocation)) state.Gates |= StartsChild;
                     if ((calls & CallNames.Monitor) != 0) _mp0007?.LockOrInvocation(operation);
                     if ((calls & CallNames.File) != 0 && _mp0001 is not null && state.Files != UnlockedFileReadModifyWrite.FileCalls.Both)
                         state.Files |= _mp0001.MayAccessFile(operation);
@@ -283,6 +294,7 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     if (_mp0006 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesFromJoinable;
                     if (_mp0019 && MissingTaskDone.IsTake(invocation, types)) gates |= TakesBeforeTaskDone;
                     if (_mp0011 is not null && _mp0011.IsGate(invocation)) gates |= TakesFromQueue;
+                    if (_mp0009 is not null && ChildProcessSites.IsJoin(invocation, types)) gates |= JoinsProcess;
                     // MP0003's starts too: a nested function holding one is analyzed (LinearFlow.Of, GraphsOf).
                     if ((gates & (GraphGates | StartsProcess)) != 0) state.AddGraphSpan(operation);
                     state.Gates |= gates;
@@ -322,11 +334,15 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                     var reference = (IPropertyReferenceOperation)operation;
                     _graph?.Record(operation, ref state.Callees);
                     var property = reference.Property;
-                    _mp0016?.PropertyReferenced(context, reference);
-                    // MP0009 looks at static members only: the cheap test here, the rest in the rule.
-                    if (_mp0009 is not null && property.IsStatic) _mp0009.MemberReferenced(context.ContainingSymbol, operation);
-                    // The other rules by name first: Daemon (MP0004, MP0013), the size properties (MP0005).
                     var name = property.Name;
+                    _mp0016?.PropertyReferenced(context, reference, name);
+                    // MP0009 looks at static members only: the cheap test here, the rest in the rule.
+                    if (_mp0009 is not null && property.IsStatic)
+                    {
+                        state.Gates |= ReferencesStatic;
+                        if (_mp0009.WrittenMember(context.ContainingSymbol, operation) is { } written) (state.StaticWrites ??= new List<ISymbol>()).Add(written);
+                    }
+                    // The other rules by name first: Daemon (MP0004, MP0013), the size properties (MP0005).
                     if (name == "Daemon")
                     {
                         _mp0013?.PropertyReferenced(reference);
@@ -342,7 +358,10 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
                 }
                 case OperationKind.FieldReference:
                     if (_mp0009 is not null && ((IFieldReferenceOperation)operation).Field is { IsStatic: true, IsConst: false })
-                        _mp0009.MemberReferenced(context.ContainingSymbol, operation);
+                    {
+                        state.Gates |= ReferencesStatic;
+                        if (_mp0009.WrittenMember(context.ContainingSymbol, operation) is { } written) (state.StaticWrites ??= new List<ISymbol>()).Add(written);
+                    }
                     break;
                 case OperationKind.MethodReference:
                     _graph?.Record(operation, ref state.Callees);
@@ -382,7 +401,12 @@ public sealed class MultiprocAnalyzer : DiagnosticAnalyzer
         public void BlockEnded(OperationBlockAnalysisContext block, BlockState state)
         {
             if (state.Callees is not null) _graph!.AddCallees(block.OwningSymbol, state.Callees);
+            if (state.StaticWrites is not null) _mp0009!.AddWrites(block.OwningSymbol, state.StaticWrites);
+            if ((state.Gates & StartsChild) != 0) _mp0013!.StarterEnded(block.OwningSymbol);
             var gates = state.Gates;
+            // MP0009's parent bodies: only those that join a child and reference a static (with the fast paths; else every one).
+            if ((gates & CreatesProcess) != 0 && _fastPaths && (gates & JoinsAndReferencesStatic) != JoinsAndReferencesStatic)
+                gates &= ~CreatesProcess;
             var types = _types;
             // The rules report through a delegate made once per body that needs one, bound to a class (BlockReporter), not
             // by converting block.ReportDiagnostic at each call: that converts a method of a struct, which boxes the context

@@ -116,6 +116,16 @@ public class FastPathTests
         { "return in a catch", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { var n = q.Get(); try { Workers.Counter += n; } catch (InvalidOperationException) { return; } } }", "" },
         { "break in a catch", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { var n = q.Get(); try { Console.WriteLine(n); } catch (InvalidOperationException) { break; } } }", "" },
         { "endless with try/catch", "void Run(ProcessQueue<int> q) { var p = new ChildProcess(() => Consume(q)); p.Start(); p.Join(); } static void Consume(ProcessQueue<int> q) { while (true) { try { Console.WriteLine(q.Get()); } catch (InvalidOperationException) { } } }", "MP0011" },
+        // MP0009 reads a parent body only when it joins a child and references a static (a superset of its walk's own test).
+        { "MP0009: read after join", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); Console.WriteLine(Workers.Counter); }", "MP0009" },
+        { "MP0009: read after JoinAsync", "async Task M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); await p.JoinAsync(); Console.WriteLine(Workers.Counter); }", "MP0009" },
+        { "MP0009: written in a lambda of the target", "void M() { var p = new ChildProcess(() => Bump()); p.Start(); p.Join(); Console.WriteLine(Workers.Counter); } static void Bump() { Action a = () => Workers.Counter++; a(); }", "MP0009" },
+        { "MP0009: joined, no static read", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); Console.WriteLine(_kept.Count); }", "" },
+        { "MP0009: static read, no join", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); Console.WriteLine(Workers.Counter); _kept.Add(p); }", "" },
+        { "MP0009: only a BCL static after join", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); Console.WriteLine(Environment.NewLine); }", "" },
+        // (MP0009 follows the body's own path: a read inside a lambda, or a join inside a local function, is not on it.)
+        { "MP0009: read in a lambda after join", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); p.Join(); Func<int> f = () => Workers.Counter; Console.WriteLine(f()); }", "" },
+        { "MP0009: join in a local function", "void M() { var p = new ChildProcess(() => Workers.Work()); p.Start(); Wait(); Console.WriteLine(Workers.Counter); void Wait() => p.Join(); }", "" },
         // Not linear: the graph analysis runs in both modes.
         { "joined on one branch", "void M(bool b) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) p.Join(); }", "MP0003" },
         { "early return", "void M(bool b) { var p = new ChildProcess(() => Workers.Work()); p.Start(); if (b) { return; } p.Join(); }", "MP0003" },

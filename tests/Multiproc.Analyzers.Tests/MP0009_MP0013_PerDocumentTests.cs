@@ -128,6 +128,16 @@ public class MP0009_MP0013_PerDocumentTests
     }
 
     [Fact]
+    public async Task MP0009_TargetReadingAnAnonymousTypesProperty_ShowsInOneTreeAnalysis()
+    {
+        // An anonymous type's getter is synthesized (no declaring syntax): the call graph records no callee outside the
+        // type for a.Step, so the type still decides (its look-alike, a call into Other.cs, is the next test).
+        var members = "    static void IncrementAnonymous() { var a = new { Step = 1 }; Counter += a.Step; }";
+        var oneTree = await ShowsInOneTreeAndOnceInBuildAsync(StaticWrite("IncrementAnonymous", members: members), RuleIdentifiers.StaticStateWrittenInChild);
+        Assert.Equal("Counter", PerDocument.TextAt(oneTree));
+    }
+
+    [Fact]
     public Task MP0009_TargetReachingAnotherFile_WaitsForCompilationEnd() =>
         WaitsForCompilationEndAsync(StaticWrite("IncrementAndCall"), RuleIdentifiers.StaticStateWrittenInChild);
 

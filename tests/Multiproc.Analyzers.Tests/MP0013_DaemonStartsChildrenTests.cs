@@ -47,6 +47,38 @@ public class MP0013_DaemonStartsChildrenTests
     }
 
     [Fact]
+    public async Task DaemonWhoseTargetStartsChildInALambda_IsFlagged()
+    {
+        // The Start() is in a lambda of LambdaSpawner: the body's owner (LambdaSpawner) is the starter, handed over at the
+        // body's end. Its look-alike, a target whose lambda starts nothing, is the next test.
+        var members = IndirectAndQuiet + """
+
+                static void LambdaSpawner()
+                {
+                    Action run = () => { var c = new ChildProcess(() => Leaf()); c.Start(); c.Join(); };
+                    run();
+                }
+            """;
+        var source = Program(ProcessSources.StartedAndJoined("d", "{|#0:new ChildProcess(() => LambdaSpawner()) { Daemon = true }|}"), members);
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(Descriptors.MP0013_DaemonStartsChildren).WithLocation(0).WithArguments("d", "LambdaSpawner"));
+    }
+
+    [Fact]
+    public async Task DaemonWhoseTargetsLambdaStartsNothing_IsNotFlagged()
+    {
+        var members = IndirectAndQuiet + """
+
+                static void LambdaQuiet()
+                {
+                    Action run = () => Console.WriteLine("quiet");
+                    run();
+                }
+            """;
+        await Verify.VerifyAnalyzerAsync(Program(ProcessSources.StartedAndJoined("d", "new ChildProcess(() => LambdaQuiet()) { Daemon = true }"), members));
+    }
+
+    [Fact]
     public async Task DaemonSetByAssignment_ThroughCallees_IsFlagged()
     {
         var source = Program("""

@@ -65,9 +65,14 @@ internal sealed class CallGraph
     /// accessor is declared inside its property), so it is passed over without asking for the accessor (which, for a
     /// property of a constructed type, is looked up among that type's members).
     /// </summary>
+    /// <remarks>
+    /// A property of an anonymous type (<c>select new { Month = … }</c>, then <c>x.Month</c>) is passed over first: its
+    /// getter is synthesized, with no declaring syntax, so it is never recorded, while the property's own
+    /// <c>DeclaringSyntaxReferences</c> finds its declarator again by a token search in the tree on every call.
+    /// </remarks>
     public void RecordAccessor(IPropertySymbol property, ref List<IMethodSymbol>? callees)
     {
-        if (property.DeclaringSyntaxReferences.IsEmpty) return;
+        if (property.ContainingType.IsAnonymousType || property.DeclaringSyntaxReferences.IsEmpty) return;
         RecordCallee(property.GetMethod ?? property.SetMethod, ref callees);
     }
 

@@ -42,17 +42,26 @@ internal sealed class StaticStateInChild
         _assembly = compilation.Assembly;
     }
 
-    /// <summary>A field or property reference (any operation block): the statics each method writes.</summary>
-    public void MemberReferenced(ISymbol containingSymbol, IOperation operation)
+    /// <summary>
+    /// A field or property reference (any operation block): the static member of this compilation it writes, if any. The
+    /// host keeps a body's writes and hands them over once, at the body's end (<see cref="AddWrites"/>): one lookup of the
+    /// method per body, not one per write.
+    /// </summary>
+    public ISymbol? WrittenMember(ISymbol containingSymbol, IOperation operation)
     {
         // Cheapest checks first: most member references are not static, and most static ones are only read.
-        if (!IsStaticMember(operation) || !(IsWritten(operation) || IsMutatedThrough(operation))) return;
+        if (!IsStaticMember(operation) || !(IsWritten(operation) || IsMutatedThrough(operation))) return null;
         // Static constructors initialise statics (readonly ones included) in every process alike.
-        if (containingSymbol is not IMethodSymbol { MethodKind: not MethodKind.StaticConstructor } method) return;
-        var member = StaticMember(operation, _assembly);
-        if (member is null) return;
-        _writes.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentDictionary<ISymbol, byte>(SymbolEqualityComparer.Default))
-            .TryAdd(member, 0);
+        if (containingSymbol is not IMethodSymbol { MethodKind: not MethodKind.StaticConstructor }) return null;
+        return StaticMember(operation, _assembly);
+    }
+
+    /// <summary>The statics one body wrote (<see cref="WrittenMember"/>), as written by <paramref name="owner"/>, the body's owner.</summary>
+    public void AddWrites(ISymbol owner, List<ISymbol> members)
+    {
+        if (owner is not IMethodSymbol method) return;
+        var writes = _writes.GetOrAdd(method.OriginalDefinition, _ => new ConcurrentDictionary<ISymbol, byte>(SymbolEqualityComparer.Default));
+        foreach (var member in members) writes.TryAdd(member, 0);
     }
 
     /// <summary>

@@ -41,11 +41,17 @@ internal sealed class DaemonStartsChildren
 
     public DaemonStartsChildren(MultiprocTypes types) => _types = types;
 
-    /// <summary>An invocation (any operation block): ChildProcess.Start() calls make their method a starter of children.</summary>
-    public void Invoked(ISymbol containingSymbol, IInvocationOperation invocation)
+    /// <summary>
+    /// An invocation (any operation block): whether it is a ChildProcess.Start() call, which makes its method a starter of
+    /// children. The host remembers it for the body and hands the body's owner over once, at its end (<see cref="StarterEnded"/>):
+    /// one lookup per body, not one per Start call.
+    /// </summary>
+    public bool IsStart(IInvocationOperation invocation) => ChildProcessSites.IsStart(invocation, _types);
+
+    /// <summary>The end of a body that calls ChildProcess.Start() (<see cref="IsStart"/>): its owner, a method, starts children.</summary>
+    public void StarterEnded(ISymbol owner)
     {
-        if (containingSymbol is IMethodSymbol method && ChildProcessSites.IsStart(invocation, _types))
-            _starters.TryAdd(method.OriginalDefinition, 0);
+        if (owner is IMethodSymbol method) _starters.TryAdd(method.OriginalDefinition, 0);
     }
 
     /// <summary>

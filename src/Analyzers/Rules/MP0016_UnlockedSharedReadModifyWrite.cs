@@ -49,26 +49,27 @@ internal sealed class UnlockedSharedReadModifyWrite
     public void ChildProcessCreated(IInvocationOperation target) => _targets.Add(target.TargetMethod);
 
     /// <summary>A property reference (any): a candidate when it is the target of a write of a shared value or element.</summary>
-    public void PropertyReferenced(OperationAnalysisContext context, IPropertyReferenceOperation reference)
+    /// <param name="context">The operation's context.</param>
+    /// <param name="reference">The reference.</param>
+    /// <param name="name">The property's <see cref="ISymbol.Name"/>, which the host asks anyway.</param>
+    public void PropertyReferenced(OperationAnalysisContext context, IPropertyReferenceOperation reference, string name)
     {
         var property = reference.Property;
-        // The containing type's name first, one switch: this runs on every property reference, and IsIndexer of a metadata
-        // property asks its type for the default member name. SharedValue's Value (no indexer), SharedArray's indexer: the
-        // same answers as the property's kind asked first (equal types have equal names; the types are compared next).
-        var containing = property.ContainingType;
+        // The property first: this runs on every property reference, and only an indexer (SharedArray's) or a property named
+        // Value (SharedValue's) can be a candidate. IsIndexer answers from the parameter count for a property without
+        // parameters (most; a metadata property's Name asks it too), and the host has the name already; the containing
+        // type's Name is dearer (the 5.0 compiler asks a metadata type whether it is an extension block), so it is asked of
+        // these few only. Same answers as the type asked first: SharedValue's Value is no indexer, SharedArray's indexer is.
         bool isValue;
-        switch (containing.Name)
+        if (property.IsIndexer)
         {
-            case "SharedValue" when _types.IsSharedValue(containing):
-                if (property.IsIndexer || property.Name != "Value") return;
-                isValue = true;
-                break;
-            case "SharedArray" when _types.IsSharedArray(containing):
-                if (!property.IsIndexer) return;
-                isValue = false;
-                break;
-            default:
-                return;
+            if (!_types.IsSharedArray(property.ContainingType)) return;
+            isValue = false;
+        }
+        else
+        {
+            if (name != "Value" || !_types.IsSharedValue(property.ContainingType)) return;
+            isValue = true;
         }
         if (reference.Instance is null || SymbolKey.From(reference.Instance) is not { } owner) return;
 
