@@ -414,6 +414,38 @@ internal static partial class ProcessNotJoined
     }
 
     /// <summary>
+    /// The null test a reference to a tracked local is the operand of (<c>p is null</c>, <c>p is not null</c>, <c>p == null</c>,
+    /// <c>p != null</c>, <c>p is { }</c>, <c>p is ChildProcess</c>), with whether the test is true when the local is null; else null.
+    /// </summary>
+    private static (IOperation Condition, bool TrueWhenNull)? NullTest(IOperation operation)
+    {
+        var parent = operation.Parent;
+        while (parent is IConversionOperation { IsImplicit: true }) parent = parent.Parent;
+        switch (parent)
+        {
+            case IIsPatternOperation isPattern:
+                return isPattern.Pattern switch
+                {
+                    IConstantPatternOperation constant when IsNull(constant.Value) => (isPattern, true),
+                    INegatedPatternOperation { Pattern: IConstantPatternOperation constant } when IsNull(constant.Value) => (isPattern, false),
+                    IRecursivePatternOperation or ITypePatternOperation => (isPattern, false),
+                    IDeclarationPatternOperation { MatchesNull: false } => (isPattern, false),
+                    _ => null,
+                };
+            case IIsTypeOperation { IsNegated: false } isType:
+                return (isType, false);
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary
+                when IsNull(binary.LeftOperand) || IsNull(binary.RightOperand):
+                return (binary, binary.OperatorKind == BinaryOperatorKind.Equals);
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsNull(IOperation operation) =>
+        operation.ConstantValue is { HasValue: true, Value: null } && operation.Type is null or { IsReferenceType: true };
+
+    /// <summary>
     /// The may-analysis of one graph over bit sets: bit <c>i</c> of a state is fact <c>i</c> (a local handed on, or a start
     /// not yet joined), <see cref="_words"/> 64-bit words per state.
     /// </summary>
@@ -433,6 +465,11 @@ internal static partial class ProcessNotJoined
         private readonly PrepassInfo _info;
         /// <summary>The starts that went into a collection of the body alive (fact, collection index): <see cref="Effect.Collected"/>.</summary>
         private HashSet<(int Fact, int Collection)>? _collected;
+        /// <summary>
+        /// Per block that ends in a null test of a tracked local (<see cref="NullTest"/>): that local's fact plus one (0: none)
+        /// and the successor taken when it is null, where its starts are not alive.
+        /// </summary>
+        private (int LocalPlusOne, int NullTarget)[]? _nullEdges;
 
         public Dataflow(FlowGraph graph, List<IOperation>?[] references, PrepassInfo info, OperationBlockAnalysisContext context)
         {
@@ -456,6 +493,18 @@ internal static partial class ProcessNotJoined
                     if (effect == Effect.None)
                     {
                         steps[i] = (Effect.None, -1, -1);
+                        // `if (p is not null) p.Join();`: where the branch's condition says p is null, p holds no process it started.
+                        if (NullTest(list[i]) is { } test && graph.ConditionTargets(b, test.Condition, out var whenTrue, out var whenFalse))
+                        {
+                            if (!localFacts.TryGetValue(local, out var testedFact))
+                            {
+                                localFacts.Add(local, testedFact = localOf.Count);
+                                localOf.Add(local);
+                                startOf.Add(null);
+                                localOfStart.Add(-1);
+                            }
+                            (_nullEdges ??= new (int, int)[n])[b] = (testedFact + 1, test.TrueWhenNull ? whenTrue : whenFalse);
+                        }
                         continue;
                     }
                     if (!localFacts.TryGetValue(local, out var localFact))
@@ -509,6 +558,15 @@ internal static partial class ProcessNotJoined
                 Array.Copy(inStates, ordinal * w, state, 0, w);
                 if (_steps[ordinal] is { } steps)
                     foreach (var step in steps) Transfer(step, state);
+                if (_nullEdges is not null && _nullEdges[ordinal].LocalPlusOne > 0)
+                {
+                    var (localPlusOne, nullTarget) = _nullEdges[ordinal];
+                    var narrowed = (ulong[])state.Clone();
+                    Kill(narrowed, localPlusOne - 1);
+                    foreach (var successor in graph.NormalSuccessors(ordinal))
+                        Flow(successor, successor == nullTarget ? narrowed : state, inStates, reached, queued, worklist);
+                    continue;
+                }
                 foreach (var successor in graph.NormalSuccessors(ordinal)) Flow(successor, state, inStates, reached, queued, worklist);
             }
 
