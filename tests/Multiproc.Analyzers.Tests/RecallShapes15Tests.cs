@@ -87,4 +87,196 @@ void M() { var p = new ChildProcess(() => Work(1)); {|#0:p.Start()|}; if (p != n
             Work(2);
         p?.Join();
     }"), ProcessNotJoinedFixer.EquivalenceKeyJoin, NotJoined("p"));
+
+    // ---------------------------------------------------------------- MP0003: pattern variables
+
+    [Fact]
+    public Task PatternVariableOfHeldProcessNeverJoined() => MP0003Flagged(@"
+void M() { object o = new ChildProcess(() => Work(1)); if (o is ChildProcess p) {|#0:p.Start()|}; }", "p");
+
+    [Fact]
+    public Task PropertyPatternVariableNeverJoined() => MP0003Flagged(@"
+void M() { ChildProcess? q = Cond() ? new ChildProcess(() => Work(1)) : null; if (q is { } p) { {|#0:p.Start()|}; Work(2); } }", "p");
+
+    [Fact]
+    public Task PatternVariableJoinedOnOneBranchOnly() => MP0003Flagged(@"
+void M() { object o = new ChildProcess(() => Work(1)); if (o is ChildProcess p) { {|#0:p.Start()|}; if (Cond()) p.Join(); } }", "p");
+
+    [Fact]
+    public Task PatternVariableJoined() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); if (o is ChildProcess p) { p.Start(); p.Join(); } }");
+
+    [Fact]
+    public Task PatternVariableJoinedThroughItsLocal() => MP0003Clean(@"
+void M() { ChildProcess? q = Cond() ? new ChildProcess(() => Work(1)) : null; if (q is { } p) p.Start(); q?.Join(); }");
+
+    [Fact]
+    public Task PatternVariableJoinedThroughCast() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); if (o is ChildProcess p) p.Start(); if (o is ChildProcess r) r.Join(); }");
+
+    [Fact]
+    public Task PatternVariableJoinedInFinally() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); if (o is ChildProcess p) { try { p.Start(); Work(2); } finally { p.Join(); } } }");
+
+    [Fact]
+    public Task PatternVariableHandedOn() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); if (o is ChildProcess p) { p.Start(); _all.Add(p); } }");
+
+    [Fact]
+    public Task PatternVariableJoinedByHelper() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); if (o is ChildProcess p) { p.Start(); JoinIt(p); } }
+static void JoinIt(ChildProcess p) => p.Join();");
+
+    [Fact]
+    public Task PatternVariableOfParameterIsOwnedElsewhere() => MP0003Clean(@"
+void M(object o) { if (o is ChildProcess p) p.Start(); }");
+
+    [Fact]
+    public Task PatternVariableCapturedByLambda() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); if (o is ChildProcess p) { p.Start(); Task.Run(() => p.Join()); } }");
+
+    [Fact]
+    public Task PatternVariableFixInsertsJoin() => MP0003Verify.VerifyCodeFixAsync(ProcessSources.ClassC(@"
+    static void Work(int i) { }
+    void M()
+    {
+        object o = new ChildProcess(() => Work(1));
+        if (o is ChildProcess p)
+        {
+            {|#0:p.Start()|};
+            Work(2);
+        }
+    }"), ProcessSources.ClassC(@"
+    static void Work(int i) { }
+    void M()
+    {
+        object o = new ChildProcess(() => Work(1));
+        if (o is ChildProcess p)
+        {
+            p.Start();
+            Work(2);
+            p.Join();
+        }
+    }"), ProcessNotJoinedFixer.EquivalenceKeyJoin, NotJoined("p"));
+
+    // ---------------------------------------------------------------- MP0003: deconstructed tuples
+
+    [Fact]
+    public Task DeconstructedProcessesNeverJoined() => MP0003Flagged(@"
+void M() { var (a, b) = (new ChildProcess(() => Work(1)), new ChildProcess(() => Work(2))); {|#0:a.Start()|}; {|#1:b.Start()|}; }", "a", "b");
+
+    [Fact]
+    public Task DeconstructedProcessOneJoined() => MP0003Flagged(@"
+void M() { (var a, ChildProcess? b) = (new ChildProcess(() => Work(1)), null); a.Start(); {|#0:b?.Start()|}; a.Join(); }", "b");
+
+    [Fact]
+    public Task DeconstructedInLoopOneJoined() => MP0003Flagged(@"
+void M() { for (int i = 0; i < 3; i++) { var (a, b) = (new ChildProcess(() => Work(i)), new ChildProcess(() => Work(-i))); a.Start(); {|#0:b.Start()|}; a.Join(); } }", "b");
+
+    [Fact]
+    public Task DeconstructedIntoDeclaredLocalsNeverJoined() => MP0003Flagged(@"
+void M() { ChildProcess a, b; (a, b) = (new ChildProcess(() => Work(1)), new ChildProcess(() => Work(2))); {|#0:a.Start()|}; b.Start(); b.Join(); }", "a");
+
+    [Fact]
+    public Task DeconstructedProcessesJoined() => MP0003Clean(@"
+void M() { var (a, b) = (new ChildProcess(() => Work(1)), new ChildProcess(() => Work(2))); a.Start(); b.Start(); a.Join(); b.Join(); }");
+
+    [Fact]
+    public Task DeconstructedProcessesJoinedInFinally() => MP0003Clean(@"
+void M() { var (a, b) = (new ChildProcess(() => Work(1)), new ChildProcess(() => Work(2))); try { a.Start(); b.Start(); Work(3); } finally { a.Join(); b.Join(); } }");
+
+    [Fact]
+    public Task DeconstructedFromFactoryIsOwnedElsewhere() => MP0003Clean(@"
+void M() { var (a, b) = Make(); a.Start(); b.Start(); }
+static (ChildProcess, ChildProcess) Make() => (new ChildProcess(() => Work(1)), new ChildProcess(() => Work(2)));");
+
+    [Fact]
+    public Task DeconstructedProcessesHandedOn() => MP0003Clean(@"
+(ChildProcess, ChildProcess) M() { var (a, b) = (new ChildProcess(() => Work(1)), new ChildProcess(() => Work(2))); a.Start(); b.Start(); _all.Add(a); return (a, b); }");
+
+    [Fact]
+    public Task DeconstructedFixAll() => MP0003Verify.VerifyFixAllAsync(ProcessSources.ClassC(@"
+    static void Work(int i) { }
+    void M()
+    {
+        var (a, b) = (new ChildProcess(() => Work(1)), new ChildProcess(() => Work(2)));
+        {|#0:a.Start()|};
+        {|#1:b.Start()|};
+    }"), ProcessSources.ClassC(@"
+    static void Work(int i) { }
+    void M()
+    {
+        var (a, b) = (new ChildProcess(() => Work(1)), new ChildProcess(() => Work(2)));
+        a.Start();
+        b.Start();
+        a.Join();
+        b.Join();
+    }"), ProcessNotJoinedFixer.EquivalenceKeyJoin, NotJoined("a"), NotJoined("b", 1));
+
+    // ---------------------------------------------------------------- MP0003: p ??= new ChildProcess(…)
+
+    [Fact]
+    public Task CoalesceAssignedNeverJoined() => MP0003Flagged(@"
+void M() { ChildProcess? p = null; p ??= new ChildProcess(() => Work(1)); {|#0:p.Start()|}; }", "p");
+
+    [Fact]
+    public Task CoalesceAssignedJoinedOnOneBranchOnly() => MP0003Flagged(@"
+void M() { ChildProcess? p = Cond() ? new ChildProcess(() => Work(2)) : null; p ??= new ChildProcess(() => Work(1)); {|#0:p.Start()|}; if (Cond()) p.Join(); }", "p");
+
+    [Fact]
+    public Task CoalesceAssignedJoined() => MP0003Clean(@"
+void M() { ChildProcess? p = null; p ??= new ChildProcess(() => Work(1)); p.Start(); p.Join(); }");
+
+    [Fact]
+    public Task CoalesceAssignedHandedOn() => MP0003Clean(@"
+void M() { ChildProcess? p = null; p ??= new ChildProcess(() => Work(1)); p.Start(); _all.Add(p); }");
+
+    [Fact]
+    public Task CoalesceAssignedFromFactoryIsOwnedElsewhere() => MP0003Clean(@"
+void M() { ChildProcess? p = null; p ??= Make(); p.Start(); }
+static ChildProcess Make() => new ChildProcess(() => Work(1));");
+
+    [Fact]
+    public Task CoalesceAssignedFix() => MP0003Verify.VerifyCodeFixAsync(ProcessSources.ClassC(@"
+    static void Work(int i) { }
+    void M()
+    {
+        ChildProcess? p = null;
+        p ??= new ChildProcess(() => Work(1));
+        {|#0:p.Start()|};
+    }"), ProcessSources.ClassC(@"
+    static void Work(int i) { }
+    void M()
+    {
+        ChildProcess? p = null;
+        p ??= new ChildProcess(() => Work(1));
+        p.Start();
+        p.Join();
+    }"), ProcessNotJoinedFixer.EquivalenceKeyJoin, NotJoined("p"));
+
+    // ---------------------------------------------------------------- MP0003: (o as ChildProcess)?.Start()
+
+    [Fact]
+    public Task AsCastConditionalStartNeverJoined() => MP0003Flagged(@"
+void M() { object o = new ChildProcess(() => Work(1)); {|#0:(o as ChildProcess)?.Start()|}; }", "o");
+
+    [Fact]
+    public Task AsCastConditionalStartJoinedOnOneBranchOnly() => MP0003Flagged(@"
+void M() { object o = new ChildProcess(() => Work(1)); {|#0:(o as ChildProcess)?.Start()|}; if (Cond()) (o as ChildProcess)?.Join(); }", "o");
+
+    [Fact]
+    public Task AsCastConditionalStartJoined() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); (o as ChildProcess)?.Start(); (o as ChildProcess)?.Join(); }");
+
+    [Fact]
+    public Task AsCastConditionalStartJoinedThroughCast() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); (o as ChildProcess)?.Start(); try { Work(2); } finally { ((ChildProcess)o).Join(); } }");
+
+    [Fact]
+    public Task AsCastConditionalStartHandedOn() => MP0003Clean(@"
+object M() { object o = new ChildProcess(() => Work(1)); (o as ChildProcess)?.Start(); return o; }");
+
+    [Fact]
+    public Task AsCastOfParameterIsOwnedElsewhere() => MP0003Clean(@"
+void M(object o) { (o as ChildProcess)?.Start(); }");
 }
