@@ -1,3 +1,5 @@
+using MP0004Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0004Rule, Multiproc.CodeFixes.DaemonSetAfterStartFixer>;
+using MP0012Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0012Rule>;
 using MP0003Verify = Multiproc.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<Multiproc.Analyzers.MultiprocAnalyzer, Multiproc.Analyzers.Tests.Verifiers.MP0003Rule, Multiproc.CodeFixes.ProcessNotJoinedFixer>;
 
 namespace Multiproc.Analyzers.Tests;
@@ -279,4 +281,152 @@ object M() { object o = new ChildProcess(() => Work(1)); (o as ChildProcess)?.St
     [Fact]
     public Task AsCastOfParameterIsOwnedElsewhere() => MP0003Clean(@"
 void M(object o) { (o as ChildProcess)?.Start(); }");
+
+    // ---------------------------------------------------------------- MP0004: elements of arrays and lists
+
+    private static DiagnosticResult DaemonAfterStart(string name, int location = 0) =>
+        MP0004Verify.Diagnostic(Descriptors.MP0004_DaemonSetAfterStart).WithLocation(location).WithArguments(name);
+
+    private static Task MP0004Check(string members, params DiagnosticResult[] expected) =>
+        MP0004Verify.VerifyAnalyzerAsync(ProcessSources.OneLineClass(members), expected);
+
+    private const string Workers = "var ps = new ChildProcess[2]; for (int i = 0; i < 2; i++) ps[i] = new ChildProcess(() => Work(i)); ";
+
+    [Fact]
+    public Task ElementDaemonSetInLoopAfterStartLoop() => MP0004Check(@"
+void M() { " + Workers + "for (int i = 0; i < 2; i++) ps[i].Start(); for (int j = 0; j < 2; j++) {|#0:ps[j].Daemon = true|}; }", DaemonAfterStart("ps[j]"));
+
+    [Fact]
+    public Task ForEachVariableDaemonAfterStartLoop() => MP0004Check(@"
+void M() { " + Workers + "foreach (var p in ps) p.Start(); foreach (var q in ps) {|#0:q.Daemon = true|}; }", DaemonAfterStart("q"));
+
+    [Fact]
+    public Task ForEachVariablesOfTheSameNameDaemonAfterStartLoop() => MP0004Check(@"
+void M() { var ps = new List<ChildProcess> { new ChildProcess(() => Work(1)) }; foreach (var p in ps) p.Start(); foreach (var p in ps) {|#0:p.Daemon = true|}; }", DaemonAfterStart("p"));
+
+    [Fact]
+    public Task ElementDaemonAfterItsStart() => MP0004Check(@"
+void M() { " + Workers + "for (int i = 0; i < 2; i++) { ps[i].Start(); {|#0:ps[i].Daemon = true|}; } }", DaemonAfterStart("ps[i]"));
+
+    [Fact]
+    public Task ForEachVariableDaemonAfterForEachLambdaStart() => MP0004Check(@"
+void M() { var ps = new List<ChildProcess> { new ChildProcess(() => Work(1)) }; ps.ForEach(p => p.Start()); foreach (var q in ps) {|#0:q.Daemon = true|}; }", DaemonAfterStart("q"));
+
+    [Fact]
+    public Task ListElementDaemonAfterStart() => MP0004Check(@"
+void M(List<ChildProcess> ps) { ps[0].Start(); {|#0:ps[0].Daemon = true|}; }", DaemonAfterStart("ps[0]"));
+
+    [Fact]
+    public Task ElementDaemonAfterConditionalStart() => MP0004Check(@"
+void M(ChildProcess[] ps) { ps[0]?.Start(); if (Cond()) {|#0:ps[0].Daemon = true|}; }", DaemonAfterStart("ps[0]"));
+
+    [Fact]
+    public Task ElementsSetBeforeTheirStartsInOneLoop() => MP0004Check(@"
+void M() { var ps = new ChildProcess[2]; for (int i = 0; i < 2; i++) { ps[i] = new ChildProcess(() => Work(i)); ps[i].Daemon = true; ps[i].Start(); } }");
+
+    [Fact]
+    public Task ExistingElementsSetBeforeTheirStartsInOneLoop() => MP0004Check(@"
+void M() { " + Workers + "for (int i = 0; i < 2; i++) { ps[i].Daemon = true; ps[i].Start(); } }");
+
+    [Fact]
+    public Task ForEachVariableSetBeforeItsStart() => MP0004Check(@"
+void M() { " + Workers + "foreach (var p in ps) { p.Daemon = true; p.Start(); } }");
+
+    [Fact]
+    public Task ElementsSetInLoopBeforeStartLoop() => MP0004Check(@"
+void M() { " + Workers + "foreach (var p in ps) p.Daemon = true; foreach (var p in ps) p.Start(); foreach (var p in ps) p.Join(); }");
+
+    [Fact]
+    public Task OtherConstantElementStarted() => MP0004Check(@"
+void M() { " + Workers + "ps[0].Start(); ps[1].Daemon = true; ps[1].Start(); }");
+
+    [Fact]
+    public Task CollectionReplacedAfterStarts() => MP0004Check(@"
+void M() { " + Workers + "foreach (var p in ps) p.Start(); ps = new[] { new ChildProcess(() => Work(3)) }; foreach (var q in ps) q.Daemon = true; }");
+
+    [Fact]
+    public Task ElementDaemonReadAfterStart() => MP0004Check(@"
+void M() { " + Workers + "foreach (var p in ps) p.Start(); foreach (var q in ps) Console.WriteLine(q.Daemon); }");
+
+    [Fact]
+    public Task ElementsOfAnotherCollectionStarted() => MP0004Check(@"
+void M(ChildProcess[] others) { " + Workers + "foreach (var p in others) p.Start(); foreach (var q in ps) q.Daemon = true; }");
+
+    // ---------------------------------------------------------------- MP0012: elements of arrays and lists
+
+    private static DiagnosticResult StartedAgain(string process, int location = 0) =>
+        MP0012Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(location)
+            .WithArguments(process, "Start", "again on a path where it was already started");
+
+    private static DiagnosticResult JoinedBeforeStart(string process, string join = "Join", int location = 0) =>
+        MP0012Verify.Diagnostic(Descriptors.MP0012_StartTwiceOrJoinBeforeStart).WithLocation(location)
+            .WithArguments(process, join, "on a path where it was not started");
+
+    private static Task MP0012Check(string members, params DiagnosticResult[] expected) =>
+        MP0012Verify.VerifyAnalyzerAsync(ProcessSources.OneLineClass(members), expected);
+
+    [Fact]
+    public Task ElementsStartedByTwoForEachLoops() => MP0012Check(@"
+void M() { " + Workers + "foreach (var p in ps) p.Start(); foreach (var q in ps) {|#0:q.Start()|}; foreach (var q in ps) q.Join(); }", StartedAgain("q"));
+
+    [Fact]
+    public Task ElementsStartedByTwoIndexLoops() => MP0012Check(@"
+void M() { " + Workers + "for (int i = 0; i < ps.Length; i++) ps[i].Start(); for (int j = 0; j < ps.Length; j++) {|#0:ps[j].Start()|}; }", StartedAgain("ps[j]"));
+
+    [Fact]
+    public Task ElementsStartedByTwoForEachCalls() => MP0012Check(@"
+void M() { var ps = new List<ChildProcess>(); for (int i = 0; i < 2; i++) ps.Add(new ChildProcess(() => Work(i))); ps.ForEach(p => p.Start()); {|#0:ps.ForEach(p => p.Start())|}; }", StartedAgain("ps"));
+
+    [Fact]
+    public Task ElementStartedTwiceByConstantIndex() => MP0012Check(@"
+void M(ChildProcess[] ps) { ps[0].Start(); {|#0:ps[0].Start()|}; }", StartedAgain("ps[0]"));
+
+    [Fact]
+    public Task ElementsStartedInLoopAfterOneWasStarted() => MP0012Check(@"
+void M(List<ChildProcess> ps) { ps[0].Start(); foreach (var p in ps) {|#0:p.Start()|}; }", StartedAgain("p"));
+
+    [Fact]
+    public Task ElementsJoinedBeforeAnyStart() => MP0012Check(@"
+void M() { " + Workers + "foreach (var p in ps) {|#0:p.Join()|}; foreach (var p in ps) p.Start(); }", JoinedBeforeStart("p"));
+
+    [Fact]
+    public Task ElementsJoinedByIndexBeforeStart() => MP0012Check(@"
+void M() { var ps = new ChildProcess[2]; for (int i = 0; i < 2; i++) { ps[i] = new ChildProcess(() => Work(i)); {|#0:ps[i].Join()|}; } }", JoinedBeforeStart("ps[i]"));
+
+    [Fact]
+    public Task ElementsStartedOnceAndJoined() => MP0012Check(@"
+void M() { " + Workers + "foreach (var p in ps) p.Start(); foreach (var p in ps) p.Join(); for (int i = 0; i < ps.Length; i++) ps[i].Join(); }");
+
+    [Fact]
+    public Task ElementsCreatedAndStartedInOneLoopThenJoined() => MP0012Check(@"
+void M() { var ps = new ChildProcess[2]; for (int i = 0; i < 2; i++) { ps[i] = new ChildProcess(() => Work(i)); ps[i].Start(); } for (int i = 0; i < 2; i++) ps[i].Join(); }");
+
+    [Fact]
+    public Task DifferentConstantElementsStarted() => MP0012Check(@"
+void M(ChildProcess[] ps) { ps[0].Start(); ps[1].Start(); ps[0].Join(); ps[1].Join(); }");
+
+    [Fact]
+    public Task ListStartedWithForEachAndJoined() => MP0012Check(@"
+void M() { var ps = new List<ChildProcess> { new ChildProcess(() => Work(1)) }; ps.ForEach(p => p.Start()); ps.ForEach(p => p.Join()); }");
+
+    [Fact]
+    public Task ElementsStartedElsewhereThenJoined() => MP0012Check(@"
+void M() { " + Workers + @"StartAll(ps); foreach (var p in ps) p.Join(); }
+static void StartAll(ChildProcess[] ps) { foreach (var p in ps) p.Start(); }");
+
+    [Fact]
+    public Task StartedProcessAddedThenJoined() => MP0012Check(@"
+void M() { var ps = new List<ChildProcess>(); var a = new ChildProcess(() => Work(1)); a.Start(); ps.Add(a); foreach (var p in ps) p.Join(); }");
+
+    [Fact]
+    public Task ElementsReplacedBeforeSecondStart() => MP0012Check(@"
+void M() { " + Workers + "foreach (var p in ps) p.Start(); foreach (var p in ps) p.Join(); ps = new ChildProcess[2]; for (int i = 0; i < 2; i++) { ps[i] = new ChildProcess(() => Work(i)); ps[i].Start(); } }");
+
+    [Fact]
+    public Task ElementsOfTwoCollections() => MP0012Check(@"
+void M(ChildProcess[] others) { " + Workers + "foreach (var p in others) p.Start(); foreach (var p in ps) p.Start(); foreach (var p in ps) p.Join(); }");
+
+    [Fact]
+    public Task ElementStartedOnceInLoopWithCondition() => MP0012Check(@"
+void M() { " + Workers + "foreach (var p in ps) { if (Cond()) p.Start(); } foreach (var p in ps) { if (p.Pid != 0) p.Join(); } }");
 }
