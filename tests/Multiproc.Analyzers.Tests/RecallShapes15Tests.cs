@@ -161,6 +161,14 @@ void M() { object o = new ChildProcess(() => Work(1)); if (o is ChildProcess p) 
         }
     }"), ProcessNotJoinedFixer.EquivalenceKeyJoin, NotJoined("p"));
 
+    [Fact]
+    public Task PatternVariableAssignedAgainIsNotFollowed() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); if (o is ChildProcess p) { p.Start(); p = new ChildProcess(() => Work(2)); p.Start(); p.Join(); } }");
+
+    [Fact]
+    public Task PatternVariableInLoopAssignedAgainIsNotFollowed() => MP0003Clean(@"
+void M() { object o = new ChildProcess(() => Work(1)); while (o is ChildProcess p) { p.Start(); p = new ChildProcess(() => Work(2)); p.Join(); } }");
+
     // ---------------------------------------------------------------- MP0003: deconstructed tuples
 
     [Fact]

@@ -173,7 +173,7 @@ internal static partial class ProcessNotJoined
         /// variable is never assigned.
         /// </summary>
         public Dictionary<ILocalSymbol, ILocalSymbol>? Aliases;
-        /// <summary>With <see cref="Aliases"/>: the process locals some assignment writes (an alias written is no alias).</summary>
+        /// <summary>With <see cref="Aliases"/>: the process locals some assignment after the first pattern variable writes (an alias written is no alias).</summary>
         public HashSet<ILocalSymbol>? Written;
 
         /// <summary>The local whose facts a reference to <paramref name="local"/> changes: the local a pattern variable aliases, or itself.</summary>
@@ -238,7 +238,7 @@ internal static partial class ProcessNotJoined
                 if (((ICoalesceAssignmentOperation)op).Target is ILocalReferenceOperation coalesced && types.IsChildProcess(coalesced.Type))
                 {
                     if (!IsFreshNonDaemonCreation(((ICoalesceAssignmentOperation)op).Value, types)) rejected.Add(coalesced.Local);
-                    (info.Written ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(coalesced.Local);
+                    if (info.Aliases is not null) (info.Written ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(coalesced.Local);
                 }
                 break;
             case OperationKind.SimpleAssignment:
@@ -246,7 +246,8 @@ internal static partial class ProcessNotJoined
                 {
                     case ILocalReferenceOperation target when types.IsChildProcess(target.Type) || info.CastLocals?.Contains(target.Local) == true:
                         if (!IsFreshNonDaemonCreation(((ISimpleAssignmentOperation)op).Value, types)) rejected.Add(target.Local);
-                        (info.Written ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(target.Local);
+                        // Only a pattern variable declared before (a local cannot be used before its declaration) can be an alias written.
+                        if (info.Aliases is not null) (info.Written ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(target.Local);
                         break;
                     case IPropertyReferenceOperation { Property.Name: "Daemon", Instance: ILocalReferenceOperation daemonOwner }
                         when types.IsChildProcess(daemonOwner.Type) && ((ISimpleAssignmentOperation)op).Value.ConstantValue is not { HasValue: true, Value: false }:
