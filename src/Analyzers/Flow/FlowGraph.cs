@@ -284,6 +284,41 @@ internal sealed class FlowGraph
             : Describe(block.ConditionalSuccessor, block.ConditionKind == ControlFlowConditionKind.WhenTrue);
     }
 
+    /// <summary>
+    /// Where a block goes when <paramref name="condition"/>, its branch value (in a graph) or the condition of the if or loop
+    /// that ends it (a structured graph: its last step), is true and when it is false; false when the block ends in no such
+    /// condition or both go to the same block. Finally regions on the way are not looked through: the successor of a branch
+    /// that runs one is not <paramref name="whenTrue"/> or <paramref name="whenFalse"/> (a rule that narrows a fact on one
+    /// edge then narrows none). A linear graph has no condition.
+    /// </summary>
+    public bool ConditionTargets(int ordinal, IOperation condition, out int whenTrue, out int whenFalse)
+    {
+        whenTrue = whenFalse = FlowBranch.NoTarget;
+        if (_structured is not null)
+        {
+            // AddIf, AddWhile and AddFor make the edge to the true branch (the body) first, then the one out.
+            var steps = _structured.Steps(ordinal);
+            if (steps.Count == 0 || steps[steps.Count - 1] != condition) return false;
+            var owner = condition.Parent;
+            if (!(owner is IConditionalOperation c && c.Condition == condition || owner is IWhileLoopOperation w && w.Condition == condition
+                || owner is IForLoopOperation f && f.Condition == condition)) return false;
+            var successors = _structured.Successors(ordinal);
+            if (successors.Count != 2) return false;
+            whenTrue = successors[0];
+            whenFalse = successors[1];
+            return true;
+        }
+        if (Cfg is null) return false;
+        var block = Cfg.Blocks[ordinal];
+        if (block.ConditionKind == ControlFlowConditionKind.None || block.BranchValue != condition
+            || block.ConditionalSuccessor?.Destination is not { } conditional || block.FallThroughSuccessor?.Destination is not { } fallThrough
+            || conditional == fallThrough) return false;
+        var onTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+        whenTrue = onTrue ? conditional.Ordinal : fallThrough.Ordinal;
+        whenFalse = onTrue ? fallThrough.Ordinal : conditional.Ordinal;
+        return true;
+    }
+
     /// <summary>The fall-through branch of a block: taken always, or when its condition does not take the conditional branch.</summary>
     public FlowBranch FallThroughBranch(int ordinal)
     {

@@ -55,7 +55,7 @@ internal static partial class ProcessNotJoined
     }
 
     /// <summary>An array of processes (one dimension) or a <c>List&lt;ChildProcess&gt;</c>.</summary>
-    private static bool IsProcessCollection(ITypeSymbol? type, MultiprocTypes types) => type switch
+    internal static bool IsProcessCollection(ITypeSymbol? type, MultiprocTypes types) => type switch
     {
         IArrayTypeSymbol array => array.Rank == 1 && types.IsChildProcess(array.ElementType),
         INamedTypeSymbol { Name: "List", Arity: 1 } list => types.IsChildProcess(list.TypeArguments[0])

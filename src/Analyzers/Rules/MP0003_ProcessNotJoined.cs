@@ -41,11 +41,20 @@ internal static partial class ProcessNotJoined
         || ChildTargets.AsChildProcessCreation(invocation.Instance, types) is not null || ElementOfLocal(invocation.Instance) is not null
         || invocation.Instance is IConversionOperation { IsImplicit: false, Operand: ILocalReferenceOperation };
 
-    /// <summary>The local of <c>local?.Call()</c> when <paramref name="invocation"/> is that call, else null.</summary>
+    /// <summary>
+    /// The local of <c>local?.Call()</c> (or of <c>(local as ChildProcess)?.Call()</c>) when <paramref name="invocation"/> is
+    /// that call, else null.
+    /// </summary>
     private static ILocalReferenceOperation? ConditionalReceiver(IInvocationOperation invocation) =>
         invocation.Instance is IConditionalAccessInstanceOperation
-        && invocation.Parent is IConditionalAccessOperation { Operation: ILocalReferenceOperation local } access && access.WhenNotNull == invocation
-            ? local : null;
+        && invocation.Parent is IConditionalAccessOperation access && access.WhenNotNull == invocation
+            ? access.Operation switch
+            {
+                ILocalReferenceOperation local => local,
+                IConversionOperation { IsImplicit: false, Operand: ILocalReferenceOperation cast } => cast,
+                _ => null,
+            }
+            : null;
 
     /// <summary>A call on a process: <c>Start</c> (noted in <paramref name="start"/>), a join or an end (<c>Join</c>, <c>JoinAsync</c>, <c>Terminate</c>, <c>Kill</c>), or nothing.</summary>
     private static Effect CallEffect(IInvocationOperation invocation, ref IInvocationOperation? start)
@@ -134,6 +143,9 @@ internal static partial class ProcessNotJoined
 
     private sealed class PrepassInfo
     {
+        public PrepassInfo(MultiprocTypes types) => Types = types;
+
+        public readonly MultiprocTypes Types;
         public readonly HashSet<ILocalSymbol> Tracked = new(SymbolEqualityComparer.Default);
         public readonly HashSet<ILocalSymbol> UsingLocals = new(SymbolEqualityComparer.Default);
         /// <summary>Spans of the <c>local.Start()</c> (and <c>local?.Start()</c>) calls on ChildProcess locals.</summary>
@@ -155,6 +167,17 @@ internal static partial class ProcessNotJoined
         public HashSet<ILocalSymbol>? CastLocals;
         /// <summary><see cref="Collections"/> in the order they were declared (<see cref="ProcessCollection.Index"/>).</summary>
         public List<ProcessCollection>? CollectionList;
+        /// <summary>
+        /// Pattern variables over a process local (<c>if (o is ChildProcess p)</c>, <c>if (q is { } p)</c>), mapped to that local: the
+        /// same process, so a fact of the variable is one of the local (<see cref="FactLocal"/>). Kept when both stay tracked and the
+        /// variable is never assigned.
+        /// </summary>
+        public Dictionary<ILocalSymbol, ILocalSymbol>? Aliases;
+        /// <summary>With <see cref="Aliases"/>: the process locals some assignment after the first pattern variable writes (an alias written is no alias).</summary>
+        public HashSet<ILocalSymbol>? Written;
+
+        /// <summary>The local whose facts a reference to <paramref name="local"/> changes: the local a pattern variable aliases, or itself.</summary>
+        public ILocalSymbol FactLocal(ILocalSymbol local) => Aliases is not null && Aliases.TryGetValue(local, out var source) ? source : local;
     }
 
     /// <summary>
@@ -164,9 +187,10 @@ internal static partial class ProcessNotJoined
     /// </summary>
     private static PrepassInfo Prepass(IOperation body, MultiprocTypes types, OperationBlockAnalysisContext context)
     {
-        var info = new PrepassInfo();
+        var info = new PrepassInfo(types);
         var rejected = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
         PrepassWalk(body, inFunction: false, types, context, info, rejected);
+        if (info.Aliases is not null) VerifyAliases(info, rejected);
         info.Tracked.ExceptWith(rejected);
         if (info.CollectionList is not null) VerifyCollections(info);
         return info;
@@ -203,11 +227,27 @@ internal static partial class ProcessNotJoined
                 else rejected.Add(declarator.Symbol);
                 break;
             }
+            case OperationKind.IsPattern:
+                PatternDeclared((IIsPatternOperation)op, types, info);
+                break;
+            case OperationKind.DeconstructionAssignment:
+                Deconstructed((IDeconstructionAssignmentOperation)op, types, info, rejected);
+                break;
+            case OperationKind.CoalesceAssignment:
+                // p ??= new ChildProcess(…): a new process where p was null, else p's own.
+                if (((ICoalesceAssignmentOperation)op).Target is ILocalReferenceOperation coalesced && types.IsChildProcess(coalesced.Type))
+                {
+                    if (!IsFreshNonDaemonCreation(((ICoalesceAssignmentOperation)op).Value, types)) rejected.Add(coalesced.Local);
+                    if (info.Aliases is not null) (info.Written ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(coalesced.Local);
+                }
+                break;
             case OperationKind.SimpleAssignment:
                 switch (((ISimpleAssignmentOperation)op).Target)
                 {
                     case ILocalReferenceOperation target when types.IsChildProcess(target.Type) || info.CastLocals?.Contains(target.Local) == true:
                         if (!IsFreshNonDaemonCreation(((ISimpleAssignmentOperation)op).Value, types)) rejected.Add(target.Local);
+                        // Only a pattern variable declared before (a local cannot be used before its declaration) can be an alias written.
+                        if (info.Aliases is not null) (info.Written ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(target.Local);
                         break;
                     case IPropertyReferenceOperation { Property.Name: "Daemon", Instance: ILocalReferenceOperation daemonOwner }
                         when types.IsChildProcess(daemonOwner.Type) && ((ISimpleAssignmentOperation)op).Value.ConstantValue is not { HasValue: true, Value: false }:
@@ -233,6 +273,8 @@ internal static partial class ProcessNotJoined
                 if (reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }) rejected.Add(reference.Local);
                 else if (reference.Parent is IConditionalAccessOperation access && access.Operation == reference)
                     (info.ConditionalAccesses ??= new Dictionary<SyntaxNode, IConditionalAccessOperation>())[access.Syntax] = access;
+                else if (reference.Parent is IConversionOperation { IsImplicit: false, Parent: IConditionalAccessOperation castAccess } cast && castAccess.Operation == cast)
+                    (info.ConditionalAccesses ??= new Dictionary<SyntaxNode, IConditionalAccessOperation>())[castAccess.Syntax] = castAccess;
                 break;
             }
             case OperationKind.Invocation:
@@ -253,6 +295,92 @@ internal static partial class ProcessNotJoined
         if (op.Kind == OperationKind.Loop && info.Collections is not null && op is IForEachLoopOperation forEach) ForEachOverCollection(forEach, info);
         inFunction |= op.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction;
         foreach (var child in op.ChildOperations) PrepassWalk(child, inFunction, types, context, info, rejected);
+    }
+
+    /// <summary>
+    /// A pattern variable is followed as its local when neither is rejected, the local is tracked and the variable is never
+    /// assigned; else neither is (a start or join through one would be missed by the other).
+    /// </summary>
+    private static void VerifyAliases(PrepassInfo info, HashSet<ILocalSymbol> rejected)
+    {
+        List<ILocalSymbol>? dropped = null;
+        foreach (var pair in info.Aliases!)
+        {
+            if (!rejected.Contains(pair.Key) && !rejected.Contains(pair.Value) && info.Tracked.Contains(pair.Value)
+                && info.Written?.Contains(pair.Key) != true) continue;
+            rejected.Add(pair.Key);
+            rejected.Add(pair.Value);
+            (dropped ??= new List<ILocalSymbol>()).Add(pair.Key);
+        }
+        if (dropped is not null)
+            foreach (var alias in dropped) info.Aliases.Remove(alias);
+        foreach (var alias in info.Aliases.Keys) info.Tracked.Add(alias);
+    }
+
+    /// <summary>
+    /// <c>o is ChildProcess p</c>, <c>q is { } p</c> (or <c>var p</c>) on a process local (or a local holding one as another
+    /// type): <c>p</c> is the same process. Patterns with subpatterns, or of another type, are not followed.
+    /// </summary>
+    private static void PatternDeclared(IIsPatternOperation isPattern, MultiprocTypes types, PrepassInfo info)
+    {
+        var value = isPattern.Value;
+        while (value is IConversionOperation { IsImplicit: true } conversion) value = conversion.Operand;
+        if (value is not ILocalReferenceOperation source) return;
+        if (!types.IsChildProcess(source.Type) && info.CastLocals?.Contains(source.Local) != true) return;
+        var declared = isPattern.Pattern switch
+        {
+            IDeclarationPatternOperation declaration => declaration.DeclaredSymbol,
+            IRecursivePatternOperation { PropertySubpatterns.IsEmpty: true, DeconstructionSubpatterns.IsEmpty: true } recursive => recursive.DeclaredSymbol,
+            _ => null,
+        };
+        if (declared is ILocalSymbol variable && types.IsChildProcess(variable.Type))
+            (info.Aliases ??= new Dictionary<ILocalSymbol, ILocalSymbol>(SymbolEqualityComparer.Default))[variable] = source.Local;
+    }
+
+    /// <summary>
+    /// <c>var (a, b) = (new ChildProcess(…), new ChildProcess(…))</c> (or <c>(a, b) = …</c>): each process local of the target is
+    /// tracked when its element of the value is a new (non-daemon) process or null, else not followed.
+    /// </summary>
+    private static void Deconstructed(IDeconstructionAssignmentOperation deconstruction, MultiprocTypes types, PrepassInfo info, HashSet<ILocalSymbol> rejected)
+    {
+        var target = deconstruction.Target is IDeclarationExpressionOperation declaration ? declaration.Expression : deconstruction.Target;
+        if (target is not ITupleOperation targets) return;
+        var value = deconstruction.Value;
+        while (value is IConversionOperation { IsImplicit: true } conversion) value = conversion.Operand;
+        var values = value as ITupleOperation;
+        for (var i = 0; i < targets.Elements.Length; i++)
+        {
+            var element = targets.Elements[i] is IDeclarationExpressionOperation declared ? declared.Expression : targets.Elements[i];
+            if (element is not ILocalReferenceOperation local || !types.IsChildProcess(local.Type)) continue;
+            if (values is not null && values.Elements.Length == targets.Elements.Length && IsFreshNonDaemonCreation(values.Elements[i], types))
+                info.Tracked.Add(local.Local);
+            else
+                rejected.Add(local.Local);
+        }
+    }
+
+    /// <summary>Whether a reference is a variable of the target of a deconstruction (<c>var (a, b) = …</c>, <c>(var a, b) = …</c>).</summary>
+    private static bool IsDeconstructionTarget(IOperation reference)
+    {
+        var parent = reference.Parent;
+        if (parent is IDeclarationExpressionOperation) parent = parent.Parent;
+        if (parent is not ITupleOperation tuple) return false;
+        IOperation top = tuple;
+        if (top.Parent is IDeclarationExpressionOperation) top = top.Parent;
+        return top.Parent is IDeconstructionAssignmentOperation deconstruction && deconstruction.Target == top;
+    }
+
+    /// <summary>Whether a graph's capture of a local is the target of <c>local ??= …</c> (a graph captures it to test and assign it).</summary>
+    private static bool IsCoalesceAssignmentTarget(SyntaxNode reference) =>
+        reference.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment
+        && assignment.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.CoalesceAssignmentExpression) && assignment.Left == reference;
+
+    /// <summary>The conditional access whose receiver is <paramref name="receiver"/>'s syntax (through parentheses: <c>(o as ChildProcess)?.Start()</c>).</summary>
+    private static SyntaxNode? ConditionalAccessOf(SyntaxNode receiver)
+    {
+        var node = receiver;
+        while (node.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ParenthesizedExpressionSyntax parenthesized) node = parenthesized;
+        return node.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ConditionalAccessExpressionSyntax access && access.Expression == node ? access : null;
     }
 
     private static bool ContainsAny(Microsoft.CodeAnalysis.Text.TextSpan outer, List<Microsoft.CodeAnalysis.Text.TextSpan> spans)
@@ -379,14 +507,18 @@ internal static partial class ProcessNotJoined
         if (parent is IConditionalAccessOperation access && access.Operation == receiver)
             return ConditionalEffect(access, out start);
         if (parent is IFlowCaptureOperation && info.ConditionalAccesses is { } accesses
-            && reference.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ConditionalAccessExpressionSyntax accessSyntax
-            && accessSyntax.Expression == reference.Syntax && accesses.TryGetValue(accessSyntax, out var captured))
+            && ConditionalAccessOf(receiver.Syntax) is { } accessSyntax && accesses.TryGetValue(accessSyntax, out var captured))
             return ConditionalEffect(captured, out start);
+        // p ??= new ChildProcess(…): p keeps its process, or (where it was null) gets a new one nothing started yet.
+        if (parent is ICoalesceAssignmentOperation coalesce && coalesce.Target == reference
+            || parent is IFlowCaptureOperation && IsCoalesceAssignmentTarget(reference.Syntax)) return Effect.None;
         // The capture a using statement/declaration makes to dispose the process is no hand-off.
         if (disposeOnly || parent is IIsNullOperation || (parent is IFlowCaptureOperation && info.UsingLocals.Contains(local))) return Effect.None;
         switch (parent)
         {
             case ISimpleAssignmentOperation assign when assign.Target == reference:
+                return Effect.Assigned;
+            case IDeclarationExpressionOperation or ITupleOperation when IsDeconstructionTarget(reference):
                 return Effect.Assigned;
             case IInvocationOperation invocation when invocation.Instance == receiver:
                 return CallEffect(invocation, ref start);
@@ -414,6 +546,45 @@ internal static partial class ProcessNotJoined
     }
 
     /// <summary>
+    /// The null test a reference to a tracked local is the operand of (<c>p is null</c>, <c>p is not null</c>, <c>p == null</c>,
+    /// <c>p != null</c>, <c>p is { }</c>, <c>p is ChildProcess</c>), with whether the test is true when the local is null; else null.
+    /// </summary>
+    private static (IOperation Condition, bool TrueWhenNull)? NullTest(IOperation operation, MultiprocTypes types)
+    {
+        var parent = operation.Parent;
+        while (parent is IConversionOperation { IsImplicit: true }) parent = parent.Parent;
+        switch (parent)
+        {
+            case IIsPatternOperation isPattern:
+                return isPattern.Pattern switch
+                {
+                    IConstantPatternOperation constant when IsNull(constant.Value) => (isPattern, true),
+                    INegatedPatternOperation { Pattern: IConstantPatternOperation constant } when IsNull(constant.Value) => (isPattern, false),
+                    // Of a type any process is (no subpattern): false only where the local is null.
+                    IRecursivePatternOperation { PropertySubpatterns.IsEmpty: true, DeconstructionSubpatterns.IsEmpty: true } recursive
+                        when HoldsAnyProcess(recursive.MatchedType, types) => (isPattern, false),
+                    ITypePatternOperation typePattern when HoldsAnyProcess(typePattern.MatchedType, types) => (isPattern, false),
+                    IDeclarationPatternOperation { MatchesNull: false } declaration when HoldsAnyProcess(declaration.MatchedType, types) => (isPattern, false),
+                    _ => null,
+                };
+            case IIsTypeOperation { IsNegated: false } isType when HoldsAnyProcess(isType.TypeOperand, types):
+                return (isType, false);
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary
+                when IsNull(binary.LeftOperand) || IsNull(binary.RightOperand):
+                return (binary, binary.OperatorKind == BinaryOperatorKind.Equals);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Whether every process is a <paramref name="type"/>: ChildProcess, object (or no type: <c>var p</c>, <c>{ }</c> of the local's type).</summary>
+    private static bool HoldsAnyProcess(ITypeSymbol? type, MultiprocTypes types) =>
+        type is null || type.SpecialType == SpecialType.System_Object || types.IsChildProcess(type);
+
+    private static bool IsNull(IOperation operation) =>
+        operation.ConstantValue is { HasValue: true, Value: null } && operation.Type is null or { IsReferenceType: true };
+
+    /// <summary>
     /// The may-analysis of one graph over bit sets: bit <c>i</c> of a state is fact <c>i</c> (a local handed on, or a start
     /// not yet joined), <see cref="_words"/> 64-bit words per state.
     /// </summary>
@@ -433,6 +604,11 @@ internal static partial class ProcessNotJoined
         private readonly PrepassInfo _info;
         /// <summary>The starts that went into a collection of the body alive (fact, collection index): <see cref="Effect.Collected"/>.</summary>
         private HashSet<(int Fact, int Collection)>? _collected;
+        /// <summary>
+        /// Per block that ends in a null test of a tracked local (<see cref="NullTest"/>): that local's fact plus one (0: none)
+        /// and the successor taken when it is null, where its starts are not alive.
+        /// </summary>
+        private (int LocalPlusOne, int NullTarget)[]? _nullEdges;
 
         public Dataflow(FlowGraph graph, List<IOperation>?[] references, PrepassInfo info, OperationBlockAnalysisContext context)
         {
@@ -456,12 +632,27 @@ internal static partial class ProcessNotJoined
                     if (effect == Effect.None)
                     {
                         steps[i] = (Effect.None, -1, -1);
+                        // `if (p is not null) p.Join();`: where the branch's condition says p is null, p holds no process it started.
+                        if (NullTest(list[i], info.Types) is { } test && graph.ConditionTargets(b, test.Condition, out var whenTrue, out var whenFalse))
+                        {
+                            var testedLocal = info.Aliases is null ? local : info.FactLocal(local);
+                            if (!localFacts.TryGetValue(testedLocal, out var testedFact))
+                            {
+                                localFacts.Add(testedLocal, testedFact = localOf.Count);
+                                localOf.Add(testedLocal);
+                                startOf.Add(null);
+                                localOfStart.Add(-1);
+                            }
+                            (_nullEdges ??= new (int, int)[n])[b] = (testedFact + 1, test.TrueWhenNull ? whenTrue : whenFalse);
+                        }
                         continue;
                     }
-                    if (!localFacts.TryGetValue(local, out var localFact))
+                    // A pattern variable's facts are its local's; a start is recorded under the variable it was called on (its name, its fix).
+                    var factLocal = info.Aliases is null ? local : info.FactLocal(local);
+                    if (!localFacts.TryGetValue(factLocal, out var localFact))
                     {
-                        localFacts.Add(local, localFact = localOf.Count);
-                        localOf.Add(local);
+                        localFacts.Add(factLocal, localFact = localOf.Count);
+                        localOf.Add(factLocal);
                         startOf.Add(null);
                         localOfStart.Add(-1);
                     }
@@ -509,6 +700,15 @@ internal static partial class ProcessNotJoined
                 Array.Copy(inStates, ordinal * w, state, 0, w);
                 if (_steps[ordinal] is { } steps)
                     foreach (var step in steps) Transfer(step, state);
+                if (_nullEdges is not null && _nullEdges[ordinal].LocalPlusOne > 0)
+                {
+                    var (localPlusOne, nullTarget) = _nullEdges[ordinal];
+                    var narrowed = (ulong[])state.Clone();
+                    Kill(narrowed, localPlusOne - 1);
+                    foreach (var successor in graph.NormalSuccessors(ordinal))
+                        Flow(successor, successor == nullTarget ? narrowed : state, inStates, reached, queued, worklist);
+                    continue;
+                }
                 foreach (var successor in graph.NormalSuccessors(ordinal)) Flow(successor, state, inStates, reached, queued, worklist);
             }
 
@@ -560,7 +760,7 @@ internal static partial class ProcessNotJoined
                         for (; lost != 0; lost &= lost - 1)
                         {
                             var f = (i << 6) + TrailingZeros(lost);
-                            Report(_startOf[f]!, _localOf[local]);
+                            Report(_startOf[f]!, _localOf[f]);
                         }
                     }
                     break;
@@ -648,7 +848,8 @@ internal static partial class ProcessNotJoined
             (list ??= new List<IOperation>()).Add(reference);
             if (reference.Parent is IInvocationOperation { TargetMethod.Name: "Start" } invocation && invocation.Instance == reference) anyStart = true;
             else if (reference.Parent is IConversionOperation { IsImplicit: false, Parent: IInvocationOperation { TargetMethod.Name: "Start" } }) anyStart = true;
-            else if (info.ConditionalAccesses is not null && reference.Parent is IConditionalAccessOperation or IFlowCaptureOperation) anyStart = true;
+            else if (info.ConditionalAccesses is not null && reference.Parent is IConditionalAccessOperation or IFlowCaptureOperation
+                or IConversionOperation { IsImplicit: false, Parent: IConditionalAccessOperation or IFlowCaptureOperation }) anyStart = true;
         }
         else if (declarators && operation is IVariableDeclaratorOperation declarator && info.Tracked.Contains(declarator.Symbol)
             && declarator.GetVariableInitializer() is not null)

@@ -26,7 +26,12 @@ internal static class DaemonSetAfterStart
     {
         if (assignment.Target is not IPropertyReferenceOperation { Property.Name: "Daemon" } daemon
             || !types.IsChildProcess(daemon.Property.ContainingType)) return;
-        if (SymbolKey.From(daemon.Instance) is not { } key) return;
+        if (SymbolKey.From(daemon.Instance) is not { } key)
+        {
+            // ps[i].Daemon = …: an element of a collection.
+            if (Element.Of(daemon.Instance) is { } indexed) AnalyzeElement(context, assignment, daemon, indexed);
+            return;
+        }
 
         IInvocationOperation? start;
         if (!fastPaths || !TryFindStartInStraightCode(assignment, key, types, out start))
@@ -45,7 +50,13 @@ internal static class DaemonSetAfterStart
             // Backwards from the assignment: a Start() on the same process, with no new process assigned in between.
             start = FindStartBefore(cfg, found.Block, found.Index, key);
         }
-        if (start is null) return;
+        if (start is null)
+        {
+            // foreach (var p in ps) p.Daemon = …: a start of another element of ps before the loop.
+            if (key.Symbol is ILocalSymbol { IsForEach: true } variable && Element.OfForEachVariable(assignment, variable) is { } element)
+                AnalyzeElement(context, assignment, daemon, element);
+            return;
+        }
 
         var properties = ImmutableDictionary<string, string?>.Empty;
         if (start.Syntax.Parent is ExpressionStatementSyntax startStatement && CanMove(assignment, startStatement))
@@ -254,6 +265,212 @@ internal static class DaemonSetAfterStart
                 if (operation is IFlowCaptureOperation capture && capture.Syntax.Parent is ConditionalAccessExpressionSyntax access && access.Expression == capture.Syntax)
                     (receivers ??= new Dictionary<CaptureId, IOperation>())[capture.Id] = capture.Value;
         return receivers;
+    }
+
+    /// <summary>
+    /// An element of a collection (a local, parameter or field: <see cref="Collection"/>) as the receiver of a call or a
+    /// property: <c>ps[i]</c> (an array element or a one-argument indexer, with its index: a variable or a constant), or the
+    /// variable of a <c>foreach</c> over the collection.
+    /// </summary>
+    private sealed class Element
+    {
+        private Element(SymbolKey collection, SymbolKey? index, object? constant, ILocalSymbol? variable)
+        {
+            Collection = collection;
+            Index = index;
+            Constant = constant;
+            Variable = variable;
+        }
+
+        public SymbolKey Collection { get; }
+
+        /// <summary>The index variable (<c>ps[i]</c>), if the index is one.</summary>
+        public SymbolKey? Index { get; }
+
+        /// <summary>The constant index (<c>ps[0]</c>), if the index is one.</summary>
+        public object? Constant { get; }
+
+        /// <summary>The <c>foreach</c> variable, for an element reached through one.</summary>
+        public ILocalSymbol? Variable { get; }
+
+        public static Element? Of(IOperation? operation)
+        {
+            operation = SymbolKey.StripConversions(operation);
+            IOperation? collection, index;
+            switch (operation)
+            {
+                case IArrayElementReferenceOperation { Indices.Length: 1 } array:
+                    collection = array.ArrayReference;
+                    index = array.Indices[0];
+                    break;
+                case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer:
+                    collection = indexer.Instance;
+                    index = indexer.Arguments[0].Value;
+                    break;
+                default:
+                    return null;
+            }
+            if (SymbolKey.From(collection) is not { } key) return null;
+            index = SymbolKey.StripConversions(index);
+            return index!.ConstantValue is { HasValue: true } constant ? new Element(key, null, constant.Value, null)
+                : new Element(key, SymbolKey.From(index), null, null);
+        }
+
+        /// <summary>The element <paramref name="variable"/> is, from the <c>foreach</c> around <paramref name="inside"/> that declares it.</summary>
+        public static Element? OfForEachVariable(IOperation inside, ILocalSymbol variable)
+        {
+            for (var op = inside.Parent; op is not null; op = op.Parent)
+            {
+                if (op is not IForEachLoopOperation loop || !loop.Locals.Contains(variable, SymbolEqualityComparer.Default)) continue;
+                return SymbolKey.From(loop.Collection) is { } key ? new Element(key, null, null, variable) : null;
+            }
+            return null;
+        }
+
+        public static Element OfVariable(SymbolKey collection, ILocalSymbol variable) => new(collection, null, null, variable);
+
+        /// <summary>Whether <paramref name="other"/> (an element of the same collection) is this one: the same index or variable.</summary>
+        public bool IsSame(Element other) =>
+            Variable is not null ? SymbolEqualityComparer.Default.Equals(Variable, other.Variable)
+            : Index is { } index ? other.Index is { } otherIndex && index.Equals(otherIndex)
+            : other.Variable is null && other.Index is null && Equals(Constant, other.Constant);
+
+        /// <summary>Whether <paramref name="other"/> is surely another element: both indexes are constants, and they differ.</summary>
+        public bool IsSurelyOther(Element other) =>
+            Variable is null && Index is null && other.Variable is null && other.Index is null && !Equals(Constant, other.Constant);
+    }
+
+    /// <summary>
+    /// <c>ps[i].Daemon = …</c>, or <c>p.Daemon = …</c> on a <c>foreach</c> variable over <c>ps</c> whose own search found no
+    /// start: reported when a path back from the assignment reaches a <c>Start()</c> on an element of <c>ps</c> before <c>ps</c>
+    /// is assigned. A start on the same element (the same index variable, the same constant, the same loop variable) counts
+    /// only until that element is assigned or its index variable changes (the previous pass of a loop that sets each element
+    /// before starting it); any other element's start counts (<c>for … ps[i].Start(); foreach (var p in ps) p.Daemon = true;</c>),
+    /// but one at another constant index. No fix: the start may be in another loop.
+    /// </summary>
+    private static void AnalyzeElement(OperationAnalysisContext context, IAssignmentOperation assignment, IPropertyReferenceOperation daemon, Element element)
+    {
+        ControlFlowGraph? cfg;
+        try
+        {
+            cfg = FlowHelpers.GraphFor(assignment, context.GetControlFlowGraph());
+        }
+        catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
+        {
+            return;
+        }
+        if (cfg is null || FlowHelpers.Find<IAssignmentOperation>(cfg, assignment.Syntax) is not { } found || found.Index < 0) return;
+
+        // The foreach variables over the collection, and its ForEach(p => … p.Start() …) calls, from the function's tree.
+        HashSet<ILocalSymbol>? variables = null;
+        HashSet<SyntaxNode>? forEachStarts = null;
+        foreach (var op in cfg.OriginalOperation.Descendants())
+        {
+            if (op is IForEachLoopOperation loop && SymbolKey.From(loop.Collection) is { } key && key.Equals(element.Collection))
+                foreach (var local in loop.Locals) (variables ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local);
+            else if (op is IInvocationOperation { TargetMethod.Name: "ForEach", Arguments.Length: 1 } forEach && SymbolKey.From(forEach.Instance) is { } listKey
+                && listKey.Equals(element.Collection) && StartsParameter(forEach.Arguments[0].Value))
+                (forEachStarts ??= new HashSet<SyntaxNode>()).Add(forEach.Syntax);
+        }
+
+        var start = FindElementStartBefore(cfg, found.Block, found.Index, element, variables, forEachStarts);
+        if (start is null) return;
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.MP0004_DaemonSetAfterStart, assignment.Syntax.GetLocation(),
+            ImmutableDictionary<string, string?>.Empty, daemon.Instance!.Syntax.ToString()));
+    }
+
+    /// <summary>Whether a <c>ForEach</c> argument is a lambda that calls <c>Start()</c> on its parameter.</summary>
+    private static bool StartsParameter(IOperation argument)
+    {
+        if (argument is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Symbol.Parameters.Length: 1 } lambda }) return false;
+        var parameter = lambda.Symbol.Parameters[0];
+        foreach (var op in lambda.Body.Descendants())
+            if (op is IInvocationOperation { TargetMethod.Name: "Start", TargetMethod.Parameters.Length: 0, Instance: IParameterReferenceOperation reference }
+                && SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// <see cref="FindStartBefore"/> for an element: the work items carry whether a start on the same element still counts
+    /// (a block is visited again when it is reached with it counting and was visited without).
+    /// </summary>
+    private static IInvocationOperation? FindElementStartBefore(ControlFlowGraph cfg, BasicBlock block, int index, Element element,
+        HashSet<ILocalSymbol>? variables, HashSet<SyntaxNode>? forEachStarts)
+    {
+        var receivers = ConditionalReceivers(cfg);
+        // Per block: 1 visited with the same element counting, 2 without (a visit with it counting covers both).
+        var seen = new byte[cfg.Blocks.Length];
+        var work = new Stack<(BasicBlock Block, int Before, bool IncludeBranch, bool Same)>();
+        work.Push((block, index, false, true));
+        while (work.Count > 0)
+        {
+            var (b, before, includeBranch, same) = work.Pop();
+            var verdict = 0; // 0 continue, 1 found, 2 killed
+            IInvocationOperation? start = null;
+            if (includeBranch && b.BranchValue is { } bv) verdict = ScanElement(bv, element, variables, forEachStarts, receivers, ref same, out start);
+            for (var i = before - 1; i >= 0 && verdict == 0; i--) verdict = ScanElement(b.Operations[i], element, variables, forEachStarts, receivers, ref same, out start);
+            if (verdict == 1) return start;
+            if (verdict == 2) continue;
+            foreach (var predecessor in b.Predecessors)
+            {
+                var source = predecessor.Source;
+                var mark = same ? (byte)1 : (byte)2;
+                if (seen[source.Ordinal] != 0 && seen[source.Ordinal] <= mark) continue;
+                seen[source.Ordinal] = mark;
+                work.Push((source, source.Operations.Length, true, same));
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// What <paramref name="operation"/> does, read backwards, to the search for a start of <paramref name="element"/>'s
+    /// collection: 1 a start (of another element, or of the same one while <paramref name="same"/>), 2 the collection assigned,
+    /// else 0; <paramref name="same"/> turns false where the element itself is assigned or its index or variable changes.
+    /// </summary>
+    private static int ScanElement(IOperation operation, Element element, HashSet<ILocalSymbol>? variables, HashSet<SyntaxNode>? forEachStarts,
+        Dictionary<CaptureId, IOperation>? receivers, ref bool same, out IInvocationOperation? start)
+    {
+        start = null;
+        foreach (var d in operation.DescendantsAndSelf())
+        {
+            switch (d)
+            {
+                case IInvocationOperation { TargetMethod.Name: "Start", TargetMethod.Parameters.Length: 0 } inv:
+                {
+                    var instance = inv.Instance is IFlowCaptureReferenceOperation r && receivers is not null && receivers.TryGetValue(r.Id, out var receiver) ? receiver : inv.Instance;
+                    var started = ElementOf(instance, element, variables);
+                    if (started is null || element.IsSurelyOther(started) || (!same && element.IsSame(started))) break;
+                    start = inv;
+                    return 1;
+                }
+                case IInvocationOperation { TargetMethod.Name: "ForEach" } forEach when forEachStarts is not null && forEachStarts.Contains(forEach.Syntax):
+                    start = forEach;
+                    return 1;
+                case IAssignmentOperation a when element.Collection.IsAssignedBy(a):
+                    return 2;
+                case IAssignmentOperation a when same && ElementOf(a.Target, element, variables) is { } assigned && element.IsSame(assigned):
+                    same = false;
+                    break;
+                case IAssignmentOperation a when same && (element.Index is { } index && index.IsAssignedBy(a)
+                    || element.Variable is { } variable && a.Target is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, variable)):
+                    same = false;
+                    break;
+                case IIncrementOrDecrementOperation step when same && element.Index is { } stepped && SymbolKey.From(step.Target) is { } target && target.Equals(stepped):
+                    same = false;
+                    break;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary><paramref name="operation"/> as an element of <paramref name="element"/>'s collection (an index, a foreach variable over it), or null.</summary>
+    private static Element? ElementOf(IOperation? operation, Element element, HashSet<ILocalSymbol>? variables)
+    {
+        operation = SymbolKey.StripConversions(operation);
+        if (operation is ILocalReferenceOperation local)
+            return variables is not null && variables.Contains(local.Local) ? Element.OfVariable(element.Collection, local.Local) : null;
+        return Element.Of(operation) is { } indexed && indexed.Collection.Equals(element.Collection) ? indexed : null;
     }
 
     /// <summary>The assignment is a statement of its own, and what it assigns can be evaluated before Start().</summary>

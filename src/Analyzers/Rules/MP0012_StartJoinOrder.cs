@@ -197,6 +197,19 @@ internal static class StartJoinOrder
                     state[declared] = IsCreation(initial) ? NotStarted : Unknown;
                     return;
                 }
+                case OperationKind.VariableDeclarator when TrackedCollection(((IVariableDeclaratorOperation)op).Symbol) is { } collection:
+                {
+                    var declarator = (IVariableDeclaratorOperation)op;
+                    if (declarator.Parent is IForEachLoopOperation)
+                    {
+                        state[collection] = Unknown;
+                        return;
+                    }
+                    if (declarator.GetVariableInitializer()?.Value is not { } initial) return;
+                    Visit(initial, state, report);
+                    state[collection] = IsNewCollection(initial) ? NotStarted : Unknown;
+                    return;
+                }
                 case OperationKind.FlowCapture when IsConditionalReceiver((IFlowCaptureOperation)op) && Tracked(((IFlowCaptureOperation)op).Value) is { } receiver:
                 {
                     // p?.Start(): a graph captures p and calls Start on the capture, a member receiver like p.Start(). The
@@ -231,6 +244,25 @@ internal static class StartJoinOrder
                     state[target] = IsCreation(assign.Value) ? NotStarted : Unknown;
                     return;
                 }
+                case OperationKind.SimpleAssignment when TrackedCollection(((ISimpleAssignmentOperation)op).Target) is { } collection:
+                {
+                    var assign = (ISimpleAssignmentOperation)op;
+                    Visit(assign.Value, state, report);
+                    state[collection] = IsNewCollection(assign.Value) ? NotStarted : Unknown;
+                    return;
+                }
+                case OperationKind.SimpleAssignment when ((ISimpleAssignmentOperation)op).Target is not ILocalReferenceOperation
+                    && ElementOf(((ISimpleAssignmentOperation)op).Target) is { } stored:
+                {
+                    // ps[i] = …: an element replaced.
+                    var assign = (ISimpleAssignmentOperation)op;
+                    Visit(assign.Target, state, report);
+                    Visit(assign.Value, state, report);
+                    Stored(stored.Collection, assign.Value, state);
+                    return;
+                }
+                case OperationKind.Invocation when ElementCall((IInvocationOperation)op, state, report):
+                    return;
                 case OperationKind.Invocation when IsStartOrJoin((IInvocationOperation)op) && Tracked(((IInvocationOperation)op).Instance) is { } process:
                 {
                     var inv = (IInvocationOperation)op;
@@ -243,9 +275,261 @@ internal static class StartJoinOrder
                 case OperationKind.LocalReference or OperationKind.ParameterReference when Tracked(op) is { } used:
                     if (!IsMemberReceiver(op)) state[used] = Unknown;
                     return;
+                case OperationKind.LocalReference or OperationKind.ParameterReference when TrackedCollection(op) is { } collection:
+                    // Handed on (passed, stored, returned, queried): its elements may be started or replaced elsewhere.
+                    if (!IsCollectionRead(op)) state[collection] = (state.TryGetValue(collection, out var held) ? held & ~NotStarted : 0) | Unknown;
+                    return;
             }
             foreach (var child in op.ChildOperations)
                 Visit(child, state, report);
+        }
+
+        // ------------------------------------------------------------ elements of arrays and lists
+
+        /// <summary>
+        /// The elements of a collection of processes (an array or <c>List&lt;ChildProcess&gt;</c> local or parameter) share one state
+        /// under the collection's symbol: <see cref="NotStarted"/> (a new collection of new processes, none started since),
+        /// <see cref="Started"/>, <see cref="Unknown"/>, and from bit <see cref="FirstElementBit"/> on, which element expressions
+        /// started some of them (<see cref="ElementId"/>: an index variable or constant, a <c>foreach</c> variable, a
+        /// <c>ForEach</c> call). A start through one expression where another may have started them starts some element twice
+        /// (the same variable again is the next element, the same constant the same one; two different constants are two
+        /// elements); a join where none was started on any path joins one never started.
+        /// </summary>
+        private const int FirstElementBit = 3;
+        private const int MaxElementIds = 27;
+
+        /// <summary>The element expressions met (their id is their index) and, per id, its constant index (or <see cref="NoConstant"/>).</summary>
+        private Dictionary<object, int>? _elementIds;
+        private List<object?>? _elementConstants;
+        private static readonly object NoConstant = new();
+
+        /// <summary>The <c>foreach</c> variables over tracked collections, mapped to the collection (read from the function's tree on first need).</summary>
+        private Dictionary<ILocalSymbol, ISymbol>? _forEachElements;
+
+        private ISymbol? TrackedCollection(IOperation? op)
+        {
+            while (op is IConversionOperation c) op = c.Operand;
+            return op switch
+            {
+                ILocalReferenceOperation l => TrackedCollection(l.Local),
+                IParameterReferenceOperation p => TrackedCollection(p.Parameter),
+                _ => null,
+            };
+        }
+
+        private ISymbol? TrackedCollection(ISymbol symbol)
+        {
+            var type = symbol is ILocalSymbol ls ? ls.Type : symbol is IParameterSymbol ps ? ps.Type : null;
+            return type is IArrayTypeSymbol or INamedTypeSymbol { Name: "List", Arity: 1 } && ProcessNotJoined.IsProcessCollection(type, _types)
+                && !_untracked.Contains(symbol) ? symbol : null;
+        }
+
+        /// <summary>A new array or list whose processes (if any) are all new: <c>new ChildProcess[n]</c>, <c>new List&lt;ChildProcess&gt;()</c>, <c>new[] { new ChildProcess(…) }</c>, <c>Select(… new ChildProcess(…)).ToList()</c>.</summary>
+        private bool IsNewCollection(IOperation value)
+        {
+            while (value is IConversionOperation c) value = c.Operand;
+            if (value is IInvocationOperation { TargetMethod.Name: "ToList" or "ToArray" } query)
+                return value.Syntax.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ObjectCreationExpressionSyntax>().Any()
+                    && query.Descendants().OfType<IInvocationOperation>().Any(i => i.TargetMethod.Name == "Select");
+            if (value is not (IArrayCreationOperation or IObjectCreationOperation { Arguments.Length: 0 })) return false;
+            foreach (var element in value.Descendants())
+            {
+                if (element is IObjectCreationOperation creation && !_types.IsChildProcess(creation.Type) && creation != value) return false;
+                if (element is ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation
+                    && _types.IsChildProcess(element.Type)) return false;
+                if (element is IInvocationOperation && _types.IsChildProcess(element.Type)) return false;
+            }
+            return true;
+        }
+
+        /// <summary>Whether a reference to a tracked collection only reads it: indexed, looped over, its size, a lookup.</summary>
+        private static bool IsCollectionRead(IOperation reference)
+        {
+            var child = reference;
+            var parent = reference.Parent;
+            while (parent is IConversionOperation { IsImplicit: true })
+            {
+                child = parent;
+                parent = parent.Parent;
+            }
+            return parent switch
+            {
+                IArrayElementReferenceOperation array => array.ArrayReference == child,
+                IPropertyReferenceOperation property => property.Instance == child && (property.Property.IsIndexer || property.Property.Name is "Count" or "Length" or "Capacity"),
+                IForEachLoopOperation loop => loop.Collection == child,
+                IInvocationOperation invocation => invocation.Instance == child && invocation.TargetMethod.Name is "GetEnumerator" or "Contains" or "IndexOf",
+                _ => false,
+            };
+        }
+
+        /// <summary>An element of a tracked collection: <c>ps[x]</c> or a <c>foreach</c> variable over one; its collection and expression.</summary>
+        private (ISymbol Collection, object Key, object? Constant)? ElementOf(IOperation? op)
+        {
+            while (op is IConversionOperation c) op = c.Operand;
+            IOperation? collection, index;
+            switch (op)
+            {
+                case IArrayElementReferenceOperation { Indices.Length: 1 } array:
+                    collection = array.ArrayReference;
+                    index = array.Indices[0];
+                    break;
+                case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer:
+                    collection = indexer.Instance;
+                    index = indexer.Arguments[0].Value;
+                    break;
+                case ILocalReferenceOperation { Local.IsForEach: true } variable:
+                    return ForEachElements().TryGetValue(variable.Local, out var over) ? (over, variable.Local, NoConstant) : null;
+                default:
+                    return null;
+            }
+            if (TrackedCollection(collection) is not { } symbol) return null;
+            while (index is IConversionOperation c) index = c.Operand;
+            if (index.ConstantValue is { HasValue: true } constant) return (symbol, System.Tuple.Create(symbol, "const", constant.Value), constant.Value);
+            object key = index switch
+            {
+                ILocalReferenceOperation l => System.Tuple.Create(symbol, "index", (object)l.Local),
+                IParameterReferenceOperation p => System.Tuple.Create(symbol, "index", (object)p.Parameter),
+                _ => index.Syntax,
+            };
+            return (symbol, key, NoConstant);
+        }
+
+        private Dictionary<ILocalSymbol, ISymbol> ForEachElements()
+        {
+            if (_forEachElements is not null) return _forEachElements;
+            _forEachElements = new Dictionary<ILocalSymbol, ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var op in _function.Descendants())
+                if (op is IForEachLoopOperation loop && TrackedCollection(loop.Collection) is { } collection)
+                    foreach (var local in loop.Locals) _forEachElements[local] = collection;
+            return _forEachElements;
+        }
+
+        /// <summary>The id of an element expression (null past <see cref="MaxElementIds"/>: not followed).</summary>
+        private int? ElementId(object key, object? constant)
+        {
+            _elementIds ??= new Dictionary<object, int>();
+            if (_elementIds.TryGetValue(key, out var id)) return id;
+            if (_elementIds.Count >= MaxElementIds) return null;
+            (_elementConstants ??= new List<object?>()).Add(constant);
+            _elementIds.Add(key, id = _elementIds.Count);
+            return id;
+        }
+
+        /// <summary>
+        /// A call on an element (<c>ps[i].Start()</c>, <c>p.Join()</c> on a <c>foreach</c> variable over <c>ps</c>), a
+        /// <c>ps.ForEach(p =&gt; p.Start())</c>, or <c>ps.Add(…)</c>/<c>ps.Insert(…)</c>: the collection's state changes; true when
+        /// the call is done with (a call on a <c>foreach</c> variable is also one on the variable: false, so that it is applied too).
+        /// </summary>
+        private bool ElementCall(IInvocationOperation inv, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
+        {
+            var name = inv.TargetMethod.Name;
+            if (name is "Add" or "Insert" or "ForEach")
+            {
+                if (TrackedCollection(inv.Instance) is not { } list || inv.Arguments.Length == 0) return false;
+                foreach (var a in inv.Arguments) Visit(a, state, report);
+                if (name != "ForEach")
+                {
+                    Stored(list, inv.Arguments[inv.Arguments.Length - 1].Value, state);
+                    return true;
+                }
+                // p => … p.Start() … / p.Join(): read from the lambda's syntax (a graph holds no body for it).
+                var (starts, join) = LambdaCalls(inv.Arguments[0].Value.Syntax);
+                if (join is not null && ElementId(inv.Syntax, NoConstant) is { } joinId) ElementApply(join, list, joinId, list.Name, TerminatedNotJoined.CallLocation(inv), state, report);
+                if (starts && ElementId(inv.Syntax, NoConstant) is { } startId) ElementApply("Start", list, startId, list.Name, TerminatedNotJoined.CallLocation(inv), state, report);
+                return true;
+            }
+            if (!IsStartOrJoin(inv)) return false;
+            var instance = inv.Instance;
+            if (instance is IFlowCaptureReferenceOperation || instance is IConditionalAccessInstanceOperation) return false;
+            if (ElementOf(instance) is not { } element || ElementId(element.Key, element.Constant) is not { } id) return false;
+            if (element.Key is ILocalSymbol)
+            {
+                // A foreach variable: the call on the variable is made as well (by the caller).
+                ElementApply(name, element.Collection, id, instance!.Syntax.ToString(), TerminatedNotJoined.CallLocation(inv), state, report);
+                return false;
+            }
+            foreach (var a in inv.Arguments) Visit(a, state, report);
+            Visit(instance!, state, report);
+            ElementApply(name, element.Collection, id, instance!.Syntax.ToString(), TerminatedNotJoined.CallLocation(inv), state, report);
+            return true;
+        }
+
+        /// <summary>Which of Start and Join/JoinAsync a one-parameter lambda calls on its parameter (read from its syntax).</summary>
+        private static (bool Starts, string? Join) LambdaCalls(SyntaxNode lambda)
+        {
+            string? parameter;
+            SyntaxNode body;
+            switch (lambda)
+            {
+                case Microsoft.CodeAnalysis.CSharp.Syntax.SimpleLambdaExpressionSyntax simple:
+                    parameter = simple.Parameter.Identifier.ValueText;
+                    body = simple.Body;
+                    break;
+                case Microsoft.CodeAnalysis.CSharp.Syntax.ParenthesizedLambdaExpressionSyntax { ParameterList.Parameters.Count: 1 } parenthesized:
+                    parameter = parenthesized.ParameterList.Parameters[0].Identifier.ValueText;
+                    body = parenthesized.Body;
+                    break;
+                default:
+                    return (false, null);
+            }
+            var starts = false;
+            string? join = null;
+            foreach (var node in body.DescendantNodesAndSelf())
+            {
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax
+                    {
+                        Expression: Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax
+                        {
+                            Expression: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax receiver,
+                            Name.Identifier.ValueText: var called,
+                        },
+                    } && receiver.Identifier.ValueText == parameter)
+                {
+                    if (called == "Start") starts = true;
+                    else if (called is "Join" or "JoinAsync") join ??= called;
+                }
+            }
+            return (starts, join);
+        }
+
+        /// <summary>A process put into a collection (<c>Add</c>, <c>Insert</c>, <c>ps[i] = …</c>): a new one is not started yet; any other may be.</summary>
+        private void Stored(ISymbol collection, IOperation value, Dictionary<ISymbol, int> state)
+        {
+            var s = state.TryGetValue(collection, out var v) ? v : 0;
+            state[collection] = IsCreation(value) ? (s & Unknown) | NotStarted : (s & ~NotStarted) | Unknown;
+        }
+
+        /// <summary>A Start, Join or JoinAsync of an element of <paramref name="collection"/> through the expression <paramref name="id"/>.</summary>
+        private void ElementApply(string name, ISymbol collection, int id, string shown, Location location, Dictionary<ISymbol, int> state, System.Action<Diagnostic>? report)
+        {
+            var s = state.TryGetValue(collection, out var v) ? v : (collection is IParameterSymbol ? Unknown : 0);
+            if (name == "Start")
+            {
+                for (var others = s >> FirstElementBit; others != 0; others &= others - 1)
+                {
+                    var j = 0;
+                    while (((others >> j) & 1) == 0) j++;
+                    if (!StartsAgain(j, id)) continue;
+                    report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, location,
+                        shown, "Start", "again on a path where it was already started"));
+                    break;
+                }
+                state[collection] = (s & ~NotStarted) | Started | (1 << (FirstElementBit + id));
+            }
+            else if (s == NotStarted)
+            {
+                report?.Invoke(Diagnostic.Create(Descriptors.MP0012_StartTwiceOrJoinBeforeStart, location,
+                    shown, name, "on a path where it was not started"));
+            }
+        }
+
+        /// <summary>Whether a start through expression <paramref name="id"/> after one through <paramref name="earlier"/> may start an element twice.</summary>
+        private bool StartsAgain(int earlier, int id)
+        {
+            var a = _elementConstants![earlier];
+            var b = _elementConstants[id];
+            if (earlier == id) return a != NoConstant;
+            return a == NoConstant || b == NoConstant || Equals(a, b);
         }
 
         /// <summary>A Start, Join or JoinAsync of <paramref name="process"/> (reported at <paramref name="location"/>).</summary>
