@@ -17,7 +17,8 @@ namespace Multiproc.Analyzers;
 /// Per body, cheap gates decide which rules look at it closely (build or walk its control flow graph): MP0003 a
 /// <c>Start()</c> call, MP0012 a <c>Start</c>/<c>Join</c>, MP0010 a <c>Terminate</c>/<c>Kill</c>, MP0006 a take from a
 /// JoinableQueue, MP0005 a size read and a Get/Put on a ProcessQueue, MP0011 a take from a ProcessQueue, MP0001 a file
-/// read and write, MP0009 a <c>new ChildProcess</c>, MP0015 a <c>new ProcessPool</c>. MP0004, MP0007, MP0008 and MP0014
+/// read and write, MP0009 a <c>new ChildProcess</c> with a <c>Join</c> and a static member referenced, MP0015 a
+/// <c>new ProcessPool</c>. MP0004, MP0007, MP0008 and MP0014
 /// work per operation. MP0001, MP0009 and MP0013 need the compilation's call graph (what runs in child processes), recorded from the same callbacks and
 /// used at compilation end, or at the symbol end of a type whose children run only code of that type (see <see cref="Rules.TypeEnded"/>).
 /// </para>

@@ -66,7 +66,8 @@ internal sealed class StaticStateInChild
 
     /// <summary>
     /// At the end of a method's operation block that creates a ChildProcess (parents: only such bodies get
-    /// their graph built): the reads of statics after a Join.
+    /// their graph built): the reads of statics after a Join. The host calls it only for bodies whose operations showed a
+    /// ChildProcess Join and a static member reference (with its fast paths on): without both this finds nothing.
     /// </summary>
     /// <param name="linear">The body's linear form (<see cref="LinearFlow"/>), when it is linear: no graph is built then.</param>
     public void BlockEnded(OperationBlockAnalysisContext block, LinearFlow? linear)
