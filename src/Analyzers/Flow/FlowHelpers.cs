@@ -4,6 +4,47 @@ namespace Multiproc.Analyzers;
 internal static class FlowHelpers
 {
     /// <summary>
+    /// <see cref="GraphFor"/> from the operation block's graph of <paramref name="context"/>, or null when the compiler cannot
+    /// give one (it throws <see cref="System.ArgumentException"/> or <see cref="System.InvalidOperationException"/> for
+    /// operations outside a block it builds graphs for): the rules then report nothing rather than guess.
+    /// </summary>
+    public static ControlFlowGraph? TryGraphFor(IOperation operation, OperationAnalysisContext context)
+    {
+        try
+        {
+            return GraphFor(operation, context.GetControlFlowGraph());
+        }
+        catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// <c>ps[i]</c> as its collection and index: an array element with one index, or a one-argument indexer; false for
+    /// anything else (the element rules of MP0004 and MP0012 read both through this).
+    /// </summary>
+    /// <remarks>On false both are null (netstandard2.0 has no <c>NotNullWhen</c> to say so).</remarks>
+    public static bool IsElementAccess(IOperation? operation, out IOperation collection, out IOperation index)
+    {
+        switch (operation)
+        {
+            case IArrayElementReferenceOperation { Indices.Length: 1 } array:
+                collection = array.ArrayReference;
+                index = array.Indices[0];
+                return true;
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1, Instance: { } instance } indexer:
+                collection = instance;
+                index = indexer.Arguments[0].Value;
+                return true;
+            default:
+                collection = null!;
+                index = null!;
+                return false;
+        }
+    }
+
+    /// <summary>
     /// The graph of the innermost function (method, lambda or local function) that contains
     /// <paramref name="operation"/>, starting from the graph of the whole operation block.
     /// </summary>

@@ -162,15 +162,7 @@ internal static partial class LockNotReleased
         else
         {
             if (Escapes(root, invocation, key, api)) return;
-            ControlFlowGraph? cfg;
-            try
-            {
-                cfg = FlowHelpers.GraphFor(invocation, context.GetControlFlowGraph());
-            }
-            catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
-            {
-                return;
-            }
+            var cfg = FlowHelpers.TryGraphFor(invocation, context);
             if (cfg is null) return;
 
             graph = new FlowGraph(cfg, ExceptionSemantics.FinallyOnEdges);

@@ -36,15 +36,7 @@ internal static class DaemonSetAfterStart
         IInvocationOperation? start;
         if (!fastPaths || !TryFindStartInStraightCode(assignment, key, types, out start))
         {
-            ControlFlowGraph? cfg;
-            try
-            {
-                cfg = FlowHelpers.GraphFor(assignment, context.GetControlFlowGraph());
-            }
-            catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
-            {
-                return;
-            }
+            var cfg = FlowHelpers.TryGraphFor(assignment, context);
             if (cfg is null || FlowHelpers.Find<IAssignmentOperation>(cfg, assignment.Syntax) is not { } found || found.Index < 0) return;
 
             // Backwards from the assignment: a Start() on the same process, with no new process assigned in between.
@@ -295,24 +287,10 @@ internal static class DaemonSetAfterStart
 
         public static Element? Of(IOperation? operation)
         {
-            operation = SymbolKey.StripConversions(operation);
-            IOperation? collection, index;
-            switch (operation)
-            {
-                case IArrayElementReferenceOperation { Indices.Length: 1 } array:
-                    collection = array.ArrayReference;
-                    index = array.Indices[0];
-                    break;
-                case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer:
-                    collection = indexer.Instance;
-                    index = indexer.Arguments[0].Value;
-                    break;
-                default:
-                    return null;
-            }
+            if (!FlowHelpers.IsElementAccess(SymbolKey.StripConversions(operation), out var collection, out var index)) return null;
             if (SymbolKey.From(collection) is not { } key) return null;
-            index = SymbolKey.StripConversions(index);
-            return index!.ConstantValue is { HasValue: true } constant ? new Element(key, null, constant.Value, null)
+            index = SymbolKey.StripConversions(index)!;
+            return index.ConstantValue is { HasValue: true } constant ? new Element(key, null, constant.Value, null)
                 : new Element(key, SymbolKey.From(index), null, null);
         }
 
@@ -350,15 +328,7 @@ internal static class DaemonSetAfterStart
     /// </summary>
     private static void AnalyzeElement(OperationAnalysisContext context, IAssignmentOperation assignment, IPropertyReferenceOperation daemon, Element element)
     {
-        ControlFlowGraph? cfg;
-        try
-        {
-            cfg = FlowHelpers.GraphFor(assignment, context.GetControlFlowGraph());
-        }
-        catch (System.Exception ex) when (ex is System.ArgumentException or System.InvalidOperationException)
-        {
-            return;
-        }
+        var cfg = FlowHelpers.TryGraphFor(assignment, context);
         if (cfg is null || FlowHelpers.Find<IAssignmentOperation>(cfg, assignment.Syntax) is not { } found || found.Index < 0) return;
 
         // The foreach variables over the collection, and its ForEach(p => … p.Start() …) calls, from the function's tree.

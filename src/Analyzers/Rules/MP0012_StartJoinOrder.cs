@@ -366,22 +366,9 @@ internal static class StartJoinOrder
         private (ISymbol Collection, object Key, object? Constant)? ElementOf(IOperation? op)
         {
             while (op is IConversionOperation c) op = c.Operand;
-            IOperation? collection, index;
-            switch (op)
-            {
-                case IArrayElementReferenceOperation { Indices.Length: 1 } array:
-                    collection = array.ArrayReference;
-                    index = array.Indices[0];
-                    break;
-                case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer:
-                    collection = indexer.Instance;
-                    index = indexer.Arguments[0].Value;
-                    break;
-                case ILocalReferenceOperation { Local.IsForEach: true } variable:
-                    return ForEachElements().TryGetValue(variable.Local, out var over) ? (over, variable.Local, NoConstant) : null;
-                default:
-                    return null;
-            }
+            if (op is ILocalReferenceOperation { Local.IsForEach: true } variable)
+                return ForEachElements().TryGetValue(variable.Local, out var over) ? (over, variable.Local, NoConstant) : null;
+            if (!FlowHelpers.IsElementAccess(op, out var collection, out var index)) return null;
             if (TrackedCollection(collection) is not { } symbol) return null;
             while (index is IConversionOperation c) index = c.Operand;
             if (index.ConstantValue is { HasValue: true } constant) return (symbol, System.Tuple.Create(symbol, "const", constant.Value), constant.Value);
