@@ -621,6 +621,19 @@ internal static partial class ProcessNotJoined
             var localOf = new List<ILocalSymbol>();
             var startOf = new List<IInvocationOperation?>();
             var localOfStart = new List<int>();
+            // The fact of a local (a pattern variable's is its local's), made on first use.
+            int LocalFact(ILocalSymbol local)
+            {
+                var factLocal = info.Aliases is null ? local : info.FactLocal(local);
+                if (!localFacts.TryGetValue(factLocal, out var fact))
+                {
+                    localFacts.Add(factLocal, fact = localOf.Count);
+                    localOf.Add(factLocal);
+                    startOf.Add(null);
+                    localOfStart.Add(-1);
+                }
+                return fact;
+            }
             _steps = new (Effect, int, int)[]?[n];
             for (var b = 0; b < n; b++)
             {
@@ -635,27 +648,13 @@ internal static partial class ProcessNotJoined
                         // `if (p is not null) p.Join();`: where the branch's condition says p is null, p holds no process it started.
                         if (NullTest(list[i], info.Types) is { } test && graph.ConditionTargets(b, test.Condition, out var whenTrue, out var whenFalse))
                         {
-                            var testedLocal = info.Aliases is null ? local : info.FactLocal(local);
-                            if (!localFacts.TryGetValue(testedLocal, out var testedFact))
-                            {
-                                localFacts.Add(testedLocal, testedFact = localOf.Count);
-                                localOf.Add(testedLocal);
-                                startOf.Add(null);
-                                localOfStart.Add(-1);
-                            }
+                            var testedFact = LocalFact(local);
                             (_nullEdges ??= new (int, int)[n])[b] = (testedFact + 1, test.TrueWhenNull ? whenTrue : whenFalse);
                         }
                         continue;
                     }
                     // A pattern variable's facts are its local's; a start is recorded under the variable it was called on (its name, its fix).
-                    var factLocal = info.Aliases is null ? local : info.FactLocal(local);
-                    if (!localFacts.TryGetValue(factLocal, out var localFact))
-                    {
-                        localFacts.Add(factLocal, localFact = localOf.Count);
-                        localOf.Add(factLocal);
-                        startOf.Add(null);
-                        localOfStart.Add(-1);
-                    }
+                    var localFact = LocalFact(local);
                     var startFact = -1;
                     if (start is not null && !startFacts.TryGetValue(start, out startFact))
                     {

@@ -264,26 +264,18 @@ internal static class DaemonSetAfterStart
     /// property: <c>ps[i]</c> (an array element or a one-argument indexer, with its index: a variable or a constant), or the
     /// variable of a <c>foreach</c> over the collection.
     /// </summary>
-    private sealed class Element
+    private sealed class Element(SymbolKey collection, SymbolKey? index, object? constant, ILocalSymbol? variable)
     {
-        private Element(SymbolKey collection, SymbolKey? index, object? constant, ILocalSymbol? variable)
-        {
-            Collection = collection;
-            Index = index;
-            Constant = constant;
-            Variable = variable;
-        }
-
-        public SymbolKey Collection { get; }
+        public SymbolKey Collection { get; } = collection;
 
         /// <summary>The index variable (<c>ps[i]</c>), if the index is one.</summary>
-        public SymbolKey? Index { get; }
+        public SymbolKey? Index { get; } = index;
 
         /// <summary>The constant index (<c>ps[0]</c>), if the index is one.</summary>
-        public object? Constant { get; }
+        public object? Constant { get; } = constant;
 
         /// <summary>The <c>foreach</c> variable, for an element reached through one.</summary>
-        public ILocalSymbol? Variable { get; }
+        public ILocalSymbol? Variable { get; } = variable;
 
         public static Element? Of(IOperation? operation)
         {
